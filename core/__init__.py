@@ -1,0 +1,26 @@
+"""ConvViz core: exact ``nn.Conv2d`` forward and backward by im2col + matmul.
+
+numpy only; torch is imported lazily by the torch backends. Never imports Qt.
+"""
+
+from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
+from .im2col import fold, unfold
+from .padding import pad, pad_adjoint, pad_index
+from .spec import DTYPES, PADDING_MODES, LayerSpec
+
+__all__ = [
+    "DTYPES",
+    "PADDING_MODES",
+    "ConvResults",
+    "LayerSpec",
+    "compute",
+    "conv2d",
+    "conv2d_bias",
+    "conv2d_input",
+    "conv2d_weight",
+    "fold",
+    "pad",
+    "pad_adjoint",
+    "pad_index",
+    "unfold",
+]

@@ -1,0 +1,32 @@
+"""Array backends for the convolution pipeline.
+
+A backend supplies the few operations that differ between libraries (conversion, padding,
+unfold, fold, zeros); the pipeline in `core.conv` is written once on top of them. The torch
+backends are imported only when asked for, so that ``import core`` stays free of torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BACKENDS = ("numpy", "torch", "cuda")
+
+
+def get_backend(name: str) -> Any:
+    """The backend called ``name``: ``'numpy'``, ``'torch'`` (CPU) or ``'cuda'``."""
+    if name == "numpy":
+        from .numpy_backend import NumpyBackend
+
+        return NumpyBackend()
+    if name in ("torch", "cuda"):
+        from .torch_backend import TorchBackend
+
+        return TorchBackend.for_device("cpu" if name == "torch" else "cuda")
+    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+
+
+def cuda_available() -> bool:
+    """Whether the 'cuda' backend can run (imports torch)."""
+    import torch
+
+    return bool(torch.cuda.is_available())

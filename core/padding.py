@@ -1,0 +1,81 @@
+"""Padding of the last two axes, its adjoint, and the map from padded cells to real pixels.
+
+The padding map is what ties a border cell to the pixel it copies: ``zeros`` cells copy
+nothing (-1), ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the
+edge, ``circular`` wraps around. The adjoint of padding sums a padded gradient back onto
+the pixels each border cell was copied from — that is how autograd folds it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# numpy's np.pad names for torch's padding modes
+_NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Source index of every padded position along one axis.
+
+    Returns
+    -------
+    ndarray of int, shape (before + size + after,)
+        ``index[p]`` is the real position that padded position ``p`` copies, or -1 where
+        ``mode`` is ``'zeros'`` and ``p`` lies in the border.
+    """
+    p = np.arange(-before, size + after)
+    if mode == "zeros":
+        return np.where((p >= 0) & (p < size), p, -1)
+    if mode == "replicate":
+        return np.clip(p, 0, size - 1)
+    if mode == "circular":
+        return p % size
+    if mode == "reflect":
+        if size == 1:
+            return np.zeros_like(p)
+        period = 2 * (size - 1)
+        q = np.abs(p) % period
+        return np.where(q < size, q, period - q)
+    raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {mode!r}")
+
+
+def pad(x: np.ndarray, pads: tuple[int, int, int, int], mode: str) -> np.ndarray:
+    """Pad the last two axes of ``x`` by ``pads = (top, bottom, left, right)``.
+
+    Returns ``x`` itself (no copy) when there is nothing to pad.
+    """
+    top, bottom, left, right = pads
+    if not any(pads):
+        return x
+    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+    return np.pad(x, widths, mode=_NUMPY_MODE[mode])
+
+
+def pad_adjoint(
+    grad_padded: np.ndarray, pads: tuple[int, int, int, int], mode: str
+) -> np.ndarray:
+    """Fold a gradient w.r.t. the padded input back onto the input (the adjoint of `pad`).
+
+    Under ``zeros`` the border is dropped; otherwise each border cell's gradient is added
+    to the pixel it was copied from (``replicate`` piles onto the edge, ``reflect`` onto
+    the mirrored pixel, ``circular`` onto the opposite side).
+    """
+    top, bottom, left, right = pads
+    height = grad_padded.shape[-2] - top - bottom
+    width = grad_padded.shape[-1] - left - right
+    core = grad_padded[..., top : top + height, left : left + width]
+    if mode == "zeros" or not any(pads):
+        return np.array(core, copy=True)
+    rows = _fold_axis(grad_padded, -2, height, top, bottom, mode)
+    return _fold_axis(rows, -1, width, left, right, mode)
+
+
+def _fold_axis(g: np.ndarray, axis: int, size: int, before: int, after: int, mode: str):
+    index = pad_index(size, before, after, mode)
+    out = np.array(np.take(g, np.arange(before, before + size), axis=axis), copy=True)
+    border = np.r_[0:before, before + size : before + size + after]
+    if border.size:
+        # Several border cells can land on one pixel (replicate): add.at sums repeats.
+        moved = np.moveaxis(out, axis, 0)
+        np.add.at(moved, index[border], np.moveaxis(np.take(g, border, axis=axis), axis, 0))
+    return out

@@ -1,0 +1,328 @@
+"""LayerSpec: one immutable description of an ``nn.Conv2d`` layer and the tensors around it.
+
+Every hyperparameter is normalised here (ints to pairs, padding strings resolved to
+top/bottom/left/right) and validated here, once, with messages that name the field and
+the numbers. The API, the app and saved sessions all share this object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+PADDING_STRINGS = ("valid", "same")
+DTYPES = ("float32", "float64", "complex64", "complex128")
+
+Pair = tuple[int, int]
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass, and numpy integers are not ints: accept the second, refuse the first.
+    return not isinstance(value, bool) and hasattr(value, "__index__")
+
+
+def _pair(name: str, value: Any, minimum: int) -> Pair:
+    if _is_int(value):
+        pair = (int(value), int(value))
+    elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        if not all(_is_int(v) for v in value):
+            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+        pair = (int(value[0]), int(value[1]))
+    else:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    for v in pair:
+        if v < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return pair
+
+
+def _count(name: str, value: Any, minimum: int) -> int:
+    if not _is_int(value):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
+    """Padding before/after that keeps the size at stride 1; the odd one goes after, as torch."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """An ``nn.Conv2d`` layer plus the shape of the input it is applied to.
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+    padding_mode
+        As ``torch.nn.Conv2d``. ``padding`` is an int, a pair, ``'valid'`` or ``'same'``.
+    input_size : (H, W)
+        Spatial size of the input.
+    batch : int or None
+        Batch size; ``None`` means an unbatched (C, H, W) input. ``0`` is an empty batch.
+    dtype : str
+        One of ``DTYPES``.
+
+    Raises
+    ------
+    ValueError
+        For every configuration ``torch.nn.Conv2d`` rejects, naming the field and numbers.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair
+    stride: Pair = (1, 1)
+    padding: Pair | str = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = True
+    padding_mode: str = "zeros"
+    input_size: Pair = (5, 5)
+    batch: int | None = 1
+    dtype: str = "float64"
+    pads: tuple[int, int, int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "in_channels", _count("in_channels", self.in_channels, 1))
+        put(self, "out_channels", _count("out_channels", self.out_channels, 1))
+        put(self, "kernel_size", _pair("kernel_size", self.kernel_size, 1))
+        put(self, "stride", _pair("stride", self.stride, 1))
+        put(self, "dilation", _pair("dilation", self.dilation, 1))
+        put(self, "groups", _count("groups", self.groups, 1))
+        put(self, "input_size", _pair("input_size", self.input_size, 1))
+        if self.batch is not None:
+            put(self, "batch", _count("batch", self.batch, 0))
+        if not isinstance(self.bias, bool):
+            raise ValueError(f"bias must be True or False, got {self.bias!r}")
+        if self.padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {self.padding_mode!r}"
+            )
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if self.in_channels % self.groups:
+            raise ValueError(
+                f"in_channels {self.in_channels} is not divisible by groups {self.groups}"
+            )
+        if self.out_channels % self.groups:
+            raise ValueError(
+                f"out_channels {self.out_channels} is not divisible by groups {self.groups}"
+            )
+        put(self, "padding", self._normalised_padding())
+        put(self, "pads", self._resolved_pads())
+        self._check_padding_fits()
+        self._check_kernel_fits()
+
+    # -- normalisation -------------------------------------------------------------------
+    def _normalised_padding(self) -> Pair | str:
+        if isinstance(self.padding, str):
+            if self.padding not in PADDING_STRINGS:
+                raise ValueError(
+                    f"padding must be an int, a pair, 'valid' or 'same', got {self.padding!r}"
+                )
+            if self.padding == "same" and self.stride != (1, 1):
+                raise ValueError(
+                    f"padding 'same' is not supported for stride {self.stride}: torch needs stride 1"
+                )
+            return self.padding
+        return _pair("padding", self.padding, 0)
+
+    def _resolved_pads(self) -> tuple[int, int, int, int]:
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            top, bottom = same_padding(self.kernel_size[0], self.dilation[0])
+            left, right = same_padding(self.kernel_size[1], self.dilation[1])
+            return (top, bottom, left, right)
+        ph, pw = self.padding
+        return (ph, ph, pw, pw)
+
+    def _check_padding_fits(self) -> None:
+        top, bottom, left, right = self.pads
+        for axis, size, before, after in (
+            ("height", self.input_size[0], top, bottom),
+            ("width", self.input_size[1], left, right),
+        ):
+            largest = max(before, after)
+            if self.padding_mode == "reflect" and largest >= size:
+                raise ValueError(
+                    f"padding {largest} must be smaller than the input {axis} {size} "
+                    "for padding_mode 'reflect'"
+                )
+            if self.padding_mode == "circular" and largest > size:
+                raise ValueError(
+                    f"padding {largest} must be at most the input {axis} {size} "
+                    "for padding_mode 'circular'"
+                )
+
+    def _check_kernel_fits(self) -> None:
+        for axis, padded, extent, k, d in (
+            ("height", self.padded_size[0], self.kernel_extent[0], *self._axis(0)),
+            ("width", self.padded_size[1], self.kernel_extent[1], *self._axis(1)),
+        ):
+            if extent > padded:
+                raise ValueError(
+                    f"kernel {axis} extent {extent} (kernel_size {k}, dilation {d}) is larger "
+                    f"than the padded input {axis} {padded}"
+                )
+
+    def _axis(self, i: int) -> tuple[int, int]:
+        return self.kernel_size[i], self.dilation[i]
+
+    # -- derived shapes ------------------------------------------------------------------
+    @property
+    def batched(self) -> bool:
+        return self.batch is not None
+
+    @property
+    def kernel_extent(self) -> Pair:
+        """Rows and columns of the padded input one kernel window spans."""
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        return (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+
+    @property
+    def padded_size(self) -> Pair:
+        top, bottom, left, right = self.pads
+        return (self.input_size[0] + top + bottom, self.input_size[1] + left + right)
+
+    @property
+    def output_size(self) -> Pair:
+        (hp, wp), (eh, ew), (sh, sw) = self.padded_size, self.kernel_extent, self.stride
+        return ((hp - eh) // sh + 1, (wp - ew) // sw + 1)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self._with_batch((self.in_channels, *self.input_size))
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self._with_batch((self.out_channels, *self.output_size))
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        return (self.out_channels, self.in_per_group, *self.kernel_size)
+
+    @property
+    def bias_shape(self) -> tuple[int] | None:
+        return (self.out_channels,) if self.bias else None
+
+    def _with_batch(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return shape if self.batch is None else (self.batch, *shape)
+
+    def output_size_formula(self) -> tuple[str, str]:
+        """The output-size formula per axis with the numbers filled in, for display."""
+        lines = []
+        top, bottom, left, right = self.pads
+        for i, (before, after) in enumerate(((top, bottom), (left, right))):
+            size, k, d, s = self.input_size[i], self.kernel_size[i], self.dilation[i], self.stride[i]
+            lines.append(
+                f"⌊({size} + {before} + {after} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = "
+                f"{self.output_size[i]}"
+            )
+        return lines[0], lines[1]
+
+    # -- construction and serialisation --------------------------------------------------
+    def replace(self, **changes: Any) -> LayerSpec:
+        """A copy with some fields changed, validated again."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with torch's keyword names; tuples become lists."""
+        padding = self.padding if isinstance(self.padding, str) else list(self.padding)
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": padding,
+            "dilation": list(self.dilation),
+            "groups": self.groups,
+            "bias": self.bias,
+            "padding_mode": self.padding_mode,
+            "input_size": list(self.input_size),
+            "batch": self.batch,
+            "dtype": self.dtype,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
+        """Inverse of `to_dict`; unknown or missing keys raise ValueError naming them."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a layer spec must be a JSON object, got {type(data).__name__}")
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown spec field(s): {', '.join(unknown)}")
+        missing = sorted({"in_channels", "out_channels", "kernel_size"} - set(data))
+        if missing:
+            raise ValueError(f"spec is missing field(s): {', '.join(missing)}")
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**kwargs)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        input_shape: Sequence[int],
+        weight_shape: Sequence[int],
+        *,
+        bias: bool,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: Any = 1,
+        padding_mode: str = "zeros",
+        dtype: str = "float64",
+    ) -> LayerSpec:
+        """The spec that ``F.conv2d(input, weight, ...)`` describes, with torch's shape checks."""
+        input_shape, weight_shape = tuple(input_shape), tuple(weight_shape)
+        if len(input_shape) not in (3, 4):
+            raise ValueError(
+                f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}"
+            )
+        if len(weight_shape) != 4:
+            raise ValueError(
+                f"weight must be 4D (out_channels, in_channels/groups, kH, kW), got shape "
+                f"{weight_shape}"
+            )
+        groups = _count("groups", groups, 1)
+        *batch, channels, height, width = input_shape
+        out_channels, per_group, kh, kw = weight_shape
+        if per_group * groups != channels:
+            raise ValueError(
+                f"input has {channels} channels but weight {weight_shape} with groups {groups} "
+                f"expects {per_group * groups}"
+            )
+        if out_channels == 0 or per_group == 0 or kh == 0 or kw == 0:
+            raise ValueError(f"weight shape {weight_shape} has a zero dimension")
+        if height == 0 or width == 0:
+            raise ValueError(f"input shape {input_shape} has a zero spatial dimension")
+        return cls(
+            in_channels=channels,
+            out_channels=out_channels,
+            kernel_size=(kh, kw),
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+            input_size=(height, width),
+            batch=batch[0] if batch else None,
+            dtype=dtype,
+        )
