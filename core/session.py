@@ -1,0 +1,127 @@
+"""Session: a layer spec plus the tensors a user edits (input, weight, bias, grad_output).
+
+Immutable: edits produce a new Session. Changing the spec keeps every value where the old
+and new shapes overlap, so a user who grows the kernel does not lose what was typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spec import LayerSpec
+
+EDITABLE = ("input", "weight", "bias", "grad_output")
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float = 0.0):
+    """``a`` cast to ``dtype`` and cut or padded with ``fill`` to ``shape``, keeping the overlap.
+
+    A change between batched and unbatched adds or drops the leading batch axis (sample 0).
+    """
+    if a.ndim == len(shape) - 1:
+        a = a[None]
+    elif a.ndim == len(shape) + 1:
+        a = a[0]
+    out = np.full(shape, fill, dtype=dtype)
+    overlap = tuple(slice(0, min(s, t)) for s, t in zip(a.shape, shape, strict=True))
+    src = a[overlap]
+    if np.iscomplexobj(src) and not np.iscomplexobj(out):
+        src = src.real
+    out[overlap] = src
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """A whole document: the spec and the four editable tensors (read-only arrays)."""
+
+    spec: LayerSpec
+    input: np.ndarray
+    weight: np.ndarray
+    grad_output: np.ndarray
+    bias: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        dtype = np.dtype(self.spec.dtype)
+        expected = {
+            "input": self.spec.input_shape,
+            "weight": self.spec.weight_shape,
+            "grad_output": self.spec.output_shape,
+            "bias": self.spec.bias_shape,
+        }
+        for name, shape in expected.items():
+            a = getattr(self, name)
+            if shape is None:
+                if a is not None:
+                    raise ValueError("bias is off in the spec but a bias tensor was given")
+                continue
+            if a is None:
+                raise ValueError(f"{name} is missing; the spec needs shape {shape}")
+            a = np.asarray(a)
+            if a.shape != shape:
+                raise ValueError(f"{name} shape {a.shape} does not fit the spec's shape {shape}")
+            if a.dtype.kind not in "fc":
+                raise ValueError(f"{name} dtype {a.dtype.name} is not a float or complex type")
+            object.__setattr__(self, name, _readonly(a.astype(dtype, copy=False)))
+
+    @classmethod
+    def default(cls, spec: LayerSpec, seed: int = 0) -> Session:
+        """Random normal input, weight and bias; grad_output ones (the gradient of output.sum())."""
+        rng = np.random.default_rng(seed)
+        dtype = np.dtype(spec.dtype)
+
+        def normal(shape: tuple[int, ...]) -> np.ndarray:
+            a = rng.standard_normal(shape)
+            if dtype.kind == "c":
+                a = a + 1j * rng.standard_normal(shape)
+            return np.round(a, 2).astype(dtype)
+
+        return cls(
+            spec=spec,
+            input=normal(spec.input_shape),
+            weight=normal(spec.weight_shape),
+            bias=normal(spec.bias_shape) if spec.bias else None,
+            grad_output=np.ones(spec.output_shape, dtype=dtype),
+        )
+
+    def tensor(self, name: str) -> np.ndarray | None:
+        if name not in EDITABLE:
+            raise ValueError(f"unknown tensor {name!r}; editable tensors are {', '.join(EDITABLE)}")
+        return getattr(self, name)
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The tensors that exist (bias only when the spec has one)."""
+        return {n: a for n in EDITABLE if (a := getattr(self, n)) is not None}
+
+    def with_tensor(self, name: str, value: np.ndarray) -> Session:
+        """A copy with one tensor replaced (same shape required)."""
+        self.tensor(name)
+        return dataclasses.replace(self, **{name: value})
+
+    def with_spec(self, spec: LayerSpec) -> Session:
+        """A copy for a new spec, keeping values where old and new shapes overlap.
+
+        New input/weight/bias cells are 0; new grad_output cells are 1, so that the default
+        meaning (the gradient of ``output.sum()``) survives a change of output size.
+        """
+        dtype = np.dtype(spec.dtype)
+        bias = None
+        if spec.bias:
+            old = self.bias if self.bias is not None else np.zeros(0, dtype=dtype)
+            bias = resize(old, spec.bias_shape, dtype)
+        return Session(
+            spec=spec,
+            input=resize(self.input, spec.input_shape, dtype),
+            weight=resize(self.weight, spec.weight_shape, dtype),
+            bias=bias,
+            grad_output=resize(self.grad_output, spec.output_shape, dtype, fill=1.0),
+        )
