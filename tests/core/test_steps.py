@@ -1,0 +1,75 @@
+"""The im2col view's matrices: each step equals torch's own unfold / conv / autograd."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core import LayerSpec
+from core.session import Session
+from core.steps import im2col_steps
+
+MODES = ["zeros", "reflect", "replicate", "circular"]
+
+
+def _autograd(spec: LayerSpec, s: Session):
+    conv = torch.nn.Conv2d(
+        spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride,
+        spec.padding, spec.dilation, spec.groups, spec.bias, spec.padding_mode,
+        dtype=getattr(torch, spec.dtype),
+    )
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor(s.weight))
+        if spec.bias:
+            conv.bias.copy_(torch.tensor(s.bias))
+    x = torch.tensor(s.input, requires_grad=True)
+    y = conv(x)
+    y.backward(torch.tensor(s.grad_output))
+    return y.detach().numpy(), x.grad.numpy(), conv.weight.grad.numpy()
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_every_step_matches_torch(mode: str, dtype: str) -> None:
+    spec = LayerSpec(4, 6, (3, 2), stride=(2, 1), padding=(2, 1), dilation=(1, 2), groups=2,
+                     padding_mode=mode, input_size=(7, 6), batch=2, dtype=dtype)
+    s = Session.default(spec, seed=3)
+    rng = np.random.default_rng(4)
+    s = s.with_tensor("grad_output", rng.standard_normal(spec.output_shape).astype(dtype))
+    y, gx, gw = _autograd(spec, s)
+    top, bottom, left, right = spec.pads
+    torch_mode = {"zeros": "constant"}.get(mode, mode)
+    summed_gw = np.zeros(spec.weight_shape, dtype=dtype)
+    for n in range(2):
+        st = im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output, sample=n)
+        padded = F.pad(torch.tensor(s.input[n : n + 1]), (left, right, top, bottom),
+                       mode=torch_mode)
+        np.testing.assert_allclose(st.padded, padded[0].numpy(), atol=1e-12)
+        cols = F.unfold(padded, spec.kernel_size, dilation=spec.dilation, stride=spec.stride)
+        expected_cols = cols[0].numpy().reshape(2, -1, cols.shape[-1]).swapaxes(1, 2)
+        np.testing.assert_allclose(st.cols, expected_cols, atol=1e-12)
+        np.testing.assert_allclose(st.output, y[n], atol=1e-10)
+        np.testing.assert_allclose(st.grad_input, gx[n], atol=1e-10)
+        summed_gw += st.grad_weight_matrix.reshape(spec.weight_shape)
+    np.testing.assert_allclose(summed_gw, gw, atol=1e-10)
+
+
+def test_labels_name_taps_and_positions() -> None:
+    spec = LayerSpec(2, 2, (2, 3), input_size=(4, 5), batch=None)
+    s = Session.default(spec)
+    st = im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output)
+    k = 1 * 6 + 1 * 3 + 2  # channel 1, tap (1, 2)
+    assert st.column_tap(k) == (1, 1, 2)
+    l = 2 * spec.output_size[1] + 1
+    assert st.row_position(l) == (2, 1)
+    oi, oj = st.row_position(l)
+    assert st.cols[0, l, k] == s.input[1, oi + 1, oj + 2]
+
+
+def test_sample_out_of_range_is_refused() -> None:
+    spec = LayerSpec(1, 1, 1, input_size=(2, 2), batch=2)
+    s = Session.default(spec)
+    with pytest.raises(ValueError, match="sample 2 is out of range for batch size 2"):
+        im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output, sample=2)
