@@ -1,0 +1,226 @@
+"""Sessions on disk: one ``.npz`` with every tensor, the layer spec as JSON, and a version.
+
+Layout (all plain arrays; nothing is pickled)::
+
+    format        0-d int       FORMAT_VERSION
+    spec          0-d unicode   LayerSpec.to_dict() as JSON (torch's keyword names)
+    input, weight, grad_output, bias (when the spec has one)
+
+Loading trusts nothing: every entry's header is read and checked (no Python objects, a
+float or complex dtype, the spec's dtype and shape) before any data is read, and every
+problem raises `SessionError` with a message that names it. Saving is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from .atomic import atomic_write
+from .session import EDITABLE, Session
+from .spec import LayerSpec
+
+FORMAT_VERSION = 1
+_CORRUPT = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
+_MAX_SPEC_CHARS = 100_000
+
+
+class SessionError(ValueError):
+    """A session file that cannot be opened; the message says which file and why.
+
+    Attributes
+    ----------
+    path : str or None
+        The file, when known.
+    problem : str
+        The reason alone, without the path (for a dialog's detail line).
+    """
+
+    def __init__(self, problem: str, path: str | os.PathLike[str] | None = None) -> None:
+        self.problem = problem
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(problem if path is None else f"cannot open {self.path}: {problem}")
+
+
+def spec_json(spec: LayerSpec) -> str:
+    """The spec as JSON with torch's keyword names (plus input_size, batch and dtype)."""
+    return json.dumps(spec.to_dict(), indent=2)
+
+
+def session_arrays(session: Session) -> dict[str, np.ndarray]:
+    """Everything a session file holds, by entry name: format, spec and the tensors."""
+    return {
+        "format": np.array(FORMAT_VERSION),
+        "spec": np.array(spec_json(session.spec)),
+        **session.tensors(),
+    }
+
+
+def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as one uncompressed ``.npz``, atomically (raises `WriteError`)."""
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def save_session(path: str | os.PathLike[str], session: Session) -> None:
+    """Save ``session`` to ``path`` (a ``.npz``), atomically.
+
+    Raises
+    ------
+    WriteError
+        When the file cannot be written; the message names the path and the reason, and no
+        partial file is left behind.
+    """
+    save_arrays(path, session_arrays(session))
+
+
+# -- loading -----------------------------------------------------------------------------
+def _header(npz: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of one entry, read from its header alone."""
+    try:
+        with npz.zip.open(name + ".npy") as f:
+            version = npy_format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = npy_format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = npy_format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+    except _CORRUPT as e:
+        raise SessionError(f"entry '{name}' is corrupt ({e})") from e
+    if dtype.hasobject:
+        raise SessionError(
+            f"entry '{name}' holds Python objects (pickled data), which are never loaded"
+        )
+    return tuple(shape), dtype
+
+
+def _data(npz: Any, name: str) -> np.ndarray:
+    try:
+        return npz[name]
+    except _CORRUPT as e:
+        raise SessionError(f"entry '{name}' is corrupt ({e})") from e
+
+
+def _entries(npz: Any) -> set[str]:
+    return {n[: -len(".npy")] for n in npz.zip.namelist() if n.endswith(".npy")}
+
+
+def _format_version(npz: Any, entries: set[str]) -> None:
+    if "format" not in entries:
+        raise SessionError("no 'format' entry: this is not a ConvViz session file")
+    shape, dtype = _header(npz, "format")
+    if dtype.kind not in "iu" or int(np.prod(shape)) != 1:
+        raise SessionError(f"the 'format' entry must be one integer, got {dtype.name} {shape}")
+    version = int(_data(npz, "format").reshape(-1)[0])
+    if version != FORMAT_VERSION:
+        raise SessionError(
+            f"format version {version} is not supported (this ConvViz reads version "
+            f"{FORMAT_VERSION})"
+        )
+
+
+def _spec(npz: Any, entries: set[str]) -> LayerSpec:
+    if "spec" not in entries:
+        raise SessionError("no 'spec' entry: the layer spec is missing")
+    shape, dtype = _header(npz, "spec")
+    if dtype.kind != "U" or len(shape) > 1 or int(np.prod(shape)) != 1:
+        raise SessionError(f"the 'spec' entry must be one JSON string, got {dtype.name} {shape}")
+    if dtype.itemsize // 4 > _MAX_SPEC_CHARS:
+        raise SessionError(f"the 'spec' entry is too long ({dtype.itemsize // 4} characters)")
+    text = str(_data(npz, "spec").reshape(-1)[0])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SessionError(f"the spec is not valid JSON ({e})") from e
+    try:
+        return LayerSpec.from_dict(data)
+    except (ValueError, TypeError) as e:
+        raise SessionError(f"invalid layer spec: {e}") from e
+
+
+def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarray]:
+    expected = {
+        "input": spec.input_shape,
+        "weight": spec.weight_shape,
+        "bias": spec.bias_shape,
+        "grad_output": spec.output_shape,
+    }
+    missing = [n for n in EDITABLE if expected[n] is not None and n not in entries]
+    if missing:
+        raise SessionError(f"missing tensor(s): {', '.join(missing)}")
+    if not spec.bias and "bias" in entries:
+        raise SessionError("the file has a bias tensor but the spec says bias=False")
+    names = [n for n in EDITABLE if expected[n] is not None]
+    for name in names:
+        shape, dtype = _header(npz, name)
+        if dtype.kind not in "fc":
+            raise SessionError(
+                f"tensor '{name}' has dtype {dtype.name}; a float or complex type is needed"
+            )
+        if dtype.name != spec.dtype:
+            raise SessionError(
+                f"tensor '{name}' has dtype {dtype.name} but the spec says {spec.dtype}"
+            )
+        if shape != expected[name]:
+            raise SessionError(
+                f"tensor '{name}' has shape {shape} but the spec needs {expected[name]}"
+            )
+    return {name: _data(npz, name) for name in names}
+
+
+def _open(f: BinaryIO) -> Any:
+    """``np.load`` on an open file (so that a failure cannot leak the handle)."""
+    try:
+        npz = np.load(f, allow_pickle=False)
+    except EOFError as e:
+        raise SessionError("the file is empty") from e
+    except zipfile.BadZipFile as e:
+        raise SessionError(f"not a readable .npz archive; truncated or corrupt ({e})") from e
+    except ValueError as e:
+        raise SessionError(
+            "not a .npz session: neither a zip archive nor a .npy array "
+            "(pickled data is never loaded)"
+        ) from e
+    except _CORRUPT as e:
+        raise SessionError(f"not a readable .npz archive ({e})") from e
+    if isinstance(npz, np.ndarray):
+        raise SessionError("this is a single .npy array, not a .npz session")
+    return npz
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    """Read a session saved by `save_session` (or an export made by `export_npz`).
+
+    Uses ``np.load(..., allow_pickle=False)`` and checks every entry before reading it.
+
+    Raises
+    ------
+    SessionError
+        (a ``ValueError``) for a missing or unreadable file, a file with pickled objects, a
+        truncated or corrupt archive, an unknown format version, a spec torch would reject,
+        missing tensors, or tensors whose dtype or shape do not fit the spec. The message
+        reads ``cannot open PATH: PROBLEM``.
+    """
+    path = Path(path)
+    try:
+        try:
+            f = open(path, "rb")
+        except OSError as e:
+            raise SessionError(e.strerror or str(e)) from e
+        with f, _open(f) as npz:
+            entries = _entries(npz)
+            _format_version(npz, entries)
+            spec = _spec(npz, entries)
+            tensors = _tensors(npz, entries, spec)
+        return Session(spec=spec, **tensors)
+    except SessionError as e:
+        raise SessionError(e.problem, path) from e.__cause__
+    except ValueError as e:
+        raise SessionError(str(e), path) from e
