@@ -14,20 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from session_checks import assert_same_session
 
 from core.atomic import WriteError, atomic_write, atomic_write_text
 from core.session import Session
 from core.session_io import FORMAT_VERSION, SessionError, load_session, save_session
 from core.spec import DTYPES, LayerSpec
-
-
-def assert_same_session(a: Session, b: Session) -> None:
-    assert a.spec == b.spec
-    assert a.tensors().keys() == b.tensors().keys()
-    for name, x in a.tensors().items():
-        y = b.tensor(name)
-        assert y.dtype == x.dtype and y.shape == x.shape, name
-        np.testing.assert_array_equal(y, x, err_msg=name)
 
 
 def leftovers(folder: Path) -> list[str]:

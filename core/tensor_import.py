@@ -1,0 +1,223 @@
+"""Import one ``.npy`` into an editable tensor, and propose the layer that would fit it.
+
+The app's flow: ``imp = import_npy(path, "input", session)``; if ``imp.fits`` use
+``imp.apply(session)``; else if ``imp.proposal`` ask "reshape the layer
+(``describe_change(session.spec, imp.proposal)``)?" and on yes ``imp.apply(session)``;
+else refuse with ``imp.problem``.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .session import EDITABLE, Session
+from .spec import LayerSpec
+
+_COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
+
+
+class TensorFileError(ValueError):
+    """A ``.npy`` file that cannot be imported; the message names the file and the reason."""
+
+
+def read_npy(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read one float or complex array from a ``.npy`` file, never unpickling anything.
+
+    Raises
+    ------
+    TensorFileError
+        For a missing or unreadable file, pickled or object data, a ``.npz`` archive, or a
+        dtype that is not float or complex.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            a = np.load(f, allow_pickle=False)
+            if not isinstance(a, np.ndarray):  # a .npz archive
+                a.close()
+    except OSError as e:
+        raise TensorFileError(f"cannot read {path}: {e.strerror or e}") from e
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise TensorFileError(
+            f"cannot read {path}: not a .npy array, or it holds pickled Python objects ({e})"
+        ) from e
+    if not isinstance(a, np.ndarray):
+        raise TensorFileError(f"cannot read {path}: a .npz archive, not a single .npy array")
+    if a.dtype.kind not in "fc":
+        raise TensorFileError(
+            f"cannot read {path}: dtype {a.dtype.name}; a float or complex array is needed"
+        )
+    return a
+
+
+def expected_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
+    """The shape the spec gives tensor ``name`` (None for the bias of a layer without one)."""
+    shapes = {
+        "input": spec.input_shape,
+        "weight": spec.weight_shape,
+        "bias": spec.bias_shape,
+        "grad_output": spec.output_shape,
+    }
+    if name not in shapes:
+        raise ValueError(f"unknown tensor {name!r}; editable tensors are {', '.join(EDITABLE)}")
+    return shapes[name]
+
+
+def _dtype_for(spec: LayerSpec, array: np.ndarray) -> str:
+    """The spec's dtype, made complex when the array is complex and the spec is not."""
+    if array.dtype.kind == "c" and spec.dtype in _COMPLEX_OF:
+        return _COMPLEX_OF[spec.dtype]
+    return spec.dtype
+
+
+def problem_with(spec: LayerSpec, name: str, array: np.ndarray) -> str | None:
+    """Why ``array`` cannot be tensor ``name`` of this layer as it is, or None when it fits."""
+    shape = expected_shape(spec, name)
+    if shape is None:
+        return f"the layer has no bias (bias=False); a bias of shape {array.shape} needs one"
+    if array.shape != shape:
+        return f"{name} of shape {array.shape} does not fit the layer, which needs {shape}"
+    if _dtype_for(spec, array) != spec.dtype:
+        return f"complex values do not fit a {spec.dtype} layer"
+    return None
+
+
+def _input_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> tuple[int, int]:
+    """An input size giving ``output_size``: the current one where it does, else the nearest."""
+    if spec.padding == "same":
+        return output_size
+    top, bottom, left, right = spec.pads
+    size = []
+    for i, pads in enumerate((top + bottom, left + right)):
+        smallest = (output_size[i] - 1) * spec.stride[i] + spec.kernel_extent[i] - pads
+        largest = smallest + spec.stride[i] - 1
+        size.append(min(max(spec.input_size[i], smallest), largest))
+    return size[0], size[1]
+
+
+def _changes(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> dict[str, Any] | None:
+    if name == "input" and len(shape) in (3, 4):
+        *batch, c, h, w = shape
+        return {"batch": batch[0] if batch else None, "in_channels": c, "input_size": (h, w)}
+    if name == "weight" and len(shape) == 4:
+        o, per_group, kh, kw = shape
+        return {"out_channels": o, "in_channels": per_group * spec.groups, "kernel_size": (kh, kw)}
+    if name == "bias" and len(shape) == 1:
+        return {"out_channels": shape[0], "bias": True}
+    if name == "grad_output" and len(shape) in (3, 4):
+        *batch, o, oh, ow = shape
+        size = _input_size_for(spec, (oh, ow))
+        return {"batch": batch[0] if batch else None, "out_channels": o, "input_size": size}
+    return None
+
+
+def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:
+    """The layer closest to ``spec`` whose tensor ``name`` has ``array``'s shape and kind.
+
+    Only what the shape dictates changes: for an input (N, C, H, W), ``batch``,
+    ``in_channels`` and ``input_size``; for a weight, ``out_channels``, ``in_channels`` and
+    ``kernel_size``; for a bias, ``out_channels``; for a grad_output, ``batch``,
+    ``out_channels`` and the nearest ``input_size`` giving that output size. A complex array
+    also makes the dtype complex.
+
+    Raises
+    ------
+    ValueError
+        When no such layer exists, saying why (the rank is wrong, or the layer the shape
+        asks for is invalid, e.g. channels not divisible by ``groups``).
+    """
+    changes = _changes(spec, name, array.shape)
+    if changes is None:
+        raise ValueError(f"a {name} cannot have {array.ndim} dimensions (shape {array.shape})")
+    changes["dtype"] = _dtype_for(spec, array)
+    try:
+        fitted = spec.replace(**changes)
+    except ValueError as e:
+        raise ValueError(f"no layer fits {name} of shape {array.shape}: {e}") from e
+    if expected_shape(fitted, name) != array.shape:
+        raise ValueError(
+            f"no layer fits {name} of shape {array.shape}: with these hyperparameters the "
+            f"closest is {expected_shape(fitted, name)}"
+        )
+    return fitted
+
+
+def describe_change(old: LayerSpec, new: LayerSpec) -> str:
+    """The fields that differ, as ``"in_channels 3 → 5, input_size (16, 16) → (8, 8)"``."""
+    before, after = old.to_dict(), new.to_dict()
+    parts = []
+    for key, value in after.items():
+        if before[key] != value:
+            show = [tuple(v) if isinstance(v, list) else v for v in (before[key], value)]
+            parts.append(f"{key} {show[0]} → {show[1]}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TensorImport:
+    """An array read for tensor ``name``, and whether and how it fits the layer.
+
+    Attributes
+    ----------
+    name : str
+        One of ``input``, ``weight``, ``bias``, ``grad_output``.
+    array : ndarray
+        The values as read.
+    problem : str or None
+        Why it does not fit the current layer; None when it fits.
+    proposal : LayerSpec or None
+        When it does not fit: the closest layer it fits, if any (offer "reshape the layer").
+    refusal : str or None
+        When it does not fit and no layer can take it: the reason to show.
+    """
+
+    name: str
+    array: np.ndarray
+    problem: str | None
+    proposal: LayerSpec | None
+    refusal: str | None
+
+    @property
+    def fits(self) -> bool:
+        return self.problem is None
+
+    def apply(self, session: Session) -> Session:
+        """``session`` with this tensor in place, reshaping the layer to `proposal` if needed.
+
+        Raises
+        ------
+        ValueError
+            When the tensor neither fits nor has a proposal (the message is `refusal`).
+        """
+        if self.fits:
+            return session.with_tensor(self.name, self.array)
+        if self.proposal is None:
+            raise ValueError(self.refusal)
+        return session.with_spec(self.proposal).with_tensor(self.name, self.array)
+
+
+def import_npy(path: str | os.PathLike[str], name: str, session: Session) -> TensorImport:
+    """Read ``path`` for tensor ``name`` of ``session`` and work out how it fits.
+
+    Raises
+    ------
+    TensorFileError
+        When the file cannot be read as one float or complex array (see `read_npy`).
+    ValueError
+        For an unknown tensor name.
+    """
+    expected_shape(session.spec, name)
+    array = read_npy(path)
+    problem = problem_with(session.spec, name, array)
+    if problem is None:
+        return TensorImport(name, array, None, None, None)
+    try:
+        return TensorImport(name, array, problem, fitting_spec(session.spec, name, array), None)
+    except ValueError as e:
+        return TensorImport(name, array, problem, None, f"{problem}; {e}")
