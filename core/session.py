@@ -40,6 +40,14 @@ def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float =
     return out
 
 
+def random_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Standard normal values rounded to 2 decimals (readable in a grid); complex: both parts."""
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return np.round(a, 2).astype(dtype)
+
+
 @dataclass(frozen=True, eq=False)
 class Session:
     """A whole document: the spec and the four editable tensors (read-only arrays)."""
@@ -78,18 +86,11 @@ class Session:
         """Random normal input, weight and bias; grad_output ones (the gradient of output.sum())."""
         rng = np.random.default_rng(seed)
         dtype = np.dtype(spec.dtype)
-
-        def normal(shape: tuple[int, ...]) -> np.ndarray:
-            a = rng.standard_normal(shape)
-            if dtype.kind == "c":
-                a = a + 1j * rng.standard_normal(shape)
-            return np.round(a, 2).astype(dtype)
-
         return cls(
             spec=spec,
-            input=normal(spec.input_shape),
-            weight=normal(spec.weight_shape),
-            bias=normal(spec.bias_shape) if spec.bias else None,
+            input=random_normal(rng, spec.input_shape, dtype),
+            weight=random_normal(rng, spec.weight_shape, dtype),
+            bias=random_normal(rng, spec.bias_shape, dtype) if spec.bias else None,
             grad_output=np.ones(spec.output_shape, dtype=dtype),
         )
 

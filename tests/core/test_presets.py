@@ -1,0 +1,173 @@
+"""Presets: every shipped preset loads and core.compute matches nn.Conv2d + autograd on it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.conv import compute
+from core.presets import (
+    PRESETS_DIR,
+    PresetError,
+    default_session,
+    list_presets,
+    load_preset,
+    parse_preset,
+)
+from core.session import Session
+from core.spec import LayerSpec
+
+SHIPPED = [p.name for p in list_presets()]
+REQUIRED = {
+    "default",
+    "seed000_conv2d_input",
+    "seed001_im2col_gradients",
+    "seed002_pointwise",
+    "sobel_edges",
+    "depthwise",
+    "reflect_padding",
+    "strided_dilated",
+}
+
+
+def torch_results(session: Session) -> dict[str, np.ndarray]:
+    spec = session.spec
+    conv = torch.nn.Conv2d(
+        spec.in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride,
+        padding=spec.padding, dilation=spec.dilation, groups=spec.groups, bias=spec.bias,
+        padding_mode=spec.padding_mode, dtype=getattr(torch, spec.dtype),
+    )
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor(session.weight))
+        if spec.bias:
+            conv.bias.copy_(torch.tensor(session.bias))
+    x = torch.tensor(session.input, requires_grad=True)
+    y = conv(x)
+    y.backward(torch.tensor(session.grad_output))
+    out = {"output": y, "grad_input": x.grad, "grad_weight": conv.weight.grad}
+    if spec.bias:
+        out["grad_bias"] = conv.bias.grad
+    return {k: v.detach().numpy() for k, v in out.items()}
+
+
+def test_the_required_presets_ship():
+    assert REQUIRED <= set(SHIPPED)
+    assert SHIPPED[0] == "default"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_preset_is_versioned_json_with_name_and_description(name):
+    data = json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    assert data["format"] == 1
+    assert data["name"] and data["description"]
+    assert LayerSpec.from_dict(data["spec"]).to_dict() == data["spec"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_preset_matches_torch(name):
+    session = load_preset(name)
+    got = compute(session.spec, session.input, session.weight, session.bias, session.grad_output)
+    tol = 1e-5 if session.spec.dtype in ("float32", "complex64") else 1e-12
+    for key, expected in torch_results(session).items():
+        np.testing.assert_allclose(getattr(got, key), expected, rtol=tol, atol=tol, err_msg=key)
+
+
+def test_default_scene():
+    session = default_session()
+    spec = session.spec
+    assert spec.input_shape == (1, 3, 16, 16) and spec.weight_shape == (4, 3, 3, 3)
+    assert spec.padding == (1, 1) and spec.bias
+    expected = Session.default(spec)
+    for name, a in expected.tensors().items():
+        np.testing.assert_array_equal(session.tensor(name), a)
+
+
+def test_seed000_grad_input():
+    s = load_preset("seed000_conv2d_input")
+    got = compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
+    expected = [[0, 1, 0, 2], [1, 0, 2, 0], [0, 3, 0, 4], [3, 0, 4, 0]]
+    np.testing.assert_array_equal(got.grad_input[0, 0], expected)
+    np.testing.assert_array_equal(s.weight[0, 0], [[0, 1], [1, 0]])
+
+
+def test_seed002_matches_the_printed_output():
+    s = load_preset("seed002_pointwise")
+    assert s.spec.batch is None and s.input.shape == (1, 1, 6)
+    got = compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
+    printed = [[7.0349, -1.3750, 0.9186, 1.6831, 4.7413, -0.6105],
+               [6.4210, -2.7091, -0.2191, 0.6109, 3.9309, -1.8791],
+               [-1.6724, 0.9046, 0.2018, -0.0325, -0.9696, 0.6703]]
+    np.testing.assert_allclose(got.output[:, 0, :], printed, atol=5e-4)
+
+
+def test_sobel_responds_on_edges_only():
+    s = load_preset("sobel_edges")
+    got = compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
+    gx, gy = got.output[0]
+    assert gx[5, 0] == 0 and gx[5, 5] == 0 and gx[5, 2] > 0 and gx[5, 9] < 0
+    assert gy[2, 5] > 0 and gy[9, 5] < 0
+
+
+# -- the format --------------------------------------------------------------------------
+SPEC = {"in_channels": 1, "out_channels": 1, "kernel_size": [2, 2], "input_size": [3, 3]}
+
+
+def preset(**extra: object) -> dict:
+    return {"format": 1, "name": "t", "description": "", "spec": SPEC, **extra}
+
+
+def test_fills_lists_and_complex_values():
+    s = parse_preset(preset(
+        spec=SPEC | {"dtype": "complex128", "bias": False},
+        tensors={
+            "input": {"fill": "ones"},
+            "weight": {"real": [[[[1, 2], [3, 4]]]], "imag": [[[[0, 0], [0, -1]]]]},
+            "grad_output": {"fill": "random", "seed": 4},
+        },
+    ))
+    np.testing.assert_array_equal(s.input, np.ones((1, 1, 3, 3)))
+    assert s.weight[0, 0, 1, 1] == 4 - 1j
+    again = parse_preset(preset(spec=SPEC | {"dtype": "complex128", "bias": False},
+                                tensors={"grad_output": {"fill": "random", "seed": 4}}))
+    np.testing.assert_array_equal(s.grad_output, again.grad_output)
+    assert np.iscomplexobj(s.grad_output) and np.any(s.grad_output.imag)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (preset(spec=SPEC | {"groups": 2, "in_channels": 3}), "invalid spec: in_channels 3"),
+        (preset(tensors={"weight": [[1, 2], [3, 4]]}),
+         "tensor 'weight': shape (2, 2) does not fit the spec, which needs (1, 1, 2, 2)"),
+        (preset(tensors={"input": {"fill": "noise"}}), "fill must be one of zeros, ones, random"),
+        (preset(tensors={"output": [1.0]}), "unknown tensor 'output'"),
+        (preset(spec=SPEC | {"bias": False}, tensors={"bias": [1.0]}), "bias=False"),
+        (preset(tensors={"bias": ["a"]}), "values must be numbers"),
+        (preset(tensors={"bias": {"real": [1.0], "imag": [2.0]}}),
+         "complex values need a complex dtype"),
+        (preset(tensors=[1]), "'tensors' must be an object"),
+    ],
+)
+def test_bad_presets_are_refused_with_a_reason(data, message):
+    with pytest.raises(PresetError) as info:
+        parse_preset(data, "preset x.json")
+    assert str(info.value).startswith("preset x.json: ")
+    assert message in str(info.value)
+
+
+def test_unknown_name_and_bad_files(tmp_path):
+    (tmp_path / "good.json").write_text(json.dumps(preset()))
+    with pytest.raises(PresetError, match="unknown preset 'nope'; presets are: good"):
+        load_preset("nope", tmp_path)
+    (tmp_path / "v2.json").write_text(json.dumps(preset(format=2)))
+    with pytest.raises(PresetError, match="format 2 is not supported"):
+        list_presets(tmp_path)
+    (tmp_path / "v2.json").write_text(json.dumps(preset(colour="red")))
+    with pytest.raises(PresetError, match="unknown key"):
+        load_preset("v2", tmp_path)
+    (tmp_path / "v2.json").write_text("{")
+    with pytest.raises(PresetError, match="cannot read it"):
+        load_preset("v2", tmp_path)
