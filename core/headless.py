@@ -1,0 +1,71 @@
+"""Headless export: ``python main.py [SESSION] --export DIR`` without a window.
+
+`export_headless` does the work and raises; `cli_export` is what ``main.py`` calls: it
+turns every failure into one line on stderr and an exit status.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from .conv import ConvResults, compute
+from .export import export_npy
+from .presets import default_session
+from .session import Session
+from .session_io import load_session
+
+
+def compute_session(session: Session, backend: str = "numpy") -> ConvResults:
+    """``core.compute`` on a session's spec and tensors."""
+    return compute(
+        session.spec, session.input, session.weight, session.bias, session.grad_output,
+        backend=backend,
+    )
+
+
+def export_headless(
+    session_path: str | os.PathLike[str] | None,
+    out_dir: str | os.PathLike[str],
+    backend: str = "numpy",
+) -> None:
+    """Load a session (the default scene when None), compute it and export it to ``out_dir``.
+
+    Writes ``input.npy``, ``weight.npy``, ``bias.npy`` (with a bias), ``grad_output.npy``,
+    ``output.npy``, ``grad_input.npy``, ``grad_weight.npy``, ``grad_bias.npy`` (with a bias)
+    and ``spec.json`` (see `core.export.export_npy`); ``out_dir`` is created when missing.
+
+    Raises
+    ------
+    SessionError
+        When the session file cannot be opened.
+    WriteError
+        When a file cannot be written.
+    ValueError
+        For an unknown backend.
+    """
+    session = default_session() if session_path is None else load_session(session_path)
+    export_npy(out_dir, session, compute_session(session, backend))
+
+
+def cli_export(
+    session_path: str | os.PathLike[str] | None,
+    out_dir: str | os.PathLike[str],
+    stderr: TextIO,
+    backend: str = "numpy",
+) -> int:
+    """`export_headless` for the command line: 0 on success, else 1 after one line on stderr.
+
+    The line reads ``convviz: <what went wrong>``; no traceback is printed.
+    """
+    try:
+        export_headless(session_path, out_dir, backend)
+    except (ValueError, OSError) as e:
+        message = str(e)
+    except Exception as e:  # an unexpected failure still gets one line, never a traceback
+        message = f"export failed: {type(e).__name__}: {e}"
+    else:
+        return 0
+    stderr.write("convviz: " + " ".join(message.split()) + "\n")
+    stderr.flush()
+    return 1

@@ -1,0 +1,103 @@
+"""Headless export: ``main.py [SESSION] --export DIR`` through `cli_export`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.headless import cli_export, compute_session, export_headless
+from core.presets import default_session, load_preset
+from core.session_io import save_session
+
+ALL = ["grad_bias.npy", "grad_input.npy", "grad_output.npy", "grad_weight.npy", "output.npy",
+       "spec.json"]
+EDITED = ["bias.npy", "input.npy", "weight.npy"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_default_scene_is_exported(tmp_path):
+    export_headless(None, tmp_path / "new" / "dir")
+    out = tmp_path / "new" / "dir"
+    assert listing(out) == sorted(ALL + EDITED)
+    session = default_session()
+    np.testing.assert_array_equal(np.load(out / "input.npy"), session.input)
+    np.testing.assert_array_equal(np.load(out / "output.npy"), compute_session(session).output)
+    assert json.loads((out / "spec.json").read_text()) == session.spec.to_dict()
+
+
+def test_cli_export_of_a_session_without_bias(tmp_path):
+    session = load_preset("sobel_edges")
+    save_session(tmp_path / "s.npz", session)
+    stderr = io.StringIO()
+    assert cli_export(str(tmp_path / "s.npz"), str(tmp_path / "out"), stderr) == 0
+    assert stderr.getvalue() == ""
+    assert listing(tmp_path / "out") == sorted(
+        [n for n in ALL if n != "grad_bias.npy"] + ["input.npy", "weight.npy"]
+    )
+    results = compute_session(session)
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "grad_weight.npy"),
+                                  results.grad_weight)
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("missing", "cannot open {tmp}/missing.npz: No such file or directory"),
+        ("truncated", "cannot open {tmp}/s.npz: not a readable .npz archive; truncated"),
+        ("out_is_file", "cannot create the folder {tmp}/taken: File exists"),
+    ],
+)
+def test_cli_export_failures_print_one_line(tmp_path, setup, expected):
+    save_session(tmp_path / "s.npz", default_session())
+    session, out = tmp_path / "s.npz", tmp_path / "out"
+    if setup == "missing":
+        session = tmp_path / "missing.npz"
+    elif setup == "truncated":
+        session.write_bytes(session.read_bytes()[:100])
+    else:
+        out = tmp_path / "taken"
+        out.write_text("a file")
+    stderr = io.StringIO()
+    assert cli_export(session, out, stderr) == 1
+    text = stderr.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")
+    assert text.startswith("convviz: " + expected.format(tmp=tmp_path)), text
+    if setup != "out_is_file":
+        assert not out.exists()
+
+
+def test_cli_export_unknown_backend(tmp_path):
+    stderr = io.StringIO()
+    assert cli_export(None, tmp_path, stderr, backend="tpu") == 1
+    assert stderr.getvalue().startswith("convviz: backend must be one of")
+
+
+def test_cli_export_from_a_process_has_no_traceback(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a session")
+    code = ("import sys; from core.headless import cli_export; "
+            "sys.exit(cli_export(sys.argv[1], sys.argv[2], sys.stderr))")
+    run = subprocess.run([sys.executable, "-c", code, str(bad), str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith(f"convviz: cannot open {bad}: not a .npz session")
+
+
+def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
+    session = load_preset("seed002_pointwise")
+    save_session(tmp_path / "s.npz", session)
+    assert cli_export(tmp_path / "s.npz", tmp_path / "out", io.StringIO()) == 0
+    loaded = np.load(tmp_path / "out" / "input.npy")
+    assert loaded.dtype == np.float32 and loaded.shape == (1, 1, 6)
+    np.testing.assert_array_equal(loaded, session.input)
