@@ -4,6 +4,7 @@ numpy only; torch is imported lazily by the torch backends. Never imports Qt.
 """
 
 from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
+from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
 from .padding import pad, pad_adjoint, pad_index
 from .spec import DTYPES, PADDING_MODES, LayerSpec
@@ -13,14 +14,21 @@ __all__ = [
     "PADDING_MODES",
     "ConvResults",
     "LayerSpec",
+    "Term",
+    "Terms",
+    "Window",
     "compute",
     "conv2d",
     "conv2d_bias",
     "conv2d_input",
     "conv2d_weight",
+    "explain",
+    "explain_spec",
     "fold",
     "pad",
     "pad_adjoint",
     "pad_index",
+    "readers",
     "unfold",
+    "window",
 ]

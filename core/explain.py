@@ -1,0 +1,289 @@
+"""Provenance: every term behind an entry of the output or a gradient, and the reverse look-ups.
+
+`explain` answers "where does this number come from?": ``output[n, o, oi, oj]`` is one term
+per kernel tap of o's group (plus the bias), ``grad_input[n, c, h, w]`` one per (output
+channel, output position, tap) whose read lands on the pixel through the padding map,
+``grad_weight[o, c', kh, kw]`` one per (sample, output position), ``grad_bias[o]`` one per
+grad_output entry of channel o. Terms that read zero padding add nothing and are left out;
+`window` gives the padded cells a kernel window covers, real or not, for drawing.
+
+`readers` goes the other way for hovering: the terms that read one input pixel, weight tap,
+bias or grad_output entry, with the entries they add to.
+
+The terms come back as `Terms`, a sequence backed by int64 columns (see `COLUMNS` in
+`core.explain_links`) and value arrays, so that tens of thousands of terms cost numpy time;
+a `Term` object is made only when one is indexed. Complex gradients follow autograd:
+``grad_input = Σ conj(w)·gy``, ``grad_weight = Σ gy·conj(x)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import explain_links as links
+from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
+from .spec import DTYPES, LayerSpec
+
+__all__ = [
+    "SOURCES",
+    "TARGETS",
+    "Term",
+    "Terms",
+    "Window",
+    "explain",
+    "explain_spec",
+    "readers",
+    "window",
+]
+
+# Whose terms read each source: the reverse look-up's target.
+_READER = {"input": "output", "weight": "output", "bias": "output", "grad_output": "grad_input"}
+_LINKS = {
+    "grad_output": links.window_links,
+    "input": links.scatter_links,
+    "weight": links.tap_links,
+    "bias": links.sweep_links,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Window:
+    """The padded cells one kernel window covers, zero padding included, for drawing.
+
+    Attributes
+    ----------
+    out : (oi, oj)
+        The output position.
+    padded_rows : ndarray of int, shape (kh,)
+        Padded row of each kernel row; ``padded_cols`` (kw,) likewise.
+    rows : ndarray of int, shape (kh,)
+        The real row each padded row copies, -1 for zero padding; ``cols`` (kw,) likewise.
+    pads : (top, bottom, left, right)
+        Padded cell (ph, pw) lies over real pixel (ph - top, pw - left) where that is inside.
+    """
+
+    out: tuple[int, int]
+    padded_rows: np.ndarray
+    padded_cols: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    pads: tuple[int, int, int, int]
+    input_size: tuple[int, int]
+
+    @property
+    def real(self) -> np.ndarray:
+        """(kh, kw) bool: the cell reads a real pixel (itself or the one it copies)."""
+        return (self.rows[:, None] >= 0) & (self.cols[None, :] >= 0)
+
+    @property
+    def border(self) -> np.ndarray:
+        """(kh, kw) bool: the cell lies in the padded border (zero, or a copy of a pixel)."""
+        top, _, left, _ = self.pads
+        inside_h = (self.padded_rows >= top) & (self.padded_rows < top + self.input_size[0])
+        inside_w = (self.padded_cols >= left) & (self.padded_cols < left + self.input_size[1])
+        return ~(inside_h[:, None] & inside_w[None, :])
+
+
+# -- validation ------------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and hasattr(value, "__index__")
+
+
+def _shape(spec: LayerSpec, name: str) -> tuple[int, ...]:
+    layout = LAYOUT.get(name, name)
+    shape = {
+        "input": spec.input_shape,
+        "weight": spec.weight_shape,
+        "bias": spec.bias_shape,
+        "grad_output": spec.output_shape,
+    }[layout]
+    if shape is None:
+        raise ValueError(f"{name} does not exist: the layer has no bias")
+    return shape
+
+
+def _index(name: str, index: Any, shape: Sequence[int]) -> tuple[int, ...]:
+    """``index`` checked against ``shape`` and made non-negative."""
+    if _is_int(index):
+        index = (index,)
+    elif isinstance(index, np.ndarray):
+        index = index.tolist()
+    if (
+        isinstance(index, str)
+        or not isinstance(index, Sequence)
+        or not all(_is_int(i) for i in index)
+    ):
+        raise ValueError(f"{name} index must be a tuple of ints, got {index!r}")
+    shape = tuple(shape)
+    if len(index) != len(shape):
+        raise ValueError(
+            f"{name} index {tuple(index)} has {len(index)} numbers but {name} has shape "
+            f"{shape}, which needs {len(shape)}"
+        )
+    out = []
+    for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
+        if not -size <= int(i) < size:
+            raise ValueError(
+                f"index {int(i)} is out of range for {name} axis {axis} of size {size}"
+            )
+        out.append(int(i) % size)
+    return tuple(out)
+
+
+def _tensors(spec: LayerSpec, given: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    out = {}
+    for name, a in given.items():
+        if a is None:
+            continue
+        if name == "bias" and not spec.bias:
+            raise ValueError("a bias tensor was given but the layer has no bias")
+        a = np.asarray(a)
+        shape = _shape(spec, name)
+        if a.shape != shape:
+            raise ValueError(f"{name} shape {a.shape} does not match the layer's shape {shape}")
+        if a.dtype.name != spec.dtype:
+            raise ValueError(f"{name} dtype {a.dtype.name} does not match the layer's {spec.dtype}")
+        out[name] = a
+    return out
+
+
+# -- public API ------------------------------------------------------------------------------
+def explain(
+    target: str,
+    index: Sequence[int] | int,
+    *,
+    input: Any,
+    weight: Any,
+    grad_output: Any = None,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    padding_mode: str = "zeros",
+) -> Terms:
+    """Every term behind one entry of ``conv2d`` or one of its gradients, with torch's arguments.
+
+    Parameters
+    ----------
+    target : {'output', 'grad_input', 'grad_weight', 'grad_bias'}
+    index : tuple of int
+        Full index into the target as given (3 numbers for an unbatched output or
+        grad_input); negative numbers count from the end.
+    input : ndarray, shape (N, C, H, W) or (C, H, W)
+    weight : ndarray, shape (O, C/groups, kh, kw)
+    grad_output : ndarray, the output's shape
+        Needed for the gradient targets.
+    bias : ndarray, shape (O,), or None
+    stride, padding, dilation, groups, padding_mode
+        As ``torch.nn.Conv2d``.
+
+    Returns
+    -------
+    Terms
+        In animation order; their values sum to the entry as `core.conv` computes it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown target, an index out of range, or arrays torch would refuse.
+    """
+    x, w = np.asarray(input), np.asarray(weight)
+    if x.dtype.name not in DTYPES:
+        raise ValueError(
+            f"input dtype {x.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
+        )
+    spec = LayerSpec.from_arrays(
+        x.shape,
+        w.shape,
+        bias=bias is not None,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        dtype=x.dtype.name,
+    )
+    return explain_spec(spec, target, index, input=x, weight=w, grad_output=grad_output, bias=bias)
+
+
+def explain_spec(
+    spec: LayerSpec,
+    target: str,
+    index: Sequence[int] | int,
+    *,
+    input: Any = None,
+    weight: Any = None,
+    grad_output: Any = None,
+    bias: Any = None,
+) -> Terms:
+    """`explain` for a `LayerSpec`; ``explain_spec(s.spec, target, index, **s.tensors())``.
+
+    The tensors are optional: without the ones the target's values need, the terms carry
+    their geometry only (``value`` None). Given tensors must have the spec's shapes and dtype.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    entry = _index(target, index, _shape(spec, target))
+    tensors = _tensors(
+        spec, {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
+    )
+    return _terms(spec, target, LAYOUT[target], entry, tensors, entry)
+
+
+def readers(
+    spec: LayerSpec,
+    source: str,
+    index: Sequence[int] | int,
+    *,
+    input: Any = None,
+    weight: Any = None,
+    grad_output: Any = None,
+    bias: Any = None,
+) -> Terms:
+    """Reverse look-up: every term that reads ``source[index]``, for hovering.
+
+    ``input`` pixel → the output terms that read it (the outputs it feeds, with taps and
+    padded cells; one term per padded cell that copies it). ``weight`` tap → the output
+    terms it multiplies (the input pixels, per sample and output position). ``bias`` → the
+    bias terms of its channel. ``grad_output`` entry → the grad_input terms it feeds (the
+    grad_input pixels it reaches). Each term's entry is in `Terms.entries`.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+    where = _index(source, index, _shape(spec, source))
+    tensors = _tensors(
+        spec, {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
+    )
+    return _terms(spec, _READER[source], source, where, tensors, None)
+
+
+def window(spec: LayerSpec, out: Sequence[int]) -> Window:
+    """The padded cells the kernel window at output position ``out = (oi, oj)`` covers."""
+    oi, oj = _index("output position", out, spec.output_size)
+    rows, cols = links.padding_map(spec)
+    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+    ph = oi * sh + np.arange(kh) * dh
+    pw = oj * sw + np.arange(kw) * dw
+    return Window((oi, oj), ph, pw, rows[ph], cols[pw], spec.pads, spec.input_size)
+
+
+def _terms(
+    spec: LayerSpec,
+    target: str,
+    layout: str,
+    index: tuple[int, ...],
+    tensors: Mapping[str, np.ndarray],
+    entry: tuple[int, ...] | None,
+) -> Terms:
+    """The terms of ``target`` linked to entry ``index`` of tensor ``layout``."""
+    full = (0, *index) if layout in ("input", "grad_output") and not spec.batched else index
+    table = _LINKS[layout](spec, *full)
+    if target == "output" and layout == "grad_output" and spec.bias:
+        n, o, oi, oj = full
+        table = links.concat(table, links.table(1, n=n, o=o, oi=oi, oj=oj))
+    return Terms(target, spec, table, {}, None, entry)._evaluated(tensors)
