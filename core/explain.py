@@ -269,7 +269,10 @@ def window(spec: LayerSpec, out: Sequence[int]) -> Window:
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     ph = oi * sh + np.arange(kh) * dh
     pw = oj * sw + np.arange(kw) * dw
-    return Window((oi, oj), ph, pw, rows[ph], cols[pw], spec.pads, spec.input_size)
+    arrays = (ph, pw, rows[ph], cols[pw])
+    for a in arrays:
+        a.flags.writeable = False
+    return Window((oi, oj), *arrays, spec.pads, spec.input_size)
 
 
 def _terms(
