@@ -42,8 +42,13 @@ def pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
 def pad(x: np.ndarray, pads: tuple[int, int, int, int], mode: str) -> np.ndarray:
     """Pad the last two axes of ``x`` by ``pads = (top, bottom, left, right)``.
 
-    Returns ``x`` itself (no copy) when there is nothing to pad.
+    Negative widths crop, as in torch's ``F.pad`` (an axis is cropped on both sides or
+    padded on both sides). Returns ``x`` itself (no copy) when there is nothing to pad.
     """
+    if min(pads) < 0:
+        (top, bottom, left, right), grow = _crop_and_grow(pads)
+        height, width = x.shape[-2:]
+        return pad(x[..., top : height - bottom, left : width - right], grow, mode)
     top, bottom, left, right = pads
     if not any(pads):
         return x
@@ -58,8 +63,12 @@ def pad_adjoint(
 
     Under ``zeros`` the border is dropped; otherwise each border cell's gradient is added
     to the pixel it was copied from (``replicate`` piles onto the edge, ``reflect`` onto
-    the mirrored pixel, ``circular`` onto the opposite side).
+    the mirrored pixel, ``circular`` onto the opposite side). Cropped pixels (negative
+    widths) get no gradient.
     """
+    if min(pads) < 0:
+        crop, grow = _crop_and_grow(pads)
+        return pad(pad_adjoint(grad_padded, grow, mode), crop, "zeros")
     top, bottom, left, right = pads
     height = grad_padded.shape[-2] - top - bottom
     width = grad_padded.shape[-1] - left - right
@@ -68,6 +77,15 @@ def pad_adjoint(
         return np.array(core, copy=True)
     rows = _fold_axis(grad_padded, -2, height, top, bottom, mode)
     return _fold_axis(rows, -1, width, left, right, mode)
+
+
+def _crop_and_grow(pads: tuple[int, int, int, int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Split widths into what is cropped (negative ones) and what is padded (positive ones)."""
+    for before, after in (pads[:2], pads[2:]):
+        if before * after < 0:
+            # F.pad's modes disagree on what that means; a convolution never asks for it.
+            raise ValueError(f"pads {pads} crop one side of an axis and pad the other")
+    return tuple(max(-p, 0) for p in pads), tuple(max(p, 0) for p in pads)
 
 
 def _fold_axis(g: np.ndarray, axis: int, size: int, before: int, after: int, mode: str):

@@ -24,7 +24,7 @@ def _is_int(value: Any) -> bool:
     return not isinstance(value, bool) and hasattr(value, "__index__")
 
 
-def _pair(name: str, value: Any, minimum: int) -> Pair:
+def _pair(name: str, value: Any, minimum: int | None) -> Pair:
     if _is_int(value):
         pair = (int(value), int(value))
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
@@ -34,7 +34,7 @@ def _pair(name: str, value: Any, minimum: int) -> Pair:
     else:
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
     for v in pair:
-        if v < minimum:
+        if minimum is not None and v < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return pair
 
@@ -61,7 +61,8 @@ class LayerSpec:
     ----------
     in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
     padding_mode
-        As ``torch.nn.Conv2d``. ``padding`` is an int, a pair, ``'valid'`` or ``'same'``.
+        As ``torch.nn.Conv2d``. ``padding`` is an int, a pair, ``'valid'`` or ``'same'``;
+        a negative padding crops, which torch allows for every ``padding_mode`` but 'zeros'.
     input_size : (H, W)
         Spatial size of the input.
     batch : int or None
@@ -130,10 +131,16 @@ class LayerSpec:
                 )
             if self.padding == "same" and self.stride != (1, 1):
                 raise ValueError(
-                    f"padding 'same' is not supported for stride {self.stride}: torch needs stride 1"
+                    f"padding 'same' is not supported for stride {self.stride}: "
+                    "torch needs stride 1"
                 )
             return self.padding
-        return _pair("padding", self.padding, 0)
+        # F.pad crops where a width is negative, so torch accepts negative padding for every
+        # padding_mode but 'zeros' (whose convolution kernel refuses it).
+        pair = _pair("padding", self.padding, None)
+        if self.padding_mode == "zeros" and min(pair) < 0:
+            raise ValueError(f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}")
+        return pair
 
     def _resolved_pads(self) -> tuple[int, int, int, int]:
         if self.padding == "valid":
@@ -230,7 +237,8 @@ class LayerSpec:
         lines = []
         top, bottom, left, right = self.pads
         for i, (before, after) in enumerate(((top, bottom), (left, right))):
-            size, k, d, s = self.input_size[i], self.kernel_size[i], self.dilation[i], self.stride[i]
+            size, k = self.input_size[i], self.kernel_size[i]
+            d, s = self.dilation[i], self.stride[i]
             lines.append(
                 f"⌊({size} + {before} + {after} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = "
                 f"{self.output_size[i]}"
