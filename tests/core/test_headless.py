@@ -101,3 +101,12 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
     loaded = np.load(tmp_path / "out" / "input.npy")
     assert loaded.dtype == np.float32 and loaded.shape == (1, 1, 6)
     np.testing.assert_array_equal(loaded, session.input)
+
+
+def test_file_modules_load_neither_torch_nor_qt():
+    modules = "atomic, autosave, export, headless, presets, session_io, snippet, tensor_import"
+    code = (f"import {', '.join('core.' + m for m in modules.split(', '))}; import sys; "
+            "print(' '.join(sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert not {"torch", "PySide6", "pyqtgraph"} & set(run.stdout.split())
