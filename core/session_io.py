@@ -14,6 +14,7 @@ problem raises `SessionError` with a message that names it. Saving is atomic.
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -82,7 +83,11 @@ def save_session(path: str | os.PathLike[str], session: Session) -> None:
 
 # -- loading -----------------------------------------------------------------------------
 def _header(npz: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype of one entry, read from its header alone."""
+    """Shape and dtype of one entry, read from its header alone.
+
+    The size the header promises must be the size the archive holds, so that a small file
+    cannot make the reader allocate a huge array.
+    """
     try:
         with npz.zip.open(name + ".npy") as f:
             version = npy_format.read_magic(f)
@@ -92,11 +97,18 @@ def _header(npz: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
                 shape, _, dtype = npy_format.read_array_header_2_0(f)
             else:
                 raise ValueError(f"unsupported .npy format version {version}")
+            stored = npz.zip.getinfo(name + ".npy").file_size - f.tell()
     except _CORRUPT as e:
         raise SessionError(f"entry '{name}' is corrupt ({e})") from e
     if dtype.hasobject:
         raise SessionError(
             f"entry '{name}' holds Python objects (pickled data), which are never loaded"
+        )
+    needed = math.prod(shape) * dtype.itemsize
+    if stored != needed:
+        raise SessionError(
+            f"entry '{name}' is corrupt: shape {tuple(shape)} of {dtype.name} needs "
+            f"{needed} bytes but it holds {stored}"
         )
     return tuple(shape), dtype
 

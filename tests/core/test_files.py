@@ -7,13 +7,16 @@ where chmod does not stop a write).
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib import format as npy_format
 from session_checks import assert_same_session
 
 from core.atomic import WriteError, atomic_write, atomic_write_text
@@ -314,3 +317,22 @@ def test_rewrite_keeps_permissions(tmp_path):
     atomic_write_text(path, "two")
     assert path.stat().st_mode & 0o777 == 0o640
     assert path.read_text() == "two"
+
+
+def test_refuses_header_that_promises_more_than_the_file_holds(tmp_path):
+    spec = LayerSpec(2, 4, 3, input_size=(3_000_000, 3))
+    path = tmp_path / "s.npz"
+    small = {"format": np.array(1), "spec": np.array(json.dumps(spec.to_dict())),
+             "weight": np.zeros(1), "bias": np.zeros(1), "grad_output": np.zeros(1)}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, a in small.items():
+            buffer = io.BytesIO()
+            np.save(buffer, a)
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+        buffer = io.BytesIO()
+        header = {"descr": "<f8", "fortran_order": False, "shape": spec.input_shape}
+        npy_format.write_array_header_1_0(buffer, header)
+        archive.writestr("input.npy", buffer.getvalue() + np.zeros(18).tobytes())
+    message = refused(path)
+    assert "entry 'input' is corrupt: shape (1, 2, 3000000, 3) of float64 needs 144000000 " \
+        "bytes but it holds 144" in message
