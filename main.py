@@ -1,18 +1,80 @@
-"""ConvViz: see exactly how nn.Conv2d computes its forward and backward pass."""
+"""ConvViz: see exactly how nn.Conv2d computes its forward and backward pass.
+
+    python main.py [SESSION] [--screenshot PNG [--with-crosscheck]]
+
+SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
+``--screenshot`` renders the main window after the first result, saves it and exits 0.
+Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        self.exit(2, f"convviz: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line. Headless modes register their options here (see `headless`)."""
+    p = _Parser(prog="convviz", description=__doc__.split("\n\n")[0])
+    p.add_argument("session", nargs="?", metavar="SESSION",
+                   help="a session .npz, a preset .json, or a preset name")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="render the window after the first result, save it to PNG and exit")
+    p.add_argument("--with-crosscheck", action="store_true",
+                   help="with --screenshot: wait for the torch cross-check before saving")
+    # Hooks: `--export DIR` (files issue) and `--select ENTRY --step K` (explainer issue)
+    # add their arguments here and their dispatch in `headless` / `gui.app.run`.
+    return p
+
+
+def headless(args: argparse.Namespace) -> int | None:
+    """Run a mode that needs no window (e.g. ``--export``); None when there is none."""
+    return None
+
+
+def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.with_crosscheck and not args.screenshot:
+        p.error("--with-crosscheck needs --screenshot")
+    if args.screenshot:
+        folder = Path(args.screenshot).resolve().parent
+        if not folder.is_dir():
+            p.error(f"cannot write the screenshot: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            p.error(f"cannot write the screenshot: folder {folder} is not writable")
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    code = headless(args)
+    if code is not None:
+        return code
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
+    if not _has_display():
+        sys.stderr.write("convviz: no display (DISPLAY is not set); try --screenshot PNG, or "
+                         "QT_QPA_PLATFORM=offscreen\n")
+        return 1
+    from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1] if argv is None else argv)
-    label = QLabel("ConvViz — the app is being built; the core is in core/.")
-    label.resize(480, 120)
-    label.show()
-    return app.exec()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from gui.app import run
+
+    return run(app, args)
 
 
 if __name__ == "__main__":

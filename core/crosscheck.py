@@ -1,0 +1,149 @@
+"""Cross-check: the same layer run by torch's own ``nn.Conv2d`` and autograd.
+
+The app shows its own numbers (`core.conv.compute`) and, in the background, compares them
+with what torch computes for the same spec and tensors. torch is imported lazily, inside
+`torch_reference`, so ``import core.crosscheck`` stays free of torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .conv import ConvResults
+from .spec import LayerSpec
+
+RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """How far our results are from torch's.
+
+    Attributes
+    ----------
+    deltas : dict of str to float
+        max |ours − torch| per result tensor (``grad_bias`` only when the layer has a bias).
+    tolerances : dict of str to float
+        The largest difference accepted per tensor: float rounding of the longest sum it holds.
+    """
+
+    deltas: dict[str, float]
+    tolerances: dict[str, float]
+
+    @property
+    def max_abs_delta(self) -> float:
+        return max(self.deltas.values(), default=0.0)
+
+    @property
+    def ok(self) -> bool:
+        return all(self.deltas[k] <= self.tolerances[k] for k in self.deltas)
+
+    @property
+    def worst(self) -> str | None:
+        """The tensor with the largest difference relative to its tolerance."""
+        if not self.deltas:
+            return None
+        return max(self.deltas, key=lambda k: self.deltas[k] / max(self.tolerances[k], 1e-300))
+
+    def summary(self) -> str:
+        """One line for a status bar, e.g. ``matches torch, max |Δ| = 2.2e-16``."""
+        if self.ok:
+            return f"matches torch, max |Δ| = {self.max_abs_delta:.2g}"
+        worst = self.worst
+        return f"differs from torch: max |Δ| = {self.deltas[worst]:.2g} in {worst}"
+
+
+def torch_reference(
+    spec: LayerSpec,
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    grad_output: np.ndarray,
+    device: str = "cpu",
+) -> dict[str, np.ndarray | None]:
+    """Run ``torch.nn.Conv2d`` forward and ``backward(grad_output)`` on copies of the tensors.
+
+    Returns
+    -------
+    dict with ``output``, ``grad_input``, ``grad_weight``, ``grad_bias`` (None without bias),
+    as numpy arrays in the spec's dtype.
+    """
+    import torch
+
+    dtype = getattr(torch, spec.dtype)
+    conv = torch.nn.Conv2d(
+        spec.in_channels,
+        spec.out_channels,
+        spec.kernel_size,
+        stride=spec.stride,
+        padding=spec.padding,
+        dilation=spec.dilation,
+        groups=spec.groups,
+        bias=spec.bias,
+        padding_mode=spec.padding_mode,
+        dtype=dtype,
+        device=device,
+    )
+    with torch.no_grad():
+        # torch.tensor copies: the app's arrays are read-only, which from_numpy warns about.
+        conv.weight.copy_(torch.tensor(np.asarray(weight)))
+        if spec.bias:
+            conv.bias.copy_(torch.tensor(np.asarray(bias)))
+    x = torch.tensor(np.asarray(input), device=device, requires_grad=True)
+    y = conv(x)
+    y.backward(torch.tensor(np.asarray(grad_output), device=device))
+
+    def out(t):
+        return None if t is None else t.detach().cpu().numpy()
+
+    return {
+        "output": out(y),
+        "grad_input": out(x.grad),
+        "grad_weight": out(conv.weight.grad),
+        "grad_bias": out(conv.bias.grad) if spec.bias else None,
+    }
+
+
+def _reduction_lengths(spec: LayerSpec) -> dict[str, int]:
+    """How many products each entry of each result sums (bounds its rounding error)."""
+    n = 1 if spec.batch is None else max(spec.batch, 1)
+    kh, kw = spec.kernel_size
+    positions = n * spec.output_size[0] * spec.output_size[1]
+    return {
+        "output": spec.in_per_group * kh * kw + 1,
+        "grad_input": spec.out_per_group * kh * kw * 4,  # padding adjoints pile up a few more
+        "grad_weight": positions,
+        "grad_bias": positions,
+    }
+
+
+def crosscheck(
+    spec: LayerSpec,
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    grad_output: np.ndarray,
+    results: ConvResults,
+) -> CrossCheck:
+    """Compare ``results`` (ours) with torch's ``nn.Conv2d`` + autograd on the same tensors."""
+    ref = torch_reference(spec, input, weight, bias, grad_output)
+    eps = float(np.finfo(np.dtype(spec.dtype)).eps)
+    lengths = _reduction_lengths(spec)
+    deltas: dict[str, float] = {}
+    tolerances: dict[str, float] = {}
+    for name in RESULT_NAMES:
+        theirs = ref[name]
+        ours = getattr(results, name)
+        if theirs is None or ours is None:
+            continue
+        if ours.shape != theirs.shape:
+            raise ValueError(f"{name}: our shape {ours.shape} differs from torch's {theirs.shape}")
+        if ours.size == 0:
+            deltas[name], tolerances[name] = 0.0, 0.0
+            continue
+        deltas[name] = float(np.max(np.abs(ours - theirs)))
+        scale = 1.0 + float(np.max(np.abs(theirs)))
+        tolerances[name] = 8.0 * eps * lengths[name] * scale
+    return CrossCheck(deltas=deltas, tolerances=tolerances)

@@ -1,0 +1,118 @@
+"""Starting the app: opening the SESSION argument, styling, the window, ``--screenshot``.
+
+``main.py`` parses the command line and creates the QApplication; `run` does the rest.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from core.session import Session
+
+from . import errors, resources
+from .main_window import MainWindow
+
+# Qt chatter that means nothing to a user (the offscreen platform used by --screenshot).
+_QUIET = ("This plugin does not support propagateSizeHints()",)
+
+
+class StartupError(Exception):
+    """A problem with the command line's SESSION: shown as one line, exit status 2."""
+
+
+def open_session(arg: str) -> Session:
+    """The session named on the command line: a session file, a preset file or a preset name."""
+    path = Path(arg)
+    if path.is_file():
+        if path.suffix.lower() == ".json":
+            from core.presets import load_preset_file
+
+            loader = load_preset_file
+        else:
+            from core.session_io import load_session
+
+            loader = load_session
+        try:
+            return loader(path)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
+    from core.presets import PresetError, list_presets, load_preset
+
+    if path.suffix or "/" in arg:
+        raise StartupError(f"cannot open {arg}: no such file")
+    try:
+        return load_preset(arg)
+    except PresetError:
+        names = ", ".join(p.name for p in list_presets())
+        raise StartupError(f"{arg!r} is neither a file nor a preset (presets: {names})") from None
+
+
+def _message_handler(mode: QtMsgType, context, message: str) -> None:
+    if any(q in message for q in _QUIET):
+        return
+    if mode in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+        sys.stderr.write(f"qt: {message}\n")
+
+
+def configure(app: QApplication) -> None:
+    """Application-wide look: Fusion, the style sheet, names."""
+    app.setApplicationName("ConvViz")
+    app.setOrganizationName("ConvViz")
+    app.setStyle("Fusion")
+    app.setStyleSheet(resources.style_sheet())
+    app.setWindowIcon(resources.icon("app"))
+
+
+class Screenshot(QObject):
+    """Waits for the first result (and the torch cross-check if asked), saves, quits."""
+
+    def __init__(self, window: MainWindow, path: Path, crosscheck: bool) -> None:
+        super().__init__(window)
+        self.window, self.path, self.crosscheck = window, path, crosscheck
+        self.code = 1
+        if crosscheck:
+            window.engine.crossCheckReady.connect(self._on_ready)
+            window.engine.start_background()
+        elif window.engine.latest is not None:
+            QTimer.singleShot(0, self._on_ready)
+        else:
+            window.engine.resultReady.connect(self._on_ready)
+
+    def _on_ready(self, *_args) -> None:
+        # one more turn of the event loop: every view has taken the result and laid out
+        QTimer.singleShot(0, self._take)
+
+    def _take(self) -> None:
+        if self.code == 0:
+            return
+        QApplication.processEvents()
+        if self.window.grab().save(str(self.path)):
+            self.code = 0
+        else:
+            sys.stderr.write(f"convviz: could not write the screenshot to {self.path}\n")
+        QApplication.exit(self.code)
+
+
+def run(app: QApplication, args) -> int:
+    """Open the window for parsed ``args`` and run the event loop; returns the exit status."""
+    qInstallMessageHandler(_message_handler)
+    interactive = not args.screenshot
+    errors.install(interactive=interactive)
+    try:
+        session = open_session(args.session) if args.session else None
+    except StartupError as exc:
+        sys.stderr.write(f"convviz: {exc}\n")
+        return 2
+    configure(app)
+    window = MainWindow(session)
+    window.show()
+    if args.screenshot:
+        shot = Screenshot(window, Path(args.screenshot), args.with_crosscheck)
+        app.exec()
+        return shot.code
+    QTimer.singleShot(300, window.start_background)
+    return app.exec()

@@ -1,0 +1,193 @@
+"""MainWindow: builds the parts and connects them. No logic lives here.
+
+    LayerPanel / TensorGrid ──edited──▶ Document ──▶ QUndoStack
+                                          │ sessionChanged
+    grids.set_result ◀── resultReady ◀── ComputeEngine.request
+
+Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
+``selection`` (the transient `SelectionModel`), ``grids.grids[name].set_highlight``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QUndoView,
+    QWidget,
+)
+
+from core.session import Session
+
+from . import resources
+from .compute import ComputeEngine
+from .selection import SelectionModel
+from .state import Document
+from .widgets.complex_switch import ComplexSwitch
+from .widgets.grids_view import GridsView
+from .widgets.layer_panel import LayerPanel
+from .widgets.presets_menu import PresetsMenu
+from .widgets.status import StatusBar
+
+HELP = """<h3>Editing</h3>
+<p><b>Click</b> a cell to select it, <b>Shift+click</b> or <b>Shift+drag</b> a block.
+<b>Type a number</b>, press <b>Enter</b> or <b>double-click</b> to edit; Enter/Tab move on.
+<b>Arrow keys</b> move (Shift extends). <b>Drag up/down</b> or <b>scroll</b> over a cell to
+scrub its value (Shift: finer). <b>Delete</b> zeroes the selection.
+<b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 2], [3, 4]]).
+<b>Right-click</b>: fill with zeros, ones, random, arange, a delta or classic kernels.</p>
+<h3>Viewing</h3>
+<p><b>Ctrl+scroll</b> or right-drag zooms, middle-drag pans. The selectors above each grid
+pick the batch sample and channel. In the input, the hatched frame is the padding.</p>
+<h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes.</p>
+"""
+
+
+class MainWindow(QMainWindow):
+    """The ConvViz window. ``synchronous=True`` computes inline (tests)."""
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        synchronous: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("ConvViz — nn.Conv2d, number by number")
+        self.setWindowIcon(resources.icon("app"))
+        self.document = Document(session, self)
+        self.engine = ComputeEngine(synchronous=synchronous, parent=self)
+        self.selection = SelectionModel(self)
+        self.panel = LayerPanel()
+        self.grids = GridsView()
+        self.status = StatusBar()
+        self.complex_switch = ComplexSwitch()
+        self.presets_menu = PresetsMenu(self)
+        self._build_layout()
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+        self.resize(1600, 1000)
+        self.document.announce()
+
+    # -- building ------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.setCentralWidget(self.grids)
+        scroll = QScrollArea(objectName="panelScroll")
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_dock = QDockWidget("Layer", self, objectName="layerDock")
+        self.panel_dock.setWidget(scroll)
+        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.panel_dock.setMinimumWidth(300)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
+        self.history_dock = QDockWidget("History", self, objectName="historyDock")
+        self.history_dock.setWidget(QUndoView(self.document.undo_stack))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+        self.setStatusBar(self.status)
+
+    def _build_actions(self) -> None:
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence.StandardKey.Undo])
+        self.undo_action.setIcon(resources.icon("undo"))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(resources.icon("redo"))
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.fit_action = QAction("Zoom all grids to &fit", self, shortcut="Ctrl+0")
+        self.fit_action.setIcon(resources.icon("fit"))
+        self.help_action = QAction("&Keyboard and mouse", self, shortcut=QKeySequence("F1"))
+        self.about_action = QAction("&About ConvViz", self)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.addAction(self.quit_action)
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.fit_action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.panel_dock.toggleViewAction())
+        self.view_menu.addAction(self.history_dock.toggleViewAction())
+        bar.addMenu(self.presets_menu)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.help_action)
+        self.help_menu.addAction(self.about_action)
+        self.toolbar = QToolBar("Main", self, objectName="mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addAction(self.undo_action)
+        self.toolbar.addAction(self.redo_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.fit_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addWidget(self.complex_switch)
+        self.addToolBar(self.toolbar)
+
+    def _connect(self) -> None:
+        doc, engine, sel, panel, status = (
+            self.document, self.engine, self.selection, self.panel, self.status)
+        doc.sessionChanged.connect(engine.request)
+        doc.sessionChanged.connect(panel.set_session)
+        doc.sessionChanged.connect(sel.set_session)
+        doc.sessionChanged.connect(self.grids.grad_note.set_session)
+        doc.specChanged.connect(self.complex_switch.set_spec)
+        for grid in self.grids.editable():
+            doc.sessionChanged.connect(grid.set_session)
+        for grid in self.grids.results():
+            engine.resultReady.connect(grid.set_result)
+            panel.invalidChanged.connect(grid.set_dimmed)
+        for grid in self.grids.all():
+            grid.cellsEdited.connect(doc.apply_edit)
+            grid.selectionRequested.connect(sel.set_selection)
+            grid.hoverRequested.connect(sel.set_hover)
+            grid.statusMessage.connect(status.show_note)
+            sel.selectionChanged.connect(grid.set_selection)
+            self.complex_switch.modeChanged.connect(grid.set_complex_view)
+            self.fit_action.triggered.connect(grid.fit)
+        panel.specEdited.connect(doc.set_spec)
+        panel.invalidChanged.connect(status.set_invalid)
+        panel.backendRequested.connect(engine.set_backend)
+        engine.backendChanged.connect(panel.set_backend)
+        engine.torchReady.connect(panel.set_cuda_available)
+        engine.resultReady.connect(status.set_result)
+        engine.busyChanged.connect(status.set_busy)
+        engine.computeFailed.connect(status.show_error)
+        engine.crossCheckStarted.connect(status.set_crosscheck_pending)
+        engine.crossCheckReady.connect(status.set_crosscheck)
+        self.presets_menu.sessionChosen.connect(doc.replace_session)
+        self.presets_menu.failed.connect(status.show_note)
+        self.quit_action.triggered.connect(self.close)
+        self.help_action.triggered.connect(self.show_help)
+        self.about_action.triggered.connect(self.show_about)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start_background(self) -> None:
+        """Load torch off the UI thread (cross-check, CUDA check) once the window is up."""
+        self.engine.start_background()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.engine.shutdown()
+        super().closeEvent(event)
+
+    def show_help(self) -> None:
+        QMessageBox.information(self, "Keyboard and mouse", HELP)
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About ConvViz",
+            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv2d</code> computes its "
+            "forward and backward pass, number by number. The numbers come from ConvViz's own "
+            "im2col implementation and are checked against torch in the background.</p>",
+        )

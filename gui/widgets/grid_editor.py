@@ -1,0 +1,457 @@
+"""GridEditor: what the mouse and keyboard do to a `TensorGrid`.
+
+Click selects a cell (Shift+click or Shift+drag: a block); typing a number, Enter, F2 or a
+double-click edits it in place; arrows move (Shift extends); dragging up/down or the wheel
+scrubs the value (one undo step per drag); Delete zeroes; Ctrl+C/Ctrl+V copy and paste
+blocks; the context menu fills the selection, the slice or the whole tensor. Every change
+leaves as a `CellEdit` on ``grid.cellsEdited``; nothing here writes data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QMenu
+
+from ..fills import (
+    FILL_LABELS,
+    FILLS,
+    fill_values,
+    format_block,
+    format_number,
+    parse_block,
+    parse_number,
+)
+from ..selection import NOTHING, Selection, rc
+from ..state import CellEdit, new_merge_key
+
+_NUMBER_START = set("0123456789-+.")
+_WHEEL_MERGE_SECONDS = 1.0
+_MOVES = {
+    Qt.Key.Key_Left: (0, -1),
+    Qt.Key.Key_Right: (0, 1),
+    Qt.Key.Key_Up: (-1, 0),
+    Qt.Key.Key_Down: (1, 0),
+}
+
+
+class GridEditor(QObject):
+    """Interaction for one grid (a child QObject of it)."""
+
+    def __init__(self, grid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self._drag: dict | None = None
+        self._wheel: tuple[tuple[int, ...], int, float] | None = None  # index, key, time
+        self._seed = 0
+        self.line_edit: QLineEdit | None = None
+        self._edit_index: tuple[int, ...] | None = None
+        grid.vb.clicked.connect(self._on_vb_clicked)
+        grid.vb.contextRequested.connect(self._on_vb_contextRequested)
+        grid.vb.dragged.connect(self._on_vb_dragged)
+        grid.vb.wheeled.connect(self._on_vb_wheeled)
+        grid.view.installEventFilter(self)
+        grid.view.viewport().installEventFilter(self)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _selection(self) -> Selection:
+        return self.grid.current_selection()
+
+    def _select(self, index, anchor=None) -> None:
+        self.grid.selectionRequested.emit(Selection(self.grid.name, tuple(index), anchor))
+
+    def _index_at(self, pos: QPointF, clamp: bool = False) -> tuple[int, ...] | None:
+        g = self.grid
+        shape = g.real_shape()
+        if shape is None:
+            return None
+        r = math.floor(pos.y()) - g.offset[0]
+        c = math.floor(pos.x()) - g.offset[1]
+        if clamp:
+            r, c = min(max(r, 0), shape[0] - 1), min(max(c, 0), shape[1] - 1)
+        elif not (0 <= r < shape[0] and 0 <= c < shape[1]):
+            return None
+        return g.full_index(r, c)
+
+    def _emit(self, index, values, text: str, merge: int | None = None) -> None:
+        self.grid.cellsEdited.emit(CellEdit(self.grid.name, index, np.asarray(values), text, merge))
+
+    def _status(self, text: str) -> None:
+        self.grid.statusMessage.emit(text)
+
+    def _step(self) -> float:
+        return self.grid.limit / 200.0
+
+    def _coerce(self, value: complex | float) -> complex | float | None:
+        """``value`` in the grid's dtype kind; None (and a note) for complex into real."""
+        a = self.grid.array
+        if np.iscomplexobj(a):
+            return complex(value)
+        if isinstance(value, complex):
+            if value.imag != 0:
+                self._status(f"{self.grid.name} is real ({a.dtype}); a complex value won't fit")
+                return None
+            value = value.real
+        return float(value)
+
+    def _block_index(self, sel: Selection):
+        lead, rows, cols = sel.block()
+        return (rows,) if self.grid.array.ndim == 1 else (*lead, rows, cols)
+
+    # -- mouse ---------------------------------------------------------------------------
+    def _on_vb_clicked(self, pos: QPointF, modifiers, double: bool) -> None:
+        self.grid.view.setFocus(Qt.FocusReason.MouseFocusReason)
+        index = self._index_at(pos)
+        if index is None:
+            return
+        sel = self._selection()
+        if modifiers & Qt.KeyboardModifier.ShiftModifier and not sel.empty:
+            self._select(index, sel.anchor or sel.index)
+        else:
+            self._select(index)
+
+    def _double_click(self, event) -> bool:
+        g = self.grid
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        pos = g.vb.mapSceneToView(g.view.mapToScene(event.position().toPoint()))
+        index = self._index_at(pos)
+        if index is None:
+            return False
+        self._select(index)
+        self.begin_edit()
+        return True
+
+    def _on_vb_dragged(self, start: QPointF, now: QPointF, dy: float, modifiers, finish: bool):
+        g = self.grid
+        if self._drag is None:
+            index = self._index_at(start)
+            shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+            if g.editable and index is not None and not shift:
+                self._select(index)
+                value = g.array[index]
+                self._drag = {"kind": "scrub", "index": index, "base": value,
+                              "key": new_merge_key(), "step": self._step(), "last": value}
+            else:
+                self._drag = {"kind": "block", "anchor": self._index_at(start, clamp=True)}
+        drag = self._drag
+        if drag["kind"] == "scrub":
+            fine = 0.1 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1.0
+            step = drag["step"] * fine
+            value = self._nudge(drag["base"], -dy * step, step)
+            if value != drag["last"]:
+                drag["last"] = value
+                text = f"Scrub {g.info.symbol}{list(drag['index'])}"
+                self._emit(drag["index"], value, text, drag["key"])
+        elif drag["anchor"] is not None:
+            self._select(self._index_at(now, clamp=True), drag["anchor"])
+        if finish:
+            self._drag = None
+
+    def _nudge(self, base, delta: float, step: float):
+        """``base`` moved by ``delta`` along the part the view shows, rounded to ``step``."""
+        decimals = max(0, math.ceil(-math.log10(step))) if step > 0 else 3
+        if np.iscomplexobj(base):
+            base = complex(base)
+            if self.grid.complex_view == "imag":
+                return complex(base.real, round(base.imag + delta, decimals))
+            return complex(round(base.real + delta, decimals), base.imag)
+        return round(float(base) + delta, decimals)
+
+    def _on_vb_wheeled(self, pos: QPointF, notches: float, modifiers) -> None:
+        index = self._index_at(pos)
+        if index is None or not self.grid.editable:
+            return
+        now = time.monotonic()
+        key = new_merge_key()
+        if self._wheel and self._wheel[0] == index and now - self._wheel[2] < _WHEEL_MERGE_SECONDS:
+            key = self._wheel[1]
+        self._wheel = (index, key, now)
+        fine = 0.1 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1.0
+        step = self.grid.limit / 20.0 * fine
+        value = self._nudge(self.grid.array[index], notches * step, step)
+        self._select(index)
+        self._emit(index, value, f"Scrub {self.grid.info.symbol}{list(index)}", key)
+
+    # -- keyboard ------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.line_edit:
+            return self._editor_event(event)
+        if event.type() == QEvent.Type.MouseButtonDblClick and obj is self.grid.view.viewport():
+            return self._double_click(event)
+        if obj is self.grid.view:
+            if event.type() == QEvent.Type.ShortcutOverride and self._overrides(event):
+                event.accept()
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                return self.key_press(event)
+        return False
+
+    def _overrides(self, event: QKeyEvent) -> bool:
+        return (
+            event.matches(QKeySequence.StandardKey.Copy)
+            or event.matches(QKeySequence.StandardKey.Paste)
+            or event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        )
+
+    def key_press(self, event: QKeyEvent) -> bool:
+        """Handle a key on the grid; True when used."""
+        g = self.grid
+        if g.array is None or g.real_shape() is None:
+            return False
+        key, mods = event.key(), event.modifiers()
+        sel = self._selection()
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy()
+            return True
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste()
+            return True
+        if key in _MOVES:
+            self.move(*_MOVES[key], extend=bool(mods & Qt.KeyboardModifier.ShiftModifier))
+            return True
+        if sel.empty:
+            return False
+        if key == Qt.Key.Key_Escape:
+            self._select(sel.index)
+            return True
+        if not g.editable:
+            return False
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
+            self.begin_edit()
+            return True
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self._emit(self._block_index(sel), 0, f"Clear {g.info.symbol} cells")
+            return True
+        text = event.text()
+        if text and text in _NUMBER_START and not mods & Qt.KeyboardModifier.ControlModifier:
+            self.begin_edit(text)
+            return True
+        return False
+
+    def move(self, dr: int, dc: int, extend: bool = False) -> None:
+        """Move the cursor by (dr, dc) within the slice; ``extend`` grows a block."""
+        g = self.grid
+        shape = g.real_shape()
+        sel = self._selection()
+        if sel.empty:
+            self._select(g.full_index(0, 0))
+            return
+        r, c = rc(sel.index)
+        r = min(max(r + dr, 0), shape[0] - 1)
+        c = min(max(c + dc, 0), shape[1] - 1)
+        anchor = (sel.anchor or sel.index) if extend else None
+        self._select(g.full_index(r, c), anchor)
+
+    # -- in-place editor -----------------------------------------------------------------
+    def begin_edit(self, initial: str | None = None) -> None:
+        """Open a line edit over the current cell, pre-filled with its value or ``initial``."""
+        g = self.grid
+        sel = self._selection()
+        if not g.editable or sel.empty or g.array is None:
+            return
+        self.cancel_edit()
+        r, c = rc(sel.index)
+        top, left = g.offset
+        scene = g.vb.mapViewToScene(QRectF(c + left, r + top, 1, 1)).boundingRect()
+        rect = g.view.mapFromScene(scene).boundingRect()
+        editor = QLineEdit(g.view.viewport(), objectName="cellEditor")
+        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        width, height = max(rect.width(), 84), max(rect.height(), 26)
+        editor.setGeometry(rect.center().x() - width // 2, rect.center().y() - height // 2,
+                           width, height)
+        editor.setText(initial if initial is not None else format_number(g.array[sel.index]))
+        if initial is None:
+            editor.selectAll()
+        editor.installEventFilter(self)
+        self.line_edit, self._edit_index = editor, sel.index
+        editor.show()
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def commit_edit(self, move: tuple[int, int] = (0, 0)) -> bool:
+        """Parse and write the editor's text; False (editor stays open) when it isn't a number."""
+        editor = self.line_edit
+        if editor is None:
+            return True
+        try:
+            value = self._coerce(parse_number(editor.text()))
+        except ValueError as exc:
+            value = None
+            self._status(str(exc))
+        if value is None:
+            editor.setProperty("invalid", True)
+            editor.style().unpolish(editor)
+            editor.style().polish(editor)
+            return False
+        index = self._edit_index
+        self.cancel_edit()
+        self._emit(index, value, f"Edit {self.grid.info.symbol}{list(index)}")
+        if move != (0, 0):
+            self.move(*move)
+        return True
+
+    def cancel_edit(self) -> None:
+        editor, self.line_edit = self.line_edit, None
+        if editor is not None:
+            editor.removeEventFilter(self)
+            editor.hide()
+            editor.deleteLater()
+            self.grid.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _editor_event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key == Qt.Key.Key_Escape:
+                self.cancel_edit()
+                return True
+            moves = {Qt.Key.Key_Return: (1, 0), Qt.Key.Key_Enter: (1, 0), Qt.Key.Key_Tab: (0, 1),
+                     Qt.Key.Key_Backtab: (0, -1), Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
+            if key in moves:
+                self.commit_edit(moves[key])
+                return True
+        elif event.type() == QEvent.Type.FocusOut and self.line_edit is not None:
+            if not self.commit_edit():
+                self.cancel_edit()
+        return False
+
+    # -- clipboard -----------------------------------------------------------------------
+    def copy(self) -> str:
+        """Copy the selected block (or the whole slice) as tab-separated text; returns it."""
+        g = self.grid
+        sel = self._selection()
+        a = g.array
+        block = a[self._block_index(sel)] if not sel.empty else (a if a.ndim == 1 else a[g.lead])
+        text = format_block(block)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def paste(self, text: str | None = None) -> None:
+        """Paste a block at the cursor (one value fills the whole selected block)."""
+        g = self.grid
+        if not g.editable or g.array is None:
+            return
+        text = QGuiApplication.clipboard().text() if text is None else text
+        try:
+            block = parse_block(text)
+        except ValueError as exc:
+            self._status(f"Paste: {exc}")
+            return
+        if np.iscomplexobj(block) and not np.iscomplexobj(g.array):
+            if np.any(block.imag != 0):
+                self._status(f"Paste: {g.name} is real ({g.array.dtype}); these values are complex")
+                return
+            block = block.real
+        sel = self._selection()
+        if sel.empty:
+            sel = Selection(g.name, g.full_index(0, 0))
+        lead, rows, cols = sel.block()
+        h, w = g.real_shape()
+        if block.size == 1 and sel.is_block():
+            values = np.full((rows.stop - rows.start, cols.stop - cols.start), block.flat[0])
+        else:
+            r0, c0 = rows.start, cols.start
+            values = block[: h - r0, : w - c0]
+            if values.shape != block.shape:
+                self._status(f"Pasted {values.shape[0]}×{values.shape[1]} of the "
+                             f"{block.shape[0]}×{block.shape[1]} block; the rest falls outside")
+            rows = slice(r0, r0 + values.shape[0])
+            cols = slice(c0, c0 + values.shape[1])
+        if g.array.ndim == 1:
+            index, values = (rows,), values[:, 0]
+        else:
+            index = (*lead, rows, cols)
+        self._emit(index, values, f"Paste into {g.info.symbol}")
+        corner = g.full_index(rows.stop - 1, cols.stop - 1)
+        start = g.full_index(rows.start, cols.start)
+        self._select(start, corner if corner != start else None)
+
+    # -- fills and the context menu ------------------------------------------------------
+    def fill(self, kind: str, scope: str) -> None:
+        """Fill ``scope`` ('selection', 'slice' or 'tensor') with pattern ``kind``."""
+        g = self.grid
+        a = g.array
+        if not g.editable or a is None or a.size == 0:
+            return
+        sel = self._selection()
+        if scope == "selection" and not sel.empty:
+            index, what = self._block_index(sel), "selection"
+        elif scope == "slice" and a.ndim > 1:
+            index, what = g.lead, f"slice {list(g.lead)}"
+        else:
+            index, what = ..., "all"
+        seed = 0
+        if kind == "random":
+            self._seed += 1
+            seed = self._seed
+        label = FILL_LABELS[kind] + (f" (seed {seed})" if kind == "random" else "")
+        values = fill_values(kind, a[index].shape, a.dtype, seed)
+        self._emit(index, values, f"Fill {g.info.symbol} {what} with {label.lower()}")
+
+    def build_menu(self, pos: QPointF | None = None) -> QMenu:
+        """The grid's context menu (built fresh each time; tests trigger its actions)."""
+        g = self.grid
+        menu = QMenu(g)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if pos is not None and (cell := g.plane_cell(pos)) is not None:
+            menu.addAction(g.describe(*cell)).setEnabled(False)
+            menu.addSeparator()
+        sel = self._selection()
+        self._add(menu, "Copy selection" if not sel.empty else "Copy slice", ("copy",),
+                  QKeySequence.StandardKey.Copy)
+        if g.editable and g.array is not None and g.array.size:
+            self._add(menu, "Paste", ("paste",), QKeySequence.StandardKey.Paste)
+            menu.addSeparator()
+            scopes = [("slice", "Fill this slice"), ("tensor", f"Fill all of {g.info.symbol}")]
+            if not sel.empty:
+                scopes.insert(0, ("selection", "Fill selection"))
+            if g.array.ndim == 1:
+                scopes = [s for s in scopes if s[0] != "slice"]
+            for scope, title in scopes:
+                sub = menu.addMenu(title)
+                for item in FILLS:
+                    if item is None:
+                        sub.addSeparator()
+                        continue
+                    kind, label = item
+                    if kind == "random":
+                        label = f"{label} (seed {self._seed + 1})"
+                    self._add(sub, label, ("fill", kind, scope))
+        menu.addSeparator()
+        self._add(menu, "Zoom to fit", ("fit",))
+        menu.triggered.connect(self._on_menu_triggered)
+        return menu
+
+    @staticmethod
+    def _add(menu: QMenu, text: str, data: tuple, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        action.setData(data)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _on_menu_triggered(self, action: QAction) -> None:
+        data = action.data()
+        if not data:
+            return
+        if data[0] == "copy":
+            self.copy()
+        elif data[0] == "paste":
+            self.paste()
+        elif data[0] == "fill":
+            self.fill(data[1], data[2])
+        elif data[0] == "fit":
+            self.grid.fit()
+
+    def _on_vb_contextRequested(self, pos: QPointF, screen: QPoint) -> None:
+        index = self._index_at(pos)
+        sel = self._selection()
+        if index is not None and index not in sel.cells():
+            self._select(index)
+        self.build_menu(pos).popup(screen)
+
+
+__all__ = ["GridEditor", "NOTHING"]

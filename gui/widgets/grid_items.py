@@ -1,0 +1,252 @@
+"""Graphics items a `TensorGrid` draws over its heatmap: cell values, the padded border,
+the cursor, highlights, and the colour maps. pyqtgraph objects live only in view classes.
+
+Cells are unit squares in view coordinates: row r, column c covers [c, c+1] × [r, r+1]
+(row-major, y pointing down).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+
+# -- colour maps -------------------------------------------------------------------------
+_DIVERGING = [(33, 102, 172), (103, 169, 207), (247, 247, 247), (239, 138, 98), (178, 24, 43)]
+_SEQUENTIAL = [(250, 250, 250), (188, 189, 220), (117, 107, 177), (63, 0, 125)]
+_CYCLIC = [(178, 24, 43), (230, 171, 2), (27, 158, 119), (117, 112, 179), (178, 24, 43)]
+
+
+def colormap(kind: str) -> pg.ColorMap:
+    """'diverging' (signed data, centred on zero), 'sequential' (magnitudes), 'cyclic' (phase)."""
+    colors = {"diverging": _DIVERGING, "sequential": _SEQUENTIAL, "cyclic": _CYCLIC}[kind]
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors, name=kind)
+
+
+def nice_limit(m: float) -> float:
+    """The next 1, 2, 2.5 or 5 × 10^k at or above ``m`` (stable colour levels while editing)."""
+    if not math.isfinite(m) or m <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(m))
+    for f in (1, 2, 2.5, 5, 10):
+        if f * e >= m * (1 - 1e-12):
+            return f * e
+    return 10 * e
+
+
+# -- cell values -------------------------------------------------------------------------
+_FORMATS = ("{:.3f}", "{:.2f}", "{:.1f}")
+_EXP_FORMATS = ("{:.2e}", "{:.1e}", "{:.0e}")
+
+
+def _trim(text: str) -> str:
+    """'0.500' -> '0.5', '256.000' -> '256', '-0.000' -> '0'; minus as U+2212."""
+    if "e" not in text and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "-0.0"):
+        text = "0"
+    return text.replace("-", "−")
+
+
+def _texts(values: np.ndarray, fmt: str) -> list[list[str]]:
+    return [[_trim(fmt.format(v)) for v in row] for row in values.tolist()]
+
+
+class CellTextItem(QGraphicsItem):
+    """Prints each cell's value when cells are large enough on screen to read it.
+
+    The text is drawn in device pixels (not scaled with the view), in the most precise
+    format that fits the current cell width; border cells (``muted``) in grey italics.
+    """
+
+    MIN_CELL_PX = 18.0
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
+        self._values = np.zeros((0, 0))
+        self._dark = np.zeros((0, 0), bool)
+        self._muted: np.ndarray | None = None
+        self._cache: dict[str, list[list[str]]] = {}
+        self._font = QFont()
+        self._font.setPointSizeF(8.0)
+        self._italic = QFont(self._font)
+        self._italic.setItalic(True)
+        self._metrics = QFontMetricsF(self._font)
+
+    def set_values(self, values: np.ndarray, dark: np.ndarray, muted: np.ndarray | None) -> None:
+        """``values`` (rows, cols) real; ``dark``: cells that need white text; ``muted``: border."""
+        self.prepareGeometryChange()
+        self._values, self._dark, self._muted = values, dark, muted
+        self._cache.clear()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        rows, cols = self._values.shape
+        return QRectF(0, 0, cols, rows)
+
+    def _fitting_texts(self, cell_px: float) -> list[list[str]] | None:
+        values = self._values
+        finite = values[np.isfinite(values)]
+        big = finite.size and float(np.max(np.abs(finite))) >= 1e4
+        tiny = finite.size and float(np.max(np.abs(finite))) < 1e-3 and np.any(finite != 0)
+        formats = _EXP_FORMATS if (big or tiny) else _FORMATS
+        room = cell_px - 4.0
+        for fmt in formats:
+            texts = self._cache.get(fmt)
+            if texts is None:
+                texts = self._cache[fmt] = _texts(values, fmt)
+            widest = max((self._metrics.horizontalAdvance(t) for row in texts for t in row),
+                         default=0.0)
+            if widest <= room:
+                return texts
+        return None
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        rows, cols = self._values.shape
+        if rows == 0 or cols == 0:
+            return
+        t = painter.worldTransform()
+        cell_w, cell_h = abs(t.m11()), abs(t.m22())
+        if min(cell_w, cell_h) < self.MIN_CELL_PX or cell_h < self._metrics.height():
+            return
+        texts = self._fitting_texts(cell_w)
+        if texts is None:
+            return
+        exposed = option.exposedRect.intersected(self.boundingRect())
+        r0, r1 = max(0, int(exposed.top())), min(rows, int(math.ceil(exposed.bottom())))
+        c0, c1 = max(0, int(exposed.left())), min(cols, int(math.ceil(exposed.right())))
+        painter.save()
+        painter.resetTransform()
+        light, dark, grey = QColor(20, 20, 20), QColor(255, 255, 255), QColor(90, 90, 90)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                muted = self._muted is not None and self._muted[r, c]
+                painter.setFont(self._italic if muted else self._font)
+                painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
+                rect = t.mapRect(QRectF(c, r, 1, 1))
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
+        painter.restore()
+
+
+# -- outlines ----------------------------------------------------------------------------
+#: name -> (outline colour, outline width in px, fill colour with alpha)
+HIGHLIGHT_STYLES: dict[str, tuple[str, float, str | None]] = {
+    "read": ("#0f766e", 2.0, "#14b8a633"),  # cells an entry reads
+    "current": ("#ea580c", 3.0, "#fb923c55"),  # the current term's factors
+    "write": ("#7c3aed", 2.0, "#a78bfa44"),  # cells an entry writes to
+    "hover": ("#2563eb", 1.5, "#60a5fa33"),  # what the hovered cell relates to
+    "source": ("#be185d", 1.5, None),  # the real pixel a border cell copies
+}
+CURSOR_COLOR = "#111827"
+BLOCK_FILL = "#f59e0b40"
+
+
+def _pen(color: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(color), width, style)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    return pen
+
+
+def cells_path(cells: Iterable[tuple[int, int]]) -> QPainterPath:
+    """The union outline of unit cells given as (row, col)."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for r, c in cells:
+        path.addRect(QRectF(c, r, 1, 1))
+    return path.simplified()
+
+
+def outline_item(style: str) -> QGraphicsPathItem:
+    """An empty path item drawn in highlight ``style`` (KeyError for an unknown style)."""
+    color, width, fill = HIGHLIGHT_STYLES[style]
+    item = QGraphicsPathItem()
+    item.setPen(_pen(color, width))
+    item.setBrush(QBrush(QColor(fill)) if fill else QBrush(Qt.BrushStyle.NoBrush))
+    item.setZValue(20)
+    return item
+
+
+def cursor_item() -> QGraphicsPathItem:
+    item = QGraphicsPathItem()
+    item.setPen(_pen(CURSOR_COLOR, 2.5))
+    item.setZValue(30)
+    return item
+
+
+def block_item() -> QGraphicsPathItem:
+    item = QGraphicsPathItem()
+    item.setPen(_pen("#b45309", 1.5, Qt.PenStyle.DashLine))
+    item.setBrush(QBrush(QColor(BLOCK_FILL)))
+    item.setZValue(25)
+    return item
+
+
+class BorderItem(QGraphicsItem):
+    """The padded border of the input: a veil and hatching over the border, a frame inside."""
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self._outer = QRectF()
+        self._inner = QRectF()
+        self.setZValue(10)
+
+    def set_geometry(self, padded: tuple[int, int], pads: tuple[int, int, int, int]) -> None:
+        self.prepareGeometryChange()
+        top, bottom, left, right = pads
+        self._outer = QRectF(0, 0, padded[1], padded[0])
+        self._inner = QRectF(left, top, padded[1] - left - right, padded[0] - top - bottom)
+        self.setVisible(any(pads))
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._outer.adjusted(-0.1, -0.1, 0.1, 0.1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        border = QPainterPath()
+        border.addRect(self._outer)
+        inner = QPainterPath()
+        inner.addRect(self._inner)
+        border = border.subtracted(inner)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 120))
+        painter.drawPath(border)
+        hatch = QBrush(QColor(80, 80, 80, 90), Qt.BrushStyle.BDiagPattern)
+        painter.save()
+        painter.setBrush(hatch)
+        painter.setWorldMatrixEnabled(True)
+        painter.drawPath(border)
+        painter.restore()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(_pen("#374151", 1.5, Qt.PenStyle.DashLine))
+        painter.drawRect(self._inner)
+
+
+class DimItem(QGraphicsItem):
+    """A grey veil over stale results (the layer settings are invalid)."""
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self._rect = QRectF()
+        self.setZValue(40)
+        self.setVisible(False)
+
+    def set_rect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._rect = rect
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.fillRect(self._rect, QColor(229, 231, 235, 200))
+
+
+def centre(r: float, c: float) -> QPointF:
+    return QPointF(c + 0.5, r + 0.5)

@@ -1,0 +1,123 @@
+"""GridsView: the eight tensor grids laid out along the forward and the backward flow.
+
+    forward    input x   ⊛   weight W   +   bias b   =   output y
+    backward   ∂L/∂x    ←    ∂L/∂W        ∂L/∂b      ←   grad_output ∂L/∂y
+
+Each gradient sits under the tensor it belongs to (same shape); grad_output sits under the
+output and flows right to left. Also the note that says what grad_output means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from core.session import Session
+
+from .tensor_grid import TensorGrid
+
+FORWARD = ("input", "weight", "bias", "output")
+BACKWARD = ("grad_input", "grad_weight", "grad_bias", "grad_output")
+EDITABLE = ("input", "weight", "bias", "grad_output")
+RESULTS = ("output", "grad_input", "grad_weight", "grad_bias")
+_FORWARD_OPS = ("⊛", "+", "=")
+_BACKWARD_OPS = ("←", "", "←")
+_STRETCH = (9, 5, 2, 9)
+
+
+class GradOutputNote(QWidget):
+    """Says what grad_output means, with one-click Ones / Random."""
+
+    fillRequested = Signal(str)  # 'ones' or 'random'
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradOutputNote")
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(objectName="noteLabel")
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setToolTip(
+            "grad_output is ∂L/∂y, the gradient flowing back into the output from whatever "
+            "loss L follows the layer. All ones is the gradient of L = y.sum(); any other "
+            "values mean L = Σ y·grad_output, as y.backward(grad_output) computes."
+        )
+        self.ones = QPushButton("Ones", objectName="gradOnes")
+        self.ones.setToolTip("grad_output = 1 everywhere: the gradient of L = y.sum()")
+        self.random = QPushButton("Random", objectName="gradRandom")
+        self.random.setToolTip("a seeded random upstream gradient")
+        box.addWidget(self.label, 1)
+        box.addWidget(self.ones)
+        box.addWidget(self.random)
+        self.ones.clicked.connect(self._on_ones_clicked)
+        self.random.clicked.connect(self._on_random_clicked)
+
+    def set_session(self, session: Session) -> None:
+        gy = session.grad_output
+        if gy.size and np.all(gy == 1):
+            text = "All ones: the gradient of L = y.sum()"
+        else:
+            text = "Custom: y.backward(grad_output)"
+        self.label.setText(text)
+
+    def _on_ones_clicked(self) -> None:
+        self.fillRequested.emit("ones")
+
+    def _on_random_clicked(self) -> None:
+        self.fillRequested.emit("random")
+
+
+class GridsView(QWidget):
+    """Builds the grids and the operators between them; holds no state of its own."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gridsView")
+        self.grids: dict[str, TensorGrid] = {}
+        layout = QGridLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setHorizontalSpacing(0)
+        layout.setVerticalSpacing(6)
+        headings = (
+            "Forward   y = x ⊛ W + b",
+            "Backward   from ∂L/∂y back to ∂L/∂x, ∂L/∂W and ∂L/∂b",
+        )
+        for row, (names, ops, flow) in enumerate(
+            ((FORWARD, _FORWARD_OPS, "forward"), (BACKWARD, _BACKWARD_OPS, "backward"))
+        ):
+            heading = QLabel(headings[row], objectName="flowLabel")
+            heading.setProperty("flow", flow)
+            layout.addWidget(heading, 2 * row, 0, 1, 2 * len(names) - 1)
+            for i, name in enumerate(names):
+                grid = TensorGrid(name)
+                grid.setProperty("flow", flow)
+                self.grids[name] = grid
+                layout.addWidget(grid, 2 * row + 1, 2 * i)
+                if i < len(ops):
+                    op = QLabel(ops[i], objectName="operator")
+                    op.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                    layout.addWidget(op, 2 * row + 1, 2 * i + 1)
+        for i, stretch in enumerate(_STRETCH):
+            layout.setColumnStretch(2 * i, stretch)
+        layout.setRowStretch(1, 1)
+        layout.setRowStretch(3, 1)
+        self.grad_note = GradOutputNote()
+        self.grids["grad_output"].add_header_widget(self.grad_note)
+        self.grad_note.fillRequested.connect(self.grids["grad_output"].fill_tensor)
+
+    def editable(self) -> list[TensorGrid]:
+        return [self.grids[n] for n in EDITABLE]
+
+    def results(self) -> list[TensorGrid]:
+        return [self.grids[n] for n in RESULTS]
+
+    def all(self) -> list[TensorGrid]:
+        return list(self.grids.values())

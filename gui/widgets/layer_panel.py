@@ -1,0 +1,343 @@
+"""LayerPanel: every hyperparameter of the layer, the live shapes and the output-size formula.
+
+The panel proposes a new `LayerSpec` (``specEdited``) whenever its fields describe a valid
+layer. When they don't, it marks the field just changed (and any field core's message
+names), shows core's message right under it, and says so through ``invalidChanged`` —
+the document keeps the last valid spec. ``set_spec`` updates the fields silently.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.spec import DTYPES, PADDING_MODES, LayerSpec
+
+BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
+_CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
+_CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
+
+# which fields a phrase in core's error message points at
+_MENTIONS = (
+    ("in_channels", "in_channels"),
+    ("out_channels", "out_channels"),
+    ("groups", "groups"),
+    ("kernel", "kernel_size"),
+    ("dilation", "dilation"),
+    ("padding_mode", "padding_mode"),
+    ("'reflect'", "padding_mode"),
+    ("'circular'", "padding_mode"),
+    ("padding", "padding"),
+    ("stride", "stride"),
+    ("input height", "input_size"),
+    ("input width", "input_size"),
+    ("batch", "batch"),
+)
+
+
+def _spin(minimum: int, maximum: int, name: str, tip: str) -> QSpinBox:
+    spin = QSpinBox(objectName=name)
+    spin.setRange(minimum, maximum)
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(tip)
+    spin.setAccelerated(True)
+    return spin
+
+
+def _combo(name: str, items, tip: str) -> QComboBox:
+    combo = QComboBox(objectName=name)
+    for data, text in items:
+        combo.addItem(text, data)
+    combo.setToolTip(tip)
+    return combo
+
+
+class LayerPanel(QWidget):
+    """Edits the layer spec; see the module docstring."""
+
+    specEdited = Signal(object, str)  # a valid LayerSpec, the field that changed
+    invalidChanged = Signal(bool)  # the fields describe a layer core rejects
+    backendRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layerPanel")
+        self._spec: LayerSpec | None = None
+        self._message = ""
+        self._invalid: set[str] = set()
+        self._rows: dict[str, QWidget] = {}
+        self._errors: dict[str, QLabel] = {}
+        self._build()
+
+    # -- construction --------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(10)
+        title = QLabel("nn.Conv2d", objectName="panelTitle")
+        outer.addWidget(title)
+
+        layer = self._group(outer, "Layer")
+        self.in_channels = _spin(1, 256, "in_channels", "in_channels: channels of the input")
+        self.out_channels = _spin(1, 256, "out_channels", "out_channels: number of filters")
+        self.kernel_h = _spin(1, 31, "kernel_h", "kernel height kH")
+        self.kernel_w = _spin(1, 31, "kernel_w", "kernel width kW")
+        self.stride_h = _spin(1, 16, "stride_h", "stride along the height")
+        self.stride_w = _spin(1, 16, "stride_w", "stride along the width")
+        self.padding_kind = _combo(
+            "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
+            "padding: numbers per axis, 'valid' (none) or 'same' (output as large as input)",
+        )
+        self.padding_h = _spin(0, 31, "padding_h", "rows of padding above and below")
+        self.padding_w = _spin(0, 31, "padding_w", "columns of padding left and right")
+        self.dilation_h = _spin(1, 16, "dilation_h", "spacing between kernel rows")
+        self.dilation_w = _spin(1, 16, "dilation_w", "spacing between kernel columns")
+        self.groups = _spin(1, 256, "groups", "groups: in and out channels split into this many")
+        self.bias = QCheckBox("bias", objectName="bias")
+        self.bias.setToolTip("add a learnable bias b to every output channel")
+        self.padding_mode = _combo(
+            "padding_mode", [(m, m) for m in PADDING_MODES],
+            "what the padded border holds: zeros, a mirror (reflect), the edge (replicate) "
+            "or the other side (circular)",
+        )
+        self._row(layer, "in_channels", "in_channels", self.in_channels)
+        self._row(layer, "out_channels", "out_channels", self.out_channels)
+        self._row(layer, "kernel_size", "kernel_size", self.kernel_h, self.kernel_w, sep="×")
+        self._row(layer, "stride", "stride", self.stride_h, self.stride_w)
+        self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w)
+        self._row(layer, "padding_mode", "padding_mode", self.padding_mode)
+        self._row(layer, "dilation", "dilation", self.dilation_h, self.dilation_w)
+        self._row(layer, "groups", "groups", self.groups)
+        self._row(layer, "bias", "", self.bias)
+
+        data = self._group(outer, "Input and numbers")
+        self.batched = QCheckBox("batch N", objectName="batched")
+        self.batched.setToolTip("unchecked: an unbatched (C, H, W) input")
+        self.batch = _spin(0, 64, "batch", "batch size N (0 is an empty batch)")
+        self.input_h = _spin(1, 512, "input_h", "input height H")
+        self.input_w = _spin(1, 512, "input_w", "input width W")
+        self.dtype = _combo("dtype", [(d, d) for d in DTYPES], "the dtype of every tensor")
+        self._row(data, "batch", "", self.batched, self.batch)
+        self._row(data, "input_size", "input H × W", self.input_h, self.input_w, sep="×")
+        self._row(data, "dtype", "dtype", self.dtype)
+
+        compute = self._group(outer, "Compute")
+        self.backend = _combo("backend", BACKENDS, "which implementation computes the numbers")
+        self._row(compute, "backend", "backend", self.backend)
+        self.set_cuda_available(None)
+
+        shapes = self._group(outer, "Shapes")
+        self.shapes = QLabel(objectName="shapes")
+        self.shapes.setTextFormat(Qt.TextFormat.RichText)
+        self.shapes.setWordWrap(True)
+        self.shapes.setToolTip(
+            "output size per axis: ⌊(size + pad_before + pad_after − dilation·(kernel − 1) − 1)"
+            " / stride⌋ + 1"
+        )
+        self.shapes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        shapes.addRow(self.shapes)
+        outer.addStretch(1)
+
+        for spin in self.findChildren(QSpinBox):
+            spin.valueChanged.connect(self._on_field_changed)
+        for box in (self.bias, self.batched):
+            box.toggled.connect(self._on_field_changed)
+        for combo in (self.padding_kind, self.padding_mode, self.dtype):
+            combo.currentIndexChanged.connect(self._on_field_changed)
+        self.backend.currentIndexChanged.connect(self._on_backend_currentIndexChanged)
+
+    def _group(self, outer: QVBoxLayout, title: str) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(4)
+        outer.addWidget(box)
+        return form
+
+    def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "") -> None:
+        row = QWidget(objectName=f"row_{field}")
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        for i, w in enumerate(widgets):
+            if i and sep:
+                box.addWidget(QLabel(sep))
+            box.addWidget(w, 1)
+            w.setProperty("field", field)
+        form.addRow(label, row)
+        error = QLabel(objectName=f"error_{field}")
+        error.setProperty("role", "error")
+        error.setWordWrap(True)
+        error.hide()
+        form.addRow(error)
+        self._rows[field], self._errors[field] = row, error
+
+    # -- reading the fields --------------------------------------------------------------
+    def spec_from_fields(self) -> LayerSpec:
+        """The spec the fields describe; raises ValueError (core's message) when invalid."""
+        kind = self.padding_kind.currentData()
+        padding = kind if kind != "numbers" else (self.padding_h.value(), self.padding_w.value())
+        return LayerSpec(
+            in_channels=self.in_channels.value(),
+            out_channels=self.out_channels.value(),
+            kernel_size=(self.kernel_h.value(), self.kernel_w.value()),
+            stride=(self.stride_h.value(), self.stride_w.value()),
+            padding=padding,
+            dilation=(self.dilation_h.value(), self.dilation_w.value()),
+            groups=self.groups.value(),
+            bias=self.bias.isChecked(),
+            padding_mode=self.padding_mode.currentData(),
+            input_size=(self.input_h.value(), self.input_w.value()),
+            batch=self.batch.value() if self.batched.isChecked() else None,
+            dtype=self.dtype.currentData(),
+        )
+
+    @property
+    def message(self) -> str:
+        """Core's message for the invalid fields ('' when the fields are valid)."""
+        return self._message
+
+    @property
+    def invalid_fields(self) -> set[str]:
+        return set(self._invalid)
+
+    def _on_field_changed(self, *_args) -> None:
+        field = self.sender().property("field") or ""
+        self._sync_enabled()
+        try:
+            spec = self.spec_from_fields()
+        except ValueError as exc:
+            self._show_error(field, str(exc))
+            return
+        self._show_error("", "")
+        if spec != self._spec:
+            self._spec = spec
+            self._show_shapes(spec)
+            self.specEdited.emit(spec, field)
+
+    def _on_backend_currentIndexChanged(self, _index: int) -> None:
+        self.backendRequested.emit(self.backend.currentData())
+
+    def _sync_enabled(self) -> None:
+        numbers = self.padding_kind.currentData() == "numbers"
+        self.padding_h.setEnabled(numbers)
+        self.padding_w.setEnabled(numbers)
+        self.batch.setEnabled(self.batched.isChecked())
+
+    # -- errors --------------------------------------------------------------------------
+    def _show_error(self, field: str, message: str) -> None:
+        was_invalid = bool(self._message)
+        marked = set()
+        if message:
+            marked = {f for phrase, f in _MENTIONS if phrase in message}
+            if field:
+                marked.add(field)
+        for name, row in self._rows.items():
+            bad = name in marked
+            if bool(row.property("invalid")) != bad:
+                row.setProperty("invalid", bad)
+                for w in row.findChildren(QWidget):
+                    w.setProperty("invalid", bad)
+                    w.style().unpolish(w)
+                    w.style().polish(w)
+        where = field if field in self._errors else (min(marked) if marked else "")
+        for name, label in self._errors.items():
+            label.setVisible(bool(message) and name == where)
+            if name == where:
+                label.setText(f"⚠ {message}")
+        self._message, self._invalid = message, marked
+        if bool(message) != was_invalid:
+            self.invalidChanged.emit(bool(message))
+
+    # -- data in -------------------------------------------------------------------------
+    def set_spec(self, spec: LayerSpec) -> None:
+        """Show ``spec`` (silently: no specEdited) and clear any error."""
+        self._spec = spec
+        values = {
+            self.in_channels: spec.in_channels,
+            self.out_channels: spec.out_channels,
+            self.kernel_h: spec.kernel_size[0],
+            self.kernel_w: spec.kernel_size[1],
+            self.stride_h: spec.stride[0],
+            self.stride_w: spec.stride[1],
+            self.dilation_h: spec.dilation[0],
+            self.dilation_w: spec.dilation[1],
+            self.groups: spec.groups,
+            self.input_h: spec.input_size[0],
+            self.input_w: spec.input_size[1],
+        }
+        if isinstance(spec.padding, tuple):
+            values[self.padding_h], values[self.padding_w] = spec.padding
+        if spec.batch is not None:
+            values[self.batch] = spec.batch
+        for spin, value in values.items():
+            if spin.value() != value:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+        kind = spec.padding if isinstance(spec.padding, str) else "numbers"
+        for combo, data in ((self.padding_kind, kind), (self.padding_mode, spec.padding_mode),
+                            (self.dtype, spec.dtype)):
+            if combo.currentData() != data:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(combo.findData(data))
+                combo.blockSignals(False)
+        for box, checked in ((self.bias, spec.bias), (self.batched, spec.batch is not None)):
+            if box.isChecked() != checked:
+                box.blockSignals(True)
+                box.setChecked(checked)
+                box.blockSignals(False)
+        self._sync_enabled()
+        self._show_error("", "")
+        self._show_shapes(spec)
+
+    def set_session(self, session) -> None:
+        self.set_spec(session.spec)
+
+    def set_backend(self, name: str) -> None:
+        if self.backend.currentData() != name:
+            self.backend.blockSignals(True)
+            self.backend.setCurrentIndex(self.backend.findData(name))
+            self.backend.blockSignals(False)
+
+    def set_cuda_available(self, available: bool | None) -> None:
+        """None: not known yet (torch still loading); False: disabled with the reason."""
+        model = self.backend.model()
+        assert isinstance(model, QStandardItemModel)
+        item = model.item(self.backend.findData("cuda"))
+        item.setEnabled(bool(available))
+        tip = {None: _CUDA_CHECKING, False: _CUDA_MISSING}.get(available, "run on the GPU")
+        item.setToolTip(tip)
+
+    def _show_shapes(self, spec: LayerSpec) -> None:
+        def shape(s) -> str:
+            return "—" if s is None else str(tuple(s)).replace(",)", ")")
+
+        h_line, w_line = spec.output_size_formula()
+        rows = [
+            ("input x", shape(spec.input_shape)),
+            ("weight W", shape(spec.weight_shape)),
+            ("bias b", shape(spec.bias_shape)),
+            ("output y", shape(spec.output_shape)),
+            ("padded input", shape(spec.padded_size)),
+        ]
+        table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
+        formulas = "".join(
+            f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
+            f"<span style='font-family:sans-serif; color:#4b5563'>{line.rsplit(' = ', 1)[0]}"
+            f"</span></p>"
+            for axis, size, line in zip("HW", spec.output_size, (h_line, w_line), strict=True)
+        )
+        self.shapes.setText(f"<table cellspacing='2'>{table}</table>{formulas}")

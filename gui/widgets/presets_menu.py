@@ -1,0 +1,60 @@
+"""PresetsMenu: the shipped example sessions (``core.presets``), listed when first opened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+
+class PresetsMenu(QMenu):
+    """Lists ``core.presets.list_presets()``; choosing one loads it and emits the session."""
+
+    sessionChosen = Signal(object, str)  # Session, undo text ("Load preset …")
+    failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("&Presets", parent)
+        self.setObjectName("presetsMenu")
+        self.setToolTipsVisible(True)
+        self._filled = False
+        self.aboutToShow.connect(self.fill)
+        self.triggered.connect(self._on_triggered)
+
+    def fill(self) -> None:
+        """Build the entries (once; core.presets is imported only now)."""
+        if self._filled:
+            return
+        self._filled = True
+        try:
+            from core.presets import list_presets
+
+            presets = list_presets()
+        except Exception as exc:  # a broken presets folder must not break the menu bar
+            self.addAction(f"(presets unavailable: {exc})").setEnabled(False)
+            return
+        for info in presets:
+            action = self.addAction(info.title)
+            action.setData(info.name)
+            action.setToolTip(info.description)
+            action.setStatusTip(info.description)
+
+    def names(self) -> list[str]:
+        self.fill()
+        return [a.data() for a in self.actions() if a.data()]
+
+    def load(self, name: str) -> None:
+        """Load preset ``name`` and emit it (or ``failed`` with the reason)."""
+        from core.presets import PresetError, load_preset
+
+        try:
+            session = load_preset(name)
+        except (PresetError, ValueError) as exc:
+            self.failed.emit(str(exc))
+            return
+        title = next((a.text() for a in self.actions() if a.data() == name), name)
+        self.sessionChosen.emit(session, f"Load preset “{title}”")
+
+    def _on_triggered(self, action: QAction) -> None:
+        if action.data():
+            self.load(action.data())

@@ -1,0 +1,578 @@
+"""TensorGrid: one tensor as a heatmap of cells, with its values, a colour bar and editing.
+
+Passive: data comes in through ``set_session`` / ``set_result`` / ``set_selection`` /
+``set_highlight``; what the user wants goes out through signals (``cellsEdited`` carries a
+`gui.state.CellEdit`, ``selectionRequested`` and ``hoverRequested`` carry a `Selection`).
+The grid shows one 2D slice at a time (selectors for batch and channel); the input shows
+its padded border with the values the padding mode puts there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.padding import pad, pad_index
+from core.session import Session
+
+from ..compute import ComputeResult
+from ..selection import NOTHING, Selection, fits, rc
+from .grid_editor import GridEditor
+from .grid_items import (
+    BorderItem,
+    CellTextItem,
+    DimItem,
+    block_item,
+    cells_path,
+    colormap,
+    cursor_item,
+    nice_limit,
+    outline_item,
+)
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    title: str
+    symbol: str
+    axes: tuple[str, ...]  # names of the leading (non-spatial) axes, batched form
+    editable: bool
+
+
+TENSORS: dict[str, TensorInfo] = {
+    "input": TensorInfo("input x", "x", ("n", "c"), True),
+    "weight": TensorInfo("weight W", "W", ("o", "c"), True),
+    "bias": TensorInfo("bias b", "b", (), True),
+    "output": TensorInfo("output y = x ⊛ W + b", "y", ("n", "o"), False),
+    "grad_output": TensorInfo("grad_output ∂L/∂y", "gy", ("n", "o"), True),
+    "grad_input": TensorInfo("grad_input ∂L/∂x", "gx", ("n", "c"), False),
+    "grad_weight": TensorInfo("grad_weight ∂L/∂W", "gW", ("o", "c"), False),
+    "grad_bias": TensorInfo("grad_bias ∂L/∂b", "gb", (), False),
+}
+COMPLEX_VIEWS = ("real", "imag", "abs", "phase")
+_BACKGROUND = "#ffffff"
+
+
+def to_view(a: np.ndarray, mode: str) -> np.ndarray:
+    """The real numbers a complex tensor shows in view ``mode`` (real tensors: themselves)."""
+    if not np.iscomplexobj(a):
+        return a
+    return {"real": np.real, "imag": np.imag, "abs": np.abs, "phase": np.angle}[mode](a)
+
+
+class CellViewBox(pg.ViewBox):
+    """A ViewBox whose left button selects and scrubs cells instead of panning.
+
+    Middle-drag pans, right-drag zooms, Ctrl+wheel zooms; plain wheel scrubs when
+    ``scrub_wheel`` (editable grids) and zooms otherwise.
+    """
+
+    clicked = Signal(QPointF, object, bool)  # view pos, modifiers, double
+    contextRequested = Signal(QPointF, QPoint)  # view pos, screen pos
+    dragged = Signal(QPointF, QPointF, float, object, bool)  # start, now, dy px, mods, finish
+    wheeled = Signal(QPointF, float, object)  # view pos, notches, modifiers
+    hovered = Signal(object)  # QPointF in view coordinates, or None on leaving
+
+    def __init__(self, scrub_wheel: bool) -> None:
+        super().__init__(invertY=True, lockAspect=True, enableMenu=False, defaultPadding=0.02)
+        self.scrub_wheel = scrub_wheel
+        self.setAcceptHoverEvents(True)
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(p, ev.modifiers(), ev.double())
+        elif ev.button() == Qt.MouseButton.RightButton:
+            self.contextRequested.emit(p, ev.screenPos().toPoint())
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        start = self.mapSceneToView(ev.buttonDownScenePos())
+        dy = ev.screenPos().y() - ev.buttonDownScreenPos().y()
+        now = self.mapSceneToView(ev.scenePos())
+        self.dragged.emit(start, now, dy, ev.modifiers(), ev.isFinish())
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        if not self.scrub_wheel or ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+            return
+        ev.accept()
+        self.wheeled.emit(self.mapSceneToView(ev.scenePos()), ev.delta() / 120.0, ev.modifiers())
+
+    def hoverEvent(self, ev) -> None:
+        self.hovered.emit(None if ev.isExit() else self.mapSceneToView(ev.scenePos()))
+
+
+class TensorGrid(QWidget):
+    """One of the eight tensors; see the module docstring."""
+
+    selectionRequested = Signal(object)  # Selection
+    hoverRequested = Signal(object)  # Selection (NOTHING when the pointer leaves)
+    cellsEdited = Signal(object)  # CellEdit
+    statusMessage = Signal(str)  # a short note for the status bar (paste clipped, bad number)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.info = TENSORS[name]
+        self.editable = self.info.editable
+        self.setObjectName(f"grid_{name}")
+        self._array: np.ndarray | None = None
+        self._spec = None
+        self._lead: tuple[int, ...] = ()
+        self._mode = "real"
+        self._limit = 1.0
+        self._selection = NOTHING
+        self._hover: tuple[int, int] | None = None
+        self._highlights: dict[str, tuple[list, bool]] = {}
+        self._highlight_items: dict[str, object] = {}
+        self._dimmed = False
+        self._offset = (0, 0)  # (top, left) padding shown before the real cells
+        self._build()
+
+    # -- construction --------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        header.setSpacing(6)
+        self._title = QLabel(self.info.title, objectName="gridTitle")
+        self._shape_label = QLabel("", objectName="gridShape")
+        self._shape_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        header.addWidget(self._title)
+        header.addWidget(self._shape_label)
+        header.addStretch(1)
+        layout.addLayout(header)
+        self._extra = QVBoxLayout()
+        layout.addLayout(self._extra)
+
+        strays = {id(w) for w in QApplication.topLevelWidgets()}
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(_BACKGROUND)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.vb = CellViewBox(scrub_wheel=self.editable)
+        self.view.addItem(self.vb, row=0, col=0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.vb.addItem(self.image)
+        self.border = BorderItem()
+        self.labels = CellTextItem()
+        self.labels.setZValue(15)
+        self.block = block_item()
+        self.cursor = cursor_item()
+        self.dim = DimItem()
+        for item in (self.border, self.labels, self.block, self.cursor, self.dim):
+            self.vb.addItem(item, ignoreBounds=True)
+        self.colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=colormap("diverging"), interactive=False, width=10,
+            colorMapMenu=False,
+        )
+        self.colorbar.setImageItem(self.image)
+        for side in ("left", "right", "top", "bottom"):
+            axis = self.colorbar.getAxis(side)
+            axis.setPen(pg.mkPen("#9ca3af"))
+            axis.setTextPen(pg.mkPen("#374151"))
+        self.colorbar.axis.setWidth(38)
+        self.view.addItem(self.colorbar, row=0, col=1)
+        # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
+        # them a parent so that they go when the grid goes instead of outliving the window
+        for w in QApplication.topLevelWidgets():
+            if id(w) not in strays and isinstance(w, QMenu) and w.parent() is None:
+                w.setParent(self, w.windowFlags())
+        self._empty = pg.TextItem("", color="#6b7280", anchor=(0.5, 0.5))
+        self.vb.addItem(self._empty, ignoreBounds=True)
+        layout.addWidget(self.view, 1)
+        footer = QHBoxLayout()
+        footer.setSpacing(4)
+        self.readout = QLabel(" ", objectName="gridReadout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        footer.addWidget(self.readout, 1)
+        self._selectors: list[tuple[QLabel, QSpinBox]] = []
+        for axis in self.info.axes:
+            label = QLabel(axis, objectName="selectorLabel")
+            spin = QSpinBox(objectName=f"selector_{axis}")
+            spin.setFixedWidth(62)
+            spin.setToolTip(f"which {axis} to show")
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._on_selector_valueChanged)
+            footer.addWidget(label)
+            footer.addWidget(spin)
+            self._selectors.append((label, spin))
+        layout.addLayout(footer)
+
+        self.editor = GridEditor(self)
+        self.vb.hovered.connect(self._on_vb_hovered)
+
+    def _on_selector_valueChanged(self, _value: int) -> None:
+        lead = tuple(spin.value() for _, spin in self._selectors if not spin.isHidden())
+        sel = self.current_selection()
+        self.set_slice(lead)
+        if not sel.empty and len(sel.index) > 2:
+            anchor = None if sel.anchor is None else (*lead, *sel.anchor[-2:])
+            self.selectionRequested.emit(Selection(self.name, (*lead, *sel.index[-2:]), anchor))
+
+    def _on_vb_hovered(self, pos: QPointF | None) -> None:
+        cell = None if pos is None else self.plane_cell(pos)
+        self._hover = cell
+        self._update_readout()
+        index = None if cell is None else self.real_index(*cell)
+        self.hoverRequested.emit(NOTHING if index is None else Selection(self.name, index))
+
+    def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
+        """(row, col) of the image cell under view position ``pos`` (padded coordinates)."""
+        shape = self._plane_shape()
+        if shape is None:
+            return None
+        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
+        return (r, c) if 0 <= r < shape[0] and 0 <= c < shape[1] else None
+
+    def real_index(self, r: int, c: int) -> tuple[int, ...] | None:
+        """Full tensor index of image cell (r, c), or None for a border cell."""
+        shape = self.real_shape()
+        if shape is None:
+            return None
+        rr, cc = r - self._offset[0], c - self._offset[1]
+        if not (0 <= rr < shape[0] and 0 <= cc < shape[1]):
+            return None
+        return self.full_index(rr, cc)
+
+    def fill_tensor(self, kind: str) -> None:
+        """Fill the whole tensor with pattern ``kind`` (see `gui.fills.FILLS`)."""
+        self.editor.fill(kind, "tensor")
+
+    def sizeHint(self) -> QSize:
+        return QSize(260, 260)
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put a widget (a note, buttons) under the title row."""
+        self._extra.addWidget(widget)
+
+    # -- data in -------------------------------------------------------------------------
+    def set_session(self, session: Session) -> None:
+        """Editable grids: show this grid's tensor of the document."""
+        self.set_tensor(getattr(session, self.name), session.spec)
+
+    def set_result(self, result: ComputeResult) -> None:
+        """Result grids: show this grid's tensor of a computed result."""
+        self.set_tensor(getattr(result.results, self.name), result.session.spec)
+
+    def set_tensor(self, array: np.ndarray | None, spec) -> None:
+        old_plane = self._plane_shape()
+        old_shape = None if self._array is None else self._array.shape
+        self._array, self._spec = array, spec
+        title = self.info.title
+        if self.name == "output" and not spec.bias:
+            title = "output y = x ⊛ W"
+        self._title.setText(title)
+        if array is None:
+            self._shape_label.setText("— no bias (bias=False)")
+        else:
+            self._shape_label.setText(str(tuple(array.shape)).replace(",)", ")"))
+        if array is None or array.shape != old_shape:
+            self._update_selectors()
+        self._update_limit()
+        self._redraw()
+        if self._plane_shape() != old_plane:
+            self.fit()
+
+    def set_selection(self, selection: Selection) -> None:
+        self._selection = selection
+        mine = self.current_selection()
+        if not mine.empty and len(mine.index) > 2 and mine.index[:-2] != self._lead:
+            self.set_slice(mine.index[:-2])
+        self._draw_selection()
+        self._update_readout()
+
+    def set_slice(self, lead: tuple[int, ...]) -> None:
+        """Show the 2D slice ``array[lead]`` (e.g. (n, c)); ignored when out of range."""
+        lead = tuple(int(i) for i in lead)
+        if self._array is None or lead == self._lead or len(lead) != len(self._lead):
+            return
+        if not fits(lead, self._array.shape[: len(lead)]):
+            return
+        self._lead = lead
+        shown = [spin for _, spin in self._selectors if not spin.isHidden()]
+        for spin, value in zip(shown, lead, strict=True):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self._redraw()
+
+    def set_complex_view(self, mode: str) -> None:
+        if mode not in COMPLEX_VIEWS:
+            raise ValueError(f"complex view must be one of {', '.join(COMPLEX_VIEWS)}")
+        if mode != self._mode:
+            self._mode = mode
+            self._update_limit()
+            self._redraw()
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """Grey the grid out (the results on screen belong to the last valid layer)."""
+        if dimmed != self._dimmed:
+            self._dimmed = dimmed
+            self.dim.setVisible(dimmed)
+            self.setProperty("dimmed", dimmed)
+
+    def set_highlight(self, cells, style: str = "read", padded: bool = False) -> None:
+        """Outline ``cells`` (full indices into this tensor) in highlight ``style``.
+
+        One layer per style: a new call replaces that style's cells. Cells outside the shown
+        slice are not drawn. ``padded=True``: the last two coordinates of each index are in
+        the padded input (border cells included); only meaningful for the input grid.
+        """
+        cells = [tuple(int(i) for i in c) for c in cells]
+        if style not in self._highlight_items:
+            item = outline_item(style)  # KeyError for unknown styles
+            self.vb.addItem(item, ignoreBounds=True)
+            self._highlight_items[style] = item
+        self._highlights[style] = (cells, padded)
+        self._draw_highlight(style)
+
+    def clear_highlights(self) -> None:
+        for style in list(self._highlights):
+            self._highlights[style] = ([], False)
+            self._draw_highlight(style)
+
+    # -- reading back (tests, explainer) -------------------------------------------------
+    @property
+    def array(self) -> np.ndarray | None:
+        return self._array
+
+    @property
+    def lead(self) -> tuple[int, ...]:
+        return self._lead
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        """(top, left): padded border rows and columns shown before the real cells."""
+        return self._offset
+
+    @property
+    def limit(self) -> float:
+        """The colour scale's bound m (levels are (−m, m))."""
+        return self._limit
+
+    @property
+    def complex_view(self) -> str:
+        return self._mode
+
+    def full_index(self, r: int, c: int) -> tuple[int, ...]:
+        """Full tensor index of real cell (r, c) of the shown slice."""
+        return (r,) if self._array.ndim == 1 else (*self._lead, r, c)
+
+    def displayed(self) -> np.ndarray:
+        """The real 2D image on screen (padded for the input)."""
+        return self.image.image if self.image.image is not None else np.zeros((0, 0))
+
+    def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
+        return list(self._highlights.get(style, ([], False))[0])
+
+    # -- drawing -------------------------------------------------------------------------
+    def _update_selectors(self) -> None:
+        a = self._array
+        n_lead = 0 if a is None or a.ndim < 2 else a.ndim - 2
+        names = self.info.axes[-n_lead:] if n_lead else ()
+        lead = list(self._lead) if len(self._lead) == n_lead else [0] * n_lead
+        for i, (label, spin) in enumerate(self._selectors):
+            visible = a is not None and i >= len(self._selectors) - n_lead
+            label.setVisible(visible)
+            spin.setVisible(visible)
+        shown = [s for s in self._selectors if not s[1].isHidden()]
+        for i, (label, spin) in enumerate(shown):
+            size = a.shape[i]
+            lead[i] = min(lead[i], max(size - 1, 0))
+            spin.blockSignals(True)
+            spin.setRange(0, max(size - 1, 0))
+            spin.setValue(lead[i])
+            spin.setSuffix(f" / {size}")
+            spin.setEnabled(size > 1)
+            spin.blockSignals(False)
+            label.setText(names[i])
+        self._lead = tuple(lead)
+
+    def _update_limit(self) -> None:
+        a = self._array
+        if a is None or a.size == 0:
+            self._limit = 1.0
+            return
+        if np.iscomplexobj(a) and self._mode == "phase":
+            self._limit = float(np.pi)
+            return
+        v = to_view(a, self._mode)
+        finite = np.abs(v[np.isfinite(v)])
+        self._limit = nice_limit(float(finite.max()) if finite.size else 1.0)
+
+    def _levels(self) -> tuple[tuple[float, float], str]:
+        complex_ = self._array is not None and np.iscomplexobj(self._array)
+        if complex_ and self._mode == "abs":
+            return (0.0, self._limit), "sequential"
+        if complex_ and self._mode == "phase":
+            return (-np.pi, np.pi), "cyclic"
+        return (-self._limit, self._limit), "diverging"
+
+    def _plane(self) -> np.ndarray | None:
+        """The current 2D slice as stored (complex stays complex), padded for the input."""
+        a = self._array
+        if a is None or a.size == 0:
+            return None
+        if a.ndim == 1:
+            return a[:, None]
+        plane = a[self._lead]
+        if self.name == "input" and any(self._spec.pads):
+            plane = pad(plane, self._spec.pads, self._spec.padding_mode)
+        return plane
+
+    def _plane_shape(self) -> tuple[int, int] | None:
+        a = self._array
+        if a is None or a.size == 0:
+            return None
+        if a.ndim == 1:
+            return (a.shape[0], 1)
+        if self.name == "input":
+            return self._spec.padded_size
+        return a.shape[-2:]
+
+    def real_shape(self) -> tuple[int, int] | None:
+        """Rows and columns of real (unpadded) cells in the shown slice."""
+        a = self._array
+        if a is None or a.size == 0:
+            return None
+        return (a.shape[0], 1) if a.ndim == 1 else a.shape[-2:]
+
+    def _redraw(self) -> None:
+        plane = self._plane()
+        self._offset = (0, 0)
+        if self.name == "input" and self._spec is not None:
+            top, _, left, _ = self._spec.pads
+            self._offset = (top, left)
+        if plane is None:
+            self.image.clear()
+            self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
+            self.border.setVisible(False)
+            empty = "no bias (bias=False)" if self._array is None else "empty (a zero-size axis)"
+            self._empty.setText(empty)
+            self._empty.setPos(0.5, 0.5)
+            self._empty.setVisible(True)
+            self.vb.setRange(QRectF(0, 0, 1, 1), padding=0)
+            self._draw_selection()
+            return
+        self._empty.setVisible(False)
+        values = to_view(plane, self._mode)
+        (lo, hi), cmap_name = self._levels()
+        if self.colorbar.colorMap().name != cmap_name:
+            self.colorbar.setColorMap(colormap(cmap_name))
+        self.image.setImage(values, autoLevels=False)
+        self.colorbar.setLevels((lo, hi))
+        t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
+        rgb = self.colorbar.colorMap().map(np.nan_to_num(t), mode="float")
+        luminance = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+        muted = None
+        if self.name == "input" and any(self._spec.pads):
+            muted = np.ones(plane.shape, bool)
+            (h, w), (top, left) = self.real_shape(), self._offset
+            muted[top : top + h, left : left + w] = False
+            self.border.set_geometry(plane.shape, self._spec.pads)
+        else:
+            self.border.setVisible(False)
+        self.labels.set_values(values, luminance < 0.45, muted)
+        self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
+        self._draw_selection()
+        for style in self._highlights:
+            self._draw_highlight(style)
+        self._update_readout()
+
+    def fit(self) -> None:
+        """Zoom to show the whole slice."""
+        shape = self._plane_shape() or (1, 1)
+        self.vb.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.02)
+
+    def current_selection(self) -> Selection:
+        return self._selection if self._selection.tensor == self.name else NOTHING
+
+    def _draw_selection(self) -> None:
+        sel = self.current_selection()
+        top, left = self._offset
+        other_slice = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self._lead
+        if sel.empty or self._array is None or other_slice:
+            self.cursor.setPath(cells_path([]))
+            self.block.setPath(cells_path([]))
+            return
+        r, c = rc(sel.index)
+        self.cursor.setPath(cells_path([(r + top, c + left)]))
+        _, rows, cols = sel.block()
+        if sel.is_block():
+            block = [(i + top, j + left) for i in range(rows.start, rows.stop)
+                     for j in range(cols.start, cols.stop)]
+            self.block.setPath(cells_path(block))
+        else:
+            self.block.setPath(cells_path([]))
+
+    def _draw_highlight(self, style: str) -> None:
+        cells, padded = self._highlights[style]
+        top, left = (0, 0) if padded else self._offset
+        shown = []
+        for idx in cells:
+            lead = idx[:-2] if len(idx) >= 2 else ()
+            if lead == self._lead:
+                r, c = rc(idx)
+                shown.append((r + top, c + left))
+        self._highlight_items[style].setPath(cells_path(shown))
+
+    # -- readout -------------------------------------------------------------------------
+    def describe(self, r: int, c: int) -> str:
+        """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c) of the image (padded coordinates)."""
+        a, spec = self._array, self._spec
+        if a is None or a.size == 0:
+            return ""
+        top, left = self._offset
+        rr, cc = r - top, c - left
+        h, w = self.real_shape()
+        if 0 <= rr < h and 0 <= cc < w:
+            idx = (rr,) if a.ndim == 1 else (*self._lead, rr, cc)
+            return f"{self.info.symbol}[{', '.join(map(str, idx))}] = {_fmt(a[idx])}"
+        mode = spec.padding_mode
+        t, b, l, rt = spec.pads
+        sr = pad_index(h, t, b, mode)[r]
+        sc = pad_index(w, l, rt, mode)[c]
+        where = f"border cell ({r}, {c}) of the padded input"
+        if sr < 0 or sc < 0:
+            return f"{where}: 0 ({mode} padding)"
+        idx = (*self._lead, int(sr), int(sc))
+        return f"{where} copies x[{', '.join(map(str, idx))}] = {_fmt(a[idx])} ({mode})"
+
+    def _update_readout(self) -> None:
+        if self._hover is not None:
+            text = self.describe(*self._hover)
+        else:
+            sel = self.current_selection()
+            text = ""
+            if not sel.empty and self._array is not None:
+                r, c = rc(sel.index)
+                text = self.describe(r + self._offset[0], c + self._offset[1])
+        self.readout.setText(text or " ")
+
+
+def _fmt(v) -> str:
+    if np.iscomplexobj(v):
+        v = complex(v)
+        return f"{v.real:.4g}{v.imag:+.4g}j".replace("-", "−")
+    return f"{float(v):.6g}".replace("-", "−")

@@ -1,0 +1,63 @@
+"""GUI test fixtures: a real MainWindow (synchronous compute), and a check that no test
+leaves a top-level widget behind."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
+
+# The offscreen platform says this when a window is shown; it means nothing here.
+_HARMLESS = "This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/gui" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(_HARMLESS))
+
+
+def _flush_deletes() -> None:
+    gc.collect()  # pyqtgraph's items own parentless QMenus, freed with their Python objects
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_top_levels(qapp):
+    """Every top-level widget a test creates is gone (closed and deleted) after it."""
+    _flush_deletes()
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    yield
+    _flush_deletes()
+    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before]
+    names = [f"{type(w).__name__}({w.objectName()!r})" for w in leaked]
+    for w in leaked:
+        w.close()
+        w.deleteLater()
+    _flush_deletes()
+    assert not names, f"top-level widgets leaked: {names}"
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Factory for a shown MainWindow computing synchronously; closed and deleted after."""
+    from gui.main_window import MainWindow
+
+    def make(session=None, synchronous: bool = True):
+        w = MainWindow(session, synchronous=synchronous)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+

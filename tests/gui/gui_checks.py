@@ -1,0 +1,32 @@
+"""Assertions shared by the GUI tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.conv import compute
+
+
+def assert_results_match_core(window, rtol: float = 1e-12) -> None:
+    """Every result grid shows what core.compute gives for the document's session."""
+    s = window.document.session
+    ref = compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
+    latest = window.engine.latest
+    assert latest is not None and latest.session is s, "the results are not for this session"
+    for name in ("output", "grad_input", "grad_weight", "grad_bias"):
+        want = getattr(ref, name)
+        shown = window.grids.grids[name].array
+        if want is None:
+            assert shown is None, name
+            continue
+        assert shown.shape == want.shape, name
+        np.testing.assert_allclose(shown, want, rtol=rtol, atol=1e-12, err_msg=name)
+
+
+def cell_pos(grid, r: int, c: int):
+    """Viewport position (QPoint) of the centre of real cell (r, c) of a grid's shown slice."""
+    from PySide6.QtCore import QPointF
+
+    top, left = grid.offset
+    scene = grid.vb.mapViewToScene(QPointF(c + left + 0.5, r + top + 0.5))
+    return grid.view.mapFromScene(scene)
