@@ -1,0 +1,286 @@
+"""Which cells of which grid to highlight for a selected entry, an animation step or a hover.
+
+View logic only, no arithmetic on values: every cell comes from the columns of a
+`core.explain.Terms` (``explain_spec`` for a selection, ``readers`` for a hover).
+
+Cells are full indices into the grids' tensors, as int64 arrays of shape (k, ndim), with one
+exception: the input grid is drawn padded, so its cells are *padded* cells
+``(n, c, ph, pw)`` (``(c, ph, pw)`` unbatched). A border cell under reflect, replicate or
+circular padding copies a real pixel; `Highlights.links` pairs such cells with the padded
+cell of the pixel they copy, for the grid to draw an arrow between them.
+
+Styles (the grid decides the colours):
+
+========  ==============================================================================
+read      every cell any term of the entry reads
+done      cells read by the terms already summed (before the current step)
+current   the current term's factors
+write     the entry itself (on its own grid); while sweeping a tensor, the current entry
+window    the kernel window (zero padding included) of the current term's output position
+source    the real pixel a read border cell copies
+pending   entries a sweep ("Animate all") has not reached yet
+hover     what a hovered cell feeds or is fed by
+========  ==============================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.explain import SOURCES, Terms, window
+from core.spec import LayerSpec
+
+STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
+#: Border arrows drawn for the whole read set only up to this many (the current term's always).
+MAX_LINKS = 48
+
+
+def grid_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
+    """Shape of the cells of grid ``name``: the padded input for 'input', else the tensor's."""
+    if name in ("input", "grad_input"):
+        shape = spec.input_shape
+        return (*shape[:-2], *spec.padded_size) if name == "input" else shape
+    if name in ("weight", "grad_weight"):
+        return spec.weight_shape
+    if name in ("bias", "grad_bias"):
+        return spec.bias_shape
+    return spec.output_shape  # output, grad_output
+
+
+def _empty(ndim: int) -> np.ndarray:
+    return np.zeros((0, ndim), dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Highlights:
+    """Cells to outline, per grid and style, and the border arrows of the input grid.
+
+    Attributes
+    ----------
+    cells : mapping grid -> mapping style -> ndarray of int, shape (k, ndim)
+        Full indices (padded for the input). Absent grids and styles have no cells.
+    links : mapping style -> (ndarray (k, ndim), ndarray (k, ndim))
+        Input border cells and the padded cells of the real pixels they copy.
+    focus : mapping grid -> tuple of int
+        The leading index (e.g. (n, c)) of the slice that shows the current term's factor.
+    """
+
+    cells: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    links: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    focus: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def get(self, grid: str, style: str) -> np.ndarray:
+        """Cells of ``grid`` in ``style``; an empty (0, 0) array when there are none."""
+        return self.cells.get(grid, {}).get(style, _empty(0))
+
+    def grids(self) -> list[str]:
+        return list(self.cells)
+
+    def as_sets(self, grid: str, style: str) -> set[tuple[int, ...]]:
+        """The cells as a set of tuples (tests, small sets)."""
+        return {tuple(int(i) for i in row) for row in self.get(grid, style)}
+
+
+NOTHING = Highlights()
+
+
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """The distinct cells of one grid the terms touch, and the first term touching each."""
+
+    cells: np.ndarray  # (U, ndim)
+    first: np.ndarray  # (U,) term number
+    per_term: np.ndarray  # (T,) the cell row each term touches, -1 where it touches none
+
+    def upto(self, step: int) -> np.ndarray:
+        return self.cells[self.first < step]
+
+    def of(self, step: int) -> np.ndarray:
+        row = self.per_term[step]
+        return self.cells[row : row + 1] if row >= 0 else self.cells[:0]
+
+
+def _distinct(index: np.ndarray, mask: np.ndarray, shape: tuple[int, ...]) -> _Cells:
+    """Distinct rows of ``index`` (k, ndim) for the terms in ``mask``, in first-term order."""
+    rows = np.flatnonzero(mask)
+    per_term = np.full(mask.size, -1, dtype=np.int64)
+    if rows.size == 0:
+        return _Cells(_empty(len(shape)), np.zeros(0, np.int64), per_term)
+    linear = np.ravel_multi_index(tuple(index.T), shape)
+    unique, first, inverse = np.unique(linear, return_index=True, return_inverse=True)
+    per_term[rows] = inverse.ravel()
+    cells = np.stack(np.unravel_index(unique, shape), axis=1).astype(np.int64)
+    return _Cells(cells, rows[first], per_term)
+
+
+class Provenance:
+    """The cells behind a set of terms, ready to highlight at any animation step.
+
+    Built once per selection (or hover) in numpy time; `at` is cheap enough per frame.
+
+    Parameters
+    ----------
+    terms : core.explain.Terms
+        From ``explain_spec`` (one entry) or ``readers`` (a hover: several entries).
+    """
+
+    def __init__(self, terms: Terms) -> None:
+        self.terms = terms
+        self.spec = spec = terms.spec
+        self._cells: dict[str, _Cells] = {}
+        self._input_padded: np.ndarray | None = None
+        for name in SOURCES:
+            mask = terms.reading(name)
+            if not mask.any():
+                continue
+            shape = grid_shape(spec, name)
+            index = self._padded_input(mask) if name == "input" else terms.indices(name)
+            self._cells[name] = _distinct(index, mask, shape)
+        all_terms = np.ones(len(terms), bool)
+        entries = terms.entries()
+        self._cells_target = _distinct(entries, all_terms, grid_shape(spec, terms.target))
+        self._read_links: tuple[np.ndarray, np.ndarray] | None = None
+        if "input" in self._cells:
+            frm, to = self._links(self._cells["input"].cells)
+            self._sources = np.unique(to, axis=0) if len(to) else to
+            if len(frm) <= MAX_LINKS:
+                self._read_links = (frm, to)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    # -- building ------------------------------------------------------------------------
+    def _padded_input(self, mask: np.ndarray) -> np.ndarray:
+        t = self.terms
+        columns = [t.n, t.c, t.ph, t.pw] if self.spec.batched else [t.c, t.ph, t.pw]
+        return np.stack([c[mask] for c in columns], axis=1)
+
+    def _lead(self, index: np.ndarray) -> tuple[int, ...]:
+        return tuple(int(i) for i in index[:-2]) if index.size > 2 else ()
+
+    def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
+        from core.explain_links import padding_map
+
+        rows, cols = padding_map(self.spec)
+        top, _, left, _ = self.spec.pads
+        h, w = self.spec.input_size
+        ph, pw = padded[:, -2], padded[:, -1]
+        src_r, src_c = rows[ph], cols[pw]
+        inside = (ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w)
+        keep = ~inside & (src_r >= 0) & (src_c >= 0)
+        frm = padded[keep]
+        to = frm.copy()
+        to[:, -2] = src_r[keep] + top
+        to[:, -1] = src_c[keep] + left
+        return frm, to
+
+    def _window(self, step: int | None) -> np.ndarray:
+        """Padded cells of the kernel window of the current term's output position."""
+        t, spec = self.terms, self.spec
+        if len(t) == 0 or t.target == "grad_bias" or t.entry is None:
+            return _empty(len(grid_shape(spec, "input")))
+        if step is None:
+            if t.target != "output":
+                return _empty(len(grid_shape(spec, "input")))
+            rows = np.flatnonzero(t.kh >= 0)
+        else:
+            rows = np.array([step]) if t.kh[step] >= 0 else np.zeros(0, np.int64)
+        if rows.size == 0:
+            return _empty(len(grid_shape(spec, "input")))
+        win = window(spec, (int(t.oi[rows[0]]), int(t.oj[rows[0]])))
+        ph, pw = np.meshgrid(win.padded_rows, win.padded_cols, indexing="ij")
+        lead = np.unique(np.stack([t.n[rows], t.c[rows]], axis=1), axis=0)
+        if not spec.batched:
+            lead = lead[:, 1:]
+        cells = [np.column_stack([np.broadcast_to(ld, (ph.size, ld.size)), ph.ravel(),
+                                  pw.ravel()]) for ld in lead]
+        return np.concatenate(cells).astype(np.int64)
+
+    # -- per step ------------------------------------------------------------------------
+    def at(self, step: int | None = None) -> Highlights:
+        """What to highlight with the terms before ``step`` summed and term ``step`` current.
+
+        ``step=None``: the whole sum at once (read set, the entry, the window of an output).
+        """
+        if step is not None and not 0 <= step < len(self):
+            raise IndexError(f"step {step} is out of range for {len(self)} terms")
+        cells: dict[str, dict[str, np.ndarray]] = {}
+        focus: dict[str, tuple[int, ...]] = {}
+        links: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, c in self._cells.items():
+            styles = cells.setdefault(name, {})
+            styles["read"] = c.cells
+            if step is not None:
+                styles["done"] = c.upto(step)
+                styles["current"] = c.of(step)
+            shown = styles.get("current", c.cells[:0])
+            if shown.size:
+                focus[name] = self._lead(shown[0])
+            elif c.cells.size:
+                focus.setdefault(name, self._lead(c.cells[0]))
+        target = cells.setdefault(self.terms.target, {})
+        target["write"] = self._cells_target.cells
+        if self._cells_target.cells.size:
+            focus[self.terms.target] = self._lead(self._cells_target.cells[0])
+        if "input" in self._cells:
+            cells["input"]["source"] = self._sources
+            if self._read_links is not None:
+                links["read"] = self._read_links
+            if step is not None:
+                links["current"] = self._links(cells["input"]["current"])
+        win = self._window(step)
+        if len(win):
+            cells.setdefault("input", {})["window"] = win
+            focus.setdefault("input", self._lead(win[0]))
+        return Highlights(cells, links, focus)
+
+    def hover(self) -> Highlights:
+        """Everything the terms touch in one style, 'hover' (reverse look-ups)."""
+        full = self.at(None)
+        cells = {}
+        for grid, styles in full.cells.items():
+            parts = [styles[s] for s in ("read", "write", "window") if s in styles]
+            cells[grid] = {"hover": np.concatenate(parts) if len(parts) > 1 else parts[0]}
+        links = {"hover": full.links["read"]} if "read" in full.links else {}
+        return Highlights(cells, links, full.focus)
+
+
+def sweep(spec: LayerSpec, target: str, position: int) -> Highlights:
+    """'Animate all': entry ``position`` of ``target`` (C order) current, later ones pending."""
+    shape = grid_shape(spec, target)
+    if shape is None:
+        return NOTHING
+    total = int(np.prod(shape))
+    if not 0 <= position < total:
+        raise IndexError(f"entry {position} is out of range for {target} of shape {shape}")
+    index = np.stack(np.unravel_index(np.arange(position, total), shape), axis=1)
+    cells = {target: {"write": index[:1], "pending": index[1:]}}
+    return Highlights(cells, {}, {target: tuple(int(i) for i in index[0, :-2])})
+
+
+def entry_count(spec: LayerSpec, target: str) -> int:
+    """How many entries a sweep over ``target`` visits (0 when it does not exist)."""
+    shape = grid_shape(spec, target)
+    return 0 if shape is None else int(np.prod(shape))
+
+
+def entry_at(spec: LayerSpec, target: str, position: int) -> tuple[int, ...]:
+    """Full index of the sweep's entry ``position`` (C order)."""
+    shape = grid_shape(spec, target)
+    return tuple(int(i) for i in np.unravel_index(position, shape))
+
+
+def padded_to_real(spec: LayerSpec, cells: np.ndarray) -> np.ndarray:
+    """Map padded input cells (k, ndim) to the real pixels they show, dropping zero padding."""
+    from core.explain_links import padding_map
+
+    rows, cols = padding_map(spec)
+    r, c = rows[cells[:, -2]], cols[cells[:, -1]]
+    keep = (r >= 0) & (c >= 0)
+    out = cells[keep].copy()
+    out[:, -2], out[:, -1] = r[keep], c[keep]
+    return out
