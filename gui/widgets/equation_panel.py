@@ -1,0 +1,197 @@
+"""EquationPanel: one entry as its sum of terms, the current term marked, the running sum.
+
+    grad_weight[1,0,2,1] = Σ_{i,j} gy[0,1,i,j] · x[0,0,i+2,j+1]
+    = 5.34          running sum, terms 0..13 of 256: 2.71
+    ▶ term 13   gy[0,1,1,5] · x[0,0,3,6] = 1 · 0.42 = 0.42
+    ┌──────────────────────────────────────────────────────────┐
+    │   12  gy[0,1,1,4] · x[0,0,3,5] = 1 · −0.3 = −0.3   Σ 2.29 │  (a virtual list:
+    │ ▶ 13  gy[0,1,1,5] · x[0,0,3,6] = 1 · 0.42 = 0.42  Σ 2.71 │   tens of thousands
+    │   14  …                                                   │   of terms cost nothing)
+    └──────────────────────────────────────────────────────────┘
+
+Passive: ``set_terms(terms, step)`` in; ``stepRequested(int)`` out when a term is clicked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QVBoxLayout, QWidget
+
+from core.explain import Terms
+
+from ..equation import entry_text, fmt, padding_note, running_sums, symbolic, term_text
+
+HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see the sum "
+        "it is made of; hover any cell to see what it feeds.")
+_CURRENT_BG = QColor("#ffedd5")
+_PENDING_FG = QColor("#9ca3af")
+_IndexLike = QModelIndex | QPersistentModelIndex
+
+
+class TermsModel(QAbstractListModel):
+    """The terms of one sum as list rows; text is made only for the rows on screen."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._terms: Terms | None = None
+        self._sums: np.ndarray | None = None
+        self._step: int | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    @property
+    def terms(self) -> Terms | None:
+        return self._terms
+
+    def set_terms(self, terms: Terms | None) -> None:
+        self.beginResetModel()
+        self._terms = terms
+        self._sums = None if terms is None else running_sums(terms)
+        self._step = None
+        self.endResetModel()
+
+    def set_step(self, step: int | None) -> None:
+        old, self._step = self._step, step
+        if old == step or self._terms is None or len(self._terms) == 0:
+            return
+        # the rows between the old and the new step change colour (done / pending)
+        if old is None or step is None:
+            first, last = 0, len(self._terms) - 1
+        else:
+            first, last = min(old, step), max(old, step)
+        self.dataChanged.emit(self.index(first), self.index(last))
+
+    def rowCount(self, parent: _IndexLike = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or self._terms is None else len(self._terms)
+
+    def data(self, index: _IndexLike, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self._terms is None:
+            return None
+        i = index.row()
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = "▶" if i == self._step else " "
+            total = "" if self._sums is None else f"    Σ {fmt(self._sums[i])}"
+            return f"{mark}{i:>6}  {term_text(self._terms, i)}{total}"
+        if role == Qt.ItemDataRole.BackgroundRole and i == self._step:
+            return QBrush(_CURRENT_BG)
+        if role == Qt.ItemDataRole.FontRole and i == self._step:
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and self._step is not None and i > self._step:
+            return QBrush(_PENDING_FG)
+        return None
+
+
+class EquationPanel(QWidget):
+    """See the module docstring."""
+
+    stepRequested = Signal(int)  # a term row was clicked
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("equationPanel")
+        self._terms: Terms | None = None
+        self._step: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(3)
+        self.formula = QLabel(HINT, objectName="equationFormula")
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel("", objectName="equationNote")
+        self.note.setWordWrap(True)
+        self.value = QLabel("", objectName="equationValue")
+        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.current = QLabel("", objectName="equationCurrent")
+        self.current.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model = TermsModel(self)
+        self.list = QListView(objectName="equationTerms")
+        self.list.setModel(self.model)
+        self.list.setUniformItemSizes(True)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        for w in (self.formula, self.value, self.current, self.list):
+            w.setFont(mono)
+        for w in (self.formula, self.note, self.value, self.current):
+            layout.addWidget(w)
+        layout.addWidget(self.list, 1)
+        self.list.clicked.connect(self._on_list_clicked)
+        self.clear()
+
+    # -- data in -------------------------------------------------------------------------
+    def set_terms(self, terms: Terms | None, step: int | None = None) -> None:
+        """Show ``terms`` (one entry's sum) with terms before ``step`` summed, ``step`` current.
+
+        ``step=None`` shows the whole sum. The same ``terms`` object again only moves the step.
+        """
+        if terms is None:
+            self.clear()
+            return
+        if step is not None and not 0 <= step < len(terms):
+            raise IndexError(f"step {step} is out of range for {len(terms)} terms")
+        if terms is not self._terms:
+            self._terms = terms
+            self._step = None
+            self.model.set_terms(terms)
+            self.formula.setText(symbolic(terms))
+            self.note.setText(padding_note(terms.spec))
+            self.note.setVisible(bool(self.note.text()))
+            self.list.setVisible(True)
+        elif step == self._step:
+            return
+        self._step = step
+        self.model.set_step(step)
+        self._show_step()
+
+    def clear(self) -> None:
+        self._terms, self._step = None, None
+        self.model.set_terms(None)
+        self.formula.setText(HINT)
+        for label in (self.note, self.value, self.current):
+            label.setText("")
+            label.setVisible(False)
+        self.list.setVisible(False)
+
+    # -- reading back (tests) ------------------------------------------------------------
+    @property
+    def terms(self) -> Terms | None:
+        return self._terms
+
+    @property
+    def step(self) -> int | None:
+        return self._step
+
+    def running_sum(self) -> object:
+        """The sum of the terms up to the current step (all of them without a step)."""
+        sums = self.model._sums
+        if sums is None or len(sums) == 0:
+            return 0
+        return sums[-1 if self._step is None else self._step]
+
+    # -- drawing -------------------------------------------------------------------------
+    def _show_step(self) -> None:
+        terms, step = self._terms, self._step
+        total = terms.sum() if terms.value is not None else None
+        entry = entry_text(terms.target, terms.entry)
+        n = len(terms)
+        if step is None:
+            self.value.setText(f"{entry} = {fmt(total)}    ({n} terms)")
+            self.current.setVisible(False)
+        else:
+            self.value.setText(
+                f"{entry} = {fmt(total)}    running sum, terms 0..{step} of {n}: "
+                f"{fmt(self.running_sum())}"
+            )
+            self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
+            self.current.setVisible(True)
+            self.list.scrollTo(self.model.index(step),
+                               QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.value.setVisible(True)
+
+    def _on_list_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.stepRequested.emit(index.row())
