@@ -1,0 +1,299 @@
+"""Im2colView: the matrices core multiplies, laid out as the products they are.
+
+Three pages (see `gui.im2col_layout`): the forward product ``cols · Wᵀ``, the weight
+gradient ``dYᵀ · cols`` and the input gradient ``dY · W`` folded back by col2im and the
+padding adjoint. The selected entry's terms mark their cells (teal), the current term's
+cell is boxed (orange), and the entry's own row and column are banded.
+
+Passive: ``set_steps(core.steps.Im2colSteps)`` and ``set_terms(terms, step)`` in;
+``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsPathItem,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.explain import Terms
+from core.steps import Im2colSteps
+
+from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
+from .grid_items import colormap, nice_limit
+from .tensor_grid import to_view
+
+TITLES = {
+    "cols": "cols  (L × G·K)",
+    "weight_t": "Wᵀ  (G·K × O)",
+    "product": "cols · Wᵀ  (L × O)",
+    "output": "output o  (OH × OW)",
+    "grad_output_t": "dYᵀ  (O × L)",
+    "grad_weight": "dW = dYᵀ · conj(cols)  (O × G·K)",
+    "grad_output": "dY  (L × O)",
+    "weight": "W  (O × G·K)",
+    "grad_cols": "dcols = dY · conj(W)  (L × G·K)",
+    "grad_padded": "col2im(dcols), channel c",
+    "grad_input": "pad adjoint → grad_input c",
+}
+PAGE_TITLES = {
+    "forward": "forward:  y = cols · Wᵀ (+ b), reshaped",
+    "grad_weight": "backward:  dW = dYᵀ · conj(cols)",
+    "grad_cols": "backward:  dcols = dY · conj(W) → col2im → pad adjoint",
+}
+# (row, col) of each array in its page's grid: B above C, A left of C for C = A·B
+_PLACES = {
+    "forward": {"weight_t": (0, 1), "cols": (1, 0), "product": (1, 1), "output": (1, 2)},
+    "grad_weight": {"cols": (0, 1), "grad_output_t": (1, 0), "grad_weight": (1, 1)},
+    "grad_cols": {"weight": (0, 1), "grad_output": (1, 0), "grad_cols": (1, 1),
+                  "grad_padded": (1, 2), "grad_input": (1, 3)},
+}
+_READ_RGBA = (20, 184, 166, 150)
+_CURRENT = QColor("#ea580c")
+_BAND = QColor("#0f766e")
+
+
+def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class MatrixPlot:
+    """One array: a heatmap with axes, a mask of read cells, bands and the current cell."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.plot = pg.PlotItem(title=TITLES[name])
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.showAxis("top")
+        self.plot.hideAxis("bottom")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.overlay = pg.ImageItem(axisOrder="row-major")
+        self.overlay.setZValue(5)
+        self.bands = QGraphicsPathItem()
+        self.bands.setPen(_cosmetic(_BAND, 1.5, Qt.PenStyle.DashLine))
+        self.bands.setBrush(QBrush(QColor(15, 118, 110, 40)))
+        self.bands.setZValue(6)
+        self.current = QGraphicsPathItem()
+        self.current.setPen(_cosmetic(_CURRENT, 3.0))
+        self.current.setBrush(QBrush(QColor(251, 146, 60, 140)))
+        self.current.setZValue(7)
+        for item in (self.image, self.overlay, self.bands, self.current):
+            self.plot.addItem(item)
+        self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
+        self.channel = 0
+        self.read_mask = np.zeros((0, 0), bool)  # what is marked, for tests
+        self.current_mask = np.zeros((0, 0), bool)
+
+    def set_array(self, array: np.ndarray, mode: str, channel: int = 0) -> None:
+        """Show a 2D array, or channel ``channel`` of a 3D image."""
+        if array.ndim == 3:
+            channel = min(max(channel, 0), array.shape[0] - 1)
+            array = array[channel]
+        self.channel = channel
+        self.array = array
+        values = np.asarray(to_view(array, mode), dtype=np.float64)
+        finite = np.abs(values[np.isfinite(values)])
+        m = nice_limit(float(finite.max()) if finite.size else 1.0)
+        cmap = "sequential" if mode == "abs" and np.iscomplexobj(array) else "diverging"
+        lo = 0.0 if cmap == "sequential" else -m
+        self.image.setLookupTable(colormap(cmap).getLookupTable(nPts=256))
+        self.image.setImage(values, levels=(lo, m), autoLevels=False)
+        rows, cols = values.shape
+        self.plot.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
+
+    def set_marks(self, mark: Marks | None) -> None:
+        """The read cells and the entry's bands (once per selection)."""
+        shape = None if self.array is None else self.array.shape
+        self.read_mask = np.zeros(shape or (0, 0), bool)
+        if mark is None or shape is None:
+            self.overlay.clear()
+            self.bands.setPath(QPainterPath())
+            self.set_current(None)
+            return
+        read = self._in_channel(mark.read)
+        self.read_mask[read[:, 0], read[:, 1]] = True
+        rgba = np.zeros((*shape, 4), dtype=np.ubyte)
+        rgba[self.read_mask] = _READ_RGBA
+        self.overlay.setImage(rgba, levels=(0, 255), autoLevels=False)
+        band = QPainterPath()
+        for r in mark.rows:
+            band.addRect(QRectF(0, r, shape[1], 1))
+        for c in mark.cols:
+            band.addRect(QRectF(c, 0, 1, shape[0]))
+        self.bands.setPath(band)
+        self.set_current(mark)
+
+    def set_current(self, mark: Marks | None) -> None:
+        """Box the current term's cell (every step)."""
+        box = QPainterPath()
+        self.current_mask = np.zeros((0, 0) if self.array is None else self.array.shape, bool)
+        if mark is not None and self.array is not None:
+            for r, c in self._in_channel(mark.current):
+                self.current_mask[r, c] = True
+                box.addRect(QRectF(int(c), int(r), 1, 1))
+        self.current.setPath(box)
+
+    def _in_channel(self, cells: np.ndarray) -> np.ndarray:
+        """(row, col) cells; an image's (channel, row, col) cells of the channel on screen."""
+        if cells.shape[1] == 3:
+            return cells[cells[:, 0] == self.channel][:, 1:]
+        return cells
+
+
+class Im2colView(QWidget):
+    """See the module docstring."""
+
+    sampleRequested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("im2colView")
+        self._steps: Im2colSteps | None = None
+        self._terms: Terms | None = None
+        self._step: int | None = None
+        self._mode = "real"
+        self._dirty: set[str] = set()  # 'data', 'marks', 'step': what to redraw when shown
+        self._arrays: dict[str, np.ndarray] = {}
+        self.plots: dict[tuple[str, str], MatrixPlot] = {}  # (page, name)
+        self.pages: dict[str, pg.GraphicsLayoutWidget] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        header = QHBoxLayout()
+        self.page_box = QComboBox(objectName="im2colPage")
+        for page in PAGES:
+            self.page_box.addItem(PAGE_TITLES[page], page)
+        self.sample = QSpinBox(objectName="im2colSample")
+        self.sample.setToolTip("the batch sample whose matrices are shown")
+        self.sample_label = QLabel("sample n")
+        self.caption = QLabel("", objectName="im2colCaption")
+        header.addWidget(self.page_box)
+        header.addSpacing(12)
+        header.addWidget(self.sample_label)
+        header.addWidget(self.sample)
+        header.addSpacing(12)
+        header.addWidget(self.caption, 1)
+        layout.addLayout(header)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        for page, names in PAGES.items():
+            widget = pg.GraphicsLayoutWidget()
+            widget.setBackground("#ffffff")
+            for name in names:
+                plot = self.plots[page, name] = MatrixPlot(name)
+                row, col = _PLACES[page][name]
+                widget.addItem(plot.plot, row=row, col=col)
+            self.pages[page] = widget
+            self.stack.addWidget(widget)
+        self.page_box.currentIndexChanged.connect(self._on_page_box_currentIndexChanged)
+        self.sample.valueChanged.connect(self.sampleRequested)
+
+    # -- data in -------------------------------------------------------------------------
+    def set_steps(self, steps: Im2colSteps | None) -> None:
+        """The matrices of one sample (drawn now when visible, else when next shown)."""
+        self._steps = steps
+        self._dirty.add("data")
+        self._render()
+
+    def set_terms(self, terms: Terms | None, step: int | None = None) -> None:
+        """Mark the cells of a sum's terms; shows the page of its target."""
+        if terms is self._terms and step == self._step:
+            return
+        new_terms = terms is not self._terms
+        if terms is not None and new_terms:
+            self.show_page(PAGE_OF[terms.target])
+        self._terms, self._step = terms, step
+        self._dirty.add("marks" if new_terms else "step")
+        self._render()
+
+    def set_complex_view(self, mode: str) -> None:
+        if mode != self._mode:
+            self._mode = mode
+            self._dirty.add("data")
+            self._render()
+
+    def show_page(self, page: str) -> None:
+        i = list(PAGES).index(page)
+        if self.page_box.currentIndex() != i:
+            self.page_box.setCurrentIndex(i)
+
+    # -- reading back (tests) ------------------------------------------------------------
+    def shown(self, name: str, page: str | None = None) -> np.ndarray | None:
+        """The 2D array ``name`` shows on ``page`` (default: the page on screen, else the
+        first page with it), as core gave it (one channel of an image)."""
+        if page is None:
+            page = self.page if name in PAGES[self.page] else next(
+                p for p, names in PAGES.items() if name in names)
+        return self.plots[page, name].array
+
+    def marked(self, name: str, page: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(read mask, current mask) drawn over ``name`` on ``page``, as bool arrays."""
+        plot = self.plots[page or self.page, name]
+        return plot.read_mask, plot.current_mask
+
+    @property
+    def page(self) -> str:
+        return self.page_box.currentData()
+
+    # -- drawing -------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._render()
+
+    def _render(self) -> None:
+        if not self._dirty or not self.isVisible():
+            return
+        dirty, self._dirty = self._dirty, set()
+        steps = self._steps
+        if steps is None:
+            self.caption.setText("no result yet")
+            return
+        if "data" in dirty:
+            self._arrays = matrices(steps)
+            self._show_header(steps)
+        found = None
+        if self._terms is not None and self._terms.spec == steps.spec:
+            found = marks(self._terms, steps.sample, self._step)
+        for (_, name), plot in self.plots.items():
+            mark = None if found is None else found.marks.get(name)
+            channel = plot.channel if mark is None or mark.channel is None else mark.channel
+            if "data" in dirty or channel != plot.channel:
+                plot.set_array(self._arrays[name], self._mode, channel)
+                plot.set_marks(mark)
+            elif "marks" in dirty:
+                plot.set_marks(mark)
+            else:
+                plot.set_current(mark)
+
+    def _show_header(self, steps: Im2colSteps) -> None:
+        spec = steps.spec
+        batch = spec.batch if spec.batched else None
+        self.sample_label.setVisible(batch is not None)
+        self.sample.setVisible(batch is not None)
+        self.sample.blockSignals(True)
+        self.sample.setRange(0, max((batch or 1) - 1, 0))
+        self.sample.setValue(steps.sample)
+        self.sample.blockSignals(False)
+        (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
+        self.caption.setText(
+            f"L = OH·OW = {oh}·{ow} = {oh * ow} output positions;  "
+            f"K = C/G·kh·kw = {spec.in_per_group}·{kh}·{kw} = {spec.in_per_group * kh * kw} "
+            f"taps per group;  G = {spec.groups}"
+        )
+
+    def _on_page_box_currentIndexChanged(self, i: int) -> None:
+        self.stack.setCurrentIndex(i)

@@ -1,0 +1,231 @@
+"""The explainer's own widgets on their own: the equation panel, the player and the im2col view."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from core.conv import compute
+from core.explain import explain_spec
+from core.session import Session
+from core.spec import LayerSpec
+from core.steps import im2col_steps
+from gui.equation import symbolic, term_text
+from gui.im2col_layout import PAGE_OF, PAGES, block_diagonal, marks, matrices, side_by_side
+from gui.widgets.equation_panel import EquationPanel
+from gui.widgets.im2col_view import Im2colView
+from gui.widgets.player import FPS, PlayerBar
+
+SPEC = LayerSpec(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 1),
+                 dilation=(1, 2), padding=(1, 2), groups=2, input_size=(7, 8), batch=2,
+                 padding_mode="reflect")
+ENTRIES = {"output": (1, 4, 2, 3), "grad_input": (0, 3, 0, 1), "grad_weight": (5, 1, 2, 1),
+           "grad_bias": (2,)}
+
+
+@pytest.fixture(scope="module")
+def session():
+    return Session.default(SPEC, seed=7)
+
+
+@pytest.fixture(scope="module")
+def results(session):
+    s = session
+    return compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
+
+
+def _terms(session, target):
+    return explain_spec(SPEC, target, ENTRIES[target], **session.tensors())
+
+
+# -- equation panel ----------------------------------------------------------------------
+@pytest.mark.parametrize("target", list(ENTRIES))
+def test_running_sum_at_the_end_is_the_entry(qtbot, session, results, target):
+    panel = EquationPanel()
+    qtbot.addWidget(panel)
+    terms = _terms(session, target)
+    panel.set_terms(terms, 0)
+    assert panel.running_sum() == pytest.approx(terms.value[0])
+    panel.set_terms(terms, len(terms) - 1)
+    want = getattr(results, target)[ENTRIES[target]]
+    assert panel.running_sum() == pytest.approx(want, rel=1e-12, abs=1e-12)
+    assert panel.formula.text() == symbolic(terms)
+    assert term_text(terms, len(terms) - 1) in panel.current.text()
+
+
+def test_the_current_term_is_marked_and_a_click_asks_for_its_step(qtbot, session):
+    panel = EquationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    terms = _terms(session, "grad_weight")
+    panel.set_terms(terms, 5)
+    row = panel.model.index(5)
+    assert panel.model.data(row).startswith("▶")
+    assert panel.model.data(row, Qt.ItemDataRole.FontRole).bold()
+    assert not panel.model.data(panel.model.index(4)).startswith("▶")
+    with qtbot.waitSignal(panel.stepRequested) as got:
+        panel.list.clicked.emit(panel.model.index(2))
+    assert got.args == [2]
+    panel.set_terms(None)
+    assert panel.terms is None and not panel.list.isVisible()
+
+
+def test_tens_of_thousands_of_terms_do_not_freeze_the_panel(qtbot):
+    spec = LayerSpec(in_channels=3, out_channels=16, kernel_size=(3, 3), padding=(1, 1),
+                     input_size=(128, 128), padding_mode="reflect")
+    s = Session.default(spec)
+    terms = explain_spec(spec, "grad_weight", (3, 1, 1, 1), **s.tensors())
+    assert len(terms) == 128 * 128
+    panel = EquationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    start = time.perf_counter()
+    panel.set_terms(terms, 0)
+    for step in range(0, len(terms), 997):
+        panel.set_terms(terms, step)
+    qtbot.wait(1)
+    assert time.perf_counter() - start < 2.0
+
+
+# -- player ------------------------------------------------------------------------------
+def test_speed_is_in_steps_per_second_independent_of_frames(qtbot):
+    bar = PlayerBar()
+    qtbot.addWidget(bar)
+    pb = bar.playback
+    bar.set_count(100)
+    pb.set_speed(2.0)  # 1/30 of a step per frame
+    seen = []
+    bar.stepRequested.connect(seen.append)
+    for _ in range(FPS // 2 - 1):
+        pb.advance(1 / FPS)
+    assert seen == [] and pb.step == 0
+    for _ in range(2):
+        pb.advance(1 / FPS)
+    assert seen == [1]
+    pb.set_speed(600.0)  # 10 steps a frame: one signal, the last step
+    pb.advance(1 / FPS)
+    assert seen == [1, 11]
+
+
+def test_stepping_and_scrubbing_land_on_the_requested_step(qtbot):
+    bar = PlayerBar()
+    qtbot.addWidget(bar)
+    bar.set_count(50)
+    bar.set_step(10)
+    seen = []
+    bar.stepRequested.connect(seen.append)
+    bar.step_forward()
+    bar.set_step(11)  # what the controller does with the request
+    bar.step_back()
+    bar.scrubber.setValue(37)
+    bar.last.click()
+    bar.first.click()
+    bar.set_step(0)
+    bar.step_back()  # stays at the first step
+    assert seen == [11, 10, 37, 49, 0, 0]
+    bar.set_step(20)  # from the controller: silent
+    assert seen[-1] == 0 and bar.scrubber.value() == 20 and bar.playback.step == 20
+
+
+def test_playing_runs_to_the_end_and_stops(qtbot):
+    bar = PlayerBar()
+    qtbot.addWidget(bar)
+    bar.set_count(8)
+    bar.playback.set_speed(1000.0)
+    with qtbot.waitSignal(bar.playback.finished, timeout=2000):
+        bar.play.click()
+    assert not bar.playback.is_playing() and bar.playback.step == 7
+    bar.set_count(0)
+    assert not bar.play.isEnabled()
+
+
+def test_animate_all_is_a_request(qtbot):
+    bar = PlayerBar()
+    qtbot.addWidget(bar)
+    with qtbot.waitSignal(bar.animateAllRequested) as got:
+        bar.animate_all.click()
+    assert got.args == [True]
+    bar.set_animate_all(False)
+    assert not bar.animate_all.isChecked()
+
+
+# -- im2col view -------------------------------------------------------------------------
+def test_arrangement_keeps_every_number_of_core(session):
+    s = session
+    st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=1)
+    m = matrices(st)
+    g, k = SPEC.groups, st.cols.shape[2]
+    og = SPEC.out_per_group
+    for i in range(g):
+        np.testing.assert_array_equal(m["cols"][:, i * k : (i + 1) * k], st.cols[i])
+        np.testing.assert_array_equal(m["weight_t"][i * k : (i + 1) * k, i * og : (i + 1) * og],
+                                      st.weight_matrix[i].T)
+        np.testing.assert_array_equal(m["grad_weight"][i * og : (i + 1) * og, i * k : (i + 1) * k],
+                                      st.grad_weight_matrix[i])
+        np.testing.assert_array_equal(m["grad_cols"][:, i * k : (i + 1) * k], st.grad_cols[i])
+    assert np.isnan(block_diagonal(st.weight_matrix)).sum() == g * (g - 1) * og * k
+    assert side_by_side(st.product).shape == (st.cols.shape[1], SPEC.out_channels)
+    np.testing.assert_array_equal(m["grad_input"], st.grad_input)
+
+
+@pytest.mark.parametrize("target", list(ENTRIES))
+def test_im2col_view_shows_cores_matrices_and_marks_the_terms(qtbot, session, target):
+    s = session
+    view = Im2colView()
+    qtbot.addWidget(view)
+    view.show()
+    sample = ENTRIES[target][0] if target in ("output", "grad_input") else 1
+    st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=sample)
+    view.set_steps(st)
+    terms = _terms(session, target)
+    in_matrices = (terms.n == sample) & ((terms.kh >= 0) | (target == "grad_bias"))
+    step = int(np.flatnonzero(in_matrices)[-1])
+    view.set_terms(terms, step)
+    page = PAGE_OF[target]
+    assert view.page == page
+    m = matrices(st)
+    found = marks(terms, sample, step)
+    for name in PAGES[page]:
+        shown = view.shown(name, page)
+        want = m[name]
+        mark = found.marks.get(name)
+        if want.ndim == 3:
+            want = want[mark.channel if mark is not None and mark.channel is not None else 0]
+        np.testing.assert_array_equal(shown, want, err_msg=name)
+        read, current = view.marked(name, page)
+        if mark is None:
+            assert not read.any()
+            continue
+        cells = mark.read[:, -2:]
+        expected = np.zeros_like(read)
+        expected[cells[:, 0], cells[:, 1]] = True
+        np.testing.assert_array_equal(read, expected, err_msg=name)
+        assert current.sum() == 1, name
+
+
+def test_im2col_marks_are_the_cells_that_multiply(session, results):
+    """Summing the marked products of the shown matrices gives the entry back."""
+    s = session
+    terms = _terms(session, "grad_weight")
+    total = 0.0
+    for sample in range(SPEC.batch):
+        st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=sample)
+        m = matrices(st)
+        mk = marks(terms, sample).marks
+        dy = mk["grad_output_t"].read
+        cols = mk["cols"].read
+        total += np.sum(m["grad_output_t"][dy[:, 0], dy[:, 1]] * m["cols"][cols[:, 0], cols[:, 1]])
+    assert total == pytest.approx(results.grad_weight[ENTRIES["grad_weight"]], rel=1e-12)
+
+
+def test_hidden_view_draws_when_shown(qtbot, session):
+    s = session
+    view = Im2colView()
+    qtbot.addWidget(view)
+    view.set_steps(im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output))
+    assert view.shown("cols") is None
+    view.show()
+    assert view.shown("cols") is not None
