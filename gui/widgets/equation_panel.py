@@ -38,7 +38,9 @@ class TermsModel(QAbstractListModel):
         self._terms: Terms | None = None
         self._sums: np.ndarray | None = None
         self._step: int | None = None
-        self._bold = QFont()
+        self._bold = QFont("monospace")
+        self._bold.setStyleHint(QFont.StyleHint.Monospace)
+        self._bold.setPointSizeF(10.0)
         self._bold.setBold(True)
 
     @property
@@ -96,7 +98,7 @@ class EquationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(3)
-        self.formula = QLabel(HINT, objectName="equationFormula")
+        self.formula = QLabel("", objectName="equationFormula")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note = QLabel("", objectName="equationNote")
@@ -112,13 +114,17 @@ class EquationPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        for w in (self.formula, self.value, self.current, self.list):
-            w.setFont(mono)
+        for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
+                              (self.current, 10.5, False), (self.list, 10.0, False)):
+            font = QFont("monospace")
+            font.setStyleHint(QFont.StyleHint.Monospace)
+            font.setPointSizeF(size)
+            font.setBold(bold)
+            w.setFont(font)
         for w in (self.formula, self.note, self.value, self.current):
             layout.addWidget(w)
         layout.addWidget(self.list, 1)
+        layout.addStretch(0)  # keeps the lines at the top while the list is hidden
         self.list.clicked.connect(self._on_list_clicked)
         self.clear()
 
@@ -138,6 +144,7 @@ class EquationPanel(QWidget):
             self._step = None
             self.model.set_terms(terms)
             self.formula.setText(symbolic(terms))
+            self.formula.setVisible(True)
             self.note.setText(padding_note(terms.spec))
             self.note.setVisible(bool(self.note.text()))
             self.list.setVisible(True)
@@ -150,10 +157,11 @@ class EquationPanel(QWidget):
     def clear(self) -> None:
         self._terms, self._step = None, None
         self.model.set_terms(None)
-        self.formula.setText(HINT)
-        for label in (self.note, self.value, self.current):
+        for label in (self.formula, self.value, self.current):
             label.setText("")
             label.setVisible(False)
+        self.note.setText(HINT)
+        self.note.setVisible(True)
         self.list.setVisible(False)
 
     # -- reading back (tests) ------------------------------------------------------------

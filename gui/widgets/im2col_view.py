@@ -6,7 +6,8 @@ padding adjoint. The selected entry's terms mark their cells (teal), the current
 cell is boxed (orange), and the entry's own row and column are banded.
 
 Passive: ``set_steps(core.steps.Im2colSteps)`` and ``set_terms(terms, step)`` in;
-``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown.
+``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown
+(``dataRequested`` then tells its owner, who may have skipped computing the matrices).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from core.steps import Im2colSteps
 
 from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
 from .grid_items import colormap, nice_limit
+from .highlight_items import CellsLayer
 from .tensor_grid import to_view
 
 TITLES = {
@@ -58,9 +60,8 @@ _PLACES = {
     "grad_cols": {"weight": (0, 1), "grad_output": (1, 0), "grad_cols": (1, 1),
                   "grad_padded": (1, 2), "grad_input": (1, 3)},
 }
-_READ_RGBA = (20, 184, 166, 150)
-_CURRENT = QColor("#ea580c")
 _BAND = QColor("#0f766e")
+_NO_CELLS = np.zeros((0, 2), np.int64)
 
 
 def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
@@ -81,17 +82,14 @@ class MatrixPlot:
         self.plot.showAxis("top")
         self.plot.hideAxis("bottom")
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.overlay = pg.ImageItem(axisOrder="row-major")
-        self.overlay.setZValue(5)
+        self.read = CellsLayer("read")
         self.bands = QGraphicsPathItem()
         self.bands.setPen(_cosmetic(_BAND, 1.5, Qt.PenStyle.DashLine))
         self.bands.setBrush(QBrush(QColor(15, 118, 110, 40)))
         self.bands.setZValue(6)
-        self.current = QGraphicsPathItem()
-        self.current.setPen(_cosmetic(_CURRENT, 3.0))
-        self.current.setBrush(QBrush(QColor(251, 146, 60, 140)))
-        self.current.setZValue(7)
-        for item in (self.image, self.overlay, self.bands, self.current):
+        self.bands.setZValue(self.read.zValue() + 1)
+        self.current = CellsLayer("current")
+        for item in (self.image, self.read, self.bands, self.current):
             self.plot.addItem(item)
         self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
         self.channel = 0
@@ -120,15 +118,13 @@ class MatrixPlot:
         shape = None if self.array is None else self.array.shape
         self.read_mask = np.zeros(shape or (0, 0), bool)
         if mark is None or shape is None:
-            self.overlay.clear()
+            self.read.set_cells(_NO_CELLS, shape or (0, 0))
             self.bands.setPath(QPainterPath())
             self.set_current(None)
             return
         read = self._in_channel(mark.read)
         self.read_mask[read[:, 0], read[:, 1]] = True
-        rgba = np.zeros((*shape, 4), dtype=np.ubyte)
-        rgba[self.read_mask] = _READ_RGBA
-        self.overlay.setImage(rgba, levels=(0, 255), autoLevels=False)
+        self.read.set_cells(read, shape)
         band = QPainterPath()
         for r in mark.rows:
             band.addRect(QRectF(0, r, shape[1], 1))
@@ -139,13 +135,11 @@ class MatrixPlot:
 
     def set_current(self, mark: Marks | None) -> None:
         """Box the current term's cell (every step)."""
-        box = QPainterPath()
-        self.current_mask = np.zeros((0, 0) if self.array is None else self.array.shape, bool)
-        if mark is not None and self.array is not None:
-            for r, c in self._in_channel(mark.current):
-                self.current_mask[r, c] = True
-                box.addRect(QRectF(int(c), int(r), 1, 1))
-        self.current.setPath(box)
+        shape = (0, 0) if self.array is None else self.array.shape
+        self.current_mask = np.zeros(shape, bool)
+        cells = _NO_CELLS if mark is None else self._in_channel(mark.current)
+        self.current_mask[cells[:, 0], cells[:, 1]] = True
+        self.current.set_cells(cells, shape)
 
     def _in_channel(self, cells: np.ndarray) -> np.ndarray:
         """(row, col) cells; an image's (channel, row, col) cells of the channel on screen."""
@@ -158,6 +152,7 @@ class Im2colView(QWidget):
     """See the module docstring."""
 
     sampleRequested = Signal(int)
+    dataRequested = Signal()  # shown: the owner may now compute the matrices it skipped
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -252,6 +247,7 @@ class Im2colView(QWidget):
     # -- drawing -------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.dataRequested.emit()
         self._render()
 
     def _render(self) -> None:

@@ -28,6 +28,8 @@ FPS = 60
 #: Speeds offered, in steps per second (the first ones are fractions of a step per frame).
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 240.0, 1000.0, 5000.0)
 DEFAULT_SPEED = 5.0
+#: The speed a unit starts at: terms slowly enough to read, entries fast enough to fill a grid.
+UNIT_SPEEDS = {"term": DEFAULT_SPEED, "entry": 60.0}
 _MAX_FRAME_S = 0.1  # a stalled frame (a resize, a slow repaint) does not jump ahead further
 
 
@@ -200,8 +202,11 @@ class PlayerBar(QWidget):
 
     # -- data in (silent) ----------------------------------------------------------------
     def set_count(self, count: int, unit: str = "term") -> None:
-        """``count`` steps of ``unit`` ('term', or 'entry' while animating all)."""
-        self._unit = unit
+        """``count`` steps of ``unit`` ('term', or 'entry' while animating all); a new unit
+        starts at its own speed (`UNIT_SPEEDS`)."""
+        if unit != self._unit:
+            self._unit = unit
+            self.speed.setCurrentIndex(SPEEDS.index(UNIT_SPEEDS.get(unit, DEFAULT_SPEED)))
         self.playback.set_count(count)
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, max(count - 1, 0))

@@ -1,0 +1,166 @@
+"""Graphics items for the explainer's marks on a `TensorGrid`: layers of highlighted cells, and
+arrows from a padded border cell to the real pixel it copies.
+
+Cells are unit squares in view coordinates (row r, column c covers [c, c+1] × [r, r+1]), as
+in `gui.widgets.grid_items`. A layer of a few cells is drawn as the outline of their union;
+a large one (a grad_weight entry reads a whole input plane) as a one-pixel-per-cell image
+scaled onto the grid, which costs the same for 16 cells or 16,384.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem
+
+from .grid_items import HIGHLIGHT_STYLES, cells_path
+
+#: name -> (outline colour or None, outline width in px, fill colour or None, z value)
+STYLES: dict[str, tuple[str | None, float, str | None, float]] = {
+    "pending": (None, 0.0, "#f9fafbe0", 16),  # a sweep has not reached these entries yet
+    "window": ("#1d4ed8", 1.5, None, 17),  # the kernel window over the padded input
+    "read": (HIGHLIGHT_STYLES["read"][0], 2.0, "#14b8a666", 18),  # stronger than a plain read
+    "done": (None, 0.0, "#0f766e77", 19),  # read by the terms already summed
+    "source": (*HIGHLIGHT_STYLES["source"][:3], 20),
+    "write": (*HIGHLIGHT_STYLES["write"][:3], 21),
+    "hover": (*HIGHLIGHT_STYLES["hover"][:3], 22),
+    "current": (*HIGHLIGHT_STYLES["current"][:3], 23),
+}
+#: Up to this many cells a layer is an outlined path; beyond it, a filled image.
+PATH_LIMIT = 256
+LINK_COLORS = {"explain": "#be185d", "current": "#ea580c", "hover": "#2563eb"}
+
+
+def _color(text: str) -> QColor:
+    """'#rrggbb' or '#rrggbbaa' (alpha last, as in CSS)."""
+    if len(text) == 9:
+        c = QColor(text[:7])
+        c.setAlpha(int(text[7:], 16))
+        return c
+    return QColor(text)
+
+
+def _pen(color: str, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(_color(color), width, style)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    return pen
+
+
+class CellsLayer(QGraphicsItem):
+    """One highlight style's cells on one grid (see the module docstring)."""
+
+    def __init__(self, style: str, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        outline, width, fill, z = STYLES[style]  # KeyError for an unknown style
+        self.style = style
+        self._pen = _pen(outline, width, Qt.PenStyle.DashLine if style == "window"
+                         else Qt.PenStyle.SolidLine) if outline else QPen(Qt.PenStyle.NoPen)
+        self._fill = _color(fill) if fill else None
+        self._path = QPainterPath()
+        self._image: QImage | None = None
+        self._rect = QRectF()
+        self.count = 0
+        self.setZValue(z)
+
+    def set_cells(self, rc: np.ndarray, shape: tuple[int, int]) -> None:
+        """Cells as an (k, 2) int array of (row, col) in a plane of ``shape`` (rows, cols)."""
+        self.prepareGeometryChange()
+        rows, cols = shape
+        inside = (rc[:, 0] >= 0) & (rc[:, 0] < rows) & (rc[:, 1] >= 0) & (rc[:, 1] < cols)
+        rc = rc[inside]
+        self.count = len(rc)
+        self._rect = QRectF(0, 0, cols, rows)
+        if self.count <= PATH_LIMIT:
+            self._image = None
+            self._path = cells_path((int(r), int(c)) for r, c in rc)
+        else:
+            self._path = QPainterPath()
+            argb = np.zeros((rows, cols), dtype=np.uint32)
+            color = self._fill if self._fill is not None else self._pen.color()
+            if self._fill is None:
+                color = QColor(color)
+                color.setAlpha(90)
+            argb[rc[:, 0], rc[:, 1]] = color.rgba()
+            self._image = QImage(argb.data, cols, rows, 4 * cols,
+                                 QImage.Format.Format_ARGB32).copy()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-0.5, -0.5, 0.5, 0.5)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self._image is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(self._rect, self._image)
+            return
+        if self._path.isEmpty():
+            return
+        painter.setPen(self._pen)
+        painter.setBrush(QBrush(self._fill) if self._fill else Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+
+
+class LinksItem(QGraphicsItem):
+    """Arrows from border cells to the cells of the pixels they copy (curved, so that arrows
+    along one row or column do not hide each other)."""
+
+    HEAD = 0.28  # arrowhead length, in cells
+
+    def __init__(self, layer: str, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self._color = _color(LINK_COLORS[layer])
+        self._pen = _pen(LINK_COLORS[layer], 2.6 if layer == "current" else 1.6)
+        self._pairs: list[tuple[QPointF, QPointF]] = []
+        self._rect = QRectF()
+        self.setZValue(27 if layer == "current" else 26)
+
+    def set_links(self, frm: np.ndarray, to: np.ndarray) -> None:
+        """``frm``, ``to``: (k, 2) (row, col) cells; one arrow from each to its partner."""
+        self.prepareGeometryChange()
+        self._pairs = [
+            (QPointF(c0 + 0.5, r0 + 0.5), QPointF(c1 + 0.5, r1 + 0.5))
+            for (r0, c0), (r1, c1) in zip(frm.tolist(), to.tolist(), strict=True)
+            if (r0, c0) != (r1, c1)
+        ]
+        if self._pairs:
+            xs = [p.x() for pair in self._pairs for p in pair]
+            ys = [p.y() for pair in self._pairs for p in pair]
+            self._rect = QRectF(min(xs) - 1, min(ys) - 1, max(xs) - min(xs) + 2,
+                                max(ys) - min(ys) + 2)
+        else:
+            self._rect = QRectF()
+        self.update()
+
+    @property
+    def count(self) -> int:
+        return len(self._pairs)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(self._pen)
+        for a, b in self._pairs:
+            line = QLineF(a, b)
+            normal = line.normalVector().unitVector()
+            bend = QPointF(normal.dx(), normal.dy()) * min(0.35, 0.2 * line.length())
+            ctrl = line.center() + bend
+            path = QPainterPath(a)
+            path.quadTo(ctrl, b)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            painter.setBrush(self._color)
+            painter.drawPolygon(_head(ctrl, b, self.HEAD))
+            painter.drawEllipse(a, 0.08, 0.08)
+
+
+def _head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:
+    """An arrowhead at ``tip`` pointing along the curve's last direction (from ``ctrl``)."""
+    d = QLineF(ctrl, tip).unitVector()
+    u = QPointF(d.dx(), d.dy())
+    n = QPointF(-u.y(), u.x())
+    base = tip - u * size
+    return QPolygonF([tip, base + n * size * 0.45, base - n * size * 0.45])
