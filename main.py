@@ -74,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.app import run
 
-    return run(app, args)
+    code = run(app, args)
+    if args.screenshot:
+        # The PNG is written; skip tearing down every Qt and pyqtgraph object one by one.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from . import errors, resources
 from .main_window import MainWindow
 
 # Qt chatter that means nothing to a user (the offscreen platform used by --screenshot).
-_QUIET = ("This plugin does not support propagateSizeHints()",)
+_QUIET = ("This plugin does not support",)
 
 
 class StartupError(Exception):

@@ -225,7 +225,7 @@ class ComputeEngine(QObject):
             self._crosscheck_enabled = True
             self.torchReady.emit(self.cuda_available)
             if self.latest is not None:
-                self._crosscheck_timer.start()
+                self._schedule_crosscheck()
         elif tag == "crosscheck":
             if token != self._shown:
                 return  # a newer result is on screen; its own check is queued
@@ -245,10 +245,13 @@ class ComputeEngine(QObject):
         if not self.synchronous and not self.busy:
             self.busyChanged.emit(False)
         if self._crosscheck_enabled:
-            if self.synchronous:
-                self._on_crosscheck_timer_timeout()
-            else:
-                self._crosscheck_timer.start()
+            self._schedule_crosscheck()
+
+    def _schedule_crosscheck(self) -> None:
+        if self.synchronous:
+            self._on_crosscheck_timer_timeout()
+        else:
+            self._crosscheck_timer.start()  # debounced: scrubbing checks once at the end
 
     def _fail(self, exc: Exception) -> None:
         self.computeFailed.emit(f"{type(exc).__name__}: {exc}")

@@ -324,6 +324,8 @@ class GridEditor(QObject):
         g = self.grid
         sel = self._selection()
         a = g.array
+        if g.real_shape() is None:
+            return ""
         block = a[self._block_index(sel)] if not sel.empty else (a if a.ndim == 1 else a[g.lead])
         text = format_block(block)
         QGuiApplication.clipboard().setText(text)
@@ -333,6 +335,8 @@ class GridEditor(QObject):
         """Paste a block at the cursor (one value fills the whole selected block)."""
         g = self.grid
         if not g.editable or g.array is None:
+            return
+        if g.real_shape() is None:
             return
         text = QGuiApplication.clipboard().text() if text is None else text
         try:
@@ -400,6 +404,9 @@ class GridEditor(QObject):
             menu.addAction(g.describe(*cell)).setEnabled(False)
             menu.addSeparator()
         sel = self._selection()
+        if g.real_shape() is None:
+            menu.addAction("(nothing to show)").setEnabled(False)
+            return menu
         self._add(menu, "Copy selection" if not sel.empty else "Copy slice", ("copy",),
                   QKeySequence.StandardKey.Copy)
         if g.editable and g.array is not None and g.array.size:

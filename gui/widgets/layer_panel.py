@@ -8,6 +8,8 @@ the document keeps the last valid spec. ``set_spec`` updates the fields silently
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
@@ -180,6 +182,8 @@ class LayerPanel(QWidget):
         error = QLabel(objectName=f"error_{field}")
         error.setProperty("role", "error")
         error.setWordWrap(True)
+        error.setTextFormat(Qt.TextFormat.RichText)
+        error.linkActivated.connect(self._on_error_linkActivated)
         error.hide()
         form.addRow(error)
         self._rows[field], self._errors[field] = row, error
@@ -256,10 +260,18 @@ class LayerPanel(QWidget):
         for name, label in self._errors.items():
             label.setVisible(bool(message) and name == where)
             if name == where:
-                label.setText(f"⚠ {message}")
+                label.setText(f"⚠ {html.escape(message)} <a href='revert'>Revert</a>")
         self._message, self._invalid = message, marked
         if bool(message) != was_invalid:
             self.invalidChanged.emit(bool(message))
+
+    def revert(self) -> None:
+        """Put the fields back to the last valid layer (the document's)."""
+        if self._spec is not None:
+            self.set_spec(self._spec)
+
+    def _on_error_linkActivated(self, _link: str) -> None:
+        self.revert()
 
     # -- data in -------------------------------------------------------------------------
     def set_spec(self, spec: LayerSpec) -> None:
@@ -304,7 +316,9 @@ class LayerPanel(QWidget):
         self._show_shapes(spec)
 
     def set_session(self, session) -> None:
-        self.set_spec(session.spec)
+        """The document changed; a tensor edit leaves fields being edited (even invalid) alone."""
+        if session.spec != self._spec:
+            self.set_spec(session.spec)
 
     def set_backend(self, name: str) -> None:
         if self.backend.currentData() != name:

@@ -541,7 +541,8 @@ class TensorGrid(QWidget):
     def describe(self, r: int, c: int) -> str:
         """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c) of the image (padded coordinates)."""
         a, spec = self._array, self._spec
-        if a is None or a.size == 0:
+        shape = self._plane_shape()
+        if a is None or shape is None or not (0 <= r < shape[0] and 0 <= c < shape[1]):
             return ""
         top, left = self._offset
         rr, cc = r - top, c - left

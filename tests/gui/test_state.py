@@ -100,3 +100,12 @@ def test_edit_of_missing_bias_raises():
     doc = Document(Session.default(DEFAULT_SPEC.replace(bias=False)))
     with pytest.raises(ValueError, match="no bias"):
         doc.apply_edit(CellEdit("bias", (0,), np.array(1.0)))
+
+
+def test_empty_batch_can_become_unbatched():
+    doc = _doc()
+    doc.set_spec(doc.spec.replace(batch=0), "batch")
+    assert doc.tensor("input").shape == (0, 3, 16, 16)
+    doc.set_spec(doc.spec.replace(batch=None), "batch")
+    assert doc.tensor("input").shape == (3, 16, 16)
+    assert np.all(doc.tensor("grad_output") == 1)

@@ -1,0 +1,80 @@
+"""The command line, run as a user would (a child process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_main(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def test_screenshot_writes_a_png(tmp_path):
+    out = tmp_path / "shot.png"
+    done = run_main("--screenshot", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 20_000
+    assert "Traceback" not in done.stderr
+
+
+def test_screenshot_of_a_preset(tmp_path):
+    out = tmp_path / "sobel.png"
+    done = run_main("sobel_edges", "--screenshot", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, phrase",
+    [
+        (["--bogus"], "unrecognized arguments"),
+        (["no_such_preset", "--screenshot", "x.png"], "neither a file nor a preset"),
+        (["missing/file.npz", "--screenshot", "x.png"], "no such file"),
+        (["--screenshot", "/no/such/folder/x.png"], "does not exist"),
+        (["--with-crosscheck"], "needs --screenshot"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_no_traceback(args, phrase, tmp_path):
+    done = run_main(*args)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("convviz: ") and phrase in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_corrupt_session_file_is_refused_in_one_line(tmp_path):
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a zip")
+    done = run_main(str(bad), "--screenshot", str(tmp_path / "x.png"))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_window_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "import time; t = time.time()\n"
+        "while w.engine.latest is None and time.time() - t < 10: app.processEvents()\n"
+        "assert w.engine.latest is not None\n"
+        "print('torch' in sys.modules)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

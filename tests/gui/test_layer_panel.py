@@ -1,0 +1,168 @@
+"""The layer panel: every hyperparameter reaches the document; invalid ones are shown inline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_checks import assert_results_match_core
+
+
+def set_combo(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+@pytest.mark.parametrize(
+    "widget, value, check",
+    [
+        ("in_channels", 2, lambda s: s.in_channels == 2),
+        ("out_channels", 6, lambda s: s.out_channels == 6),
+        ("kernel_h", 2, lambda s: s.kernel_size == (2, 3)),
+        ("kernel_w", 5, lambda s: s.kernel_size == (3, 5)),
+        ("stride_h", 2, lambda s: s.stride == (2, 1)),
+        ("stride_w", 3, lambda s: s.stride == (1, 3)),
+        ("padding_h", 0, lambda s: s.padding == (0, 1)),
+        ("padding_w", 2, lambda s: s.padding == (1, 2)),
+        ("dilation_h", 2, lambda s: s.dilation == (2, 1)),
+        ("dilation_w", 3, lambda s: s.dilation == (1, 3)),
+        ("batch", 3, lambda s: s.batch == 3),
+        ("input_h", 7, lambda s: s.input_size == (7, 16)),
+        ("input_w", 9, lambda s: s.input_size == (16, 9)),
+    ],
+)
+def test_each_spin_box_sets_the_spec(window, widget, value, check):
+    getattr(window.panel, widget).setValue(value)
+    assert check(window.document.spec)
+    assert not window.panel.message
+    assert_results_match_core(window)
+
+
+def test_combos_and_checkboxes(window):
+    panel = window.panel
+    panel.bias.setChecked(False)
+    assert window.document.spec.bias is False
+    assert window.grids.grids["bias"].array is None
+    assert window.grids.grids["grad_bias"].array is None
+    assert_results_match_core(window)
+    set_combo(panel.padding_mode, "reflect")
+    assert window.document.spec.padding_mode == "reflect"
+    set_combo(panel.padding_kind, "valid")
+    assert window.document.spec.padding == "valid"
+    assert not panel.padding_h.isEnabled()
+    set_combo(panel.padding_kind, "same")
+    assert window.document.spec.output_size == window.document.spec.input_size
+    panel.batched.setChecked(False)
+    assert window.document.spec.batch is None
+    assert window.grids.grids["input"].array.ndim == 3
+    set_combo(panel.dtype, "float32")
+    assert window.document.tensor("input").dtype == np.float32
+    assert_results_match_core(window, rtol=1e-5)
+
+
+def test_groups_that_do_not_divide_are_shown_inline_and_nothing_breaks(window):
+    panel = window.panel
+    before = window.document.session
+    panel.groups.setValue(2)  # in_channels 3 is not divisible by 2
+    assert "not divisible by groups 2" in panel.message
+    assert {"groups", "in_channels"} <= panel.invalid_fields
+    error = panel.findChild(type(panel.shapes), "error_groups")
+    assert error.isVisibleTo(panel) and "divisible" in error.text()
+    assert panel.groups.property("invalid") is True
+    assert window.document.session is before  # the document keeps the last valid layer
+    assert all(g._dimmed for g in window.grids.results())
+    assert "invalid" in window.status.currentMessage()
+    # fixing another field makes it valid again
+    panel.in_channels.setValue(4)
+    assert not panel.message and not panel.invalid_fields
+    assert window.document.spec.groups == 2 and window.document.spec.in_channels == 4
+    assert not any(g._dimmed for g in window.grids.results())
+    assert_results_match_core(window)
+
+
+@pytest.mark.parametrize(
+    "changes, phrase",
+    [
+        ({"kernel_h": 20}, "larger than the padded input"),
+        ({"padding_mode": "reflect", "padding_h": 16}, "must be smaller than the input height"),
+        ({"padding_kind": "same", "stride_w": 2}, "padding 'same' is not supported"),
+        ({"out_channels": 3, "groups": 3, "in_channels": 4}, "not divisible"),
+    ],
+)
+def test_invalid_combinations_show_core_message(window, changes, phrase):
+    panel = window.panel
+    for name, value in changes.items():
+        widget = getattr(panel, name)
+        if hasattr(widget, "findData"):
+            set_combo(widget, value)
+        else:
+            widget.setValue(value)
+    assert phrase in panel.message
+    assert panel.invalid_fields
+    assert window.document.spec.in_channels >= 1  # still a valid spec
+    assert_results_match_core(window)
+    # undo (of the valid steps) and Revert put the fields back to the document's layer
+    while window.document.undo_stack.canUndo():
+        window.undo_action.trigger()
+    panel.revert()
+    assert not panel.message and not panel.invalid_fields
+    assert panel.spec_from_fields() == window.document.spec
+
+
+def test_shapes_and_formula(window):
+    panel = window.panel
+    panel.stride_h.setValue(2)
+    text = panel.shapes.text()
+    assert "(1, 4, 8, 16)" in text
+    assert "⌊(16 + 1 + 1 − 1·(3 − 1) − 1) / 2⌋ + 1" in text
+
+
+def test_undo_redo_round_trip_of_mixed_changes(window, qtbot):
+    from gui.state import CellEdit
+
+    doc = window.document
+    start = doc.session
+    window.panel.kernel_h.setValue(2)
+    doc.apply_edit(CellEdit("weight", (1, 1, 0, 0), np.array(4.0)))
+    window.panel.out_channels.setValue(2)
+    window.grids.grids["input"].fill_tensor("arange")
+    set_combo(window.panel.padding_mode, "circular")
+    end = doc.session
+    steps = doc.undo_stack.count()
+    for _ in range(steps):
+        window.undo_action.trigger()
+    assert doc.session.spec == start.spec
+    for name, a in start.tensors().items():
+        np.testing.assert_array_equal(doc.tensor(name), a)
+    assert window.panel.spec_from_fields() == start.spec
+    assert_results_match_core(window)
+    for _ in range(steps):
+        window.redo_action.trigger()
+    assert doc.session.spec == end.spec
+    for name, a in end.tensors().items():
+        np.testing.assert_array_equal(doc.tensor(name), a)
+    assert_results_match_core(window)
+
+
+def test_cuda_entry_disabled_until_known(window):
+    panel = window.panel
+    item = panel.backend.model().item(panel.backend.findData("cuda"))
+    assert not item.isEnabled() and "Checking" in item.toolTip()
+    panel.set_cuda_available(False)
+    assert not item.isEnabled() and "not available" in item.toolTip()
+    panel.set_cuda_available(True)
+    assert item.isEnabled()
+
+
+def test_torch_backend_computes_the_same(window):
+    set_combo(window.panel.backend, "torch")
+    assert window.engine.backend == "torch"
+    assert window.engine.latest.backend == "torch"
+    assert_results_match_core(window, rtol=1e-10)
+    assert "torch" in window.status.backend.text()
+
+
+def test_a_tensor_edit_keeps_an_invalid_field_being_edited(window):
+    window.panel.groups.setValue(2)
+    assert window.panel.message
+    window.grids.grids["bias"].fill_tensor("ones")
+    assert window.panel.groups.value() == 2 and window.panel.message
+    assert_results_match_core(window)
