@@ -17,11 +17,19 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.explain import Terms
 
 from ..equation import entry_text, fmt, padding_note, running_sums, symbolic, term_text
+from .text_line import TextLine
 
 HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see the sum "
         "it is made of; hover any cell to see what it feeds.")
@@ -36,6 +44,7 @@ class TermsModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._terms: Terms | None = None
+        self._count = 0
         self._sums: np.ndarray | None = None
         self._step: int | None = None
         self._bold = QFont("monospace")
@@ -50,6 +59,7 @@ class TermsModel(QAbstractListModel):
     def set_terms(self, terms: Terms | None) -> None:
         self.beginResetModel()
         self._terms = terms
+        self._count = 0 if terms is None else len(terms)
         self._sums = None if terms is None else running_sums(terms)
         self._step = None
         self.endResetModel()
@@ -66,7 +76,7 @@ class TermsModel(QAbstractListModel):
         self.dataChanged.emit(self.index(first), self.index(last))
 
     def rowCount(self, parent: _IndexLike = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or self._terms is None else len(self._terms)
+        return 0 if parent.isValid() else self._count
 
     def data(self, index: _IndexLike, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self._terms is None:
@@ -98,19 +108,23 @@ class EquationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(3)
-        self.formula = QLabel("", objectName="equationFormula")
-        self.formula.setWordWrap(True)
-        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # TextLines, not QLabels: they change every step without re-laying out the window
+        self.formula = TextLine(objectName="equationFormula")
         self.note = QLabel("", objectName="equationNote")
         self.note.setWordWrap(True)
-        self.value = QLabel("", objectName="equationValue")
-        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.current = QLabel("", objectName="equationCurrent")
-        self.current.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.value = TextLine(objectName="equationValue")
+        self.current = TextLine(objectName="equationCurrent")
         self.model = TermsModel(self)
-        self.list = QListView(objectName="equationTerms")
+        # a table, not a QListView: its rows are header sections of one fixed height, so
+        # 100,000 terms cost no per-row layout (a list view asks the model about every row)
+        self.list = QTableView(objectName="equationTerms")
         self.list.setModel(self.model)
-        self.list.setUniformItemSizes(True)
+        self.list.horizontalHeader().hide()
+        self.list.verticalHeader().hide()
+        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.list.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -121,6 +135,7 @@ class EquationPanel(QWidget):
             font.setPointSizeF(size)
             font.setBold(bold)
             w.setFont(font)
+        self.list.verticalHeader().setDefaultSectionSize(self.list.fontMetrics().height() + 2)
         for w in (self.formula, self.note, self.value, self.current):
             layout.addWidget(w)
         layout.addWidget(self.list, 1)
@@ -145,8 +160,10 @@ class EquationPanel(QWidget):
             self.model.set_terms(terms)
             self.formula.setText(symbolic(terms))
             self.formula.setVisible(True)
-            self.note.setText(padding_note(terms.spec))
-            self.note.setVisible(bool(self.note.text()))
+            note = padding_note(terms.spec)
+            if note != self.note.text():
+                self.note.setText(note)
+            self.note.setVisible(bool(note))
             self.list.setVisible(True)
         elif step == self._step:
             return
@@ -196,8 +213,9 @@ class EquationPanel(QWidget):
             )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
             self.current.setVisible(True)
-            self.list.scrollTo(self.model.index(step),
-                               QAbstractItemView.ScrollHint.PositionAtCenter)
+            row = self.model.index(step)
+            if not self.list.viewport().rect().contains(self.list.visualRect(row)):
+                self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.value.setVisible(True)
 
     def _on_list_clicked(self, index: QModelIndex) -> None:

@@ -27,7 +27,8 @@ STYLES: dict[str, tuple[str | None, float, str | None, float]] = {
     "hover": (*HIGHLIGHT_STYLES["hover"][:3], 22),
     "current": (*HIGHLIGHT_STYLES["current"][:3], 23),
 }
-#: Up to this many cells a layer is an outlined path; beyond it, a filled image.
+#: Up to this many cells an outlined layer is a path; beyond it (and a fill-only layer
+#: always) a filled image.
 PATH_LIMIT = 256
 LINK_COLORS = {"explain": "#be185d", "current": "#ea580c", "hover": "#2563eb"}
 
@@ -61,31 +62,58 @@ class CellsLayer(QGraphicsItem):
         self._path = QPainterPath()
         self._image: QImage | None = None
         self._rect = QRectF()
+        self._mask = np.zeros(0, bool)  # the cells shown, flat over the plane
         self.count = 0
         self.setZValue(z)
 
     def set_cells(self, rc: np.ndarray, shape: tuple[int, int]) -> None:
-        """Cells as an (k, 2) int array of (row, col) in a plane of ``shape`` (rows, cols)."""
-        self.prepareGeometryChange()
+        """Cells as an (k, 2) int array of (row, col) in a plane of ``shape`` (rows, cols).
+
+        Only the cells that changed are repainted (one step of an animation moves one cell).
+        """
         rows, cols = shape
         inside = (rc[:, 0] >= 0) & (rc[:, 0] < rows) & (rc[:, 1] >= 0) & (rc[:, 1] < cols)
         rc = rc[inside]
-        self.count = len(rc)
-        self._rect = QRectF(0, 0, cols, rows)
-        if self.count <= PATH_LIMIT:
-            self._image = None
-            self._path = cells_path((int(r), int(c)) for r, c in rc)
+        mask = np.zeros(rows * cols, bool)  # a mask, not np.unique: no sort of 16k cells
+        mask[rc[:, 0] * cols + rc[:, 1]] = True
+        linear = np.flatnonzero(mask)
+        rect = QRectF(0, 0, cols, rows)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect, changed = rect, None
         else:
+            changed = np.flatnonzero(mask != self._mask)
+            if len(changed) == 0:
+                return
+        self._mask = mask
+        self.count = len(linear)
+        outlined = self._pen.style() != Qt.PenStyle.NoPen
+        if self.count <= PATH_LIMIT and outlined:
+            self._image = None
+            self._path = cells_path(map(tuple, rc.tolist()))
+        else:  # many cells, or a fill without outline: an image, one pixel per cell
             self._path = QPainterPath()
-            argb = np.zeros((rows, cols), dtype=np.uint32)
-            color = self._fill if self._fill is not None else self._pen.color()
+            argb = np.zeros(rows * cols, dtype=np.uint32)
+            color = QColor(self._fill if self._fill is not None else self._pen.color())
             if self._fill is None:
-                color = QColor(color)
                 color.setAlpha(90)
-            argb[rc[:, 0], rc[:, 1]] = color.rgba()
+            argb[linear] = color.rgba()
             self._image = QImage(argb.data, cols, rows, 4 * cols,
                                  QImage.Format.Format_ARGB32).copy()
-        self.update()
+        self._repaint(changed, cols)
+
+    def _repaint(self, changed: np.ndarray | None, cols: int) -> None:
+        """Schedule a repaint of the changed cells (and their neighbours' outlines)."""
+        if changed is None:
+            self.update()
+            return
+        if len(changed) > 16:
+            r, c = np.divmod(changed, cols)
+            self.update(QRectF(c.min() - 1, r.min() - 1, c.max() - c.min() + 3,
+                               r.max() - r.min() + 3))
+            return
+        for r, c in zip(*np.divmod(changed, cols), strict=True):
+            self.update(QRectF(int(c) - 1, int(r) - 1, 3, 3))
 
     def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-0.5, -0.5, 0.5, 0.5)

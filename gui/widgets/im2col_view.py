@@ -71,16 +71,20 @@ def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
 
 
 class MatrixPlot:
-    """One array: a heatmap with axes, a mask of read cells, bands and the current cell."""
+    """One array: a heatmap with axes, a mask of read cells, bands and the current cell.
 
-    def __init__(self, name: str) -> None:
+    A title, a top and a left axis around a ViewBox, in a sub-layout of ``layout`` (not a
+    PlotItem, whose parentless option menus would outlive the window).
+    """
+
+    def __init__(self, name: str, layout: pg.GraphicsLayout) -> None:
         self.name = name
-        self.plot = pg.PlotItem(title=TITLES[name])
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.invertY(True)
-        self.plot.showAxis("top")
-        self.plot.hideAxis("bottom")
+        self.layout = layout
+        self.view = pg.ViewBox(invertY=True, enableMenu=False)
+        layout.addLabel(TITLES[name], row=0, col=1, color="#4b5563")
+        layout.addItem(pg.AxisItem("top", linkView=self.view), row=1, col=1)
+        layout.addItem(pg.AxisItem("left", linkView=self.view), row=2, col=0)
+        layout.addItem(self.view, row=2, col=1)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.read = CellsLayer("read")
         self.bands = QGraphicsPathItem()
@@ -90,7 +94,7 @@ class MatrixPlot:
         self.bands.setZValue(self.read.zValue() + 1)
         self.current = CellsLayer("current")
         for item in (self.image, self.read, self.bands, self.current):
-            self.plot.addItem(item)
+            self.view.addItem(item)
         self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
         self.channel = 0
         self.read_mask = np.zeros((0, 0), bool)  # what is marked, for tests
@@ -111,7 +115,7 @@ class MatrixPlot:
         self.image.setLookupTable(colormap(cmap).getLookupTable(nPts=256))
         self.image.setImage(values, levels=(lo, m), autoLevels=False)
         rows, cols = values.shape
-        self.plot.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
+        self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
 
     def set_marks(self, mark: Marks | None) -> None:
         """The read cells and the entry's bands (once per selection)."""
@@ -189,9 +193,8 @@ class Im2colView(QWidget):
             widget = pg.GraphicsLayoutWidget()
             widget.setBackground("#ffffff")
             for name in names:
-                plot = self.plots[page, name] = MatrixPlot(name)
                 row, col = _PLACES[page][name]
-                widget.addItem(plot.plot, row=row, col=col)
+                self.plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col))
             self.pages[page] = widget
             self.stack.addWidget(widget)
         self.page_box.currentIndexChanged.connect(self._on_page_box_currentIndexChanged)

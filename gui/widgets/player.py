@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .text_line import TextLine
+
 FPS = 60
 #: Speeds offered, in steps per second (the first ones are fractions of a step per frame).
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 240.0, 1000.0, 5000.0)
@@ -163,8 +165,8 @@ class PlayerBar(QWidget):
         self.scrubber = QSlider(Qt.Orientation.Horizontal, objectName="playerScrubber")
         self.scrubber.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scrubber.setToolTip("scrub through the terms")
-        self.position = QLabel("", objectName="playerPosition")
-        self.position.setMinimumWidth(150)
+        self.position = TextLine(objectName="playerPosition")  # changes every frame
+        self.position.setFixedWidth(170)
         self.speed = QComboBox(objectName="playerSpeed")
         self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed.setToolTip("steps per second")

@@ -1,0 +1,54 @@
+"""TextLine: one line of text that changes often without re-laying out the window.
+
+A QLabel asks its parent layouts to recompute on every ``setText`` (its size hint may have
+changed), and in a QMainWindow that repaints every widget. An animation that rewrites a
+line sixty times a second wants none of that: TextLine's size hint is one line of its font
+and ``setText`` only repaints the line. Longer text is elided on the right. Its colour and
+font come from the palette and font, so style sheets apply (``color``, ``font``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+class TextLine(QWidget):
+    """A label of fixed height whose text can change at any rate."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 objectName: str = "") -> None:  # noqa: N803 (Qt's keyword)
+        super().__init__(parent)
+        if objectName:
+            self.setObjectName(objectName)
+        self._text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name, for drop-in use)
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.fontMetrics().height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.fontMetrics().height() + 4)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self.updateGeometry()  # a new font is a new height: worth one re-layout
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        rect = self.contentsRect().adjusted(2, 0, -2, 0)
+        text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
+                                             rect.width())
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         text)
