@@ -1,0 +1,116 @@
+"""Figures: the whole window or one panel as a PNG image or an SVG drawing.
+
+PNG is what the screen shows (``QWidget.grab``). SVG goes through pyqtgraph's own
+``SVGExporter`` when the panel is a single pyqtgraph view and that exporter can do it;
+otherwise, and whenever it fails (pyqtgraph 0.14's exporter cannot parse the closed paths
+Qt 6 writes, pyqtgraph#3495), Qt's ``QSvgGenerator`` records the widget's painting: text,
+lines and cells stay vectors, heatmaps are embedded as images. Files are written
+atomically; failures raise `core.atomic.WriteError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QWidget
+
+from core.atomic import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}
+FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def figure_format(path: str | os.PathLike[str], chosen_filter: str = "") -> str:
+    """'.png' or '.svg' from the file name, else from the dialog's filter, else '.png'."""
+    suffix = Path(path).suffix.lower()
+    if suffix in FORMATS:
+        return suffix
+    return ".svg" if "svg" in chosen_filter.lower() else ".png"
+
+
+def png_bytes(widget: QWidget) -> bytes:
+    """``widget`` as it looks on screen, PNG-encoded."""
+    pixmap = widget.grab()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if pixmap.isNull() or not pixmap.save(buffer, "PNG"):
+        raise ValueError(f"cannot render {widget.objectName() or 'the panel'} as an image "
+                         f"(size {widget.width()}×{widget.height()})")
+    return bytes(buffer.data())
+
+
+def _pyqtgraph_view(widget: QWidget):
+    """The pyqtgraph view that is ``widget``, or its only one (a tensor grid), or None."""
+    import pyqtgraph as pg
+
+    if isinstance(widget, pg.GraphicsView):
+        return widget
+    views = widget.findChildren(pg.GraphicsView)
+    return views[0] if len(views) == 1 else None
+
+
+def _pyqtgraph_svg(widget: QWidget) -> bytes | None:
+    view = _pyqtgraph_view(widget)
+    if view is None:
+        return None
+    from pyqtgraph.exporters import SVGExporter
+
+    try:
+        return SVGExporter(view.scene()).export(toBytes=True)
+    except Exception as e:  # pyqtgraph's exporter is fragile; Qt's generator always works
+        log.info("pyqtgraph's SVG exporter failed (%s: %s); using QSvgGenerator",
+                 type(e).__name__, e)
+        return None
+
+
+def _qt_svg(widget: QWidget, title: str) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(widget.size())
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(title)
+    generator.setDescription("Exported from ConvViz")
+    painter = QPainter(generator)
+    try:
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
+    return bytes(buffer.data())
+
+
+def svg_bytes(widget: QWidget, title: str = "ConvViz") -> bytes:
+    """``widget`` as an SVG document (see the module docstring for which exporter)."""
+    return _pyqtgraph_svg(widget) or _qt_svg(widget, title)
+
+
+def export_figure(widget: QWidget, path: str | os.PathLike[str], fmt: str | None = None,
+                  title: str = "ConvViz") -> Path:
+    """Write ``widget`` to ``path`` as PNG or SVG (``fmt`` '.png'/'.svg', else the suffix).
+
+    Raises
+    ------
+    WriteError
+        When the file cannot be written (nothing partial is left).
+    ValueError
+        When the widget cannot be rendered (zero size).
+    """
+    path = Path(path)
+    fmt = fmt or figure_format(path)
+    data = svg_bytes(widget, title) if fmt == ".svg" else png_bytes(widget)
+    atomic_write_bytes(path, data)
+    return path
+
+
+def svg_is_valid(data: bytes) -> bool:
+    """Whether Qt can read ``data`` back as an SVG (tests, and a check before writing)."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    return QSvgRenderer(QByteArray(data)).isValid()

@@ -1,0 +1,172 @@
+"""Export animation as GIF (frame count, sampling, cancel, the selection put back) and
+autosave (written after a change, offered and restored at the next start, cleared on a
+clean exit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from files_support import (  # noqa: F401
+    FakePrompts,
+    controller_for,
+    data_home_fixture,
+    dialogs_fixture,
+    edit_cell,
+    files_fixture,
+)
+from PIL import Image
+from PySide6.QtWidgets import QPushButton
+
+from core.autosave import autosave_path, read_autosave, write_autosave
+from core.explain import explain_spec
+from core.presets import load_preset
+from gui.gif_export import MAX_FRAMES, frame_steps
+from gui.selection import Selection
+
+
+def gif_frames(path) -> int:
+    with Image.open(path) as im:
+        return im.n_frames
+
+
+def terms_of(window, tensor, index) -> int:
+    s = window.document.session
+    return len(explain_spec(s.spec, tensor, index, **s.tensors()))
+
+
+def test_frame_steps_sample_long_animations_evenly():
+    assert frame_steps(0) == [] and frame_steps(1) == [0]
+    assert frame_steps(28) == list(range(28))
+    steps = frame_steps(1000, cap=50)
+    assert len(steps) == len(set(steps)) == 50
+    assert steps[0] == 0 and steps[-1] == 999 and steps == sorted(steps)
+    assert len(frame_steps(MAX_FRAMES + 1)) == MAX_FRAMES
+
+
+@pytest.mark.parametrize(
+    "tensor, index",
+    [("output", (0, 1, 2, 3)), ("grad_input", (0, 2, 0, 5)), ("grad_bias", (3,))],
+)
+def test_gif_has_one_frame_per_step(window, files, dialogs, tmp_path, tensor, index):
+    sel = Selection(tensor, index)
+    window.selection.set_selection(sel)
+    count = terms_of(window, tensor, index)
+    path = tmp_path / "anim.gif"
+    dialogs.save.append(str(path))
+    files.gif_action.trigger()
+    assert files.prompts.errors == []
+    assert gif_frames(path) == len(frame_steps(count))
+    assert window.selection.selection == sel  # the step the user had is back
+
+
+def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path):
+    window.selection.set_selection(Selection("grad_weight", (1, 0, 2, 1)))
+    count = terms_of(window, "grad_weight", (1, 0, 2, 1))
+    assert count > MAX_FRAMES  # one term per output position (16 × 16)
+    dialogs.save.append(str(tmp_path / "gw"))
+    files.export_gif()
+    assert gif_frames(tmp_path / "gw.gif") == MAX_FRAMES
+
+
+def test_gif_is_rendered_through_the_event_loop_and_reported(window, files, dialogs, tmp_path,
+                                                             qtbot):
+    files.synchronous = False
+    window.selection.set_selection(Selection("output", (0, 0, 0, 0), step=3))
+    dialogs.save.append(str(tmp_path / "a.gif"))
+    with qtbot.waitSignal(files.gifFinished, timeout=60_000):
+        recorder = files.export_gif()
+        assert recorder is not None and not recorder.done
+    assert gif_frames(tmp_path / "a.gif") == terms_of(window, "output", (0, 0, 0, 0))
+    assert window.selection.selection.step == 3
+
+
+def test_cancelled_gif_writes_nothing(window, files, dialogs, tmp_path, qtbot):
+    files.synchronous = False
+    window.selection.set_selection(Selection("output", (0, 0, 1, 1)))
+    dialogs.save.append(str(tmp_path / "c.gif"))
+    recorder = files.export_gif()
+    with qtbot.waitSignal(recorder.canceled, timeout=30_000):
+        qtbot.waitUntil(lambda: len(recorder.frames) >= 2, timeout=30_000)
+        files._progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+    assert not (tmp_path / "c.gif").exists()
+    assert list(tmp_path.glob(".c.gif*")) == []
+    assert window.selection.selection == Selection("output", (0, 0, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "sel", [Selection(), Selection("input", (0, 0, 1, 1)), Selection("output", (0, 0, 0, 0),
+                                                                       anchor=(0, 0, 2, 2))])
+def test_gif_needs_one_selected_result_entry(window, files, dialogs, sel):
+    window.selection.set_selection(sel)
+    assert files.export_gif() is None
+    assert "Select one entry of output" in files.prompts.last_error
+    assert dialogs.asked == []
+
+
+# -- autosave --------------------------------------------------------------------------------
+def test_autosave_writes_after_a_change_and_only_then(window, files, data_home, qtbot):
+    files.start()
+    assert files.prompts.questions == []  # nothing to restore
+    files.autosaver.start(interval_ms=50)
+    path = autosave_path()
+    assert path == data_home / "convviz" / "autosave.npz" and not path.exists()
+    edit_cell(window, "weight", 3.25)
+    qtbot.waitUntil(path.exists, timeout=5000)
+    assert files.autosaver.writes == 1
+    np.testing.assert_array_equal(read_autosave().weight, window.document.tensor("weight"))
+    qtbot.wait(200)
+    assert files.autosaver.writes == 1  # nothing changed since: nothing written
+    edit_cell(window, "weight", 4.5)
+    qtbot.waitUntil(lambda: files.autosaver.writes == 2, timeout=5000)
+    assert read_autosave().weight.flat[0] == 4.5
+
+
+def test_saving_or_undoing_to_clean_removes_the_autosave(window, files, tmp_path, qtbot):
+    files.start()
+    files.autosaver.start(interval_ms=20)
+    edit_cell(window)
+    qtbot.waitUntil(autosave_path().exists, timeout=5000)
+    assert files.save_to(tmp_path / "s.npz")
+    assert not autosave_path().exists()
+    edit_cell(window, value=2.0)
+    qtbot.waitUntil(autosave_path().exists, timeout=5000)
+    window.document.undo_stack.undo()  # back to the saved state
+    qtbot.waitUntil(lambda: not autosave_path().exists(), timeout=5000)
+
+
+def test_clean_exit_removes_the_autosave(window, files, qtbot):
+    files.start()
+    edit_cell(window)
+    files.autosaver.save_now()
+    assert autosave_path().exists()
+    files.guard_close = False  # the user already chose to discard
+    assert window.close()
+    assert not autosave_path().exists()
+
+
+def test_an_autosave_is_offered_and_restored_at_start(make_window, tmp_path, data_home):
+    crashed = load_preset("depthwise")
+    write_autosave(crashed)  # what a crashed run left behind
+    window = make_window()
+    files = controller_for(window, tmp_path)
+    files.start()
+    title, text, detail = files.prompts.questions[0]
+    assert title == "Restore autosaved session?" and str(autosave_path()) in detail
+    s = window.document.session
+    assert s.spec == crashed.spec
+    np.testing.assert_array_equal(s.input, crashed.input)
+    assert window.isWindowModified() and files.path is None
+    assert window.engine.latest.session is s
+    window.document.undo_stack.undo()  # the restore is one undo step
+    assert window.document.session.spec != crashed.spec
+
+
+def test_declining_the_restore_removes_the_autosave(make_window, tmp_path, data_home):
+    write_autosave(load_preset("depthwise"))
+    window = make_window()
+    files = controller_for(window, tmp_path)
+    files.prompts.answers.append(False)
+    before = window.document.session
+    files.start()
+    assert window.document.session is before and not autosave_path().exists()
+    assert isinstance(files.prompts, FakePrompts)
