@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -167,6 +168,7 @@ class PlayerBar(QWidget):
         self.scrubber.setToolTip("scrub through the terms")
         self.position = TextLine(objectName="playerPosition")  # changes every frame
         self.position.setFixedWidth(170)
+        self.position.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.speed = QComboBox(objectName="playerSpeed")
         self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed.setToolTip("steps per second")
