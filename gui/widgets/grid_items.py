@@ -91,19 +91,21 @@ class CellTextItem(QGraphicsItem):
         return QRectF(0, 0, cols, rows)
 
     def _fitting_texts(self, cell_px: float) -> list[list[str]] | None:
+        """Texts in the most precise format whose widest value fits ``cell_px``, or None."""
         values = self._values
         finite = values[np.isfinite(values)]
-        big = finite.size and float(np.max(np.abs(finite))) >= 1e4
-        tiny = finite.size and float(np.max(np.abs(finite))) < 1e-3 and np.any(finite != 0)
-        formats = _EXP_FORMATS if (big or tiny) else _FORMATS
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
+        tiny = 0 < top < 1e-3
+        formats = _EXP_FORMATS if (top >= 1e4 or tiny) else _FORMATS
+        # the untrimmed text of the largest magnitude, signed if any value is negative,
+        # is the widest any value can print in that format
+        widest = -top if finite.size and float(finite.min()) < 0 else top
         room = cell_px - 4.0
         for fmt in formats:
-            texts = self._cache.get(fmt)
-            if texts is None:
-                texts = self._cache[fmt] = _texts(values, fmt)
-            widest = max((self._metrics.horizontalAdvance(t) for row in texts for t in row),
-                         default=0.0)
-            if widest <= room:
+            if self._metrics.horizontalAdvance(fmt.format(widest).replace("-", "−")) <= room:
+                texts = self._cache.get(fmt)
+                if texts is None:
+                    texts = self._cache[fmt] = _texts(values, fmt)
                 return texts
         return None
 
@@ -161,16 +163,6 @@ def cells_path(cells: Iterable[tuple[int, int]]) -> QPainterPath:
     for r, c in cells:
         path.addRect(QRectF(c, r, 1, 1))
     return path.simplified()
-
-
-def outline_item(style: str) -> QGraphicsPathItem:
-    """An empty path item drawn in highlight ``style`` (KeyError for an unknown style)."""
-    color, width, fill = HIGHLIGHT_STYLES[style]
-    item = QGraphicsPathItem()
-    item.setPen(_pen(color, width))
-    item.setBrush(QBrush(QColor(fill)) if fill else QBrush(Qt.BrushStyle.NoBrush))
-    item.setZValue(20)
-    return item
 
 
 def cursor_item() -> QGraphicsPathItem:

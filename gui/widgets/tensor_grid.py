@@ -40,8 +40,8 @@ from .grid_items import (
     colormap,
     cursor_item,
     nice_limit,
-    outline_item,
 )
+from .highlight_items import CellsLayer, LinksItem
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,10 @@ class TensorGrid(QWidget):
         self._limit = 1.0
         self._selection = NOTHING
         self._hover: tuple[int, int] | None = None
-        self._highlights: dict[str, tuple[list, bool]] = {}
-        self._highlight_items: dict[str, object] = {}
+        self._highlights: dict[str, tuple[np.ndarray, bool]] = {}
+        self._layers: dict[str, CellsLayer] = {}
+        self._link_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._links: dict[str, LinksItem] = {}
         self._dimmed = False
         self._offset = (0, 0)  # (top, left) padding shown before the real cells
         self._build()
@@ -276,6 +278,10 @@ class TensorGrid(QWidget):
         self.set_tensor(getattr(result.results, self.name), result.session.spec)
 
     def set_tensor(self, array: np.ndarray | None, spec) -> None:
+        """Show ``array`` (this grid's tensor) for layer ``spec``; unchanged data draws nothing."""
+        if spec == self._spec and _same(array, self._array):
+            self._array = array
+            return
         old_plane = self._plane_shape()
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
@@ -333,24 +339,44 @@ class TensorGrid(QWidget):
             self.setProperty("dimmed", dimmed)
 
     def set_highlight(self, cells, style: str = "read", padded: bool = False) -> None:
-        """Outline ``cells`` (full indices into this tensor) in highlight ``style``.
+        """Mark ``cells`` (full indices into this tensor) in highlight ``style``.
 
-        One layer per style: a new call replaces that style's cells. Cells outside the shown
-        slice are not drawn. ``padded=True``: the last two coordinates of each index are in
-        the padded input (border cells included); only meaningful for the input grid.
+        ``cells``: an (k, ndim) int array or an iterable of index tuples. One layer per style
+        (see `gui.widgets.highlight_items.STYLES`; an unknown style raises KeyError): a new
+        call replaces that style's cells. Cells outside the shown slice are not drawn.
+        ``padded=True``: the last two coordinates are in the padded input (border cells
+        included); only meaningful for the input grid.
         """
-        cells = [tuple(int(i) for i in c) for c in cells]
-        if style not in self._highlight_items:
-            item = outline_item(style)  # KeyError for unknown styles
-            self.vb.addItem(item, ignoreBounds=True)
-            self._highlight_items[style] = item
-        self._highlights[style] = (cells, padded)
+        arr = _cells_array(cells, self._ndim())
+        if style not in self._layers:
+            layer = CellsLayer(style)
+            self.vb.addItem(layer, ignoreBounds=True)
+            self._layers[style] = layer
+        self._highlights[style] = (arr, padded)
         self._draw_highlight(style)
+
+    def set_links(self, frm, to, layer: str = "explain") -> None:
+        """Arrows from border cells ``frm`` to the padded cells ``to`` of the pixels they copy.
+
+        Both (k, ndim) full padded indices of the input; ``layer`` is 'explain', 'current' or
+        'hover' (one set of arrows each).
+        """
+        ndim = self._ndim()
+        if layer not in self._links:
+            item = LinksItem(layer)
+            self.vb.addItem(item, ignoreBounds=True)
+            self._links[layer] = item
+        self._link_cells[layer] = (_cells_array(frm, ndim), _cells_array(to, ndim))
+        self._draw_links(layer)
 
     def clear_highlights(self) -> None:
         for style in list(self._highlights):
-            self._highlights[style] = ([], False)
+            self._highlights[style] = (_cells_array([], self._ndim()), False)
             self._draw_highlight(style)
+        for layer in list(self._link_cells):
+            empty = _cells_array([], self._ndim())
+            self._link_cells[layer] = (empty, empty)
+            self._draw_links(layer)
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -384,7 +410,14 @@ class TensorGrid(QWidget):
         return self.image.image if self.image.image is not None else np.zeros((0, 0))
 
     def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
-        return list(self._highlights.get(style, ([], False))[0])
+        """The cells last given for ``style`` (as index tuples)."""
+        arr = self._highlights.get(style, (np.zeros((0, 0), np.int64), False))[0]
+        return [tuple(int(i) for i in row) for row in arr]
+
+    def links(self, layer: str = "explain") -> int:
+        """How many arrows ``layer`` draws on the shown slice."""
+        item = self._links.get(layer)
+        return 0 if item is None else item.count
 
     # -- drawing -------------------------------------------------------------------------
     def _update_selectors(self) -> None:
@@ -480,8 +513,9 @@ class TensorGrid(QWidget):
         (lo, hi), cmap_name = self._levels()
         if self.colorbar.colorMap().name != cmap_name:
             self.colorbar.setColorMap(colormap(cmap_name))
-        self.image.setImage(values, autoLevels=False)
-        self.colorbar.setLevels((lo, hi))
+        self.image.setImage(values, autoLevels=False, levels=(lo, hi))
+        if tuple(self.colorbar.levels()) != (lo, hi):
+            self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
         t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
         rgb = self.colorbar.colorMap().map(np.nan_to_num(t), mode="float")
         luminance = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
@@ -498,6 +532,8 @@ class TensorGrid(QWidget):
         self._draw_selection()
         for style in self._highlights:
             self._draw_highlight(style)
+        for layer in self._link_cells:
+            self._draw_links(layer)
         self._update_readout()
 
     def fit(self) -> None:
@@ -526,16 +562,35 @@ class TensorGrid(QWidget):
         else:
             self.block.setPath(cells_path([]))
 
+    def _ndim(self) -> int:
+        return 4 if self._array is None else self._array.ndim
+
+    def _plane_rc(self, cells: np.ndarray, padded: bool) -> np.ndarray:
+        """(k, 2) image (row, col) of the cells in the shown slice."""
+        if len(cells) == 0 or cells.shape[1] != self._ndim():
+            return np.zeros((0, 2), np.int64)
+        if cells.shape[1] == 1:
+            return np.stack([cells[:, 0], np.zeros(len(cells), np.int64)], axis=1)
+        lead = np.asarray(self._lead, np.int64)
+        shown = cells[np.all(cells[:, :-2] == lead, axis=1)] if len(lead) else cells
+        rc = shown[:, -2:].copy()
+        if not padded:
+            rc += np.asarray(self._offset, np.int64)
+        return rc
+
     def _draw_highlight(self, style: str) -> None:
         cells, padded = self._highlights[style]
-        top, left = (0, 0) if padded else self._offset
-        shown = []
-        for idx in cells:
-            lead = idx[:-2] if len(idx) >= 2 else ()
-            if lead == self._lead:
-                r, c = rc(idx)
-                shown.append((r + top, c + left))
-        self._highlight_items[style].setPath(cells_path(shown))
+        shape = self._plane_shape() or (0, 0)
+        self._layers[style].set_cells(self._plane_rc(cells, padded), shape)
+
+    def _draw_links(self, layer: str) -> None:
+        frm, to = self._link_cells[layer]
+        lead = np.asarray(self._lead, np.int64)
+        if len(frm) and frm.shape[1] > 2 and len(lead):
+            keep = np.all(frm[:, :-2] == lead, axis=1)
+            frm, to = frm[keep], to[keep]
+        self._links[layer].set_links(frm[:, -2:] if len(frm) else np.zeros((0, 2), np.int64),
+                                     to[:, -2:] if len(to) else np.zeros((0, 2), np.int64))
 
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
@@ -570,6 +625,19 @@ class TensorGrid(QWidget):
                 r, c = rc(sel.index)
                 text = self.describe(r + self._offset[0], c + self._offset[1])
         self.readout.setText(text or " ")
+
+
+def _cells_array(cells, ndim: int) -> np.ndarray:
+    """Cells as an (k, ndim) int64 array (from an array or an iterable of index tuples)."""
+    arr = np.asarray(cells if not isinstance(cells, (list, tuple)) or len(cells) else
+                     np.zeros((0, ndim)), dtype=np.int64)
+    return arr.reshape(-1, ndim) if arr.size else np.zeros((0, ndim), np.int64)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b))
 
 
 def _fmt(v) -> str:

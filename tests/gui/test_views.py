@@ -1,0 +1,86 @@
+"""View hooks other features build on: highlights, links, slices, readouts, dimming."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_checks import cell_pos
+from PySide6.QtCore import Qt
+
+from gui.selection import NOTHING, Selection
+
+
+def test_set_highlight_draws_only_the_shown_slice(window):
+    grid = window.grids.grids["input"]
+    cells = np.array([[0, 0, 1, 1], [0, 0, 1, 2], [0, 2, 5, 5]])
+    grid.set_highlight(cells, "read")
+    assert grid.highlighted("read") == [tuple(c) for c in cells.tolist()]
+    assert grid._layers["read"].count == 2  # channel 2 is not on screen
+    grid.set_slice((0, 2))
+    assert grid._layers["read"].count == 1
+    grid.set_highlight([(0, 2, 0, 0)], "current")
+    assert grid._layers["current"].count == 1
+    grid.clear_highlights()
+    assert grid._layers["read"].count == 0 and grid._layers["current"].count == 0
+    with pytest.raises(KeyError):
+        grid.set_highlight([], "no-such-style")
+
+
+def test_padded_highlights_and_links_on_the_input(window):
+    window.panel.padding_mode.setCurrentIndex(window.panel.padding_mode.findData("reflect"))
+    grid = window.grids.grids["input"]
+    border = np.array([[0, 0, 0, 0], [0, 0, 0, 3]])  # padded coordinates: row 0 is border
+    grid.set_highlight(border, "source", padded=True)
+    assert grid._layers["source"].count == 2
+    grid.set_links(border, np.array([[0, 0, 2, 2], [0, 0, 2, 3]]), "explain")
+    assert grid.links("explain") == 2  # (0, 3) -> (2, 3) and (0, 0) -> (2, 2)
+    assert grid.describe(0, 3).startswith("border cell (0, 3) of the padded input copies x[")
+
+
+def test_bias_highlight_is_a_column(window):
+    grid = window.grids.grids["grad_bias"]
+    grid.set_highlight([(1,), (3,)], "write")
+    assert grid._layers["write"].count == 2
+
+
+def test_hover_goes_to_the_selection_model(qtbot, window):
+    grid = window.grids.grids["weight"]
+    seen = []
+    window.selection.hoverChanged.connect(seen.append)
+    qtbot.mouseMove(grid.view.viewport(), cell_pos(grid, 1, 2))
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen[-1] == Selection("weight", (0, 0, 1, 2))
+    assert grid.readout.text().startswith("W[0, 0, 1, 2] = ")
+
+
+def test_selection_is_dropped_when_the_shape_no_longer_has_it(window):
+    window.selection.set_selection(Selection("output", (0, 3, 15, 15)))
+    window.panel.stride_h.setValue(2)
+    assert window.selection.selection == NOTHING
+    window.selection.set_selection(Selection("weight", (3, 2, 0, 0)))
+    window.panel.kernel_w.setValue(2)
+    assert window.selection.selection == Selection("weight", (3, 2, 0, 0))
+
+
+def test_clicking_another_grid_moves_the_selection(qtbot, window):
+    out = window.grids.grids["output"]
+    qtbot.mouseClick(out.view.viewport(), Qt.MouseButton.LeftButton, pos=cell_pos(out, 3, 4))
+    assert window.selection.selection == Selection("output", (0, 0, 3, 4))
+    assert not out.cursor.path().isEmpty()
+    weight = window.grids.grids["weight"]
+    qtbot.mouseClick(weight.view.viewport(), Qt.MouseButton.LeftButton, pos=cell_pos(weight, 0, 0))
+    assert out.cursor.path().isEmpty()
+
+
+def test_values_fit_their_cells(window):
+    grid = window.grids.grids["weight"]  # 3×3 cells are large: every value is printed
+    texts = grid.labels._fitting_texts(80.0)
+    assert texts is not None and len(texts) == 3
+    assert grid.labels._fitting_texts(5.0) is None
+
+
+def test_empty_batch_shows_a_note(window):
+    window.panel.batch.setValue(0)
+    grid = window.grids.grids["output"]
+    assert grid.array.shape[0] == 0
+    assert grid._empty.isVisible()
