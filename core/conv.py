@@ -15,16 +15,28 @@ is conjugated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .backends import get_backend
+from . import im2col
+from .backends import get_backend, numpy_taps
 from .spec import DTYPES, LayerSpec
 
-CHUNK_BYTES = 16 * 2**20
+# Tuning (numpy backend). Measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
+CHUNK_BYTES = 2 * 2**20  # the im2col matrix of one step: samples per chunk, or rows per band
+MIN_BAND = 2048  # but never fewer columns than this in a band (numpy's per-call costs)
+WIDE_MAX_RATIO = 1.25  # the wide layout when it adds at most 25 % columns
+# numpy's ufuncs run over a 2D operand with strided rows (a run, one row per channel)
+# several times slower when a row is shorter than about half of `np.getbufsize()` (8192):
+# measured 3-4x on runs of 800-2000 values. The pipeline runs with smaller buffers, and
+# leaves the setting as it found it.
+UFUNC_BUFSIZE = 512
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -80,20 +92,190 @@ def layer_spec(
     )
 
 
+def _hyper(stride: Any, padding: Any, dilation: Any, groups: Any, padding_mode: str) -> dict:
+    return {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+    }
+
+
 # -- the pipeline ------------------------------------------------------------------------
-def _chunks(spec: LayerSpec, itemsize: int) -> Iterator[slice]:
-    n = 1 if spec.batch is None else spec.batch
-    oh, ow = spec.output_size
-    per_sample = spec.in_channels * spec.kernel_size[0] * spec.kernel_size[1] * oh * ow * itemsize
+def _chunks(n: int, per_sample: int) -> list[slice]:
     step = max(1, CHUNK_BYTES // max(per_sample, 1))
-    for start in range(0, n, step):
-        yield slice(start, min(start + step, n))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-def _cols(ops, spec: LayerSpec, x) -> Any:
-    """Unfolded chunk, grouped: shape (n, G, C/G·kh·kw, OH·OW)."""
-    cols = ops.unfold(ops.pad(x, spec), spec)
-    return cols.reshape(cols.shape[0], spec.groups, -1, cols.shape[-1])
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
+    return _POOL
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _finite(ops, a: np.ndarray) -> bool:
+    """Whether every value of ``a`` is finite (a numpy chunk), with a reused mask."""
+    mask = ops.scratch("finite", a.shape, np.empty(0, dtype=bool))
+    return bool(np.isfinite(a, out=mask).all())
+
+
+class _Pipeline:
+    """One layer's tensors, prepared for running the pipeline chunk by chunk.
+
+    Per chunk of samples: the unfolded matrix ``cols`` is made once and read by the
+    forward product and by grad_weight; then the same memory receives ``dcols`` for
+    grad_input. Results are written straight into the output arrays (``matmul(out=)``).
+    """
+
+    def __init__(self, spec: LayerSpec, backend: str, x, w, b, gy, want: frozenset[str]):
+        self.spec, self.backend, self.want = spec, backend, want
+        ops = get_backend(backend)
+        g, og = spec.groups, spec.out_per_group
+        oh, ow = spec.output_size
+        self.positions = oh * ow
+        self.per_group = spec.in_per_group * spec.kernel_size[0] * spec.kernel_size[1]
+        self.w = ops.asarray(w)
+        self.w_mat = self.w.reshape(g, og, self.per_group)  # (G, O/G, C/G·kh·kw)
+        batched = spec.batched
+        self.x = None if x is None else ops.asarray(x if batched else x[None])
+        self.gy = None if gy is None else ops.asarray(gy if batched else gy[None])
+        self.n = 1 if spec.batch is None else spec.batch
+        self.grid = self._wide_grid(x, w) if ops.name == "numpy" else None
+        self.by_taps = self.grid is not None and numpy_taps.applies(spec)
+        self.bands = self._bands()
+        self.out: dict[str, Any] = {}
+        if "output" in want:
+            self.out["output"] = ops.empty((self.n, spec.out_channels, oh, ow), self.w)
+            self.bias = None if b is None else ops.asarray(b).reshape(1, -1, 1, 1)
+        if "grad_input" in want:
+            self.out["grad_input"] = ops.empty((self.n, spec.in_channels, *spec.input_size), self.w)
+            self.w_adj = self.w_mat.conj().swapaxes(-1, -2)  # (G, C/G·kh·kw, O/G)
+        self.need_cols = self.x is not None and ("output" in want or "grad_weight" in want)
+        self.ops = ops
+
+    def _wide_grid(self, x, w) -> im2col.WideGrid | None:
+        """The wide layout, where it is exact and does not cost too many extra columns.
+
+        Exact: the unused columns of the wide products must come out zero (grad_input's
+        fold adds them) or be multiplied by zeros (grad_weight's sum runs over them), which
+        holds for finite tensors (0·inf is nan). The weight is checked here; the input, for
+        grad_weight, chunk by chunk (`run`), and a chunk that is not finite takes unfold's
+        layout instead.
+        """
+        spec = self.spec
+        grid = im2col.WideGrid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
+        if grid.width > WIDE_MAX_RATIO * spec.output_size[1]:
+            return None
+        if "grad_input" in self.want and not np.isfinite(w).all():
+            return None
+        return grid
+
+    def per_sample_bytes(self) -> int:
+        """Bytes of one sample's im2col matrix, in the layout this run uses."""
+        positions = self.positions if self.grid is None else self.grid.positions
+        return self.spec.groups * self.per_group * positions * np.dtype(self.spec.dtype).itemsize
+
+    def _bands(self) -> list[tuple[int, int]]:
+        """Output rows per step: all, or — when one sample's cols exceed `CHUNK_BYTES` in the
+        wide layout — equal bands of rows whose cols fit (but at least `MIN_BAND` columns,
+        below which numpy's per-call costs outweigh what the cache saves)."""
+        spec, grid = self.spec, self.grid
+        oh = spec.output_size[0]
+        if grid is None:
+            return [(0, oh)]
+        per_row = spec.groups * self.per_group * grid.width * np.dtype(spec.dtype).itemsize
+        rows = max(1, CHUNK_BYTES // per_row, -(-MIN_BAND // grid.width))
+        count = -(-oh // rows)
+        rows = -(-oh // count)
+        return [(r, min(r + rows, oh)) for r in range(0, oh, rows)]
+
+    def run(self, parts: list[slice]) -> Any:
+        """Run ``parts`` of the batch with their own scratch; return their conj(dW) sum."""
+        ops = get_backend(self.backend)
+        grad_w = ops.zeros(self.w_mat.shape, self.w) if "grad_weight" in self.want else None
+        check = self.grid is not None and grad_w is not None
+        with np.errstate():  # restores numpy's buffer size on the way out
+            np.setbufsize(UFUNC_BUFSIZE)
+            for part in parts:
+                if self.grid is None or (check and not _finite(ops, self.x[part])):
+                    self._im2col(ops, part, grad_w)
+                else:
+                    self._wide(ops, part, grad_w)
+        return grad_w
+
+    def _im2col(self, ops, part: slice, grad_w) -> None:
+        """One chunk in unfold's layout (torch's backends; tensors that are not finite)."""
+        spec, want = self.spec, self.want
+        m, g, og = part.stop - part.start, spec.groups, spec.out_per_group
+        shape = (m, g, self.per_group, self.positions)
+        if self.need_cols:
+            cols = ops.unfold(ops.pad(self.x[part], spec), spec).reshape(shape)
+            if "output" in want:
+                y = self.out["output"][part]
+                ops.matmul(self.w_mat, cols, out=y.reshape(m, g, og, self.positions))
+                if self.bias is not None:
+                    y += self.bias
+            if grad_w is not None:
+                # dY·conj(cols)ᵀ = conj(conj(dY)·colsᵀ): conjugate the small factor.
+                dy_conj = self.gy[part].conj().reshape(m, g, og, self.positions)
+                for i in range(m):
+                    grad_w += ops.matmul(dy_conj[i], cols[i].swapaxes(-1, -2))
+        if "grad_input" in want:
+            dy = self.gy[part].reshape(m, g, og, self.positions)
+            dcols = ops.matmul(self.w_adj, dy, out=ops.scratch("cols", shape, self.w))
+            grad_padded = ops.fold(dcols.reshape(m, -1, self.positions), spec)
+            ops.pad_adjoint(grad_padded, spec, out=self.out["grad_input"][part])
+
+    def _wide(self, ops, part: slice, grad_w) -> None:
+        """One chunk in the wide layout (numpy), band of output rows by band."""
+        spec, want, grid = self.spec, self.want, self.grid
+        m, g, og = part.stop - part.start, spec.groups, spec.out_per_group
+        phases = ops.split(ops.pad(self.x[part], spec), grid) if self.need_cols else None
+        grad_phases = None
+        if "grad_input" in want:
+            grad_phases = ops.grad_phases(grid, (m, spec.in_channels), self.w)
+        for rows in self.bands:
+            r0, r1 = rows
+            positions = (r1 - r0) * grid.width
+            shape = (m, g, self.per_group, positions)
+            dy = None
+            if self.gy is not None:
+                dy = self._spread(ops, "grad_output", self.gy[part, :, r0:r1])
+            if self.need_cols:
+                cols = ops.unfold_wide(phases, grid, rows).reshape(shape)
+                if "output" in want:
+                    wide = ops.scratch("output", (m, g, og, positions), self.w)
+                    ops.matmul(self.w_mat, cols, out=wide)
+                    y = self.out["output"][part, :, r0:r1]
+                    y[...] = grid.real(wide.reshape(m, spec.out_channels, positions))
+                    if self.bias is not None:
+                        y += self.bias
+                if grad_w is not None:
+                    dy_conj = dy.conj().reshape(m, g, og, positions)
+                    for i in range(m):
+                        grad_w += ops.matmul(dy_conj[i], cols[i].swapaxes(-1, -2))
+            if grad_phases is not None and self.by_taps:
+                numpy_taps.fold_products(grid, self.w, dy, grad_phases, rows)
+            elif grad_phases is not None:
+                dcols = ops.scratch("cols", shape, self.w)
+                ops.matmul(self.w_adj, dy.reshape(m, g, og, positions), out=dcols)
+                ops.fold_wide(dcols.reshape(m, -1, positions), grid, grad_phases, rows)
+        if grad_phases is not None:
+            grad_padded = ops.merge(grad_phases, grid)
+            ops.pad_adjoint(grad_padded, spec, out=self.out["grad_input"][part])
+
+    def _spread(self, ops, name: str, a):
+        """``a`` (m, O, R, OW) in the wide layout (m, O, R·Wq), zero in the unused columns."""
+        ow = a.shape[-1]
+        wide = ops.scratch(name, (*a.shape[:-1], self.grid.width), a)
+        wide[..., :ow] = a
+        wide[..., ow:] = 0
+        return wide.reshape(*a.shape[:2], -1)
 
 
 def _run(
@@ -106,46 +288,27 @@ def _run(
     gy: np.ndarray | None = None,
     want: frozenset[str],
 ) -> dict[str, np.ndarray]:
-    """Run the pipeline once over the batch and return the requested tensors."""
-    ops = get_backend(backend)
-    batched = spec.batched
-    g, og = spec.groups, spec.out_per_group
-    oh, ow = spec.output_size
-    wt = ops.asarray(w)
-    w_mat = wt.reshape(g, og, -1)  # (G, O/G, C/G·kh·kw)
-    xt = None if x is None else ops.asarray(x if batched else x[None])
-    gyt = None if gy is None else ops.asarray(gy if batched else gy[None])
-    n = 1 if spec.batch is None else spec.batch
-    like = wt
-    out: dict[str, Any] = {}
-    if "output" in want:
-        out["output"] = ops.zeros((n, spec.out_channels, oh, ow), like)
-    if "grad_input" in want:
-        out["grad_input"] = ops.zeros((n, spec.in_channels, *spec.input_size), like)
-        w_adj = w_mat.conj().swapaxes(-1, -2)  # (G, C/G·kh·kw, O/G)
-    if "grad_weight" in want:
-        out["grad_weight"] = ops.zeros(w_mat.shape, like)
+    """Run the pipeline once over the batch and return the requested tensors.
 
-    for part in _chunks(spec, np.dtype(w.dtype).itemsize):
-        if xt is not None and ("output" in want or "grad_weight" in want):
-            cols = _cols(ops, spec, xt[part])
-            if "output" in want:
-                y = w_mat @ cols  # (n, G, O/G, L)
-                out["output"][part] = y.reshape(y.shape[0], spec.out_channels, oh, ow)
-            if "grad_weight" in want:
-                dy = gyt[part].reshape(cols.shape[0], g, og, -1)
-                out["grad_weight"] += (dy @ cols.conj().swapaxes(-1, -2)).sum(0)
-        if "grad_input" in want:
-            dy = gyt[part].reshape(-1, g, og, oh * ow)
-            dcols = (w_adj @ dy).reshape(dy.shape[0], -1, oh * ow)  # (n, C·kh·kw, L)
-            out["grad_input"][part] = ops.pad_adjoint(ops.fold(dcols, spec), spec)
-
-    if "output" in want and b is not None:
-        out["output"] += ops.asarray(b).reshape(1, -1, 1, 1)
+    Depthwise-like layers (numpy) run their chunks on `THREADS` threads, as torch runs its
+    kernels on its intra-op threads: their matrix products are too thin for BLAS to
+    thread. Elsewhere the threading is left to BLAS, whose products take most of the time.
+    """
+    pipe = _Pipeline(spec, backend, x, w, b, gy, want)
+    parts = _chunks(pipe.n, pipe.per_sample_bytes())
+    workers = min(THREADS, len(parts)) if pipe.by_taps else 1
+    if workers > 1:
+        partials = list(_pool().map(pipe.run, [parts[k::workers] for k in range(workers)]))
+    else:
+        partials = [pipe.run(parts)]
+    out = pipe.out
     if "grad_weight" in want:
-        out["grad_weight"] = out["grad_weight"].reshape(spec.weight_shape)
-    result = {k: ops.to_numpy(v) for k, v in out.items()}
-    if not batched:
+        grad_w = partials[0]
+        for more in partials[1:]:
+            grad_w += more
+        out["grad_weight"] = grad_w.conj().reshape(spec.weight_shape)
+    result = {k: pipe.ops.to_numpy(v) for k, v in out.items()}
+    if not spec.batched:
         for k in ("output", "grad_input"):
             if k in result:
                 result[k] = result[k][0]
@@ -182,9 +345,8 @@ def conv2d(
     x = _array("input", input)
     w = _array("weight", weight, x.dtype)
     b = None if bias is None else _array("bias", bias, x.dtype)
-    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, stride=stride,
-                      padding=padding, dilation=dilation, groups=groups,
-                      padding_mode=padding_mode)
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, **hyper)
     if b is not None:
         _check_shape("bias", b, spec.bias_shape)
     return _run(spec, backend, x=x, w=w, b=b, want=frozenset({"output"}))["output"]
@@ -215,9 +377,8 @@ def conv2d_input(
     """
     w = _array("weight", weight)
     gy = _array("grad_output", grad_output, w.dtype)
-    spec = layer_spec(tuple(int(s) for s in input_size), w.shape, w.dtype, bias=False,
-                      stride=stride, padding=padding, dilation=dilation, groups=groups,
-                      padding_mode=padding_mode)
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(tuple(int(s) for s in input_size), w.shape, w.dtype, bias=False, **hyper)
     _check_shape("grad_output", gy, spec.output_shape)
     return _run(spec, backend, w=w, gy=gy, want=frozenset({"grad_input"}))["grad_input"]
 
@@ -242,9 +403,8 @@ def conv2d_weight(
     x = _array("input", input)
     gy = _array("grad_output", grad_output, x.dtype)
     weight_size = tuple(int(s) for s in weight_size)
-    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, stride=stride,
-                      padding=padding, dilation=dilation, groups=groups,
-                      padding_mode=padding_mode)
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, **hyper)
     _check_shape("grad_output", gy, spec.output_shape)
     w = np.zeros(weight_size, dtype=x.dtype)
     return _run(spec, backend, x=x, w=w, gy=gy, want=frozenset({"grad_weight"}))["grad_weight"]
@@ -287,8 +447,9 @@ def compute(
             raise ValueError("bias is on in the spec but no bias tensor was given")
         b = _array("bias", bias, dtype)
         _check_shape("bias", b, spec.bias_shape)
-    got = _run(spec, backend, x=x, w=w, b=b, gy=gy,
-               want=frozenset({"output", "grad_input", "grad_weight"}))
+    got = _run(
+        spec, backend, x=x, w=w, b=b, gy=gy, want=frozenset({"output", "grad_input", "grad_weight"})
+    )
     results = ConvResults(
         output=got["output"],
         grad_input=got["grad_input"],

@@ -8,6 +8,9 @@ positions last makes ``W @ cols`` land directly in the NCHW output layout.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -48,9 +51,23 @@ def unfold(xp: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair) -> n
     -------
     ndarray, shape (N, C·kh·kw, OH·OW)
     """
+    n, c = xp.shape[:2]
+    (kh, kw), (oh, ow) = kernel_size, output_size(xp.shape[-2:], kernel_size, stride, dilation)
+    out = np.empty((n, c * kh * kw, oh * ow), dtype=xp.dtype)
+    return unfold_into(xp, kernel_size, stride, dilation, out)
+
+
+def unfold_into(
+    xp: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair, out: np.ndarray
+) -> np.ndarray:
+    """`unfold` into a given contiguous array ``out`` of shape (N, C·kh·kw, OH·OW).
+
+    The pipeline reuses one such buffer for every chunk of the batch: the copy from the
+    window view is the only pass over the data, with no fresh pages to fault in.
+    """
     view = windows(xp, kernel_size, stride, dilation)
-    n, c, kh, kw, oh, ow = view.shape
-    return view.reshape(n, c * kh * kw, oh * ow)  # the one copy
+    np.copyto(out.reshape(view.shape), view)  # the one copy
+    return out
 
 
 def fold(
@@ -66,15 +83,167 @@ def fold(
     -------
     ndarray, shape (N, C, Hp, Wp)
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    oh, ow = output_size(padded_size, kernel_size, stride, dilation)
     n, ck, _ = cols.shape
-    c = ck // (kh * kw)
-    out = np.zeros((n, c, *padded_size), dtype=cols.dtype)
+    c = ck // (kernel_size[0] * kernel_size[1])
+    out = np.empty((n, c, *padded_size), dtype=cols.dtype)
+    return fold_into(cols, kernel_size, stride, dilation, out)
+
+
+def fold_into(
+    cols: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair, out: np.ndarray
+) -> np.ndarray:
+    """`fold` into a given array ``out`` of shape (N, C, Hp, Wp), overwriting it."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    n, c, hp, wp = out.shape
+    oh, ow = output_size((hp, wp), kernel_size, stride, dilation)
     taps = cols.reshape(n, c, kh, kw, oh, ow)
+    out.fill(0)
     # One vectorised add per kernel tap: windows overlap, so taps must not be added at once.
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
-            out[:, :, rows, j * dw : j * dw + sw * (ow - 1) + 1 : sw] += taps[:, :, i, j]
+            target = out[:, :, rows, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
+            np.add(target, taps[:, :, i, j], out=target)
     return out
+
+
+@dataclass(frozen=True)
+class WideGrid:
+    """The output grid of `unfold_wide`: OH rows of Wq positions, the first OW of them real.
+
+    With stride (sh, sw) the padded input splits into sh·sw *phases* ``xp[..., a::sh,
+    b::sw]`` (at stride 1 the one phase is ``xp`` itself), each stored Hq × Wq. Kernel tap
+    (i, j) reads phase ((i·dh) mod sh, (j·dw) mod sw) from row (i·dh) div sh and column
+    (j·dw) div sw on, at stride 1 — so, with the phase flattened per channel, that tap's
+    row of the im2col matrix is one contiguous run of ``span = (OH-1)·Wq + OW`` values,
+    output position (oh, ow) at oh·Wq + ow. The Wq - OW positions after OW in each output
+    row wrap round into the next input row: they are computed and never used.
+
+    Copying and adding such long runs is several times faster than the (OH, OW) blocks of
+    `unfold` and `fold`; the price is (Wq - OW) / OW more columns in the matrix products.
+    """
+
+    kernel_size: Pair
+    stride: Pair
+    dilation: Pair
+    padded_size: Pair
+
+    @cached_property
+    def output_size(self) -> Pair:
+        return output_size(self.padded_size, self.kernel_size, self.stride, self.dilation)
+
+    @cached_property
+    def phase_size(self) -> Pair:
+        """(Hq, Wq): rows and columns of the largest phase."""
+        return tuple(-(-p // s) for p, s in zip(self.padded_size, self.stride, strict=True))
+
+    @cached_property
+    def width(self) -> int:
+        """Wq, the length of an output row in the wide layout."""
+        return self.phase_size[1]
+
+    @cached_property
+    def positions(self) -> int:
+        """OH·Wq: columns of the wide im2col matrix."""
+        return self.output_size[0] * self.width
+
+    @cached_property
+    def starts(self) -> tuple[tuple[int, int], ...]:
+        """Per tap (row-major): its phase's index and where its run starts in the phase."""
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        starts = []
+        for i in range(kh):
+            row, a = divmod(i * dh, sh)
+            for j in range(kw):
+                col, b = divmod(j * dw, sw)
+                starts.append((a * sw + b, row * self.width + col))
+        return tuple(starts)
+
+    def split(self, xp: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The phases of ``xp`` (N, C, Hp, Wp), flattened: shape (N, C, sh·sw, Hq·Wq).
+
+        At stride 1 this is a view of ``xp``. Otherwise the phases are copied into ``out``
+        (zero-filled by the caller: cells past a smaller phase's edge are never written).
+        """
+        n, c = xp.shape[:2]
+        (sh, sw), (hq, wq) = self.stride, self.phase_size
+        if (sh, sw) == (1, 1):
+            return xp.reshape(n, c, 1, hq * wq)
+        if out is None:
+            out = np.zeros((n, c, sh * sw, hq * wq), dtype=xp.dtype)
+        grid = out.reshape(n, c, sh, sw, hq, wq)
+        for a in range(sh):
+            for b in range(sw):
+                phase = xp[:, :, a::sh, b::sw]
+                grid[:, :, a, b, : phase.shape[2], : phase.shape[3]] = phase
+        return out
+
+    def merge(self, phases: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The adjoint of `split`: each padded cell back from its phase, into ``out``."""
+        n, c = out.shape[:2]
+        (sh, sw), (hq, wq) = self.stride, self.phase_size
+        grid = phases.reshape(n, c, sh, sw, hq, wq)
+        for a in range(sh):
+            for b in range(sw):
+                target = out[:, :, a::sh, b::sw]
+                target[...] = grid[:, :, a, b, : target.shape[2], : target.shape[3]]
+        return out
+
+    def runs(self, phases: np.ndarray, rows: tuple[int, int] | None = None):
+        """Tap by tap (row-major), the (N, C, span) run that tap reads from ``phases``.
+
+        ``rows = (r0, r1)`` restricts to output rows r0 ≤ oh < r1 (a band of the grid).
+        """
+        r0, r1 = (0, self.output_size[0]) if rows is None else rows
+        span, shift = self.span(r1 - r0), r0 * self.width
+        return [
+            phases[:, :, phase, start + shift : start + shift + span]
+            for phase, start in self.starts
+        ]
+
+    def span(self, rows: int) -> int:
+        """(rows-1)·Wq + OW: how far the positions of ``rows`` output rows reach."""
+        return (rows - 1) * self.width + self.output_size[1]
+
+    def real(self, wide: np.ndarray) -> np.ndarray:
+        """View (..., rows, OW) of the real positions of ``wide`` (..., rows·Wq)."""
+        return wide.reshape(*wide.shape[:-1], -1, self.width)[..., : self.output_size[1]]
+
+
+def unfold_wide(
+    phases: np.ndarray, grid: WideGrid, out: np.ndarray, rows: tuple[int, int] | None = None
+) -> np.ndarray:
+    """`unfold` in ``grid``'s wide layout, from ``phases = grid.split(xp)``.
+
+    Writes ``out``, shape (N, C·kh·kw, R·Wq) for the R output rows asked for (all, or
+    ``rows = (r0, r1)``): ``out[..., r·Wq + ow]`` for ow < OW equals
+    ``unfold(xp)[..., (r0 + r)·OW + ow]``; the other columns hold input values, or zeros
+    after the last run.
+    """
+    n, c = phases.shape[:2]
+    r0, r1 = (0, grid.output_size[0]) if rows is None else rows
+    span = grid.span(r1 - r0)
+    cols = out.reshape(n, c, -1, (r1 - r0) * grid.width)
+    for t, run in enumerate(grid.runs(phases, rows)):
+        cols[:, :, t, :span] = run
+    cols[..., span:] = 0
+    return out
+
+
+def fold_wide(
+    cols: np.ndarray, grid: WideGrid, phases: np.ndarray, rows: tuple[int, int] | None = None
+) -> np.ndarray:
+    """`fold` from ``grid``'s wide layout: add ``cols`` onto ``phases`` (the adjoint).
+
+    ``cols`` is (N, C·kh·kw, R·Wq) as `unfold_wide` makes it; ``phases`` (N, C, sh·sw,
+    Hq·Wq) accumulates (start from zeros; `WideGrid.merge` turns it into the padded
+    gradient). Every column up to the last run's end is added, the unused ones too: they
+    must be zero — as they are in ``W^H @ dY`` for a finite W and a dY that is zero there.
+    """
+    n, c = phases.shape[:2]
+    r0, r1 = (0, grid.output_size[0]) if rows is None else rows
+    span = grid.span(r1 - r0)
+    taps = cols.reshape(n, c, -1, (r1 - r0) * grid.width)
+    for t, run in enumerate(grid.runs(phases, rows)):
+        np.add(run, taps[:, :, t, :span], out=run)
+    return phases

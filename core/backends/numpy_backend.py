@@ -1,6 +1,13 @@
-"""The numpy backend: the pipeline's primitive steps on numpy arrays."""
+"""The numpy backend: the pipeline's primitive steps on numpy arrays.
+
+One backend object serves one pipeline run. It keeps the run's scratch arrays — the padded
+chunk, the im2col matrix (reused for its gradient), the padded gradient — and hands the
+same memory to every chunk of the batch, so a run allocates each of them once.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -9,6 +16,9 @@ from .. import im2col, padding
 
 class NumpyBackend:
     name = "numpy"
+
+    def __init__(self) -> None:
+        self._scratch: dict[str, np.ndarray] = {}
 
     def asarray(self, a: np.ndarray) -> np.ndarray:
         return a
@@ -19,14 +29,96 @@ class NumpyBackend:
     def zeros(self, shape: tuple[int, ...], like: np.ndarray) -> np.ndarray:
         return np.zeros(shape, dtype=like.dtype)
 
-    def pad(self, x, spec):
-        return padding.pad(x, spec.pads, spec.padding_mode)
+    def empty(self, shape: tuple[int, ...], like: np.ndarray) -> np.ndarray:
+        return np.empty(shape, dtype=like.dtype)
 
-    def pad_adjoint(self, g, spec):
-        return padding.pad_adjoint(g, spec.pads, spec.padding_mode)
+    def scratch(
+        self, name: str, shape: tuple[int, ...], like: np.ndarray, zeroed: bool = False
+    ) -> np.ndarray:
+        """A contiguous array of ``shape`` in the run's buffer ``name``, reused across chunks.
 
-    def unfold(self, xp, spec):
-        return im2col.unfold(xp, spec.kernel_size, spec.stride, spec.dilation)
+        ``zeroed`` buffers are zero-filled when first made; callers keep the cells they do
+        not write at zero (the border of a zero-padded chunk).
+        """
+        size = math.prod(shape)
+        buf = self._scratch.get(name)
+        if buf is None or buf.size < size or buf.dtype != like.dtype:
+            buf = (np.zeros if zeroed else np.empty)(size, dtype=like.dtype)
+            self._scratch[name] = buf
+        return buf[:size].reshape(shape)
 
-    def fold(self, cols, spec):
-        return im2col.fold(cols, spec.padded_size, spec.kernel_size, spec.stride, spec.dilation)
+    def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.matmul(a, b, out=out)
+
+    def pad(self, x: np.ndarray, spec) -> np.ndarray:
+        if not any(spec.pads):
+            return x
+        if spec.padding_mode != "zeros":
+            return padding.pad(x, spec.pads, spec.padding_mode)
+        top, _, left, _ = spec.pads
+        height, width = x.shape[-2:]
+        # The border of a zeroed buffer stays zero: only the interior is written, per chunk.
+        # (A chunk is always a prefix of the buffer's leading axis, so borders line up.)
+        xp = self.scratch("padded", (*x.shape[:-2], *spec.padded_size), x, zeroed=True)
+        xp[..., top : top + height, left : left + width] = x
+        return xp
+
+    def pad_adjoint(self, g: np.ndarray, spec, out: np.ndarray) -> np.ndarray:
+        top, _, left, _ = spec.pads
+        if spec.padding_mode == "zeros" or not any(spec.pads):
+            height, width = out.shape[-2:]
+            np.copyto(out, g[..., top : top + height, left : left + width])
+        else:
+            out[...] = padding.pad_adjoint(g, spec.pads, spec.padding_mode)
+        return out
+
+    def unfold(self, xp: np.ndarray, spec) -> np.ndarray:
+        n, c = xp.shape[:2]
+        (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
+        if (kh, kw) == (1, 1) and spec.stride == (1, 1) and xp.flags.c_contiguous:
+            return xp.reshape(n, c, oh * ow)  # a 1×1 kernel's im2col matrix is the input
+        cols = self.scratch("cols", (n, c * kh * kw, oh * ow), xp)
+        return im2col.unfold_into(xp, spec.kernel_size, spec.stride, spec.dilation, cols)
+
+    # -- the wide layout (`core.im2col.WideGrid`) -----------------------------------------
+    def split(self, xp: np.ndarray, grid: im2col.WideGrid) -> np.ndarray:
+        if grid.stride == (1, 1):
+            return grid.split(xp)
+        return grid.split(xp, self._phases("phases", grid, xp.shape[:2], xp, zeroed=True))
+
+    def unfold_wide(self, phases: np.ndarray, grid: im2col.WideGrid, rows: tuple[int, int]):
+        n, c = phases.shape[:2]
+        kh, kw = grid.kernel_size
+        cols = self.scratch("cols", (n, c * kh * kw, (rows[1] - rows[0]) * grid.width), phases)
+        return im2col.unfold_wide(phases, grid, cols, rows)
+
+    def grad_phases(self, grid: im2col.WideGrid, lead: tuple[int, int], like: np.ndarray):
+        """Zeros to accumulate `fold_wide` into: (n, C, phases, Hq·Wq)."""
+        if grid.stride == (1, 1):
+            out = self.scratch("grad_padded", (*lead, *grid.padded_size), like)
+            out.fill(0)
+            return grid.split(out)
+        out = self._phases("grad_phases", grid, lead, like)
+        out.fill(0)
+        return out
+
+    def fold_wide(self, cols, grid: im2col.WideGrid, phases, rows: tuple[int, int]):
+        return im2col.fold_wide(cols, grid, phases, rows)
+
+    def merge(self, phases: np.ndarray, grid: im2col.WideGrid) -> np.ndarray:
+        """The padded gradient (n, C, Hp, Wp) from accumulated ``phases``."""
+        lead = phases.shape[:2]
+        if grid.stride == (1, 1):
+            return phases.reshape(*lead, *grid.padded_size)
+        out = self.scratch("grad_padded", (*lead, *grid.padded_size), phases)
+        return grid.merge(phases, out)
+
+    def _phases(self, name: str, grid: im2col.WideGrid, lead, like, zeroed: bool = False):
+        hq, wq = grid.phase_size
+        shape = (*lead, grid.stride[0] * grid.stride[1], hq * wq)
+        return self.scratch(name, shape, like, zeroed=zeroed)
+
+    def fold(self, cols: np.ndarray, spec) -> np.ndarray:
+        n = cols.shape[0]
+        out = self.scratch("grad_padded", (n, spec.in_channels, *spec.padded_size), cols)
+        return im2col.fold_into(cols, spec.kernel_size, spec.stride, spec.dilation, out)

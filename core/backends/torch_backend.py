@@ -11,8 +11,12 @@ import torch.nn.functional as F
 
 from ..padding import pad_index
 
-_TORCH_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
-               "circular": "circular"}
+_TORCH_MODE = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
 
 
 class TorchBackend:
@@ -34,10 +38,20 @@ class TorchBackend:
         return t.to(self.device)
 
     def to_numpy(self, t: torch.Tensor) -> np.ndarray:
-        return t.detach().cpu().numpy()
+        return t.detach().resolve_conj().cpu().numpy()
 
     def zeros(self, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
         return torch.zeros(shape, dtype=like.dtype, device=self.device)
+
+    def empty(self, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+        return torch.empty(shape, dtype=like.dtype, device=self.device)
+
+    def scratch(self, name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+        """A work array for one chunk (torch's caching allocator does the reuse)."""
+        return self.empty(shape, like)
+
+    def matmul(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None):
+        return torch.matmul(a, b) if out is None else torch.matmul(a, b, out=out)
 
     def pad(self, x: torch.Tensor, spec) -> torch.Tensor:
         top, bottom, left, right = spec.pads
@@ -45,13 +59,25 @@ class TorchBackend:
             return x
         return F.pad(x, (left, right, top, bottom), mode=_TORCH_MODE[spec.padding_mode])
 
-    def pad_adjoint(self, g: torch.Tensor, spec) -> torch.Tensor:
-        top, bottom, left, right = spec.pads
+    def pad_adjoint(self, g: torch.Tensor, spec, out: torch.Tensor) -> torch.Tensor:
+        """Fold the padded gradient ``g`` back onto the input, into ``out``.
+
+        Negative widths cropped the input (as ``F.pad`` does): cropped pixels get zero.
+        """
         height, width = spec.input_size
-        if spec.padding_mode == "zeros" or not any(spec.pads):
-            return g[..., top : top + height, left : left + width].clone()
-        rows = self._fold_axis(g, -2, pad_index(height, top, bottom, spec.padding_mode))
-        return self._fold_axis(rows, -1, pad_index(width, left, right, spec.padding_mode))
+        crop_top, crop_bottom, crop_left, crop_right = (max(-p, 0) for p in spec.pads)
+        top, bottom, left, right = (max(p, 0) for p in spec.pads)
+        if crop_top or crop_bottom or crop_left or crop_right:
+            out.zero_()
+        inner = out[..., crop_top : height - crop_bottom, crop_left : width - crop_right]
+        h, w = inner.shape[-2:]
+        if spec.padding_mode == "zeros" or not (top or bottom or left or right):
+            inner.copy_(g[..., top : top + h, left : left + w])
+        else:
+            mode = spec.padding_mode
+            rows = self._fold_axis(g, -2, pad_index(h, top, bottom, mode))
+            inner.copy_(self._fold_axis(rows, -1, pad_index(w, left, right, mode)))
+        return out
 
     def _fold_axis(self, g: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
         size = int(index.max()) + 1

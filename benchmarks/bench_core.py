@@ -1,0 +1,409 @@
+"""Time and memory of ConvViz's conv pipeline against torch's own ``F.conv2d`` + autograd.
+
+What is timed
+-------------
+One *step* = forward + grad_input + grad_weight of one ``nn.Conv2d`` layer, float32, no
+bias, for a fixed ``grad_output``:
+
+* ours: ``core.compute(spec, x, w, None, grad_output, backend=...)`` — numpy arrays in,
+  read-only numpy arrays out, the whole im2col pipeline (pad, unfold, matmul, fold,
+  pad adjoint);
+* torch: ``y = F.conv2d(x, w, ...)`` on leaf tensors that require grad, then
+  ``y.backward(grad_output)``, producing ``x.grad`` and ``w.grad`` (torch's native
+  convolution kernels, oneDNN on the CPU). The inputs are wrapped with ``torch.from_numpy``
+  (no copy). For the ``cuda`` backend the reference also starts from and returns to numpy
+  (host→device, step, device→host, synchronised), as ours must.
+
+Both run in this process with the same number of threads: ``torch.set_num_threads`` is set
+to numpy's BLAS thread count (or ``--threads``, which also sets OpenBLAS's when it can);
+both are printed. Each case is warmed up, then ours and torch's steps are timed
+*alternately* (so load from other processes hits both alike) until both ``--min-reps``
+repetitions and ``--seconds`` per case are reached (at most ``--max-reps``); the table shows
+medians and the ratio ours / torch.
+
+Peak memory
+-----------
+Each (case, implementation) pair runs in a fresh subprocess with glibc's mmap threshold
+fixed at 128 KiB (``MALLOC_MMAP_THRESHOLD_``), so every large buffer — numpy's and
+torch's alike — is mapped on allocation and unmapped on free, and the resident set tracks
+live memory instead of whatever the allocator keeps cached. The subprocess builds the
+inputs, runs one warm-up step (one-time set-up such as oneDNN's kernels and thread pools
+is not counted), calls ``malloc_trim``, reads VmRSS, resets the kernel's high-water mark
+(``/proc/self/clear_refs`` ← 5), runs one step, and reports VmHWM − VmRSS: the extra
+resident memory at the peak of one step, outputs included (they are alive when the step
+returns on both sides), inputs excluded. Everything is counted — numpy arrays, torch
+tensors, oneDNN scratch, autograd's saved state — because it is the process's own
+resident set. For ``cuda`` the figure is ``torch.cuda.max_memory_allocated`` above the
+memory allocated before the step, in-process.
+
+Shapes (padding 1 for 3×3 kernels and 2 for the 5×5 one, i.e. "same"-sized outputs at
+stride 1, as these layers are used in practice): see `CASES`.
+
+Run ``python benchmarks/bench_core.py`` (``make bench``); ``--quick`` for a fast smoke run,
+``--backends numpy,torch`` to choose, ``--no-memory`` to skip the subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import core  # noqa: E402
+from core import LayerSpec  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    input_shape: tuple[int, int, int, int]
+    out_channels: int
+    kernel: int
+    stride: int
+    padding: int
+    groups: int = 1
+
+    def spec(self) -> LayerSpec:
+        c = self.input_shape[1]
+        return LayerSpec.from_arrays(
+            self.input_shape,
+            (self.out_channels, c // self.groups, self.kernel, self.kernel),
+            bias=False,
+            stride=self.stride,
+            padding=self.padding,
+            groups=self.groups,
+            dtype="float32",
+        )
+
+    def tensors(self) -> tuple[LayerSpec, np.ndarray, np.ndarray, np.ndarray]:
+        spec = self.spec()
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(spec.input_shape, dtype=np.float32)
+        w = rng.standard_normal(spec.weight_shape, dtype=np.float32)
+        w /= np.sqrt(np.prod(spec.weight_shape[1:]))
+        gy = rng.standard_normal(spec.output_shape, dtype=np.float32)
+        return spec, x, w, gy
+
+
+CASES = [
+    Case("(1,3,32,32)→8 k3", (1, 3, 32, 32), 8, 3, 1, 1),
+    Case("(1,3,256,256)→16 k3", (1, 3, 256, 256), 16, 3, 1, 1),
+    Case("(8,64,56,56)→64 k3", (8, 64, 56, 56), 64, 3, 1, 1),
+    Case("(8,64,56,56)→64 k3 depthwise", (8, 64, 56, 56), 64, 3, 1, 1, groups=64),
+    Case("(4,32,64,64)→64 k5 s2", (4, 32, 64, 64), 64, 5, 2, 2),
+]
+
+
+# -- thread counts ------------------------------------------------------------------------
+def _openblas() -> ctypes.CDLL | None:
+    """numpy's OpenBLAS, found among the loaded libraries (None if numpy uses another BLAS)."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
+    for path in sorted(paths):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+def _openblas_call(lib: ctypes.CDLL, what: str, *args: int) -> int | None:
+    for prefix in ("scipy_openblas_", "openblas_"):
+        for suffix in ("64_", "_64_", ""):
+            fn = getattr(lib, f"{prefix}{what}{suffix}", None)
+            if fn is not None:
+                return fn(*args)
+    return None
+
+
+def numpy_blas() -> tuple[str, int | None]:
+    """numpy's BLAS as (description, threads)."""
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    name = f"{config.get('name', '?')} {config.get('version', '')}".strip()
+    lib = _openblas()
+    if lib is None:
+        return name, None
+    get_config = getattr(lib, "scipy_openblas_get_config64_", None)
+    if get_config is not None:
+        get_config.restype = ctypes.c_char_p
+        name = get_config().decode()
+    return name, _openblas_call(lib, "get_num_threads")
+
+
+def set_threads(n: int | None) -> tuple[int, int | None, str]:
+    """Make torch use as many threads as numpy's BLAS (or ``n``); return both counts."""
+    import torch
+
+    blas, blas_threads = numpy_blas()
+    if n is not None:
+        lib = _openblas()
+        if lib is not None:
+            _openblas_call(lib, "set_num_threads", n)
+            blas, blas_threads = numpy_blas()
+    threads = n or blas_threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    return torch.get_num_threads(), blas_threads, blas
+
+
+# -- the two steps ------------------------------------------------------------------------
+def ours_step(case: Case, backend: str) -> Callable[[], tuple[np.ndarray, ...]]:
+    spec, x, w, gy = case.tensors()
+
+    def step() -> tuple[np.ndarray, ...]:
+        r = core.compute(spec, x, w, None, gy, backend=backend)
+        return r.output, r.grad_input, r.grad_weight
+
+    return step
+
+
+def torch_step(case: Case, device: str) -> Callable[[], tuple[np.ndarray, ...]]:
+    import torch
+    import torch.nn.functional as F
+
+    spec, x, w, gy = case.tensors()
+    if device == "cpu":
+        xt, wt, gyt = (torch.from_numpy(a) for a in (x, w, gy))
+
+        def step() -> tuple:
+            xr, wr = xt.detach().requires_grad_(), wt.detach().requires_grad_()
+            y = F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+            y.backward(gyt)
+            return y.detach(), xr.grad, wr.grad
+
+        return step
+
+    def step_cuda() -> tuple:
+        xr, wr, gyt = (torch.from_numpy(a).to(device) for a in (x, w, gy))
+        xr.requires_grad_()
+        wr.requires_grad_()
+        y = F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+        y.backward(gyt)
+        out = tuple(t.detach().cpu().numpy() for t in (y, xr.grad, wr.grad))
+        torch.cuda.synchronize()
+        return out
+
+    return step_cuda
+
+
+def steps(case: Case, backend: str) -> tuple[Callable, Callable]:
+    device = "cuda" if backend == "cuda" else "cpu"
+    return ours_step(case, backend), torch_step(case, device)
+
+
+def check(case: Case, ours: Callable, ref: Callable) -> float:
+    """Largest error of ours relative to the reference's largest magnitude, per output."""
+    worst = 0.0
+    for a, b in zip(ours(), ref(), strict=True):
+        b = np.asarray(b.cpu() if hasattr(b, "cpu") else b)
+        if a.dtype != np.float32:
+            raise AssertionError(f"{case.name}: ours returned {a.dtype}, not float32")
+        worst = max(worst, float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30)))
+    return worst
+
+
+def time_pair(
+    ours: Callable,
+    ref: Callable,
+    *,
+    warmup: int,
+    min_reps: int,
+    max_reps: int,
+    seconds: float,
+    sync: Callable[[], None],
+) -> tuple[float, float, int]:
+    for _ in range(warmup):
+        ours()
+        ref()
+    t_ours: list[float] = []
+    t_ref: list[float] = []
+    start = time.perf_counter()
+    while len(t_ours) < max_reps and (
+        len(t_ours) < min_reps or time.perf_counter() - start < seconds
+    ):
+        for f, into in ((ours, t_ours), (ref, t_ref)):
+            sync()
+            t0 = time.perf_counter()
+            f()
+            sync()
+            into.append(time.perf_counter() - t0)
+    return statistics.median(t_ours), statistics.median(t_ref), len(t_ours)
+
+
+# -- memory, one subprocess per (case, implementation) ------------------------------------
+def _status(key: str) -> int:
+    with open("/proc/self/status") as f:
+        return int(re.search(rf"^{key}:\s+(\d+) kB", f.read(), re.M).group(1)) * 1024
+
+
+def probe(case_index: int, impl: str, threads: int | None) -> dict:
+    """Peak extra memory of one step, in bytes (run in a fresh subprocess)."""
+    case = CASES[case_index]
+    kind, backend = impl.split(":")
+    if backend == "cuda":
+        import torch
+
+        set_threads(threads)
+        step = ours_step(case, backend) if kind == "ours" else torch_step(case, "cuda")
+        step()
+        torch.cuda.synchronize()
+        gc.collect()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        result = step()
+        torch.cuda.synchronize()
+        return {
+            "peak": torch.cuda.max_memory_allocated() - base,
+            "what": "cuda allocated",
+            "n": len(result),
+        }
+    if kind == "torch" or backend == "torch":
+        set_threads(threads)
+    step = ours_step(case, backend) if kind == "ours" else torch_step(case, "cpu")
+    result = step()
+    del result
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    before = _status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    result = step()
+    peak = _status("VmHWM")
+    return {"peak": peak - before, "what": "resident", "n": len(result)}
+
+
+def measure_memory(case_index: int, impl: str, threads: int | None) -> float | None:
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072", PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, __file__, "--probe", f"{case_index}:{impl}"]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        print(f"  memory probe {impl} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])["peak"]
+
+
+# -- main ---------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--backends",
+        default=None,
+        help="comma-separated: numpy,torch,cuda (default: numpy,torch and cuda when available)",
+    )
+    p.add_argument(
+        "--cases", default=None, help="comma-separated case numbers, 1-based (default: all)"
+    )
+    p.add_argument("--quick", action="store_true", help="few repetitions, for a smoke run")
+    p.add_argument("--seconds", type=float, default=None, help="time budget per case and backend")
+    p.add_argument("--min-reps", type=int, default=None)
+    p.add_argument("--max-reps", type=int, default=None)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for torch and numpy's OpenBLAS (default: OpenBLAS's count)",
+    )
+    p.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    p.add_argument("--probe", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.probe:
+        index, impl = args.probe.split(":", 1)
+        print(json.dumps(probe(int(index), impl, args.threads)))
+        return 0
+
+    import torch
+
+    torch_threads, blas_threads, blas = set_threads(args.threads)
+    if args.backends:
+        backends = args.backends.split(",")
+    else:
+        backends = ["numpy", "torch"] + (["cuda"] if torch.cuda.is_available() else [])
+    cases = list(range(len(CASES)))
+    if args.cases:
+        cases = [int(i) - 1 for i in args.cases.split(",")]
+    seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 3.0)
+    min_reps = args.min_reps or (3 if args.quick else 15)
+    max_reps = args.max_reps or (10 if args.quick else 200)
+    warmup = 1 if args.quick else 3
+
+    print(
+        f"torch {torch.__version__} threads: {torch_threads} (interop "
+        f"{torch.get_num_interop_threads()}); numpy {np.__version__} BLAS: {blas}, "
+        f"threads: {blas_threads}; CPUs: {os.cpu_count()}"
+    )
+    print(
+        f"float32, no bias; step = forward + grad_input + grad_weight; median of >= "
+        f"{min_reps} reps or {seconds:g} s per case, ours and torch alternating"
+    )
+    rows = []
+    for i in cases:
+        case = CASES[i]
+        for backend in backends:
+            if backend == "cuda" and not torch.cuda.is_available():
+                print("skip cuda: torch.cuda.is_available() is False")
+                continue
+            ours, ref = steps(case, backend)
+            err = check(case, ours, ref)
+            sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
+            t_ours, t_ref, reps = time_pair(
+                ours,
+                ref,
+                warmup=warmup,
+                min_reps=min_reps,
+                max_reps=max_reps,
+                seconds=seconds,
+                sync=sync,
+            )
+            del ours, ref
+            m_ours = m_ref = None
+            if not args.no_memory:
+                m_ours = measure_memory(i, f"ours:{backend}", args.threads)
+                m_ref = measure_memory(i, f"torch:{backend}", args.threads)
+            row = (case.name, backend, t_ours, t_ref, m_ours, m_ref, reps, err)
+            rows.append(row)
+            print(
+                f"  {case.name:30s} {backend:5s} ours {t_ours * 1e3:8.2f} ms  torch "
+                f"{t_ref * 1e3:8.2f} ms  x{t_ours / t_ref:5.2f}  reps {reps:3d}  "
+                f"mem {_mib(m_ours)} / {_mib(m_ref)} MiB  rel.err {err:.1e}",
+                flush=True,
+            )
+
+    print()
+    print(
+        "| shape (N,C,H,W)→O | backend | ours (ms) | torch (ms) | time ours/torch "
+        "| ours peak (MiB) | torch peak (MiB) | memory ours/torch |"
+    )
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    for name, backend, t_ours, t_ref, m_ours, m_ref, _reps, _err in rows:
+        ratio = f"{m_ours / m_ref:.2f}" if m_ours and m_ref else "–"
+        print(
+            f"| {name} | {backend} | {t_ours * 1e3:.2f} | {t_ref * 1e3:.2f} | "
+            f"{t_ours / t_ref:.2f} | {_mib(m_ours)} | {_mib(m_ref)} | {ratio} |"
+        )
+    return 0
+
+
+def _mib(b: float | None) -> str:
+    return "–" if b is None else f"{b / 2**20:.1f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
