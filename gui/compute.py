@@ -1,10 +1,12 @@
 """Live results: `core.conv.compute` on every change, off the UI thread when it is slow.
 
-Each request gets a generation number. Small scenes run inline (well under a frame); a
-request predicted to take longer than `INLINE_BUDGET_S`, or one on a torch backend, runs on
-a worker thread. Only the newest pending request is kept, and a result older than the one
-on screen is dropped. A second worker loads torch after the window is up, says whether
-CUDA is available, and cross-checks each shown result against torch's own ``nn.Conv2d``.
+Each request gets a generation number. Tiny scenes (under `IMMEDIATE_BUDGET_S`) compute
+at once; small ones run inline on the next turn of the event loop (edits arriving together
+coalesce); a request predicted to take longer than `INLINE_BUDGET_S`, or one on a torch
+backend, runs on a worker thread. Only the newest pending request is kept, and a result
+older than the one on screen is dropped. A second worker loads torch after the window is
+up, says whether CUDA is available, and cross-checks each shown result against torch's own
+``nn.Conv2d``.
 ``synchronous=True`` runs everything inline (tests).
 """
 
@@ -23,6 +25,7 @@ from core.conv import ConvResults, compute
 from core.session import Session
 
 INLINE_BUDGET_S = 0.025
+IMMEDIATE_BUDGET_S = 0.002
 CROSSCHECK_DELAY_MS = 150
 
 
@@ -148,7 +151,10 @@ class ComputeEngine(QObject):
         """Ask for the results of ``session``; returns its generation number."""
         self._generation += 1
         self._pending = (self._generation, session)
-        if self.synchronous:
+        if self.synchronous or (
+            self._backend == "numpy" and self._predicted(session) < IMMEDIATE_BUDGET_S
+        ):
+            # tiny: now, so that the views repaint once, together with the edited grid
             self._run_pending_inline()
         else:
             self._coalesce.start()

@@ -73,6 +73,7 @@ class CellTextItem(QGraphicsItem):
         self._dark = np.zeros((0, 0), bool)
         self._muted: np.ndarray | None = None
         self._cache: dict[str, list[list[str]]] = {}
+        self._fits: dict[int, list[list[str]] | None] = {}
         self._font = QFont()
         self._font.setPointSizeF(8.0)
         self._italic = QFont(self._font)
@@ -84,6 +85,7 @@ class CellTextItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._values, self._dark, self._muted = values, dark, muted
         self._cache.clear()
+        self._fits.clear()
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -92,6 +94,12 @@ class CellTextItem(QGraphicsItem):
 
     def _fitting_texts(self, cell_px: float) -> list[list[str]] | None:
         """Texts in the most precise format whose widest value fits ``cell_px``, or None."""
+        key = round(cell_px)
+        if key not in self._fits:
+            self._fits[key] = self._fit(key)
+        return self._fits[key]
+
+    def _fit(self, cell_px: float) -> list[list[str]] | None:
         values = self._values
         finite = values[np.isfinite(values)]
         top = float(np.max(np.abs(finite))) if finite.size else 0.0
@@ -101,9 +109,19 @@ class CellTextItem(QGraphicsItem):
         # is the widest any value can print in that format
         widest = -top if finite.size and float(finite.min()) < 0 else top
         room = cell_px - 4.0
+        advance = self._metrics.horizontalAdvance
         for fmt in formats:
-            if self._metrics.horizontalAdvance(fmt.format(widest).replace("-", "−")) <= room:
-                texts = self._cache.get(fmt)
+            fits = advance(fmt.format(widest).replace("-", "−")) <= room
+            if not fits and advance(_trim(fmt.format(widest))) > room:
+                continue  # even the largest value, trimmed, is too wide
+            texts = self._cache.get(fmt)
+            if not fits:  # trimmed texts ('1.000' -> '1') may still fit: measure the longest
+                if texts is None:
+                    texts = self._cache[fmt] = _texts(values, fmt)
+                flat = [t for row in texts for t in row]
+                longest = max(map(len, flat), default=0)
+                fits = all(advance(t) <= room for t in flat if len(t) == longest)
+            if fits:
                 if texts is None:
                     texts = self._cache[fmt] = _texts(values, fmt)
                 return texts
@@ -133,6 +151,56 @@ class CellTextItem(QGraphicsItem):
                 painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
                 rect = t.mapRect(QRectF(c, r, 1, 1))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
+        painter.restore()
+
+
+class IndexLabelsItem(QGraphicsItem):
+    """Row and column numbers of the real cells, left of and above the grid, when cells are
+    large enough to read them (like a spreadsheet's headers)."""
+
+    MIN_CELL_PX = 16.0
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self._rows = self._cols = 0
+        self._offset = (0, 0)
+        self.margin = 0.5
+        self._font = QFont()
+        self._font.setPointSizeF(7.0)
+        self.setZValue(5)
+
+    @staticmethod
+    def margin_for(rows: int, cols: int) -> float:
+        """Cells of room to keep above and left: big cells need less of one to fit a number."""
+        return 0.45 if max(rows, cols) <= 8 else 0.8
+
+    def set_shape(self, rows: int, cols: int, offset: tuple[int, int]) -> None:
+        """``rows`` × ``cols`` real cells, starting at image cell ``offset`` (padding)."""
+        self.prepareGeometryChange()
+        self._rows, self._cols, self._offset = rows, cols, offset
+        self.margin = self.margin_for(rows + 2 * offset[0], cols + 2 * offset[1])
+
+    def boundingRect(self) -> QRectF:
+        top, left = self._offset
+        m = self.margin
+        return QRectF(-m, -m, left + self._cols + m + 1, top + self._rows + m + 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        t = painter.worldTransform()
+        if min(abs(t.m11()), abs(t.m22())) < self.MIN_CELL_PX:
+            return
+        top, left = self._offset
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(self._font)
+        painter.setPen(QColor(120, 120, 120))
+        centre = Qt.AlignmentFlag.AlignCenter
+        for c in range(self._cols):
+            rect = t.mapRect(QRectF(left + c, -self.margin, 1, self.margin))
+            painter.drawText(rect, centre, str(c))
+        for r in range(self._rows):
+            rect = t.mapRect(QRectF(-self.margin, top + r, self.margin, 1))
+            painter.drawText(rect, centre, str(r))
         painter.restore()
 
 
@@ -187,37 +255,46 @@ class BorderItem(QGraphicsItem):
         super().__init__(parent)
         self._outer = QRectF()
         self._inner = QRectF()
+        self._border = QPainterPath()
+        self._veil = QColor(255, 255, 255, 120)
+        self._hatch = QBrush(QColor(80, 80, 80, 90), Qt.BrushStyle.BDiagPattern)
+        self._frame = _pen("#374151", 1.5, Qt.PenStyle.DashLine)
         self.setZValue(10)
 
     def set_geometry(self, padded: tuple[int, int], pads: tuple[int, int, int, int]) -> None:
-        self.prepareGeometryChange()
         top, bottom, left, right = pads
-        self._outer = QRectF(0, 0, padded[1], padded[0])
-        self._inner = QRectF(left, top, padded[1] - left - right, padded[0] - top - bottom)
+        outer = QRectF(0, 0, padded[1], padded[0])
+        inner = QRectF(left, top, padded[1] - left - right, padded[0] - top - bottom)
         self.setVisible(any(pads))
+        if (outer, inner) == (self._outer, self._inner):
+            return
+        self.prepareGeometryChange()
+        self._outer, self._inner = outer, inner
+        ring = QPainterPath()
+        ring.addRect(outer)
+        hole = QPainterPath()
+        hole.addRect(inner)
+        self._border = ring.subtracted(hole)
         self.update()
 
     def boundingRect(self) -> QRectF:
         return self._outer.adjusted(-0.1, -0.1, 0.1, 0.1)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        border = QPainterPath()
-        border.addRect(self._outer)
-        inner = QPainterPath()
-        inner.addRect(self._inner)
-        border = border.subtracted(inner)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 120))
-        painter.drawPath(border)
-        hatch = QBrush(QColor(80, 80, 80, 90), Qt.BrushStyle.BDiagPattern)
+        # in device pixels: a pattern brush under a scaling transform is slow to fill
+        t = painter.worldTransform()
+        border = t.map(self._border)
         painter.save()
-        painter.setBrush(hatch)
-        painter.setWorldMatrixEnabled(True)
+        painter.resetTransform()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._veil)
         painter.drawPath(border)
-        painter.restore()
+        painter.setBrush(self._hatch)
+        painter.drawPath(border)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(_pen("#374151", 1.5, Qt.PenStyle.DashLine))
-        painter.drawRect(self._inner)
+        painter.setPen(self._frame)
+        painter.drawRect(t.mapRect(self._inner))
+        painter.restore()
 
 
 class DimItem(QGraphicsItem):

@@ -48,6 +48,29 @@ _MENTIONS = (
 )
 
 
+def _arg(value) -> str:
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        value = value[0]
+    return repr(value)
+
+
+def torch_call(spec: LayerSpec) -> str:
+    """``nn.Conv2d(3, 4, kernel_size=3, padding=1, dtype=torch.float64)``: non-defaults only."""
+    args = [str(spec.in_channels), str(spec.out_channels), f"kernel_size={_arg(spec.kernel_size)}"]
+    for name, default in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1))):
+        value = getattr(spec, name)
+        if value != default:
+            args.append(f"{name}={_arg(value)}")
+    if spec.groups != 1:
+        args.append(f"groups={spec.groups}")
+    if not spec.bias:
+        args.append("bias=False")
+    if spec.padding_mode != "zeros":
+        args.append(f"padding_mode={spec.padding_mode!r}")
+    args.append(f"dtype=torch.{spec.dtype}")
+    return f"nn.Conv2d({', '.join(args)})"
+
+
 def _spin(minimum: int, maximum: int, name: str, tip: str) -> QSpinBox:
     spin = QSpinBox(objectName=name)
     spin.setRange(minimum, maximum)
@@ -89,6 +112,11 @@ class LayerPanel(QWidget):
         outer.setSpacing(10)
         title = QLabel("nn.Conv2d", objectName="panelTitle")
         outer.addWidget(title)
+        self.call = QLabel(objectName="torchCall")
+        self.call.setWordWrap(True)
+        self.call.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.call.setToolTip("the same layer in PyTorch")
+        outer.addWidget(self.call)
 
         layer = self._group(outer, "Layer")
         self.in_channels = _spin(1, 256, "in_channels", "in_channels: channels of the input")
@@ -336,6 +364,7 @@ class LayerPanel(QWidget):
         item.setToolTip(tip)
 
     def _show_shapes(self, spec: LayerSpec) -> None:
+        self.call.setText(torch_call(spec))
         def shape(s) -> str:
             return "—" if s is None else str(tuple(s)).replace(",)", ")")
 

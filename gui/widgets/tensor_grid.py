@@ -35,6 +35,7 @@ from .grid_items import (
     BorderItem,
     CellTextItem,
     DimItem,
+    IndexLabelsItem,
     block_item,
     cells_path,
     colormap,
@@ -178,10 +179,12 @@ class TensorGrid(QWidget):
         self.border = BorderItem()
         self.labels = CellTextItem()
         self.labels.setZValue(15)
+        self.indices = IndexLabelsItem()
         self.block = block_item()
         self.cursor = cursor_item()
         self.dim = DimItem()
-        for item in (self.border, self.labels, self.block, self.cursor, self.dim):
+        for item in (self.indices, self.border, self.labels, self.block, self.cursor,
+                     self.dim):
             self.vb.addItem(item, ignoreBounds=True)
         self.colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=colormap("diverging"), interactive=False, width=10,
@@ -528,6 +531,7 @@ class TensorGrid(QWidget):
         else:
             self.border.setVisible(False)
         self.labels.set_values(values, luminance < 0.45, muted)
+        self.indices.set_shape(*self.real_shape(), self._offset)
         self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
         self._draw_selection()
         for style in self._highlights:
@@ -539,7 +543,8 @@ class TensorGrid(QWidget):
     def fit(self) -> None:
         """Zoom to show the whole slice."""
         shape = self._plane_shape() or (1, 1)
-        self.vb.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.02)
+        m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
+        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=0.01)
 
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING

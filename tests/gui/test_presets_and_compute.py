@@ -54,6 +54,7 @@ def _session(k: int) -> Session:
 
 def test_worker_drops_stale_results(qtbot, monkeypatch):
     monkeypatch.setattr(compute_module, "INLINE_BUDGET_S", 0.0)  # everything on the worker
+    monkeypatch.setattr(compute_module, "IMMEDIATE_BUDGET_S", 0.0)
     engine = ComputeEngine()
     shown = []
     engine.resultReady.connect(shown.append)
@@ -72,12 +73,16 @@ def test_worker_drops_stale_results(qtbot, monkeypatch):
         engine.deleteLater()
 
 
-def test_inline_for_small_scenes(qtbot):
+def test_tiny_scenes_compute_at_once_small_ones_on_the_next_turn(qtbot, monkeypatch):
     engine = ComputeEngine()
     try:
+        engine.request(_session(0))
+        assert engine.latest is not None and engine.latest.seconds < 0.025  # at once
+        monkeypatch.setattr(compute_module, "IMMEDIATE_BUDGET_S", 0.0)
         with qtbot.waitSignal(engine.resultReady, timeout=5000) as blocker:
-            engine.request(_session(0))
-        assert blocker.args[0].seconds < compute_module.INLINE_BUDGET_S
+            engine.request(_session(1))
+            assert engine.latest.session.spec.input_size == (6, 6)  # not yet
+        assert blocker.args[0].session.spec.input_size == (7, 6)
     finally:
         engine.shutdown()
         engine.deleteLater()
@@ -85,6 +90,7 @@ def test_inline_for_small_scenes(qtbot):
 
 def test_background_window_follows_edits(make_window, qtbot, monkeypatch):
     monkeypatch.setattr(compute_module, "INLINE_BUDGET_S", 0.0)
+    monkeypatch.setattr(compute_module, "IMMEDIATE_BUDGET_S", 0.0)
     window = make_window(synchronous=False)
     qtbot.waitUntil(lambda: window.engine.latest is not None, timeout=10_000)
     for v in range(5):
