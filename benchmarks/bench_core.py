@@ -147,8 +147,13 @@ def numpy_blas() -> tuple[str, int | None]:
 
 
 def set_threads(n: int | None) -> tuple[int, int | None, str]:
-    """Make torch use as many threads as numpy's BLAS (or ``n``); return both counts."""
+    """Make torch use as many threads as numpy's BLAS (or ``n`` for both); return the counts.
+
+    ``core.conv.THREADS`` (the threads of numpy's depthwise route) follows the same count.
+    """
     import torch
+
+    import core.conv
 
     blas, blas_threads = numpy_blas()
     if n is not None:
@@ -158,6 +163,7 @@ def set_threads(n: int | None) -> tuple[int, int | None, str]:
             blas, blas_threads = numpy_blas()
     threads = n or blas_threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
+    core.conv.THREADS = threads
     return torch.get_num_threads(), blas_threads, blas
 
 

@@ -109,19 +109,18 @@ def _chunks(n: int, per_sample: int) -> list[slice]:
 
 
 def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
+    """The workers of `THREADS` (made on first use, again if `THREADS` grew)."""
+    global _POOL, _POOL_SIZE
+    if _POOL is None or _POOL_SIZE < THREADS:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)
         _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
+        _POOL_SIZE = THREADS
     return _POOL
 
 
+_POOL_SIZE = 0
 _POOL: ThreadPoolExecutor | None = None
-
-
-def _finite(ops, a: np.ndarray) -> bool:
-    """Whether every value of ``a`` is finite (a numpy chunk), with a reused mask."""
-    mask = ops.scratch("finite", a.shape, np.empty(0, dtype=bool))
-    return bool(np.isfinite(a, out=mask).all())
 
 
 class _Pipeline:
@@ -132,7 +131,9 @@ class _Pipeline:
     grad_input. Results are written straight into the output arrays (``matmul(out=)``).
     """
 
-    def __init__(self, spec: LayerSpec, backend: str, x, w, b, gy, want: frozenset[str]):
+    def __init__(
+        self, spec: LayerSpec, backend: str, x, w, b, gy, want: frozenset[str], wide: bool = True
+    ):
         self.spec, self.backend, self.want = spec, backend, want
         ops = get_backend(backend)
         g, og = spec.groups, spec.out_per_group
@@ -145,7 +146,7 @@ class _Pipeline:
         self.x = None if x is None else ops.asarray(x if batched else x[None])
         self.gy = None if gy is None else ops.asarray(gy if batched else gy[None])
         self.n = 1 if spec.batch is None else spec.batch
-        self.grid = self._wide_grid(x, w) if ops.name == "numpy" else None
+        self.grid = self._wide_grid(w) if wide and ops.name == "numpy" else None
         self.by_taps = self.grid is not None and numpy_taps.applies(spec)
         self.bands = self._bands()
         self.out: dict[str, Any] = {}
@@ -158,14 +159,13 @@ class _Pipeline:
         self.need_cols = self.x is not None and ("output" in want or "grad_weight" in want)
         self.ops = ops
 
-    def _wide_grid(self, x, w) -> im2col.WideGrid | None:
+    def _wide_grid(self, w) -> im2col.WideGrid | None:
         """The wide layout, where it is exact and does not cost too many extra columns.
 
         Exact: the unused columns of the wide products must come out zero (grad_input's
         fold adds them) or be multiplied by zeros (grad_weight's sum runs over them), which
-        holds for finite tensors (0·inf is nan). The weight is checked here; the input, for
-        grad_weight, chunk by chunk (`run`), and a chunk that is not finite takes unfold's
-        layout instead.
+        holds for finite tensors (0·inf is nan). The weight is checked here; grad_weight,
+        after the run (`_run`: where it is not finite, it is made again in unfold's layout).
         """
         spec = self.spec
         grid = im2col.WideGrid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
@@ -198,14 +198,11 @@ class _Pipeline:
         """Run ``parts`` of the batch with their own scratch; return their conj(dW) sum."""
         ops = get_backend(self.backend)
         grad_w = ops.zeros(self.w_mat.shape, self.w) if "grad_weight" in self.want else None
-        check = self.grid is not None and grad_w is not None
+        step = self._im2col if self.grid is None else self._wide
         with np.errstate():  # restores numpy's buffer size on the way out
             np.setbufsize(UFUNC_BUFSIZE)
             for part in parts:
-                if self.grid is None or (check and not _finite(ops, self.x[part])):
-                    self._im2col(ops, part, grad_w)
-                else:
-                    self._wide(ops, part, grad_w)
+                step(ops, part, grad_w)
         return grad_w
 
     def _im2col(self, ops, part: slice, grad_w) -> None:
@@ -278,6 +275,20 @@ class _Pipeline:
         return wide.reshape(*a.shape[:2], -1)
 
 
+def _sweep(pipe: _Pipeline) -> Any:
+    """Run the pipeline over the whole batch; return conj(grad_weight) or None."""
+    parts = _chunks(pipe.n, pipe.per_sample_bytes())
+    workers = min(THREADS, len(parts)) if pipe.by_taps else 1
+    if workers > 1:
+        partials = list(_pool().map(pipe.run, [parts[k::workers] for k in range(workers)]))
+    else:
+        partials = [pipe.run(parts)]
+    grad_w = partials[0]
+    for more in partials[1:]:
+        grad_w += more
+    return grad_w
+
+
 def _run(
     spec: LayerSpec,
     backend: str,
@@ -295,17 +306,14 @@ def _run(
     thread. Elsewhere the threading is left to BLAS, whose products take most of the time.
     """
     pipe = _Pipeline(spec, backend, x, w, b, gy, want)
-    parts = _chunks(pipe.n, pipe.per_sample_bytes())
-    workers = min(THREADS, len(parts)) if pipe.by_taps else 1
-    if workers > 1:
-        partials = list(_pool().map(pipe.run, [parts[k::workers] for k in range(workers)]))
-    else:
-        partials = [pipe.run(parts)]
     out = pipe.out
-    if "grad_weight" in want:
-        grad_w = partials[0]
-        for more in partials[1:]:
-            grad_w += more
+    grad_w = _sweep(pipe)
+    if grad_w is not None and pipe.grid is not None and not np.isfinite(grad_w).all():
+        # The wide layout's sums ran over unused columns too: an inf or nan in the input
+        # there (0·inf) may have spoilt entries that torch keeps finite. Redo it exactly.
+        redo = frozenset({"grad_weight"})
+        grad_w = _sweep(_Pipeline(spec, backend, x, w, None, gy, redo, wide=False))
+    if grad_w is not None:
         out["grad_weight"] = grad_w.conj().reshape(spec.weight_shape)
     result = {k: pipe.ops.to_numpy(v) for k, v in out.items()}
     if not spec.batched:
