@@ -198,6 +198,8 @@ class LayerPanel(QWidget):
 
     def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "") -> None:
         row = QWidget(objectName=f"row_{field}")
+        row.setProperty("role", "fieldRow")
+        row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(4)
@@ -280,6 +282,8 @@ class LayerPanel(QWidget):
             bad = name in marked
             if bool(row.property("invalid")) != bad:
                 row.setProperty("invalid", bad)
+                row.style().unpolish(row)
+                row.style().polish(row)
                 for w in row.findChildren(QWidget):
                     w.setProperty("invalid", bad)
                     w.style().unpolish(w)

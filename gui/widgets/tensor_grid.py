@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -202,9 +203,13 @@ class TensorGrid(QWidget):
         for w in QApplication.topLevelWidgets():
             if id(w) not in strays and isinstance(w, QMenu) and w.parent() is None:
                 w.setParent(self, w.windowFlags())
-        self._empty = pg.TextItem("", color="#6b7280", anchor=(0.5, 0.5))
-        self.vb.addItem(self._empty, ignoreBounds=True)
-        layout.addWidget(self.view, 1)
+        self._empty = QLabel("", objectName="gridEmpty")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.view)
+        self._stack.addWidget(self._empty)
+        layout.addWidget(self._stack, 1)
         footer = QHBoxLayout()
         footer.setSpacing(4)
         self.readout = QLabel(" ", objectName="gridReadout")
@@ -504,14 +509,13 @@ class TensorGrid(QWidget):
             self.image.clear()
             self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
             self.border.setVisible(False)
-            empty = "no bias (bias=False)" if self._array is None else "empty (a zero-size axis)"
+            self.indices.set_shape(0, 0, (0, 0))
+            empty = "no bias\n(bias=False)" if self._array is None else "empty\n(a zero-size axis)"
             self._empty.setText(empty)
-            self._empty.setPos(0.5, 0.5)
-            self._empty.setVisible(True)
-            self.vb.setRange(QRectF(0, 0, 1, 1), padding=0)
+            self._stack.setCurrentWidget(self._empty)
             self._draw_selection()
             return
-        self._empty.setVisible(False)
+        self._stack.setCurrentWidget(self.view)
         values = to_view(plane, self._mode)
         (lo, hi), cmap_name = self._levels()
         if self.colorbar.colorMap().name != cmap_name:

@@ -83,4 +83,7 @@ def test_empty_batch_shows_a_note(window):
     window.panel.batch.setValue(0)
     grid = window.grids.grids["output"]
     assert grid.array.shape[0] == 0
-    assert grid._empty.isVisible()
+    assert grid._stack.currentWidget() is grid._empty and "empty" in grid._empty.text()
+    window.panel.bias.setChecked(False)
+    bias = window.grids.grids["bias"]
+    assert bias._stack.currentWidget() is bias._empty and "bias=False" in bias._empty.text()
