@@ -14,6 +14,10 @@ bias, for a fixed ``grad_output``:
   (no copy). For the ``cuda`` backend the reference also starts from and returns to numpy
   (host→device, step, device→host, synchronised), as ours must.
 
+"other load" is the share of the machine's CPU that *other* processes used while a case
+was timed (from /proc/stat): on a shared machine it says how far to trust a row, and
+``--wait-quiet S`` waits for a quiet second before each case.
+
 Both run in this process with the same number of threads: ``torch.set_num_threads`` is set
 to numpy's BLAS thread count (or ``--threads``, which also sets OpenBLAS's when it can);
 both are printed. Each case is warmed up, then ours and torch's steps are timed
@@ -223,6 +227,46 @@ def check(case: Case, ours: Callable, ref: Callable) -> float:
     return worst
 
 
+class OtherLoad:
+    """Share of the machine's CPU time that other processes used while the block ran.
+
+    From /proc/stat (all CPUs, busy = not idle or iowait) minus this process's own CPU
+    time; 0.0 means the timings had the machine to themselves.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        self._start = self._sample()
+        self.share = float("nan")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy0, own0, wall0 = self._start
+        busy1, own1, wall1 = self._sample()
+        cpus = os.cpu_count() or 1
+        self.share = max(0.0, (busy1 - busy0 - (own1 - own0)) / ((wall1 - wall0) * cpus))
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        try:
+            with open("/proc/stat") as f:
+                ticks = [int(v) for v in f.readline().split()[1:9]]
+            busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            busy = float("nan")
+        t = os.times()
+        return busy, t.user + t.system, time.perf_counter()
+
+
+def wait_quiet(limit: float, threshold: float = 0.1) -> float:
+    """Wait (at most ``limit`` s) for a second in which other processes use < threshold."""
+    deadline = time.perf_counter() + limit
+    while True:
+        with OtherLoad() as load:
+            time.sleep(1.0)
+        if load.share < threshold or time.perf_counter() >= deadline:
+            return load.share
+
+
 def time_pair(
     ours: Callable,
     ref: Callable,
@@ -232,23 +276,25 @@ def time_pair(
     max_reps: int,
     seconds: float,
     sync: Callable[[], None],
-) -> tuple[float, float, int]:
+) -> tuple[float, float, int, float]:
+    """Medians of ours and torch's step, timed alternately; and the other processes' load."""
     for _ in range(warmup):
         ours()
         ref()
     t_ours: list[float] = []
     t_ref: list[float] = []
-    start = time.perf_counter()
-    while len(t_ours) < max_reps and (
-        len(t_ours) < min_reps or time.perf_counter() - start < seconds
-    ):
-        for f, into in ((ours, t_ours), (ref, t_ref)):
-            sync()
-            t0 = time.perf_counter()
-            f()
-            sync()
-            into.append(time.perf_counter() - t0)
-    return statistics.median(t_ours), statistics.median(t_ref), len(t_ours)
+    with OtherLoad() as load:
+        start = time.perf_counter()
+        while len(t_ours) < max_reps and (
+            len(t_ours) < min_reps or time.perf_counter() - start < seconds
+        ):
+            for f, into in ((ours, t_ours), (ref, t_ref)):
+                sync()
+                t0 = time.perf_counter()
+                f()
+                sync()
+                into.append(time.perf_counter() - t0)
+    return statistics.median(t_ours), statistics.median(t_ref), len(t_ours), load.share
 
 
 # -- memory, one subprocess per (case, implementation) ------------------------------------
@@ -327,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         help="threads for torch and numpy's OpenBLAS (default: OpenBLAS's count)",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="before each case wait up to S s for other processes to go quiet (< 10%% CPU)",
+    )
     p.add_argument("--probe", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -369,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
             ours, ref = steps(case, backend)
             err = check(case, ours, ref)
             sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
-            t_ours, t_ref, reps = time_pair(
+            if args.wait_quiet:
+                wait_quiet(args.wait_quiet)
+            t_ours, t_ref, reps, others = time_pair(
                 ours,
                 ref,
                 warmup=warmup,
@@ -383,26 +438,27 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_memory:
                 m_ours = measure_memory(i, f"ours:{backend}", args.threads)
                 m_ref = measure_memory(i, f"torch:{backend}", args.threads)
-            row = (case.name, backend, t_ours, t_ref, m_ours, m_ref, reps, err)
+            row = (case.name, backend, t_ours, t_ref, m_ours, m_ref, reps, others)
             rows.append(row)
             print(
                 f"  {case.name:30s} {backend:5s} ours {t_ours * 1e3:8.2f} ms  torch "
                 f"{t_ref * 1e3:8.2f} ms  x{t_ours / t_ref:5.2f}  reps {reps:3d}  "
-                f"mem {_mib(m_ours)} / {_mib(m_ref)} MiB  rel.err {err:.1e}",
+                f"mem {_mib(m_ours)} / {_mib(m_ref)} MiB  rel.err {err:.1e}  "
+                f"other processes {others:.0%} CPU",
                 flush=True,
             )
 
     print()
     print(
         "| shape (N,C,H,W)→O | backend | ours (ms) | torch (ms) | time ours/torch "
-        "| ours peak (MiB) | torch peak (MiB) | memory ours/torch |"
+        "| ours peak (MiB) | torch peak (MiB) | memory ours/torch | other load |"
     )
-    print("|---|---|--:|--:|--:|--:|--:|--:|")
-    for name, backend, t_ours, t_ref, m_ours, m_ref, _reps, _err in rows:
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    for name, backend, t_ours, t_ref, m_ours, m_ref, _reps, others in rows:
         ratio = f"{m_ours / m_ref:.2f}" if m_ours and m_ref else "–"
         print(
             f"| {name} | {backend} | {t_ours * 1e3:.2f} | {t_ref * 1e3:.2f} | "
-            f"{t_ours / t_ref:.2f} | {_mib(m_ours)} | {_mib(m_ref)} | {ratio} |"
+            f"{t_ours / t_ref:.2f} | {_mib(m_ours)} | {_mib(m_ref)} | {ratio} | {others:.0%} |"
         )
     return 0
 
