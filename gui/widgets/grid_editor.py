@@ -4,7 +4,9 @@ Click selects a cell (Shift+click or Shift+drag: a block); typing a number, Ente
 double-click edits it in place; arrows move (Shift extends); dragging up/down or the wheel
 scrubs the value (one undo step per drag); Delete zeroes; Ctrl+C/Ctrl+V copy and paste
 blocks; the context menu fills the selection, the slice or the whole tensor. Every change
-leaves as a `CellEdit` on ``grid.cellsEdited``; nothing here writes data.
+leaves as a `CellEdit` on ``grid.cellsEdited``; nothing here writes data. The menu's
+"Import from .npy…" / "Export as .npy…" leave as ``importRequested`` / ``exportRequested``
+(the tensor's name) for the file actions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMenu
 
@@ -41,6 +43,9 @@ _MOVES = {
 
 class GridEditor(QObject):
     """Interaction for one grid (a child QObject of it)."""
+
+    importRequested = Signal(str)  # tensor name: load it from a .npy file
+    exportRequested = Signal(str)  # tensor name: save it as a .npy file
 
     def __init__(self, grid) -> None:
         super().__init__(grid)
@@ -428,6 +433,9 @@ class GridEditor(QObject):
                         label = f"{label} (seed {self._seed + 1})"
                     self._add(sub, label, ("fill", kind, scope))
         menu.addSeparator()
+        if g.editable:
+            self._add(menu, f"Import {g.name} from .npy…", ("import",))
+        self._add(menu, f"Export {g.name} as .npy…", ("export",))
         self._add(menu, "Zoom to fit", ("fit",))
         menu.triggered.connect(self._on_menu_triggered)
         return menu
@@ -452,6 +460,10 @@ class GridEditor(QObject):
             self.fill(data[1], data[2])
         elif data[0] == "fit":
             self.grid.fit()
+        elif data[0] == "import":
+            self.importRequested.emit(self.grid.name)
+        elif data[0] == "export":
+            self.exportRequested.emit(self.grid.name)
 
     def _on_vb_contextRequested(self, pos: QPointF, screen: QPoint) -> None:
         index = self._index_at(pos)
