@@ -109,10 +109,14 @@ def run(app: QApplication, args) -> int:
         return 2
     configure(app)
     window = MainWindow(session)
+    if args.session and Path(args.session).is_file() and Path(args.session).suffix != ".json":
+        # the title names it and Save writes back to it (a screenshot leaves Recent alone)
+        window.files.set_path(args.session, remember=not args.screenshot)
     window.show()
     if args.screenshot:
         shot = Screenshot(window, Path(args.screenshot), args.with_crosscheck)
         app.exec()
         return shot.code
+    QTimer.singleShot(0, window.files.start)  # autosave; offer one a crash left behind
     QTimer.singleShot(300, window.start_background)
     return app.exec()

@@ -158,11 +158,12 @@ class FileController(QObject):
         if shiboken6.isValid(self.window):  # the stack clears itself as the window goes
             self.window.setWindowModified(not clean)
 
-    def set_path(self, path: str | os.PathLike[str] | None) -> None:
-        """The session now on screen is this file's, unmodified (after open or save)."""
+    def set_path(self, path: str | os.PathLike[str] | None, remember: bool = True) -> None:
+        """The session now on screen is this file's, unmodified (after open or save);
+        ``remember`` puts it first in Open Recent."""
         self.path = None if path is None else Path(path).resolve()
         self.document.undo_stack.setClean()
-        if self.path is not None:
+        if self.path is not None and remember:
             self.recent.add(self.path)
             self._settings_set("files/lastDir", str(self.path.parent))
         self._update_title()

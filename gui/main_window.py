@@ -26,6 +26,7 @@ from core.session import Session
 
 from . import resources
 from .compute import ComputeEngine
+from .file_actions import FileController
 from .selection import SelectionModel
 from .state import Document
 from .widgets.complex_switch import ComplexSwitch
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar()
         self.complex_switch = ComplexSwitch()
         self.presets_menu = PresetsMenu(self)
+        self.files = FileController(self, self.document, self.engine, self.selection,
+                                    synchronous=synchronous)
         self._build_layout()
         self._build_actions()
         self._build_menus()
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.file_menu.addAction(self.quit_action)
+        self.files.fill_menu(self.file_menu)
         self.edit_menu = bar.addMenu("&Edit")
         self.edit_menu.addAction(self.undo_action)
         self.edit_menu.addAction(self.redo_action)
@@ -166,6 +170,14 @@ class MainWindow(QMainWindow):
         engine.computeFailed.connect(status.show_error)
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)
         engine.crossCheckReady.connect(status.set_crosscheck)
+        files = self.files
+        files.message.connect(status.show_note)
+        for grid in self.grids.all():
+            grid.editor.importRequested.connect(files.import_tensor)
+            grid.editor.exportRequested.connect(files.export_tensor)
+            files.add_panel(f"{grid.name} grid", grid)
+        files.add_panel("layer settings", self.panel)
+        files.add_panel("all grids", self.grids)
         self.presets_menu.sessionChosen.connect(doc.replace_session)
         self.presets_menu.failed.connect(status.show_note)
         self.quit_action.triggered.connect(self.close)

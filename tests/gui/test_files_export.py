@@ -154,19 +154,20 @@ def test_import_refusals_say_why(window, files, tmp_path, array, phrase):
 
 
 def test_figures_as_png_and_svg(window, files, dialogs, tmp_path):
-    files.add_panel("input x", window.grids.grids["input"])
+    files.add_panel("input grid", window.grids.grids["input"])  # as the window offers them
     files.add_panel("layer settings", window.panel)
     files.figure_menu.aboutToShow.emit()
     labels = [a.text() for a in files.figure_menu.actions() if a.data() is not None]
-    assert labels == ["Whole &window…", "input x…", "layer settings…"]
+    assert labels[0] == "Whole &window…"
+    assert {"input grid…", "grad_weight grid…", "layer settings…"} <= set(labels)
     dialogs.save.append(str(tmp_path / "window.png"))
     files.export_figure()
     png = (tmp_path / "window.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     dialogs.save.append(str(tmp_path / "grid"))  # no suffix: the chosen filter decides
-    files.export_figure("input x")
+    files.export_figure("input grid")
     assert (tmp_path / "grid.png").is_file()
-    for label in ("input x", "layer settings"):
+    for label in ("input grid", "layer settings"):
         out = tmp_path / f"{label.split()[0]}.svg"
         dialogs.save.append(str(out))
         files.export_figure(label)

@@ -11,7 +11,7 @@ import time
 import numpy as np
 from gui_checks import assert_results_match_core, cell_pos
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, QSpinBox
 
 ACTIONS = int(os.environ.get("MONKEY_ACTIONS", "3000"))
 SECONDS = float(os.environ.get("MONKEY_SECONDS", "50"))
@@ -168,7 +168,19 @@ class Monkey:
         return name
 
 
-def test_monkey(qtbot, window):
+def _cancelled(*_args, **_kwargs):
+    return ("", "")
+
+
+def _no_folder(*_args, **_kwargs):
+    return ""
+
+
+def test_monkey(qtbot, window, monkeypatch):
+    # a grid's "Import/Export .npy…" opens a file dialog; the monkey cancels it
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(_cancelled))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(_cancelled))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(_no_folder))
     rng = random.Random(SEED)
     monkey = Monkey(qtbot, window, rng)
     deadline = time.monotonic() + SECONDS
