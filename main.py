@@ -1,9 +1,12 @@
 """ConvViz: see exactly how nn.Conv2d computes its forward and backward pass.
 
     python main.py [SESSION] [--screenshot PNG [--with-crosscheck]]
+    python main.py [SESSION] --export DIR
 
 SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
+``--export DIR`` loads SESSION (a session .npz; the default scene without one), computes it
+and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
 Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
 """
 
@@ -29,17 +32,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="render the window after the first result, save it to PNG and exit")
     p.add_argument("--with-crosscheck", action="store_true",
                    help="with --screenshot: wait for the torch cross-check before saving")
-    # Hooks: `--export DIR` (files issue) and `--select ENTRY --step K` (explainer issue)
-    # add their arguments here and their dispatch in `headless` / `gui.app.run`.
+    p.add_argument("--export", metavar="DIR",
+                   help="write every tensor as .npy and spec.json into DIR (no window) and exit")
+    # Hook: `--select ENTRY --step K` (explainer issue) adds its arguments here and its
+    # dispatch in `gui.app.run`.
     return p
 
 
 def headless(args: argparse.Namespace) -> int | None:
-    """Run a mode that needs no window (e.g. ``--export``); None when there is none."""
+    """Run a mode that needs no window (``--export``); None when there is none.
+
+    Runs before anything imports Qt: one line on stderr and exit status 1 on any failure.
+    """
+    if args.export is not None:
+        from core.headless import cli_export
+
+        return cli_export(args.session, args.export, sys.stderr)
     return None
 
 
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.export is not None and args.screenshot:
+        p.error("--export writes files without a window; it cannot be combined with "
+                "--screenshot")
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:

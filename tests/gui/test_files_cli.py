@@ -1,0 +1,150 @@
+"""``main.py --export DIR`` (no Qt, no window), ``main.py SESSION`` with a bad file, and the
+file actions as the integrated window offers them (File menu, a grid's context menu)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from files_support import data_home_fixture, dialogs_fixture, files_fixture  # noqa: F401
+
+from core.headless import compute_session
+from core.presets import load_preset
+from core.session_io import save_session
+
+ROOT = Path(__file__).resolve().parents[2]
+WITH_BIAS = ["bias.npy", "grad_bias.npy", "grad_input.npy", "grad_output.npy",
+             "grad_weight.npy", "input.npy", "output.npy", "spec.json", "weight.npy"]
+
+
+def run_main(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def one_line(done: subprocess.CompletedProcess) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("convviz: ") and "Traceback" not in done.stderr
+    return lines[0]
+
+
+def test_export_of_the_default_scene(tmp_path):
+    out = tmp_path / "out"
+    done = run_main("--export", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == WITH_BIAS
+    assert json.loads((out / "spec.json").read_text())["padding"] == [1, 1]
+
+
+def test_export_of_a_session_file(tmp_path):
+    session = load_preset("sobel_edges")  # no bias: no bias.npy, no grad_bias.npy
+    save_session(tmp_path / "s.npz", session)
+    done = run_main(str(tmp_path / "s.npz"), "--export", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [n for n in WITH_BIAS if "bias" not in n]
+    want = compute_session(session)
+    for name in ("output", "grad_input", "grad_weight"):
+        np.testing.assert_array_equal(np.load(tmp_path / "out" / f"{name}.npy"),
+                                      getattr(want, name))
+
+
+@pytest.mark.parametrize(
+    "content, phrase",
+    [(b"", "the file is empty"), (b"PK\x03\x04 broken", "not a readable .npz archive"),
+     (None, "No such file")],
+)
+def test_export_of_a_bad_session_fails_in_one_line(tmp_path, content, phrase):
+    bad = tmp_path / "bad.npz"
+    if content is not None:
+        bad.write_bytes(content)
+    done = run_main(str(bad), "--export", str(tmp_path / "out"))
+    assert done.returncode == 1
+    line = one_line(done)
+    assert f"cannot open {bad}" in line and phrase in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_into_an_unwritable_place_fails_in_one_line(tmp_path):
+    (tmp_path / "file").write_text("in the way")
+    done = run_main("--export", str(tmp_path / "file" / "out"))
+    assert done.returncode == 1
+    assert "cannot create the folder" in one_line(done)
+
+
+def test_export_cannot_be_combined_with_screenshot(tmp_path):
+    done = run_main("--export", str(tmp_path), "--screenshot", str(tmp_path / "x.png"))
+    assert done.returncode == 2 and "cannot be combined" in one_line(done)
+
+
+def test_export_never_imports_qt(tmp_path):
+    code = (
+        "import sys, main\n"
+        f"code = main.main(['--export', {str(tmp_path / 'out')!r}])\n"
+        "print(code, sorted(m for m in ('PySide6', 'pyqtgraph', 'gui') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 []"
+
+
+def test_opening_a_bad_session_file_shows_no_window(tmp_path):
+    bad = tmp_path / "hostile.npz"
+    np.savez(bad, format=np.array(1), spec=np.array("{not json"))
+    done = run_main(str(bad))
+    assert done.returncode != 0
+    line = one_line(done)
+    assert f"cannot open {bad}" in line and "not valid JSON" in line
+
+
+def test_opening_a_session_file_from_the_command_line(tmp_path):
+    session = load_preset("depthwise")
+    save_session(tmp_path / "d.npz", session)
+    shot = tmp_path / "d.png"
+    done = run_main(str(tmp_path / "d.npz"), "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr
+    assert shot.read_bytes()[:4] == b"\x89PNG"
+
+
+# -- the integrated window ---------------------------------------------------------------
+def test_file_menu_holds_the_file_actions(window):
+    texts = [a.text() for a in window.file_menu.actions()]
+    for text in ("&Open…", "Open &Recent", "&Save", "Save &As…", "&Export results",
+                 "Export &figure", "Export &animation as GIF…", "Copy as &PyTorch code",
+                 "&Quit"):
+        assert text in texts, text
+    assert texts[-1] == "&Quit"
+    assert window.windowTitle() == "untitled[*] — ConvViz"
+
+
+@pytest.mark.parametrize("name, editable", [("weight", True), ("grad_input", False)])
+def test_grid_context_menu_imports_and_exports(window, files, dialogs, tmp_path, name,
+                                               editable):
+    grid = window.grids.grids[name]
+    menu = grid.editor.build_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    export = actions[f"Export {name} as .npy…"]
+    dialogs.save.append(str(tmp_path / f"{name}.npy"))
+    export.trigger()
+    shown = (window.document.tensor(name) if editable
+             else getattr(window.engine.latest.results, name))
+    np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), shown)
+    assert (f"Import {name} from .npy…" in actions) == editable
+    if editable:
+        np.save(tmp_path / "new.npy", np.full(shown.shape, 0.5))
+        dialogs.open.append(str(tmp_path / "new.npy"))
+        actions[f"Import {name} from .npy…"].trigger()
+        assert np.all(window.document.tensor(name) == 0.5)
+    menu.close()
+    menu.deleteLater()
+    assert files.prompts.errors == []
