@@ -59,13 +59,28 @@ def test_gif_has_one_frame_per_step(window, files, dialogs, tmp_path, tensor, in
     assert window.selection.selection == sel  # the step the user had is back
 
 
+class StepLog:
+    """The animation steps the selection went through (what the explainer is driven by)."""
+
+    def __init__(self) -> None:
+        self.steps: list = []
+
+    def on_selection_changed(self, sel: Selection) -> None:
+        self.steps.append(sel.step)
+
+
 def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path):
     window.selection.set_selection(Selection("grad_weight", (1, 0, 2, 1)))
     count = terms_of(window, "grad_weight", (1, 0, 2, 1))
-    assert count > MAX_FRAMES  # one term per output position (16 × 16)
+    assert count > MAX_FRAMES  # one term per output position that reads a real pixel
+    log = StepLog()
+    window.selection.selectionChanged.connect(log.on_selection_changed)
     dialogs.save.append(str(tmp_path / "gw"))
     files.export_gif()
     assert gif_frames(tmp_path / "gw.gif") == MAX_FRAMES
+    assert log.steps[:2] == [0, count - 1]  # the shared palette is taken from these two
+    assert log.steps[2:-1] == frame_steps(count)  # each frame is the step it names
+    assert log.steps[-1] is None  # then the selection is back as it was
 
 
 def test_gif_is_rendered_through_the_event_loop_and_reported(window, files, dialogs, tmp_path,
