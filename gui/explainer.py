@@ -62,6 +62,7 @@ class ExplainController(QObject):
         self._im2col_key: tuple | None = None
         self._hover = NOTHING
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._build_actions()
         selection.selectionChanged.connect(self._on_selection_selectionChanged)
         selection.hoverChanged.connect(self._on_selection_hoverChanged)
@@ -71,6 +72,7 @@ class ExplainController(QObject):
         im2col.sampleRequested.connect(self._on_im2col_sampleRequested)
         im2col.dataRequested.connect(self._update_im2col)
         self._hover_timer.timeout.connect(self._on_hover_timer_timeout)
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
 
     def _build_actions(self) -> None:
         def action(text: str, key: str, slot) -> QAction:
@@ -91,9 +93,13 @@ class ExplainController(QObject):
 
     # -- inputs --------------------------------------------------------------------------
     def set_result(self, result: ComputeResult) -> None:
-        """New results (a new session or spec): explain the selection again with them."""
+        """New results (a new session or spec): explain the selection again with them, once
+        every view has taken them (the next turn of the event loop)."""
         self._result = result
         self._im2col_key = None
+        self._refresh_timer.start()
+
+    def _on_refresh_timer_timeout(self) -> None:
         self._explain(self.selection.selection)
         self._update_im2col()
 
@@ -239,23 +245,32 @@ class ExplainController(QObject):
     # -- drawing -------------------------------------------------------------------------
     def _apply(self, h: Highlights, styles, focus_except: str | None = None,
                move: bool = True) -> None:
-        """Give each grid its cells in ``styles`` (and links), skipping unchanged layers."""
+        """Give each grid its cells in ``styles`` (and links), skipping unchanged layers.
+
+        A grid that does not show the explained layer's tensor (its document changed and the
+        new results are still computing) gets no cells until they arrive.
+        """
+        shapes = {} if self._result is None else tensor_shapes(self._result.session)
         for name, grid in self.grids.items():
+            shows = grid.array is not None and grid.array.shape == shapes.get(name)
             for style in styles:
-                cells = h.get(name, style)
+                cells = h.get(name, style) if shows else _NO_CELLS
                 last = self._applied.get((name, style))
                 if cells is last or (len(cells) == 0 and (last is None or len(last) == 0)):
                     continue
                 self._applied[name, style] = cells
                 grid.set_highlight(cells, style, padded=name == "input")
-            if move and name != focus_except and name in h.focus:
+            if shows and move and name != focus_except and name in h.focus:
                 grid.set_slice(h.focus[name])
         grid = self.grids.get("input")
         if grid is not None:
+            shows = grid.array is not None and grid.array.shape == shapes.get("input")
             layers = {"hover": ("hover",)} if "hover" in styles else {
                 "explain": ("read",), "current": ("current",)}
             for layer, names in layers.items():
                 frm, to = h.links.get(names[0], (_NO_CELLS, _NO_CELLS))
+                if not shows:
+                    frm, to = _NO_CELLS, _NO_CELLS
                 if len(frm) or len(self._applied.get(("links", layer), _NO_CELLS)):
                     self._applied["links", layer] = frm
                     grid.set_links(frm, to, layer)
