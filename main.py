@@ -1,10 +1,12 @@
 """ConvViz: see exactly how nn.Conv2d computes its forward and backward pass.
 
-    python main.py [SESSION] [--screenshot PNG [--with-crosscheck]]
+    python main.py [SESSION] [--select ENTRY [--step K]] [--screenshot PNG [--with-crosscheck]]
     python main.py [SESSION] --export DIR
 
 SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
+``--select ENTRY`` (e.g. ``grad_weight[0,0,1,1]``) selects an entry and shows where it
+comes from; ``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
 ``--export DIR`` loads SESSION (a session .npz; the default scene without one), computes it
 and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
 Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
@@ -34,8 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --screenshot: wait for the torch cross-check before saving")
     p.add_argument("--export", metavar="DIR",
                    help="write every tensor as .npy and spec.json into DIR (no window) and exit")
-    # Hook: `--select ENTRY --step K` (explainer issue) adds its arguments here and its
-    # dispatch in `gui.app.run`.
+    p.add_argument("--select", metavar="ENTRY",
+                   help='select an entry and show where it comes from, e.g. "grad_weight[0,0,1,1]"')
+    p.add_argument("--step", metavar="K", type=int,
+                   help="with --select: show the sum up to term K (0-based), term K current")
     return p
 
 
@@ -52,6 +56,15 @@ def headless(args: argparse.Namespace) -> int | None:
 
 
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.step is not None and not args.select:
+        p.error("--step needs --select")
+    if args.select:
+        from gui.provenance import parse_entry  # no widgets: cheap before the window
+
+        try:
+            parse_entry(args.select)
+        except ValueError as exc:
+            p.error(str(exc))
     if args.export is not None and args.screenshot:
         p.error("--export writes files without a window; it cannot be combined with "
                 "--screenshot")

@@ -15,6 +15,8 @@ from core.session import Session
 
 from . import errors, resources
 from .main_window import MainWindow
+from .provenance import checked_entry
+from .selection import Selection
 
 # Qt chatter that means nothing to a user (the offscreen platform used by --screenshot).
 _QUIET = ("This plugin does not support",)
@@ -109,6 +111,13 @@ def run(app: QApplication, args) -> int:
         return 2
     configure(app)
     window = MainWindow(session)
+    if args.select:
+        try:
+            tensor, index = checked_entry(args.select, args.step, window.document.spec)
+        except ValueError as exc:
+            sys.stderr.write(f"convviz: {exc}\n")
+            return 2
+        window.selection.set_selection(Selection(tensor, index, step=args.step))
     if args.session and Path(args.session).is_file() and Path(args.session).suffix != ".json":
         # the title names it and Save writes back to it (a screenshot leaves Recent alone)
         window.files.set_path(args.session, remember=not args.screenshot)
