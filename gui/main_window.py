@@ -170,14 +170,14 @@ class MainWindow(QMainWindow):
         engine.computeFailed.connect(status.show_error)
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)
         engine.crossCheckReady.connect(status.set_crosscheck)
-        files = self.files
-        files.message.connect(status.show_note)
+        self.files.message.connect(status.show_note)
+        exports = self.files.exports
         for grid in self.grids.all():
-            grid.editor.importRequested.connect(files.import_tensor)
-            grid.editor.exportRequested.connect(files.export_tensor)
-            files.add_panel(f"{grid.name} grid", grid)
-        files.add_panel("layer settings", self.panel)
-        files.add_panel("all grids", self.grids)
+            grid.editor.importRequested.connect(exports.import_tensor)
+            grid.editor.exportRequested.connect(exports.export_tensor)
+            exports.add_panel(f"{grid.name} grid", grid)
+        exports.add_panel("layer settings", self.panel)
+        exports.add_panel("all grids", self.grids)
         self.presets_menu.sessionChosen.connect(doc.replace_session)
         self.presets_menu.failed.connect(status.show_note)
         self.quit_action.triggered.connect(self.close)

@@ -1,4 +1,5 @@
-"""RecentFiles: File › Open Recent, a list of at most `MAX_RECENT` paths kept in QSettings.
+"""RecentFiles: File › Open Recent, a list of at most `MAX_RECENT` paths kept in QSettings
+(and the folder file dialogs start in).
 
 The newest file comes first. Files that no longer exist are dropped when the menu is shown
 (and when opening one fails because it is gone). The settings object is made on first use,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 MAX_RECENT = 10
 KEY = "files/recent"
+FOLDER_KEY = "files/lastFolder"
 
 
 def _as_list(value: object) -> list[str]:
@@ -69,6 +71,16 @@ class RecentFiles(QObject):
 
     def clear(self) -> None:
         self._store([])
+
+    def last_folder(self, fallback: str | os.PathLike[str] | None = None) -> str:
+        """Where file dialogs start: the folder last used, else ``fallback``, else the cwd."""
+        folder = self.settings.value(FOLDER_KEY)
+        if isinstance(folder, str) and os.path.isdir(folder):
+            return folder
+        return str(fallback) if fallback is not None else os.getcwd()
+
+    def set_last_folder(self, folder: str | os.PathLike[str]) -> None:
+        self.settings.setValue(FOLDER_KEY, str(folder))
 
     def _store(self, paths: list[str]) -> None:
         self.settings.setValue(KEY, paths)

@@ -55,7 +55,7 @@ def test_npy_export_reproduces_the_gradients_in_torch(window, files, dialogs, tm
     edit_cell(window, "grad_output", 2.5)  # not just ones
     folder = tmp_path / "export"
     dialogs.folder.append(str(folder))
-    files.export_npy_action.trigger()
+    files.exports.export_npy_action.trigger()
     assert files.prompts.errors == []
     spec = window.document.spec
     names = {"input", "weight", "grad_output", "output", "grad_input", "grad_weight"}
@@ -73,7 +73,7 @@ def test_npy_export_reproduces_the_gradients_in_torch(window, files, dialogs, tm
 
 def test_npz_export_holds_every_tensor_and_opens_as_a_session(window, files, dialogs, tmp_path):
     dialogs.save.append(str(tmp_path / "all"))
-    files.export_npz_action.trigger()
+    files.exports.export_npz_action.trigger()
     path = tmp_path / "all.npz"
     with np.load(path, allow_pickle=False) as z:
         for name in RESULTS:
@@ -86,7 +86,7 @@ def test_export_into_an_unwritable_place_says_why(window, files, dialogs, tmp_pa
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     dialogs.folder.append(str(blocker / "sub"))
-    files.export_npy_action.trigger()
+    files.exports.export_npy_action.trigger()
     title, text, detail = files.prompts.errors[0]
     assert title == "Cannot export the results" and str(blocker / "sub") in detail
 
@@ -94,7 +94,7 @@ def test_export_into_an_unwritable_place_says_why(window, files, dialogs, tmp_pa
 @pytest.mark.parametrize("name", ["weight", "grad_weight", "output"])
 def test_one_tensor_is_exported_from_its_grid(window, files, dialogs, tmp_path, name):
     dialogs.save.append(str(tmp_path / f"{name}.npy"))
-    files.export_tensor(name)
+    files.exports.export_tensor(name)
     want = (window.document.tensor(name) if name == "weight"
             else getattr(window.engine.latest.results, name))
     np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), want)
@@ -102,7 +102,7 @@ def test_one_tensor_is_exported_from_its_grid(window, files, dialogs, tmp_path, 
 
 def test_exporting_a_missing_bias_says_so(window, files, dialogs):
     window.document.replace_session(load_preset("sobel_edges"))  # bias=False
-    files.export_tensor("grad_bias")
+    files.exports.export_tensor("grad_bias")
     assert "no grad_bias" in files.prompts.last_error
     assert dialogs.asked == []
 
@@ -112,7 +112,7 @@ def test_import_that_fits_replaces_the_tensor_undoably(window, files, dialogs, t
     path = tmp_path / "w.npy"
     np.save(path, w.reshape(window.document.spec.weight_shape))
     dialogs.open.append(str(path))
-    files.import_tensor("weight")
+    files.exports.import_tensor("weight")
     got = window.document.tensor("weight")
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got.ravel(), w)
@@ -126,11 +126,11 @@ def test_import_that_needs_a_new_layer_asks_and_reshapes(window, files, tmp_path
     np.save(path, x)
     before = window.document.session
     files.prompts.answers.append(False)
-    assert not files.import_tensor_from("input", path)
+    assert not files.exports.import_tensor_from("input", path)
     assert window.document.session is before
     title, text, detail = files.prompts.questions[0]
     assert "input_size (16, 16) → (9, 7)" in detail and "batch 1 → 2" in detail
-    assert files.import_tensor_from("input", path)  # answers yes
+    assert files.exports.import_tensor_from("input", path)  # answers yes
     assert window.document.spec.input_shape == (2, 3, 9, 7)
     np.testing.assert_array_equal(window.document.tensor("input"), x)
     assert window.engine.latest.session is window.document.session
@@ -148,29 +148,29 @@ def test_import_refusals_say_why(window, files, tmp_path, array, phrase):
     path = tmp_path / "bad.npy"
     np.save(path, array, allow_pickle=True)
     before = window.document.session
-    assert not files.import_tensor_from("weight", path)
+    assert not files.exports.import_tensor_from("weight", path)
     assert phrase in files.prompts.last_error
     assert window.document.session is before
 
 
 def test_figures_as_png_and_svg(window, files, dialogs, tmp_path):
-    files.add_panel("input grid", window.grids.grids["input"])  # as the window offers them
-    files.add_panel("layer settings", window.panel)
-    files.figure_menu.aboutToShow.emit()
-    labels = [a.text() for a in files.figure_menu.actions() if a.data() is not None]
+    files.exports.add_panel("input grid", window.grids.grids["input"])  # as the window offers them
+    files.exports.add_panel("layer settings", window.panel)
+    files.exports.figure_menu.aboutToShow.emit()
+    labels = [a.text() for a in files.exports.figure_menu.actions() if a.data() is not None]
     assert labels[0] == "Whole &window…"
     assert {"input grid…", "grad_weight grid…", "layer settings…"} <= set(labels)
     dialogs.save.append(str(tmp_path / "window.png"))
-    files.export_figure()
+    files.exports.export_figure()
     png = (tmp_path / "window.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     dialogs.save.append(str(tmp_path / "grid"))  # no suffix: the chosen filter decides
-    files.export_figure("input grid")
+    files.exports.export_figure("input grid")
     assert (tmp_path / "grid.png").is_file()
     for label in ("input grid", "layer settings"):
         out = tmp_path / f"{label.split()[0]}.svg"
         dialogs.save.append(str(out))
-        files.export_figure(label)
+        files.exports.export_figure(label)
         data = out.read_bytes()
         assert b"<svg" in data and svg_is_valid(data), label
     assert files.prompts.errors == []
@@ -178,7 +178,7 @@ def test_figures_as_png_and_svg(window, files, dialogs, tmp_path):
 
 def test_figure_into_a_missing_folder_says_why(window, files, dialogs, tmp_path):
     dialogs.save.append(str(tmp_path / "nope" / "x.png"))
-    files.export_figure()
+    files.exports.export_figure()
     assert "does not exist" in files.prompts.last_error
 
 
@@ -194,9 +194,9 @@ def _run_snippet(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
 def test_copied_pytorch_code_runs_and_its_asserts_pass(window, files, tmp_path, preset):
     window.document.replace_session(load_preset(preset))
     edit_cell(window, "grad_output", -0.75)
-    files.copy_pytorch_code()
+    files.exports.copy_pytorch_code()
     code = QGuiApplication.clipboard().text()
-    assert code == files.last_snippet and "assert_close" in code
+    assert code == files.exports.last_snippet and "assert_close" in code
     done = _run_snippet(code, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "torch agrees with ConvViz" in done.stdout
@@ -206,9 +206,9 @@ def test_pytorch_code_is_built_off_the_ui_thread(window, files, qtbot):
     files.synchronous = False
     edit_cell(window, "weight", 0.5)
     session = window.document.session
-    with qtbot.waitSignal(files.snippetCopied, timeout=30_000) as blocker:
-        files.copy_pytorch_code()
-        files.copy_pytorch_code()  # the newer request wins; the first result is dropped
+    with qtbot.waitSignal(files.exports.snippetCopied, timeout=30_000) as blocker:
+        files.exports.copy_pytorch_code()
+        files.exports.copy_pytorch_code()  # the newer request wins; the first result is dropped
     assert blocker.args[0] == QGuiApplication.clipboard().text()
     assert window.document.session is session
     assert "conv.weight.copy_" in blocker.args[0]

@@ -53,7 +53,7 @@ def test_gif_has_one_frame_per_step(window, files, dialogs, tmp_path, tensor, in
     count = terms_of(window, tensor, index)
     path = tmp_path / "anim.gif"
     dialogs.save.append(str(path))
-    files.gif_action.trigger()
+    files.exports.gif_action.trigger()
     assert files.prompts.errors == []
     assert gif_frames(path) == len(frame_steps(count))
     assert window.selection.selection == sel  # the step the user had is back
@@ -76,7 +76,7 @@ def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path):
     log = StepLog()
     window.selection.selectionChanged.connect(log.on_selection_changed)
     dialogs.save.append(str(tmp_path / "gw"))
-    files.export_gif()
+    files.exports.export_gif()
     assert gif_frames(tmp_path / "gw.gif") == MAX_FRAMES
     assert log.steps[:2] == [0, count - 1]  # the shared palette is taken from these two
     assert log.steps[2:-1] == frame_steps(count)  # each frame is the step it names
@@ -88,8 +88,8 @@ def test_gif_is_rendered_through_the_event_loop_and_reported(window, files, dial
     files.synchronous = False
     window.selection.set_selection(Selection("output", (0, 0, 0, 0), step=3))
     dialogs.save.append(str(tmp_path / "a.gif"))
-    with qtbot.waitSignal(files.gifFinished, timeout=60_000):
-        recorder = files.export_gif()
+    with qtbot.waitSignal(files.exports.gifFinished, timeout=60_000):
+        recorder = files.exports.export_gif()
         assert recorder is not None and not recorder.done
     assert gif_frames(tmp_path / "a.gif") == terms_of(window, "output", (0, 0, 0, 0))
     assert window.selection.selection.step == 3
@@ -99,10 +99,10 @@ def test_cancelled_gif_writes_nothing(window, files, dialogs, tmp_path, qtbot):
     files.synchronous = False
     window.selection.set_selection(Selection("output", (0, 0, 1, 1)))
     dialogs.save.append(str(tmp_path / "c.gif"))
-    recorder = files.export_gif()
+    recorder = files.exports.export_gif()
     with qtbot.waitSignal(recorder.canceled, timeout=30_000):
         qtbot.waitUntil(lambda: len(recorder.frames) >= 2, timeout=30_000)
-        files._progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+        files.exports.progress.findChild(QPushButton).click()  # the progress dialog's Cancel
     assert not (tmp_path / "c.gif").exists()
     assert list(tmp_path.glob(".c.gif*")) == []
     assert window.selection.selection == Selection("output", (0, 0, 1, 1))
@@ -113,7 +113,7 @@ def test_cancelled_gif_writes_nothing(window, files, dialogs, tmp_path, qtbot):
                                                                        anchor=(0, 0, 2, 2))])
 def test_gif_needs_one_selected_result_entry(window, files, dialogs, sel):
     window.selection.set_selection(sel)
-    assert files.export_gif() is None
+    assert files.exports.export_gif() is None
     assert "Select one entry of output" in files.prompts.last_error
     assert dialogs.asked == []
 

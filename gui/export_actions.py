@@ -1,0 +1,342 @@
+"""ExportController: what leaves the app besides sessions, and tensors coming in.
+
+File › Export results (every tensor as .npy files in a folder, or one .npz), Export figure
+(the window or a panel, PNG or SVG: `gui.figure_export`), Export animation as GIF (the
+selected entry's terms: `gui.gif_export`, with a progress dialog that can cancel), Copy as
+PyTorch code, and a grid's "Import/Export .npy…". The formats are core's (`core.export`,
+`core.tensor_import`, `core.snippet`); this module asks for paths, calls core and says what
+went wrong through ``prompts`` (one message: what was not done, and core's reason).
+
+"Copy as PyTorch code" builds its script on a worker thread (it can take half a second on
+a big layer); a request newer than the one in flight wins. ``synchronous`` does it inline,
+and records GIFs inline too (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, QWidget
+
+from core.atomic import WriteError
+from core.conv import ConvResults
+from core.export import export_npy, export_npz, export_tensor
+from core.session import EDITABLE, Session
+from core.tensor_import import TensorFileError, describe_change, import_npy
+
+from .compute import ComputeEngine
+from .figure_export import FILTER as FIGURE_FILTER
+from .figure_export import export_figure, figure_format
+from .gif_export import GifRecorder, animation_problem, step_count
+from .prompts import Prompts
+from .recent_files import RecentFiles
+from .selection import SelectionModel
+from .state import Document
+
+NPY_FILTER = "NumPy array (*.npy);;All files (*)"
+
+
+def with_suffix(path: str | os.PathLike[str], suffix: str) -> Path:
+    """``path``, with ``suffix`` added when it has none."""
+    p = Path(path)
+    return p if p.suffix else p.with_name(p.name + suffix)
+
+
+def make_action(parent: QObject, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    action = QAction(text, parent)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(slot)
+    return action
+
+
+class ExportController(QObject):
+    """See the module docstring. ``message(str)``: a short note for the status bar."""
+
+    message = Signal(str)
+    snippetCopied = Signal(str)  # the code put on the clipboard
+    gifFinished = Signal(str)  # the GIF written
+    _snippetDone = Signal(object)  # (generation, text or exception), from the worker thread
+
+    def __init__(self, window: QMainWindow, document: Document, engine: ComputeEngine,
+                 selection: SelectionModel, recent: RecentFiles, prompts: Prompts,
+                 synchronous: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window, self.document, self.engine = window, document, engine
+        self.selection, self.recent, self.prompts = selection, recent, prompts
+        self.synchronous = synchronous
+        self.panels: dict[str, QWidget] = {}
+        self.gif_widget: QWidget | None = None  # None: the window's central widget
+        self.recorder: GifRecorder | None = None
+        self.progress: QProgressDialog | None = None
+        self.last_snippet: str | None = None
+        self._snippet_generation = 0
+        self._build_actions()
+        self._snippetDone.connect(self._on_snippet_done)
+
+    def _build_actions(self) -> None:
+        self.export_menu = QMenu("&Export results", self.window)
+        self.export_npy_action = self.export_menu.addAction(".npy files in a &folder…")
+        self.export_npy_action.triggered.connect(self.export_results_npy)
+        self.export_npz_action = self.export_menu.addAction("One .np&z archive…")
+        self.export_npz_action.triggered.connect(self.export_results_npz)
+        self.figure_menu = QMenu("Export &figure", self.window)
+        self.figure_menu.aboutToShow.connect(self._rebuild_figure_menu)
+        self.figure_menu.triggered.connect(self._on_figure_menu_triggered)
+        self.gif_action = make_action(
+            self, "Export &animation as GIF…", self.export_gif,
+            tip="Record the selected entry's animation, term by term, as an animated GIF")
+        self.copy_code_action = make_action(
+            self, "Copy as &PyTorch code", self.copy_pytorch_code, "Ctrl+Shift+C",
+            "A script that rebuilds this nn.Conv2d in torch and checks every result")
+
+    def menu_items(self) -> list[QAction | QMenu]:
+        """What the File menu shows, in order."""
+        return [self.export_menu, self.figure_menu, self.gif_action, self.copy_code_action]
+
+    def add_panel(self, label: str, widget: QWidget) -> None:
+        """Offer ``widget`` under File › Export figure as ``label``."""
+        self.panels[label] = widget
+
+    # -- results and tensors -------------------------------------------------------------
+    def results(self) -> ConvResults | None:
+        """The results of the session on screen (computed here if the engine has none yet)."""
+        latest, session = self.engine.latest, self.document.session
+        if latest is not None and latest.session is session:
+            return latest.results
+        from core.headless import compute_session
+
+        try:
+            return compute_session(session)
+        except ValueError as e:
+            self.prompts.error("No results to export", "The layer could not be computed.",
+                               str(e))
+            return None
+
+    def export_results_npy(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Export every tensor as .npy into a folder", self.recent.last_folder())
+        results = self.results() if folder else None
+        if results is None:
+            return
+        try:
+            written = export_npy(folder, self.document.session, results)
+        except WriteError as e:
+            self.prompts.error("Cannot export the results", "The export is incomplete.", str(e))
+            return
+        self.recent.set_last_folder(folder)
+        self.message.emit(f"Exported {len(written)} files to {folder}")
+
+    def export_results_npz(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export every tensor into one .npz",
+            self._start("convviz_results.npz"), "NumPy archive (*.npz)")
+        results = self.results() if path else None
+        if results is None:
+            return
+        path = with_suffix(path, ".npz")
+        try:
+            export_npz(path, self.document.session, results)
+        except WriteError as e:
+            self.prompts.error("Cannot export the results", f"{path.name} was not written.",
+                               str(e))
+            return
+        self.message.emit(f"Exported every tensor and the spec to {path}")
+
+    def export_tensor(self, name: str) -> None:
+        """Save one tensor (a grid's context menu) as a .npy file."""
+        if name in EDITABLE:
+            array = self.document.tensor(name)
+        else:
+            results = self.results()
+            array = None if results is None else getattr(results, name)
+        if array is None:
+            self.prompts.error("Nothing to export", f"This layer has no {name} (bias=False).")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, f"Export {name}", self._start(f"{name}.npy"),
+            NPY_FILTER)
+        if not path:
+            return
+        path = with_suffix(path, ".npy")
+        try:
+            export_tensor(path, array)
+        except WriteError as e:
+            self.prompts.error(f"Cannot export {name}", f"{path.name} was not written.", str(e))
+            return
+        self.message.emit(f"Exported {name} {tuple(array.shape)} to {path}")
+
+    def import_tensor(self, name: str) -> None:
+        """Load a .npy into editable tensor ``name``; offer to reshape the layer if needed."""
+        path, _ = QFileDialog.getOpenFileName(self.window, f"Import {name} from a .npy file",
+                                              self.recent.last_folder(), NPY_FILTER)
+        if path:
+            self.import_tensor_from(name, path)
+
+    def import_tensor_from(self, name: str, path: str | os.PathLike[str]) -> bool:
+        path, session = Path(path), self.document.session
+        try:
+            imp = import_npy(path, name, session)
+        except TensorFileError as e:
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
+                               str(e))
+            return False
+        if imp.fits:
+            self.document.replace_session(imp.apply(session), f"Import {name} from {path.name}")
+            self.message.emit(f"Imported {name} {tuple(imp.array.shape)} from {path}")
+            return True
+        if imp.proposal is None:
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
+                               imp.refusal)
+            return False
+        change = describe_change(session.spec, imp.proposal)
+        if not self.prompts.question(f"Reshape the layer for {name}?",
+                                     f"{imp.problem}.\n\nChange the layer to fit it?",
+                                     f"Changes: {change}. Values are kept where the old and "
+                                     f"new shapes overlap; Undo takes it back."):
+            return False
+        self.document.replace_session(imp.apply(session),
+                                      f"Import {name} from {path.name} (reshape layer)")
+        self.message.emit(f"Imported {name} {tuple(imp.array.shape)}; the layer now has {change}")
+        return True
+
+    # -- figures and animation -----------------------------------------------------------
+    def _rebuild_figure_menu(self) -> None:
+        self.figure_menu.clear()
+        self.figure_menu.addAction("Whole &window…").setData("")
+        self.figure_menu.addSeparator()
+        for label in self.panels:
+            self.figure_menu.addAction(f"{label}…").setData(label)
+
+    def _on_figure_menu_triggered(self, action: QAction) -> None:
+        label = action.data()
+        if label is not None:
+            self.export_figure(label or None)
+
+    def export_figure(self, panel: str | None = None) -> None:
+        """The whole window (``panel`` None) or one panel, as PNG or SVG."""
+        widget = self.window if panel is None else self.panels[panel]
+        stem = "convviz" if panel is None else panel.split()[0].lower().replace("/", "_")
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, f"Export {panel or 'the window'} as a figure",
+            self._start(f"{stem}.png"), FIGURE_FILTER)
+        if not path:
+            return
+        fmt = figure_format(path, chosen)
+        path = with_suffix(path, fmt)
+        try:
+            export_figure(widget, path, fmt, title=f"ConvViz — {panel or 'window'}")
+        except (WriteError, ValueError) as e:
+            self.prompts.error("Cannot export the figure", f"{path.name} was not written.",
+                               str(e))
+            return
+        self.message.emit(f"Exported {panel or 'the window'} to {path}")
+
+    def export_gif(self) -> GifRecorder | None:
+        """Record the selected entry's animation as an animated GIF (with a progress dialog)."""
+        latest = self.engine.latest
+        session = latest.session if latest is not None else None
+        sel = self.selection.selection
+        problem = animation_problem(session, sel)
+        if problem is not None:
+            self.prompts.error("Nothing to animate", "Cannot export an animation.", problem)
+            return None
+        count = step_count(session, sel)
+        index = "_".join(str(i) for i in sel.index)
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export the animation as a GIF",
+            self._start(f"{sel.tensor}_{index}.gif"), "Animated GIF (*.gif)")
+        if not path:
+            return None
+        widget = self.gif_widget or self.window.centralWidget() or self.window
+        recorder = GifRecorder(widget, self.selection, count, with_suffix(path, ".gif"), self)
+        progress = QProgressDialog("Rendering the animation…", "Cancel", 0,
+                                   len(recorder.steps), self.window)
+        progress.setWindowTitle("Export animation")
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(recorder.cancel)
+        recorder.progressed.connect(progress.setValue)
+        for signal in (recorder.finished, recorder.failed, recorder.canceled):
+            signal.connect(self._on_recorder_ended)
+        recorder.finished.connect(self._on_recorder_finished)
+        recorder.failed.connect(self._on_recorder_failed)
+        self.recorder, self.progress = recorder, progress
+        if self.synchronous:
+            recorder.run()
+        else:
+            recorder.start()
+        return recorder
+
+    def _on_recorder_ended(self, *_args) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+        if self.recorder is not None:
+            self.recorder.deleteLater()
+            self.recorder = None
+
+    def _on_recorder_finished(self, path: str) -> None:
+        self.message.emit(f"Wrote the animation to {path}")
+        self.gifFinished.emit(path)
+
+    def _on_recorder_failed(self, reason: str) -> None:
+        self.prompts.error("Cannot export the animation", "The GIF was not written.", reason)
+
+    # -- copy as PyTorch code ------------------------------------------------------------
+    def copy_pytorch_code(self) -> None:
+        """Put a script that rebuilds this layer in torch on the clipboard (worker thread)."""
+        self._snippet_generation += 1
+        generation, session = self._snippet_generation, self.document.session
+        latest = self.engine.latest
+        results = latest.results if latest is not None and latest.session is session else None
+        self.message.emit("Writing the PyTorch code…")
+        if self.synchronous:
+            _snippet_job(self._snippetDone, generation, session, results)
+        else:
+            threading.Thread(target=_snippet_job, name="convviz-snippet", daemon=True,
+                             args=(self._snippetDone, generation, session, results)).start()
+
+    def _on_snippet_done(self, message: tuple[int, object]) -> None:
+        generation, outcome = message
+        if generation != self._snippet_generation:
+            return  # a newer request is on its way
+        if isinstance(outcome, Exception):
+            self.prompts.error("Cannot write the PyTorch code", "Nothing was copied.",
+                               f"{type(outcome).__name__}: {outcome}")
+            return
+        QGuiApplication.clipboard().setText(outcome)
+        self.last_snippet = outcome
+        lines = outcome.count("\n")
+        self.message.emit(f"Copied {lines} lines of PyTorch code: nn.Conv2d with these values, "
+                          f"forward, backward and asserts against ConvViz's results")
+        self.snippetCopied.emit(outcome)
+
+    def _start(self, name: str) -> str:
+        """Where a save dialog starts: ``name`` in the folder last used."""
+        return str(Path(self.recent.last_folder()) / name)
+
+
+def _snippet_job(done: Signal, generation: int, session: Session,
+                 results: ConvResults | None) -> None:
+    """Build the snippet (computing the results first if needed) and report it."""
+    from core.headless import compute_session
+    from core.snippet import pytorch_snippet
+
+    try:
+        outcome: object = pytorch_snippet(session, results or compute_session(session))
+    except Exception as e:  # reported in a dialog, never a traceback
+        outcome = e
+    try:
+        done.emit((generation, outcome))
+    except RuntimeError:  # the window is gone
+        pass
