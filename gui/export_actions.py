@@ -73,7 +73,7 @@ class ExportController(QObject):
         self.selection, self.recent, self.prompts = selection, recent, prompts
         self.synchronous = synchronous
         self.panels: dict[str, QWidget] = {}
-        self.gif_widget: QWidget | None = None  # None: the window's central widget
+        self.gif_widgets: list[QWidget] = []  # stacked in each frame; none: the central widget
         self.recorder: GifRecorder | None = None
         self.progress: QProgressDialog | None = None
         self.last_snippet: str | None = None
@@ -100,6 +100,10 @@ class ExportController(QObject):
     def menu_items(self) -> list[QAction | QMenu]:
         """What the File menu shows, in order."""
         return [self.export_menu, self.figure_menu, self.gif_action, self.copy_code_action]
+
+    def set_gif_widgets(self, widgets: list[QWidget]) -> None:
+        """What a GIF frame shows, top to bottom (e.g. the grids, then the equation panel)."""
+        self.gif_widgets = list(widgets)
 
     def add_panel(self, label: str, widget: QWidget) -> None:
         """Offer ``widget`` under File › Export figure as ``label``."""
@@ -255,8 +259,8 @@ class ExportController(QObject):
             self._start(f"{sel.tensor}_{index}.gif"), "Animated GIF (*.gif)")
         if not path:
             return None
-        widget = self.gif_widget or self.window.centralWidget() or self.window
-        recorder = GifRecorder(widget, self.selection, count, with_suffix(path, ".gif"), self)
+        widgets = self.gif_widgets or [self.window.centralWidget() or self.window]
+        recorder = GifRecorder(widgets, self.selection, count, with_suffix(path, ".gif"), self)
         progress = QProgressDialog("Rendering the animation…", "Cancel", 0,
                                    len(recorder.steps), self.window)
         progress.setWindowTitle("Export animation")

@@ -2,8 +2,9 @@
 
 `GifRecorder` drives the explainer the way the player does, through the selection's
 animation step (``Selection.with_step``): for each step it sets the step, lets the views
-update, grabs the widget (offscreen: ``QWidget.grab`` paints into an image, nothing needs
-to be on screen) and adds a caption strip naming the entry and the term. Frames are made
+update, grabs the widgets (offscreen: ``QWidget.grab`` paints into an image, nothing needs
+to be on screen; several widgets, e.g. the grids and the equation panel, are stacked top to
+bottom) and adds a caption strip naming the entry and the term. Frames are made
 one per event-loop turn, so the window stays responsive and the progress dialog's Cancel
 works; the GIF is encoded with Pillow at the end and written atomically.
 
@@ -17,6 +18,7 @@ steps, always including the first and the last (`frame_steps`). Every frame is d
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, QRect, Qt, QTimer, Signal
@@ -76,6 +78,27 @@ def _to_pil(image: QImage):
                             image.bytesPerLine(), 1)
 
 
+def _stacked(images: list[QImage]) -> QImage:
+    """The images one above the other, left-aligned on white."""
+    images = [im for im in images if not im.isNull()]
+    if not images:
+        raise ValueError("cannot render the window offscreen (it has no size)")
+    if len(images) == 1:
+        return images[0]
+    out = QImage(max(im.width() for im in images), sum(im.height() for im in images),
+                 QImage.Format.Format_RGB32)
+    out.fill(QColor("#ffffff"))
+    painter = QPainter(out)
+    try:
+        y = 0
+        for im in images:
+            painter.drawImage(0, y, im)
+            y += im.height()
+    finally:
+        painter.end()
+    return out
+
+
 def _captioned(frame: QImage, text: str) -> QImage:
     out = QImage(frame.width(), frame.height() + CAPTION_PX, QImage.Format.Format_RGB32)
     out.fill(QColor("#ffffff"))
@@ -96,7 +119,7 @@ def _captioned(frame: QImage, text: str) -> QImage:
 
 
 class GifRecorder(QObject):
-    """Records ``steps`` of the selection's animation from ``widget`` into ``path``.
+    """Records ``steps`` of the selection's animation from ``widgets`` into ``path``.
 
     ``start()`` works through the event loop (one frame per turn); ``run()`` does it all at
     once (tests, scripts). The original selection and step are put back at the end, also
@@ -108,10 +131,12 @@ class GifRecorder(QObject):
     failed = Signal(str)
     canceled = Signal()
 
-    def __init__(self, widget: QWidget, selection: SelectionModel, count: int,
-                 path: str | os.PathLike[str], parent: QObject | None = None) -> None:
+    def __init__(self, widgets: QWidget | Sequence[QWidget], selection: SelectionModel,
+                 count: int, path: str | os.PathLike[str],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.widget, self.selection = widget, selection
+        self.widgets = [widgets] if isinstance(widgets, QWidget) else list(widgets)
+        self.selection = selection
         self.path = Path(path)
         self.origin = selection.selection
         self.count = count
@@ -157,9 +182,7 @@ class GifRecorder(QObject):
     def _render(self, step: int):
         self.selection.set_selection(self.origin.with_step(step))
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        image = self.widget.grab().toImage()
-        if image.isNull():
-            raise ValueError("cannot render the window offscreen (it has no size)")
+        image = _stacked([w.grab().toImage() for w in self.widgets])
         if image.width() > MAX_WIDTH:
             image = image.scaledToWidth(MAX_WIDTH, Qt.TransformationMode.SmoothTransformation)
         sel = self.origin

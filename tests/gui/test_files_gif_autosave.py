@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QPushButton
 from core.autosave import autosave_path, read_autosave, write_autosave
 from core.explain import explain_spec
 from core.presets import load_preset
-from gui.gif_export import MAX_FRAMES, frame_steps
+from gui.gif_export import CAPTION_PX, MAX_FRAMES, frame_steps
 from gui.selection import Selection
 
 
@@ -81,6 +81,17 @@ def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path):
     assert log.steps[:2] == [0, count - 1]  # the shared palette is taken from these two
     assert log.steps[2:-1] == frame_steps(count)  # each frame is the step it names
     assert log.steps[-1] is None  # then the selection is back as it was
+
+
+def test_gif_frames_stack_the_chosen_widgets(window, files, dialogs, tmp_path):
+    parts = [window.grids.grids["input"], window.grids.grids["weight"]]
+    files.exports.set_gif_widgets(parts)
+    window.selection.set_selection(Selection("grad_bias", (0,)))
+    dialogs.save.append(str(tmp_path / "s.gif"))
+    files.exports.export_gif()
+    with Image.open(tmp_path / "s.gif") as im:
+        assert im.size == (max(p.width() for p in parts),
+                           sum(p.height() for p in parts) + CAPTION_PX)
 
 
 def test_gif_is_rendered_through_the_event_loop_and_reported(window, files, dialogs, tmp_path,
