@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QTabWidget,
     QToolBar,
     QUndoView,
     QWidget,
@@ -26,12 +27,16 @@ from core.session import Session
 
 from . import resources
 from .compute import ComputeEngine
+from .explainer import ExplainController
 from .file_actions import FileController
 from .selection import SelectionModel
 from .state import Document
 from .widgets.complex_switch import ComplexSwitch
+from .widgets.equation_panel import EquationPanel
 from .widgets.grids_view import GridsView
+from .widgets.im2col_view import Im2colView
 from .widgets.layer_panel import LayerPanel
+from .widgets.player import PlayerBar
 from .widgets.presets_menu import PresetsMenu
 from .widgets.status import StatusBar
 
@@ -71,6 +76,11 @@ class MainWindow(QMainWindow):
         self.status = StatusBar()
         self.complex_switch = ComplexSwitch()
         self.presets_menu = PresetsMenu(self)
+        self.equation = EquationPanel()
+        self.player = PlayerBar()
+        self.im2col = Im2colView()
+        self.explainer = ExplainController(
+            self.selection, self.grids.grids, self.equation, self.player, self.im2col, self)
         self.files = FileController(self, self.document, self.engine, self.selection,
                                     synchronous=synchronous)
         self._build_layout()
@@ -82,7 +92,11 @@ class MainWindow(QMainWindow):
 
     # -- building ------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        self.setCentralWidget(self.grids)
+        self.tabs = QTabWidget(objectName="centralTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.grids, "Tensors")
+        self.tabs.addTab(self.im2col, "im2col")
+        self.setCentralWidget(self.tabs)
         scroll = QScrollArea(objectName="panelScroll")
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -96,6 +110,14 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        self.sum_dock = QDockWidget("Sum", self, objectName="sumDock")
+        self.sum_dock.setWidget(self.equation)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sum_dock)
+        self.resizeDocks([self.sum_dock], [230], Qt.Orientation.Vertical)
+        self.player_bar = QToolBar("Player", self, objectName="playerToolbar")
+        self.player_bar.setMovable(False)
+        self.player_bar.addWidget(self.player)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.player_bar)
         self.setStatusBar(self.status)
 
     def _build_actions(self) -> None:
@@ -125,6 +147,9 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.panel_dock.toggleViewAction())
         self.view_menu.addAction(self.history_dock.toggleViewAction())
+        self.view_menu.addAction(self.sum_dock.toggleViewAction())
+        self.explain_menu = bar.addMenu("E&xplain")
+        self.explain_menu.addActions(self.explainer.actions())
         bar.addMenu(self.presets_menu)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
@@ -166,6 +191,8 @@ class MainWindow(QMainWindow):
         engine.backendChanged.connect(panel.set_backend)
         engine.torchReady.connect(panel.set_cuda_available)
         engine.resultReady.connect(status.set_result)
+        engine.resultReady.connect(self.explainer.set_result)
+        self.complex_switch.modeChanged.connect(self.im2col.set_complex_view)
         engine.busyChanged.connect(status.set_busy)
         engine.computeFailed.connect(status.show_error)
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)
