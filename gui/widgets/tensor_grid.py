@@ -9,18 +9,15 @@ its padded border with the values the padding mode puts there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QMenu,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +28,7 @@ from core.session import Session
 
 from ..compute import ComputeResult
 from ..selection import NOTHING, Selection, fits, rc
+from .cell_view_box import CellViewBox
 from .grid_editor import GridEditor
 from .grid_items import (
     BorderItem,
@@ -43,83 +41,12 @@ from .grid_items import (
     cursor_item,
     nice_limit,
 )
-from .highlight_items import CellsLayer, LinksItem
+from .grid_marks import GridMarks, Placement
+from .slice_selector import SliceSelector
+from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
 
-
-@dataclass(frozen=True)
-class TensorInfo:
-    title: str
-    symbol: str
-    axes: tuple[str, ...]  # names of the leading (non-spatial) axes, batched form
-    editable: bool
-
-
-TENSORS: dict[str, TensorInfo] = {
-    "input": TensorInfo("input x", "x", ("n", "c"), True),
-    "weight": TensorInfo("weight W", "W", ("o", "c"), True),
-    "bias": TensorInfo("bias b", "b", (), True),
-    "output": TensorInfo("output y = x ⊛ W + b", "y", ("n", "o"), False),
-    "grad_output": TensorInfo("grad_output ∂L/∂y", "gy", ("n", "o"), True),
-    "grad_input": TensorInfo("grad_input ∂L/∂x", "gx", ("n", "c"), False),
-    "grad_weight": TensorInfo("grad_weight ∂L/∂W", "gW", ("o", "c"), False),
-    "grad_bias": TensorInfo("grad_bias ∂L/∂b", "gb", (), False),
-}
-COMPLEX_VIEWS = ("real", "imag", "abs", "phase")
 _BACKGROUND = "#ffffff"
-
-
-def to_view(a: np.ndarray, mode: str) -> np.ndarray:
-    """The real numbers a complex tensor shows in view ``mode`` (real tensors: themselves)."""
-    if not np.iscomplexobj(a):
-        return a
-    return {"real": np.real, "imag": np.imag, "abs": np.abs, "phase": np.angle}[mode](a)
-
-
-class CellViewBox(pg.ViewBox):
-    """A ViewBox whose left button selects and scrubs cells instead of panning.
-
-    Middle-drag pans, right-drag zooms, Ctrl+wheel zooms; plain wheel scrubs when
-    ``scrub_wheel`` (editable grids) and zooms otherwise.
-    """
-
-    clicked = Signal(QPointF, object, bool)  # view pos, modifiers, double
-    contextRequested = Signal(QPointF, QPoint)  # view pos, screen pos
-    dragged = Signal(QPointF, QPointF, float, object, bool)  # start, now, dy px, mods, finish
-    wheeled = Signal(QPointF, float, object)  # view pos, notches, modifiers
-    hovered = Signal(object)  # QPointF in view coordinates, or None on leaving
-
-    def __init__(self, scrub_wheel: bool) -> None:
-        super().__init__(invertY=True, lockAspect=True, enableMenu=False, defaultPadding=0.02)
-        self.scrub_wheel = scrub_wheel
-        self.setAcceptHoverEvents(True)
-
-    def mouseClickEvent(self, ev) -> None:
-        ev.accept()
-        p = self.mapSceneToView(ev.scenePos())
-        if ev.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(p, ev.modifiers(), ev.double())
-        elif ev.button() == Qt.MouseButton.RightButton:
-            self.contextRequested.emit(p, ev.screenPos().toPoint())
-
-    def mouseDragEvent(self, ev, axis=None) -> None:
-        if ev.button() != Qt.MouseButton.LeftButton:
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        start = self.mapSceneToView(ev.buttonDownScenePos())
-        dy = ev.screenPos().y() - ev.buttonDownScreenPos().y()
-        now = self.mapSceneToView(ev.scenePos())
-        self.dragged.emit(start, now, dy, ev.modifiers(), ev.isFinish())
-
-    def wheelEvent(self, ev, axis=None) -> None:
-        if not self.scrub_wheel or ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            super().wheelEvent(ev, axis)
-            return
-        ev.accept()
-        self.wheeled.emit(self.mapSceneToView(ev.scenePos()), ev.delta() / 120.0, ev.modifiers())
-
-    def hoverEvent(self, ev) -> None:
-        self.hovered.emit(None if ev.isExit() else self.mapSceneToView(ev.scenePos()))
+__all__ = ["COMPLEX_VIEWS", "TENSORS", "CellViewBox", "TensorGrid", "TensorInfo", "to_view"]
 
 
 class TensorGrid(QWidget):
@@ -143,10 +70,6 @@ class TensorGrid(QWidget):
         self._limit = 1.0
         self._selection = NOTHING
         self._hover: tuple[int, int] | None = None
-        self._highlights: dict[str, tuple[np.ndarray, bool]] = {}
-        self._layers: dict[str, CellsLayer] = {}
-        self._link_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._links: dict[str, LinksItem] = {}
         self._dimmed = False
         self._offset = (0, 0)  # (top, left) padding shown before the real cells
         self._build()
@@ -216,24 +139,16 @@ class TensorGrid(QWidget):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer.addWidget(self.readout, 1)
-        self._selectors: list[tuple[QLabel, QSpinBox]] = []
-        for axis in self.info.axes:
-            label = QLabel(axis, objectName="selectorLabel")
-            spin = QSpinBox(objectName=f"selector_{axis}")
-            spin.setFixedWidth(62)
-            spin.setToolTip(f"which {axis} to show")
-            spin.setKeyboardTracking(False)
-            spin.valueChanged.connect(self._on_selector_valueChanged)
-            footer.addWidget(label)
-            footer.addWidget(spin)
-            self._selectors.append((label, spin))
+        self.selector = SliceSelector(self.info.axes)
+        self.selector.leadChanged.connect(self._on_selector_leadChanged)
+        footer.addWidget(self.selector)
         layout.addLayout(footer)
 
         self.editor = GridEditor(self)
+        self.marks = GridMarks(self.vb)
         self.vb.hovered.connect(self._on_vb_hovered)
 
-    def _on_selector_valueChanged(self, _value: int) -> None:
-        lead = tuple(spin.value() for _, spin in self._selectors if not spin.isHidden())
+    def _on_selector_leadChanged(self, lead: tuple) -> None:
         sel = self.current_selection()
         self.set_slice(lead)
         if not sel.empty and len(sel.index) > 2:
@@ -324,11 +239,7 @@ class TensorGrid(QWidget):
         if not fits(lead, self._array.shape[: len(lead)]):
             return
         self._lead = lead
-        shown = [spin for _, spin in self._selectors if not spin.isHidden()]
-        for spin, value in zip(shown, lead, strict=True):
-            spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(False)
+        self.selector.set_lead(lead)
         self._redraw()
 
     def set_complex_view(self, mode: str) -> None:
@@ -355,13 +266,7 @@ class TensorGrid(QWidget):
         ``padded=True``: the last two coordinates are in the padded input (border cells
         included); only meaningful for the input grid.
         """
-        arr = _cells_array(cells, self._ndim())
-        if style not in self._layers:
-            layer = CellsLayer(style)
-            self.vb.addItem(layer, ignoreBounds=True)
-            self._layers[style] = layer
-        self._highlights[style] = (arr, padded)
-        self._draw_highlight(style)
+        self.marks.set_cells(style, cells, padded, self._placement())
 
     def set_links(self, frm, to, layer: str = "explain") -> None:
         """Arrows from border cells ``frm`` to the padded cells ``to`` of the pixels they copy.
@@ -369,22 +274,22 @@ class TensorGrid(QWidget):
         Both (k, ndim) full padded indices of the input; ``layer`` is 'explain', 'current' or
         'hover' (one set of arrows each).
         """
-        ndim = self._ndim()
-        if layer not in self._links:
-            item = LinksItem(layer)
-            self.vb.addItem(item, ignoreBounds=True)
-            self._links[layer] = item
-        self._link_cells[layer] = (_cells_array(frm, ndim), _cells_array(to, ndim))
-        self._draw_links(layer)
+        self.marks.set_links(layer, frm, to, self._placement())
 
     def clear_highlights(self) -> None:
-        for style in list(self._highlights):
-            self._highlights[style] = (_cells_array([], self._ndim()), False)
-            self._draw_highlight(style)
-        for layer in list(self._link_cells):
-            empty = _cells_array([], self._ndim())
-            self._link_cells[layer] = (empty, empty)
-            self._draw_links(layer)
+        self.marks.clear(self._placement())
+
+    def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
+        """The cells last given for ``style`` (as index tuples)."""
+        return self.marks.cells(style)
+
+    def links(self, layer: str = "explain") -> int:
+        """How many arrows ``layer`` draws on the shown slice."""
+        return self.marks.link_count(layer)
+
+    def _placement(self) -> Placement:
+        ndim = 4 if self._array is None else self._array.ndim
+        return Placement(ndim, self._lead, self._offset, self._plane_shape() or (0, 0))
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -417,38 +322,11 @@ class TensorGrid(QWidget):
         """The real 2D image on screen (padded for the input)."""
         return self.image.image if self.image.image is not None else np.zeros((0, 0))
 
-    def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
-        """The cells last given for ``style`` (as index tuples)."""
-        arr = self._highlights.get(style, (np.zeros((0, 0), np.int64), False))[0]
-        return [tuple(int(i) for i in row) for row in arr]
-
-    def links(self, layer: str = "explain") -> int:
-        """How many arrows ``layer`` draws on the shown slice."""
-        item = self._links.get(layer)
-        return 0 if item is None else item.count
-
     # -- drawing -------------------------------------------------------------------------
     def _update_selectors(self) -> None:
         a = self._array
-        n_lead = 0 if a is None or a.ndim < 2 else a.ndim - 2
-        names = self.info.axes[-n_lead:] if n_lead else ()
-        lead = list(self._lead) if len(self._lead) == n_lead else [0] * n_lead
-        for i, (label, spin) in enumerate(self._selectors):
-            visible = a is not None and i >= len(self._selectors) - n_lead
-            label.setVisible(visible)
-            spin.setVisible(visible)
-        shown = [s for s in self._selectors if not s[1].isHidden()]
-        for i, (label, spin) in enumerate(shown):
-            size = a.shape[i]
-            lead[i] = min(lead[i], max(size - 1, 0))
-            spin.blockSignals(True)
-            spin.setRange(0, max(size - 1, 0))
-            spin.setValue(lead[i])
-            spin.setSuffix(f" / {size}")
-            spin.setEnabled(size > 1)
-            spin.blockSignals(False)
-            label.setText(names[i])
-        self._lead = tuple(lead)
+        lead_shape = () if a is None or a.ndim < 2 else a.shape[:-2]
+        self._lead = self.selector.set_shape(lead_shape, self._lead)
 
     def _update_limit(self) -> None:
         a = self._array
@@ -538,10 +416,7 @@ class TensorGrid(QWidget):
         self.indices.set_shape(*self.real_shape(), self._offset)
         self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
         self._draw_selection()
-        for style in self._highlights:
-            self._draw_highlight(style)
-        for layer in self._link_cells:
-            self._draw_links(layer)
+        self.marks.redraw(self._placement())
         self._update_readout()
 
     def fit(self) -> None:
@@ -570,36 +445,6 @@ class TensorGrid(QWidget):
             self.block.setPath(cells_path(block))
         else:
             self.block.setPath(cells_path([]))
-
-    def _ndim(self) -> int:
-        return 4 if self._array is None else self._array.ndim
-
-    def _plane_rc(self, cells: np.ndarray, padded: bool) -> np.ndarray:
-        """(k, 2) image (row, col) of the cells in the shown slice."""
-        if len(cells) == 0 or cells.shape[1] != self._ndim():
-            return np.zeros((0, 2), np.int64)
-        if cells.shape[1] == 1:
-            return np.stack([cells[:, 0], np.zeros(len(cells), np.int64)], axis=1)
-        lead = np.asarray(self._lead, np.int64)
-        shown = cells[np.all(cells[:, :-2] == lead, axis=1)] if len(lead) else cells
-        rc = shown[:, -2:].copy()
-        if not padded:
-            rc += np.asarray(self._offset, np.int64)
-        return rc
-
-    def _draw_highlight(self, style: str) -> None:
-        cells, padded = self._highlights[style]
-        shape = self._plane_shape() or (0, 0)
-        self._layers[style].set_cells(self._plane_rc(cells, padded), shape)
-
-    def _draw_links(self, layer: str) -> None:
-        frm, to = self._link_cells[layer]
-        lead = np.asarray(self._lead, np.int64)
-        if len(frm) and frm.shape[1] > 2 and len(lead):
-            keep = np.all(frm[:, :-2] == lead, axis=1)
-            frm, to = frm[keep], to[keep]
-        self._links[layer].set_links(frm[:, -2:] if len(frm) else np.zeros((0, 2), np.int64),
-                                     to[:, -2:] if len(to) else np.zeros((0, 2), np.int64))
 
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
@@ -634,13 +479,6 @@ class TensorGrid(QWidget):
                 r, c = rc(sel.index)
                 text = self.describe(r + self._offset[0], c + self._offset[1])
         self.readout.setText(text or " ")
-
-
-def _cells_array(cells, ndim: int) -> np.ndarray:
-    """Cells as an (k, ndim) int64 array (from an array or an iterable of index tuples)."""
-    arr = np.asarray(cells if not isinstance(cells, (list, tuple)) or len(cells) else
-                     np.zeros((0, ndim)), dtype=np.int64)
-    return arr.reshape(-1, ndim) if arr.size else np.zeros((0, ndim), np.int64)
 
 
 def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -183,7 +183,7 @@ def test_grad_output_note_buttons(qtbot, window):
 
 def test_channel_selectors_follow_the_selection(qtbot, window):
     grid = window.grids.grids["weight"]
-    spins = [s for _, s in grid._selectors if not s.isHidden()]
+    spins = grid.selector.shown()
     spins[0].setValue(3)
     spins[1].setValue(2)
     assert grid.lead == (3, 2)

@@ -137,7 +137,7 @@ class Monkey:
 
     def selector(self) -> None:
         g = self.grid()
-        spins = [s for _, s in g._selectors if not s.isHidden()]
+        spins = g.selector.shown()
         if spins:
             s = self.rng.choice(spins)
             s.setValue(self.rng.randint(s.minimum(), s.maximum()))

@@ -15,13 +15,13 @@ def test_set_highlight_draws_only_the_shown_slice(window):
     cells = np.array([[0, 0, 1, 1], [0, 0, 1, 2], [0, 2, 5, 5]])
     grid.set_highlight(cells, "read")
     assert grid.highlighted("read") == [tuple(c) for c in cells.tolist()]
-    assert grid._layers["read"].count == 2  # channel 2 is not on screen
+    assert grid.marks.layers["read"].count == 2  # channel 2 is not on screen
     grid.set_slice((0, 2))
-    assert grid._layers["read"].count == 1
+    assert grid.marks.layers["read"].count == 1
     grid.set_highlight([(0, 2, 0, 0)], "current")
-    assert grid._layers["current"].count == 1
+    assert grid.marks.layers["current"].count == 1
     grid.clear_highlights()
-    assert grid._layers["read"].count == 0 and grid._layers["current"].count == 0
+    assert grid.marks.layers["read"].count == 0 and grid.marks.layers["current"].count == 0
     with pytest.raises(KeyError):
         grid.set_highlight([], "no-such-style")
 
@@ -31,7 +31,7 @@ def test_padded_highlights_and_links_on_the_input(window):
     grid = window.grids.grids["input"]
     border = np.array([[0, 0, 0, 0], [0, 0, 0, 3]])  # padded coordinates: row 0 is border
     grid.set_highlight(border, "source", padded=True)
-    assert grid._layers["source"].count == 2
+    assert grid.marks.layers["source"].count == 2
     grid.set_links(border, np.array([[0, 0, 2, 2], [0, 0, 2, 3]]), "explain")
     assert grid.links("explain") == 2  # (0, 3) -> (2, 3) and (0, 0) -> (2, 2)
     assert grid.describe(0, 3).startswith("border cell (0, 3) of the padded input copies x[")
@@ -40,7 +40,7 @@ def test_padded_highlights_and_links_on_the_input(window):
 def test_bias_highlight_is_a_column(window):
     grid = window.grids.grids["grad_bias"]
     grid.set_highlight([(1,), (3,)], "write")
-    assert grid._layers["write"].count == 2
+    assert grid.marks.layers["write"].count == 2
 
 
 def test_hover_goes_to_the_selection_model(qtbot, window):

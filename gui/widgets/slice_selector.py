@@ -1,0 +1,74 @@
+"""SliceSelector: spin boxes that pick which 2D slice of a tensor a grid shows (n, c, o)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
+
+
+class SliceSelector(QWidget):
+    """One spin box per leading axis ('n', 'c' …), shown only for the axes the tensor has.
+
+    ``set_shape`` (silent) sizes them; the user's choice goes out as ``leadChanged``.
+    """
+
+    leadChanged = Signal(tuple)
+
+    def __init__(self, axes: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.axes = axes
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self.spins: list[QSpinBox] = []
+        self._labels: list[QLabel] = []
+        for axis in axes:
+            label = QLabel(axis, objectName="selectorLabel")
+            spin = QSpinBox(objectName=f"selector_{axis}")
+            spin.setFixedWidth(62)
+            spin.setToolTip(f"which {axis} to show")
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._on_spin_valueChanged)
+            box.addWidget(label)
+            box.addWidget(spin)
+            self._labels.append(label)
+            self.spins.append(spin)
+
+    def shown(self) -> list[QSpinBox]:
+        return [s for s in self.spins if not s.isHidden()]
+
+    @property
+    def lead(self) -> tuple[int, ...]:
+        return tuple(s.value() for s in self.shown())
+
+    def set_shape(self, lead_shape: tuple[int, ...], lead: tuple[int, ...]) -> tuple[int, ...]:
+        """Size the spin boxes for leading axes of ``lead_shape``; returns the clamped lead.
+
+        The last ``len(lead_shape)`` axes are used (an unbatched tensor has no 'n').
+        """
+        n = len(lead_shape)
+        lead = list(lead) if len(lead) == n else [0] * n
+        first = len(self.spins) - n
+        for i, (label, spin) in enumerate(zip(self._labels, self.spins, strict=True)):
+            label.setVisible(i >= first)
+            spin.setVisible(i >= first)
+        for i, size in enumerate(lead_shape):
+            spin = self.spins[first + i]
+            lead[i] = min(lead[i], max(size - 1, 0))
+            spin.blockSignals(True)
+            spin.setRange(0, max(size - 1, 0))
+            spin.setValue(lead[i])
+            spin.setSuffix(f" / {size}")
+            spin.setEnabled(size > 1)
+            spin.blockSignals(False)
+        return tuple(lead)
+
+    def set_lead(self, lead: tuple[int, ...]) -> None:
+        """Show ``lead`` (silently)."""
+        for spin, value in zip(self.shown(), lead, strict=True):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    def _on_spin_valueChanged(self, _value: int) -> None:
+        self.leadChanged.emit(self.lead)
