@@ -33,6 +33,7 @@ from .grid_editor import GridEditor
 from .grid_items import (
     BorderItem,
     CellTextItem,
+    ColorBar,
     DimItem,
     IndexLabelsItem,
     block_item,
@@ -111,16 +112,8 @@ class TensorGrid(QWidget):
         for item in (self.indices, self.border, self.labels, self.block, self.cursor,
                      self.dim):
             self.vb.addItem(item, ignoreBounds=True)
-        self.colorbar = pg.ColorBarItem(
-            values=(-1, 1), colorMap=colormap("diverging"), interactive=False, width=10,
-            colorMapMenu=False,
-        )
-        self.colorbar.setImageItem(self.image)
-        for side in ("left", "right", "top", "bottom"):
-            axis = self.colorbar.getAxis(side)
-            axis.setPen(pg.mkPen("#9ca3af"))
-            axis.setTextPen(pg.mkPen("#374151"))
-        self.colorbar.axis.setWidth(38)
+        self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
+        self.image.setColorMap(self.colorbar.colorMap())
         self.view.addItem(self.colorbar, row=0, col=1)
         # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
         # them a parent so that they go when the grid goes instead of outliving the window
@@ -400,6 +393,7 @@ class TensorGrid(QWidget):
         (lo, hi), cmap_name = self._levels()
         if self.colorbar.colorMap().name != cmap_name:
             self.colorbar.setColorMap(colormap(cmap_name))
+            self.image.setColorMap(self.colorbar.colorMap())
         self.image.setImage(values, autoLevels=False, levels=(lo, hi))
         if tuple(self.colorbar.levels()) != (lo, hi):
             self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
