@@ -187,7 +187,7 @@ class GifRecorder(QObject):
             image = image.scaledToWidth(MAX_WIDTH, Qt.TransformationMode.SmoothTransformation)
         sel = self.origin
         index = ", ".join(str(i) for i in sel.index)
-        caption = f"{sel.tensor}[{index}]   term {step + 1} of {self.count}"
+        caption = f"{sel.tensor}[{index}]   term {step} of 0–{self.count - 1}"  # as the player
         return _to_pil(_captioned(image, caption))
 
     def _make_palette(self):
