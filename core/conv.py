@@ -16,6 +16,7 @@ is conjugated.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import im2col
-from .backends import get_backend, numpy_taps
+from .backends import blas, get_backend, numpy_taps
 from .spec import DTYPES, LayerSpec
 
 # Tuning (numpy backend). Measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
@@ -111,14 +112,16 @@ def _chunks(n: int, per_sample: int) -> list[slice]:
 def _pool() -> ThreadPoolExecutor:
     """The workers of `THREADS` (made on first use, again if `THREADS` grew)."""
     global _POOL, _POOL_SIZE
-    if _POOL is None or _POOL_SIZE < THREADS:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False)
-        _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
-        _POOL_SIZE = THREADS
-    return _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE < THREADS:
+            if _POOL is not None:
+                _POOL.shutdown(wait=False)
+            _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
+            _POOL_SIZE = THREADS
+        return _POOL
 
 
+_POOL_LOCK = threading.Lock()
 _POOL_SIZE = 0
 _POOL: ThreadPoolExecutor | None = None
 
@@ -205,6 +208,11 @@ class _Pipeline:
                 step(ops, part, grad_w)
         return grad_w
 
+    def run_alone(self, parts: list[slice]) -> Any:
+        """`run` on a worker thread, with a single-threaded BLAS."""
+        with blas.single_threaded():
+            return self.run(parts)
+
     def _im2col(self, ops, part: slice, grad_w) -> None:
         """One chunk in unfold's layout (torch's backends; tensors that are not finite)."""
         spec, want = self.spec, self.want
@@ -276,13 +284,22 @@ class _Pipeline:
 
 
 def _sweep(pipe: _Pipeline) -> Any:
-    """Run the pipeline over the whole batch; return conj(grad_weight) or None."""
+    """Run the pipeline over the whole batch; return conj(grad_weight) or None.
+
+    numpy runs the chunks on up to `THREADS` worker threads, each with a single-threaded
+    BLAS (`backends.blas`), so that the copies around the products run in parallel too:
+    depthwise-like layers always (their products are too thin for BLAS to thread), others
+    where BLAS's threads can be set per thread. Otherwise the chunks run one after another
+    on BLAS's (or torch's) own threads.
+    """
     parts = _chunks(pipe.n, pipe.per_sample_bytes())
-    workers = min(THREADS, len(parts)) if pipe.by_taps else 1
-    if workers > 1:
-        partials = list(_pool().map(pipe.run, [parts[k::workers] for k in range(workers)]))
-    else:
+    workers = 1
+    if pipe.ops.name == "numpy" and (pipe.by_taps or blas.available()):
+        workers = max(1, min(THREADS, len(parts)))
+    if workers == 1:
         partials = [pipe.run(parts)]
+    else:
+        partials = list(_pool().map(pipe.run_alone, [parts[k::workers] for k in range(workers)]))
     grad_w = partials[0]
     for more in partials[1:]:
         grad_w += more
@@ -301,9 +318,8 @@ def _run(
 ) -> dict[str, np.ndarray]:
     """Run the pipeline once over the batch and return the requested tensors.
 
-    Depthwise-like layers (numpy) run their chunks on `THREADS` threads, as torch runs its
-    kernels on its intra-op threads: their matrix products are too thin for BLAS to
-    thread. Elsewhere the threading is left to BLAS, whose products take most of the time.
+    The chunks run on `THREADS` threads where they can (`_sweep`), as torch runs its
+    kernels on its intra-op threads.
     """
     pipe = _Pipeline(spec, backend, x, w, b, gy, want)
     out = pipe.out
