@@ -160,6 +160,7 @@ class _Pipeline:
             self.out["grad_input"] = ops.empty((self.n, spec.in_channels, *spec.input_size), self.w)
             self.w_adj = self.w_mat.conj().swapaxes(-1, -2)  # (G, C/G·kh·kw, O/G)
         self.need_cols = self.x is not None and ("output" in want or "grad_weight" in want)
+        self.w_adj_shape = (g, self.per_group, og)
         self.ops = ops
 
     def _wide_grid(self, w) -> im2col.WideGrid | None:
@@ -200,7 +201,9 @@ class _Pipeline:
     def run(self, parts: list[slice]) -> Any:
         """Run ``parts`` of the batch with their own scratch; return their conj(dW) sum."""
         ops = get_backend(self.backend)
-        grad_w = ops.zeros(self.w_mat.shape, self.w) if "grad_weight" in self.want else None
+        grad_w = None
+        if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
+            grad_w = ops.zeros(self.w_adj_shape, self.w)
         step = self._im2col if self.grid is None else self._wide
         with np.errstate():  # restores numpy's buffer size on the way out
             np.setbufsize(UFUNC_BUFSIZE)
@@ -226,10 +229,11 @@ class _Pipeline:
                 if self.bias is not None:
                     y += self.bias
             if grad_w is not None:
-                # dY·conj(cols)ᵀ = conj(conj(dY)·colsᵀ): conjugate the small factor.
+                # cols·conj(dY)ᵀ = (dY·conj(cols)ᵀ)ᴴ = dW_gᴴ: only the small factor is
+                # conjugated, and BLAS is faster with the long axis inner in both.
                 dy_conj = self.gy[part].conj().reshape(m, g, og, self.positions)
                 for i in range(m):
-                    grad_w += ops.matmul(dy_conj[i], cols[i].swapaxes(-1, -2))
+                    grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
         if "grad_input" in want:
             dy = self.gy[part].reshape(m, g, og, self.positions)
             dcols = ops.matmul(self.w_adj, dy, out=ops.scratch("cols", shape, self.w))
@@ -263,7 +267,7 @@ class _Pipeline:
                 if grad_w is not None:
                     dy_conj = dy.conj().reshape(m, g, og, positions)
                     for i in range(m):
-                        grad_w += ops.matmul(dy_conj[i], cols[i].swapaxes(-1, -2))
+                        grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
             if grad_phases is not None and self.by_taps:
                 numpy_taps.fold_products(grid, self.w, dy, grad_phases, rows)
             elif grad_phases is not None:
@@ -284,7 +288,7 @@ class _Pipeline:
 
 
 def _sweep(pipe: _Pipeline) -> Any:
-    """Run the pipeline over the whole batch; return conj(grad_weight) or None.
+    """Run the pipeline over the whole batch; return dW_gᴴ per group, or None.
 
     numpy runs the chunks on up to `THREADS` worker threads, each with a single-threaded
     BLAS (`backends.blas`), so that the copies around the products run in parallel too:
@@ -330,7 +334,8 @@ def _run(
         redo = frozenset({"grad_weight"})
         grad_w = _sweep(_Pipeline(spec, backend, x, w, None, gy, redo, wide=False))
     if grad_w is not None:
-        out["grad_weight"] = grad_w.conj().reshape(spec.weight_shape)
+        grad_w = grad_w.conj().swapaxes(-1, -2)  # dW_g = (dW_gᴴ)ᴴ
+        out["grad_weight"] = pipe.ops.contiguous(grad_w).reshape(spec.weight_shape)
     result = {k: pipe.ops.to_numpy(v) for k, v in out.items()}
     if not spec.batched:
         for k in ("output", "grad_input"):

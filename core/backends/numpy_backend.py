@@ -26,6 +26,9 @@ class NumpyBackend:
     def to_numpy(self, a: np.ndarray) -> np.ndarray:
         return a
 
+    def contiguous(self, a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a)
+
     def zeros(self, shape: tuple[int, ...], like: np.ndarray) -> np.ndarray:
         return np.zeros(shape, dtype=like.dtype)
 

@@ -40,6 +40,9 @@ class TorchBackend:
     def to_numpy(self, t: torch.Tensor) -> np.ndarray:
         return t.detach().resolve_conj().cpu().numpy()
 
+    def contiguous(self, t: torch.Tensor) -> torch.Tensor:
+        return t.contiguous()
+
     def zeros(self, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
         return torch.zeros(shape, dtype=like.dtype, device=self.device)
 
