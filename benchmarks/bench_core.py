@@ -21,9 +21,10 @@ was timed (from /proc/stat): on a shared machine it says how far to trust a row,
 Both run in this process with the same number of threads: ``torch.set_num_threads`` is set
 to numpy's BLAS thread count (or ``--threads``, which also sets OpenBLAS's when it can);
 both are printed. Each case is warmed up, then ours and torch's steps are timed
-*alternately* (so load from other processes hits both alike) until both ``--min-reps``
-repetitions and ``--seconds`` per case are reached (at most ``--max-reps``); the table shows
-medians and the ratio ours / torch.
+in alternating blocks of three (so load from other processes hits both alike; each block
+after a 20 ms pause and one untimed call, so that neither is timed while the other's idle
+threads still spin) until both ``--min-reps`` repetitions and ``--seconds`` per case are
+reached (at most ``--max-reps``); the table shows medians and the ratio ours / torch.
 
 Peak memory
 -----------
@@ -276,8 +277,14 @@ def time_pair(
     max_reps: int,
     seconds: float,
     sync: Callable[[], None],
+    block: int = 3,
 ) -> tuple[float, float, int, float]:
-    """Medians of ours and torch's step, timed alternately; and the other processes' load."""
+    """Medians of ours and torch's step, timed in alternating blocks; and the other load.
+
+    Each block starts after a short pause and one untimed call, so that neither side is
+    timed while the other's idle threads still spin (OpenBLAS's and OpenMP's do, for a
+    while, after their work) or while its own are waking up.
+    """
     for _ in range(warmup):
         ours()
         ref()
@@ -289,11 +296,14 @@ def time_pair(
             len(t_ours) < min_reps or time.perf_counter() - start < seconds
         ):
             for f, into in ((ours, t_ours), (ref, t_ref)):
-                sync()
-                t0 = time.perf_counter()
+                time.sleep(0.02)
                 f()
-                sync()
-                into.append(time.perf_counter() - t0)
+                for _ in range(block):
+                    sync()
+                    t0 = time.perf_counter()
+                    f()
+                    sync()
+                    into.append(time.perf_counter() - t0)
     return statistics.median(t_ours), statistics.median(t_ref), len(t_ours), load.share
 
 
@@ -398,19 +408,23 @@ def main(argv: list[str] | None = None) -> int:
     cases = list(range(len(CASES)))
     if args.cases:
         cases = [int(i) - 1 for i in args.cases.split(",")]
-    seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 3.0)
+    seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 2.0)
     min_reps = args.min_reps or (3 if args.quick else 15)
     max_reps = args.max_reps or (10 if args.quick else 200)
     warmup = 1 if args.quick else 3
 
+    import core.conv
+    from core.backends import blas as core_blas
+
     print(
         f"torch {torch.__version__} threads: {torch_threads} (interop "
         f"{torch.get_num_interop_threads()}); numpy {np.__version__} BLAS: {blas}, "
-        f"threads: {blas_threads}; CPUs: {os.cpu_count()}"
+        f"threads: {blas_threads}; core.conv.THREADS: {core.conv.THREADS} (one BLAS thread "
+        f"each: {core_blas.available()}); CPUs: {os.cpu_count()}"
     )
     print(
         f"float32, no bias; step = forward + grad_input + grad_weight; median of >= "
-        f"{min_reps} reps or {seconds:g} s per case, ours and torch alternating"
+        f"{min_reps} reps or {seconds:g} s per case, ours and torch in alternating blocks"
     )
     rows = []
     for i in cases:
