@@ -30,7 +30,8 @@ def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float =
     if a.ndim == len(shape) - 1:
         a = a[None]
     elif a.ndim == len(shape) + 1:
-        a = a[0]
+        # sample 0, or nothing at all when the batch was empty
+        a = a[0] if a.shape[0] else a[:0].reshape(0, *a.shape[2:])
     out = np.full(shape, fill, dtype=dtype)
     overlap = tuple(slice(0, min(s, t)) for s, t in zip(a.shape, shape, strict=True))
     src = a[overlap]

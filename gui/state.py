@@ -107,7 +107,7 @@ class Document(QObject):
         """
         if spec == self.spec:
             return
-        self.undo_stack.push(SetSpec(self, self._session, _with_spec(self._session, spec), field))
+        self.undo_stack.push(SetSpec(self, self._session, self._session.with_spec(spec), field))
 
     def apply_edit(self, edit: CellEdit) -> None:
         """Write ``edit.values`` into ``edit.tensor[edit.index]`` (one undo step, or merged)."""
@@ -141,14 +141,6 @@ class Document(QObject):
 
     def _write(self, name: str, array: np.ndarray) -> None:
         self._set_session(self._session.with_tensor(name, array))
-
-
-def _with_spec(session: Session, spec: LayerSpec) -> Session:
-    """``session.with_spec(spec)``; an empty batch (N = 0) going unbatched passes through N = 1
-    (core.session.resize cannot take sample 0 of an empty batch)."""
-    if session.spec.batch == 0 and spec.batch is None:
-        session = session.with_spec(session.spec.replace(batch=1))
-    return session.with_spec(spec)
 
 
 class ReplaceSession(QUndoCommand):

@@ -72,3 +72,10 @@ def test_wrong_shape_names_the_tensor_and_both_shapes() -> None:
 def test_resize_cuts_and_pads() -> None:
     a = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(resize(a, (3, 2), np.dtype("float64")), [[0, 1], [3, 4], [0, 0]])
+
+
+def test_empty_batch_can_become_unbatched() -> None:
+    s = Session.default(LayerSpec(2, 1, 1, input_size=(3, 3), batch=0))
+    single = s.with_spec(s.spec.replace(batch=None))
+    assert single.input.shape == (2, 3, 3) and np.all(single.input == 0)
+    assert np.all(single.grad_output == 1)
