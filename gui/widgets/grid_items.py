@@ -217,8 +217,17 @@ CURSOR_COLOR = "#111827"
 BLOCK_FILL = "#f59e0b40"
 
 
-def _pen(color: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(color), width, style)
+def css_color(text: str) -> QColor:
+    """'#rrggbb' or '#rrggbbaa', alpha last as in CSS (QColor alone reads '#aarrggbb')."""
+    if len(text) == 9:
+        c = QColor(text[:7])
+        c.setAlpha(int(text[7:], 16))
+        return c
+    return QColor(text)
+
+
+def cosmetic_pen(color: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(css_color(color), width, style)
     pen.setCosmetic(True)
     pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
     return pen
@@ -235,15 +244,15 @@ def cells_path(cells: Iterable[tuple[int, int]]) -> QPainterPath:
 
 def cursor_item() -> QGraphicsPathItem:
     item = QGraphicsPathItem()
-    item.setPen(_pen(CURSOR_COLOR, 2.5))
+    item.setPen(cosmetic_pen(CURSOR_COLOR, 2.5))
     item.setZValue(30)
     return item
 
 
 def block_item() -> QGraphicsPathItem:
     item = QGraphicsPathItem()
-    item.setPen(_pen("#b45309", 1.5, Qt.PenStyle.DashLine))
-    item.setBrush(QBrush(QColor(BLOCK_FILL)))
+    item.setPen(cosmetic_pen("#b45309", 1.5, Qt.PenStyle.DashLine))
+    item.setBrush(QBrush(css_color(BLOCK_FILL)))
     item.setZValue(25)
     return item
 
@@ -258,7 +267,7 @@ class BorderItem(QGraphicsItem):
         self._border = QPainterPath()
         self._veil = QColor(255, 255, 255, 120)
         self._hatch = QBrush(QColor(80, 80, 80, 90), Qt.BrushStyle.BDiagPattern)
-        self._frame = _pen("#374151", 1.5, Qt.PenStyle.DashLine)
+        self._frame = cosmetic_pen("#374151", 1.5, Qt.PenStyle.DashLine)
         self.setZValue(10)
 
     def set_geometry(self, padded: tuple[int, int], pads: tuple[int, int, int, int]) -> None:
@@ -329,7 +338,7 @@ class _GradientBar(pg.GraphicsWidget):
         super().__init__()
         self.setFixedWidth(width)
         self._cmap: pg.ColorMap | None = None
-        self._frame = _pen("#9ca3af", 1.0)
+        self._frame = cosmetic_pen("#9ca3af", 1.0)
 
     def set_colormap(self, cmap: pg.ColorMap) -> None:
         self._cmap = cmap

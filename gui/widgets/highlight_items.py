@@ -14,7 +14,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from .grid_items import HIGHLIGHT_STYLES, cells_path
+from .grid_items import HIGHLIGHT_STYLES, cells_path, cosmetic_pen, css_color
 
 #: name -> (outline colour or None, outline width in px, fill colour or None, z value)
 STYLES: dict[str, tuple[str | None, float, str | None, float]] = {
@@ -33,22 +33,6 @@ PATH_LIMIT = 256
 LINK_COLORS = {"explain": "#be185d", "current": "#ea580c", "hover": "#2563eb"}
 
 
-def _color(text: str) -> QColor:
-    """'#rrggbb' or '#rrggbbaa' (alpha last, as in CSS)."""
-    if len(text) == 9:
-        c = QColor(text[:7])
-        c.setAlpha(int(text[7:], 16))
-        return c
-    return QColor(text)
-
-
-def _pen(color: str, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(_color(color), width, style)
-    pen.setCosmetic(True)
-    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-    return pen
-
-
 class CellsLayer(QGraphicsItem):
     """One highlight style's cells on one grid (see the module docstring)."""
 
@@ -56,9 +40,9 @@ class CellsLayer(QGraphicsItem):
         super().__init__(parent)
         outline, width, fill, z = STYLES[style]  # KeyError for an unknown style
         self.style = style
-        self._pen = _pen(outline, width, Qt.PenStyle.DashLine if style == "window"
+        self._pen = cosmetic_pen(outline, width, Qt.PenStyle.DashLine if style == "window"
                          else Qt.PenStyle.SolidLine) if outline else QPen(Qt.PenStyle.NoPen)
-        self._fill = _color(fill) if fill else None
+        self._fill = css_color(fill) if fill else None
         self._path = QPainterPath()
         self._image: QImage | None = None
         self._rect = QRectF()
@@ -138,8 +122,8 @@ class LinksItem(QGraphicsItem):
 
     def __init__(self, layer: str, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
-        self._color = _color(LINK_COLORS[layer])
-        self._pen = _pen(LINK_COLORS[layer], 2.6 if layer == "current" else 1.6)
+        self._color = css_color(LINK_COLORS[layer])
+        self._pen = cosmetic_pen(LINK_COLORS[layer], 2.6 if layer == "current" else 1.6)
         self._pairs: list[tuple[QPointF, QPointF]] = []
         self._rect = QRectF()
         self.setZValue(27 if layer == "current" else 26)
