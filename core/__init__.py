@@ -8,11 +8,13 @@ from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
 from .padding import pad, pad_adjoint, pad_index
 from .spec import DTYPES, PADDING_MODES, LayerSpec
+from .steps import Im2colSteps, group_matmul, im2col_steps
 
 __all__ = [
     "DTYPES",
     "PADDING_MODES",
     "ConvResults",
+    "Im2colSteps",
     "LayerSpec",
     "Term",
     "Terms",
@@ -25,6 +27,8 @@ __all__ = [
     "explain",
     "explain_spec",
     "fold",
+    "group_matmul",
+    "im2col_steps",
     "pad",
     "pad_adjoint",
     "pad_index",

@@ -58,6 +58,16 @@ class Im2colSteps:
         return divmod(int(l), self.spec.output_size[1])
 
 
+def group_matmul(a: np.ndarray, b: np.ndarray, *, conj_a: bool = False, conj_b: bool = False):
+    """The matrix product of each group's blocks: ``a[g] @ b[g]``, shape (G, M, K) @ (G, K, L).
+
+    ``conj_a`` / ``conj_b`` conjugate a factor first, as autograd does for complex gradients.
+    """
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"group_matmul needs (G, M, K) and (G, K, L), got {a.shape} and {b.shape}")
+    return (a.conj() if conj_a else a) @ (b.conj() if conj_b else b)
+
+
 def im2col_steps(
     spec: LayerSpec,
     input: np.ndarray,
@@ -79,14 +89,14 @@ def im2col_steps(
     cols_kl = unfold(padded, spec.kernel_size, spec.stride, spec.dilation)[0]  # (C·kh·kw, L)
     cols = cols_kl.reshape(g, -1, oh * ow).swapaxes(1, 2)  # (G, L, K)
     w_mat = weight.reshape(g, og, -1)
-    product = cols @ w_mat.swapaxes(1, 2)
+    product = group_matmul(cols, w_mat.swapaxes(1, 2))
     output = product.swapaxes(1, 2).reshape(spec.out_channels, oh, ow)
     if bias is not None:
         output = output + bias[:, None, None]
 
     dy = gy.reshape(g, og, oh * ow).swapaxes(1, 2)  # (G, L, O/G)
-    grad_weight_matrix = dy.swapaxes(1, 2) @ cols.conj()
-    grad_cols = dy @ w_mat.conj()
+    grad_weight_matrix = group_matmul(dy.swapaxes(1, 2), cols, conj_b=True)
+    grad_cols = group_matmul(dy, w_mat, conj_b=True)
     grad_cols_kl = grad_cols.swapaxes(1, 2).reshape(1, -1, oh * ow)
     grad_padded = fold(grad_cols_kl, spec.padded_size, spec.kernel_size, spec.stride,
                        spec.dilation)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from core import LayerSpec
 from core.session import Session
-from core.steps import im2col_steps
+from core.steps import group_matmul, im2col_steps
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 
@@ -73,3 +73,15 @@ def test_sample_out_of_range_is_refused() -> None:
     s = Session.default(spec)
     with pytest.raises(ValueError, match="sample 2 is out of range for batch size 2"):
         im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output, sample=2)
+
+
+def test_group_matmul_multiplies_each_group_and_checks_shapes() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 2, 4)) + 1j * rng.standard_normal((3, 2, 4))
+    b = rng.standard_normal((3, 4, 5))
+    got = group_matmul(a, b, conj_a=True)
+    for g in range(3):
+        expected = torch.tensor(a[g]).conj() @ torch.tensor(b[g]).to(torch.complex128)
+        np.testing.assert_allclose(got[g], expected.resolve_conj().numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match=r"got \(3, 2, 4\) and \(2, 4, 5\)"):
+        group_matmul(a, b[:2])
