@@ -244,7 +244,7 @@ class _Pipeline:
         """One chunk in the wide layout (numpy), band of output rows by band."""
         spec, want, grid = self.spec, self.want, self.grid
         m, g, og = part.stop - part.start, spec.groups, spec.out_per_group
-        phases = ops.split(ops.pad(self.x[part], spec), grid) if self.need_cols else None
+        phases = ops.pad_split(self.x[part], spec, grid) if self.need_cols else None
         grad_phases = None
         if "grad_input" in want:
             grad_phases = ops.grad_phases(grid, (m, spec.in_channels), self.w)
@@ -275,8 +275,7 @@ class _Pipeline:
                 ops.matmul(self.w_adj, dy.reshape(m, g, og, positions), out=dcols)
                 ops.fold_wide(dcols.reshape(m, -1, positions), grid, grad_phases, rows)
         if grad_phases is not None:
-            grad_padded = ops.merge(grad_phases, grid)
-            ops.pad_adjoint(grad_padded, spec, out=self.out["grad_input"][part])
+            ops.merge_pad_adjoint(grad_phases, spec, grid, out=self.out["grad_input"][part])
 
     def _spread(self, ops, name: str, a):
         """``a`` (m, O, R, OW) in the wide layout (m, O, R·Wq), zero in the unused columns."""

@@ -159,35 +159,55 @@ class WideGrid:
                 starts.append((a * sw + b, row * self.width + col))
         return tuple(starts)
 
-    def split(self, xp: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def split(
+        self, xp: np.ndarray, out: np.ndarray | None = None, offset: Pair | None = None
+    ) -> np.ndarray:
         """The phases of ``xp`` (N, C, Hp, Wp), flattened: shape (N, C, sh·sw, Hq·Wq).
 
         At stride 1 this is a view of ``xp``. Otherwise the phases are copied into ``out``
         (zero-filled by the caller: cells past a smaller phase's edge are never written).
+        With ``offset = (top, left)``, ``xp`` is the *unpadded* input and lands where it
+        sits in the zero-padded one (pad and split in one copy; the border stays zero).
         """
         n, c = xp.shape[:2]
         (sh, sw), (hq, wq) = self.stride, self.phase_size
-        if (sh, sw) == (1, 1):
+        if (sh, sw) == (1, 1) and offset is None:
             return xp.reshape(n, c, 1, hq * wq)
         if out is None:
             out = np.zeros((n, c, sh * sw, hq * wq), dtype=xp.dtype)
         grid = out.reshape(n, c, sh, sw, hq, wq)
-        for a in range(sh):
-            for b in range(sw):
-                phase = xp[:, :, a::sh, b::sw]
-                grid[:, :, a, b, : phase.shape[2], : phase.shape[3]] = phase
+        for a, b, source, target in self._phase_slices(xp.shape[-2:], offset or (0, 0)):
+            grid[(slice(None), slice(None), a, b, *target)] = xp[(..., *source)]
         return out
 
-    def merge(self, phases: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The adjoint of `split`: each padded cell back from its phase, into ``out``."""
+    def merge(self, phases: np.ndarray, out: np.ndarray, offset: Pair | None = None) -> np.ndarray:
+        """The adjoint of `split`: each cell of ``out`` back from its phase.
+
+        With ``offset = (top, left)``, ``out`` is the unpadded input's shape: the border
+        is dropped — the adjoint of split's zero padding.
+        """
         n, c = out.shape[:2]
         (sh, sw), (hq, wq) = self.stride, self.phase_size
         grid = phases.reshape(n, c, sh, sw, hq, wq)
-        for a in range(sh):
-            for b in range(sw):
-                target = out[:, :, a::sh, b::sw]
-                target[...] = grid[:, :, a, b, : target.shape[2], : target.shape[3]]
+        for a, b, source, target in self._phase_slices(out.shape[-2:], offset or (0, 0)):
+            out[(..., *source)] = grid[(slice(None), slice(None), a, b, *target)]
         return out
+
+    def _phase_slices(self, size: Pair, offset: Pair):
+        """Per phase (a, b): the slices of an input of ``size`` placed at ``offset`` in the
+        padded grid that fall in it, and where they land in the phase."""
+        per_axis = []
+        for length, before, s in zip(size, offset, self.stride, strict=True):
+            axis = []
+            for a in range(s):
+                first = (a - before) % s  # the first input index in phase a
+                count = len(range(first, length, s))
+                start = (first + before) // s
+                axis.append((a, slice(first, None, s), slice(start, start + count)))
+            per_axis.append(axis)
+        for a, rows, phase_rows in per_axis[0]:
+            for b, cols, phase_cols in per_axis[1]:
+                yield a, b, (rows, cols), (phase_rows, phase_cols)
 
     def runs(self, phases: np.ndarray, rows: tuple[int, int] | None = None):
         """Tap by tap (row-major), the (N, C, span) run that tap reads from ``phases``.

@@ -89,6 +89,19 @@ class NumpyBackend:
             return grid.split(xp)
         return grid.split(xp, self._phases("phases", grid, xp.shape[:2], xp, zeroed=True))
 
+    def pad_split(self, x: np.ndarray, spec, grid: im2col.WideGrid) -> np.ndarray:
+        """`pad`, then `split` — in one copy for zero padding at stride > 1."""
+        if grid.stride == (1, 1) or spec.padding_mode != "zeros":
+            return self.split(self.pad(x, spec), grid)
+        phases = self._phases("phases", grid, x.shape[:2], x, zeroed=True)
+        return grid.split(x, phases, offset=(spec.pads[0], spec.pads[2]))
+
+    def merge_pad_adjoint(self, phases, spec, grid: im2col.WideGrid, out: np.ndarray):
+        """`merge`, then `pad_adjoint` into ``out`` — in one copy where `pad_split` was."""
+        if grid.stride == (1, 1) or spec.padding_mode != "zeros":
+            return self.pad_adjoint(self.merge(phases, grid), spec, out)
+        return grid.merge(phases, out, offset=(spec.pads[0], spec.pads[2]))
+
     def unfold_wide(self, phases: np.ndarray, grid: im2col.WideGrid, rows: tuple[int, int]):
         n, c = phases.shape[:2]
         kh, kw = grid.kernel_size
