@@ -30,7 +30,7 @@ from .spec import DTYPES, LayerSpec
 
 # Tuning (numpy backend). Measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
 CHUNK_BYTES = 2 * 2**20  # the im2col matrix of one step: samples per chunk, or rows per band
-MIN_BAND = 2048  # but never fewer columns than this in a band (numpy's per-call costs)
+MIN_BAND = 512  # but never fewer columns than this in a band (numpy's per-call costs)
 WIDE_MAX_RATIO = 1.25  # the wide layout when it adds at most 25 % columns
 # numpy's ufuncs run over a 2D operand with strided rows (a run, one row per channel)
 # several times slower when a row is shorter than about half of `np.getbufsize()` (8192):
