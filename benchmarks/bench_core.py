@@ -21,8 +21,8 @@ was timed (from /proc/stat): on a shared machine it says how far to trust a row,
 Both run in this process with the same number of threads: ``torch.set_num_threads`` is set
 to numpy's BLAS thread count (or ``--threads``, which also sets OpenBLAS's when it can);
 both are printed. Each case is warmed up, then ours and torch's steps are timed
-in alternating blocks of three (so load from other processes hits both alike; each block
-after a 20 ms pause and one untimed call, so that neither is timed while the other's idle
+in alternating blocks of five (so load from other processes hits both alike; each block
+after a 0.2 s pause and one untimed call, so that neither is timed while the other's idle
 threads still spin) until both ``--min-reps`` repetitions and ``--seconds`` per case are
 reached (at most ``--max-reps``); the table shows medians and the ratio ours / torch.
 
@@ -277,13 +277,15 @@ def time_pair(
     max_reps: int,
     seconds: float,
     sync: Callable[[], None],
-    block: int = 3,
+    block: int = 5,
+    pause: float = 0.2,
 ) -> tuple[float, float, int, float]:
     """Medians of ours and torch's step, timed in alternating blocks; and the other load.
 
-    Each block starts after a short pause and one untimed call, so that neither side is
-    timed while the other's idle threads still spin (OpenBLAS's and OpenMP's do, for a
-    while, after their work) or while its own are waking up.
+    Each block starts after a pause and one untimed call, so that neither side is timed
+    while the other's idle threads still spin (OpenBLAS's spin for about 0.1 s after
+    their work, measured: torch's step ran up to 4x slower right after a numpy one)
+    or while its own are waking up.
     """
     for _ in range(warmup):
         ours()
@@ -296,7 +298,7 @@ def time_pair(
             len(t_ours) < min_reps or time.perf_counter() - start < seconds
         ):
             for f, into in ((ours, t_ours), (ref, t_ref)):
-                time.sleep(0.02)
+                time.sleep(pause)
                 f()
                 for _ in range(block):
                     sync()
