@@ -14,6 +14,13 @@ bias, for a fixed ``grad_output``:
   (no copy). For the ``cuda`` backend the reference also starts from and returns to numpy
   (host→device, step, device→host, synchronised), as ours must.
 
+The timing process runs with glibc's mmap and trim thresholds at 1 GiB (it re-executes
+itself with ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` set; ``--default-malloc``
+to opt out), so that freed memory stays with the process. With the defaults, each side's
+large buffers are handed back to the kernel and faulted in again on the next step, at a
+cost that depends on what the *other* side allocated just before: torch's depthwise step
+measured 15-17 ms instead of 4-5 ms, and ours up to 2x slower, in the same process.
+
 "other load" is the share of the machine's CPU that *other* processes used while a case
 was timed (from /proc/stat): on a shared machine it says how far to trust a row, and
 ``--wait-quiet S`` waits for a quiet second before each case.
@@ -28,18 +35,18 @@ reached (at most ``--max-reps``); the table shows medians and the ratio ours / t
 
 Peak memory
 -----------
-Each (case, implementation) pair runs in a fresh subprocess with glibc's mmap threshold
-fixed at 128 KiB (``MALLOC_MMAP_THRESHOLD_``), so every large buffer — numpy's and
-torch's alike — is mapped on allocation and unmapped on free, and the resident set tracks
-live memory instead of whatever the allocator keeps cached. The subprocess builds the
-inputs, runs one warm-up step (one-time set-up such as oneDNN's kernels and thread pools
-is not counted), calls ``malloc_trim``, reads VmRSS, resets the kernel's high-water mark
-(``/proc/self/clear_refs`` ← 5), runs one step, and reports VmHWM − VmRSS: the extra
-resident memory at the peak of one step, outputs included (they are alive when the step
-returns on both sides), inputs excluded. Everything is counted — numpy arrays, torch
-tensors, oneDNN scratch, autograd's saved state — because it is the process's own
-resident set. For ``cuda`` the figure is ``torch.cuda.max_memory_allocated`` above the
-memory allocated before the step, in-process.
+Each (case, implementation) pair runs in a fresh subprocess with glibc's mmap and trim
+thresholds fixed at 128 KiB (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``), so
+every large buffer — numpy's and torch's alike — is mapped on allocation and unmapped on
+free, and the resident set tracks live memory instead of what the allocator keeps cached.
+The subprocess builds the inputs, runs one warm-up step (one-time set-up such as oneDNN's
+kernels and thread pools is not counted), calls ``malloc_trim``, reads VmRSS, resets the
+kernel's high-water mark (``/proc/self/clear_refs`` ← 5), runs one step, and reports
+VmHWM − VmRSS: the extra resident memory at the peak of one step, outputs included (they
+are alive when the step returns on both sides), inputs excluded. Everything is counted —
+numpy arrays, torch tensors, oneDNN scratch, autograd's saved state — because it is the
+process's own resident set. For ``cuda`` the figure is ``torch.cuda.max_memory_allocated``
+above the memory allocated before the step, in-process.
 
 Shapes (padding 1 for 3×3 kernels and 2 for the 5×5 one, i.e. "same"-sized outputs at
 stride 1, as these layers are used in practice): see `CASES`.
@@ -67,6 +74,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+KEEP_MEMORY = str(2**30)  # glibc's mmap and trim thresholds for the timing process
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -352,7 +360,12 @@ def probe(case_index: int, impl: str, threads: int | None) -> dict:
 
 
 def measure_memory(case_index: int, impl: str, threads: int | None) -> float | None:
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        MALLOC_MMAP_THRESHOLD_="131072",
+        MALLOC_TRIM_THRESHOLD_="131072",
+        PYTHONPATH=str(ROOT),
+    )
     cmd = [sys.executable, __file__, "--probe", f"{case_index}:{impl}"]
     if threads:
         cmd += ["--threads", str(threads)]
@@ -392,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="S",
         help="before each case wait up to S s for other processes to go quiet (< 10%% CPU)",
     )
+    p.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="time with glibc's default mmap/trim thresholds (see the docstring)",
+    )
     p.add_argument("--probe", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -399,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         index, impl = args.probe.split(":", 1)
         print(json.dumps(probe(int(index), impl, args.threads)))
         return 0
+    if not args.default_malloc and os.environ.get("MALLOC_MMAP_THRESHOLD_") != KEEP_MEMORY:
+        # Start again with glibc keeping freed memory (see the module's docstring).
+        env = dict(
+            os.environ, MALLOC_MMAP_THRESHOLD_=KEEP_MEMORY, MALLOC_TRIM_THRESHOLD_=KEEP_MEMORY
+        )
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], env)
 
     import torch
 
