@@ -31,6 +31,7 @@ from .spec import DTYPES, LayerSpec
 # Tuning (numpy backend). Measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
 CHUNK_BYTES = 2 * 2**20  # the im2col matrix of one step: samples per chunk, or rows per band
 MIN_BAND = 512  # but never fewer columns than this in a band (numpy's per-call costs)
+MIN_BAND_TAPS = 4096  # depthwise-like layers: many thin numpy calls per band
 WIDE_MAX_RATIO = 1.25  # the wide layout when it adds at most 25 % columns
 # numpy's ufuncs run over a 2D operand with strided rows (a run, one row per channel)
 # several times slower when a row is shorter than about half of `np.getbufsize()` (8192):
@@ -51,9 +52,12 @@ class ConvResults:
 
 
 # -- argument checks ---------------------------------------------------------------------
+_DTYPES = frozenset(np.dtype(name) for name in DTYPES)
+
+
 def _array(name: str, a: Any, dtype: np.dtype | None = None) -> np.ndarray:
     a = np.asarray(a)
-    if a.dtype.name not in DTYPES:
+    if a.dtype not in _DTYPES and a.dtype.name not in DTYPES:  # (the set: native byte order)
         raise ValueError(
             f"{name} dtype {a.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
         )
@@ -193,7 +197,8 @@ class _Pipeline:
         if grid is None:
             return [(0, oh)]
         per_row = spec.groups * self.per_group * grid.width * np.dtype(spec.dtype).itemsize
-        rows = max(1, CHUNK_BYTES // per_row, -(-MIN_BAND // grid.width))
+        min_band = MIN_BAND_TAPS if self.by_taps else MIN_BAND
+        rows = max(1, CHUNK_BYTES // per_row, -(-min_band // grid.width))
         count = -(-oh // rows)
         rows = -(-oh // count)
         return [(r, min(r + rows, oh)) for r in range(0, oh, rows)]
