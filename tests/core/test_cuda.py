@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from test_conv_vs_torch import Case, valid_cases
 from torch_reference import assert_matches, random_array, reference
 
 from core import LayerSpec, compute, conv2d, conv2d_input, conv2d_weight
@@ -59,3 +61,20 @@ def test_cuda_backend_matches_torch_on_cuda(
     assert_matches(got.grad_input, ref.grad_input, tol)
     assert_matches(got.grad_weight, ref.grad_weight, tol)
     assert_matches(got.grad_bias, ref.grad_bias, tol)
+
+
+@settings(max_examples=300)
+@given(case=valid_cases(dtypes=("float64", "complex128", "float32")))
+def test_cuda_backend_matches_torch_over_random_layers(case: Case) -> None:
+    """The property suite's random layers, with torch's reference on the GPU as well."""
+    rng, x, w, b = case.tensors()
+    tol = 1e-5 if case.dtype == "float32" else 1e-10
+    ref = reference(
+        x, w, b, lambda shape: random_array(rng, shape, case.dtype), device="cuda", **case.layer
+    )
+    got = compute(case.spec(), x, w, b, ref.grad_output, backend="cuda")
+    assert_matches(got.output, ref.output, tol)
+    assert_matches(got.grad_input, ref.grad_input, tol)
+    assert_matches(got.grad_weight, ref.grad_weight, tol)
+    if b is not None:
+        assert_matches(got.grad_bias, ref.grad_bias, tol)
