@@ -210,7 +210,9 @@ class _Pipeline:
         if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
             grad_w = ops.zeros(self.w_adj_shape, self.w)
         step = self._im2col if self.grid is None else self._wide
-        with np.errstate():  # restores numpy's buffer size on the way out
+        # inf and nan propagate silently, as in torch (0·inf is nan without a warning);
+        # errstate also restores numpy's buffer size on the way out.
+        with np.errstate(all="ignore"):
             np.setbufsize(UFUNC_BUFSIZE)
             for part in parts:
                 step(ops, part, grad_w)

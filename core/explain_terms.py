@@ -172,7 +172,8 @@ class Terms(Sequence[Term]):
         """The terms' sum: the explained entry's value (0 for no terms)."""
         if self.value is None:
             raise ValueError("these terms were found without tensors and have no values")
-        return self.value.sum()
+        with np.errstate(all="ignore"):  # inf - inf is nan, quietly, as in torch
+            return self.value.sum()
 
     def reading(self, name: str) -> np.ndarray:
         """Mask of the terms that read tensor ``name`` (one of `SOURCES`), shape (T,)."""
@@ -260,7 +261,8 @@ class Terms(Sequence[Term]):
             else factors[n]
             for n in FACTORS[self.target]
         ]
-        value = parts[0] * parts[1] if len(parts) == 2 else parts[0]
-        if "bias" in factors:
-            value = value + factors["bias"]
+        with np.errstate(all="ignore"):  # 0·inf is nan, quietly, as in torch
+            value = parts[0] * parts[1] if len(parts) == 2 else parts[0]
+            if "bias" in factors:
+                value = value + factors["bias"]
         return Terms(self.target, self.spec, self._columns, factors, value, self.entry)

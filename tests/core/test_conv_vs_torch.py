@@ -338,3 +338,57 @@ def test_negative_padding_is_rejected_with_zeros_mode_like_torch() -> None:
         build_conv(w, None, padding=-1)(torch.zeros(1, 1, 4, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="padding"):
         conv2d(np.zeros((1, 1, 4, 4)), w, padding=-1)
+
+
+def assert_same_non_finite(actual: np.ndarray, expected: np.ndarray, tol: float) -> None:
+    """nan, +inf and -inf in the same places; the finite entries equal within ``tol``."""
+    for where in (np.isnan, np.isposinf, np.isneginf):
+        np.testing.assert_array_equal(where(actual), where(expected), err_msg=where.__name__)
+    finite = np.isfinite(expected)
+    scale = max(1.0, float(np.abs(expected[finite]).max(initial=0.0)))
+    np.testing.assert_allclose(actual[finite], expected[finite], rtol=tol, atol=tol * scale)
+
+
+NON_FINITE_LAYERS = [
+    {"stride": (1, 2)},
+    {"padding": 1},
+    {"stride": 2, "padding": 2, "dilation": (1, 2)},
+    {"padding": 1, "padding_mode": "reflect", "groups": 2},
+    {"padding": "same", "padding_mode": "circular", "groups": 4},
+]
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("layer", NON_FINITE_LAYERS)
+def test_inf_and_nan_propagate_as_in_torch_without_warnings(
+    backend: str, dtype: str, layer: dict[str, Any]
+) -> None:
+    """Warnings are errors in this suite: numpy must not warn where torch computes quietly.
+
+    An infinite weight goes only into the layer without padding: where a tap reads zero
+    padding, torch's float64 CPU kernel multiplies inf by the zero (nan, as we do) while its
+    float32 kernel (oneDNN) skips the padded cell, so torch has no one answer there.
+    """
+    rng = np.random.default_rng(8)
+    groups = layer.get("groups", 1)
+    x = random_array(rng, (2, 4, 7, 8), dtype)
+    w = random_array(rng, (4, 4 // groups, 3, 3), dtype)
+    b = random_array(rng, (4,), dtype)
+    x[0, 1, 3, 4], x[1, 2, 0, 7], x[1, 0, 6, 0] = np.inf, -np.inf, np.nan
+    if layer.get("padding", 0) == 0:
+        w[1, 0, 2, 1] = np.inf
+    ref = reference(x, w, b, lambda shape: random_array(rng, shape, dtype), **layer)
+    gy = ref.grad_output.copy()
+    gy[0, 2, 1, 1] = np.nan
+    ref = reference(x, w, b, gy, **layer)
+    tol = TOL[dtype]
+    assert_same_non_finite(conv2d(x, w, b, **layer, backend=backend), ref.output, tol)
+    got_dx = conv2d_input(x.shape, w, gy, **layer, backend=backend)
+    assert_same_non_finite(got_dx, ref.grad_input, tol)
+    got_dw = conv2d_weight(x, w.shape, gy, **layer, backend=backend)
+    assert_same_non_finite(got_dw, ref.grad_weight, tol)
+    spec = LayerSpec.from_arrays(x.shape, w.shape, bias=True, dtype=dtype, **layer)
+    got = compute(spec, x, w, b, gy, backend=backend)
+    for name in ("output", "grad_input", "grad_weight", "grad_bias"):
+        assert_same_non_finite(getattr(got, name), getattr(ref, name), tol)

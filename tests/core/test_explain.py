@@ -332,3 +332,19 @@ def test_an_empty_batch_has_no_terms():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call(session(LAYER, 0))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_inf_and_nan_terms_sum_to_the_entry_without_warnings(target):
+    """Warnings are errors in this suite: 0·inf and inf - inf give nan quietly, as in torch."""
+    rng = np.random.default_rng(4)
+    spec = LayerSpec.from_arrays((1, 2, 5, 5), (3, 2, 3, 3), bias=True, dtype="float64")
+    x, w, b = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), np.ones(3)
+    gy = rng.standard_normal(spec.output_shape)
+    x[0, 0, 2, 2], x[0, 1, 1, 1], w[0, 1, 1, 1], gy[0, 0, 1, 1] = np.inf, -np.inf, np.nan, np.inf
+    got = compute(spec, x, w, b, gy)
+    tensors = {"input": x, "weight": w, "bias": b, "grad_output": gy}
+    expected = getattr(got, target)
+    for index in np.ndindex(expected.shape):
+        total = explain_spec(spec, target, index, **tensors).sum()
+        np.testing.assert_allclose(total, expected[index], rtol=1e-10, atol=1e-10)
