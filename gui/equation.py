@@ -184,4 +184,7 @@ def _in_border(spec: LayerSpec, padded: tuple[int, int]) -> bool:
 
 def running_sums(terms: Terms) -> np.ndarray | None:
     """The running sum after each term (np.cumsum of the values); None without values."""
-    return None if terms.value is None else np.cumsum(terms.value)
+    if terms.value is None:
+        return None
+    with np.errstate(all="ignore"):  # inf - inf is nan, quietly, as in torch
+        return np.cumsum(terms.value)

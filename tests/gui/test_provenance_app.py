@@ -238,3 +238,18 @@ def test_a_layer_change_explains_the_selection_again(window, qtbot):
     window.document.undo_stack.undo()
     qtbot.waitUntil(lambda: window.explainer.terms.spec.batched, timeout=3000)
     _check_reads(window, window.explainer.terms)
+
+
+def test_inf_and_nan_entries_explain_quietly(make_window):
+    """Typed inf values: the sum of inf and -inf is nan on screen, as in torch, and no
+    RuntimeWarning escapes (warnings are errors in this suite)."""
+    session = load_preset("default")
+    x = session.tensor("input").copy()
+    x[0, 0, 1, 1], x[0, 0, 1, 2] = np.inf, -np.inf
+    window = make_window(session.with_tensor("input", x))
+    results = window.engine.latest.results
+    assert np.isnan(results.output[0, 0, 1, 1]) or np.isinf(results.output[0, 0, 1, 1])
+    for target, index in (("output", (0, 0, 1, 1)), ("grad_weight", (0, 0, 1, 1))):
+        terms = _select(window, target, index, step=0)
+        window.player.scrubber.setValue(len(terms) - 1)
+        np.testing.assert_equal(window.equation.running_sum(), getattr(results, target)[index])
