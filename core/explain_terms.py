@@ -144,7 +144,10 @@ class Terms(Sequence[Term]):
         return self._columns["o"].size
 
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
+        """A `Term` for an integer; `Terms` for a slice, a boolean mask or integer array."""
+        if isinstance(i, np.ndarray) and i.dtype == bool and i.shape != (len(self),):
+            raise IndexError(f"a mask of shape {i.shape} does not fit {len(self)} terms")
+        if isinstance(i, (slice, np.ndarray)):
             return Terms(
                 self.target,
                 self.spec,

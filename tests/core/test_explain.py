@@ -242,6 +242,14 @@ def test_sequence_protocol_and_slices():
     assert len(head) == 4 and list(head) == items[:4]
     assert head.sum() == pytest.approx(sum(t.value for t in items[:4]))
     assert terms[::2][1] == items[2]
+    mask = terms.oi % 2 == 1
+    odd = terms[mask]
+    assert list(odd) == [t for t, keep in zip(items, mask, strict=True) if keep]
+    assert odd.sum() == pytest.approx(sum(t.value for t, k in zip(items, mask, strict=True) if k))
+    assert list(terms[np.array([3, 0])]) == [items[3], items[0]]
+    assert not odd.value.flags.writeable
+    with pytest.raises(IndexError, match="does not fit"):
+        terms[mask[:-1]]
     with pytest.raises(IndexError, match="out of range"):
         terms[len(terms)]
     assert not terms.value.flags.writeable and not terms.oi.flags.writeable
