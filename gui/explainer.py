@@ -239,6 +239,8 @@ class ExplainController(QObject):
             if shape is not None and fits(hover.index, shape):
                 look = readers if hover.tensor in SOURCES else explain_spec
                 terms = look(session.spec, hover.tensor, hover.index, **session.tensors())
+                if hover.padded is not None:  # a border cell: only the reads through it
+                    terms = terms[(terms.ph == hover.padded[0]) & (terms.pw == hover.padded[1])]
                 highlights = Provenance(terms).hover()
         self._apply(highlights, ("hover",), focus_except=None, move=False)
 

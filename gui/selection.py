@@ -30,12 +30,16 @@ class Selection:
         The other corner of a rectangular block in the same 2D slice (None: a single cell).
     step : int or None
         Animation step within the selected entry's sum (used by the explainer).
+    padded : tuple of int or None
+        For a hovered border cell of the input: its (row, column) in the padded input;
+        ``index`` is then the real pixel it copies (reflect, replicate, circular padding).
     """
 
     tensor: str | None = None
     index: Index | None = None
     anchor: Index | None = None
     step: int | None = None
+    padded: tuple[int, int] | None = None
 
     @property
     def empty(self) -> bool:

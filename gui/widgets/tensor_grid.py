@@ -155,7 +155,12 @@ class TensorGrid(QWidget):
         self._hover = cell
         self._update_readout()
         index = None if cell is None else self.real_index(*cell)
-        self.hoverRequested.emit(NOTHING if index is None else Selection(self.name, index))
+        if index is not None:
+            self.hoverRequested.emit(Selection(self.name, index))
+            return
+        copied = None if cell is None else self.copied_pixel(*cell)
+        hover = NOTHING if copied is None else Selection(self.name, copied, padded=cell)
+        self.hoverRequested.emit(hover)
 
     def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
         """(row, col) of the image cell under view position ``pos`` (padded coordinates)."""
@@ -174,6 +179,21 @@ class TensorGrid(QWidget):
         if not (0 <= rr < shape[0] and 0 <= cc < shape[1]):
             return None
         return self.full_index(rr, cc)
+
+    def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
+        """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
+        zero-padding cell, or a grid without a padded border."""
+        spec, shape = self._spec, self.real_shape()
+        if self.name != "input" or spec is None or shape is None:
+            return None
+        top, bottom, left, right = spec.pads
+        if min(spec.pads) < 0 or self.real_index(r, c) is not None:
+            return None  # (a negative padding crops: no border is drawn)
+        if not (0 <= r < shape[0] + top + bottom and 0 <= c < shape[1] + left + right):
+            return None
+        sr = pad_index(shape[0], top, bottom, spec.padding_mode)[r]
+        sc = pad_index(shape[1], left, right, spec.padding_mode)[c]
+        return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))
 
     def fill_tensor(self, kind: str) -> None:
         """Fill the whole tensor with pattern ``kind`` (see `gui.fills.FILLS`)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gui_checks import cell_pos
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from core.explain import SOURCES, explain_spec, readers
 from core.presets import load_preset
@@ -164,6 +164,31 @@ def test_hover_shows_the_reverse_look_up(window, qtbot, source, index):
             assert set(grids[name].highlighted("hover")) == _rows(terms.indices(name))
     window.selection.set_hover(Selection())
     qtbot.waitUntil(lambda: not grids[terms.target].highlighted("hover"), timeout=2000)
+
+
+@pytest.mark.parametrize("cell", [(0, 0), (1, 3), (8, 4)])
+def test_hovering_a_border_cell_shows_the_reads_through_it(make_window, qtbot, cell):
+    """Under reflect padding a border cell is a copy: hovering it shows the outputs that read
+    that very cell, and an arrow to the pixel it copies."""
+    session = load_preset("reflect_padding")
+    window = make_window(session)
+    grid = window.grids.grids["input"]
+    grid.vb.hovered.emit(QPointF(cell[1] + 0.5, cell[0] + 0.5))
+    qtbot.waitUntil(lambda: bool(grid.highlighted("hover")), timeout=2000)
+    hover = window.selection.hover
+    assert hover.padded == cell and grid.real_index(*cell) is None
+    terms = readers(session.spec, "input", hover.index, **session.tensors())
+    through = (terms.ph == cell[0]) & (terms.pw == cell[1])
+    assert through.any() and not through.all()
+    assert set(window.grids.grids["output"].highlighted("hover")) == _rows(
+        terms[through].entries())
+    assert (0, 0, *cell) in set(grid.highlighted("hover"))
+    assert grid.links("hover") == 1
+    grid.vb.hovered.emit(QPointF(2.5, 2.5))  # a real pixel: every read again
+    qtbot.waitUntil(lambda: window.selection.hover.padded is None, timeout=2000)
+    qtbot.waitUntil(lambda: set(window.grids.grids["output"].highlighted("hover")) == _rows(
+        readers(session.spec, "input", (0, 0, 0, 0), **session.tensors()).entries()),
+        timeout=2000)
 
 
 def test_im2col_tab_shows_cores_matrices(make_window):
