@@ -7,7 +7,7 @@ SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. s
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
 ``--select ENTRY`` (e.g. ``grad_weight[0,0,1,1]``) selects an entry and shows where it
 comes from; ``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
-``--export DIR`` loads SESSION (a session .npz; the default scene without one), computes it
+``--export DIR`` loads SESSION (the default scene without one), computes it
 and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
 Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
 """

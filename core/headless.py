@@ -1,5 +1,7 @@
 """Headless export: ``python main.py [SESSION] --export DIR`` without a window.
 
+SESSION is what the app takes too: a session ``.npz``, a preset ``.json`` or a preset name.
+
 `export_headless` does the work and raises; `cli_export` is what ``main.py`` calls: it
 turns every failure into one line on stderr and an exit status.
 """
@@ -13,7 +15,7 @@ from .conv import ConvResults, compute
 from .export import export_npy
 from .presets import default_session
 from .session import Session
-from .session_io import load_session
+from .session_arg import open_session_arg
 
 
 def compute_session(session: Session, backend: str = "numpy") -> ConvResults:
@@ -29,7 +31,8 @@ def export_headless(
     out_dir: str | os.PathLike[str],
     backend: str = "numpy",
 ) -> None:
-    """Load a session (the default scene when None), compute it and export it to ``out_dir``.
+    """Open a session, preset file or preset name (the default scene when None), compute it
+    and export it to ``out_dir``.
 
     Writes ``input.npy``, ``weight.npy``, ``bias.npy`` (with a bias), ``grad_output.npy``,
     ``output.npy``, ``grad_input.npy``, ``grad_weight.npy``, ``grad_bias.npy`` (with a bias)
@@ -37,14 +40,14 @@ def export_headless(
 
     Raises
     ------
-    SessionError
-        When the session file cannot be opened.
+    ValueError
+        When the session cannot be opened (`core.session_arg.open_session_arg`).
     WriteError
         When a file cannot be written.
     ValueError
         For an unknown backend.
     """
-    session = default_session() if session_path is None else load_session(session_path)
+    session = default_session() if session_path is None else open_session_arg(str(session_path))
     export_npy(out_dir, session, compute_session(session, backend))
 
 

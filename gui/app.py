@@ -28,29 +28,12 @@ class StartupError(Exception):
 
 def open_session(arg: str) -> Session:
     """The session named on the command line: a session file, a preset file or a preset name."""
-    path = Path(arg)
-    if path.is_file():
-        if path.suffix.lower() == ".json":
-            from core.presets import load_preset_file
+    from core.session_arg import open_session_arg
 
-            loader = load_preset_file
-        else:
-            from core.session_io import load_session
-
-            loader = load_session
-        try:
-            return loader(path)
-        except ValueError as exc:
-            raise StartupError(str(exc)) from None
-    from core.presets import PresetError, list_presets, load_preset
-
-    if path.suffix or "/" in arg:
-        raise StartupError(f"cannot open {arg}: no such file")
     try:
-        return load_preset(arg)
-    except PresetError:
-        names = ", ".join(p.name for p in list_presets())
-        raise StartupError(f"{arg!r} is neither a file nor a preset (presets: {names})") from None
+        return open_session_arg(arg)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def _message_handler(mode: QtMsgType, context, message: str) -> None:

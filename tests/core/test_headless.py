@@ -52,7 +52,7 @@ def test_cli_export_of_a_session_without_bias(tmp_path):
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
-        ("missing", "cannot open {tmp}/missing.npz: No such file or directory"),
+        ("missing", "cannot open {tmp}/missing.npz: no such file"),
         ("truncated", "cannot open {tmp}/s.npz: not a readable .npz archive; truncated"),
         ("out_is_file", "cannot create the folder {tmp}/taken: File exists"),
     ],
@@ -74,6 +74,26 @@ def test_cli_export_failures_print_one_line(tmp_path, setup, expected):
     assert text.startswith("convviz: " + expected.format(tmp=tmp_path)), text
     if setup != "out_is_file":
         assert not out.exists()
+
+
+@pytest.mark.parametrize("arg", ["depthwise", "resources/presets/depthwise.json"])
+def test_cli_export_takes_what_the_app_takes(tmp_path, monkeypatch, arg):
+    """A preset name or a preset file, as ``python main.py SESSION`` opens them."""
+    monkeypatch.chdir(ROOT)
+    stderr = io.StringIO()
+    assert cli_export(arg, tmp_path / "out", stderr) == 0, stderr.getvalue()
+    session = load_preset("depthwise")
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "weight.npy"), session.weight)
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "grad_input.npy"),
+                                  compute_session(session).grad_input)
+
+
+def test_cli_export_names_the_presets_for_an_unknown_name(tmp_path):
+    stderr = io.StringIO()
+    assert cli_export("sobel", tmp_path / "out", stderr) == 1
+    assert stderr.getvalue().startswith("convviz: 'sobel' is neither a file nor a preset "
+                                        "(presets: default, ")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_export_unknown_backend(tmp_path):
@@ -104,7 +124,8 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
 
 
 def test_file_modules_load_neither_torch_nor_qt():
-    modules = "atomic, autosave, export, headless, presets, session_io, snippet, tensor_import"
+    modules = ("atomic, autosave, export, headless, presets, session_arg, session_io, snippet, "
+               "tensor_import")
     code = (f"import {', '.join('core.' + m for m in modules.split(', '))}; import sys; "
             "print(' '.join(sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

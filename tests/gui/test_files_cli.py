@@ -60,7 +60,7 @@ def test_export_of_a_session_file(tmp_path):
 @pytest.mark.parametrize(
     "content, phrase",
     [(b"", "the file is empty"), (b"PK\x03\x04 broken", "not a readable .npz archive"),
-     (None, "No such file")],
+     (None, "no such file")],
 )
 def test_export_of_a_bad_session_fails_in_one_line(tmp_path, content, phrase):
     bad = tmp_path / "bad.npz"
