@@ -221,6 +221,26 @@ class WideGrid:
             for phase, start in self.starts
         ]
 
+    @cached_property
+    def tap_blocks(self) -> tuple[tuple[int, int, slice, slice, int, int], ...]:
+        """The taps grouped so that each group's runs form one strided block.
+
+        Taps that read the same phase come in a regular grid: rows i0, i0+P, ... and
+        columns j0, j0+Q, ... (P = sh / gcd(sh, dh)), whose runs start at a fixed step of
+        rows and columns apart in the phase. Per group: (phase, first run's start, kernel
+        row slice, kernel column slice, row step, column step) in the phase's cells.
+        """
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        p, q = sh // np.gcd(sh, dh), sw // np.gcd(sw, dw)
+        blocks = []
+        for i0 in range(min(p, kh)):
+            for j0 in range(min(q, kw)):
+                row, a = divmod(i0 * dh, sh)
+                col, b = divmod(j0 * dw, sw)
+                blocks.append((a * sw + b, row * self.width + col, slice(i0, kh, p),
+                               slice(j0, kw, q), p * dh // sh, q * dw // sw))
+        return tuple(blocks)
+
     def span(self, rows: int) -> int:
         """(rows-1)·Wq + OW: how far the positions of ``rows`` output rows reach."""
         return (rows - 1) * self.width + self.output_size[1]
@@ -241,11 +261,20 @@ def unfold_wide(
     after the last run.
     """
     n, c = phases.shape[:2]
+    (kh, kw), width = grid.kernel_size, grid.width
     r0, r1 = (0, grid.output_size[0]) if rows is None else rows
     span = grid.span(r1 - r0)
-    cols = out.reshape(n, c, -1, (r1 - r0) * grid.width)
-    for t, run in enumerate(grid.runs(phases, rows)):
-        cols[:, :, t, :span] = run
+    cols = out.reshape(n, c, kh, kw, (r1 - r0) * width)
+    # One copy per block of taps (`WideGrid.tap_blocks`), not one per tap: fewer, larger
+    # numpy calls, which matters most when worker threads take turns holding the GIL.
+    sn, sc, _, item = phases.strides
+    for phase, start, ki, kj, row_step, col_step in grid.tap_blocks:
+        target = cols[:, :, ki, kj, :span]
+        first = phases[:, :, phase, start + r0 * width :]
+        runs = as_strided(first, target.shape,
+                          (sn, sc, row_step * width * item, col_step * item, item),
+                          writeable=False)
+        target[...] = runs
     cols[..., span:] = 0
     return out
 
@@ -263,7 +292,7 @@ def fold_wide(
     n, c = phases.shape[:2]
     r0, r1 = (0, grid.output_size[0]) if rows is None else rows
     span = grid.span(r1 - r0)
-    taps = cols.reshape(n, c, -1, (r1 - r0) * grid.width)
+    taps = cols.reshape(n, c, grid.kernel_size[0] * grid.kernel_size[1], (r1 - r0) * grid.width)
     for t, run in enumerate(grid.runs(phases, rows)):
         np.add(run, taps[:, :, t, :span], out=run)
     return phases

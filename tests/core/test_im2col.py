@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from torch_reference import assert_matches, random_array
 
 from core import fold, unfold
-from core.im2col import output_size, windows
+from core.im2col import WideGrid, fold_wide, output_size, unfold_wide, windows
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,37 @@ def test_unfold_columns_are_kernel_windows_in_row_major_order() -> None:
     # Output position l = 3 is row 1, column 1 of the 2 x 2 output; its window starts at
     # padded pixel (2, 1) and reads rows 2..3 and columns 1, 3, 5 of each channel.
     np.testing.assert_array_equal(cols[0, :, 3], xp[0, :, 2:4, 1:6:2].reshape(-1))
+
+
+@settings(max_examples=200)
+@given(grid=grids(), data=st.data())
+def test_the_wide_layout_holds_unfold_and_fold_in_any_band_of_rows(grid: Grid, data) -> None:
+    """`unfold_wide` and `fold_wide` (the numpy pipeline's fast layout) over a band of output
+    rows give `unfold`'s columns at the real positions, and `fold` of those columns."""
+    rng = np.random.default_rng(grid.seed)
+    xp = random_array(rng, grid.input_shape, grid.dtype)
+    wide = WideGrid(grid.kernel_size, grid.stride, grid.dilation, grid.padded_size)
+    (oh, ow), width = wide.output_size, wide.width
+    r0 = data.draw(st.integers(0, oh - 1))
+    r1 = data.draw(st.integers(r0 + 1, oh))
+    rows = r1 - r0
+    k = grid.cols_shape[1]
+    phases = wide.split(xp)
+    cols = unfold_wide(phases, wide, np.full((grid.batch, k, rows * width), np.nan, xp.dtype),
+                       (r0, r1))
+    real = cols.reshape(grid.batch, k, rows, width)[..., :ow]
+    expected = unfold(xp, *grid.steps.values()).reshape(grid.batch, k, oh, ow)[:, :, r0:r1]
+    np.testing.assert_array_equal(real, expected)
+
+    band = np.zeros((grid.batch, k, oh, ow), dtype=xp.dtype)
+    band[:, :, r0:r1] = random_array(rng, (grid.batch, k, rows, ow), grid.dtype)
+    spread = np.zeros((grid.batch, k, rows, width), dtype=xp.dtype)
+    spread[..., :ow] = band[:, :, r0:r1]
+    grad_phases = np.zeros_like(phases)
+    fold_wide(spread.reshape(grid.batch, k, rows * width), wide, grad_phases, (r0, r1))
+    if grid.stride == (1, 1):
+        got = grad_phases.reshape(grid.input_shape)
+    else:
+        got = wide.merge(grad_phases, np.empty(grid.input_shape, dtype=xp.dtype))
+    cols_all = band.reshape(grid.batch, k, oh * ow)
+    assert_matches(got, fold(cols_all, grid.padded_size, *grid.steps.values()), 1e-12)
