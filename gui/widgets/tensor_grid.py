@@ -479,9 +479,9 @@ class TensorGrid(QWidget):
         t, b, l, rt = spec.pads
         sr = pad_index(h, t, b, mode)[r]
         sc = pad_index(w, l, rt, mode)[c]
-        where = f"border cell ({r}, {c}) of the padded input"
+        where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
         if sr < 0 or sc < 0:
-            return f"{where}: 0 ({mode} padding)"
+            return f"{where} = 0 (zero padding)"
         idx = (*self._lead, int(sr), int(sc))
         return f"{where} copies x[{', '.join(map(str, idx))}] = {_fmt(a[idx])} ({mode})"
 

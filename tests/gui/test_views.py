@@ -27,6 +27,7 @@ def test_set_highlight_draws_only_the_shown_slice(window):
 
 
 def test_padded_highlights_and_links_on_the_input(window):
+    assert window.grids.grids["input"].describe(0, 0) == "border (0, 0) = 0 (zero padding)"
     window.panel.padding_mode.setCurrentIndex(window.panel.padding_mode.findData("reflect"))
     grid = window.grids.grids["input"]
     border = np.array([[0, 0, 0, 0], [0, 0, 0, 3]])  # padded coordinates: row 0 is border
@@ -34,7 +35,7 @@ def test_padded_highlights_and_links_on_the_input(window):
     assert grid.marks.layers["source"].count == 2
     grid.set_links(border, np.array([[0, 0, 2, 2], [0, 0, 2, 3]]), "explain")
     assert grid.links("explain") == 2  # (0, 3) -> (2, 3) and (0, 0) -> (2, 2)
-    assert grid.describe(0, 3).startswith("border cell (0, 3) of the padded input copies x[")
+    assert grid.describe(0, 3).startswith("border (0, 3) copies x[")
 
 
 def test_bias_highlight_is_a_column(window):
