@@ -1,6 +1,7 @@
 """ConvViz: see exactly how nn.Conv2d computes its forward and backward pass.
 
-    python main.py [SESSION] [--select ENTRY [--step K]] [--screenshot PNG [--with-crosscheck]]
+    python main.py [SESSION] [--select ENTRY [--step K]] [--tab im2col]
+                   [--screenshot PNG [--with-crosscheck]]
     python main.py [SESSION] --export DIR
 
 SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='select an entry and show where it comes from, e.g. "grad_weight[0,0,1,1]"')
     p.add_argument("--step", metavar="K", type=int,
                    help="with --select: show the sum up to term K (0-based), term K current")
+    p.add_argument("--tab", choices=("tensors", "im2col"),
+                   help="the tab to show first (e.g. the im2col matrices for a figure)")
     return p
 
 
@@ -68,6 +71,8 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.export is not None and args.screenshot:
         p.error("--export writes files without a window; it cannot be combined with "
                 "--screenshot")
+    if args.export is not None and args.tab:
+        p.error("--export writes files without a window; it cannot be combined with --tab")
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:

@@ -70,6 +70,26 @@ def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     return pen
 
 
+class CellAxis(pg.AxisItem):
+    """Row or column numbers at cell centres: whole numbers only, never 0.5 or 1.5."""
+
+    MIN_PIXELS = 28  # between two labels
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):
+        minVal, maxVal = sorted((minVal, maxVal))  # an inverted view gives them reversed
+        first, last = max(int(np.ceil(minVal - 0.5)), 0), int(np.floor(maxVal - 0.5))
+        if last < first or size <= 0:
+            return []
+        per_cell = size / max(maxVal - minVal, 1e-9)
+        nice = (m * 10**e for e in range(12) for m in (1, 2, 5))  # 1, 2, 5, 10, 20, ...
+        step = next((k for k in nice if k * per_cell >= self.MIN_PIXELS), 10**12)
+        start = -(-first // step) * step
+        return [(float(step), [k + 0.5 for k in range(start, last + 1, step)])]
+
+    def tickStrings(self, values, scale, spacing):
+        return [str(int(round(v - 0.5))) for v in values]
+
+
 class MatrixPlot:
     """One array: a heatmap with axes, a mask of read cells, bands and the current cell.
 
@@ -82,8 +102,9 @@ class MatrixPlot:
         self.layout = layout
         self.view = pg.ViewBox(invertY=True, enableMenu=False)
         layout.addLabel(TITLES[name], row=0, col=1, color="#4b5563")
-        layout.addItem(pg.AxisItem("top", linkView=self.view), row=1, col=1)
-        layout.addItem(pg.AxisItem("left", linkView=self.view), row=2, col=0)
+        self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
+        layout.addItem(self.axes[0], row=1, col=1)
+        layout.addItem(self.axes[1], row=2, col=0)
         layout.addItem(self.view, row=2, col=1)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.read = CellsLayer("read")

@@ -34,6 +34,22 @@ def test_screenshot_of_a_preset(tmp_path):
     assert out.exists()
 
 
+def test_tab_im2col_renders_the_matrices(tmp_path):
+    """A figure of the im2col tab: most of the window differs from the tensors tab's."""
+    from PIL import Image, ImageChops
+
+    shots = {}
+    for tab in ("tensors", "im2col"):
+        shots[tab] = tmp_path / f"{tab}.png"
+        done = run_main("seed001_im2col_gradients", "--select", "output[0,1,1,1]", "--tab", tab,
+                        "--screenshot", str(shots[tab]))
+        assert done.returncode == 0, done.stderr
+    a, b = (Image.open(shots[t]).convert("L") for t in ("tensors", "im2col"))
+    assert a.size == b.size
+    changed = ImageChops.difference(a, b).point(lambda v: 255 if v > 24 else 0).histogram()[255]
+    assert changed > 0.1 * a.size[0] * a.size[1]
+
+
 @pytest.mark.parametrize(
     "args, phrase",
     [
@@ -42,6 +58,8 @@ def test_screenshot_of_a_preset(tmp_path):
         (["missing/file.npz", "--screenshot", "x.png"], "no such file"),
         (["--screenshot", "/no/such/folder/x.png"], "does not exist"),
         (["--with-crosscheck"], "needs --screenshot"),
+        (["--export", "out", "--tab", "im2col"], "cannot be combined with --tab"),
+        (["--tab", "matrices"], "invalid choice"),
     ],
 )
 def test_bad_arguments_give_one_line_and_no_traceback(args, phrase, tmp_path):

@@ -229,3 +229,17 @@ def test_hidden_view_draws_when_shown(qtbot, session):
     assert view.shown("cols") is None
     view.show()
     assert view.shown("cols") is not None
+
+
+@pytest.mark.parametrize(("low", "high", "pixels", "step"),
+                         [(-0.5, 3.5, 200, 1), (27.5, -0.5, 200, 5), (-2.0, 1000.0, 300, 100)])
+def test_im2col_axes_number_whole_cells_at_their_centres(qtbot, low, high, pixels, step):
+    from gui.widgets.im2col_view import CellAxis
+
+    axis = CellAxis("left")
+    [(spacing, values)] = axis.tickValues(low, high, pixels)
+    assert spacing == step
+    labels = axis.tickStrings(values, 1.0, spacing)
+    assert labels[0] == "0" and all(int(t) % step == 0 for t in labels)
+    assert all(v - 0.5 == int(t) for v, t in zip(values, labels, strict=True))
+    assert spacing * pixels / abs(high - low) >= CellAxis.MIN_PIXELS
