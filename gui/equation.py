@@ -175,6 +175,24 @@ def term_text(terms: Terms, i: int) -> str:
     return f"{left} = {fmt(term.value)}"
 
 
+def empty_reason(terms: Terms) -> str:
+    """Why an entry is a sum of no terms (its value is then 0), in words for the panel."""
+    spec, target = terms.spec, terms.target
+    if target in ("grad_weight", "grad_bias") and spec.batch == 0:
+        return "the batch is empty"
+    if target == "output":
+        return "every tap of its window reads zero padding, and there is no bias"
+    if target == "grad_weight":
+        return "at every output position this tap reads zero padding"
+    if target == "grad_input":
+        top, bottom, left, right = spec.pads
+        (h, w), (r, c) = spec.input_size, terms.entry[-2:]
+        if r < -top or r >= h + bottom or c < -left or c >= w + right:
+            return "the negative padding crops this pixel away"
+        return "no kernel window reads this pixel: the stride and dilation step over it"
+    return "nothing reaches it"
+
+
 def _in_border(spec: LayerSpec, padded: tuple[int, int]) -> bool:
     top, _, left, _ = spec.pads
     h, w = spec.input_size

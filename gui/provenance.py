@@ -318,6 +318,10 @@ def checked_entry(text: str, step: int | None, spec: LayerSpec) -> tuple[str, tu
         if tensor not in TARGETS:
             raise ValueError(f"--step needs an entry of {', '.join(TARGETS)}, not {tensor}")
         n = len(explain_spec(spec, tensor, index))
+        if n == 0:
+            raise ValueError(f"--step {step} has nothing to show: {tensor}{list(index)} is a "
+                             "sum of no terms (no window of this layer reaches it, or it reads "
+                             "only zero padding)")
         if not 0 <= step < n:
             raise ValueError(f"--step {step} is out of range: {tensor}{list(index)} is a sum "
                              f"of {n} terms (steps 0 to {n - 1})")

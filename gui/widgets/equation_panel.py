@@ -28,7 +28,15 @@ from PySide6.QtWidgets import (
 
 from core.explain import Terms
 
-from ..equation import entry_text, fmt, padding_note, running_sums, symbolic, term_text
+from ..equation import (
+    empty_reason,
+    entry_text,
+    fmt,
+    padding_note,
+    running_sums,
+    symbolic,
+    term_text,
+)
 from .text_line import TextLine
 
 HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see the sum "
@@ -203,7 +211,10 @@ class EquationPanel(QWidget):
         total = terms.sum() if terms.value is not None else None
         entry = entry_text(terms.target, terms.entry)
         n = len(terms)
-        if step is None:
+        if n == 0:
+            self.value.setText(f"{entry} = {fmt(total)}    (no terms: {empty_reason(terms)})")
+            self.current.setVisible(False)
+        elif step is None:
             self.value.setText(f"{entry} = {fmt(total)}    ({n} terms)")
             self.current.setVisible(False)
         else:

@@ -245,6 +245,7 @@ def test_cli_select_step_screenshot(tmp_path):
     (["--select", "grad_weight(0)"], "cannot read"),
     (["--select", "output[0,9,0,0]"], "shape is (1, 4, 16, 16)"),
     (["--select", "output[0,0,0,0]", "--step", "99"], "sum of"),
+    (["strided_dilated", "--select", "grad_input[0,0,2,3]", "--step", "1"], "sum of no terms"),
     (["--step", "2"], "--step needs --select"),
 ])
 def test_cli_refuses_a_bad_selection_in_one_line(tmp_path, args, message):
@@ -278,3 +279,13 @@ def test_inf_and_nan_entries_explain_quietly(make_window):
         terms = _select(window, target, index, step=0)
         window.player.scrubber.setValue(len(terms) - 1)
         np.testing.assert_equal(window.equation.running_sum(), getattr(results, target)[index])
+
+
+def test_an_entry_of_no_terms_says_why(make_window):
+    session = load_preset("strided_dilated")  # stride 2, dilation 2: some pixels go unread
+    window = make_window(session)
+    terms = _select(window, "grad_input", (0, 0, 2, 3))
+    assert len(terms) == 0 and window.equation.running_sum() == 0
+    assert window.engine.latest.results.grad_input[0, 0, 2, 3] == 0
+    assert ("(no terms: no kernel window reads this pixel: the stride and dilation step over it)"
+            in window.equation.value.text())
