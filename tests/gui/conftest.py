@@ -44,6 +44,28 @@ def no_leaked_top_levels(qapp):
 
 
 @pytest.fixture
+def qtbot(qtbot):
+    """pytest-qt's qtbot, whose `addWidget` also holds the widget until the test's teardown.
+
+    qtbot itself keeps only a weak reference. A widget that lives on in reference cycles
+    alone once the test body returns can then be collected by the garbage collector in the
+    middle of its own paint event (pytest-qt processes events after the test): Qt crashes
+    ("Cannot destroy paint device that is being painted"). Held here, it is closed by
+    qtbot first and freed after.
+    """
+    held = []
+    add = qtbot.addWidget
+
+    def add_widget(widget, *, before_close_func=None):
+        held.append(widget)
+        add(widget, before_close_func=before_close_func)
+
+    qtbot.addWidget = add_widget
+    yield qtbot
+    held.clear()
+
+
+@pytest.fixture
 def make_window(qtbot):
     """Factory for a shown MainWindow computing synchronously; closed and deleted after."""
     from gui.main_window import MainWindow
