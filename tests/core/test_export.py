@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from export_checks import TORCH_KEYS, torch_from_folder
 from session_checks import assert_same_session
 
 from core.conv import compute
@@ -26,9 +27,6 @@ from core.tensor_import import (
     read_npy,
 )
 
-TORCH_KEYS = {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
-              "groups", "bias", "padding_mode"}
-
 
 def results_of(session: Session):
     return compute(session.spec, session.input, session.weight, session.bias, session.grad_output)
@@ -40,25 +38,6 @@ def make(**spec: object) -> Session:
 
 
 # -- export -----------------------------------------------------------------------------
-def torch_from_folder(folder):
-    """Run nn.Conv2d built from spec.json on the exported inputs; return torch's tensors."""
-    spec = json.loads((folder / "spec.json").read_text())
-    load = {p.stem: torch.tensor(np.load(p, allow_pickle=False)) for p in folder.glob("*.npy")}
-    dtype = getattr(torch, spec["dtype"])
-    conv = torch.nn.Conv2d(**{k: spec[k] for k in TORCH_KEYS}, dtype=dtype)
-    with torch.no_grad():
-        conv.weight.copy_(load["weight"])
-        if spec["bias"]:
-            conv.bias.copy_(load["bias"])
-    x = load["input"].clone().requires_grad_()
-    y = conv(x)
-    y.backward(load["grad_output"])
-    got = {"output": y.detach(), "grad_input": x.grad, "grad_weight": conv.weight.grad}
-    if spec["bias"]:
-        got["grad_bias"] = conv.bias.grad
-    return load, got
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @pytest.mark.parametrize(
     "spec",

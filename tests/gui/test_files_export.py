@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from export_checks import torch_from_folder
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from PySide6.QtGui import QGuiApplication
 
@@ -21,32 +22,6 @@ from gui.figure_export import svg_is_valid
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ("output", "grad_input", "grad_weight", "grad_bias")
-
-
-def torch_results(folder: Path) -> dict[str, np.ndarray]:
-    """Rebuild the layer from an exported folder with nn.Conv2d and run it (as a user would)."""
-    torch = pytest.importorskip("torch")
-    spec = json.loads((folder / "spec.json").read_text())
-    dtype = getattr(torch, spec["dtype"])
-    load = {p.stem: torch.tensor(np.load(p)) for p in folder.glob("*.npy")}
-    conv = torch.nn.Conv2d(
-        spec["in_channels"], spec["out_channels"], tuple(spec["kernel_size"]),
-        stride=tuple(spec["stride"]),
-        padding=spec["padding"] if isinstance(spec["padding"], str) else tuple(spec["padding"]),
-        dilation=tuple(spec["dilation"]), groups=spec["groups"], bias=spec["bias"],
-        padding_mode=spec["padding_mode"], dtype=dtype,
-    )
-    with torch.no_grad():
-        conv.weight.copy_(load["weight"])
-        if spec["bias"]:
-            conv.bias.copy_(load["bias"])
-    x = load["input"].clone().requires_grad_()
-    y = conv(x)
-    y.backward(load["grad_output"])
-    out = {"output": y.detach(), "grad_input": x.grad, "grad_weight": conv.weight.grad}
-    if spec["bias"]:
-        out["grad_bias"] = conv.bias.grad
-    return {k: v.numpy() for k, v in out.items()}
 
 
 @pytest.mark.parametrize("preset", ["default", "strided_dilated", "sobel_edges"])
@@ -63,10 +38,10 @@ def test_npy_export_reproduces_the_gradients_in_torch(window, files, dialogs, tm
         names |= {"bias", "grad_bias"}
     assert {p.stem for p in folder.glob("*.npy")} == names
     assert (folder / "spec.json").is_file()
-    want = torch_results(folder)
+    _, want = torch_from_folder(folder)
     latest = window.engine.latest.results
-    for name, array in want.items():
-        np.testing.assert_allclose(np.load(folder / f"{name}.npy"), array, rtol=1e-10,
+    for name, tensor in want.items():
+        np.testing.assert_allclose(np.load(folder / f"{name}.npy"), tensor.numpy(), rtol=1e-10,
                                    atol=1e-10, err_msg=name)
         np.testing.assert_array_equal(np.load(folder / f"{name}.npy"), getattr(latest, name))
 
