@@ -232,14 +232,12 @@ class WideGrid:
         """
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
         p, q = sh // np.gcd(sh, dh), sw // np.gcd(sw, dw)
-        blocks = []
-        for i0 in range(min(p, kh)):
-            for j0 in range(min(q, kw)):
-                row, a = divmod(i0 * dh, sh)
-                col, b = divmod(j0 * dw, sw)
-                blocks.append((a * sw + b, row * self.width + col, slice(i0, kh, p),
-                               slice(j0, kw, q), p * dh // sh, q * dw // sw))
-        return tuple(blocks)
+        return tuple(
+            (*self.starts[i0 * kw + j0], slice(i0, kh, p), slice(j0, kw, q),
+             p * dh // sh, q * dw // sw)
+            for i0 in range(min(p, kh))
+            for j0 in range(min(q, kw))
+        )
 
     def span(self, rows: int) -> int:
         """(rows-1)·Wq + OW: how far the positions of ``rows`` output rows reach."""
