@@ -236,11 +236,7 @@ class _Pipeline:
                 if self.bias is not None:
                     y += self.bias
             if grad_w is not None:
-                # cols·conj(dY)ᵀ = (dY·conj(cols)ᵀ)ᴴ = dW_gᴴ: only the small factor is
-                # conjugated, and BLAS is faster with the long axis inner in both.
-                dy_conj = self.gy[part].conj().reshape(m, g, og, self.positions)
-                for i in range(m):
-                    grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
+                _add_grad_weight_h(ops, grad_w, cols, self.gy[part])
         if "grad_input" in want:
             dy = self.gy[part].reshape(m, g, og, self.positions)
             dcols = ops.matmul(self.w_adj, dy, out=ops.scratch("cols", shape, self.w))
@@ -272,9 +268,7 @@ class _Pipeline:
                     if self.bias is not None:
                         y += self.bias
                 if grad_w is not None:
-                    dy_conj = dy.conj().reshape(m, g, og, positions)
-                    for i in range(m):
-                        grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
+                    _add_grad_weight_h(ops, grad_w, cols, dy)
             if grad_phases is not None and self.by_taps:
                 numpy_taps.fold_products(grid, self.w, dy, grad_phases, rows)
             elif grad_phases is not None:
@@ -291,6 +285,19 @@ class _Pipeline:
         wide[..., :ow] = a
         wide[..., ow:] = 0
         return wide.reshape(*a.shape[:2], -1)
+
+
+def _add_grad_weight_h(ops, grad_w, cols, dy) -> None:
+    """Add one chunk's dW_gᴴ = cols_g·conj(dY_g)ᵀ, sample by sample, to ``grad_w``.
+
+    ``cols`` is (m, G, C/G·kh·kw, L) and ``dy`` holds m samples' grad_output over the same L
+    positions. cols·conj(dY)ᵀ = (dY·conj(cols)ᵀ)ᴴ: only the small factor is conjugated, and
+    BLAS is faster with the long axis inner in both.
+    """
+    m, g, _, positions = cols.shape
+    dy_conj = dy.conj().reshape(m, g, -1, positions)
+    for i in range(m):
+        grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
 
 
 def _sweep(pipe: _Pipeline) -> Any:
