@@ -183,16 +183,22 @@ class TensorGrid(QWidget):
     def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
         """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
         zero-padding cell, or a grid without a padded border."""
-        spec, shape = self._spec, self.real_shape()
-        if self.name != "input" or spec is None or shape is None:
-            return None
-        top, bottom, left, right = spec.pads
-        if min(spec.pads) < 0 or self.real_index(r, c) is not None:
+        spec = self._spec
+        if self.name != "input" or spec is None or min(spec.pads) < 0:
             return None  # (a negative padding crops: no border is drawn)
-        if not (0 <= r < shape[0] + top + bottom and 0 <= c < shape[1] + left + right):
+        return self._border_source(r, c)
+
+    def _border_source(self, r: int, c: int) -> tuple[int, ...] | None:
+        """The pixel border cell (r, c) of the input's plane copies (None: zero padding, a
+        real cell, or no such cell)."""
+        spec, plane = self._spec, self._plane_shape()
+        if spec is None or plane is None or not (0 <= r < plane[0] and 0 <= c < plane[1]):
             return None
-        sr = pad_index(shape[0], top, bottom, spec.padding_mode)[r]
-        sc = pad_index(shape[1], left, right, spec.padding_mode)[c]
+        if self.real_index(r, c) is not None:
+            return None
+        (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
+        sr = pad_index(h, top, bottom, spec.padding_mode)[r]
+        sc = pad_index(w, left, right, spec.padding_mode)[c]
         return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))
 
     def fill_tensor(self, kind: str) -> None:
@@ -465,25 +471,18 @@ class TensorGrid(QWidget):
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
         """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c) of the image (padded coordinates)."""
-        a, spec = self._array, self._spec
-        shape = self._plane_shape()
+        a, shape = self._array, self._plane_shape()
         if a is None or shape is None or not (0 <= r < shape[0] and 0 <= c < shape[1]):
             return ""
-        top, left = self._offset
-        rr, cc = r - top, c - left
-        h, w = self.real_shape()
-        if 0 <= rr < h and 0 <= cc < w:
-            idx = (rr,) if a.ndim == 1 else (*self._lead, rr, cc)
+        idx = self.real_index(r, c)
+        if idx is not None:
             return f"{self.info.symbol}[{', '.join(map(str, idx))}] = {_fmt(a[idx])}"
-        mode = spec.padding_mode
-        t, b, l, rt = spec.pads
-        sr = pad_index(h, t, b, mode)[r]
-        sc = pad_index(w, l, rt, mode)[c]
         where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
-        if sr < 0 or sc < 0:
+        src = self._border_source(r, c)
+        if src is None:
             return f"{where} = 0 (zero padding)"
-        idx = (*self._lead, int(sr), int(sc))
-        return f"{where} copies x[{', '.join(map(str, idx))}] = {_fmt(a[idx])} ({mode})"
+        mode = self._spec.padding_mode
+        return f"{where} copies x[{', '.join(map(str, src))}] = {_fmt(a[src])} ({mode})"
 
     def _update_readout(self) -> None:
         if self._hover is not None:
