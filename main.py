@@ -68,11 +68,11 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parse_entry(args.select)
         except ValueError as exc:
             p.error(str(exc))
-    if args.export is not None and args.screenshot:
-        p.error("--export writes files without a window; it cannot be combined with "
-                "--screenshot")
-    if args.export is not None and args.tab:
-        p.error("--export writes files without a window; it cannot be combined with --tab")
+    if args.export is not None:
+        for flag, given in (("--screenshot", args.screenshot), ("--tab", args.tab)):
+            if given:
+                p.error(f"--export writes files without a window; it cannot be combined "
+                        f"with {flag}")
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:

@@ -104,7 +104,7 @@ def run(app: QApplication, args) -> int:
     if args.session and Path(args.session).is_file() and Path(args.session).suffix != ".json":
         # the title names it and Save writes back to it (a screenshot leaves Recent alone)
         window.files.set_path(args.session, remember=not args.screenshot)
-    if getattr(args, "tab", None) == "im2col":
+    if args.tab == "im2col":
         window.tabs.setCurrentWidget(window.im2col)
     window.show()
     if args.screenshot:
