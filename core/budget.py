@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Collection
 
 import numpy as np
 
+from . import compact
 from .spec import LayerSpec
 
 DEFAULT_LIMIT = 4 * 2**30
@@ -93,25 +95,88 @@ def tensor_elements(spec: LayerSpec) -> dict[str, int]:
     return sizes
 
 
-def estimate_bytes(spec: LayerSpec) -> int:
-    """Peak bytes one forward + backward of `spec` needs: its eight tensors plus the pipeline's
-    scratch (padded input and its gradient, the im2col matrices of the chunks in flight)."""
-    from . import conv  # the pipeline's tuning constants; conv imports this module
+RESULTS = ("output", "grad_input", "grad_weight")
 
+
+def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> int:
+    """Peak bytes a forward + backward of `spec` needs, from the spec alone.
+
+    With ``outputs=None``: the layer's eight tensors plus `core.conv.compute`'s scratch
+    (what the app holds and computes). With ``outputs``, a subset of `RESULTS`: only what a
+    public function computing those allocates (the caller's arrays exist already), e.g.
+    ``{"output"}`` for `core.conv.conv2d`.
+
+    The scratch follows `core.conv`: a layer whose windows skip most of its padded input
+    runs as its small equivalent (`core.compact`: the gathered input and its gradient);
+    the batch runs in chunks of ``m`` samples on up to ``THREADS`` workers, each holding a
+    chunk's padded input and/or its gradient (more copies under a non-zero padding mode)
+    and one band of the im2col matrix, with the output and grad_output in its layout.
+    """
+    want = frozenset(RESULTS if outputs is None else outputs)
+    unknown = want - set(RESULTS)
+    if unknown:
+        raise ValueError(f"outputs must be among {', '.join(RESULTS)}, got {sorted(unknown)}")
     itemsize = np.dtype(spec.dtype).itemsize
-    tensors = sum(tensor_elements(spec).values())
+    sizes = tensor_elements(spec)
+    if outputs is None:
+        total = sum(sizes.values())
+    else:
+        total = sum(sizes[name] for name in want)
+    small = compact.small_spec(spec)
+    if small is not None:
+        n = spec.batch or 1
+        (hc, wc), (h, w) = small.input_size, spec.input_size
+        step = min(hc * w, h * wc)  # gather and scatter go one axis at a time
+        if want & {"output", "grad_weight"}:
+            total += n * spec.in_channels * (hc * wc + step)
+        if "grad_input" in want:
+            total += n * spec.in_channels * (hc * wc + step)
+        spec = small
+    return (total + _scratch_elements(spec, want, itemsize)) * itemsize
+
+
+def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> int:
+    """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum."""
+    from . import conv  # the pipeline's tuning; conv imports this module
+
     n = spec.batch or 1
-    (hp, wp), (ho, wo) = spec.padded_size, spec.output_size
-    padded = 2 * n * spec.in_channels * hp * wp
-    cols = n * ho * wo * spec.in_channels * spec.kernel_size[0] * spec.kernel_size[1]
-    in_flight = 2 * conv.THREADS * max(conv.CHUNK_BYTES // itemsize, 1)
-    scratch = padded + 2 * min(cols, in_flight)
-    return (tensors + scratch) * itemsize
+    c, o = spec.in_channels, spec.out_channels
+    (hp, wp), (oh, ow) = spec.padded_size, spec.output_size
+    kk = spec.kernel_size[0] * spec.kernel_size[1]
+    width = -(-wp // spec.stride[1])  # a row of the wide layout
+    wide = width <= conv.WIDE_MAX_RATIO * ow
+    if not wide:
+        width = ow
+    per_sample = c * kk * oh * width * itemsize
+    m = min(n, max(1, conv.CHUNK_BYTES // max(per_sample, 1)))
+    workers = max(1, min(conv.THREADS, -(-n // m)))
+    rows = oh
+    if wide and per_sample > conv.CHUNK_BYTES:  # one sample's matrix runs in bands
+        min_band = conv.MIN_BAND_TAPS if spec.in_per_group == 1 else conv.MIN_BAND
+        rows = min(oh, max(1, conv.CHUNK_BYTES // (c * kk * width * itemsize),
+                           -(-min_band // width)))
+    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
+    copies = 0
+    if want & {"output", "grad_weight"}:
+        copies += 2 if other_mode else 1
+    if "grad_input" in want:
+        copies += 3 if other_mode else 1
+    band = c * kk + o * (("output" in want) + bool(want & {"grad_input", "grad_weight"}))
+    grad_w = math.prod(spec.weight_shape) if "grad_weight" in want else 0
+    return workers * (m * (copies * c * hp * wp + rows * width * band) + grad_w) + grad_w
 
 
-def check(spec: LayerSpec, limit_bytes: int | None = None, what: str = "this layer") -> int:
-    """Raise `BudgetError` when `spec` needs more than the limit; return the estimate."""
-    estimate = estimate_bytes(spec)
+def check(
+    spec: LayerSpec,
+    limit_bytes: int | None = None,
+    what: str = "this layer",
+    outputs: Collection[str] | None = None,
+) -> int:
+    """Raise `BudgetError` when `spec` needs more than the limit; return the estimate.
+
+    ``outputs`` as in `estimate_bytes`.
+    """
+    estimate = estimate_bytes(spec, outputs)
     allowed = limit() if limit_bytes is None else limit_bytes
     if estimate > allowed:
         raise BudgetError(estimate, allowed, what)

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import im2col
+from . import budget, compact, im2col
 from .backends import blas, get_backend, numpy_taps
-from .spec import DTYPES, LayerSpec
+from .spec import DTYPES, LayerSpec, _is_int
 
 # Tuning (numpy backend). Measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
 CHUNK_BYTES = 2 * 2**20  # the im2col matrix of one step: samples per chunk, or rows per band
@@ -55,15 +55,29 @@ class ConvResults:
 _DTYPES = frozenset(np.dtype(name) for name in DTYPES)
 
 
-def _array(name: str, a: Any, dtype: np.dtype | None = None) -> np.ndarray:
+def _array(name: str, a: Any, dtype: np.dtype | None = None, like: str = "input") -> np.ndarray:
+    """``a`` as an array of a supported dtype (and ``dtype``, that of the argument ``like``)."""
     a = np.asarray(a)
     if a.dtype not in _DTYPES and a.dtype.name not in DTYPES:  # (the set: native byte order)
         raise ValueError(
             f"{name} dtype {a.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
         )
     if dtype is not None and a.dtype != dtype:
-        raise ValueError(f"{name} dtype {a.dtype.name} does not match input dtype {dtype.name}")
+        raise ValueError(f"{name} dtype {a.dtype.name} does not match {like} dtype {dtype.name}")
     return a
+
+
+def _size(name: str, value: Any, lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """A tensor size as torch takes one: a tuple, list or torch.Size of ints (numpy ints too;
+    no bool, float, string or array), of one of ``lengths``."""
+    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+        raise ValueError(f"{name} must be a tuple of ints, got {value!r}")
+    if len(value) not in lengths:
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, lengths))} entries, got {len(value)}: "
+            f"{tuple(value)!r}"
+        )
+    return tuple(int(v) for v in value)
 
 
 def _check_shape(name: str, a: np.ndarray, expected: Sequence[int] | None) -> None:
@@ -318,8 +332,9 @@ def _sweep(pipe: _Pipeline) -> Any:
     else:
         partials = list(_pool().map(pipe.run_alone, [parts[k::workers] for k in range(workers)]))
     grad_w = partials[0]
-    for more in partials[1:]:
-        grad_w += more
+    if grad_w is not None:  # None when grad_weight was not asked for
+        for more in partials[1:]:
+            grad_w += more
     return grad_w
 
 
@@ -336,8 +351,16 @@ def _run(
     """Run the pipeline once over the batch and return the requested tensors.
 
     The chunks run on `THREADS` threads where they can (`_sweep`), as torch runs its
-    kernels on its intra-op threads.
+    kernels on its intra-op threads. A layer whose windows read little of its padded input
+    runs as its small equivalent (`core.compact`).
     """
+    small = compact.plan(spec)
+    if small is not None:
+        xc = None if x is None else small.gather(x)
+        got = _run(small.spec, backend, x=xc, w=w, b=b, gy=gy, want=want)
+        if "grad_input" in got:
+            got["grad_input"] = small.scatter(got["grad_input"], spec.input_size)
+        return got
     pipe = _Pipeline(spec, backend, x, w, b, gy, want)
     out = pipe.out
     grad_w = _sweep(pipe)
@@ -391,7 +414,9 @@ def conv2d(
     spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, **hyper)
     if b is not None:
         _check_shape("bias", b, spec.bias_shape)
-    return _run(spec, backend, x=x, w=w, b=b, want=frozenset({"output"}))["output"]
+    want = frozenset({"output"})
+    budget.check(spec, what="conv2d", outputs=want)
+    return _run(spec, backend, x=x, w=w, b=b, want=want)["output"]
 
 
 def conv2d_input(
@@ -417,12 +442,15 @@ def conv2d_input(
     -------
     ndarray, shape ``input_size``, in the weight's dtype.
     """
+    input_size = _size("input_size", input_size, (3, 4))
     w = _array("weight", weight)
-    gy = _array("grad_output", grad_output, w.dtype)
+    gy = _array("grad_output", grad_output, w.dtype, like="weight")
     hyper = _hyper(stride, padding, dilation, groups, padding_mode)
-    spec = layer_spec(tuple(int(s) for s in input_size), w.shape, w.dtype, bias=False, **hyper)
+    spec = layer_spec(input_size, w.shape, w.dtype, bias=False, **hyper)
     _check_shape("grad_output", gy, spec.output_shape)
-    return _run(spec, backend, w=w, gy=gy, want=frozenset({"grad_input"}))["grad_input"]
+    want = frozenset({"grad_input"})
+    budget.check(spec, what="conv2d_input", outputs=want)
+    return _run(spec, backend, w=w, gy=gy, want=want)["grad_input"]
 
 
 def conv2d_weight(
@@ -444,12 +472,14 @@ def conv2d_weight(
     """
     x = _array("input", input)
     gy = _array("grad_output", grad_output, x.dtype)
-    weight_size = tuple(int(s) for s in weight_size)
+    weight_size = _size("weight_size", weight_size, (4,))
     hyper = _hyper(stride, padding, dilation, groups, padding_mode)
     spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, **hyper)
     _check_shape("grad_output", gy, spec.output_shape)
+    want = frozenset({"grad_weight"})
+    budget.check(spec, what="conv2d_weight", outputs=want)
     w = np.zeros(weight_size, dtype=x.dtype)
-    return _run(spec, backend, x=x, w=w, gy=gy, want=frozenset({"grad_weight"}))["grad_weight"]
+    return _run(spec, backend, x=x, w=w, gy=gy, want=want)["grad_weight"]
 
 
 def conv2d_bias(grad_output: Any) -> np.ndarray:
@@ -476,10 +506,12 @@ def compute(
 
     The arrays must have the spec's shapes and dtype; the results are read-only.
     """
+    if not isinstance(spec, LayerSpec):
+        raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
     dtype = np.dtype(spec.dtype)
-    x = _array("input", input, dtype)
-    w = _array("weight", weight, dtype)
-    gy = _array("grad_output", grad_output, dtype)
+    x = _array("input", input, dtype, like="the spec's")
+    w = _array("weight", weight, dtype, like="the spec's")
+    gy = _array("grad_output", grad_output, dtype, like="the spec's")
     _check_shape("input", x, spec.input_shape)
     _check_shape("weight", w, spec.weight_shape)
     _check_shape("grad_output", gy, spec.output_shape)
@@ -487,8 +519,11 @@ def compute(
     if spec.bias:
         if bias is None:
             raise ValueError("bias is on in the spec but no bias tensor was given")
-        b = _array("bias", bias, dtype)
+        b = _array("bias", bias, dtype, like="the spec's")
         _check_shape("bias", b, spec.bias_shape)
+    elif bias is not None:
+        raise ValueError("a bias tensor was given but the spec has bias off")
+    budget.check(spec, what="compute")
     got = _run(
         spec, backend, x=x, w=w, b=b, gy=gy, want=frozenset({"output", "grad_input", "grad_weight"})
     )

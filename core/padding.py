@@ -23,7 +23,17 @@ def pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
         ``index[p]`` is the real position that padded position ``p`` copies, or -1 where
         ``mode`` is ``'zeros'`` and ``p`` lies in the border.
     """
-    p = np.arange(-before, size + after)
+    return source_index(np.arange(before + size + after), size, before, mode)
+
+
+def source_index(padded: np.ndarray | int, size: int, before: int, mode: str) -> np.ndarray:
+    """`pad_index` at the given padded positions only, without building the whole axis.
+
+    ``padded`` holds positions of an axis of ``size`` pixels padded by ``before`` in front
+    (a negative ``before`` crops). The cost is that of ``padded``, however wide the padding:
+    what lets a layer whose windows skip most of a huge padding touch only what they read.
+    """
+    p = np.asarray(padded, dtype=np.int64) - before
     if mode == "zeros":
         return np.where((p >= 0) & (p < size), p, -1)
     if mode == "replicate":

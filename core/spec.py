@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
@@ -20,8 +22,12 @@ Pair = tuple[int, int]
 
 
 def _is_int(value: Any) -> bool:
-    # bool is an int subclass, and numpy integers are not ints: accept the second, refuse the first.
-    return not isinstance(value, bool) and hasattr(value, "__index__")
+    # bool is an int subclass, and numpy integers are not ints: accept the second, refuse the
+    # first (numpy's bool too, as torch does); a 0-d array is not an int either.
+    return (
+        not isinstance(value, (bool, np.bool_, np.ndarray))
+        and hasattr(value, "__index__")
+    )
 
 
 def _pair(name: str, value: Any, minimum: int | None) -> Pair:
