@@ -92,6 +92,17 @@ class Compact:
         return _put(_put(grad, self.rows, h, -2), self.cols, w, -1)
 
 
+def reads(spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Per axis, the real position every (output position, tap) reads, output-major
+    (-1: zero padding): the maps of the gathered layout on both axes, whatever it costs."""
+    maps = []
+    for i, before in enumerate((spec.pads[0], spec.pads[2])):
+        k, s, d, out = spec.kernel_size[i], spec.stride[i], spec.dilation[i], spec.output_size[i]
+        padded = (np.arange(out)[:, None] * s + np.arange(k) * d).ravel()
+        maps.append(source_index(padded, spec.input_size[i], before, spec.padding_mode))
+    return maps[0], maps[1]
+
+
 def plan(spec: LayerSpec) -> Compact | None:
     """`small_spec` with the maps from its input cells to the real pixels."""
     small = small_spec(spec)

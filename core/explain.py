@@ -265,11 +265,10 @@ def readers(
 def window(spec: LayerSpec, out: Sequence[int]) -> Window:
     """The padded cells the kernel window at output position ``out = (oi, oj)`` covers."""
     oi, oj = _index("output position", out, spec.output_size)
-    rows, cols = links.padding_map(spec)
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     ph = oi * sh + np.arange(kh) * dh
     pw = oj * sw + np.arange(kw) * dw
-    arrays = (ph, pw, rows[ph], cols[pw])
+    arrays = (ph, pw, links.source(spec, 0, ph), links.source(spec, 1, pw))
     for a in arrays:
         a.flags.writeable = False
     return Window((oi, oj), *arrays, spec.pads, spec.input_size)

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .padding import pad_index
+from .padding import pad_index, source_index
 from .spec import LayerSpec
 
 COLUMNS = ("n", "o", "c", "oi", "oj", "kh", "kw", "ph", "pw", "h", "w")
@@ -68,28 +68,33 @@ def _grid(*sizes: int) -> np.ndarray:
 Axis = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
+def source(spec: LayerSpec, axis: int, padded: np.ndarray) -> np.ndarray:
+    """The real position each padded position copies along ``axis`` (-1: zero padding),
+    computed for those positions only: a padding of 10⁶ costs nothing where it is not read."""
+    before = spec.pads[0] if axis == 0 else spec.pads[2]
+    return source_index(padded, spec.input_size[axis], before, spec.padding_mode)
+
+
 def _axis(spec: LayerSpec, axis: int, out: np.ndarray | int, tap: np.ndarray | int) -> Axis:
     """Reads along ``axis`` (0 rows, 1 columns) at output positions × taps, zero padding dropped."""
-    padmap, s, d = padding_map(spec)[axis], spec.stride[axis], spec.dilation[axis]
+    s, d = spec.stride[axis], spec.dilation[axis]
     out, tap = (a.ravel() for a in np.broadcast_arrays(out, tap))
     padded = out * s + tap * d
-    real = np.flatnonzero(padmap[padded] >= 0)
-    return out[real], tap[real], padded[real], padmap[padded[real]]
+    pixel = source(spec, axis, padded)
+    real = np.flatnonzero(pixel >= 0)
+    return out[real], tap[real], padded[real], pixel[real]
 
 
 def _hits(spec: LayerSpec, axis: int, pixel: int) -> Axis:
     """Reads along ``axis`` that land on ``pixel``, through every padded position copying it.
 
-    Ordered by output position, then tap.
+    Ordered by output position, then tap. Every read (output position × tap) is looked at,
+    which costs the output's length times the kernel's, not the padded input's.
     """
-    padmap, s, d = padding_map(spec)[axis], spec.stride[axis], spec.dilation[axis]
-    padded = np.flatnonzero(padmap == pixel)
-    start = padded[None, :] - (np.arange(spec.kernel_size[axis]) * d)[:, None]  # → out·s
-    hit = (start >= 0) & (start % s == 0) & (start < spec.output_size[axis] * s)
-    tap = np.nonzero(hit)[0]
-    out = start[hit] // s
-    order = np.lexsort((tap, out))
-    return out[order], tap[order], out[order] * s + tap[order] * d, np.full(order.size, pixel)
+    out, tap = _grid(spec.output_size[axis], spec.kernel_size[axis])
+    padded = out * spec.stride[axis] + tap * spec.dilation[axis]
+    hit = np.flatnonzero(source(spec, axis, padded) == pixel)
+    return out[hit], tap[hit], padded[hit], np.full(hit.size, pixel)
 
 
 def _assemble(

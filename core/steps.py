@@ -7,13 +7,16 @@ pad_adjoint), laid out the textbook way: rows are output positions, columns are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .im2col import fold, unfold
-from .padding import pad, pad_adjoint
-from .spec import LayerSpec
+from . import budget, compact
+from .im2col import fold
+from .padding import pad
+from .spec import LayerSpec, _is_int
 
 
 @dataclass(frozen=True, eq=False)
@@ -22,7 +25,6 @@ class Im2colSteps:
 
     Attributes
     ----------
-    padded : (C, Hp, Wp)            the input after pad()
     cols : (G, L, K)                im2col matrix per group, K = C/G·kh·kw
     weight_matrix : (G, O/G, K)     W reshaped; output = cols @ weight_matrixᵀ
     product : (G, L, O/G)           cols @ weight_matrixᵀ (bias not added)
@@ -30,13 +32,19 @@ class Im2colSteps:
     grad_output_matrix : (G, L, O/G)  dY
     grad_weight_matrix : (G, O/G, K)  dYᵀ · conj(cols): this sample's share of grad_weight
     grad_cols : (G, L, K)           dY · conj(W): the gradient w.r.t. cols
-    grad_padded : (C, Hp, Wp)       col2im(grad_cols)
-    grad_input : (C, H, W)          pad_adjoint(grad_padded)
+    grad_input : (C, H, W)          pad_adjoint(col2im(grad_cols))
+    padded : (C, Hp, Wp)            the input after pad() — made when first read
+    grad_padded : (C, Hp, Wp)       col2im(grad_cols) — made when first read
+
+    The matrices cost the output times the kernel, whatever the stride, padding and
+    dilation: cols is gathered from the pixels the windows read. The padded grids cost the
+    padded size, which a huge padding makes huge: reading one that exceeds the memory limit
+    raises `core.budget.BudgetError`.
     """
 
     spec: LayerSpec
     sample: int
-    padded: np.ndarray
+    input: np.ndarray = field(repr=False)
     cols: np.ndarray
     weight_matrix: np.ndarray
     product: np.ndarray
@@ -44,8 +52,29 @@ class Im2colSteps:
     grad_output_matrix: np.ndarray
     grad_weight_matrix: np.ndarray
     grad_cols: np.ndarray
-    grad_padded: np.ndarray
     grad_input: np.ndarray
+
+    @cached_property
+    def padded(self) -> np.ndarray:
+        self._check_padded("padded")
+        out = pad(self.input[None], self.spec.pads, self.spec.padding_mode)[0]
+        out.flags.writeable = False
+        return out
+
+    @cached_property
+    def grad_padded(self) -> np.ndarray:
+        self._check_padded("grad_padded")
+        spec = self.spec
+        kl = self.grad_cols.swapaxes(1, 2).reshape(1, -1, self.grad_cols.shape[1])
+        out = fold(kl, spec.padded_size, spec.kernel_size, spec.stride, spec.dilation)[0]
+        out.flags.writeable = False
+        return out
+
+    def _check_padded(self, name: str) -> None:
+        spec = self.spec
+        nbytes = spec.in_channels * math.prod(spec.padded_size) * np.dtype(spec.dtype).itemsize
+        if nbytes > budget.limit():
+            raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid")
 
     def column_tap(self, k: int) -> tuple[int, int, int]:
         """(channel within the group, kernel row, kernel column) of column ``k``."""
@@ -76,18 +105,22 @@ def im2col_steps(
     grad_output: np.ndarray,
     sample: int = 0,
 ) -> Im2colSteps:
-    """The pipeline's matrices for batch element ``sample`` (ignored when unbatched)."""
+    """The pipeline's matrices for batch element ``sample`` (ignored when unbatched).
+
+    Raises `core.budget.BudgetError` before allocating when the matrices exceed the limit.
+    """
     n = 1 if spec.batch is None else spec.batch
-    if not 0 <= sample < max(n, 1) or n == 0:
-        raise ValueError(f"sample {sample} is out of range for batch size {n}")
+    if not _is_int(sample) or not 0 <= sample < max(n, 1) or n == 0:
+        raise ValueError(f"sample {sample!r} is out of range for batch size {n}")
+    _check_budget(spec)
     x = input[sample] if spec.batched else input
     gy = grad_output[sample] if spec.batched else grad_output
     g, og = spec.groups, spec.out_per_group
-    oh, ow = spec.output_size
+    (oh, ow), (kh, kw), c = spec.output_size, spec.kernel_size, spec.in_channels
 
-    padded = pad(x[None], spec.pads, spec.padding_mode)
-    cols_kl = unfold(padded, spec.kernel_size, spec.stride, spec.dilation)[0]  # (C·kh·kw, L)
-    cols = cols_kl.reshape(g, -1, oh * ow).swapaxes(1, 2)  # (G, L, K)
+    reads = compact.Compact(spec, *compact.reads(spec))  # every (position, tap) per axis
+    taps = reads.gather(x).reshape(c, oh, kh, ow, kw).transpose(0, 2, 4, 1, 3)
+    cols = taps.reshape(g, -1, oh * ow).swapaxes(1, 2)  # (G, L, K)
     w_mat = weight.reshape(g, og, -1)
     product = group_matmul(cols, w_mat.swapaxes(1, 2))
     output = product.swapaxes(1, 2).reshape(spec.out_channels, oh, ow)
@@ -97,16 +130,26 @@ def im2col_steps(
     dy = gy.reshape(g, og, oh * ow).swapaxes(1, 2)  # (G, L, O/G)
     grad_weight_matrix = group_matmul(dy.swapaxes(1, 2), cols, conj_b=True)
     grad_cols = group_matmul(dy, w_mat, conj_b=True)
-    grad_cols_kl = grad_cols.swapaxes(1, 2).reshape(1, -1, oh * ow)
-    grad_padded = fold(grad_cols_kl, spec.padded_size, spec.kernel_size, spec.stride,
-                       spec.dilation)
-    grad_input = pad_adjoint(grad_padded, spec.pads, spec.padding_mode)
+    grad_taps = grad_cols.swapaxes(1, 2).reshape(c, kh, kw, oh, ow).transpose(0, 3, 1, 4, 2)
+    grad_input = reads.scatter(grad_taps.reshape(c, oh * kh, ow * kw), spec.input_size)
 
     arrays = dict(
-        padded=padded[0], cols=cols, weight_matrix=w_mat, product=product, output=output,
+        cols=cols, weight_matrix=w_mat, product=product, output=output,
         grad_output_matrix=dy, grad_weight_matrix=grad_weight_matrix, grad_cols=grad_cols,
-        grad_padded=grad_padded[0], grad_input=grad_input[0],
+        grad_input=grad_input,
     )
     for a in arrays.values():
         a.flags.writeable = False
-    return Im2colSteps(spec=spec, sample=sample, **arrays)
+    return Im2colSteps(spec=spec, sample=sample, input=x, **arrays)
+
+
+def _check_budget(spec: LayerSpec) -> None:
+    """Refuse, before allocating, matrices over the memory limit: the steps hold all of one
+    sample's at once (cols, grad_cols and their copies on the way; the output-sized ones)."""
+    (oh, ow), (kh, kw) = spec.output_size, spec.kernel_size
+    positions = oh * ow
+    elements = 4 * spec.in_channels * kh * kw * positions + 4 * spec.out_channels * positions
+    elements += 2 * spec.in_channels * math.prod(spec.input_size)
+    nbytes = elements * np.dtype(spec.dtype).itemsize
+    if nbytes > budget.limit():
+        raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer")
