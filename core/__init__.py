@@ -3,6 +3,7 @@
 numpy only; torch is imported lazily by the torch backends. Never imports Qt.
 """
 
+from .budget import BudgetError
 from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
 from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
@@ -11,6 +12,7 @@ from .spec import DTYPES, PADDING_MODES, LayerSpec
 from .steps import Im2colSteps, group_matmul, im2col_steps
 
 __all__ = [
+    "BudgetError",
     "DTYPES",
     "PADDING_MODES",
     "ConvResults",

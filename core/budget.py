@@ -96,6 +96,7 @@ def tensor_elements(spec: LayerSpec) -> dict[str, int]:
 
 
 RESULTS = ("output", "grad_input", "grad_weight")
+OVERHEAD = 64 * 2**10  # the run's Python objects and index arrays
 
 
 def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> int:
@@ -132,7 +133,7 @@ def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> i
         if "grad_input" in want:
             total += n * spec.in_channels * (hc * wc + step)
         spec = small
-    return (total + _scratch_elements(spec, want, itemsize)) * itemsize
+    return (total + _scratch_elements(spec, want, itemsize)) * itemsize + OVERHEAD
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> int:
@@ -161,9 +162,15 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> i
         copies += 2 if other_mode else 1
     if "grad_input" in want:
         copies += 3 if other_mode else 1
-    band = c * kk + o * (("output" in want) + bool(want & {"grad_input", "grad_weight"}))
-    grad_w = math.prod(spec.weight_shape) if "grad_weight" in want else 0
-    return workers * (m * (copies * c * hp * wp + rows * width * band) + grad_w) + grad_w
+    # Per band: the im2col matrix (or its gradient), and output-sized rows: the output,
+    # grad_output spread to the band's layout, its conjugate (grad_weight), one tap's
+    # products (grad_input of a depthwise-like layer).
+    outs = ("output" in want) + bool(want & {"grad_input", "grad_weight"})
+    outs += ("grad_weight" in want) + ("grad_input" in want and spec.in_per_group == 1)
+    band = c * kk + o * outs
+    weight = math.prod(spec.weight_shape)
+    per_worker = weight * (("grad_weight" in want) + ("grad_input" in want))
+    return workers * (m * (copies * c * hp * wp + rows * width * band) + per_worker) + weight
 
 
 def check(
