@@ -220,6 +220,43 @@ def torch_step(case: Case, device: str) -> Callable[[], tuple[np.ndarray, ...]]:
     return step_cuda
 
 
+def function_pairs(case: Case) -> list[tuple[str, Callable, Callable]]:
+    """Each public function alone against its torch counterpart (numpy backend, CPU)."""
+    import torch
+    import torch.nn.functional as F
+
+    spec, x, w, gy = case.tensors()
+    xt, wt, gyt = (torch.from_numpy(a) for a in (x, w, gy))
+    layer = {"stride": case.stride, "padding": case.padding, "groups": case.groups}
+    return [
+        ("conv2d", lambda: core.conv2d(x, w, **layer), lambda: F.conv2d(xt, wt, **layer)),
+        (
+            "conv2d_input",
+            lambda: core.conv2d_input(x.shape, w, gy, **layer),
+            lambda: torch.nn.grad.conv2d_input(x.shape, wt, gyt, **layer),
+        ),
+        (
+            "conv2d_weight",
+            lambda: core.conv2d_weight(x, w.shape, gy, **layer),
+            lambda: torch.nn.grad.conv2d_weight(xt, w.shape, gyt, **layer),
+        ),
+    ]
+
+
+def huge_stride_pair() -> tuple[str, Callable, Callable]:
+    """The layer whose cost once grew with stride²: a 1×1 output from a 5×5 input."""
+    import torch
+    import torch.nn.functional as F
+
+    x, w = np.ones((1, 3, 5, 5), np.float32), np.ones((2, 3, 3, 3), np.float32)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    return (
+        "conv2d (1,3,5,5)→2 k3 stride 4000",
+        lambda: core.conv2d(x, w, stride=4000),
+        lambda: F.conv2d(xt, wt, stride=4000),
+    )
+
+
 def steps(case: Case, backend: str) -> tuple[Callable, Callable]:
     device = "cuda" if backend == "cuda" else "cpu"
     return ours_step(case, backend), torch_step(case, device)
@@ -399,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     p.add_argument(
+        "--no-functions",
+        action="store_true",
+        help="skip timing conv2d, conv2d_input and conv2d_weight alone (numpy backend)",
+    )
+    p.add_argument(
         "--wait-quiet",
         type=float,
         default=0.0,
@@ -500,6 +542,25 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {backend} | {t_ours * 1e3:.2f} | {t_ref * 1e3:.2f} | "
             f"{t_ours / t_ref:.2f} | {_mib(m_ours)} | {_mib(m_ref)} | {ratio} | {others:.0%} |"
         )
+    if not args.no_functions and "numpy" in backends:
+        pairs = [(CASES[i].name, *pair) for i in cases for pair in function_pairs(CASES[i])]
+        pairs.append(("–", *huge_stride_pair()))
+        print()
+        print("each public function alone, numpy backend, against its torch counterpart")
+        print("| shape (N,C,H,W)→O | function | ours (ms) | torch (ms) | ours/torch | other load |")
+        print("|---|---|--:|--:|--:|--:|")
+        for name, function, ours, ref in pairs:
+            if args.wait_quiet:
+                wait_quiet(args.wait_quiet)
+            t_ours, t_ref, _reps, others = time_pair(
+                ours, ref, warmup=warmup, min_reps=min_reps, max_reps=max_reps,
+                seconds=seconds, sync=lambda: None,
+            )
+            print(
+                f"| {name} | {function} | {t_ours * 1e3:.3f} | {t_ref * 1e3:.3f} | "
+                f"{t_ours / t_ref:.2f} | {others:.0%} |",
+                flush=True,
+            )
     return 0
 
 
