@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -195,18 +196,18 @@ class LayerSpec:
     def batched(self) -> bool:
         return self.batch is not None
 
-    @property
+    @cached_property  # read many times per call of the pipeline
     def kernel_extent(self) -> Pair:
         """Rows and columns of the padded input one kernel window spans."""
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         return (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
 
-    @property
+    @cached_property  # read many times per call of the pipeline
     def padded_size(self) -> Pair:
         top, bottom, left, right = self.pads
         return (self.input_size[0] + top + bottom, self.input_size[1] + left + right)
 
-    @property
+    @cached_property  # read many times per call of the pipeline
     def output_size(self) -> Pair:
         (hp, wp), (eh, ew), (sh, sw) = self.padded_size, self.kernel_extent, self.stride
         return ((hp - eh) // sh + 1, (wp - ew) // sw + 1)
@@ -227,7 +228,7 @@ class LayerSpec:
     def output_shape(self) -> tuple[int, ...]:
         return self._with_batch((self.out_channels, *self.output_size))
 
-    @property
+    @cached_property  # read many times per call of the pipeline
     def weight_shape(self) -> tuple[int, int, int, int]:
         return (self.out_channels, self.in_per_group, *self.kernel_size)
 
