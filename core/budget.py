@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Collection
+from functools import lru_cache
 
 import numpy as np
 
@@ -113,13 +114,23 @@ def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> i
     chunk's padded input and/or its gradient (more copies under a non-zero padding mode)
     and one band of the im2col matrix, with the output and grad_output in its layout.
     """
+    from . import conv  # the pipeline's tuning; conv imports this module
+
     want = frozenset(RESULTS if outputs is None else outputs)
     unknown = want - set(RESULTS)
     if unknown:
         raise ValueError(f"outputs must be among {', '.join(RESULTS)}, got {sorted(unknown)}")
+    tuning = (conv.CHUNK_BYTES, conv.THREADS, conv.MIN_BAND, conv.MIN_BAND_TAPS,
+              conv.WIDE_MAX_RATIO)
+    return _estimate(spec, want, outputs is None, tuning)
+
+
+@lru_cache(maxsize=256)
+def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple) -> int:
+    """`estimate_bytes`, once per (spec, outputs, tuning): values, so a cache key."""
     itemsize = np.dtype(spec.dtype).itemsize
     sizes = tensor_elements(spec)
-    if outputs is None:
+    if everything:
         total = sum(sizes.values())
     else:
         total = sum(sizes[name] for name in want)

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -190,7 +191,7 @@ class _Pipeline:
         after the run (`_run`: where it is not finite, it is made again in unfold's layout).
         """
         spec = self.spec
-        grid = im2col.WideGrid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
+        grid = _wide_grid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
         if grid.width > WIDE_MAX_RATIO * spec.output_size[1]:
             return None
         if "grad_input" in self.want and not np.isfinite(w).all():
@@ -299,6 +300,13 @@ class _Pipeline:
         wide[..., :ow] = a
         wide[..., ow:] = 0
         return wide.reshape(*a.shape[:2], -1)
+
+
+@lru_cache(maxsize=64)
+def _wide_grid(kernel_size, stride, dilation, padded_size) -> im2col.WideGrid:
+    """One `WideGrid` per geometry (a value key): its taps and blocks are worked out once,
+    not per call — they are most of a small layer's per-call cost."""
+    return im2col.WideGrid(kernel_size, stride, dilation, padded_size)
 
 
 def _add_grad_weight_h(ops, grad_w, cols, dy) -> None:
