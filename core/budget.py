@@ -75,7 +75,8 @@ def limit() -> int:
 def set_limit(nbytes: int | None) -> None:
     """Set the limit for this process; ``None`` goes back to the environment or the default."""
     global _limit_override
-    if nbytes is not None and (not isinstance(nbytes, int) or nbytes <= 0):
+    if nbytes is not None and (isinstance(nbytes, bool) or not isinstance(nbytes, int)
+                               or nbytes <= 0):
         raise ValueError(f"memory limit must be a positive int of bytes, got {nbytes!r}")
     _limit_override = nbytes
 

@@ -317,7 +317,9 @@ def _add_grad_weight_h(ops, grad_w, cols, dy) -> None:
     BLAS is faster with the long axis inner in both.
     """
     m, g, _, positions = cols.shape
-    dy_conj = dy.conj().reshape(m, g, -1, positions)
+    if not (isinstance(dy, np.ndarray) and dy.dtype.kind != "c"):  # real: conj would copy
+        dy = dy.conj()
+    dy_conj = dy.reshape(m, g, -1, positions)
     for i in range(m):
         grad_w += ops.matmul(cols[i], dy_conj[i].swapaxes(-1, -2))
 

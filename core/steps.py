@@ -112,6 +112,7 @@ def im2col_steps(
     n = 1 if spec.batch is None else spec.batch
     if not _is_int(sample) or not 0 <= sample < max(n, 1) or n == 0:
         raise ValueError(f"sample {sample!r} is out of range for batch size {n}")
+    _check_tensors(spec, input, weight, bias, grad_output)
     _check_budget(spec)
     x = input[sample] if spec.batched else input
     gy = grad_output[sample] if spec.batched else grad_output
@@ -141,6 +142,26 @@ def im2col_steps(
     for a in arrays.values():
         a.flags.writeable = False
     return Im2colSteps(spec=spec, sample=sample, input=x, **arrays)
+
+
+def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
+    """The arrays must be the spec's, as `core.conv.compute` demands."""
+    if not isinstance(spec, LayerSpec):
+        raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
+    given = {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
+    shapes = {"input": spec.input_shape, "weight": spec.weight_shape,
+              "grad_output": spec.output_shape, "bias": spec.bias_shape}
+    if (bias is None) == spec.bias:
+        raise ValueError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
+                         f"{'no' if bias is None else 'a'} bias tensor was given")
+    for name, a in given.items():
+        if a is None:
+            continue
+        a = np.asarray(a)
+        if a.shape != shapes[name]:
+            raise ValueError(f"{name} shape {a.shape} does not match the spec's {shapes[name]}")
+        if a.dtype.name != spec.dtype:
+            raise ValueError(f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}")
 
 
 def _check_budget(spec: LayerSpec) -> None:

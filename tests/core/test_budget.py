@@ -81,7 +81,7 @@ def test_the_limit_comes_from_set_limit_else_the_environment_else_the_default(
     monkeypatch.setenv(budget.ENV_VAR, "lots")
     with pytest.raises(ValueError, match=f"{budget.ENV_VAR}.*'lots'"):
         budget.limit()
-    for bad in (0, -5, 1.5, "1G"):
+    for bad in (0, -5, 1.5, "1G", True):
         with pytest.raises(ValueError, match="memory limit"):
             budget.set_limit(bad)
 

@@ -28,6 +28,7 @@ from torch_reference import assert_matches, random_array, reference
 import core.conv
 from core import LayerSpec, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
 from core.backends import blas
+from core.steps import im2col_steps
 
 DTYPES = ("float64", "complex128", "float32", "complex64")
 
@@ -214,3 +215,19 @@ def test_compute_refuses_a_bias_the_spec_does_not_have_and_a_spec_that_is_not_on
         compute(spec, X, W, np.ones(2), GY)
     with pytest.raises(ValueError, match="spec must be a LayerSpec, got dict"):
         compute(spec.to_dict(), X, W, None, GY)
+
+
+def test_im2col_steps_refuse_arrays_that_are_not_the_spec_s() -> None:
+    spec = LayerSpec(3, 2, (3, 3), input_size=(5, 5), batch=2, bias=True)
+    x, w, b, gy = (np.ones(shape) for shape in (spec.input_shape, spec.weight_shape,
+                                                spec.bias_shape, spec.output_shape))
+    assert im2col_steps(spec, x, w, b, gy, sample=1).output.shape == (2, 3, 3)
+    with pytest.raises(ValueError, match=r"input shape \(1, 3, 5, 5\) does not match"):
+        im2col_steps(spec, x[:1], w, b, gy)
+    with pytest.raises(ValueError, match="weight dtype float32 does not match the spec's float64"):
+        im2col_steps(spec, x, w.astype(np.float32), b, gy)
+    with pytest.raises(ValueError, match="bias is on in the spec but no bias tensor"):
+        im2col_steps(spec, x, w, None, gy)
+    for sample in (2, -1, 1.0, True):
+        with pytest.raises(ValueError, match="sample"):
+            im2col_steps(spec, x, w, b, gy, sample=sample)
