@@ -41,17 +41,19 @@ def tensors(x_shape, w_shape, seed: int = 0, bias: bool = True):
     return rng, x, w, b
 
 
-def check_all(x, w, b, gy, expected, layer: dict[str, Any]) -> None:
+def check_all(x, w, b, gy, expected, layer: dict[str, Any], backend: str = "numpy") -> None:
     """Each public function alone, then `compute`, against ``expected`` (a Reference)."""
+    layer = {**layer, "backend": backend}
     with within():
         assert_matches(conv2d(x, w, b, **layer), expected.output, 1e-10)
     with within():
         assert_matches(conv2d_input(x.shape, w, gy, **layer), expected.grad_input, 1e-10)
     with within():
         assert_matches(conv2d_weight(x, w.shape, gy, **layer), expected.grad_weight, 1e-10)
+    del layer["backend"]
     spec = LayerSpec.from_arrays(x.shape, w.shape, bias=b is not None, **layer)
     with within():
-        got = compute(spec, x, w, b, gy)
+        got = compute(spec, x, w, b, gy, backend=backend)
     for name in ("output", "grad_input", "grad_weight"):
         assert_matches(getattr(got, name), getattr(expected, name), 1e-10)
 
@@ -68,11 +70,14 @@ TORCH_LAYERS = [
 ]
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
 @pytest.mark.parametrize("layer", TORCH_LAYERS, ids=repr)
-def test_huge_stride_padding_and_dilation_match_torch_in_time(layer: dict[str, Any]) -> None:
+def test_huge_stride_padding_and_dilation_match_torch_in_time(
+    layer: dict[str, Any], backend: str
+) -> None:
     rng, x, w, b = tensors((2, 3, 5, 6), (4, 3, 3, 3))
     ref = reference(x, w, b, lambda shape: random_array(rng, shape, "float64"), **layer)
-    check_all(x, w, b, ref.grad_output, ref, layer)
+    check_all(x, w, b, ref.grad_output, ref, layer, backend)
 
 
 def test_the_reported_layer_returns_at_once() -> None:
