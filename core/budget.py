@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import compact
+from .backends.numpy_taps import TAPWISE_MAX_OUT_PER_GROUP
 from .spec import LayerSpec
 
 DEFAULT_LIMIT = 4 * 2**30
@@ -177,9 +178,12 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> i
     # Per band: the im2col matrix (or its gradient), and output-sized rows: the output,
     # grad_output spread to the band's layout, its conjugate (grad_weight), one tap's
     # products (grad_input of a depthwise-like layer).
+    # (grad_input alone of a depthwise-like layer needs no matrix: `numpy_taps`)
+    taps = wide and spec.in_per_group == 1 and spec.out_per_group <= TAPWISE_MAX_OUT_PER_GROUP
+    matrix = bool(want & {"output", "grad_weight"}) or not taps
     outs = ("output" in want) + bool(want & {"grad_input", "grad_weight"})
-    outs += ("grad_weight" in want) + ("grad_input" in want and spec.in_per_group == 1)
-    band = c * kk + o * outs
+    outs += ("grad_weight" in want) + ("grad_input" in want and taps)
+    band = c * kk * matrix + o * outs
     weight = math.prod(spec.weight_shape)
     per_worker = weight * (("grad_weight" in want) + ("grad_input" in want))
     return workers * (m * (copies * c * hp * wp + rows * width * band) + per_worker) + weight

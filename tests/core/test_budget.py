@@ -47,6 +47,29 @@ def test_the_estimate_follows_the_measured_peak(spec: LayerSpec) -> None:
     assert peak <= estimate <= 3 * peak, (peak, estimate)
 
 
+@pytest.mark.parametrize("function", ["conv2d", "conv2d_input", "conv2d_weight"])
+@pytest.mark.parametrize("spec", SHAPES, ids=repr)
+def test_the_estimate_of_each_public_function_follows_its_peak(spec, function) -> None:
+    """A public function allocates its result and scratch; the caller's arrays exist."""
+    layer = {"stride": spec.stride, "padding": spec.padding, "groups": spec.groups,
+             "padding_mode": spec.padding_mode}
+    x, w, b, gy = _tensors(spec, np.random.default_rng(0))
+    call, result = {
+        "conv2d": (lambda: conv2d(x, w, b, **layer), "output"),
+        "conv2d_input": (lambda: conv2d_input(x.shape, w, gy, **layer), "grad_input"),
+        "conv2d_weight": (lambda: conv2d_weight(x, w.shape, gy, **layer), "grad_weight"),
+    }[function]
+    call()
+    tracemalloc.start()
+    try:
+        call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = budget.estimate_bytes(spec, {result})
+    assert peak <= estimate <= 3 * peak, (peak, estimate)
+
+
 def _tensors(spec: LayerSpec, rng: np.random.Generator):
     x = rng.standard_normal(spec.input_shape).astype(spec.dtype)
     w = rng.standard_normal(spec.weight_shape).astype(spec.dtype)
