@@ -11,6 +11,12 @@ The pipeline, per chunk of samples::
 never holds more than about `CHUNK_BYTES`, which keeps peak memory near the tensors' own.
 Complex gradients follow autograd's convention (conjugate Wirtinger): the other factor
 is conjugated.
+
+A layer whose windows skip most of its padded input (a stride or dilation far beyond the
+kernel, a padding far beyond the input) runs as a small layer over just the pixels the
+windows read (`core.compact`), so the cost follows the output and the kernel. Every public
+function asks `core.budget.check` first and raises `core.budget.BudgetError` (a ValueError
+naming the estimate and the limit) before allocating what would exceed the memory limit.
 """
 
 from __future__ import annotations
