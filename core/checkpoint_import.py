@@ -119,14 +119,17 @@ def _unwrap(flat: dict[str, Any]) -> dict[str, Any]:
 
 def _refusal(path: Path, exc: Exception) -> str:
     text = str(exc)
-    if "weights_only" in text or "Unsupported global" in text or "Weights only" in text:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
-        reason = f" (it refers to {found.group(1)})" if found else ""
-        return (f"{path.name} holds Python objects besides tensors and plain containers{reason}; "
-                "ConvViz loads checkpoints with torch.load(weights_only=True) only and never "
-                "runs a full unpickle. Save model.state_dict() instead")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return f"cannot read {path.name} as a PyTorch checkpoint: {first}"
+    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if found:  # a pickle that wants to build an object: weights_only stopped it
+        return (f"{path.name} holds Python objects besides tensors and plain containers (it "
+                f"refers to {found.group(1)}); ConvViz loads checkpoints with "
+                "torch.load(weights_only=True) only and never runs a full unpickle. Save "
+                "model.state_dict() instead")
+    detail = re.search(r"WeightsUnpickler error:\s*(.+)", text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    reason = detail.group(1).strip() if detail else (lines[0] if lines else type(exc).__name__)
+    return (f"cannot read {path.name} as a PyTorch checkpoint: not written by torch.save, or "
+            f"damaged (torch says: {reason.split('. ')[0]})")
 
 
 def _load_torch(path: Path) -> Checkpoint:
@@ -282,6 +285,7 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
         When ``key`` is missing or cannot be a weight, ``groups`` does not divide
         out_channels, or the layer with these hyperparameters is invalid or over budget.
     """
+    weights = conv_weights(ckpt)  # first: a file with none says so, whatever the key
     entry = ckpt.entry(key)
     problem = weight_problem(entry)
     if problem:
@@ -289,7 +293,7 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
     o, per_group, kh, kw = entry.shape
     if groups not in group_choices(entry.shape):
         raise CheckpointError(f"groups {groups} does not divide out_channels {o} of {key!r}")
-    match = next(c for c in conv_weights(ckpt) if c.key == key)
+    match = next(c for c in weights if c.key == key)
     try:
         spec = session.spec.replace(in_channels=per_group * groups, out_channels=o,
                                     kernel_size=(kh, kw), groups=groups,

@@ -26,10 +26,10 @@ from .spec import LayerSpec
 
 COLORS = ("gray", "rgb")
 FITS = ("crop", "stretch")
-SCALINGS = ("0-1", "-1-1", "imagenet")
+SCALINGS = ("0-1", "symmetric", "imagenet")
 SCALING_TITLES = {
     "0-1": "0 … 1 (pixel / 255)",
-    "-1-1": "−1 … 1 (pixel / 127.5 − 1)",
+    "symmetric": "−1 … 1 (pixel / 127.5 − 1)",
     "imagenet": "ImageNet mean/std ((pixel / 255 − mean) / std)",
 }
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -64,7 +64,7 @@ class ImageOptions:
     fit : 'crop' or 'stretch'
         'crop' keeps the aspect ratio: scale until the picture covers (H, W), then cut the
         centre. 'stretch' resizes to (H, W) whatever the aspect.
-    scaling : '0-1', '-1-1' or 'imagenet'
+    scaling : '0-1', 'symmetric' or 'imagenet'
         Pixel values p in 0…255 become p/255, p/127.5 − 1, or (p/255 − mean)/std with
         ImageNet's per-channel mean and std (gray: their averages, `IMAGENET_GRAY`).
     """
@@ -184,7 +184,7 @@ def scaled(pixels: np.ndarray, scaling: str) -> np.ndarray:
     p = pixels.astype(np.float64)
     if scaling == "0-1":
         return p / 255
-    if scaling == "-1-1":
+    if scaling == "symmetric":
         return p / 127.5 - 1
     if scaling == "imagenet":
         if p.shape[0] == 1:

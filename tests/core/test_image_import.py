@@ -31,14 +31,14 @@ def expected(p: np.ndarray, scaling: str) -> np.ndarray:
     p = p.astype(np.float64)
     if scaling == "0-1":
         return p / 255.0
-    if scaling == "-1-1":
+    if scaling == "symmetric":
         return 2.0 * p / 255.0 - 1.0
     mean, std = (IMAGENET_MEAN, IMAGENET_STD) if p.shape[0] == 3 else (
         [IMAGENET_GRAY[0]], [IMAGENET_GRAY[1]])
     return np.stack([(p[c] / 255.0 - mean[c]) / std[c] for c in range(p.shape[0])])
 
 
-@pytest.mark.parametrize("scaling", ["0-1", "-1-1", "imagenet"])
+@pytest.mark.parametrize("scaling", ["0-1", "symmetric", "imagenet"])
 def test_gray_png_round_trip_for_each_scaling(tmp_path, scaling):
     pixels = random_pixels((7, 11))
     got = load_image(write_png(tmp_path / "g.png", pixels), ImageOptions("gray", None, "crop",
@@ -47,14 +47,14 @@ def test_gray_png_round_trip_for_each_scaling(tmp_path, scaling):
     np.testing.assert_allclose(got, expected(pixels[None], scaling), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("scaling", ["0-1", "-1-1", "imagenet"])
+@pytest.mark.parametrize("scaling", ["0-1", "symmetric", "imagenet"])
 def test_rgb_png_round_trip_for_each_scaling(tmp_path, scaling):
     pixels = random_pixels((6, 9, 3), seed=1)
     got = load_image(write_png(tmp_path / "c.png", pixels), ImageOptions("rgb", (6, 9),
                                                                           scaling=scaling))
     assert got.shape == (3, 6, 9)
     np.testing.assert_allclose(got, expected(pixels.transpose(2, 0, 1), scaling), atol=1e-12)
-    assert {"-1-1": (-1, 1), "0-1": (0, 1)}.get(scaling, (-3, 3))[0] <= got.min()
+    assert {"symmetric": (-1, 1), "0-1": (0, 1)}.get(scaling, (-3, 3))[0] <= got.min()
 
 
 def test_rgb_file_read_as_gray_is_its_luminance(tmp_path):
