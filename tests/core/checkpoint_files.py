@@ -44,3 +44,13 @@ def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], pad: int = 0
 
 def as_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().numpy().copy()
+
+
+class Evil:
+    """Unpickling this writes ``target``: what a malicious checkpoint does."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (exec, (f"with open({self.target!r}, 'w') as f: f.write('pwned')",))

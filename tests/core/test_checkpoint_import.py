@@ -11,7 +11,7 @@ import struct
 import numpy as np
 import pytest
 import torch
-from checkpoint_files import as_numpy, small_model, write_safetensors
+from checkpoint_files import Evil, as_numpy, small_model, write_safetensors
 from torch import nn
 
 from core import budget
@@ -115,16 +115,6 @@ def test_float32_and_half_tensors_are_read(tmp_path):
 
 
 # -- hostile checkpoints ------------------------------------------------------------------
-class Evil:
-    """Unpickling this writes a file: what a malicious checkpoint does."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-
-    def __reduce__(self):
-        return (exec, (f"with open({self.target!r}, 'w') as f: f.write('pwned')",))
-
-
 def test_a_malicious_pickle_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / "pwned.txt"
     path = tmp_path / "evil.pt"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from core.checkpoint_import import conv_weights, open_checkpoint
 from core.image_import import ImageOptions, default_size, load_image
 from gui.import_dialogs import ImageImportDialog, LayerImportDialog
-from tests.core.checkpoint_files import small_model
+from tests.core.checkpoint_files import Evil, small_model
 from tests.core.image_files import header_only_png, random_pixels, write_png
 
 
@@ -220,14 +220,6 @@ def test_the_layer_dialog_lists_weights_and_their_groups(qtbot, model_file):
     dialog.groups.setCurrentIndex(1)
     assert dialog.choice() == ("2.weight", 2)
     assert "in_channels 8" in dialog.groups.currentText()
-
-
-class Evil:
-    def __init__(self, target: str) -> None:
-        self.target = target
-
-    def __reduce__(self):
-        return (exec, (f"with open({self.target!r}, 'w') as f: f.write('pwned')",))
 
 
 @pytest.mark.parametrize("kind, text", [
