@@ -203,7 +203,7 @@ def test_an_image_over_the_memory_limit_is_refused():
 
 def test_default_size_is_the_input_size_capped():
     assert default_size(base().spec) == (16, 16)
-    assert default_size(base(input_size=(1000, 40)).spec) == (256, 40)
+    assert default_size(base(input_size=(1000, 40)).spec) == (128, 40)
 
 
 # -- shipped pictures and the preset ------------------------------------------------------
