@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,6 +89,16 @@ def test_imported_layer_matches_the_module_and_autograd(ckpt_path, model, index,
     if module.bias is not None:
         np.testing.assert_allclose(got.grad_bias, module.bias.grad.numpy(), atol=TOL, rtol=0)
     module.zero_grad()
+
+
+def test_safetensors_are_read_without_torch(model, tmp_path):
+    ckpt_path = write_safetensors(tmp_path / "m.safetensors", dict(model.state_dict()))
+    code = ("import sys; from core.checkpoint_import import open_checkpoint, conv_weights; "
+            f"c = open_checkpoint({str(ckpt_path)!r}); c.array('0.weight'); "
+            "print(len(conv_weights(c)), 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.stdout.split() == ["2", "False"], done.stderr
 
 
 def test_group_choices_are_the_divisors_of_out_channels():

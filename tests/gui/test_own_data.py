@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from core import budget
 from core.checkpoint_import import conv_weights, open_checkpoint
 from core.image_import import ImageOptions, default_size, load_image
 from gui.import_dialogs import ImageImportDialog, LayerImportDialog
@@ -121,9 +122,14 @@ def test_cancelling_the_options_changes_nothing(window, imports, tmp_path):
     ("text", "text.png: not an image Pillow can read"),
     ("groups", "cannot take a 3-channel 16 × 16 image: in_channels 3 is not divisible by "
                "groups 2"),
+    ("budget", "the layer with a 3-channel 16 × 16 image needs about"),
 ])
-def test_bad_pictures_say_why_and_leave_the_session(window, imports, tmp_path, kind, text):
-    if kind == "truncated":
+def test_bad_pictures_say_why_and_leave_the_session(window, imports, tmp_path, kind, text,
+                                                    monkeypatch):
+    if kind == "budget":
+        monkeypatch.setattr(budget, "_limit_override", 1024)
+        path = write_png(tmp_path / "c.png", random_pixels((16, 16, 3)))
+    elif kind == "truncated":
         data = write_png(tmp_path / "a.png", random_pixels((64, 64), 3)).read_bytes()
         (path := tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
     elif kind == "huge":
