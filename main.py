@@ -60,16 +60,18 @@ def headless(args: argparse.Namespace) -> int | None:
     if args.export is not None:
         from core.headless import cli_export
 
-        return cli_export(args.session, args.export, sys.stderr, session=args.imported)
+        return cli_export(args.session, args.export, sys.stderr,
+                          session=getattr(args, "imported", None))
     return None
 
 
-def imports(args: argparse.Namespace) -> int | None:
+def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
     """Apply ``--import-layer`` / ``--import-image`` into ``args.imported`` (a Session, or
     None without them); 2 after one line on stderr when one cannot be imported."""
     args.imported = None
-    from core.cli_import import cli_session, wants_import
+    from core.cli_import import check_arguments, cli_session, wants_import
 
+    check_arguments(p, args)
     if wants_import(args):
         result = cli_session(args, sys.stderr)
         if isinstance(result, int):
@@ -93,9 +95,6 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             if given:
                 p.error(f"--export writes files without a window; it cannot be combined "
                         f"with {flag}")
-    from core.cli_import import check_arguments
-
-    check_arguments(p, args)
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:
@@ -127,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
-    code = imports(args)
+    code = imports(parser, args)
     if code is not None:
         return code
     code = headless(args)
