@@ -3,6 +3,7 @@
     python main.py [SESSION] [--select ENTRY [--step K]] [--tab im2col]
                    [--screenshot PNG [--with-crosscheck]]
     python main.py [SESSION] --export DIR
+    python main.py [SESSION] [--import-layer FILE KEY] [--import-image FILE] [...]
 
 SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
@@ -10,6 +11,8 @@ SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. s
 comes from; ``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
 ``--export DIR`` loads SESSION (the default scene without one), computes it
 and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
+``--import-layer FILE KEY`` / ``--import-image FILE`` put a checkpoint's layer / a picture
+into SESSION first (with --screenshot, --export or the app; see ``core.cli_import``).
 Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
 """
 
@@ -43,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --select: show the sum up to term K (0-based), term K current")
     p.add_argument("--tab", choices=("tensors", "im2col"),
                    help="the tab to show first (e.g. the im2col matrices for a figure)")
+    from core.cli_import import add_arguments
+
+    add_arguments(p)
     return p
 
 
@@ -54,7 +60,23 @@ def headless(args: argparse.Namespace) -> int | None:
     if args.export is not None:
         from core.headless import cli_export
 
-        return cli_export(args.session, args.export, sys.stderr)
+        return cli_export(args.session, args.export, sys.stderr,
+                          session=getattr(args, "imported", None))
+    return None
+
+
+def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
+    """Apply ``--import-layer`` / ``--import-image`` into ``args.imported`` (a Session, or
+    None without them); 2 after one line on stderr when one cannot be imported."""
+    args.imported = None
+    from core.cli_import import check_arguments, cli_session, wants_import
+
+    check_arguments(p, args)
+    if wants_import(args):
+        result = cli_session(args, sys.stderr)
+        if isinstance(result, int):
+            return result
+        args.imported = result
     return None
 
 
@@ -104,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
+    code = imports(parser, args)
+    if code is not None:
+        return code
     code = headless(args)
     if code is not None:
         return code

@@ -30,9 +30,11 @@ def export_headless(
     session_path: str | os.PathLike[str] | None,
     out_dir: str | os.PathLike[str],
     backend: str = "numpy",
+    session: Session | None = None,
 ) -> None:
     """Open a session, preset file or preset name (the default scene when None), compute it
-    and export it to ``out_dir``.
+    and export it to ``out_dir``. A ``session`` given (e.g. with imported data) is used as it
+    is instead.
 
     Writes ``input.npy``, ``weight.npy``, ``bias.npy`` (with a bias), ``grad_output.npy``,
     ``output.npy``, ``grad_input.npy``, ``grad_weight.npy``, ``grad_bias.npy`` (with a bias)
@@ -47,7 +49,9 @@ def export_headless(
     ValueError
         For an unknown backend.
     """
-    session = default_session() if session_path is None else open_session_arg(str(session_path))
+    if session is None:
+        session = (default_session() if session_path is None
+                   else open_session_arg(str(session_path)))
     export_npy(out_dir, session, compute_session(session, backend))
 
 
@@ -56,13 +60,14 @@ def cli_export(
     out_dir: str | os.PathLike[str],
     stderr: TextIO,
     backend: str = "numpy",
+    session: Session | None = None,
 ) -> int:
     """`export_headless` for the command line: 0 on success, else 1 after one line on stderr.
 
     The line reads ``convviz: <what went wrong>``; no traceback is printed.
     """
     try:
-        export_headless(session_path, out_dir, backend)
+        export_headless(session_path, out_dir, backend, session)
     except (ValueError, OSError) as e:
         message = str(e)
     except Exception as e:  # an unexpected failure still gets one line, never a traceback

@@ -9,7 +9,9 @@ A preset file::
      "seed": 0,                                  optional, for tensors not listed below
      "tensors": {"weight": [[[[...]]]],          nested lists of numbers, or
                  "input": {"fill": "random", "seed": 3},   zeros / ones / random
-                 "bias": {"real": [...], "imag": [...]}}}  complex values
+                 "bias": {"real": [...], "imag": [...]},   complex values
+                 "input": {"image": "shapes.png", "color": "gray",
+                           "scaling": "0-1", "fit": "crop"}}}   a picture in resources/images/
 
 Tensors that are not listed take `Session.default`'s values for the seed (random normal;
 grad_output ones). The default scene the app opens with is the preset ``default``.
@@ -30,6 +32,7 @@ from .spec import LayerSpec
 from .tensor_import import expected_shape
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+IMAGES_DIR = PRESETS_DIR.parent / "images"
 PRESET_FORMAT = 1
 DEFAULT_PRESET = "default"
 _KEYS = {"format", "name", "description", "spec", "seed", "tensors"}
@@ -92,9 +95,31 @@ def list_presets(folder: str | os.PathLike[str] | None = None) -> list[PresetInf
     return sorted(infos, key=lambda p: (p.name != DEFAULT_PRESET, p.name))
 
 
+def _image(name: str, value: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    """An input from a picture in `IMAGES_DIR`, at the spec's input size, in every sample."""
+    from .image_import import ImageOptions, load_image
+
+    file = value["image"]
+    if name != "input":
+        raise ValueError("only the input can be an image")
+    if not isinstance(file, str) or Path(file).name != file or file.startswith("."):
+        raise ValueError(f"image must be a file name in resources/images/, got {file!r}")
+    unknown = sorted(set(value) - {"image", "color", "scaling", "fit"})
+    if unknown:
+        raise ValueError(f"unknown image option(s): {', '.join(unknown)}")
+    options = ImageOptions(color=value.get("color", "gray"), size=shape[-2:],
+                           fit=value.get("fit", "crop"), scaling=value.get("scaling", "0-1"))
+    if options.channels != shape[-3]:
+        raise ValueError(f"a {options.color} image has {options.channels} channel(s) but the "
+                         f"spec's input has {shape[-3]}")
+    return np.broadcast_to(load_image(IMAGES_DIR / file, options), shape)
+
+
 def _values(name: str, value: Any, spec: LayerSpec) -> np.ndarray:
     shape = expected_shape(spec, name)
     dtype = np.dtype(spec.dtype)
+    if isinstance(value, dict) and "image" in value:
+        return _image(name, value, shape).astype(dtype)
     if isinstance(value, dict) and "fill" in value:
         fill = value["fill"]
         if fill == "zeros":

@@ -3,3 +3,12 @@
 from . import _compat
 
 _compat.apply()
+
+
+def __getattr__(name: str):
+    # `from gui import show` without loading the window's modules at `import gui`
+    if name == "show":
+        from .live import show
+
+        return show
+    raise AttributeError(f"module 'gui' has no attribute {name!r}")

@@ -88,7 +88,9 @@ def run(app: QApplication, args) -> int:
     interactive = not args.screenshot
     errors.install(interactive=interactive)
     try:
-        session = open_session(args.session) if args.session else None
+        session = getattr(args, "imported", None)  # --import-layer / --import-image
+        if session is None and args.session:
+            session = open_session(args.session)
     except StartupError as exc:
         sys.stderr.write(f"convviz: {exc}\n")
         return 2
@@ -101,9 +103,13 @@ def run(app: QApplication, args) -> int:
             sys.stderr.write(f"convviz: {exc}\n")
             return 2
         window.selection.set_selection(Selection(tensor, index, step=args.step))
-    if args.session and Path(args.session).is_file() and Path(args.session).suffix != ".json":
+    imported = getattr(args, "imported", None) is not None  # then it is not the file's
+    if (args.session and Path(args.session).is_file() and Path(args.session).suffix != ".json"
+            and not imported):
         # the title names it and Save writes back to it (a screenshot leaves Recent alone)
         window.files.set_path(args.session, remember=not args.screenshot)
+    if getattr(args, "gray", False):
+        window.imports.gray_action.setChecked(True)
     if args.tab == "im2col":
         window.tabs.setCurrentWidget(window.im2col)
     window.show()

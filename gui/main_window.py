@@ -29,6 +29,7 @@ from . import resources
 from .compute import ComputeEngine
 from .explainer import ExplainController
 from .file_actions import FileController
+from .import_actions import ImportController
 from .selection import SelectionModel
 from .state import Document
 from .widgets.complex_switch import ComplexSwitch
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
             self.selection, self.grids.grids, self.equation, self.player, self.im2col, self)
         self.files = FileController(self, self.document, self.engine, self.selection,
                                     synchronous=synchronous)
+        self.imports = ImportController(self, self.document, self.grids.grids, self.files)
         self._build_layout()
         self._build_actions()
         self._build_menus()
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.panel_dock.toggleViewAction())
         self.view_menu.addAction(self.history_dock.toggleViewAction())
         self.view_menu.addAction(self.sum_dock.toggleViewAction())
+        self.imports.fill_menus(self.file_menu, self.view_menu)
         self.explain_menu = bar.addMenu("E&xplain")
         self.explain_menu.addActions(self.explainer.actions())
         bar.addMenu(self.presets_menu)
@@ -198,6 +201,7 @@ class MainWindow(QMainWindow):
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)
         engine.crossCheckReady.connect(status.set_crosscheck)
         self.files.message.connect(status.show_note)
+        self.imports.message.connect(status.show_note)
         exports = self.files.exports
         for grid in self.grids.all():
             grid.editor.importRequested.connect(exports.import_tensor)

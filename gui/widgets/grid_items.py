@@ -20,11 +20,14 @@ from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QGraphicsPathI
 _DIVERGING = [(33, 102, 172), (103, 169, 207), (247, 247, 247), (239, 138, 98), (178, 24, 43)]
 _SEQUENTIAL = [(250, 250, 250), (188, 189, 220), (117, 107, 177), (63, 0, 125)]
 _CYCLIC = [(178, 24, 43), (230, 171, 2), (27, 158, 119), (117, 112, 179), (178, 24, 43)]
+_GRAY = [(0, 0, 0), (255, 255, 255)]
 
 
 def colormap(kind: str) -> pg.ColorMap:
-    """'diverging' (signed data, centred on zero), 'sequential' (magnitudes), 'cyclic' (phase)."""
-    colors = {"diverging": _DIVERGING, "sequential": _SEQUENTIAL, "cyclic": _CYCLIC}[kind]
+    """'diverging' (signed data, centred on zero), 'sequential' (magnitudes), 'cyclic' (phase),
+    'gray' (a feature map: black at the minimum, white at the maximum)."""
+    colors = {"diverging": _DIVERGING, "sequential": _SEQUENTIAL, "cyclic": _CYCLIC,
+              "gray": _GRAY}[kind]
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors, name=kind)
 
 

@@ -70,6 +70,8 @@ class TensorGrid(QWidget):
         self._lead: tuple[int, ...] = ()
         self._mode = "real"
         self._limit = 1.0
+        self._gray = False  # a grayscale feature map instead of the diverging heatmap
+        self._range = (0.0, 1.0)  # the whole tensor's (min, max), for the gray levels
         self._selection = NOTHING
         self._hover: tuple[int, int] | None = None
         self._dimmed = False
@@ -271,6 +273,19 @@ class TensorGrid(QWidget):
             self._update_limit()
             self._redraw()
 
+    def set_gray(self, on: bool) -> None:
+        """Real values as a grayscale feature map (black = the tensor's minimum, white = its
+        maximum, the same for every slice) instead of the diverging heatmap; complex |z| and
+        arg keep their maps."""
+        if on != self._gray:
+            self._gray = on
+            self._update_limit()
+            self._redraw()
+
+    @property
+    def gray(self) -> bool:
+        return self._gray
+
     def set_dimmed(self, dimmed: bool) -> None:
         """Grey the grid out (the results on screen belong to the last valid layer)."""
         if dimmed != self._dimmed:
@@ -358,8 +373,11 @@ class TensorGrid(QWidget):
             self._limit = float(np.pi)
             return
         v = to_view(a, self._mode)
-        finite = np.abs(v[np.isfinite(v)])
-        self._limit = nice_limit(float(finite.max()) if finite.size else 1.0)
+        finite = v[np.isfinite(v)]
+        self._limit = nice_limit(float(np.abs(finite).max()) if finite.size else 1.0)
+        if self._gray:
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            self._range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
     def _levels(self) -> tuple[tuple[float, float], str]:
         complex_ = self._array is not None and np.iscomplexobj(self._array)
@@ -367,6 +385,8 @@ class TensorGrid(QWidget):
             return (0.0, self._limit), "sequential"
         if complex_ and self._mode == "phase":
             return (-np.pi, np.pi), "cyclic"
+        if self._gray:
+            return self._range, "gray"
         return (-self._limit, self._limit), "diverging"
 
     def _plane(self) -> np.ndarray | None:

@@ -1,0 +1,79 @@
+"""A live ``nn.Conv2d`` and its tensors as a session: what ``gui.show`` opens.
+
+Duck-typed: nothing here imports torch (a module passed in means torch is loaded already).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import budget
+from .session import Session
+from .spec import DTYPES, LayerSpec
+
+
+def to_numpy(value: Any, name: str) -> np.ndarray:
+    """A torch tensor (any device, requiring grad or not) or array-like as a numpy copy."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu()
+        if hasattr(value, "resolve_conj"):
+            value = value.resolve_conj()
+        value = value.numpy()
+    try:
+        a = np.array(value, copy=True)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be a tensor or an array: {e}") from None
+    if a.dtype.kind not in "fciu":
+        raise ValueError(f"{name} must hold numbers, got dtype {a.dtype}")
+    return a
+
+
+def _check_layer(layer: Any) -> None:
+    kind = type(layer).__name__
+    mro = [c.__name__ for c in type(layer).__mro__]
+    if "Conv2d" not in mro or "ConvTranspose2d" in mro or getattr(layer, "transposed", False):
+        raise ValueError(f"layer must be a torch.nn.Conv2d, got {kind}")
+
+
+def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Session:
+    """The session of ``layer`` (an ``nn.Conv2d``) applied to ``input``.
+
+    Hyperparameters (padding_mode included), weight and bias come from the module; the
+    dtype is the weight's (float32, float64, complex64 or complex128), and ``input`` and
+    ``grad_output`` are converted to it, as ``layer.to(x.dtype)`` users expect of numpy's
+    float64 arrays. ``grad_output`` defaults to ones (the gradient of ``output.sum()``).
+
+    Raises
+    ------
+    ValueError
+        For anything but a Conv2d, an unsupported dtype, shapes torch would reject (naming
+        them), a grad_output whose shape is not the output's, or a layer over the memory
+        limit (`budget.BudgetError`).
+    """
+    _check_layer(layer)
+    weight = to_numpy(layer.weight, "layer.weight")
+    dtype = weight.dtype.name
+    if dtype not in DTYPES:
+        raise ValueError(f"layer.weight has dtype {dtype}; ConvViz computes in "
+                         f"{', '.join(DTYPES)} (convert with layer.double() or layer.float())")
+    bias = None if layer.bias is None else to_numpy(layer.bias, "layer.bias")
+    x = to_numpy(input, "input")
+    spec = LayerSpec.from_arrays(
+        x.shape, weight.shape, bias=bias is not None, stride=tuple(layer.stride),
+        padding=layer.padding if isinstance(layer.padding, str) else tuple(layer.padding),
+        dilation=tuple(layer.dilation), groups=layer.groups, padding_mode=layer.padding_mode,
+        dtype=dtype)
+    budget.check(spec, what="this layer and input")
+    if grad_output is None:
+        gy = np.ones(spec.output_shape, dtype=dtype)
+    else:
+        gy = to_numpy(grad_output, "grad_output")
+        if gy.shape != spec.output_shape:
+            raise ValueError(f"grad_output has shape {gy.shape} but the layer's output has "
+                             f"shape {spec.output_shape}")
+    if np.iscomplexobj(x) and weight.dtype.kind != "c":
+        raise ValueError(f"input is complex but the layer is {dtype}")
+    return Session(spec=spec, input=x.astype(dtype), weight=weight, bias=bias,
+                   grad_output=gy.astype(dtype))

@@ -1,0 +1,218 @@
+"""ImportController: your own data in — File › Import image…, File › Import layer…, files
+dropped on the input grid (pictures) or the weight grid (checkpoints), and View › Feature
+maps in gray.
+
+Reading and fitting are core's (`core.image_import`, `core.checkpoint_import`); this module
+asks for files and options, asks before the layer's ``in_channels`` changes for a picture,
+and pushes the result as one `ReplaceSession` step (one Undo takes it back). Every failure is
+one `Prompts.error` with core's reason, and the session stays as it was. Tests replace
+``ask_image_options`` / ``ask_layer`` (the option dialogs) and the file controller's prompts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
+
+from core.checkpoint_import import (
+    NOT_IN_STATE_DICT,
+    Checkpoint,
+    CheckpointError,
+    ConvWeight,
+    conv_weights,
+    describe_layer,
+    open_checkpoint,
+    session_with_layer,
+)
+from core.image_import import (
+    IMAGE_SUFFIXES,
+    ImageOptions,
+    describe,
+    image_size,
+    image_spec,
+    load_image,
+    session_with_image,
+)
+from core.spec import LayerSpec
+
+from .import_dialogs import ImageImportDialog, LayerImportDialog
+from .state import Document
+
+IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)")
+CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth *.safetensors);;All files (*)"
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".safetensors", ".bin", ".ckpt")
+
+
+def _dropped_file(event: QEvent) -> Path | None:
+    mime = event.mimeData()
+    urls = [u for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+    return Path(urls[0].toLocalFile()) if len(urls) == 1 else None
+
+
+class ImportController(QObject):
+    """See the module docstring. ``files`` is the window's `FileController` (its prompts,
+    its last folder)."""
+
+    message = Signal(str)
+    grayChanged = Signal(bool)
+
+    def __init__(self, window: QMainWindow, document: Document, grids: dict,
+                 files: QObject) -> None:
+        super().__init__(window)
+        self.window, self.document, self.files = window, document, files
+        self.image_action = QAction("Import &image…", self)
+        self.image_action.setStatusTip("Use a picture (PNG, JPEG, BMP, GIF, TIFF) as the input")
+        self.image_action.triggered.connect(self.import_image)
+        self.layer_action = QAction("Import &layer from a checkpoint…", self)
+        self.layer_action.setStatusTip("Take a Conv2d weight (and bias) from a .pt/.pth "
+                                       "state_dict or a .safetensors file")
+        self.layer_action.triggered.connect(self.import_layer)
+        self.gray_action = QAction("Feature maps in &gray", self, checkable=True)
+        self.gray_action.setStatusTip("Draw every grid as a grayscale image (black = its "
+                                      "minimum, white = its maximum) instead of the "
+                                      "diverging heatmap")
+        self.gray_action.toggled.connect(self.grayChanged)
+        self._drop_targets: dict[QObject, str] = {}
+        for name, kind in (("input", "image"), ("weight", "layer")):
+            grid = grids[name]
+            for target in (grid, grid.view, grid.view.viewport()):
+                target.setAcceptDrops(True)
+                target.installEventFilter(self)
+                self._drop_targets[target] = kind
+        for grid in grids.values():
+            self.grayChanged.connect(grid.set_gray)
+
+    def fill_menus(self, file_menu: QMenu, view_menu: QMenu) -> None:
+        """The two imports before File › Quit (the last item); the gray toggle in View."""
+        quit_action = file_menu.actions()[-1]
+        file_menu.insertAction(quit_action, self.image_action)
+        file_menu.insertAction(quit_action, self.layer_action)
+        file_menu.insertSeparator(quit_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.gray_action)
+
+    @property
+    def prompts(self):
+        return self.files.prompts
+
+    def _folder(self) -> str:
+        return self.files.recent.last_folder()
+
+    def _fail(self, title: str, path: Path, reason: str) -> bool:
+        self.prompts.error(title, f"{path.name} was not imported; the session is unchanged.",
+                           reason)
+        return False
+
+    # -- images --------------------------------------------------------------------------
+    def import_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import an image as the input",
+                                              self._folder(), IMAGE_FILTER)
+        if path:
+            self.import_image_from(path)
+
+    def ask_image_options(self, path: Path, picture: tuple[int, int],
+                          spec: LayerSpec) -> ImageOptions | None:
+        dialog = ImageImportDialog(path.name, picture, spec, self.window)
+        try:
+            return dialog.options() if dialog.exec() else None  # 1: accepted
+        finally:
+            dialog.deleteLater()
+
+    def import_image_from(self, path: str | os.PathLike[str],
+                          options: ImageOptions | None = None) -> bool:
+        """Read a picture into the input (asking for ``options`` when None); True when done."""
+        path, session = Path(path), self.document.session
+        try:
+            picture = image_size(path)
+            options = options or self.ask_image_options(path, picture, session.spec)
+            if options is None:
+                return False
+            pixels = load_image(path, options)
+            spec = image_spec(session.spec, pixels.shape)
+        except ValueError as e:  # ImageFileError, a layer that cannot take it, BudgetError
+            return self._fail("Cannot import the image", path, str(e))
+        old = session.spec
+        if spec.in_channels != old.in_channels and not self.prompts.question(
+                "Change in_channels?",
+                f"The {options.color} picture has {spec.in_channels} channel(s) but the layer "
+                f"has in_channels {old.in_channels}. Change the layer to in_channels "
+                f"{spec.in_channels}?",
+                "The weight keeps its values where the old and new shapes overlap; new "
+                "channels start at 0. Undo takes it all back."):
+            self.message.emit(f"{path.name} was not imported (in_channels kept)")
+            return False
+        try:
+            new = session_with_image(session, pixels)
+        except ValueError as e:
+            return self._fail("Cannot import the image", path, str(e))
+        what = describe(path, pixels, options)
+        self.document.replace_session(new, f"Import image {path.name}")
+        self.message.emit(f"Input from {what}")
+        return True
+
+    # -- layers --------------------------------------------------------------------------
+    def import_layer(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import a layer from a checkpoint",
+                                              self._folder(), CHECKPOINT_FILTER)
+        if path:
+            self.import_layer_from(path)
+
+    def ask_layer(self, ckpt: Checkpoint, weights: list[ConvWeight]) -> tuple[str, int] | None:
+        others = len(ckpt.entries) - len(weights)
+        dialog = LayerImportDialog(ckpt.path.name, weights, others, self.window)
+        try:
+            return dialog.choice() if dialog.exec() else None
+        finally:
+            dialog.deleteLater()
+
+    def import_layer_from(self, path: str | os.PathLike[str], key: str | None = None,
+                          groups: int = 1) -> bool:
+        """Take weight ``key`` (asking which, and the groups, when None); True when done."""
+        path = Path(path)
+        try:
+            ckpt = open_checkpoint(path)
+            weights = conv_weights(ckpt)
+            if key is None:
+                chosen = self.ask_layer(ckpt, weights)
+                if chosen is None:
+                    return False
+                key, groups = chosen
+            new = session_with_layer(self.document.session, ckpt, key, groups)
+        except (CheckpointError, ValueError) as e:
+            return self._fail("Cannot import the layer", path, str(e))
+        self.document.replace_session(new, f"Import layer {key}")
+        self.message.emit(f"Imported {describe_layer(ckpt, key, groups)}. {NOT_IN_STATE_DICT}.")
+        return True
+
+    # -- drag and drop -------------------------------------------------------------------
+    def _accepts(self, kind: str, path: Path | None) -> bool:
+        if path is None:
+            return False
+        suffixes = IMAGE_SUFFIXES if kind == "image" else CHECKPOINT_SUFFIXES
+        return path.suffix.lower() in suffixes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = self._drop_targets.get(watched)
+        etype = event.type()
+        if kind is None or etype not in (QEvent.Type.DragEnter, QEvent.Type.DragMove,
+                                         QEvent.Type.Drop):
+            return False
+        path = _dropped_file(event)
+        if not self._accepts(kind, path):
+            event.ignore()
+            return etype == QEvent.Type.Drop
+        event.acceptProposedAction()
+        if etype == QEvent.Type.Drop and isinstance(event, QDropEvent):
+            if kind == "image":
+                self.import_image_from(path)
+            else:
+                self.import_layer_from(path)
+        return True
+
+    def drop_targets(self) -> list[QWidget]:
+        """The widgets that take dropped files (the input and weight grids and their views)."""
+        return list(self._drop_targets)
