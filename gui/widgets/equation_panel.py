@@ -15,12 +15,24 @@ Passive: ``set_terms(terms, step)`` in; ``stepRequested(int)`` out when a term i
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDockWidget,
     QHeaderView,
     QLabel,
+    QMainWindow,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,6 +56,8 @@ HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see t
 _CURRENT_BG = QColor("#ffedd5")
 _PENDING_FG = QColor("#9ca3af")
 _IndexLike = QModelIndex | QPersistentModelIndex
+#: Term rows the panel asks room for before the list scrolls (the user may drag it taller).
+LIST_ROWS = 8
 
 
 class TermsModel(QAbstractListModel):
@@ -107,6 +121,8 @@ class EquationPanel(QWidget):
     """See the module docstring."""
 
     stepRequested = Signal(int)  # a term row was clicked
+    termHovered = Signal(int)  # the term row under the pointer; -1 when it leaves the list
+    heightWanted = Signal(int)  # the height the content needs (it changed)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +152,8 @@ class EquationPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setMouseTracking(True)  # 'entered' for hovering a term
+        self.list.setMinimumHeight(0)
         for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
                               (self.current, 10.5, False), (self.list, 10.0, False)):
             font = QFont("monospace")
@@ -149,6 +167,10 @@ class EquationPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addStretch(0)  # keeps the lines at the top while the list is hidden
         self.list.clicked.connect(self._on_list_clicked)
+        self.list.entered.connect(self._on_list_entered)
+        self.list.viewport().installEventFilter(self)
+        self._hovered = -1
+        self._wanted = 0
         self.clear()
 
     # -- data in -------------------------------------------------------------------------
@@ -173,6 +195,8 @@ class EquationPanel(QWidget):
                 self.note.setText(note)
             self.note.setVisible(bool(note))
             self.list.setVisible(True)
+            self.list.scrollToTop()  # a new sum starts at term 0
+            self._announce_height()
         elif step == self._step:
             return
         self._step = step
@@ -188,6 +212,33 @@ class EquationPanel(QWidget):
         self.note.setText(HINT)
         self.note.setVisible(True)
         self.list.setVisible(False)
+        self._announce_height()
+
+    def wanted_height(self) -> int:
+        """Pixels the content needs: its lines, and up to `LIST_ROWS` term rows."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        shown = [w for w in (self.formula, self.note, self.value, self.current)
+                 if not w.isHidden()]
+        height = margins.top() + margins.bottom()
+        width = max(self.width() - margins.left() - margins.right(), 200)
+        for w in shown:
+            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
+            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        if self._terms is not None:
+            # the current-term line appears when stepping: keep its room from the start
+            if self.current.isHidden():
+                height += self.current.sizeHint().height() + spacing
+            rows = min(max(len(self._terms), 1), LIST_ROWS)
+            frame = 2 * self.list.frameWidth()
+            height += rows * self.list.verticalHeader().defaultSectionSize() + frame
+        return height
+
+    def _announce_height(self) -> None:
+        wanted = self.wanted_height()
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.heightWanted.emit(wanted)
 
     # -- reading back (tests) ------------------------------------------------------------
     @property
@@ -224,11 +275,77 @@ class EquationPanel(QWidget):
             )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
             self.current.setVisible(True)
-            row = self.model.index(step)
-            if not self.list.viewport().rect().contains(self.list.visualRect(row)):
-                self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+            self._keep_current_in_view()
         self.value.setVisible(True)
+
+    def _keep_current_in_view(self) -> None:
+        if self._step is None:
+            return
+        row = self.model.index(self._step)
+        if not self.list.viewport().rect().contains(self.list.visualRect(row)):
+            self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def current_row_visible(self) -> bool:
+        """Whether the current term's row is wholly inside the list's viewport (tests)."""
+        if self._step is None or self.list.isHidden():
+            return False
+        rect = self.list.visualRect(self.model.index(self._step))
+        return rect.isValid() and self.list.viewport().rect().contains(rect)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._keep_current_in_view()  # the dock was resized: the current term stays in view
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Leave:
+            self._on_list_entered(QModelIndex())
+        return super().eventFilter(watched, event)
+
+    def _on_list_entered(self, index: QModelIndex) -> None:
+        row = index.row() if index.isValid() else -1
+        if row != self._hovered:
+            self._hovered = row
+            self.termHovered.emit(row)
 
     def _on_list_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
             self.stepRequested.emit(index.row())
+
+
+class DockFitter(QObject):
+    """Keeps the Sum dock as tall as its panel wants (one line with nothing selected, the
+    sum and a few terms with an entry), until the user drags the dock's edge: from then on an
+    entry's sum gets the user's height; nothing selected still collapses to one line."""
+
+    def __init__(self, window: QMainWindow, dock: QDockWidget, panel: EquationPanel) -> None:
+        super().__init__(window)
+        self._window, self._dock, self._panel = window, dock, panel
+        self._asked: int | None = None
+        self.user_height: int | None = None  # the height the user dragged the dock to
+        panel.heightWanted.connect(self._on_panel_heightWanted)
+        dock.installEventFilter(self)
+        self._on_panel_heightWanted(panel.wanted_height())
+
+    def _chrome(self) -> int:
+        """Pixels the dock adds around its panel (the title bar)."""
+        extra = self._dock.height() - self._panel.height()
+        if self._dock.isVisible() and self._panel.isVisible() and 0 < extra < 80:
+            return extra
+        style = self._dock.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetTitleMargin)
+        return self._dock.fontMetrics().height() + 2 * margin + 4
+
+    def _on_panel_heightWanted(self, wanted: int) -> None:
+        height = wanted + self._chrome()
+        if self._panel.terms is not None and self.user_height is not None:
+            height = self.user_height
+        self._asked = height
+        self._window.resizeDocks([self._dock], [height], Qt.Orientation.Vertical)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self._dock and event.type() == QEvent.Type.Resize
+                and QApplication.mouseButtons() & Qt.MouseButton.LeftButton
+                and self._panel.terms is not None
+                and event.size().height() != self._asked):
+            self.user_height = event.size().height()  # a drag of the dock's edge
+        return super().eventFilter(watched, event)
