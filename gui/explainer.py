@@ -61,7 +61,7 @@ class ExplainController(QObject):
         self._applied: dict[tuple[str, str], object] = {}  # what each grid layer shows
         self._im2col_key: tuple | None = None
         self._hover = NOTHING
-        self._moved: tuple | None = None  # (key, step) the selectors were last moved for
+        self._moved: tuple | None = None  # (entry, step, spec) the selectors last moved for
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
         self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._build_actions()
@@ -209,8 +209,8 @@ class ExplainController(QObject):
                                                    self._sweep_position))
         # the selectors follow a new selection or step, not a recompute: a slice the user
         # picked by hand stays until the selection moves
-        move = (self._key, step) != self._moved
-        self._moved = (self._key, step)
+        moved = (sel.tensor, sel.index, step, session.spec)
+        move, self._moved = moved != self._moved, moved
         self._apply(highlights, STYLES, focus_except=sel.tensor, move=move)
         self.equation.set_terms(self.terms, step)
         if self.sweeping:

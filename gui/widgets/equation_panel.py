@@ -27,7 +27,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDockWidget,
     QHeaderView,
     QLabel,
@@ -57,7 +56,9 @@ _CURRENT_BG = QColor("#ffedd5")
 _PENDING_FG = QColor("#9ca3af")
 _IndexLike = QModelIndex | QPersistentModelIndex
 #: Term rows the panel asks room for before the list scrolls (the user may drag it taller).
-LIST_ROWS = 8
+LIST_ROWS = 6
+#: ... and never more than this share of the window's height: the grids come first.
+MAX_SHARE = 0.27
 
 
 class TermsModel(QAbstractListModel):
@@ -235,8 +236,9 @@ class EquationPanel(QWidget):
         return height
 
     def _announce_height(self) -> None:
+        """Say the height the content wants (every new sum: the dock may have been dragged)."""
         wanted = self.wanted_height()
-        if wanted != self._wanted:
+        if wanted != self._wanted or self._terms is not None:
             self._wanted = wanted
             self.heightWanted.emit(wanted)
 
@@ -321,9 +323,12 @@ class DockFitter(QObject):
         super().__init__(window)
         self._window, self._dock, self._panel = window, dock, panel
         self._asked: int | None = None
+        self._slack = 0  # what the dock ends up taller than asked (the layout's spacing)
         self.user_height: int | None = None  # the height the user dragged the dock to
+        self._pressed: int | None = None  # the dock's height when a separator drag began
         panel.heightWanted.connect(self._on_panel_heightWanted)
         dock.installEventFilter(self)
+        window.installEventFilter(self)
         self._on_panel_heightWanted(panel.wanted_height())
 
     def _chrome(self) -> int:
@@ -336,16 +341,23 @@ class DockFitter(QObject):
         return self._dock.fontMetrics().height() + 2 * margin + 4
 
     def _on_panel_heightWanted(self, wanted: int) -> None:
-        height = wanted + self._chrome()
+        height = min(wanted + self._chrome(), round(MAX_SHARE * self._window.height()))
         if self._panel.terms is not None and self.user_height is not None:
             height = self.user_height
         self._asked = height
         self._window.resizeDocks([self._dock], [height], Qt.Orientation.Vertical)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (watched is self._dock and event.type() == QEvent.Type.Resize
-                and QApplication.mouseButtons() & Qt.MouseButton.LeftButton
-                and self._panel.terms is not None
-                and event.size().height() != self._asked):
-            self.user_height = event.size().height()  # a drag of the dock's edge
+        kind = event.type()
+        if watched is self._dock and kind == QEvent.Type.Resize and self._pressed is None:
+            height = event.size().height()
+            if self._asked is not None and abs(height - self._asked) < 12:
+                self._slack = height - self._asked
+        elif watched is self._window and kind == QEvent.Type.MouseButtonPress:
+            # a press the window itself gets is on a dock separator (or bare margin)
+            self._pressed = self._dock.height()
+        elif watched is self._window and kind == QEvent.Type.MouseButtonRelease:
+            pressed, self._pressed = self._pressed, None
+            if pressed is not None and self._dock.height() != pressed:
+                self.user_height = self._dock.height() - self._slack  # the user dragged it
         return super().eventFilter(watched, event)

@@ -37,6 +37,8 @@ _STRETCH = (9, 5, 2, 9)
 #: Pixels each grid spends besides its cells: across (margins, colour bar and its axis) and
 #: down (title, selectors, readout), and what the operators and headings between them take.
 _GRID_W, _GRID_H, _OPERATOR_W, _HEADING_H = 64, 64, 18, 22
+_ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to spare
+_PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 
 
 class GradOutputNote(QWidget):
@@ -88,6 +90,7 @@ class GridsView(QWidget):
         super().__init__(parent)
         self.setObjectName("gridsView")
         self.grids: dict[str, TensorGrid] = {}
+        self.headings: list[QLabel] = []
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setHorizontalSpacing(0)
@@ -101,6 +104,7 @@ class GridsView(QWidget):
         ):
             heading = QLabel(headings[row], objectName="flowLabel")
             heading.setProperty("flow", flow)
+            self.headings.append(heading)
             layout.addWidget(heading, 2 * row, 0, 1, 2 * len(names) - 1)
             for i, name in enumerate(names):
                 grid = TensorGrid(name)
@@ -147,13 +151,22 @@ class GridsView(QWidget):
             return
         cols, rows = self._cells
         fixed_w = len(cols) * _GRID_W + (len(cols) - 1) * _OPERATOR_W
-        fixed_h = 2 * (_GRID_H + _HEADING_H)
+        # the backward row also holds grad_output's note (what its values mean)
+        extra = (0, self.grad_note.sizeHint().height())
+        fixed_h = 2 * (_GRID_H + _HEADING_H) + sum(extra)
         cell_w = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0)
         cell_h = max(self.height() - fixed_h, 0) / max(sum(rows), 1.0)
         for i, c in enumerate(cols):
             self._layout.setColumnStretch(2 * i, max(round(_GRID_W + c * cell_w), 1))
+        # a short window and grids small enough to print their numbers: the two heading
+        # lines go (the operators between the grids still say which row is the forward
+        # pass) and their room goes to the cells
+        short = cell_h < _ROOMY_CELL and max(rows) <= _PRINTABLE_ROWS
+        for heading in self.headings:
+            heading.setHidden(short)
         for r, n in enumerate(rows):
-            self._layout.setRowStretch(2 * r + 1, max(round(_GRID_H + n * cell_h), 1))
+            self._layout.setRowStretch(2 * r + 1,
+                                       max(round(_GRID_H + extra[r] + n * cell_h), 1))
 
     def set_shared_scale(self, shared: bool) -> None:
         """Colour scales shared across slices (compare channels) or fitted to each slice."""
