@@ -56,9 +56,9 @@ _CURRENT_BG = QColor("#ffedd5")
 _PENDING_FG = QColor("#9ca3af")
 _IndexLike = QModelIndex | QPersistentModelIndex
 #: Term rows the panel asks room for before the list scrolls (the user may drag it taller).
-LIST_ROWS = 6
+LIST_ROWS = 5
 #: ... and never more than this share of the window's height: the grids come first.
-MAX_SHARE = 0.27
+MAX_SHARE = 0.25
 
 
 class TermsModel(QAbstractListModel):
@@ -227,9 +227,6 @@ class EquationPanel(QWidget):
             hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
             height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
         if self._terms is not None:
-            # the current-term line appears when stepping: keep its room from the start
-            if self.current.isHidden():
-                height += self.current.sizeHint().height() + spacing
             rows = min(max(len(self._terms), 1), LIST_ROWS)
             frame = 2 * self.list.frameWidth()
             height += rows * self.list.verticalHeader().defaultSectionSize() + frame
@@ -276,7 +273,9 @@ class EquationPanel(QWidget):
                 f"{fmt(self.running_sum())}"
             )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
-            self.current.setVisible(True)
+            # the list shows the current term marked, in context: the line (kept for exports
+            # and a list someone hides) would only repeat it, in room the grids need
+            self.current.setVisible(self.list.isHidden())
             self._keep_current_in_view()
         self.value.setVisible(True)
 

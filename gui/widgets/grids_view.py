@@ -71,9 +71,9 @@ class GradOutputNote(QWidget):
     def set_session(self, session: Session) -> None:
         gy = session.grad_output
         if gy.size and np.all(gy == 1):
-            text = "All ones: the gradient of L = y.sum()"
+            text = "ones: L = y.sum()"
         else:
-            text = "Custom: y.backward(grad_output)"
+            text = "custom: y.backward(grad_output)"
         self.label.setText(text)
 
     def _on_ones_clicked(self) -> None:

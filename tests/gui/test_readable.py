@@ -63,6 +63,7 @@ def test_numbers_come_back_when_zooming_in(qtbot, make_window):
     _settle(qtbot, window, (1280, 800))
     grid = window.grids.grids["output"]  # 16×16 in the default scene: too small to print
     assert grid.real_shape() == (16, 16) and not grid.shows_values()
+    grid.vb.sigRangeChangedManually.emit([True, True])  # what a Ctrl+wheel zoom says
     grid.vb.scaleBy((0.25, 0.25))
     _settle(qtbot, window)
     assert grid.shows_values()
