@@ -528,8 +528,10 @@ class TensorGrid(QWidget):
         if w <= 0 or h <= 0 or self._stack.currentWidget() is not self.view:
             return 1.0
         sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
-        need = self.labels.min_width()
-        if min(sw, sh) >= need or sh < self.labels.min_height():
+        if sh < self.labels.min_height() or sw <= sh:
+            return 1.0  # no number fits however wide, or cells are wider than tall already
+        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
+        if sh >= need:
             return 1.0
         ratio = need / sh
         return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0
