@@ -61,6 +61,7 @@ class ExplainController(QObject):
         self._applied: dict[tuple[str, str], object] = {}  # what each grid layer shows
         self._im2col_key: tuple | None = None
         self._hover = NOTHING
+        self._moved: tuple | None = None  # (entry, step, spec) the selectors last moved for
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
         self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._build_actions()
@@ -69,6 +70,7 @@ class ExplainController(QObject):
         player.stepRequested.connect(self.request_step)
         player.animateAllRequested.connect(self.set_animate_all)
         equation.stepRequested.connect(self.request_step)
+        equation.termHovered.connect(self._on_equation_termHovered)
         im2col.sampleRequested.connect(self._on_im2col_sampleRequested)
         im2col.dataRequested.connect(self._update_im2col)
         self._hover_timer.timeout.connect(self._on_hover_timer_timeout)
@@ -205,7 +207,11 @@ class ExplainController(QObject):
                 sel.index, tensor_shapes(session)[sel.tensor]))
             highlights = _merged(highlights, sweep(session.spec, sel.tensor,
                                                    self._sweep_position))
-        self._apply(highlights, STYLES, focus_except=sel.tensor)
+        # the selectors follow a new selection or step, not a recompute: a slice the user
+        # picked by hand stays until the selection moves
+        moved = (sel.tensor, sel.index, step, session.spec)
+        move, self._moved = moved != self._moved, moved
+        self._apply(highlights, STYLES, focus_except=sel.tensor, move=move)
         self.equation.set_terms(self.terms, step)
         if self.sweeping:
             self.player.set_count(entry_count(session.spec, self.sweeping), unit="entry")
@@ -218,7 +224,23 @@ class ExplainController(QObject):
             self._update_im2col(sel.index[0])
         self._enable(True)
 
+    def _on_equation_termHovered(self, row: int) -> None:
+        """A term of the Sum list under the pointer: show its factors (row -1: none)."""
+        prov, sel = self.provenance, self.selection.selection
+        if prov is None or self.sweeping:
+            return
+        if not 0 <= row < len(prov):
+            self._apply(NO_HIGHLIGHTS, ("hover",), move=False)
+            for name, lead in prov.focus(self.step).items():
+                if name != sel.tensor and name in self.grids:
+                    self.grids[name].set_slice(lead)
+            return
+        h = prov.at(row)
+        cells = {g: {"hover": st["current"]} for g, st in h.cells.items() if "current" in st}
+        self._apply(Highlights(cells, {}, h.focus), ("hover",), focus_except=sel.tensor)
+
     def _show_nothing(self) -> None:
+        self._moved = None
         self._key, self.terms, self.provenance, self.step = None, None, None, None
         self._apply(NO_HIGHLIGHTS, STYLES)
         self.equation.set_terms(None)

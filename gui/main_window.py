@@ -33,7 +33,7 @@ from .import_actions import ImportController
 from .selection import SelectionModel
 from .state import Document
 from .widgets.complex_switch import ComplexSwitch
-from .widgets.equation_panel import EquationPanel
+from .widgets.equation_panel import DockFitter, EquationPanel
 from .widgets.grids_view import GridsView
 from .widgets.im2col_view import Im2colView
 from .widgets.layer_panel import LayerPanel
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.sum_dock = QDockWidget("Sum", self, objectName="sumDock")
         self.sum_dock.setWidget(self.equation)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sum_dock)
-        self.resizeDocks([self.sum_dock], [230], Qt.Orientation.Vertical)
+        self.sum_fitter = DockFitter(self, self.sum_dock, self.equation)
         self.player_bar = QToolBar("Player", self, objectName="playerToolbar")
         self.player_bar.setMovable(False)
         self.player_bar.addWidget(self.player)
@@ -133,6 +133,11 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         self.fit_action = QAction("Zoom all grids to &fit", self, shortcut="Ctrl+0")
         self.fit_action.setIcon(resources.icon("fit"))
+        self.shared_scale_action = QAction("Colour scale &shared across slices", self,
+                                           checkable=True)
+        self.shared_scale_action.setToolTip(
+            "One colour scale per tensor for every n and c, to compare channels; off: each "
+            "grid's scale is fitted to the slice it shows")
         self.help_action = QAction("&Keyboard and mouse", self, shortcut=QKeySequence("F1"))
         self.about_action = QAction("&About ConvViz", self)
 
@@ -146,6 +151,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.redo_action)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.fit_action)
+        self.view_menu.addAction(self.shared_scale_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.panel_dock.toggleViewAction())
         self.view_menu.addAction(self.history_dock.toggleViewAction())
@@ -175,6 +181,8 @@ class MainWindow(QMainWindow):
         doc.sessionChanged.connect(sel.set_session)
         doc.sessionChanged.connect(self.grids.grad_note.set_session)
         doc.specChanged.connect(self.complex_switch.set_spec)
+        doc.specChanged.connect(self.grids.set_spec)
+        self.shared_scale_action.toggled.connect(self.grids.set_shared_scale)
         for grid in self.grids.editable():
             doc.sessionChanged.connect(grid.set_session)
         for grid in self.grids.results():

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.explain import SOURCES, TARGETS, Terms, explain_spec, window
+from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
 
 STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
@@ -51,6 +52,37 @@ def grid_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
     return spec.output_shape  # output, grad_output
 
 
+#: The leading axes of each grid's slice, as the term columns (`core.explain_links.COLUMNS`)
+#: they come from: a gradient shows the same slice as its tensor.
+_LEAD_COLUMNS = {
+    "input": ("n", "c"), "grad_input": ("n", "c"),
+    "weight": ("o", "c"), "grad_weight": ("o", "c"),
+    "output": ("n", "o"), "grad_output": ("n", "o"),
+}
+
+
+def term_focus(terms: Terms, k: int) -> dict[str, tuple[int | None, ...]]:
+    """The slice of every grid that term ``k`` of ``terms`` lies in.
+
+    Read straight from the term's columns, the ones its factors' indices are made of
+    (`Terms.indices`): output[n,o,i,j] → input (n, c), weight (o, c − g·C/G) with g the
+    group of o, grad_output (n, o); each gradient the slice of its tensor. A column the term
+    does not have (the bias term has no input channel) is None: that axis stays as it is.
+    """
+    spec = terms.spec
+    focus: dict[str, tuple[int | None, ...]] = {}
+    for grid, names in _LEAD_COLUMNS.items():
+        lead: list[int | None] = []
+        for name in names:
+            v = int(getattr(terms, name)[k])
+            if name == "c" and grid in ("weight", "grad_weight") and v >= 0:
+                v %= spec.in_per_group  # the weight's own channel within its group
+            lead.append(v if v >= 0 else None)
+        focus[grid] = tuple(lead) if spec.batched or grid in ("weight", "grad_weight") \
+            else tuple(lead[1:])
+    return focus
+
+
 def _empty(ndim: int) -> np.ndarray:
     return np.zeros((0, ndim), dtype=np.int64)
 
@@ -65,8 +97,10 @@ class Highlights:
         Full indices (padded for the input). Absent grids and styles have no cells.
     links : mapping style -> (ndarray (k, ndim), ndarray (k, ndim))
         Input border cells and the padded cells of the real pixels they copy.
-    focus : mapping grid -> tuple of int
-        The leading index (e.g. (n, c)) of the slice that shows the current term's factor.
+    focus : mapping grid -> tuple of (int or None)
+        The leading index (e.g. (n, c)) of the slice each grid should show: the slice of
+        the current term's factor (term 0's without a step), for every grid, see
+        `term_focus`. None in a place: keep what the grid shows on that axis.
     """
 
     cells: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
@@ -159,9 +193,6 @@ class Provenance:
         columns = [t.n, t.c, t.ph, t.pw] if self.spec.batched else [t.c, t.ph, t.pw]
         return np.stack([c[mask] for c in columns], axis=1)
 
-    def _lead(self, index: np.ndarray) -> tuple[int, ...]:
-        return tuple(int(i) for i in index[:-2]) if index.size > 2 else ()
-
     def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
         from core.explain_links import padding_map
@@ -210,7 +241,6 @@ class Provenance:
         if step is not None and not 0 <= step < len(self):
             raise IndexError(f"step {step} is out of range for {len(self)} terms")
         cells: dict[str, dict[str, np.ndarray]] = {}
-        focus: dict[str, tuple[int, ...]] = {}
         links: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, c in self._cells.items():
             styles = cells.setdefault(name, {})
@@ -218,15 +248,9 @@ class Provenance:
             if step is not None:
                 styles["done"] = c.upto(step)
                 styles["current"] = c.of(step)
-            shown = styles.get("current", c.cells[:0])
-            if shown.size:
-                focus[name] = self._lead(shown[0])
-            elif c.cells.size:
-                focus.setdefault(name, self._lead(c.cells[0]))
+        focus = self.focus(step)
         target = cells.setdefault(self.terms.target, {})
         target["write"] = self._cells_target.cells
-        if self._cells_target.cells.size:
-            focus[self.terms.target] = self._lead(self._cells_target.cells[0])
         if "input" in self._cells:
             cells["input"]["source"] = self._sources
             if self._read_links is not None:
@@ -236,8 +260,18 @@ class Provenance:
         win = self._window(step)
         if len(win):
             cells.setdefault("input", {})["window"] = win
-            focus.setdefault("input", self._lead(win[0]))
         return Highlights(cells, links, focus)
+
+    def focus(self, step: int | None = None) -> dict[str, tuple[int | None, ...]]:
+        """The slice every grid should show for term ``step`` (term 0 without a step); an
+        entry of no terms: its own slice, and its tensor's."""
+        if len(self.terms):
+            return term_focus(self.terms, 0 if step is None else step)
+        focus: dict[str, tuple[int | None, ...]] = {}
+        entry, target = self.terms.entry, self.terms.target
+        if entry is not None and len(entry) > 2:
+            focus[target] = focus[LAYOUT[target]] = tuple(entry[:-2])
+        return focus
 
     def hover(self) -> Highlights:
         """Everything the terms touch in one style, 'hover' (reverse look-ups)."""

@@ -15,12 +15,23 @@ Passive: ``set_terms(terms, step)`` in; ``stepRequested(int)`` out when a term i
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHeaderView,
     QLabel,
+    QMainWindow,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,6 +55,10 @@ HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see t
 _CURRENT_BG = QColor("#ffedd5")
 _PENDING_FG = QColor("#9ca3af")
 _IndexLike = QModelIndex | QPersistentModelIndex
+#: Term rows the panel asks room for before the list scrolls (the user may drag it taller).
+LIST_ROWS = 5
+#: ... and never more than this share of the window's height: the grids come first.
+MAX_SHARE = 0.25
 
 
 class TermsModel(QAbstractListModel):
@@ -107,6 +122,8 @@ class EquationPanel(QWidget):
     """See the module docstring."""
 
     stepRequested = Signal(int)  # a term row was clicked
+    termHovered = Signal(int)  # the term row under the pointer; -1 when it leaves the list
+    heightWanted = Signal(int)  # the height the content needs (it changed)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +153,8 @@ class EquationPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setMouseTracking(True)  # 'entered' for hovering a term
+        self.list.setMinimumHeight(0)
         for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
                               (self.current, 10.5, False), (self.list, 10.0, False)):
             font = QFont("monospace")
@@ -149,6 +168,10 @@ class EquationPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addStretch(0)  # keeps the lines at the top while the list is hidden
         self.list.clicked.connect(self._on_list_clicked)
+        self.list.entered.connect(self._on_list_entered)
+        self.list.viewport().installEventFilter(self)
+        self._hovered = -1
+        self._wanted = 0
         self.clear()
 
     # -- data in -------------------------------------------------------------------------
@@ -173,6 +196,8 @@ class EquationPanel(QWidget):
                 self.note.setText(note)
             self.note.setVisible(bool(note))
             self.list.setVisible(True)
+            self.list.scrollToTop()  # a new sum starts at term 0
+            self._announce_height()
         elif step == self._step:
             return
         self._step = step
@@ -188,6 +213,31 @@ class EquationPanel(QWidget):
         self.note.setText(HINT)
         self.note.setVisible(True)
         self.list.setVisible(False)
+        self._announce_height()
+
+    def wanted_height(self) -> int:
+        """Pixels the content needs: its lines, and up to `LIST_ROWS` term rows."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        shown = [w for w in (self.formula, self.note, self.value, self.current)
+                 if not w.isHidden()]
+        height = margins.top() + margins.bottom()
+        width = max(self.width() - margins.left() - margins.right(), 200)
+        for w in shown:
+            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
+            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        if self._terms is not None:
+            rows = min(max(len(self._terms), 1), LIST_ROWS)
+            frame = 2 * self.list.frameWidth()
+            height += rows * self.list.verticalHeader().defaultSectionSize() + frame
+        return height
+
+    def _announce_height(self) -> None:
+        """Say the height the content wants (every new sum: the dock may have been dragged)."""
+        wanted = self.wanted_height()
+        if wanted != self._wanted or self._terms is not None:
+            self._wanted = wanted
+            self.heightWanted.emit(wanted)
 
     # -- reading back (tests) ------------------------------------------------------------
     @property
@@ -223,12 +273,90 @@ class EquationPanel(QWidget):
                 f"{fmt(self.running_sum())}"
             )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
-            self.current.setVisible(True)
-            row = self.model.index(step)
-            if not self.list.viewport().rect().contains(self.list.visualRect(row)):
-                self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+            # the list shows the current term marked, in context: the line (kept for exports
+            # and a list someone hides) would only repeat it, in room the grids need
+            self.current.setVisible(self.list.isHidden())
+            self._keep_current_in_view()
         self.value.setVisible(True)
+
+    def _keep_current_in_view(self) -> None:
+        if self._step is None:
+            return
+        row = self.model.index(self._step)
+        if not self.list.viewport().rect().contains(self.list.visualRect(row)):
+            self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def current_row_visible(self) -> bool:
+        """Whether the current term's row is wholly inside the list's viewport (tests)."""
+        if self._step is None or self.list.isHidden():
+            return False
+        rect = self.list.visualRect(self.model.index(self._step))
+        return rect.isValid() and self.list.viewport().rect().contains(rect)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._keep_current_in_view()  # the dock was resized: the current term stays in view
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Leave:
+            self._on_list_entered(QModelIndex())
+        return super().eventFilter(watched, event)
+
+    def _on_list_entered(self, index: QModelIndex) -> None:
+        row = index.row() if index.isValid() else -1
+        if row != self._hovered:
+            self._hovered = row
+            self.termHovered.emit(row)
 
     def _on_list_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
             self.stepRequested.emit(index.row())
+
+
+class DockFitter(QObject):
+    """Keeps the Sum dock as tall as its panel wants (one line with nothing selected, the
+    sum and a few terms with an entry), until the user drags the dock's edge: from then on an
+    entry's sum gets the user's height; nothing selected still collapses to one line."""
+
+    def __init__(self, window: QMainWindow, dock: QDockWidget, panel: EquationPanel) -> None:
+        super().__init__(window)
+        self._window, self._dock, self._panel = window, dock, panel
+        self._asked: int | None = None
+        self._slack = 0  # what the dock ends up taller than asked (the layout's spacing)
+        self.user_height: int | None = None  # the height the user dragged the dock to
+        self._pressed: int | None = None  # the dock's height when a separator drag began
+        panel.heightWanted.connect(self._on_panel_heightWanted)
+        dock.installEventFilter(self)
+        window.installEventFilter(self)
+        self._on_panel_heightWanted(panel.wanted_height())
+
+    def _chrome(self) -> int:
+        """Pixels the dock adds around its panel (the title bar)."""
+        extra = self._dock.height() - self._panel.height()
+        if self._dock.isVisible() and self._panel.isVisible() and 0 < extra < 80:
+            return extra
+        style = self._dock.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetTitleMargin)
+        return self._dock.fontMetrics().height() + 2 * margin + 4
+
+    def _on_panel_heightWanted(self, wanted: int) -> None:
+        height = min(wanted + self._chrome(), round(MAX_SHARE * self._window.height()))
+        if self._panel.terms is not None and self.user_height is not None:
+            height = self.user_height
+        self._asked = height
+        self._window.resizeDocks([self._dock], [height], Qt.Orientation.Vertical)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self._dock and kind == QEvent.Type.Resize and self._pressed is None:
+            height = event.size().height()
+            if self._asked is not None and abs(height - self._asked) < 12:
+                self._slack = height - self._asked
+        elif watched is self._window and kind == QEvent.Type.MouseButtonPress:
+            # a press the window itself gets is on a dock separator (or bare margin)
+            self._pressed = self._dock.height()
+        elif watched is self._window and kind == QEvent.Type.MouseButtonRelease:
+            pressed, self._pressed = self._pressed, None
+            if pressed is not None and self._dock.height() != pressed:
+                self.user_height = self._dock.height() - self._slack  # the user dragged it
+        return super().eventFilter(watched, event)

@@ -31,12 +31,17 @@ def colormap(kind: str) -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors, name=kind)
 
 
+#: Colour-scale bounds are one of these × 10^k: fine enough that the largest value on screen
+#: is at least 0.8 of the bound (a fitted scale), coarse enough that small edits keep it.
+_NICE = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
 def nice_limit(m: float) -> float:
-    """The next 1, 2, 2.5 or 5 × 10^k at or above ``m`` (stable colour levels while editing)."""
+    """The next 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above ``m``."""
     if not math.isfinite(m) or m <= 0:
         return 1.0
     e = 10 ** math.floor(math.log10(m))
-    for f in (1, 2, 2.5, 5, 10):
+    for f in _NICE:
         if f * e >= m * (1 - 1e-12):
             return f * e
     return 10 * e
@@ -56,8 +61,25 @@ def _trim(text: str) -> str:
     return text.replace("-", "−")
 
 
-def _texts(values: np.ndarray, fmt: str) -> list[list[str]]:
-    return [[_trim(fmt.format(v)) for v in row] for row in values.tolist()]
+def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False) -> list[list[str]]:
+    return [["" if blank_nan and v != v else _trim(fmt.format(v)) for v in row]
+            for row in values.tolist()]
+
+
+def value_font(point_size: float) -> QFont:
+    """The condensed face for numbers in cells (a quarter narrower: more cells print)."""
+    font = QFont()
+    font.setPointSizeF(point_size)
+    font.setStretch(QFont.Stretch.Condensed)
+    return font
+
+
+def dark_cells(values: np.ndarray, levels: tuple[float, float], cmap: pg.ColorMap) -> np.ndarray:
+    """Cells whose colour under ``cmap`` and ``levels`` is dark enough to need white text."""
+    lo, hi = levels
+    t = np.clip((values - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    rgb = cmap.map(np.nan_to_num(t, nan=0.5), mode="float")
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114 < 0.45
 
 
 class CellTextItem(QGraphicsItem):
@@ -65,20 +87,22 @@ class CellTextItem(QGraphicsItem):
 
     The text is drawn in device pixels (not scaled with the view), in the most precise
     format that fits the current cell width; border cells (``muted``) in grey italics.
+    ``blank_nan``: NaN cells print nothing (the im2col view's blank off-block cells).
     """
 
-    MIN_CELL_PX = 18.0
+    MIN_CELL_PX = 14.0
 
-    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+    def __init__(self, parent: QGraphicsItem | None = None, blank_nan: bool = False) -> None:
         super().__init__(parent)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
         self._values = np.zeros((0, 0))
         self._dark = np.zeros((0, 0), bool)
         self._muted: np.ndarray | None = None
+        self._blank_nan = blank_nan
         self._cache: dict[str, list[list[str]]] = {}
         self._fits: dict[int, list[list[str]] | None] = {}
-        self._font = QFont()
-        self._font.setPointSizeF(8.0)
+        self._min_width: float | None = None
+        self._font = value_font(8.0)
         self._italic = QFont(self._font)
         self._italic.setItalic(True)
         self._metrics = QFontMetricsF(self._font)
@@ -89,11 +113,42 @@ class CellTextItem(QGraphicsItem):
         self._values, self._dark, self._muted = values, dark, muted
         self._cache.clear()
         self._fits.clear()
+        self._min_width = None
         self.update()
 
     def boundingRect(self) -> QRectF:
         rows, cols = self._values.shape
         return QRectF(0, 0, cols, rows)
+
+    def min_height(self) -> float:
+        """The least cell height in pixels at which values print."""
+        return max(self.MIN_CELL_PX, self._metrics.height() + 1.0)
+
+    def min_width(self) -> float:
+        """The least cell width in pixels at which every value prints (coarsest format)."""
+        if self._min_width is None:
+            texts = self._format_texts(self._formats()[-1])
+            widest = max((self._metrics.horizontalAdvance(t) for row in texts for t in row),
+                         default=0.0)
+            self._min_width = max(self.MIN_CELL_PX, math.ceil(widest + 4.0))
+        return self._min_width
+
+    def fits_at(self, cell_w: float, cell_h: float) -> bool:
+        """Whether cells of ``cell_w`` × ``cell_h`` pixels print their values."""
+        if self._values.size == 0 or cell_h < self.min_height() or cell_w < self.MIN_CELL_PX:
+            return False
+        return self._fitting_texts(cell_w) is not None
+
+    def _formats(self) -> tuple[str, ...]:
+        finite = self._values[np.isfinite(self._values)]
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
+        return _EXP_FORMATS if (top >= 1e4 or 0 < top < 1e-3) else _FORMATS
+
+    def _format_texts(self, fmt: str) -> list[list[str]]:
+        texts = self._cache.get(fmt)
+        if texts is None:
+            texts = self._cache[fmt] = _texts(self._values, fmt, self._blank_nan)
+        return texts
 
     def _fitting_texts(self, cell_px: float) -> list[list[str]] | None:
         """Texts in the most precise format whose widest value fits ``cell_px``, or None."""
@@ -106,28 +161,21 @@ class CellTextItem(QGraphicsItem):
         values = self._values
         finite = values[np.isfinite(values)]
         top = float(np.max(np.abs(finite))) if finite.size else 0.0
-        tiny = 0 < top < 1e-3
-        formats = _EXP_FORMATS if (top >= 1e4 or tiny) else _FORMATS
         # the untrimmed text of the largest magnitude, signed if any value is negative,
         # is the widest any value can print in that format
         widest = -top if finite.size and float(finite.min()) < 0 else top
         room = cell_px - 4.0
         advance = self._metrics.horizontalAdvance
-        for fmt in formats:
+        for fmt in self._formats():
             fits = advance(fmt.format(widest).replace("-", "−")) <= room
             if not fits and advance(_trim(fmt.format(widest))) > room:
                 continue  # even the largest value, trimmed, is too wide
-            texts = self._cache.get(fmt)
             if not fits:  # trimmed texts ('1.000' -> '1') may still fit: measure the longest
-                if texts is None:
-                    texts = self._cache[fmt] = _texts(values, fmt)
-                flat = [t for row in texts for t in row]
+                flat = [t for row in self._format_texts(fmt) for t in row]
                 longest = max(map(len, flat), default=0)
                 fits = all(advance(t) <= room for t in flat if len(t) == longest)
             if fits:
-                if texts is None:
-                    texts = self._cache[fmt] = _texts(values, fmt)
-                return texts
+                return self._format_texts(fmt)
         return None
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -136,11 +184,9 @@ class CellTextItem(QGraphicsItem):
             return
         t = painter.worldTransform()
         cell_w, cell_h = abs(t.m11()), abs(t.m22())
-        if min(cell_w, cell_h) < self.MIN_CELL_PX or cell_h < self._metrics.height():
+        if not self.fits_at(cell_w, cell_h):
             return
         texts = self._fitting_texts(cell_w)
-        if texts is None:
-            return
         exposed = option.exposedRect.intersected(self.boundingRect())
         r0, r1 = max(0, int(exposed.top())), min(rows, int(math.ceil(exposed.bottom())))
         c0, c1 = max(0, int(exposed.left())), min(cols, int(math.ceil(exposed.right())))
@@ -159,18 +205,23 @@ class CellTextItem(QGraphicsItem):
 
 class IndexLabelsItem(QGraphicsItem):
     """Row and column numbers of the real cells, left of and above the grid, when cells are
-    large enough to read them (like a spreadsheet's headers)."""
+    large enough to read them (like a spreadsheet's headers).
 
-    MIN_CELL_PX = 16.0
+    Zoomed in, the margin scrolls out of view: the numbers then stick to the top and left
+    edges of what is shown (``view_rect`` says what that is), on a light band.
+    """
 
-    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+    MIN_CELL_PX = 14.0
+
+    def __init__(self, parent: QGraphicsItem | None = None, view_rect=None) -> None:
         super().__init__(parent)
         self._rows = self._cols = 0
         self._offset = (0, 0)
         self.margin = 0.5
-        self._font = QFont()
-        self._font.setPointSizeF(7.0)
-        self.setZValue(5)
+        self._view_rect = view_rect
+        self._font = value_font(7.5)
+        self._band = QColor(255, 255, 255, 215)
+        self.setZValue(35)  # over the cells, the highlights and the cursor when sticking
 
     @staticmethod
     def margin_for(rows: int, cols: int) -> float:
@@ -193,17 +244,32 @@ class IndexLabelsItem(QGraphicsItem):
         if min(abs(t.m11()), abs(t.m22())) < self.MIN_CELL_PX:
             return
         top, left = self._offset
+        band = QFontMetricsF(self._font).height() + 2.0
+        shown = t.mapRect(self._view_rect()) if self._view_rect is not None else QRectF()
+        margin = t.mapRect(QRectF(-self.margin, -self.margin, self.margin, self.margin))
+        # device y of the column numbers' band and x of the row numbers' band
+        y0, x0 = margin.top(), margin.left()
+        col_h, row_w = margin.height(), margin.width()
+        stick_y = not shown.isNull() and shown.top() > y0 + 1
+        stick_x = not shown.isNull() and shown.left() > x0 + 1
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
+        if stick_y:
+            y0, col_h = shown.top(), band
+            painter.fillRect(QRectF(shown.left(), y0, shown.width(), band), self._band)
+        if stick_x:
+            x0, row_w = shown.left(), max(band, QFontMetricsF(self._font).horizontalAdvance(
+                str(max(self._rows - 1, 0))) + 6.0)
+            painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
         painter.setPen(QColor(120, 120, 120))
         centre = Qt.AlignmentFlag.AlignCenter
         for c in range(self._cols):
-            rect = t.mapRect(QRectF(left + c, -self.margin, 1, self.margin))
-            painter.drawText(rect, centre, str(c))
+            cell = t.mapRect(QRectF(left + c, 0, 1, 1))
+            painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
         for r in range(self._rows):
-            rect = t.mapRect(QRectF(-self.margin, top + r, self.margin, 1))
-            painter.drawText(rect, centre, str(r))
+            cell = t.mapRect(QRectF(0, top + r, 1, 1))
+            painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
         painter.restore()
 
 
@@ -371,9 +437,11 @@ class ColorBar(pg.GraphicsWidget):
         self.axis = pg.AxisItem("right")
         self.axis.setPen(pg.mkPen("#9ca3af"))
         self.axis.setTextPen(pg.mkPen("#374151"))
-        self.axis.setWidth(38)
+        self.axis.setWidth(34)
         layout.addItem(self.bar, 0, 0)
         layout.addItem(self.axis, 0, 1)
+        self.note = pg.LabelItem("", size="7pt", color="#6b7280")
+        layout.addItem(self.note, 1, 0, 1, 2)
         self._cmap = cmap
         self._levels = (float(levels[0]), float(levels[1]))
         self.bar.set_colormap(cmap)
@@ -392,3 +460,9 @@ class ColorBar(pg.GraphicsWidget):
     def setLevels(self, levels: tuple[float, float]) -> None:
         self._levels = (float(levels[0]), float(levels[1]))
         self.axis.setRange(*self._levels)
+
+    def set_note(self, text: str, tip: str = "") -> None:
+        """A word under the bar: which scale is in force ('slice' or 'shared')."""
+        if text != self.note.text:
+            self.note.setText(text)
+            self.note.setToolTip(tip)

@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.session import Session
+from core.spec import LayerSpec
 
+from ..provenance import grid_shape
+from .grid_items import IndexLabelsItem
 from .tensor_grid import TensorGrid
 
 FORWARD = ("input", "weight", "bias", "output")
@@ -31,6 +34,11 @@ RESULTS = ("output", "grad_input", "grad_weight", "grad_bias")
 _FORWARD_OPS = ("⊛", "+", "=")
 _BACKWARD_OPS = ("←", "", "←")
 _STRETCH = (9, 5, 2, 9)
+#: Pixels each grid spends besides its cells: across (margins, colour bar and its axis) and
+#: down (title, selectors, readout), and what the operators and headings between them take.
+_GRID_W, _GRID_H, _OPERATOR_W, _HEADING_H = 64, 64, 18, 22
+_ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to spare
+_PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 
 
 class GradOutputNote(QWidget):
@@ -63,9 +71,9 @@ class GradOutputNote(QWidget):
     def set_session(self, session: Session) -> None:
         gy = session.grad_output
         if gy.size and np.all(gy == 1):
-            text = "All ones: the gradient of L = y.sum()"
+            text = "ones: L = y.sum()"
         else:
-            text = "Custom: y.backward(grad_output)"
+            text = "custom: y.backward(grad_output)"
         self.label.setText(text)
 
     def _on_ones_clicked(self) -> None:
@@ -82,6 +90,7 @@ class GridsView(QWidget):
         super().__init__(parent)
         self.setObjectName("gridsView")
         self.grids: dict[str, TensorGrid] = {}
+        self.headings: list[QLabel] = []
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setHorizontalSpacing(0)
@@ -95,6 +104,7 @@ class GridsView(QWidget):
         ):
             heading = QLabel(headings[row], objectName="flowLabel")
             heading.setProperty("flow", flow)
+            self.headings.append(heading)
             layout.addWidget(heading, 2 * row, 0, 1, 2 * len(names) - 1)
             for i, name in enumerate(names):
                 grid = TensorGrid(name)
@@ -105,6 +115,8 @@ class GridsView(QWidget):
                     op = QLabel(ops[i], objectName="operator")
                     op.setAlignment(Qt.AlignmentFlag.AlignCenter)
                     layout.addWidget(op, 2 * row + 1, 2 * i + 1)
+        self._layout = layout
+        self._cells: tuple[list[float], list[float]] | None = None
         for i, stretch in enumerate(_STRETCH):
             layout.setColumnStretch(2 * i, stretch)
         layout.setRowStretch(1, 1)
@@ -112,6 +124,54 @@ class GridsView(QWidget):
         self.grad_note = GradOutputNote()
         self.grids["grad_output"].add_header_widget(self.grad_note)
         self.grad_note.fillRequested.connect(self.grids["grad_output"].fill_tensor)
+
+    def set_spec(self, spec: LayerSpec) -> None:
+        """Share the room by cells: each column of grids gets width in proportion to the
+        cells it shows across (the padded input has more than the output), each row height
+        to the cells down, so that cells come out about the same size everywhere."""
+        cols, rows = [0.0] * len(FORWARD), [0.0, 0.0]
+        for r, names in enumerate((FORWARD, BACKWARD)):
+            for i, name in enumerate(names):
+                shape = grid_shape(spec, name)
+                if shape is None:
+                    continue
+                h, w = (shape[0], 1) if len(shape) == 1 else shape[-2:]
+                m = IndexLabelsItem.margin_for(h, w)
+                cols[i] = max(cols[i], w + m)
+                rows[r] = max(rows[r], h + m)
+        self._cells = (cols, rows)
+        self._share_room()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._share_room()
+
+    def _share_room(self) -> None:
+        if self._cells is None:
+            return
+        cols, rows = self._cells
+        fixed_w = len(cols) * _GRID_W + (len(cols) - 1) * _OPERATOR_W
+        # the backward row also holds grad_output's note (what its values mean)
+        extra = (0, self.grad_note.sizeHint().height())
+        fixed_h = 2 * (_GRID_H + _HEADING_H) + sum(extra)
+        cell_w = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0)
+        cell_h = max(self.height() - fixed_h, 0) / max(sum(rows), 1.0)
+        for i, c in enumerate(cols):
+            self._layout.setColumnStretch(2 * i, max(round(_GRID_W + c * cell_w), 1))
+        # a short window and grids small enough to print their numbers: the two heading
+        # lines go (the operators between the grids still say which row is the forward
+        # pass) and their room goes to the cells
+        short = cell_h < _ROOMY_CELL and max(rows) <= _PRINTABLE_ROWS
+        for heading in self.headings:
+            heading.setHidden(short)
+        for r, n in enumerate(rows):
+            self._layout.setRowStretch(2 * r + 1,
+                                       max(round(_GRID_H + extra[r] + n * cell_h), 1))
+
+    def set_shared_scale(self, shared: bool) -> None:
+        """Colour scales shared across slices (compare channels) or fitted to each slice."""
+        for grid in self.grids.values():
+            grid.set_shared_scale(shared)
 
     def editable(self) -> list[TensorGrid]:
         return [self.grids[n] for n in EDITABLE]

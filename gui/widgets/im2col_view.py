@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsPathItem,
@@ -31,7 +31,7 @@ from core.explain import Terms
 from core.steps import Im2colSteps
 
 from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
-from .grid_items import colormap, nice_limit
+from .grid_items import CellTextItem, colormap, dark_cells, nice_limit
 from .highlight_items import CellsLayer
 from .tensor_grid import to_view
 
@@ -71,9 +71,19 @@ def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
 
 
 class CellAxis(pg.AxisItem):
-    """Row or column numbers at cell centres: whole numbers only, never 0.5 or 1.5."""
+    """Row or column numbers at cell centres: whole numbers only, never 0.5 or 1.5, spaced
+    so that no two labels touch (a top axis leaves room for its widest number)."""
 
-    MIN_PIXELS = 28  # between two labels
+    MIN_PIXELS = 28  # between two labels' centres, at least
+    GAP = 8  # pixels between two labels of a top axis
+
+    def min_spacing(self, last: int) -> float:
+        """Pixels between two labels' centres when the largest number is ``last``."""
+        if self.orientation not in ("top", "bottom"):
+            return self.MIN_PIXELS
+        font = self.style.get("tickFont") or self.font()
+        width = QFontMetricsF(font).horizontalAdvance(str(max(last, 0)))
+        return max(self.MIN_PIXELS, width + self.GAP)
 
     def tickValues(self, minVal: float, maxVal: float, size: float):
         minVal, maxVal = sorted((minVal, maxVal))  # an inverted view gives them reversed
@@ -81,8 +91,9 @@ class CellAxis(pg.AxisItem):
         if last < first or size <= 0:
             return []
         per_cell = size / max(maxVal - minVal, 1e-9)
+        room = self.min_spacing(last)
         nice = (m * 10**e for e in range(12) for m in (1, 2, 5))  # 1, 2, 5, 10, 20, ...
-        step = next((k for k in nice if k * per_cell >= self.MIN_PIXELS), 10**12)
+        step = next((k for k in nice if k * per_cell >= room), 10**12)
         start = -(-first // step) * step
         return [(float(step), [k + 0.5 for k in range(start, last + 1, step)])]
 
@@ -114,7 +125,9 @@ class MatrixPlot:
         self.bands.setZValue(6)
         self.bands.setZValue(self.read.zValue() + 1)
         self.current = CellsLayer("current")
-        for item in (self.image, self.read, self.bands, self.current):
+        self.texts = CellTextItem(blank_nan=True)  # the values, when the cells have room
+        self.texts.setZValue(self.current.zValue() + 1)
+        for item in (self.image, self.read, self.bands, self.current, self.texts):
             self.view.addItem(item)
         self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
         self.channel = 0
@@ -135,8 +148,16 @@ class MatrixPlot:
         lo = 0.0 if cmap == "sequential" else -m
         self.image.setLookupTable(colormap(cmap).getLookupTable(nPts=256))
         self.image.setImage(values, levels=(lo, m), autoLevels=False)
+        self.texts.set_values(values, dark_cells(values, (lo, m), colormap(cmap)), None)
         rows, cols = values.shape
         self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
+
+    def shows_values(self) -> bool:
+        """Whether the cells on screen are large enough to print their values (and do)."""
+        shown, w, h = self.view.viewRect(), self.view.width(), self.view.height()
+        if self.array is None or shown.width() <= 0 or shown.height() <= 0:
+            return False
+        return self.texts.fits_at(w / shown.width(), h / shown.height())
 
     def set_marks(self, mark: Marks | None) -> None:
         """The read cells and the entry's bands (once per selection)."""
@@ -201,6 +222,7 @@ class Im2colView(QWidget):
         self.sample.setToolTip("the batch sample whose matrices are shown")
         self.sample_label = QLabel("sample n")
         self.caption = QLabel("", objectName="im2colCaption")
+        self.caption.setWordWrap(True)  # wraps rather than widening a small window
         header.addWidget(self.page_box)
         header.addSpacing(12)
         header.addWidget(self.sample_label)

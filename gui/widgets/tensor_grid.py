@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -40,6 +40,7 @@ from .grid_items import (
     cells_path,
     colormap,
     cursor_item,
+    dark_cells,
     nice_limit,
 )
 from .grid_marks import GridMarks, Placement
@@ -48,6 +49,10 @@ from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
 from .text_line import TextLine
 
 _BACKGROUND = "#ffffff"
+#: Cells may grow up to this many times wider than tall so that their numbers fit.
+MAX_ASPECT = 2.0
+#: A colour scale shrinks to fit smaller values only once edits pause this long.
+SHRINK_MS = 400
 __all__ = ["COMPLEX_VIEWS", "TENSORS", "CellViewBox", "TensorGrid", "TensorInfo", "to_view"]
 
 
@@ -76,6 +81,10 @@ class TensorGrid(QWidget):
         self._hover: tuple[int, int] | None = None
         self._dimmed = False
         self._offset = (0, 0)  # (top, left) padding shown before the real cells
+        self._shared = False  # one colour scale across every slice (else fitted to the slice)
+        self._fitted = True  # the view shows the whole slice (no zoom or pan by the user)
+        self._shrink_timer = QTimer(self, singleShot=True, interval=SHRINK_MS)
+        self._shrink_timer.timeout.connect(self._on_shrink_timer_timeout)
         self._build()
 
     # -- construction --------------------------------------------------------------------
@@ -107,7 +116,7 @@ class TensorGrid(QWidget):
         self.border = BorderItem()
         self.labels = CellTextItem()
         self.labels.setZValue(15)
-        self.indices = IndexLabelsItem()
+        self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
         self.block = block_item()
         self.cursor = cursor_item()
         self.dim = DimItem()
@@ -144,6 +153,15 @@ class TensorGrid(QWidget):
         self.editor = GridEditor(self)
         self.marks = GridMarks(self.vb)
         self.vb.hovered.connect(self._on_vb_hovered)
+        self.vb.sigResized.connect(self._on_vb_sigResized)
+        self.vb.sigRangeChangedManually.connect(self._on_vb_sigRangeChangedManually)
+
+    def _on_vb_sigResized(self, _vb) -> None:
+        if self._fitted:
+            self.fit()
+
+    def _on_vb_sigRangeChangedManually(self, _mask) -> None:
+        self._fitted = False
 
     def _on_selector_leadChanged(self, lead: tuple) -> None:
         sel = self.current_selection()
@@ -228,7 +246,7 @@ class TensorGrid(QWidget):
         if spec == self._spec and _same(array, self._array):
             self._array = array
             return
-        old_plane = self._plane_shape()
+        old_plane, old_spec = self._plane_shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
         title = self.info.title
@@ -241,7 +259,7 @@ class TensorGrid(QWidget):
             self._shape_label.setText(str(tuple(array.shape)).replace(",)", ")"))
         if array is None or array.shape != old_shape:
             self._update_selectors()
-        self._update_limit()
+        self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
         self._redraw()
         if self._plane_shape() != old_plane:
             self.fit()
@@ -254,15 +272,22 @@ class TensorGrid(QWidget):
         self._draw_selection()
         self._update_readout()
 
-    def set_slice(self, lead: tuple[int, ...]) -> None:
-        """Show the 2D slice ``array[lead]`` (e.g. (n, c)); ignored when out of range."""
-        lead = tuple(int(i) for i in lead)
-        if self._array is None or lead == self._lead or len(lead) != len(self._lead):
+    def set_slice(self, lead: tuple[int | None, ...]) -> None:
+        """Show the 2D slice ``array[lead]`` (e.g. (n, c)); ignored when out of range.
+
+        None in a place keeps the axis where it is (``(n, None)``: sample n, same channel).
+        """
+        if self._array is None or len(lead) != len(self._lead):
+            return
+        lead = tuple(old if i is None else int(i) for i, old in zip(lead, self._lead,
+                                                                   strict=True))
+        if lead == self._lead:
             return
         if not fits(lead, self._array.shape[: len(lead)]):
             return
         self._lead = lead
         self.selector.set_lead(lead)
+        self._update_limit(immediate=True)
         self._redraw()
 
     def set_complex_view(self, mode: str) -> None:
@@ -270,16 +295,24 @@ class TensorGrid(QWidget):
             raise ValueError(f"complex view must be one of {', '.join(COMPLEX_VIEWS)}")
         if mode != self._mode:
             self._mode = mode
-            self._update_limit()
+            self._update_limit(immediate=True)
+            self._redraw()
+
+    def set_shared_scale(self, shared: bool) -> None:
+        """One colour scale for every slice of the tensor (compare channels), or (default)
+        a scale fitted to the slice on screen."""
+        if shared != self._shared:
+            self._shared = shared
+            self._update_limit(immediate=True)
             self._redraw()
 
     def set_gray(self, on: bool) -> None:
-        """Real values as a grayscale feature map (black = the tensor's minimum, white = its
-        maximum, the same for every slice) instead of the diverging heatmap; complex |z| and
-        arg keep their maps."""
+        """Real values as a grayscale feature map (black = the minimum, white = the maximum
+        of what the colour scale is fitted to: the slice on screen, or every slice when the
+        scale is shared) instead of the diverging heatmap; complex |z| and arg keep their maps."""
         if on != self._gray:
             self._gray = on
-            self._update_limit()
+            self._update_limit(immediate=True)
             self._redraw()
 
     @property
@@ -347,6 +380,27 @@ class TensorGrid(QWidget):
         return self._limit
 
     @property
+    def shared_scale(self) -> bool:
+        return self._shared
+
+    def scale_values(self) -> np.ndarray:
+        """The values the colour scale is fitted to: the shown slice, or every slice when
+        the scale is shared (as viewed: Re, Im, |z| or arg of complex data)."""
+        a = self._array
+        if a is None or a.size == 0:
+            return np.zeros(0)
+        return to_view(a if self._shared or a.ndim < 3 else a[self._lead], self._mode)
+
+    def shows_values(self) -> bool:
+        """Whether the cells on screen are large enough to print their values (and do)."""
+        if self._array is None or self._stack.currentWidget() is not self.view:
+            return False
+        shown, w, h = self.vb.viewRect(), self.vb.width(), self.vb.height()
+        if shown.width() <= 0 or shown.height() <= 0 or w <= 0 or h <= 0:
+            return False
+        return self.labels.fits_at(w / shown.width(), h / shown.height())
+
+    @property
     def complex_view(self) -> str:
         return self._mode
 
@@ -364,20 +418,42 @@ class TensorGrid(QWidget):
         lead_shape = () if a is None or a.ndim < 2 else a.shape[:-2]
         self._lead = self.selector.set_shape(lead_shape, self._lead)
 
-    def _update_limit(self) -> None:
+    def _fitted_limit(self) -> float:
         a = self._array
         if a is None or a.size == 0:
-            self._limit = 1.0
-            return
+            return 1.0
         if np.iscomplexobj(a) and self._mode == "phase":
-            self._limit = float(np.pi)
-            return
-        v = to_view(a, self._mode)
-        finite = v[np.isfinite(v)]
-        self._limit = nice_limit(float(np.abs(finite).max()) if finite.size else 1.0)
+            return float(np.pi)
+        v = self.scale_values()
+        finite = np.abs(v[np.isfinite(v)])
+        return nice_limit(float(finite.max()) if finite.size else 1.0)
+
+    def _update_limit(self, immediate: bool) -> None:
+        """Fit the colour scale; an edit (not ``immediate``) grows it at once but shrinks it
+        only when edits pause, so that scrubbing a value does not make the colours flicker."""
+        target = self._fitted_limit()
+        if immediate or target >= self._limit:
+            self._shrink_timer.stop()
+            self._limit = target
+        else:
+            self._shrink_timer.start()
         if self._gray:
+            v = self.scale_values()
+            finite = v[np.isfinite(v)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             self._range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+        one = self._array is None or self._array.ndim < 3
+        self.colorbar.set_note(
+            "" if one else ("shared" if self._shared else "slice"),
+            "" if one else ("one colour scale for every slice (View › Colour scale)"
+                            if self._shared else "colour scale fitted to the slice on screen "
+                            "(View › Colour scale shared across slices to compare)"))
+
+    def _on_shrink_timer_timeout(self) -> None:
+        target = self._fitted_limit()
+        if target != self._limit:
+            self._limit = target
+            self._redraw()
 
     def _levels(self) -> tuple[tuple[float, float], str]:
         complex_ = self._array is not None and np.iscomplexobj(self._array)
@@ -443,9 +519,7 @@ class TensorGrid(QWidget):
         self.image.setImage(values, autoLevels=False, levels=(lo, hi))
         if tuple(self.colorbar.levels()) != (lo, hi):
             self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
-        t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
-        rgb = self.colorbar.colorMap().map(np.nan_to_num(t), mode="float")
-        luminance = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+        dark = dark_cells(values, (lo, hi), self.colorbar.colorMap())
         muted = None
         if self.name == "input" and any(self._spec.pads):
             muted = np.ones(plane.shape, bool)
@@ -454,7 +528,7 @@ class TensorGrid(QWidget):
             self.border.set_geometry(plane.shape, self._spec.pads)
         else:
             self.border.setVisible(False)
-        self.labels.set_values(values, luminance < 0.45, muted)
+        self.labels.set_values(values, dark, muted)
         self.indices.set_shape(*self.real_shape(), self._offset)
         self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
         self._draw_selection()
@@ -462,10 +536,27 @@ class TensorGrid(QWidget):
         self._update_readout()
 
     def fit(self) -> None:
-        """Zoom to show the whole slice."""
+        """Zoom to show the whole slice, cells as wide as their numbers need (up to
+        `MAX_ASPECT` × their height) when the box has the room."""
         shape = self._plane_shape() or (1, 1)
         m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
+        self._fitted = True
+        self.vb.setAspectLocked(True, self._cell_aspect(shape, m))
         self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=0.01)
+
+    def _cell_aspect(self, shape: tuple[int, int], margin: float) -> float:
+        """Cell width over cell height: 1 (square) unless wider cells let the numbers print."""
+        w, h = self.vb.width() / 1.02, self.vb.height() / 1.02  # (the range's padding)
+        if w <= 0 or h <= 0 or self._stack.currentWidget() is not self.view:
+            return 1.0
+        sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
+        if sh < self.labels.min_height() or sw <= sh:
+            return 1.0  # no number fits however wide, or cells are wider than tall already
+        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
+        if sh >= need:
+            return 1.0
+        ratio = need / sh
+        return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0
 
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING

@@ -265,17 +265,22 @@ def test_menus_hold_the_imports_and_the_gray_toggle(window):
     assert window.imports.gray_action in window.view_menu.actions()
 
 
-def test_gray_feature_maps_map_each_tensor_from_its_min_to_its_max(window):
+def test_gray_feature_maps_span_the_scaled_values_from_min_to_max(window):
+    """Gray levels follow the colour-scale mode: the slice on screen, or the whole tensor."""
     window.imports.gray_action.setChecked(True)
-    for name, grid in window.grids.grids.items():
-        assert grid.gray, name
-        a = grid.array
-        if a is None:
-            continue
-        assert grid.colorbar.colorMap().name == "gray"
-        lo, hi = a.min(), a.max()
-        want = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)  # a constant: mid-gray
-        assert tuple(grid.image.levels) == pytest.approx(want), name
+    for shared in (False, True):
+        window.shared_scale_action.setChecked(shared)
+        for name, grid in window.grids.grids.items():
+            assert grid.gray, name
+            a = grid.array
+            if a is None:
+                continue
+            assert grid.colorbar.colorMap().name == "gray"
+            shown = a if shared or a.ndim < 3 else a[grid.lead]
+            lo, hi = shown.min(), shown.max()
+            want = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)  # a constant: mid-gray
+            assert tuple(grid.image.levels) == pytest.approx(want), (name, shared)
+    window.shared_scale_action.setChecked(False)
     window.imports.gray_action.setChecked(False)
     grid = window.grids.grids["output"]
     assert grid.colorbar.colorMap().name == "diverging"
