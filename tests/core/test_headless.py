@@ -125,7 +125,7 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
 
 def test_file_modules_load_neither_torch_nor_qt():
     modules = ("atomic, autosave, export, headless, presets, session_arg, session_io, snippet, "
-               "tensor_import")
+               "tensor_import, untrusted")
     code = (f"import {', '.join('core.' + m for m in modules.split(', '))}; import sys; "
             "print(' '.join(sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
