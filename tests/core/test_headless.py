@@ -54,7 +54,7 @@ def test_cli_export_of_a_session_without_bias(tmp_path):
     [
         ("missing", "cannot open {tmp}/missing.npz: no such file"),
         ("truncated", "cannot open {tmp}/s.npz: not a readable .npz archive; truncated"),
-        ("out_is_file", "cannot create the folder {tmp}/taken: File exists"),
+        ("out_is_file", "cannot export to {tmp}/taken: it is a file, not a folder"),
     ],
 )
 def test_cli_export_failures_print_one_line(tmp_path, setup, expected):
