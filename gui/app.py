@@ -88,7 +88,9 @@ def run(app: QApplication, args) -> int:
     interactive = not args.screenshot
     errors.install(interactive=interactive)
     try:
-        session = open_session(args.session) if args.session else None
+        session = getattr(args, "opened", None)  # main.py opens it before Qt is imported
+        if session is None and args.session:
+            session = open_session(args.session)
     except StartupError as exc:
         sys.stderr.write(f"convviz: {exc}\n")
         return 2
