@@ -88,6 +88,9 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:
+        if Path(args.screenshot).suffix.lower() != ".png":
+            p.error(f"--screenshot writes a PNG image; give a name ending in .png, not "
+                    f"{args.screenshot!r}")
         folder = Path(args.screenshot).resolve().parent
         if not folder.is_dir():
             p.error(f"cannot write the screenshot: folder {folder} does not exist")
