@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
-from hostile_files import hostile_files
+from hostile_files import TIB_SHAPE, hostile_files, npy_header
 
 import core.export
 from core.headless import compute_session
@@ -239,3 +239,22 @@ def test_file_export_that_fails_leaves_the_folder_as_it_was(window, files, dialo
                                      "Nothing was written: the folder is as it was.",
                                      f"cannot export to {folder}: No space left on device")]
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_the_window_refuses_hostile_files_with_a_message(window, files, tmp_path):
+    """File › Open and a grid's Import: the loaders' own errors, shown as a message box (the
+    crash box never sees them) and the session unchanged."""
+    before = window.document.session
+    hostile = hostile_files(tmp_path)
+    for key in ("bomb", "terabytes", "deep session"):
+        path, phrase = hostile[key]
+        assert files.open_path(path) is False
+        assert phrase in files.prompts.last_error
+    liar = tmp_path / "liar.npy"
+    liar.write_bytes(npy_header(TIB_SHAPE))
+    assert files.exports.import_tensor_from("input", liar) is False
+    assert files.prompts.errors[-1] == (
+        "Cannot import input", "liar.npy was not imported.",
+        f"cannot read {liar}: its header declares shape {TIB_SHAPE} of float32, 3.5 TiB, over "
+        "the memory limit of 4.0 GiB (set CONVVIZ_MEMORY_LIMIT to change it)")
+    assert window.document.session is before
