@@ -80,7 +80,24 @@ def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
     return None
 
 
+#: Options that only mean something with a window, which --export never opens.
+WINDOW_ONLY = ("--screenshot", "--with-crosscheck", "--select", "--step", "--tab")
+
+
+def _check_export_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.export == "":
+        p.error("--export needs a folder name, not an empty string")
+    for flag in WINDOW_ONLY:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None and value is not False:  # --step 0 is given
+            p.error(f"--export writes files without a window; it cannot be combined "
+                    f"with {flag}")
+
+
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.export is not None:
+        _check_export_args(p, args)
+        return  # nothing below applies, and the export stays free of gui (Qt) imports
     if args.step is not None and not args.select:
         p.error("--step needs --select")
     if args.select:
@@ -90,14 +107,12 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parse_entry(args.select)
         except ValueError as exc:
             p.error(str(exc))
-    if args.export is not None:
-        for flag, given in (("--screenshot", args.screenshot), ("--tab", args.tab)):
-            if given:
-                p.error(f"--export writes files without a window; it cannot be combined "
-                        f"with {flag}")
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
     if args.screenshot:
+        if Path(args.screenshot).suffix.lower() != ".png":
+            p.error(f"--screenshot writes a PNG image; give a name ending in .png, not "
+                    f"{args.screenshot!r}")
         folder = Path(args.screenshot).resolve().parent
         if not folder.is_dir():
             p.error(f"cannot write the screenshot: folder {folder} does not exist")
@@ -115,6 +130,21 @@ def limit_math_threads() -> None:
         os.environ.setdefault(name, "1")
 
 
+def open_session(args: argparse.Namespace) -> int | None:
+    """Open SESSION into ``args.opened`` before Qt is imported; 2 after one line when it
+    cannot be opened (a hostile or broken file never reaches a window or a crash box)."""
+    args.opened = None
+    if args.session and getattr(args, "imported", None) is None:  # an import opened it
+        from core.session_arg import open_session_arg
+
+        try:
+            args.opened = open_session_arg(args.session)
+        except ValueError as exc:
+            sys.stderr.write("convviz: " + " ".join(str(exc).split()) + "\n")
+            return 2
+    return None
+
+
 def _has_display() -> bool:
     if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
         return True
@@ -130,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
     code = headless(args)
+    if code is not None:
+        return code
+    code = open_session(args)
     if code is not None:
         return code
     if args.screenshot:

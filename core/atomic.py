@@ -21,7 +21,8 @@ class WriteError(OSError):
     """
 
 
-def _reason(error: BaseException) -> str:
+def os_reason(error: BaseException) -> str:
+    """Why an operation failed, for a message: the system's words when there are some."""
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error) or type(error).__name__
@@ -39,7 +40,7 @@ def _temporary(path: Path) -> tuple[Path, int]:
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable where the platform allows it (POSIX); best effort."""
     if os.name != "posix":
         return
@@ -88,7 +89,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
         os.replace(tmp, path)
         tmp = None
     except OSError as e:
-        reason = _reason(e)
+        reason = os_reason(e)
         if isinstance(e, FileNotFoundError) and not path.parent.is_dir():
             reason = f"the folder {path.parent} does not exist"
         error = WriteError(f"cannot write {path}: {reason}")
@@ -100,7 +101,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
                 os.unlink(tmp)
             except OSError:
                 pass
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def make_folder(folder: str | os.PathLike[str]) -> Path:
@@ -109,7 +110,7 @@ def make_folder(folder: str | os.PathLike[str]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        error = WriteError(f"cannot create the folder {folder}: {_reason(e)}")
+        error = WriteError(f"cannot create the folder {folder}: {os_reason(e)}")
         error.errno = e.errno
         raise error from e
     return folder

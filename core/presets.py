@@ -19,7 +19,6 @@ grad_output ones). The default scene the app opens with is the preset ``default`
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from . import untrusted
+from .budget import BudgetError, check
 from .session import Session, random_normal
 from .spec import LayerSpec
 from .tensor_import import expected_shape
@@ -37,6 +38,8 @@ PRESET_FORMAT = 1
 DEFAULT_PRESET = "default"
 _KEYS = {"format", "name", "description", "spec", "seed", "tensors"}
 _FILLS = ("zeros", "ones", "random")
+#: A preset's values are nested lists; beyond this a file is refused before it is read.
+MAX_PRESET_BYTES = 16 * 2**20
 
 
 class PresetError(ValueError):
@@ -55,9 +58,12 @@ class PresetInfo:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PresetError(f"preset {path.name}: cannot read it ({e})") from e
+        size = path.stat().st_size
+        if size > MAX_PRESET_BYTES:
+            raise ValueError(f"{size} bytes; a preset may have at most {MAX_PRESET_BYTES}")
+        data = untrusted.loads(path.read_text(encoding="utf-8"), MAX_PRESET_BYTES)
+    except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
+        raise PresetError(f"preset {path.name}: cannot read it: {e}") from e
     if not isinstance(data, dict):
         raise PresetError(f"preset {path.name}: must be a JSON object")
     if data.get("format") != PRESET_FORMAT:
@@ -154,8 +160,12 @@ def parse_preset(data: dict[str, Any], label: str = "preset") -> Session:
     """
     try:
         spec = LayerSpec.from_dict(data.get("spec"))
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, OverflowError) as e:
         raise PresetError(f"{label}: invalid spec: {e}") from e
+    try:
+        check(spec, what="its layer")
+    except BudgetError as e:
+        raise PresetError(f"{label}: {e}") from e
     try:
         session = Session.default(spec, seed=data.get("seed", 0))
     except (ValueError, TypeError) as e:

@@ -7,8 +7,11 @@ Layout (all plain arrays; nothing is pickled)::
     input, weight, grad_output, bias (when the spec has one)
 
 Loading trusts nothing: every entry's header is read and checked (no Python objects, a
-float or complex dtype, the spec's dtype and shape) before any data is read, and every
-problem raises `SessionError` with a message that names it. Saving is atomic.
+float or complex dtype, the spec's dtype and shape, the size the archive declares) and the
+layer is checked against the memory budget (`core.budget`) before any tensor is read or
+decompressed, so a small file cannot make the reader allocate gigabytes; the spec's JSON is
+bounded in length and depth (`core.untrusted`). Every problem raises `SessionError` with
+a message that names it. Saving is atomic.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.lib import format as npy_format
 
+from . import untrusted
 from .atomic import atomic_write
+from .budget import BudgetError, check
 from .session import EDITABLE, Session
 from .spec import LayerSpec
 
 FORMAT_VERSION = 1
-_CORRUPT = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
+_CORRUPT = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
 _MAX_SPEC_CHARS = 100_000
 
 
@@ -90,13 +95,7 @@ def _header(npz: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
     """
     try:
         with npz.zip.open(name + ".npy") as f:
-            version = npy_format.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = npy_format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, _, dtype = npy_format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unsupported .npy format version {version}")
+            shape, dtype = untrusted.npy_header(f)
             stored = npz.zip.getinfo(name + ".npy").file_size - f.tell()
     except _CORRUPT as e:
         raise SessionError(f"entry '{name}' is corrupt ({e})") from e
@@ -118,6 +117,8 @@ def _data(npz: Any, name: str) -> np.ndarray:
         return npz[name]
     except _CORRUPT as e:
         raise SessionError(f"entry '{name}' is corrupt ({e})") from e
+    except MemoryError as e:  # within the budget, yet more than this machine has free
+        raise SessionError(f"not enough memory to read entry '{name}'") from e
 
 
 def _entries(npz: Any) -> set[str]:
@@ -148,13 +149,18 @@ def _spec(npz: Any, entries: set[str]) -> LayerSpec:
         raise SessionError(f"the 'spec' entry is too long ({dtype.itemsize // 4} characters)")
     text = str(_data(npz, "spec").reshape(-1)[0])
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SessionError(f"the spec is not valid JSON ({e})") from e
+        data = untrusted.loads(text, _MAX_SPEC_CHARS)
+    except ValueError as e:
+        raise SessionError(f"the spec is {e}") from e
     try:
-        return LayerSpec.from_dict(data)
-    except (ValueError, TypeError) as e:
+        spec = LayerSpec.from_dict(data)
+    except (ValueError, TypeError, OverflowError) as e:
         raise SessionError(f"invalid layer spec: {e}") from e
+    try:
+        check(spec, what="its layer")
+    except BudgetError as e:
+        raise SessionError(str(e)) from e
+    return spec
 
 
 def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarray]:
@@ -188,7 +194,14 @@ def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarr
 
 
 def _open(f: BinaryIO) -> Any:
-    """``np.load`` on an open file (so that a failure cannot leak the handle)."""
+    """``np.load`` on an open file (so that a failure cannot leak the handle).
+
+    A lone ``.npy`` is refused by its magic alone: ``np.load`` would read its whole array,
+    whatever size its header claims.
+    """
+    if f.read(len(npy_format.MAGIC_PREFIX)) == npy_format.MAGIC_PREFIX:
+        raise SessionError("this is a single .npy array, not a .npz session")
+    f.seek(0)
     try:
         npz = np.load(f, allow_pickle=False)
     except EOFError as e:

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .budget import tensor_elements
 from .conv import ConvResults, compute
 from .session import Session
 from .spec import LayerSpec
+
+#: Numbers a snippet may embed as literals (some 20 MB of text); a larger layer is refused
+#: before any text is built, pointing to the .npy export instead.
+MAX_NUMBERS = 1_000_000
 
 # Each result and the torch expression it is compared with.
 _CHECKS = (
@@ -140,8 +145,19 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
         asserts (``torch.testing.assert_close``, tolerances at rounding-error level) that
         output, grad_input, grad_weight and grad_bias equal ConvViz's values. It prints one
         line when all checks pass.
+
+    Raises
+    ------
+    ValueError
+        When the layer's tensors hold more than `MAX_NUMBERS` numbers in all.
     """
     spec = session.spec
+    numbers = sum(tensor_elements(spec).values())
+    if numbers > MAX_NUMBERS:
+        raise ValueError(
+            f"the code would embed {numbers:,} numbers (every tensor and result); it holds at "
+            f"most {MAX_NUMBERS:,}: export the tensors as .npy instead (File › Export results)"
+        )
     tol = tolerances(session)
     expected = {name: getattr(results, name) for name, _ in _CHECKS}
     nonfinite = any(

@@ -8,14 +8,16 @@ else refuse with ``imp.problem``.
 
 from __future__ import annotations
 
+import math
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from . import untrusted
+from .budget import ENV_VAR, check, format_bytes, limit
 from .session import EDITABLE, Session
 from .spec import LayerSpec
 
@@ -26,34 +28,70 @@ class TensorFileError(ValueError):
     """A ``.npy`` file that cannot be imported; the message names the file and the reason."""
 
 
+def _header(f: BinaryIO, path: Path) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a ``.npy`` header, refusing what must not be read.
+
+    Nothing past the header is read: the size the header promises is compared with the
+    bytes the file holds and with the memory limit first, so that a 128-byte file claiming
+    terabytes is refused by its figures instead of failing to allocate them.
+    """
+    if f.read(4) == b"PK\x03\x04":
+        raise TensorFileError(f"cannot read {path}: a .npz archive, not a single .npy array")
+    f.seek(0)
+    try:
+        shape, dtype = untrusted.npy_header(f)
+    except (ValueError, EOFError, SyntaxError, TypeError) as e:
+        raise TensorFileError(f"cannot read {path}: not a .npy array ({e})") from e
+    if dtype.hasobject:
+        raise TensorFileError(
+            f"cannot read {path}: it holds pickled Python objects, which are never loaded"
+        )
+    if dtype.kind not in "fc":
+        raise TensorFileError(
+            f"cannot read {path}: dtype {dtype.name}; a float or complex array is needed"
+        )
+    needed, allowed = math.prod(shape) * dtype.itemsize, limit()
+    if needed > allowed:
+        raise TensorFileError(
+            f"cannot read {path}: its header declares shape {tuple(shape)} of {dtype.name}, "
+            f"{format_bytes(needed)}, over the memory limit of {format_bytes(allowed)} "
+            f"(set {ENV_VAR} to change it)"
+        )
+    stored = os.fstat(f.fileno()).st_size - f.tell()
+    if stored != needed:
+        raise TensorFileError(
+            f"cannot read {path}: its header declares shape {tuple(shape)} of {dtype.name} "
+            f"({needed} bytes) but the file holds {stored} bytes of data; truncated or corrupt"
+        )
+    return tuple(shape), dtype
+
+
 def read_npy(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one float or complex array from a ``.npy`` file, never unpickling anything.
+
+    The header is checked before any data is read (see `_header`).
 
     Raises
     ------
     TensorFileError
-        For a missing or unreadable file, pickled or object data, a ``.npz`` archive, or a
-        dtype that is not float or complex.
+        For a missing or unreadable file, pickled or object data, a ``.npz`` archive, a
+        dtype that is not float or complex, a header that promises more bytes than the file
+        holds, or an array over the memory limit (`core.budget.limit`).
     """
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            a = np.load(f, allow_pickle=False)
-            if not isinstance(a, np.ndarray):  # a .npz archive
-                a.close()
+            _header(f, path)
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
     except OSError as e:
         raise TensorFileError(f"cannot read {path}: {e.strerror or e}") from e
-    except (ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise TensorFileError(
-            f"cannot read {path}: not a .npy array, or it holds pickled Python objects ({e})"
-        ) from e
-    if not isinstance(a, np.ndarray):
-        raise TensorFileError(f"cannot read {path}: a .npz archive, not a single .npy array")
-    if a.dtype.kind not in "fc":
-        raise TensorFileError(
-            f"cannot read {path}: dtype {a.dtype.name}; a float or complex array is needed"
-        )
-    return a
+    except (ValueError, EOFError) as e:
+        if isinstance(e, TensorFileError):
+            raise
+        raise TensorFileError(f"cannot read {path}: not a .npy array ({e})") from e
+    except MemoryError as e:  # within the limit, yet more than this machine has free
+        raise TensorFileError(f"cannot read {path}: not enough memory for its array") from e
 
 
 def expected_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
@@ -218,6 +256,8 @@ def import_npy(path: str | os.PathLike[str], name: str, session: Session) -> Ten
     if problem is None:
         return TensorImport(name, array, None, None, None)
     try:
-        return TensorImport(name, array, problem, fitting_spec(session.spec, name, array), None)
-    except ValueError as e:
+        proposal = fitting_spec(session.spec, name, array)
+        check(proposal, what="the layer that fits it")
+    except ValueError as e:  # BudgetError included: the layer it fits is too large
         return TensorImport(name, array, problem, None, f"{problem}; {e}")
+    return TensorImport(name, array, problem, proposal, None)

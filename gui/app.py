@@ -11,9 +11,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from core.atomic import atomic_write_bytes
 from core.session import Session
 
 from . import errors, resources
+from .figure_export import png_bytes
 from .main_window import MainWindow
 from .provenance import checked_entry
 from .selection import Selection
@@ -75,10 +77,11 @@ class Screenshot(QObject):
         if self.code == 0:
             return
         QApplication.processEvents()
-        if self.window.grab().save(str(self.path)):
+        try:  # atomic: an existing PNG is replaced whole or left as it was
+            atomic_write_bytes(self.path, png_bytes(self.window))
             self.code = 0
-        else:
-            sys.stderr.write(f"convviz: could not write the screenshot to {self.path}\n")
+        except (ValueError, OSError) as exc:
+            sys.stderr.write(f"convviz: could not write the screenshot: {exc}\n")
         QApplication.exit(self.code)
 
 
@@ -89,6 +92,8 @@ def run(app: QApplication, args) -> int:
     errors.install(interactive=interactive)
     try:
         session = getattr(args, "imported", None)  # --import-layer / --import-image
+        if session is None:
+            session = getattr(args, "opened", None)  # main.py opens it before Qt is imported
         if session is None and args.session:
             session = open_session(args.session)
     except StartupError as exc:

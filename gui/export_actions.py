@@ -133,7 +133,8 @@ class ExportController(QObject):
         try:
             written = export_npy(folder, self.document.session, results)
         except WriteError as e:
-            self.prompts.error("Cannot export the results", "The export is incomplete.", str(e))
+            self.prompts.error("Cannot export the results",
+                               "Nothing was written: the folder is as it was.", str(e))
             return
         self.recent.set_last_folder(folder)
         self.message.emit(f"Exported {len(written)} files to {folder}")

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import core.headless
+from core.budget import BudgetError, estimate_bytes, format_bytes
 from core.headless import cli_export, compute_session, export_headless
 from core.presets import default_session, load_preset
 from core.session_io import save_session
@@ -54,7 +56,7 @@ def test_cli_export_of_a_session_without_bias(tmp_path):
     [
         ("missing", "cannot open {tmp}/missing.npz: no such file"),
         ("truncated", "cannot open {tmp}/s.npz: not a readable .npz archive; truncated"),
-        ("out_is_file", "cannot create the folder {tmp}/taken: File exists"),
+        ("out_is_file", "cannot export to {tmp}/taken: it is a file, not a folder"),
     ],
 )
 def test_cli_export_failures_print_one_line(tmp_path, setup, expected):
@@ -125,9 +127,35 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
 
 def test_file_modules_load_neither_torch_nor_qt():
     modules = ("atomic, autosave, export, headless, presets, session_arg, session_io, snippet, "
-               "tensor_import")
+               "tensor_import, untrusted")
     code = (f"import {', '.join('core.' + m for m in modules.split(', '))}; import sys; "
             "print(' '.join(sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert not {"torch", "PySide6", "pyqtgraph"} & set(run.stdout.split())
+
+
+def test_cli_export_over_the_memory_limit_names_both_and_writes_nothing(tmp_path, monkeypatch):
+    save_session(tmp_path / "s.npz", default_session())
+    estimate = estimate_bytes(default_session().spec)
+    monkeypatch.setenv("CONVVIZ_MEMORY_LIMIT", "3K")
+    stderr = io.StringIO()
+    assert cli_export(tmp_path / "s.npz", tmp_path / "out", stderr) == 1
+    assert stderr.getvalue() == (
+        f"convviz: cannot open {tmp_path / 's.npz'}: its layer needs about "
+        f"{format_bytes(estimate)}, over the memory limit of 3.0 KiB (set CONVVIZ_MEMORY_LIMIT "
+        "to change it)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_export_whose_compute_fails_writes_nothing(tmp_path, monkeypatch):
+    """A layer that opens but cannot be computed (the core's own budget check, say)."""
+    def refuse(session, backend="numpy"):
+        raise BudgetError(5 * 2**30, 4 * 2**30)
+
+    monkeypatch.setattr(core.headless, "compute_session", refuse)
+    stderr = io.StringIO()
+    assert cli_export(None, tmp_path / "out", stderr) == 1
+    assert stderr.getvalue() == ("convviz: this layer needs about 5.0 GiB, over the memory limit "
+                                 "of 4.0 GiB (set CONVVIZ_MEMORY_LIMIT to change it)\n")
+    assert not (tmp_path / "out").exists()

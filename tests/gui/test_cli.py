@@ -60,6 +60,7 @@ def test_tab_im2col_renders_the_matrices(tmp_path):
         (["--with-crosscheck"], "needs --screenshot"),
         (["--export", "out", "--tab", "im2col"], "cannot be combined with --tab"),
         (["--tab", "matrices"], "invalid choice"),
+        (["--screenshot", "shot.jpg"], "--screenshot writes a PNG image; give a name ending"),
     ],
 )
 def test_bad_arguments_give_one_line_and_no_traceback(args, phrase, tmp_path):
@@ -96,3 +97,38 @@ def test_window_does_not_import_torch():
                           timeout=60, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_screenshot_that_cannot_be_written_keeps_the_old_file(window, qtbot, tmp_path,
+                                                                monkeypatch, capsys):
+    """The PNG is written atomically: a full disk leaves the previous screenshot whole."""
+    import errno
+
+    from PySide6.QtWidgets import QApplication
+
+    import core.atomic
+    import gui.app
+
+    exits = []
+
+    class NoExit:  # the real exit would end the event loops of the tests that follow
+        processEvents = staticmethod(QApplication.processEvents)
+        exit = staticmethod(exits.append)
+
+    monkeypatch.setattr(gui.app, "QApplication", NoExit)
+
+    out = tmp_path / "shot.png"
+    out.write_bytes(b"the previous screenshot")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(core.atomic.os, "fsync", disk_full)
+    assert window.engine.latest is not None  # so the shot is taken two event-loop turns on
+    shot = gui.app.Screenshot(window, out, crosscheck=False)
+    qtbot.waitUntil(lambda: exits == [1], timeout=2000)
+    assert shot.code == 1
+    assert capsys.readouterr().err == (f"convviz: could not write the screenshot: cannot write "
+                                       f"{out}: No space left on device\n")
+    assert out.read_bytes() == b"the previous screenshot"
+    assert [p.name for p in tmp_path.iterdir()] == ["shot.png"]

@@ -3,16 +3,20 @@ file actions as the integrated window offers them (File menu, a grid's context m
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from files_support import data_home_fixture, dialogs_fixture, files_fixture  # noqa: F401
+from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
+from hostile_files import TIB_SHAPE, hostile_files, npy_header
 
+import core.export
 from core.headless import compute_session
 from core.presets import load_preset
 from core.session_io import save_session
@@ -77,12 +81,56 @@ def test_export_into_an_unwritable_place_fails_in_one_line(tmp_path):
     (tmp_path / "file").write_text("in the way")
     done = run_main("--export", str(tmp_path / "file" / "out"))
     assert done.returncode == 1
-    assert "cannot create the folder" in one_line(done)
+    blocker = tmp_path / "file"
+    assert f"cannot create the folder {blocker / 'out'}: {blocker} is a file" in one_line(done)
 
 
-def test_export_cannot_be_combined_with_screenshot(tmp_path):
-    done = run_main("--export", str(tmp_path), "--screenshot", str(tmp_path / "x.png"))
-    assert done.returncode == 2 and "cannot be combined" in one_line(done)
+@pytest.mark.parametrize("extra", [
+    ("--screenshot", "x.png"), ("--with-crosscheck",), ("--select", "output[0,0,1,1]"),
+    ("--select", "output[0,0,1,1]", "--step", "0"), ("--step", "0"), ("--tab", "im2col"),
+    ("--select", "nonsense"),
+])
+def test_export_refuses_window_options_without_loading_qt(tmp_path, extra):
+    """Each refused in one line (exit 2) before anything is written or Qt is imported."""
+    code = (
+        "import sys, main\n"
+        "try:\n"
+        "    main.main(sys.argv[1:])\n"
+        "except SystemExit as e:\n"
+        "    qt = ('PySide6', 'pyqtgraph', 'gui')\n"
+        "    print(e.code, sorted(m for m in qt if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code, "--export", str(tmp_path / "out"), *extra],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.stdout.strip() == "2 []", done.stderr
+    flag = next(f for f in ("--select", "--screenshot", "--with-crosscheck", "--step", "--tab")
+                if f in extra)
+    assert one_line(done) == (f"convviz: --export writes files without a window; it cannot be "
+                              f"combined with {flag} (see --help)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_into_an_empty_folder_name_is_refused(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--export", ""],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert one_line(done) == ("convviz: --export needs a folder name, not an empty string "
+                              "(see --help)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_of_a_layer_over_the_memory_limit_writes_nothing(tmp_path):
+    env = dict(os.environ, CONVVIZ_MEMORY_LIMIT="2K")
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--export", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert done.returncode == 1
+    line = one_line(done)
+    assert re.fullmatch(r"convviz: preset default\.json: its layer needs about [0-9.]+ KiB, over "
+                        r"the memory limit of 2\.0 KiB \(set CONVVIZ_MEMORY_LIMIT to change it\)",
+                        line), line
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_never_imports_qt(tmp_path):
@@ -105,6 +153,23 @@ def test_opening_a_bad_session_file_shows_no_window(tmp_path):
     assert done.returncode != 0
     line = one_line(done)
     assert f"cannot open {bad}" in line and "not valid JSON" in line
+
+
+def test_opening_a_hostile_file_shows_one_line_and_no_window(tmp_path):
+    """The app's SESSION argument: refused like --export refuses it, exit 2, before Qt is
+    even imported (so no window and no crash box)."""
+    code = ("import sys, main\n"
+            "code = main.main(sys.argv[1:])\n"
+            "print(code, 'PySide6' in sys.modules)\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    for path, phrase in hostile_files(tmp_path).values():
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=120, env=env, cwd=ROOT)
+        assert done.stdout.strip() == "2 False", done.stderr
+        line = one_line(done)
+        assert line.startswith(f"convviz: cannot open {path}: ") or line.startswith(
+            f"convviz: preset {path.name}: "), line
+        assert phrase in line, line
 
 
 def test_opening_a_session_file_from_the_command_line(tmp_path):
@@ -148,3 +213,48 @@ def test_grid_context_menu_imports_and_exports(window, files, dialogs, tmp_path,
     menu.close()
     menu.deleteLater()
     assert files.prompts.errors == []
+
+
+def test_file_export_that_fails_leaves_the_folder_as_it_was(window, files, dialogs, tmp_path,
+                                                             monkeypatch):
+    """File › Export results › .npy files: the same all-or-nothing export as --export."""
+    folder = tmp_path / "out"
+    dialogs.folder.append(str(folder))
+    files.exports.export_npy_action.trigger()
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert len(before) == 9
+    edit_cell(window, "input", 3.5)
+    real, calls = core.export._write_file, [0]
+
+    def disk_full_at_the_fourth(path, write):
+        calls[0] += 1
+        if calls[0] == 4:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(path, write)
+
+    monkeypatch.setattr(core.export, "_write_file", disk_full_at_the_fourth)
+    dialogs.folder.append(str(folder))
+    files.exports.export_npy_action.trigger()
+    assert files.prompts.errors == [("Cannot export the results",
+                                     "Nothing was written: the folder is as it was.",
+                                     f"cannot export to {folder}: No space left on device")]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_the_window_refuses_hostile_files_with_a_message(window, files, tmp_path):
+    """File › Open and a grid's Import: the loaders' own errors, shown as a message box (the
+    crash box never sees them) and the session unchanged."""
+    before = window.document.session
+    hostile = hostile_files(tmp_path)
+    for key in ("bomb", "terabytes", "deep session"):
+        path, phrase = hostile[key]
+        assert files.open_path(path) is False
+        assert phrase in files.prompts.last_error
+    liar = tmp_path / "liar.npy"
+    liar.write_bytes(npy_header(TIB_SHAPE))
+    assert files.exports.import_tensor_from("input", liar) is False
+    assert files.prompts.errors[-1] == (
+        "Cannot import input", "liar.npy was not imported.",
+        f"cannot read {liar}: its header declares shape {TIB_SHAPE} of float32, 3.5 TiB, over "
+        "the memory limit of 4.0 GiB (set CONVVIZ_MEMORY_LIMIT to change it)")
+    assert window.document.session is before
