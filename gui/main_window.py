@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         exports.add_panel("all grids", self.grids)
         exports.add_panel("sum (equation)", self.equation)
         exports.add_panel("im2col view", self.im2col)
-        exports.set_gif_widgets([self.tabs, self.equation])
+        exports.set_grids(self.grids.grids)  # GIFs and diagrams: the slices on screen
         self.presets_menu.sessionChosen.connect(doc.replace_session)
         self.presets_menu.failed.connect(status.show_note)
         self.quit_action.triggered.connect(self.close)

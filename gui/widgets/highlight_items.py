@@ -165,11 +165,11 @@ class LinksItem(QGraphicsItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             painter.setBrush(self._color)
-            painter.drawPolygon(_head(ctrl, b, self.HEAD))
+            painter.drawPolygon(arrow_head(ctrl, b, self.HEAD))
             painter.drawEllipse(a, 0.08, 0.08)
 
 
-def _head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:
+def arrow_head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:
     """An arrowhead at ``tip`` pointing along the curve's last direction (from ``ctrl``)."""
     d = QLineF(ctrl, tip).unitVector()
     u = QPointF(d.dx(), d.dy())
