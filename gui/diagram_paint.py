@@ -46,7 +46,7 @@ from .widgets.grid_items import colormap
 from .widgets.highlight_items import arrow_head
 
 PAD = 4  # around the whole picture: the only margin
-CELL = 46  # the largest cell; big planes get smaller cells (down to MIN_CELL)
+CELL = 50  # the largest cell; big planes get smaller cells (down to MIN_CELL)
 MIN_CELL = 6
 MAX_GRID = 560  # a plane's longest side at most this many pixels
 OP_W = 40  # the column of an operator between two tensors
@@ -141,7 +141,7 @@ def cell_texts(values: np.ndarray, cell: float, font: QFont) -> list[list[str]] 
     exp = top >= 1e4 or 0 < top < 1e-3
     formats = ("{:.2e}", "{:.1e}", "{:.0e}") if exp else ("{:.3f}", "{:.2f}", "{:.1f}",
                                                           "{:.0f}")
-    room = cell - 4
+    room = cell - 8  # a little air on both sides of the widest number
     for fmt in formats:
         texts = [[_trim(fmt.format(v)) if math.isfinite(v) else str(v) for v in row]
                  for row in values.tolist()]

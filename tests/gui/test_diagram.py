@@ -229,3 +229,18 @@ def test_the_window_exports_the_diagram(window, files, dialogs, tmp_path):
     want = to_image(build_diagram(**state), 2.0)
     with Image.open(tmp_path / "d.png") as png:
         assert png.size == (want.width(), want.height())
+
+
+def test_a_panel_svg_from_the_window_also_draws_alike(make_window):
+    """File › Export figure of a grid (Qt's SVG generator): cosmetic outlines and point-size
+    text come out as on screen in resvg too (no solid blocks over highlighted cells)."""
+    from gui.figure_export import png_bytes as panel_png
+    from gui.figure_export import svg_bytes as panel_svg
+
+    window = make_window(load_preset("reflect_padding"))
+    window.selection.set_selection(Selection("grad_weight", (0, 0, 1, 1), step=3))
+    grid = window.grids.grids["input"]
+    a, b = _rgb(panel_png(grid)), _resvg(panel_svg(grid))
+    assert a.shape == b.shape
+    mean, block = _differences(a, b)
+    assert mean < MEAN_LIMIT and block < BLOCK_LIMIT, (mean, block)
