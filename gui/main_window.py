@@ -63,9 +63,10 @@ selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 
 <b>Right-click</b>: fill with zeros, ones, random, arange, a delta or classic kernels.</p>
 <h3>Viewing</h3>
 <p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
-(<i>c</i>; <i>o</i> and <i>c</i> for the weight). <b>Ctrl+scroll</b> zooms, right-drag or
-middle-drag pans, <b>Ctrl+0</b> fits every grid. In the input, the hatched frame is the
-padding: hover a border cell to see which pixel it copies.</p>
+(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight).
+<b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
+In the input, the hatched frame is the padding: hover a border cell to see which pixel
+it copies.</p>
 <h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes;
 View &rsaquo; History lists them.</p>
 <h3>Figures</h3><p>File &rsaquo; Export figure &rsaquo; Diagram: only the tensors, the
