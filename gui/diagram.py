@@ -120,6 +120,9 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
     if array is None:
         return None
     info = TENSORS[name]
+    if array.size == 0:  # an empty batch: a title and nothing to draw
+        return Panel(name, info.title, f"{tuple(array.shape)} · empty", np.zeros((0, 0)),
+                     (0, 0, 0, 0), 1.0)
     if array.ndim == 1:  # the bias: one column
         lead, plane = (), array[:, None]
     else:

@@ -52,6 +52,7 @@ MAX_GRID = 560  # a plane's longest side at most this many pixels
 OP_W = 40  # the column of an operator between two tensors
 GAP_Y = 14  # between rows and before the text lines
 GUTTER = 20  # room for row / column numbers
+SEAM = 0.5  # how far a cell's fill reaches under its right and lower neighbours
 BACKGROUND = QColor("#ffffff")
 INK, GREY, MUTED = QColor("#111827"), QColor("#4b5563"), QColor("#6b7280")
 #: style -> (outline, width, fill with alpha or None), as the window's highlights
@@ -103,6 +104,8 @@ class _Box:
     grid: QRectF  # the cells
     texts: list[list[str]] | None  # the printed values, None when they do not fit
     labels: bool  # row / column numbers
+    cell: float  # this panel's cell size: a 3×3 kernel stays readable beside a 128×128 input
+    fonts: _Fonts
 
 
 @dataclass(frozen=True)
@@ -110,15 +113,14 @@ class Layout:
     """Where everything goes: the boxes of each row, operator positions, text lines."""
 
     size: QSize  # at scale 1, whole pixels
-    cell: float
     rows: list[tuple[list[_Box], list[tuple[str, QPointF]], float]]  # boxes, ops, title y
     lines: list[tuple[str, QPointF, QFont]]
     fonts: _Fonts
 
 
-def _cell_size(diagram: Diagram) -> float:
-    longest = max((max(p.values.shape) for p in diagram.panels() if p.values.size), default=1)
-    return float(max(MIN_CELL, min(CELL, MAX_GRID // max(longest, 1))))
+def _cell_size(p: Panel) -> float:
+    longest = max(p.values.shape) if p.values.size else 1
+    return float(max(MIN_CELL, min(CELL, MAX_GRID // longest)))
 
 
 def _trim(text: str) -> str:
@@ -153,10 +155,9 @@ def cell_texts(values: np.ndarray, cell: float, font: QFont) -> list[list[str]] 
 def layout(diagram: Diagram, width: float | None = None) -> Layout:
     """Place every part (at scale 1). ``width``: fix the picture's width (GIF frames share
     one), eliding text lines that would be wider; None: as wide as the content."""
-    cell = _cell_size(diagram)
-    fonts = _Fonts.make(cell)
+    fonts = _Fonts.make(CELL)
     fm_title, fm_sub = QFontMetricsF(fonts.title), QFontMetricsF(fonts.sub)
-    title_h = fm_title.height() + fm_sub.height() + 4
+    title_h = math.ceil(fm_title.height() + fm_sub.height() + 4)  # cells on whole pixels
     rows, y, right = [], float(PAD), 0.0
     for panels, ops in diagram.rows:
         boxes, op_pos, x, grid_h = [], [], float(PAD), 0.0
@@ -165,21 +166,23 @@ def layout(diagram: Diagram, width: float | None = None) -> Layout:
                 op_pos.append((ops[i - 1], QPointF(x + OP_W / 2, 0)))
                 x += OP_W
             r, c = p.values.shape
-            texts = cell_texts(p.values, cell, fonts.cell)
+            cell = _cell_size(p)
+            box_fonts = _Fonts.make(cell)
+            texts = cell_texts(p.values, cell, box_fonts.cell)
             labels = cell >= 16
             gutter = GUTTER if labels else 0
             scale_w = QFontMetricsF(fonts.sub).horizontalAdvance(_scale_text(p)) + 2
-            w = max(gutter + c * cell, fm_title.horizontalAdvance(p.title) + 2,
-                    fm_sub.horizontalAdvance(p.subtitle) + 2, scale_w)
+            w = math.ceil(max(gutter + c * cell, fm_title.horizontalAdvance(p.title) + 2,
+                              fm_sub.horizontalAdvance(p.subtitle) + 2, scale_w))
             grid = QRectF(x + gutter, y + title_h + gutter, c * cell, r * cell)
-            boxes.append(_Box(p, x, w, grid, texts, labels))
+            boxes.append(_Box(p, x, w, grid, texts, labels, cell, box_fonts))
             grid_h = max(grid_h, gutter + r * cell)
             x += w
         right = max(right, x)
         mid = y + title_h + grid_h / 2
         op_pos = [(t, QPointF(q.x(), mid)) for t, q in op_pos]
         rows.append((boxes, op_pos, y))
-        y += title_h + grid_h + fm_sub.height() + 4 + GAP_Y
+        y += title_h + grid_h + math.ceil(fm_sub.height()) + 4 + GAP_Y
     lines = []
     y -= GAP_Y / 2
     texts = [(t, fonts.line) for t in diagram.lines] + [(t, fonts.note) for t in diagram.notes]
@@ -192,7 +195,7 @@ def layout(diagram: Diagram, width: float | None = None) -> Layout:
         lines.append((shown, QPointF(PAD, y + fm.ascent()), font))
         y += fm.height() + 2
     height = y + PAD if texts else y - GAP_Y / 2 + PAD
-    return Layout(QSize(math.ceil(width), math.ceil(height)), cell, rows, lines, fonts)
+    return Layout(QSize(math.ceil(width), math.ceil(height)), rows, lines, fonts)
 
 
 def _scale_text(p: Panel) -> str:
@@ -217,7 +220,7 @@ def paint(painter: QPainter, diagram: Diagram, lay: Layout, scale: float = 1.0) 
     fonts = lay.fonts
     for boxes, ops, top in lay.rows:
         for box in boxes:
-            _paint_box(painter, box, top, lay.cell, fonts)
+            _paint_box(painter, box, top, box.cell, box.fonts)
         painter.setFont(fonts.op)
         painter.setPen(GREY)
         for text, at in ops:
@@ -241,6 +244,8 @@ def _paint_box(painter: QPainter, box: _Box, top: float, cell: float, fonts: _Fo
     painter.drawText(QPointF(box.x, top + fm_title.height() + QFontMetricsF(fonts.sub).ascent()),
                      p.subtitle)
     rows, cols = p.values.shape
+    if p.values.size == 0:
+        return
     rgba = _colors(p)
     t, left, rr, rc = p.real
     real = np.zeros((rows, cols), bool)
@@ -252,7 +257,9 @@ def _paint_box(painter: QPainter, box: _Box, top: float, cell: float, fonts: _Fo
             if not real[r, c]:  # the border: a lighter tint of what it holds
                 color = QColor((color.red() + 255) // 2, (color.green() + 255) // 2,
                                (color.blue() + 255) // 2)
-            painter.fillRect(QRectF(g.x() + c * cell, g.y() + r * cell, cell, cell), color)
+            # a little past the next cell's edge: antialiased neighbours leave no seam
+            painter.fillRect(QRectF(g.x() + c * cell, g.y() + r * cell, cell + SEAM,
+                                    cell + SEAM), color)
     _paint_marks(painter, p, g, cell)
     if box.texts is not None:
         for r in range(rows):

@@ -244,3 +244,18 @@ def test_a_panel_svg_from_the_window_also_draws_alike(make_window):
     assert a.shape == b.shape
     mean, block = _differences(a, b)
     assert mean < MEAN_LIMIT and block < BLOCK_LIMIT, (mean, block)
+
+
+def test_an_empty_batch_and_a_large_plane_still_draw(qapp):
+    session, _ = _scene("default")
+    empty = session.with_spec(dataclasses.replace(session.spec, batch=0))
+    d = build_diagram(empty, compute_session(empty))
+    assert all(p.values.size == 0 for p in d.panels() if p.name != "weight" and
+               "bias" not in p.name and p.name != "grad_weight")
+    assert svg_is_valid(svg_bytes(d)) and _rgb(png_bytes(d)).size
+    big = session.with_spec(dataclasses.replace(session.spec, input_size=(64, 64)))
+    d = build_diagram(big, compute_session(big), "grad_weight", (0, 0, 1, 1), 5)
+    rgb = _rgb(png_bytes(d))
+    assert rgb.shape[1] < 2000  # big planes get small cells, a kernel keeps readable ones
+    out = d.panel("grad_weight")
+    assert out.values.shape == (3, 3)
