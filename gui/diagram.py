@@ -171,7 +171,7 @@ def _in_slice(cells: np.ndarray, lead: tuple[int, ...], offset: tuple[int, int],
 def build_diagram(session: Session, results: ConvResults, tensor: str | None = None,
                   index: tuple[int, ...] | None = None, step: int | None = None,
                   mode: str = "real", leads: Mapping[str, tuple[int, ...]] | None = None,
-                  terms: Terms | None = None) -> Diagram:
+                  terms: Terms | None = None, provenance: Provenance | None = None) -> Diagram:
     """The diagram of ``session`` with entry ``tensor[index]`` explained up to ``step``.
 
     Parameters
@@ -185,6 +185,8 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
         The slice to show of tensors the highlights do not place (the window's selectors).
     terms : Terms, optional
         ``explain_spec`` of the entry, when the caller has it (GIF frames reuse one).
+    provenance : Provenance, optional
+        ``Provenance(terms)``, likewise (building it costs a sort of every term's cells).
     """
     leads = dict(leads or {})
     h, lines, notes = Highlights(), [], []
@@ -193,7 +195,7 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
             terms = explain_spec(session.spec, tensor, index, **session.tensors())
         if step is not None and not 0 <= step < len(terms):
             raise IndexError(f"step {step} is out of range for {len(terms)} terms")
-        h = Provenance(terms).at(step)
+        h = (provenance if provenance is not None else Provenance(terms)).at(step)
         leads.update(h.focus)
         lines.append(symbolic(terms))
         sums = running_sums(terms)

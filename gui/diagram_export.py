@@ -21,6 +21,7 @@ from core.session import Session
 from .diagram import build_diagram
 from .diagram_paint import ink_rect, layout, png_bytes, raster, svg_bytes, to_image
 from .gif_export import GifRecorder
+from .provenance import Provenance
 
 SUFFIXES = (".png", ".svg", ".gif")
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;Animated GIF of the terms (*.gif)"
@@ -46,7 +47,8 @@ class DiagramFrames:
         self.args = (session, results, tensor, index)
         self.scale, self.mode, self.leads = scale, mode, leads
         self.terms = explain_spec(session.spec, tensor, index, **session.tensors())
-        whole = build_diagram(*self.args, None, mode, leads, self.terms)
+        self.provenance = Provenance(self.terms)
+        whole = self._diagram(None)
         self.width = layout(whole).size.width()
         # one crop for every frame: the ink of the first and the last, which show every
         # part a frame has (the same tensors; term lines elided to the width)
@@ -58,8 +60,9 @@ class DiagramFrames:
     def count(self) -> int:
         return len(self.terms)
 
-    def _diagram(self, step: int):
-        return build_diagram(*self.args, step, self.mode, self.leads, self.terms)
+    def _diagram(self, step: int | None):
+        return build_diagram(*self.args, step, self.mode, self.leads, self.terms,
+                             self.provenance)
 
     def __call__(self, step: int) -> QImage:
         return to_image(self._diagram(step), self.scale, self.width, self.crop)
