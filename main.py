@@ -2,6 +2,8 @@
 
     python main.py [SESSION] [--select ENTRY [--step K]] [--tab im2col]
                    [--screenshot PNG [--with-crosscheck]]
+    python main.py [SESSION] [--select ENTRY [--step K]] --figure diagram [--scale S]
+                   --screenshot FILE.png|.svg|.gif
     python main.py [SESSION] --export DIR
     python main.py [SESSION] [--import-layer FILE KEY] [--import-image FILE] [...]
 
@@ -9,6 +11,8 @@ SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. s
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
 ``--select ENTRY`` (e.g. ``grad_weight[0,0,1,1]``) selects an entry and shows where it
 comes from; ``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
+``--figure diagram`` draws only the tensors, highlights and sum (no window): PNG, SVG, or a
+GIF of the selected entry's terms.
 ``--export DIR`` loads SESSION (the default scene without one), computes it
 and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
 ``--import-layer FILE KEY`` / ``--import-image FILE`` put a checkpoint's layer / a picture
@@ -46,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --select: show the sum up to term K (0-based), term K current")
     p.add_argument("--tab", choices=("tensors", "im2col"),
                    help="the tab to show first (e.g. the im2col matrices for a figure)")
+    p.add_argument("--figure", choices=("window", "diagram"), default="window",
+                   help="with --screenshot: the whole window, or a diagram of only the tensors, "
+                        "highlights and sum (FILE .png, .svg, or .gif for the terms of --select)")
+    p.add_argument("--scale", type=float, metavar="S",
+                   help="with --figure diagram: draw S times the natural size (default 1)")
     from core.cli_import import add_arguments
 
     add_arguments(p)
@@ -81,7 +90,7 @@ def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
 
 
 #: Options that only mean something with a window, which --export never opens.
-WINDOW_ONLY = ("--screenshot", "--with-crosscheck", "--select", "--step", "--tab")
+WINDOW_ONLY = ("--screenshot", "--with-crosscheck", "--select", "--step", "--tab", "--scale")
 
 
 def _check_export_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -92,6 +101,8 @@ def _check_export_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> 
         if value is not None and value is not False:  # --step 0 is given
             p.error(f"--export writes files without a window; it cannot be combined "
                     f"with {flag}")
+    if args.figure != "window":
+        p.error("--export writes files without a window; it cannot be combined with --figure")
 
 
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -109,8 +120,9 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             p.error(str(exc))
     if args.with_crosscheck and not args.screenshot:
         p.error("--with-crosscheck needs --screenshot")
+    _check_figure(p, args)
     if args.screenshot:
-        if Path(args.screenshot).suffix.lower() != ".png":
+        if args.figure == "window" and Path(args.screenshot).suffix.lower() != ".png":
             p.error(f"--screenshot writes a PNG image; give a name ending in .png, not "
                     f"{args.screenshot!r}")
         folder = Path(args.screenshot).resolve().parent
@@ -118,6 +130,27 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             p.error(f"cannot write the screenshot: folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
             p.error(f"cannot write the screenshot: folder {folder} is not writable")
+
+
+def _check_figure(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.figure != "diagram":
+        if args.scale is not None:
+            p.error("--scale needs --figure diagram")
+        return
+    if not args.screenshot:
+        p.error("--figure diagram needs --screenshot FILE (.png, .svg or .gif)")
+    suffix = Path(args.screenshot).suffix.lower()
+    if suffix not in (".png", ".svg", ".gif"):
+        p.error(f"--figure diagram writes .png, .svg or .gif, not "
+                f"{suffix or 'a file without a suffix'!r}")
+    for flag, given in (("--tab", args.tab), ("--with-crosscheck", args.with_crosscheck)):
+        if given:
+            p.error(f"--figure diagram shows no tabs or status bar: drop {flag}")
+    if suffix == ".gif" and args.step is not None:
+        p.error("a GIF shows every term: drop --step")
+    args.scale = 1.0 if args.scale is None else args.scale
+    if not 0 < args.scale <= 8:
+        p.error(f"--scale {args.scale:g} is out of range: use a number above 0 and at most 8")
 
 
 def limit_math_threads() -> None:
@@ -167,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
+    if args.figure == "diagram":  # no window: fonts and a painter are all it needs
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtWidgets import QApplication
+
+        from gui.diagram_export import cli_diagram
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        return cli_diagram(args, sys.stderr)
     if not _has_display():
         sys.stderr.write("convviz: no display (DISPLAY is not set); try --screenshot PNG, or "
                          "QT_QPA_PLATFORM=offscreen\n")

@@ -24,18 +24,21 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, 
 
 from core.atomic import WriteError
 from core.conv import ConvResults
+from core.explain import TARGETS
 from core.export import export_npy, export_npz, export_tensor
 from core.session import EDITABLE, Session
 from core.tensor_import import TensorFileError, describe_change, import_npy
 
 from .compute import ComputeEngine
+from .diagram_export import FILTER as DIAGRAM_FILTER
+from .diagram_export import DiagramFrames, diagram_format, gif_recorder, write_diagram
 from .figure_export import FILTER as FIGURE_FILTER
 from .figure_export import export_figure, figure_format
 from .gif_export import GifRecorder, animation_problem, step_count
 from .prompts import Prompts
 from .recent_files import RecentFiles
-from .selection import SelectionModel
-from .state import Document
+from .selection import SelectionModel, fits
+from .state import Document, tensor_shapes
 
 NPY_FILTER = "NumPy array (*.npy);;All files (*)"
 
@@ -73,7 +76,8 @@ class ExportController(QObject):
         self.selection, self.recent, self.prompts = selection, recent, prompts
         self.synchronous = synchronous
         self.panels: dict[str, QWidget] = {}
-        self.gif_widgets: list[QWidget] = []  # stacked in each frame; none: the central widget
+        self.gif_widgets: list[QWidget] = []  # stacked in each frame; none: diagram frames
+        self.grids: dict = {}
         self.recorder: GifRecorder | None = None
         self.progress: QProgressDialog | None = None
         self.last_snippet: str | None = None
@@ -102,7 +106,8 @@ class ExportController(QObject):
         return [self.export_menu, self.figure_menu, self.gif_action, self.copy_code_action]
 
     def set_gif_widgets(self, widgets: list[QWidget]) -> None:
-        """What a GIF frame shows, top to bottom (e.g. the grids, then the equation panel)."""
+        """What a GIF frame shows, top to bottom (e.g. the grids, then the equation panel);
+        by default (none) each frame is a diagram (`gui.diagram_export`)."""
         self.gif_widgets = list(widgets)
 
     def add_panel(self, label: str, widget: QWidget) -> None:
@@ -216,14 +221,67 @@ class ExportController(QObject):
     def _rebuild_figure_menu(self) -> None:
         self.figure_menu.clear()
         self.figure_menu.addAction("Whole &window…").setData("")
+        for text, scale in (("&Diagram: tensors and sum only…", 1.0),
+                            ("Diagram at &2× (slides)…", 2.0)):
+            action = self.figure_menu.addAction(text)
+            action.setData(scale)
+            action.setStatusTip("Only the tensors, their labels, highlights and the sum: "
+                                "PNG, SVG, or a GIF of the selected entry's terms")
         self.figure_menu.addSeparator()
         for label in self.panels:
             self.figure_menu.addAction(f"{label}…").setData(label)
 
     def _on_figure_menu_triggered(self, action: QAction) -> None:
         label = action.data()
-        if label is not None:
+        if isinstance(label, float):
+            self.export_diagram(label)
+        elif label is not None:
             self.export_figure(label or None)
+
+    def set_grids(self, grids: dict) -> None:
+        """The tensor grids: a diagram shows the slices and the complex view they show."""
+        self.grids = dict(grids)
+
+    def diagram_state(self) -> dict | None:
+        """What a diagram of the window shows now (`gui.diagram_export.write_diagram`'s
+        keywords), or None before the first result."""
+        latest = self.engine.latest
+        if latest is None:
+            return None
+        sel = self.selection.selection
+        leads = {name: grid.lead for name, grid in self.grids.items()}
+        mode = next((g.complex_view for g in self.grids.values()), "real")
+        tensor = index = step = None
+        if not sel.empty and not sel.is_block() and sel.tensor in TARGETS:
+            shape = tensor_shapes(latest.session)[sel.tensor]
+            if shape is not None and fits(sel.index, shape):
+                tensor, index, step = sel.tensor, sel.index, sel.step
+        return dict(session=latest.session, results=latest.results, tensor=tensor,
+                    index=index, step=step, mode=mode, leads=leads)
+
+    def export_diagram(self, scale: float = 1.0) -> None:
+        """The diagram figure (PNG or SVG), or a GIF of the selected entry's terms."""
+        state = self.diagram_state()
+        if state is None:
+            self.prompts.error("Nothing to draw", "There are no results yet.")
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, "Export a diagram of the tensors and the sum",
+            self._start("convviz_diagram.png"), DIAGRAM_FILTER)
+        if not path:
+            return
+        fmt = diagram_format(path, chosen)
+        path = with_suffix(path, fmt)
+        if fmt == ".gif":
+            self._record_gif(path, scale)
+            return
+        try:
+            write_diagram(path, **state, scale=scale, fmt=fmt)
+        except (WriteError, ValueError) as e:
+            self.prompts.error("Cannot export the diagram", f"{path.name} was not written.",
+                               str(e))
+            return
+        self.message.emit(f"Exported the diagram to {path}")
 
     def export_figure(self, panel: str | None = None) -> None:
         """The whole window (``panel`` None) or one panel, as PNG or SVG."""
@@ -253,15 +311,30 @@ class ExportController(QObject):
         if problem is not None:
             self.prompts.error("Nothing to animate", "Cannot export an animation.", problem)
             return None
-        count = step_count(session, sel)
         index = "_".join(str(i) for i in sel.index)
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Export the animation as a GIF",
             self._start(f"{sel.tensor}_{index}.gif"), "Animated GIF (*.gif)")
         if not path:
             return None
-        widgets = self.gif_widgets or [self.window.centralWidget() or self.window]
-        recorder = GifRecorder(widgets, self.selection, count, with_suffix(path, ".gif"), self)
+        return self._record_gif(with_suffix(path, ".gif"))
+
+    def _record_gif(self, path: Path, scale: float = 1.0) -> GifRecorder | None:
+        """Record the selected entry's terms: diagram frames (no window chrome, no blank
+        strips), or the widgets given to `set_gif_widgets`."""
+        state = self.diagram_state()
+        sel = self.selection.selection
+        problem = animation_problem(None if state is None else state["session"], sel)
+        if problem is not None:
+            self.prompts.error("Nothing to animate", "Cannot export an animation.", problem)
+            return None
+        if self.gif_widgets:
+            count = step_count(state["session"], sel)
+            recorder = GifRecorder(self.gif_widgets, self.selection, count, path, self)
+        else:
+            frames = DiagramFrames(state["session"], state["results"], sel.tensor, sel.index,
+                                   scale, state["mode"], state["leads"])
+            recorder = gif_recorder(path, frames, self)
         progress = QProgressDialog("Rendering the animation…", "Cancel", 0,
                                    len(recorder.steps), self.window)
         progress.setWindowTitle("Export animation")

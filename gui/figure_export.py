@@ -11,11 +11,13 @@ atomically; failures raise `core.atomic.WriteError`.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QFontInfo, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -75,6 +77,7 @@ def _qt_svg(widget: QWidget, title: str) -> bytes:
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
     generator.setSize(widget.size())
+    generator.setResolution(widget.logicalDpiY())  # point-size fonts as large as on screen
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle(title)
     generator.setDescription("Exported from ConvViz")
@@ -83,7 +86,42 @@ def _qt_svg(widget: QWidget, title: str) -> bytes:
         widget.render(painter, QPoint(0, 0))
     finally:
         painter.end()
-    return bytes(buffer.data())
+    from .diagram_paint import pixel_size
+
+    return portable(pixel_size(bytes(buffer.data()), widget.size()))
+
+
+_GROUP = re.compile(rb'(<g [^>]*?stroke-width=")([0-9.eE+-]+)("[^>]*?'
+                    rb'transform="matrix\(([^)]*)\)"[^>]*>)(.*?</g>)', re.S)
+
+
+def portable(svg: bytes) -> bytes:
+    """Qt's SVG as other renderers draw it too: librsvg and resvg ignore
+    ``vector-effect="non-scaling-stroke"`` (a cosmetic pen) and would scale a 2 px outline
+    in a grid's cell units into a solid block, so the width is divided by the group's scale
+    here; and a generic family such as "Sans Serif" is written as the font Qt resolved it to
+    (a renderer's own default may be a font this machine lacks: no text at all)."""
+
+    def fix(m: re.Match) -> bytes:
+        if b"non-scaling-stroke" not in m.group(5):
+            return m.group(0)
+        a, b, c, d = (float(v) for v in m.group(4).split(b",")[:4])
+        scale = math.sqrt(abs(a * d - b * c)) or 1.0
+
+        def shrink(text: bytes) -> bytes:
+            return b",".join(f"{float(v) / scale:.6g}".encode() for v in text.split(b","))
+
+        tag = m.group(1) + shrink(m.group(2)) + m.group(3)
+        tag = re.sub(rb'(stroke-dasharray=")([^"]*)(")',
+                     lambda t: t.group(1) + shrink(t.group(2)) + t.group(3), tag)
+        return tag + m.group(5)
+
+    svg = _GROUP.sub(fix, svg)
+    for generic in set(re.findall(rb'font-family="([^"]*)"', svg)):
+        real = QFontInfo(QFont(generic.decode())).family().encode()
+        if real and real != generic:
+            svg = svg.replace(b'font-family="%s"' % generic, b'font-family="%s"' % real)
+    return svg
 
 
 def svg_bytes(widget: QWidget, title: str = "ConvViz") -> bytes:

@@ -18,7 +18,7 @@ steps, always including the first and the last (`frame_steps`). Every frame is d
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, QRect, Qt, QTimer, Signal
@@ -121,6 +121,9 @@ def _captioned(frame: QImage, text: str) -> QImage:
 class GifRecorder(QObject):
     """Records ``steps`` of the selection's animation from ``widgets`` into ``path``.
 
+    With ``frame`` (step -> QImage, e.g. a diagram of that step) the frames come from it
+    instead, and neither the widgets nor the selection are touched.
+
     ``start()`` works through the event loop (one frame per turn); ``run()`` does it all at
     once (tests, scripts). The original selection and step are put back at the end, also
     after a cancel or a failure.
@@ -131,14 +134,16 @@ class GifRecorder(QObject):
     failed = Signal(str)
     canceled = Signal()
 
-    def __init__(self, widgets: QWidget | Sequence[QWidget], selection: SelectionModel,
+    def __init__(self, widgets: QWidget | Sequence[QWidget], selection: SelectionModel | None,
                  count: int, path: str | os.PathLike[str],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 frame: Callable[[int], QImage] | None = None) -> None:
         super().__init__(parent)
         self.widgets = [widgets] if isinstance(widgets, QWidget) else list(widgets)
         self.selection = selection
         self.path = Path(path)
-        self.origin = selection.selection
+        self.origin = selection.selection if selection is not None else None
+        self._frame = frame  # step -> the whole frame (a diagram); None: grab the widgets
         self.count = count
         self.steps = frame_steps(count)
         self.frames: list = []
@@ -180,6 +185,8 @@ class GifRecorder(QObject):
         self.finished.emit(str(self.path))
 
     def _render(self, step: int):
+        if self._frame is not None:  # a diagram frame names its entry and term itself
+            return _to_pil(self._frame(step))
         self.selection.set_selection(self.origin.with_step(step))
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         image = _stacked([w.grab().toImage() for w in self.widgets])
@@ -221,4 +228,5 @@ class GifRecorder(QObject):
     def _end(self) -> None:
         self.done = True
         self._timer.stop()
-        self.selection.set_selection(self.origin)
+        if self.selection is not None and self._frame is None:
+            self.selection.set_selection(self.origin)

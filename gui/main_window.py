@@ -41,17 +41,37 @@ from .widgets.player import PlayerBar
 from .widgets.presets_menu import PresetsMenu
 from .widgets.status import StatusBar
 
-HELP = """<h3>Editing</h3>
-<p><b>Click</b> a cell to select it, <b>Shift+click</b> or <b>Shift+drag</b> a block.
-<b>Type a number</b>, press <b>Enter</b> or <b>double-click</b> to edit; Enter/Tab move on.
-<b>Arrow keys</b> move (Shift extends). <b>Drag up/down</b> or <b>scroll</b> over a cell to
-scrub its value (Shift: finer). <b>Delete</b> zeroes the selection.
-<b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 2], [3, 4]]).
+HELP = """<h3>How to read a convolution here</h3>
+<ol>
+<li><b>Select an entry</b>: click a cell of <b>output</b>, <b>grad_input</b>, <b>grad_weight</b>
+or <b>grad_bias</b>. Every grid outlines the cells its sum reads (the selectors under each
+grid pick the slice on screen).</li>
+<li><b>Read its Sum</b> in the Sum panel at the bottom: the entry written as a sum, then one
+line per term with its factors, its value and the running sum.</li>
+<li><b>Play it</b>: <b>Space</b> plays and pauses, <b>&larr;</b> / <b>&rarr;</b> step one
+term, <b>Esc</b> clears the selection. The player bar sets the speed; <b>Animate all</b>
+(pressed while it runs) fills a whole tensor entry by entry.</li>
+<li><b>Hover</b> any cell without clicking for the reverse look-up: an input pixel shows the
+outputs that read it, a kernel tap its input pixels, a grad_output entry the grad_input
+pixels it reaches.</li>
+</ol>
+<h3>Editing</h3>
+<p><b>Click</b> a cell of input, weight, bias or grad_output to select it, <b>Shift+click</b>
+or <b>Shift+drag</b> a block. <b>Type a number</b>, press <b>Enter</b> or <b>double-click</b>
+to edit; Enter/Tab move on. <b>Arrow keys</b> move (Shift extends). <b>Drag up/down</b> or
+<b>scroll</b> over a cell to scrub its value (Shift: finer). <b>Delete</b> zeroes the
+selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 2], [3, 4]]).
 <b>Right-click</b>: fill with zeros, ones, random, arange, a delta or classic kernels.</p>
 <h3>Viewing</h3>
-<p><b>Ctrl+scroll</b> or right-drag zooms, middle-drag pans. The selectors above each grid
-pick the batch sample and channel. In the input, the hatched frame is the padding.</p>
-<h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes.</p>
+<p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
+(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight).
+<b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
+In the input, the hatched frame is the padding: hover a border cell to see which pixel
+it copies.</p>
+<h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes;
+View &rsaquo; History lists them.</p>
+<h3>Figures</h3><p>File &rsaquo; Export figure &rsaquo; Diagram: only the tensors, the
+highlights and the sum, as PNG, SVG or an animated GIF of the terms.</p>
 """
 
 
@@ -106,7 +126,10 @@ class MainWindow(QMainWindow):
         self.panel_dock = QDockWidget("Layer", self, objectName="layerDock")
         self.panel_dock.setWidget(scroll)
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.panel_dock.setMinimumWidth(300)
+        # as wide as the fields need, whatever other docks come and go: never clipped
+        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
@@ -159,6 +182,7 @@ class MainWindow(QMainWindow):
         self.imports.fill_menus(self.file_menu, self.view_menu)
         self.explain_menu = bar.addMenu("E&xplain")
         self.explain_menu.addActions(self.explainer.actions())
+        self.explain_menu.addAction(self.player.animate_all_action)
         bar.addMenu(self.presets_menu)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
@@ -219,7 +243,7 @@ class MainWindow(QMainWindow):
         exports.add_panel("all grids", self.grids)
         exports.add_panel("sum (equation)", self.equation)
         exports.add_panel("im2col view", self.im2col)
-        exports.set_gif_widgets([self.tabs, self.equation])
+        exports.set_grids(self.grids.grids)  # GIFs and diagrams: the slices on screen
         self.presets_menu.sessionChosen.connect(doc.replace_session)
         self.presets_menu.failed.connect(status.show_note)
         self.quit_action.triggered.connect(self.close)

@@ -36,8 +36,10 @@ from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
 
 STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
-#: Border arrows drawn for the whole read set only up to this many (the current term's always).
-MAX_LINKS = 48
+#: Copy arrows for the whole read set are drawn only up to this many (more hide the numbers
+#: under them: reflect padding's grad_weight entries read 49); at a step, only the current
+#: term's arrow is drawn, and `arrows_note` says what is left out.
+MAX_LINKS = 8
 
 
 def grid_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
@@ -101,11 +103,15 @@ class Highlights:
         The leading index (e.g. (n, c)) of the slice each grid should show: the slice of
         the current term's factor (term 0's without a step), for every grid, see
         `term_focus`. None in a place: keep what the grid shows on that axis.
+    copies : int
+        How many read input border cells copy a real pixel (arrows are drawn for at most
+        `MAX_LINKS` of them; see `arrows_note`).
     """
 
     cells: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
     links: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     focus: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    copies: int = 0
 
     def get(self, grid: str, style: str) -> np.ndarray:
         """Cells of ``grid`` in ``style``; an empty (0, 0) array when there are none."""
@@ -178,9 +184,11 @@ class Provenance:
         entries = terms.entries()
         self._cells_target = _distinct(entries, all_terms, grid_shape(spec, terms.target))
         self._read_links: tuple[np.ndarray, np.ndarray] | None = None
+        self.copies = 0
         if "input" in self._cells:
             frm, to = self._links(self._cells["input"].cells)
             self._sources = np.unique(to, axis=0) if len(to) else to
+            self.copies = len(frm)
             if len(frm) <= MAX_LINKS:
                 self._read_links = (frm, to)
 
@@ -253,14 +261,14 @@ class Provenance:
         target["write"] = self._cells_target.cells
         if "input" in self._cells:
             cells["input"]["source"] = self._sources
-            if self._read_links is not None:
-                links["read"] = self._read_links
-            if step is not None:
+            if step is not None:  # the current term's arrow alone: the others would bury it
                 links["current"] = self._links(cells["input"]["current"])
+            elif self._read_links is not None:
+                links["read"] = self._read_links
         win = self._window(step)
         if len(win):
             cells.setdefault("input", {})["window"] = win
-        return Highlights(cells, links, focus)
+        return Highlights(cells, links, focus, self.copies)
 
     def focus(self, step: int | None = None) -> dict[str, tuple[int | None, ...]]:
         """The slice every grid should show for term ``step`` (term 0 without a step); an
@@ -281,7 +289,34 @@ class Provenance:
             parts = [styles[s] for s in ("read", "write", "window") if s in styles]
             cells[grid] = {"hover": np.concatenate(parts) if len(parts) > 1 else parts[0]}
         links = {"hover": full.links["read"]} if "read" in full.links else {}
-        return Highlights(cells, links, full.focus)
+        return Highlights(cells, links, full.focus, full.copies)
+
+
+def border_copies(terms: Terms) -> int:
+    """How many distinct input border cells the terms read that copy a real pixel."""
+    from core.explain_links import padding_map
+
+    spec = terms.spec
+    mask = terms.reading("input")
+    if not mask.any() or spec.padding_mode == "zeros":
+        return 0
+    rows, cols = padding_map(spec)
+    top, _, left, _ = spec.pads
+    h, w = spec.input_size
+    ph, pw = terms.ph[mask], terms.pw[mask]
+    border = ~((ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w))
+    border &= (rows[ph] >= 0) & (cols[pw] >= 0)
+    cells = np.stack([terms.n[mask], terms.c[mask], ph, pw], axis=1)[border]
+    return len(np.unique(cells, axis=0)) if len(cells) else 0
+
+
+def arrows_note(terms: Terms) -> str:
+    """The legend when copy arrows are left out (more than `MAX_LINKS`); '' otherwise."""
+    copies = border_copies(terms)
+    if copies <= MAX_LINKS:
+        return ""
+    return (f"{copies} border cells copy a real pixel ({terms.spec.padding_mode} padding): "
+            f"the arrow shows the current term's only")
 
 
 def sweep(spec: LayerSpec, target: str, position: int) -> Highlights:

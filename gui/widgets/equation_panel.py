@@ -48,6 +48,7 @@ from ..equation import (
     symbolic,
     term_text,
 )
+from ..provenance import arrows_note
 from .text_line import TextLine
 
 HINT = ("Click an entry of output, grad_input, grad_weight or grad_bias to see the sum "
@@ -191,7 +192,7 @@ class EquationPanel(QWidget):
             self.model.set_terms(terms)
             self.formula.setText(symbolic(terms))
             self.formula.setVisible(True)
-            note = padding_note(terms.spec)
+            note = "\n".join(n for n in (padding_note(terms.spec), arrows_note(terms)) if n)
             if note != self.note.text():
                 self.note.setText(note)
             self.note.setVisible(bool(note))

@@ -224,17 +224,27 @@ class GridEditor(QObject):
         if key == Qt.Key.Key_Escape:
             self._select(sel.index)
             return True
+        text = event.text()
+        typed = (len(text) == 1 and text.isprintable() and not text.isspace()
+                 and not mods & (Qt.KeyboardModifier.ControlModifier
+                                 | Qt.KeyboardModifier.AltModifier))
         if not g.editable:
-            return False
+            if typed:  # say why nothing happens
+                self._status(f"{g.name} is computed, not typed in: edit input, weight, bias "
+                             f"or grad_output and it follows")
+            return typed
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
             self.begin_edit()
             return True
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self._emit(self._block_index(sel), 0, f"Clear {g.info.symbol} cells")
             return True
-        text = event.text()
-        if text and text in _NUMBER_START and not mods & Qt.KeyboardModifier.ControlModifier:
+        if typed and text in _NUMBER_START:
             self.begin_edit(text)
+            return True
+        if typed:
+            self._status(f"'{text}' cannot start a number: type a digit, '-', '+' or '.' to "
+                         f"edit {g.name} (Enter, F2 or a double-click opens the cell as it is)")
             return True
         return False
 

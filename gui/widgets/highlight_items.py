@@ -20,8 +20,8 @@ from .grid_items import HIGHLIGHT_STYLES, cells_path, cosmetic_pen, css_color
 STYLES: dict[str, tuple[str | None, float, str | None, float]] = {
     "pending": (None, 0.0, "#f9fafbe0", 16),  # a sweep has not reached these entries yet
     "window": ("#1d4ed8", 1.5, None, 17),  # the kernel window over the padded input
-    "read": (HIGHLIGHT_STYLES["read"][0], 2.0, "#14b8a666", 18),  # stronger than a plain read
-    "done": (None, 0.0, "#0f766e77", 19),  # read by the terms already summed
+    "read": (HIGHLIGHT_STYLES["read"][0], 2.0, "#14b8a62e", 18),  # a tint: the numbers stay legible
+    "done": (None, 0.0, "#0f766e4a", 19),  # read by the terms already summed
     "source": (*HIGHLIGHT_STYLES["source"][:3], 20),
     "write": (*HIGHLIGHT_STYLES["write"][:3], 21),
     "hover": (*HIGHLIGHT_STYLES["hover"][:3], 22),
@@ -165,11 +165,11 @@ class LinksItem(QGraphicsItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             painter.setBrush(self._color)
-            painter.drawPolygon(_head(ctrl, b, self.HEAD))
+            painter.drawPolygon(arrow_head(ctrl, b, self.HEAD))
             painter.drawEllipse(a, 0.08, 0.08)
 
 
-def _head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:
+def arrow_head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:
     """An arrowhead at ``tip`` pointing along the curve's last direction (from ``ctrl``)."""
     d = QLineF(ctrl, tip).unitVector()
     u = QPointF(d.dx(), d.dy())

@@ -12,6 +12,8 @@ Passive: ``set_steps(core.steps.Im2colSteps)`` and ``set_terms(terms, step)`` in
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -64,6 +66,11 @@ _BAND = QColor("#0f766e")
 _NO_CELLS = np.zeros((0, 2), np.int64)
 
 
+def dtype_title(text: str, complex_: bool) -> str:
+    """``text`` as it reads for the layer's dtype: conj(…) only where values are complex."""
+    return text if complex_ else re.sub(r"conj\((\w+)\)", r"\1", text)
+
+
 def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     pen = QPen(color, width, style)
     pen.setCosmetic(True)
@@ -112,7 +119,7 @@ class MatrixPlot:
         self.name = name
         self.layout = layout
         self.view = pg.ViewBox(invertY=True, enableMenu=False)
-        layout.addLabel(TITLES[name], row=0, col=1, color="#4b5563")
+        self.title = layout.addLabel(TITLES[name], row=0, col=1, color="#4b5563")
         self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
         layout.addItem(self.axes[0], row=1, col=1)
         layout.addItem(self.axes[1], row=2, col=0)
@@ -323,6 +330,11 @@ class Im2colView(QWidget):
 
     def _show_header(self, steps: Im2colSteps) -> None:
         spec = steps.spec
+        complex_ = spec.dtype.startswith("complex")
+        for (_, name), plot in self.plots.items():
+            plot.title.setText(dtype_title(TITLES[name], complex_), color="#4b5563")
+        for i, page in enumerate(PAGES):
+            self.page_box.setItemText(i, dtype_title(PAGE_TITLES[page], complex_))
         batch = spec.batch if spec.batched else None
         self.sample_label.setVisible(batch is not None)
         self.sample.setVisible(batch is not None)

@@ -71,6 +71,22 @@ def torch_call(spec: LayerSpec) -> str:
     return f"nn.Conv2d({', '.join(args)})"
 
 
+def call_html(spec: LayerSpec) -> str:
+    """`torch_call` as rich text that wraps only between arguments (never inside
+    ``dilation=(2, 1)``): each argument's own spaces are non-breaking."""
+    text = torch_call(spec)
+    head, args = text[: text.index("(") + 1], text[text.index("(") + 1 : -1]
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(args):  # split at the commas between arguments only
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(args[start:i])
+            start = i + 1
+    parts.append(args[start:])
+    glued = [html.escape(p.strip()).replace(" ", "&nbsp;") for p in parts]
+    return f"{html.escape(head)}{', '.join(glued)})"
+
+
 def _spin(minimum: int, maximum: int, name: str, tip: str) -> QSpinBox:
     spin = QSpinBox(objectName=name)
     spin.setRange(minimum, maximum)
@@ -112,11 +128,13 @@ class LayerPanel(QWidget):
         outer.setSpacing(10)
         title = QLabel("nn.Conv2d", objectName="panelTitle")
         outer.addWidget(title)
+        # the code preview sits below the fields (see _build_code): as it grows it moves
+        # nothing under the mouse
         self.call = QLabel(objectName="torchCall")
         self.call.setWordWrap(True)
+        self.call.setTextFormat(Qt.TextFormat.RichText)
         self.call.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.call.setToolTip("the same layer in PyTorch")
-        outer.addWidget(self.call)
 
         layer = self._group(outer, "Layer")
         self.in_channels = _spin(1, 256, "in_channels", "in_channels: channels of the input")
@@ -166,6 +184,9 @@ class LayerPanel(QWidget):
         self.backend = _combo("backend", BACKENDS, "which implementation computes the numbers")
         self._row(compute, "backend", "backend", self.backend)
         self.set_cuda_available(None)
+
+        code = self._group(outer, "In PyTorch")
+        code.addRow(self.call)
 
         shapes = self._group(outer, "Shapes")
         self.shapes = QLabel(objectName="shapes")
@@ -368,7 +389,7 @@ class LayerPanel(QWidget):
         item.setToolTip(tip)
 
     def _show_shapes(self, spec: LayerSpec) -> None:
-        self.call.setText(torch_call(spec))
+        self.call.setText(call_html(spec))
         def shape(s) -> str:
             return "—" if s is None else str(tuple(s)).replace(",)", ")")
 

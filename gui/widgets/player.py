@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -31,8 +32,6 @@ FPS = 60
 #: Speeds offered, in steps per second (the first ones are fractions of a step per frame).
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 240.0, 1000.0, 5000.0)
 DEFAULT_SPEED = 5.0
-#: The speed a unit starts at: terms slowly enough to read, entries fast enough to fill a grid.
-UNIT_SPEEDS = {"term": DEFAULT_SPEED, "entry": 60.0}
 _MAX_FRAME_S = 0.1  # a stalled frame (a resize, a slow repaint) does not jump ahead further
 
 
@@ -175,11 +174,16 @@ class PlayerBar(QWidget):
         for s in SPEEDS:
             self.speed.addItem(f"{s:g} /s", s)
         self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
+        # a checkable action (also in the Explain menu), shown pressed while it sweeps
+        self.animate_all_action = QAction("&Animate all", self)
+        self.animate_all_action.setCheckable(True)
+        self.animate_all_action.setToolTip(
+            "Sweep the selected result tensor (output if none), filling it in entry by entry "
+            "at the chosen speed; pressed while sweeping, click again to stop (or, once it "
+            "has finished, to replay)")
         self.animate_all = QToolButton(objectName="playerAnimateAll")
-        self.animate_all.setText("Animate all")
-        self.animate_all.setCheckable(True)
+        self.animate_all.setDefaultAction(self.animate_all_action)
         self.animate_all.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.animate_all.setToolTip("sweep the whole tensor, filling it in entry by entry")
 
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
@@ -199,18 +203,17 @@ class PlayerBar(QWidget):
         self.last.clicked.connect(self._on_last_clicked)
         self.scrubber.valueChanged.connect(self._on_scrubber_valueChanged)
         self.speed.currentIndexChanged.connect(self._on_speed_currentIndexChanged)
-        self.animate_all.toggled.connect(self.animateAllRequested)
+        self.animate_all_action.toggled.connect(self.animateAllRequested)
+        self.playback.finished.connect(self._on_playback_finished)
         self.playback.stepChanged.connect(self.stepRequested)
         self.playback.playingChanged.connect(self._on_playback_playingChanged)
         self.set_count(0)
 
     # -- data in (silent) ----------------------------------------------------------------
     def set_count(self, count: int, unit: str = "term") -> None:
-        """``count`` steps of ``unit`` ('term', or 'entry' while animating all); a new unit
-        starts at its own speed (`UNIT_SPEEDS`)."""
-        if unit != self._unit:
-            self._unit = unit
-            self.speed.setCurrentIndex(SPEEDS.index(UNIT_SPEEDS.get(unit, DEFAULT_SPEED)))
+        """``count`` steps of ``unit`` ('term', or 'entry' while animating all), at the speed
+        the user chose (the same for both units)."""
+        self._unit = unit
         self.playback.set_count(count)
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, max(count - 1, 0))
@@ -231,10 +234,14 @@ class PlayerBar(QWidget):
         self._show(step)
 
     def set_animate_all(self, on: bool) -> None:
-        if self.animate_all.isChecked() != on:
-            self.animate_all.blockSignals(True)
-            self.animate_all.setChecked(on)
-            self.animate_all.blockSignals(False)
+        if self.animate_all_action.isChecked() != on:
+            self.animate_all_action.blockSignals(True)
+            self.animate_all_action.setChecked(on)
+            self.animate_all_action.blockSignals(False)
+
+    def _on_playback_finished(self) -> None:
+        if self.animate_all_action.isChecked():  # the sweep is over: a click replays it
+            self.animate_all_action.setChecked(False)
 
     # -- user intent ---------------------------------------------------------------------
     def step_back(self) -> None:

@@ -36,7 +36,8 @@ class PresetsMenu(QMenu):
         for info in presets:
             action = self.addAction(info.title)
             action.setData(info.name)
-            action.setToolTip(info.description)
+            # the title says what it shows; the id is what the command line takes
+            action.setToolTip(f"{info.description}\n\nOn the command line: main.py {info.name}")
             action.setStatusTip(info.description)
 
     def names(self) -> list[str]:

@@ -69,15 +69,21 @@ class StepLog:
         self.steps.append(sel.step)
 
 
-def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path):
+@pytest.mark.parametrize("widgets", [False, True])
+def test_gif_of_a_long_sum_is_sampled(window, files, dialogs, tmp_path, widgets):
     window.selection.set_selection(Selection("grad_weight", (1, 0, 2, 1)))
     count = terms_of(window, "grad_weight", (1, 0, 2, 1))
     assert count > MAX_FRAMES  # one term per output position that reads a real pixel
+    if widgets:
+        files.exports.set_gif_widgets([window.grids])
     log = StepLog()
     window.selection.selectionChanged.connect(log.on_selection_changed)
     dialogs.save.append(str(tmp_path / "gw"))
     files.exports.export_gif()
     assert gif_frames(tmp_path / "gw.gif") == MAX_FRAMES
+    if not widgets:  # diagram frames (the default) are drawn without touching the window
+        assert log.steps == []
+        return
     assert log.steps[:2] == [0, count - 1]  # the shared palette is taken from these two
     assert log.steps[2:-1] == frame_steps(count)  # each frame is the step it names
     assert log.steps[-1] is None  # then the selection is back as it was

@@ -16,7 +16,7 @@ from core.explain import SOURCES, explain_spec, readers
 from core.presets import load_preset
 from core.steps import im2col_steps
 from gui.im2col_layout import PAGES, matrices
-from gui.provenance import padded_to_real
+from gui.provenance import MAX_LINKS, padded_to_real
 from gui.selection import Selection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,13 +79,15 @@ def test_a_border_cell_links_to_the_pixel_it_copies(make_window):
     spec = session.spec
     _select(window, "output", (0, 0, 0, 0), step=0)
     grid = window.grids.grids["input"]
-    frm, to = window.explainer.provenance.at(0).links["read"]
+    frm, to = window.explainer.provenance.at(None).links["read"]
     border = [c for c in grid.highlighted("read") if not (
         0 <= c[-2] - spec.pads[0] < spec.input_size[0]
         and 0 <= c[-1] - spec.pads[2] < spec.input_size[1])]
     assert len(frm) and _rows(frm) == set(border)
-    assert grid.links("explain") == len(frm)  # one arrow each
+    assert grid.links("explain") == 0  # at a step, the current term's arrow alone
     assert grid.links("current") == 1  # term 0 reads a border cell
+    _select(window, "output", (0, 0, 0, 0))
+    assert grid.links("explain") == len(frm) <= MAX_LINKS  # the whole sum: one arrow each
     for a, b in zip(frm, to, strict=True):
         (real,) = padded_to_real(spec, np.array([a]))
         assert tuple(real[-2:]) == (b[-2] - spec.pads[0], b[-1] - spec.pads[2])

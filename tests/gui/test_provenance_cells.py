@@ -123,8 +123,14 @@ def test_border_links_point_at_the_pixel_the_border_cell_copies(spec):
     rows, cols = padding_map(spec)
     top, _, left, _ = spec.pads
     terms = _explain(spec, "output", (*([0] if spec.batched else []), 0, 0, 0))
-    h = Provenance(terms).at(0)
-    frm, to = h.links["read"]
+    p = Provenance(terms)
+    h = p.at(None)
+    # every term's arrow (at a step only the current one is drawn; all at once up to 8)
+    pairs = [p.at(step).links["current"] for step in range(len(p))]
+    frm = np.concatenate([f for f, _ in pairs])
+    to = np.concatenate([t for _, t in pairs])
+    if "read" in h.links:
+        assert _rows(h.links["read"][0]) == _rows(frm)
     assert len(frm) > 0, "a corner window under this padding reads the border"
     h_in, w_in = spec.input_size
     for a, b in zip(frm, to, strict=True):
