@@ -28,12 +28,15 @@ class StartupError(Exception):
 
 def open_session(arg: str) -> Session:
     """The session named on the command line: a session file, a preset file or a preset name."""
+    from core import budget
     from core.session_arg import open_session_arg
 
     try:
-        return open_session_arg(arg)
-    except ValueError as exc:
+        session = open_session_arg(arg)
+        budget.check(session.spec, what=f"the layer in {arg}")
+    except ValueError as exc:  # includes BudgetError: refused before a window exists
         raise StartupError(str(exc)) from None
+    return session
 
 
 def _message_handler(mode: QtMsgType, context, message: str) -> None:

@@ -193,12 +193,19 @@ class ExportController(QObject):
                                str(e))
             return False
         if imp.fits:
-            self.document.replace_session(imp.apply(session), f"Import {name} from {path.name}")
+            if not self.document.replace_session(imp.apply(session),
+                                                 f"Import {name} from {path.name}"):
+                return False
             self.message.emit(f"Imported {name} {tuple(imp.array.shape)} from {path}")
             return True
         if imp.proposal is None:
             self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
                                imp.refusal)
+            return False
+        try:
+            self.document.check(imp.proposal, what=f"the layer {name} {imp.array.shape} needs")
+        except ValueError as e:  # over the memory budget
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.", str(e))
             return False
         change = describe_change(session.spec, imp.proposal)
         if not self.prompts.question(f"Reshape the layer for {name}?",
@@ -206,8 +213,9 @@ class ExportController(QObject):
                                      f"Changes: {change}. Values are kept where the old and "
                                      f"new shapes overlap; Undo takes it back."):
             return False
-        self.document.replace_session(imp.apply(session),
-                                      f"Import {name} from {path.name} (reshape layer)")
+        if not self.document.replace_session(imp.apply(session),
+                                             f"Import {name} from {path.name} (reshape layer)"):
+            return False
         self.message.emit(f"Imported {name} {tuple(imp.array.shape)}; the layer now has {change}")
         return True
 
