@@ -64,7 +64,7 @@ def _run_compute(session: Session, backend: str) -> tuple[ConvResults, float]:
     return results, time.perf_counter() - start
 
 
-class _Worker:
+class Worker:
     """A daemon thread that runs jobs one by one and reports through a Qt signal.
 
     Daemon, and not a QThread, so that a long job (importing torch) never holds up exit.
@@ -81,6 +81,12 @@ class _Worker:
 
     def stop(self) -> None:
         self._jobs.put(None)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every job submitted so far has run (False when ``timeout`` s passed)."""
+        done = threading.Event()
+        self._jobs.put(("flush", None, done.set))
+        return done.wait(timeout)
 
     def _loop(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -119,8 +125,8 @@ class ComputeEngine(QObject):
         self.latest: ComputeResult | None = None
         self.cuda_available: bool | None = None  # None until torch has been asked
         self._crosscheck_enabled = False
-        self._worker: _Worker | None = None
-        self._torch_worker: _Worker | None = None
+        self._worker: Worker | None = None
+        self._torch_worker: Worker | None = None
         self._delivered.connect(self._on_delivered)
         self._coalesce = QTimer(self, singleShot=True, interval=0)
         self._coalesce.timeout.connect(self._on_coalesce_timeout)
@@ -198,7 +204,7 @@ class ComputeEngine(QObject):
         self._in_flight = True
         backend = self._backend
         if self._worker is None:
-            self._worker = _Worker("convviz-compute", self._delivered.emit)
+            self._worker = Worker("convviz-compute", self._delivered.emit)
 
         def job() -> ComputeResult:
             results, seconds = _run_compute(session, backend)
@@ -272,10 +278,10 @@ class ComputeEngine(QObject):
                 outcome: object = _probe_torch()
             except Exception as exc:
                 outcome = exc
-            self._torch_worker = _Worker("convviz-torch", self._delivered.emit)
+            self._torch_worker = Worker("convviz-torch", self._delivered.emit)
             self._on_delivered(("torch", 0, outcome))
             return
-        self._torch_worker = _Worker("convviz-torch", self._delivered.emit)
+        self._torch_worker = Worker("convviz-torch", self._delivered.emit)
         self._torch_worker.submit("torch", 0, _probe_torch)
 
     def _on_crosscheck_timer_timeout(self) -> None:
