@@ -19,14 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from core import budget
 from core.conv import ConvResults, compute
 from core.session import Session
 
 INLINE_BUDGET_S = 0.025
 IMMEDIATE_BUDGET_S = 0.002
 CROSSCHECK_DELAY_MS = 150
+MEMORY_WEIGHT = 4.0  # work units per element allocated or copied (a multiply-add is 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,13 +51,19 @@ class CrossCheckResult:
 
 
 def _work_units(session: Session) -> float:
-    """Rough cost of one forward + backward: taps × output positions × (outputs per group + 3)."""
+    """Rough cost of one forward + backward: the multiply-adds (taps × output positions ×
+    (outputs per group + 3)) plus every element the pipeline allocates or copies (the
+    tensors, the padded input and its gradient, the im2col matrices: `core.budget`'s
+    estimate) at `MEMORY_WEIGHT` each — so a huge input with a tiny output (a large stride,
+    wide padding) is not mistaken for a small job."""
     spec = session.spec
     n = 1 if spec.batch is None else spec.batch
     kh, kw = spec.kernel_size
     oh, ow = spec.output_size
     factor = 4.0 if spec.dtype.startswith("complex") else 1.0
-    return factor * n * oh * ow * spec.in_channels * kh * kw * (spec.out_per_group + 3) + 1.0
+    macs = n * oh * ow * spec.in_channels * kh * kw * (spec.out_per_group + 3)
+    elements = budget.estimate_bytes(spec) / np.dtype(spec.dtype).itemsize
+    return factor * (macs + MEMORY_WEIGHT * elements) + 1.0
 
 
 def _run_compute(session: Session, backend: str) -> tuple[ConvResults, float]:
@@ -123,6 +132,7 @@ class ComputeEngine(QObject):
         self._in_flight = False
         self._seconds_per_unit: dict[str, float] = {}
         self.latest: ComputeResult | None = None
+        self.error: str | None = None  # why the newest request failed (None once one succeeds)
         self.cuda_available: bool | None = None  # None until torch has been asked
         self._crosscheck_enabled = False
         self._worker: Worker | None = None
@@ -252,7 +262,7 @@ class ComputeEngine(QObject):
         if result.generation <= self._shown:
             return  # stale: something newer is already on screen
         self._shown = result.generation
-        self.latest = result
+        self.latest, self.error = result, None
         self.resultReady.emit(result)
         if not self.synchronous and not self.busy:
             self.busyChanged.emit(False)
@@ -266,7 +276,10 @@ class ComputeEngine(QObject):
             self._crosscheck_timer.start()  # debounced: scrubbing checks once at the end
 
     def _fail(self, exc: Exception) -> None:
-        self.computeFailed.emit(f"{type(exc).__name__}: {exc}")
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.computeFailed.emit(self.error)
+        if not self.synchronous and not self.busy:
+            self.busyChanged.emit(False)  # the busy indicator ends with the failure too
 
     # -- torch in the background ---------------------------------------------------------
     def start_background(self) -> None:
