@@ -155,3 +155,10 @@ def test_another_process_rescue_is_offered_only_after_it_is_killed(tmp_path):
     assert rescue.path == path and rescue.owner == str(child.pid)
     assert_same_session(rescue.read(), load_preset("depthwise"))
     rescue.discard()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders are Linux's")
+def test_the_suite_never_uses_the_users_own_folders():
+    home = Path.home().resolve()
+    for folder in (autosave.data_dir(), autosave.autosave_dir()):
+        assert "convviz-tests-" in str(folder) and home not in folder.resolve().parents

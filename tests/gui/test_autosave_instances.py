@@ -198,3 +198,9 @@ def test_a_second_instance_never_calls_the_first_crashed(make_window, tmp_path, 
     b.prompts.answers.append(False)  # were it asked, No would delete A's file
     b.start()
     assert b.prompts.questions == [] and a.autosaver.path.is_file()
+
+
+def test_the_suite_never_uses_the_users_settings(qapp):
+    from PySide6.QtCore import QSettings
+
+    assert "convviz-tests-" in QSettings("ConvViz", "ConvViz").fileName()
