@@ -110,3 +110,15 @@ def im2col_steps(
     for a in arrays.values():
         a.flags.writeable = False
     return Im2colSteps(spec=spec, sample=sample, **arrays)
+
+
+def im2col_entries(spec: LayerSpec) -> int:
+    """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
+    product, the padded input, W as one block-diagonal matrix): what showing them costs,
+    known before anything is allocated."""
+    kh, kw = spec.kernel_size
+    (oh, ow), (hp, wp) = spec.output_size, spec.padded_size
+    taps = spec.in_channels * kh * kw
+    positions = oh * ow
+    return max(positions * taps, positions * spec.out_channels, spec.in_channels * hp * wp,
+               taps * spec.out_channels)

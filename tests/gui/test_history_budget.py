@@ -152,3 +152,37 @@ def test_importing_a_tensor_that_needs_a_layer_over_the_budget_is_refused(
 def test_the_status_bar_shows_a_refusal(window, qtbot, small_budget):
     window.document.set_spec(HUGE, "in_channels")
     assert "memory limit" in window.status.currentMessage()
+
+
+# -- the im2col tab ---------------------------------------------------------------------
+@pytest.mark.parametrize("spec", [
+    LayerSpec(in_channels=3, out_channels=4, kernel_size=(3, 3), input_size=(9, 7)),
+    LayerSpec(in_channels=4, out_channels=6, kernel_size=(2, 3), groups=2, padding=(2, 1),
+              stride=(2, 1), input_size=(5, 6), batch=2),
+    LayerSpec(in_channels=2, out_channels=32, kernel_size=(1, 1), input_size=(3, 3)),
+])
+def test_im2col_entries_is_the_largest_matrix_the_view_builds(spec):
+    from core.steps import im2col_entries, im2col_steps
+    from gui.im2col_layout import matrices
+
+    s = Session.default(spec)
+    steps = im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output, 0)
+    sizes = [a.size for a in matrices(steps).values()]
+    sizes += [a.size for a in vars(steps).values() if isinstance(a, np.ndarray)]
+    assert max(sizes) == im2col_entries(spec)
+
+
+def test_the_im2col_tab_says_when_a_layer_is_too_large_and_computes_nothing(
+        make_window, monkeypatch):
+    import gui.explainer
+
+    def never(*args, **kwargs):
+        raise AssertionError("the matrices of a layer over the limit were computed")
+
+    monkeypatch.setattr(gui.explainer, "IM2COL_MAX_ENTRIES", 1000)
+    monkeypatch.setattr(gui.explainer, "im2col_steps", never)
+    window = make_window()
+    window.tabs.setCurrentWidget(window.im2col)
+    view = window.im2col
+    assert "over the view's limit of 1,000" in view.caption.text()
+    assert all(plot.array is None for plot in view.plots.values())
