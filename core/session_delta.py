@@ -38,8 +38,14 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal shapes, dtypes and bytes (so NaN equals NaN and -0.0 differs from 0.0)."""
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    return np.array_equal(np.ascontiguousarray(a).view(np.uint8),
-                          np.ascontiguousarray(b).view(np.uint8))
+    return np.array_equal(_bytes(a), _bytes(b))
+
+
+def _bytes(a: np.ndarray) -> np.ndarray:
+    try:
+        return a.view(np.uint8)  # no copy when the last axis is contiguous (a box of a tensor)
+    except ValueError:
+        return np.ascontiguousarray(a).view(np.uint8)
 
 
 def cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:

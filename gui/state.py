@@ -154,8 +154,8 @@ class Document(QObject):
             new[edit.index] = edit.values
         except (IndexError, ValueError, TypeError) as exc:
             raise ValueError(f"cannot write {edit.tensor}[{edit.index}]: {exc}") from None
-        if same_bits(new, current) and edit.merge is None:
-            return
+        if edit.merge is None and same_bits(new[edit.index], current[edit.index]):
+            return  # nothing changed (only the written cells can differ)
         self._push(SetCells(self, edit, current, freeze(new)))
 
     def fill(self, name: str, values: np.ndarray, text: str) -> None:
