@@ -111,10 +111,20 @@ class ExportController(QObject):
 
     # -- results and tensors -------------------------------------------------------------
     def results(self) -> ConvResults | None:
-        """The results of the session on screen (computed here if the engine has none yet)."""
+        """The results of the session on screen (computed here only if the engine was never
+        asked: one in progress or failed is said, not redone on the UI thread)."""
         latest, session = self.engine.latest, self.document.session
         if latest is not None and latest.session is session:
             return latest.results
+        if self.engine.busy:  # never a second, blocking compute of the same layer here
+            self.prompts.error("No results to export yet",
+                               "The results of this layer are still being computed; export "
+                               "again once the status bar shows them.")
+            return None
+        if self.engine.error is not None:
+            self.prompts.error("No results to export", "The layer could not be computed.",
+                               self.engine.error)
+            return None
         from core.headless import compute_session
 
         try:

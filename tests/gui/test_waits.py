@@ -10,9 +10,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+from files_support import FakeDialogs, controller_for
+from PySide6.QtWidgets import QFileDialog
 
 from core.session import Session
 from core.session_io import save_session
@@ -106,3 +110,29 @@ def test_the_predictor_counts_memory_not_only_multiply_adds():
     ratio = compute_module._work_units(big) / compute_module._work_units(small)
     assert 3.5 < ratio < 4.5
     engine.shutdown()
+
+
+def test_exporting_while_the_results_are_computed_says_so(make_window, tmp_path, qtbot,
+                                                          monkeypatch):
+    window = make_window(synchronous=False)
+    qtbot.waitUntil(lambda: window.engine.latest is not None, timeout=10000)
+    files = controller_for(window, tmp_path)
+    files.synchronous = False
+    dialogs = FakeDialogs()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(dialogs._get_folder))
+    release, real = threading.Event(), compute_module._run_compute
+
+    def slow(session: Session, backend: str):
+        assert release.wait(20)
+        return real(session, backend)
+
+    monkeypatch.setattr(compute_module, "_run_compute", slow)
+    window.engine._seconds_per_unit["float64"] = 1.0  # predicted slow: the worker's job
+    window.document.fill("input", np.zeros(window.document.spec.input_shape), "Zeros")
+    assert window.engine.busy
+    dialogs.folder.append(str(tmp_path / "out"))
+    files.exports.export_results_npy()  # not a second compute of it on the UI thread
+    assert "still being computed" in files.prompts.last_error
+    assert not (tmp_path / "out").exists()
+    release.set()
+    qtbot.waitUntil(lambda: not window.engine.busy, timeout=20000)
