@@ -95,6 +95,31 @@ def test_a_layer_change_keeps_only_the_dropped_cells(qtbot):
         assert np.array_equal(doc.session.tensor(name), x)
 
 
+def test_merged_layer_steps_undo_and_redo_exactly(qtbot):
+    doc = Document()
+    before = doc.session
+    for k in (2, 1, 6):  # shrink (values dropped), then grow again: one merged step
+        doc.set_spec(dataclasses.replace(doc.spec, out_channels=k), "out_channels")
+    after = doc.session
+    assert doc.undo_stack.count() == 1
+    assert np.all(after.weight[1:] == 0)  # what the shrink dropped stays dropped
+    doc.undo_stack.undo()
+    for name, x in before.tensors().items():
+        assert np.array_equal(doc.session.tensor(name), x), name
+    doc.undo_stack.redo()
+    for name, x in after.tensors().items():
+        assert np.array_equal(doc.session.tensor(name), x), name
+
+
+def test_the_window_says_when_history_was_dropped(window):
+    doc = window.document
+    doc.history_limit = 1
+    for k in range(3):
+        doc.fill("input", np.full(doc.spec.input_shape, float(k + 2)), "Fill")
+    assert "oldest" in window.status.currentMessage()
+    assert "dropped" in window.history_dock.widget().emptyLabel()
+
+
 # -- the memory budget ------------------------------------------------------------------
 @pytest.fixture
 def small_budget():
