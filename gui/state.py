@@ -154,7 +154,8 @@ class Document(QObject):
             new[edit.index] = edit.values
         except (IndexError, ValueError, TypeError) as exc:
             raise ValueError(f"cannot write {edit.tensor}[{edit.index}]: {exc}") from None
-        if edit.merge is None and same_bits(new[edit.index], current[edit.index]):
+        written = np.asarray(new[edit.index]), np.asarray(current[edit.index])
+        if edit.merge is None and same_bits(*written):
             return  # nothing changed (only the written cells can differ)
         self._push(SetCells(self, edit, current, freeze(new)))
 
