@@ -16,7 +16,23 @@ from .spec import LayerSpec
 EDITABLE = ("input", "weight", "bias", "grad_output")
 
 
+def _frozen(a: np.ndarray) -> bool:
+    """Read-only all the way down: nothing else can write it (a session may share it)."""
+    while True:
+        if a.flags.writeable:
+            return False
+        if a.base is None:
+            return True
+        if not isinstance(a.base, np.ndarray):
+            return False
+        a = a.base
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
+    # a frozen array is shared, not copied: an edit or a layer change then costs one copy of
+    # the tensor it changes, not of all four (and undo history can share the arrays)
+    if _frozen(a) and a.flags.c_contiguous:
+        return a
     a = np.array(a, copy=True)
     a.flags.writeable = False
     return a
@@ -32,6 +48,8 @@ def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float =
     elif a.ndim == len(shape) + 1:
         # sample 0, or nothing at all when the batch was empty
         a = a[0] if a.shape[0] else a[:0].reshape(0, *a.shape[2:])
+    if a.shape == tuple(shape) and a.dtype == dtype and _frozen(a):
+        return a  # unchanged: shared, not copied
     out = np.full(shape, fill, dtype=dtype)
     overlap = tuple(slice(0, min(s, t)) for s, t in zip(a.shape, shape, strict=True))
     src = a[overlap]

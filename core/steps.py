@@ -174,3 +174,15 @@ def _check_budget(spec: LayerSpec) -> None:
     nbytes = elements * np.dtype(spec.dtype).itemsize
     if nbytes > budget.limit():
         raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer")
+
+
+def im2col_entries(spec: LayerSpec) -> int:
+    """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
+    product, the padded input, W as one block-diagonal matrix): what showing them costs,
+    known before anything is allocated."""
+    kh, kw = spec.kernel_size
+    (oh, ow), (hp, wp) = spec.output_size, spec.padded_size
+    taps = spec.in_channels * kh * kw
+    positions = oh * ow
+    return max(positions * taps, positions * spec.out_channels, spec.in_channels * hp * wp,
+               taps * spec.out_channels)

@@ -30,12 +30,15 @@ class StartupError(Exception):
 
 def open_session(arg: str) -> Session:
     """The session named on the command line: a session file, a preset file or a preset name."""
+    from core import budget
     from core.session_arg import open_session_arg
 
     try:
-        return open_session_arg(arg)
-    except ValueError as exc:
+        session = open_session_arg(arg)
+        budget.check(session.spec, what=f"the layer in {arg}")
+    except ValueError as exc:  # includes BudgetError: refused before a window exists
         raise StartupError(str(exc)) from None
+    return session
 
 
 def _message_handler(mode: QtMsgType, context, message: str) -> None:
@@ -55,19 +58,34 @@ def configure(app: QApplication) -> None:
 
 
 class Screenshot(QObject):
-    """Waits for the first result (and the torch cross-check if asked), saves, quits."""
+    """Waits for the first result (and the torch cross-check if asked), saves, quits.
+
+    A computation that fails ends the wait too: one line on stderr and exit status 1.
+    """
 
     def __init__(self, window: MainWindow, path: Path, crosscheck: bool) -> None:
         super().__init__(window)
         self.window, self.path, self.crosscheck = window, path, crosscheck
         self.code = 1
-        if crosscheck:
-            window.engine.crossCheckReady.connect(self._on_ready)
-            window.engine.start_background()
-        elif window.engine.latest is not None:
+        engine = window.engine
+        engine.computeFailed.connect(self._on_failed)
+        if engine.latest is None and engine.error is not None:  # failed while the window opened
+            QTimer.singleShot(0, self._on_failed)
+        elif crosscheck:
+            engine.crossCheckReady.connect(self._on_ready)
+            engine.start_background()
+        elif engine.latest is not None:
             QTimer.singleShot(0, self._on_ready)
         else:
-            window.engine.resultReady.connect(self._on_ready)
+            engine.resultReady.connect(self._on_ready)
+
+    def _on_failed(self, message: str | None = None) -> None:
+        if self.code == 0:
+            return
+        reason = message or self.window.engine.error
+        sys.stderr.write(f"convviz: no screenshot: the layer could not be computed: {reason}\n")
+        self.code = 1
+        QApplication.exit(self.code)
 
     def _on_ready(self, *_args) -> None:
         # one more turn of the event loop: every view has taken the result and laid out

@@ -19,14 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from core import budget
 from core.conv import ConvResults, compute
 from core.session import Session
 
 INLINE_BUDGET_S = 0.025
 IMMEDIATE_BUDGET_S = 0.002
 CROSSCHECK_DELAY_MS = 150
+MEMORY_WEIGHT = 4.0  # work units per element allocated or copied (a multiply-add is 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,13 +51,19 @@ class CrossCheckResult:
 
 
 def _work_units(session: Session) -> float:
-    """Rough cost of one forward + backward: taps × output positions × (outputs per group + 3)."""
+    """Rough cost of one forward + backward: the multiply-adds (taps × output positions ×
+    (outputs per group + 3)) plus every element the pipeline allocates or copies (the
+    tensors, the padded input and its gradient, the im2col matrices: `core.budget`'s
+    estimate) at `MEMORY_WEIGHT` each — so a huge input with a tiny output (a large stride,
+    wide padding) is not mistaken for a small job."""
     spec = session.spec
     n = 1 if spec.batch is None else spec.batch
     kh, kw = spec.kernel_size
     oh, ow = spec.output_size
     factor = 4.0 if spec.dtype.startswith("complex") else 1.0
-    return factor * n * oh * ow * spec.in_channels * kh * kw * (spec.out_per_group + 3) + 1.0
+    macs = n * oh * ow * spec.in_channels * kh * kw * (spec.out_per_group + 3)
+    elements = budget.estimate_bytes(spec) / np.dtype(spec.dtype).itemsize
+    return factor * (macs + MEMORY_WEIGHT * elements) + 1.0
 
 
 def _run_compute(session: Session, backend: str) -> tuple[ConvResults, float]:
@@ -64,7 +73,7 @@ def _run_compute(session: Session, backend: str) -> tuple[ConvResults, float]:
     return results, time.perf_counter() - start
 
 
-class _Worker:
+class Worker:
     """A daemon thread that runs jobs one by one and reports through a Qt signal.
 
     Daemon, and not a QThread, so that a long job (importing torch) never holds up exit.
@@ -81,6 +90,12 @@ class _Worker:
 
     def stop(self) -> None:
         self._jobs.put(None)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every job submitted so far has run (False when ``timeout`` s passed)."""
+        done = threading.Event()
+        self._jobs.put(("flush", None, done.set))
+        return done.wait(timeout)
 
     def _loop(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -117,10 +132,11 @@ class ComputeEngine(QObject):
         self._in_flight = False
         self._seconds_per_unit: dict[str, float] = {}
         self.latest: ComputeResult | None = None
+        self.error: str | None = None  # why the newest request failed (None once one succeeds)
         self.cuda_available: bool | None = None  # None until torch has been asked
         self._crosscheck_enabled = False
-        self._worker: _Worker | None = None
-        self._torch_worker: _Worker | None = None
+        self._worker: Worker | None = None
+        self._torch_worker: Worker | None = None
         self._delivered.connect(self._on_delivered)
         self._coalesce = QTimer(self, singleShot=True, interval=0)
         self._coalesce.timeout.connect(self._on_coalesce_timeout)
@@ -198,7 +214,7 @@ class ComputeEngine(QObject):
         self._in_flight = True
         backend = self._backend
         if self._worker is None:
-            self._worker = _Worker("convviz-compute", self._delivered.emit)
+            self._worker = Worker("convviz-compute", self._delivered.emit)
 
         def job() -> ComputeResult:
             results, seconds = _run_compute(session, backend)
@@ -246,7 +262,7 @@ class ComputeEngine(QObject):
         if result.generation <= self._shown:
             return  # stale: something newer is already on screen
         self._shown = result.generation
-        self.latest = result
+        self.latest, self.error = result, None
         self.resultReady.emit(result)
         if not self.synchronous and not self.busy:
             self.busyChanged.emit(False)
@@ -260,7 +276,10 @@ class ComputeEngine(QObject):
             self._crosscheck_timer.start()  # debounced: scrubbing checks once at the end
 
     def _fail(self, exc: Exception) -> None:
-        self.computeFailed.emit(f"{type(exc).__name__}: {exc}")
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.computeFailed.emit(self.error)
+        if not self.synchronous and not self.busy:
+            self.busyChanged.emit(False)  # the busy indicator ends with the failure too
 
     # -- torch in the background ---------------------------------------------------------
     def start_background(self) -> None:
@@ -272,10 +291,10 @@ class ComputeEngine(QObject):
                 outcome: object = _probe_torch()
             except Exception as exc:
                 outcome = exc
-            self._torch_worker = _Worker("convviz-torch", self._delivered.emit)
+            self._torch_worker = Worker("convviz-torch", self._delivered.emit)
             self._on_delivered(("torch", 0, outcome))
             return
-        self._torch_worker = _Worker("convviz-torch", self._delivered.emit)
+        self._torch_worker = Worker("convviz-torch", self._delivered.emit)
         self._torch_worker.submit("torch", 0, _probe_torch)
 
     def _on_crosscheck_timer_timeout(self) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
 from core.explain import SOURCES, TARGETS, Terms, explain_spec, readers
-from core.steps import im2col_steps
+from core.steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
 from .provenance import NOTHING as NO_HIGHLIGHTS
@@ -27,7 +27,7 @@ from .provenance import Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
 from .state import tensor_shapes
 from .widgets.equation_panel import EquationPanel
-from .widgets.im2col_view import Im2colView
+from .widgets.im2col_view import IM2COL_MAX_ENTRIES, Im2colView
 from .widgets.player import PlayerBar
 
 #: Highlight styles the explainer draws on the grids (hover has its own layer).
@@ -314,6 +314,11 @@ class ExplainController(QObject):
         if key == self._im2col_key or n == 0:
             return
         self._im2col_key = key
+        if im2col_entries(s.spec) > IM2COL_MAX_ENTRIES:  # bounded: never a frozen window
+            self.im2col.set_unavailable(
+                f"this layer's im2col matrices have {im2col_entries(s.spec):,} entries, over "
+                f"the view's limit of {IM2COL_MAX_ENTRIES:,}: make the layer smaller to see them")
+            return
         self.im2col.set_steps(im2col_steps(s.spec, s.input, s.weight, s.bias, s.grad_output,
                                            sample))
 

@@ -116,10 +116,20 @@ class ExportController(QObject):
 
     # -- results and tensors -------------------------------------------------------------
     def results(self) -> ConvResults | None:
-        """The results of the session on screen (computed here if the engine has none yet)."""
+        """The results of the session on screen (computed here only if the engine was never
+        asked: one in progress or failed is said, not redone on the UI thread)."""
         latest, session = self.engine.latest, self.document.session
         if latest is not None and latest.session is session:
             return latest.results
+        if self.engine.busy:  # never a second, blocking compute of the same layer here
+            self.prompts.error("No results to export yet",
+                               "The results of this layer are still being computed; export "
+                               "again once the status bar shows them.")
+            return None
+        if self.engine.error is not None:
+            self.prompts.error("No results to export", "The layer could not be computed.",
+                               self.engine.error)
+            return None
         from core.headless import compute_session
 
         try:
@@ -199,12 +209,19 @@ class ExportController(QObject):
                                str(e))
             return False
         if imp.fits:
-            self.document.replace_session(imp.apply(session), f"Import {name} from {path.name}")
+            if not self.document.replace_session(imp.apply(session),
+                                                 f"Import {name} from {path.name}"):
+                return False
             self.message.emit(f"Imported {name} {tuple(imp.array.shape)} from {path}")
             return True
         if imp.proposal is None:
             self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
                                imp.refusal)
+            return False
+        try:
+            self.document.check(imp.proposal, what=f"the layer {name} {imp.array.shape} needs")
+        except ValueError as e:  # over the memory budget
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.", str(e))
             return False
         change = describe_change(session.spec, imp.proposal)
         if not self.prompts.question(f"Reshape the layer for {name}?",
@@ -212,8 +229,9 @@ class ExportController(QObject):
                                      f"Changes: {change}. Values are kept where the old and "
                                      f"new shapes overlap; Undo takes it back."):
             return False
-        self.document.replace_session(imp.apply(session),
-                                      f"Import {name} from {path.name} (reshape layer)")
+        if not self.document.replace_session(imp.apply(session),
+                                             f"Import {name} from {path.name} (reshape layer)"):
+            return False
         self.message.emit(f"Imported {name} {tuple(imp.array.shape)}; the layer now has {change}")
         return True
 

@@ -26,6 +26,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from core.atomic import WriteError
+from core.budget import BudgetError
 from core.session_io import SessionError, load_session, save_session
 
 from .autosaver import Autosaver
@@ -177,9 +178,17 @@ class FileController(QObject):
                                f"{path.name} was not opened; the current session is unchanged.",
                                e.problem)
             return False
+        try:  # before asking about unsaved work: a refused file changes nothing
+            self.document.check(session.spec, what=f"the layer in {path.name}")
+        except BudgetError as e:
+            self.prompts.error("Cannot open the session",
+                               f"{path.name} was not opened; the current session is unchanged.",
+                               str(e))
+            return False
         if not self.confirm_discard():
             return False
-        self.document.replace_session(session, f"Open {path.name}")
+        if not self.document.replace_session(session, f"Open {path.name}"):
+            return False
         self.document.undo_stack.clear()  # a new document: its history starts here
         self.set_path(path)
         self.message.emit(f"Opened {path}")

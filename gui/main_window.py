@@ -230,6 +230,9 @@ class MainWindow(QMainWindow):
         self.complex_switch.modeChanged.connect(self.im2col.set_complex_view)
         engine.busyChanged.connect(status.set_busy)
         engine.computeFailed.connect(status.show_error)
+        doc.refused.connect(status.show_note)
+        doc.historyTrimmed.connect(status.show_note)
+        doc.historyTrimmed.connect(self._on_document_historyTrimmed)
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)
         engine.crossCheckReady.connect(status.set_crosscheck)
         self.files.message.connect(status.show_note)
@@ -249,6 +252,9 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.help_action.triggered.connect(self.show_help)
         self.about_action.triggered.connect(self.show_about)
+
+    def _on_document_historyTrimmed(self, _note: str) -> None:
+        self.history_dock.widget().setEmptyLabel("<older steps dropped to save memory>")
 
     # -- lifecycle -----------------------------------------------------------------------
     def start_background(self) -> None:

@@ -1,8 +1,9 @@
 """The document: one `core.session.Session` (spec + editable tensors) and its undo stack.
 
 The single source of truth. Everything that changes it is a `QUndoCommand` pushed on
-``Document.undo_stack``; commands keep the old and new immutable values, so undo and redo
-are exact. Views propose changes (`CellEdit`, a new `LayerSpec`) and listen to
+``Document.undo_stack``; commands keep what they changed (the edited cells, the values a
+layer change dropped; `core.session_delta`), so undo and redo are exact and the history
+stays bounded. Views propose changes (`CellEdit`, a new `LayerSpec`) and listen to
 ``sessionChanged``.
 """
 
@@ -17,7 +18,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from core import budget
+from core.budget import BudgetError
 from core.session import EDITABLE, Session
+from core.session_delta import apply, compact, diff, freeze, same_bits
 from core.spec import LayerSpec
 
 #: The scene the app opens with: a (1, 3, 16, 16) input and a (4, 3, 3, 3) kernel, padding 1.
@@ -37,6 +41,8 @@ def default_session() -> Session:
 
 _SET_SPEC_ID, _SET_CELLS_ID = 4001, 4002
 SPEC_MERGE_SECONDS = 0.8
+#: What the undo history may keep, in bytes, before its oldest steps are dropped.
+HISTORY_LIMIT_BYTES = 512 * 2**20
 _merge_keys = itertools.count(1)
 
 
@@ -71,15 +77,28 @@ class CellEdit:
 
 
 class Document(QObject):
-    """The app's state: a `Session` that changes only through undoable commands."""
+    """The app's state: a `Session` that changes only through undoable commands.
+
+    Every new layer (a spec change, a file, a preset, an import, a restored autosave) is
+    checked against `core.budget` first: one that would not fit is refused with ``refused``
+    (the status bar shows it) and the document stays as it was. The undo history keeps
+    what each step changed, and at most ``history_limit`` bytes of it: the oldest steps
+    are dropped beyond that, and ``historyTrimmed`` says so.
+    """
 
     sessionChanged = Signal(object)  # Session, after every change
     specChanged = Signal(object)  # LayerSpec, only when the spec changed
+    refused = Signal(str)  # a change that was not made, and why
+    historyTrimmed = Signal(str)  # the oldest undo steps were dropped (a note for the user)
 
-    def __init__(self, session: Session | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session | None = None, parent: QObject | None = None,
+                 history_limit: int = HISTORY_LIMIT_BYTES) -> None:
         super().__init__(parent)
         self._session = session if session is not None else default_session()
         self.undo_stack = QUndoStack(self)
+        self.history_limit = history_limit
+        self.dropped_steps = 0  # undo steps dropped to stay under history_limit
+        self._replaying = False  # rebuilding the stack: commands neither act nor merge
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -98,16 +117,32 @@ class Document(QObject):
         self.specChanged.emit(self._session.spec)
         self.sessionChanged.emit(self._session)
 
+    @staticmethod
+    def check(spec: LayerSpec, what: str = "this layer") -> int:
+        """`core.budget.check`: raise `BudgetError` when ``spec`` would not fit in memory."""
+        return budget.check(spec, what=what)
+
+    def _admits(self, spec: LayerSpec, what: str) -> bool:
+        try:
+            self.check(spec, what)
+        except BudgetError as exc:
+            self.refused.emit(f"Not changed: {exc}")
+            return False
+        return True
+
     # -- user intent: each pushes one command --------------------------------------------
-    def set_spec(self, spec: LayerSpec, field: str | None = None) -> None:
+    def set_spec(self, spec: LayerSpec, field: str | None = None) -> bool:
         """Change the hyperparameters, keeping tensor values where old and new shapes overlap.
 
         Consecutive changes of the same ``field`` within `SPEC_MERGE_SECONDS` merge into one
-        undo step (holding a spin box arrow).
+        undo step (holding a spin box arrow). Returns False when the budget refused it.
         """
         if spec == self.spec:
-            return
-        self.undo_stack.push(SetSpec(self, self._session, self._session.with_spec(spec), field))
+            return True
+        if not self._admits(spec, "this layer"):
+            return False
+        self._push(SetSpec(self, self._session, self._session.with_spec(spec), field))
+        return True
 
     def apply_edit(self, edit: CellEdit) -> None:
         """Write ``edit.values`` into ``edit.tensor[edit.index]`` (one undo step, or merged)."""
@@ -119,17 +154,67 @@ class Document(QObject):
             new[edit.index] = edit.values
         except (IndexError, ValueError, TypeError) as exc:
             raise ValueError(f"cannot write {edit.tensor}[{edit.index}]: {exc}") from None
-        if np.array_equal(new, current) and edit.merge is None:
-            return
-        self.undo_stack.push(SetCells(self, edit, current, new))
+        written = np.asarray(new[edit.index]), np.asarray(current[edit.index])
+        if edit.merge is None and same_bits(*written):
+            return  # nothing changed (only the written cells can differ)
+        self._push(SetCells(self, edit, current, freeze(new)))
 
     def fill(self, name: str, values: np.ndarray, text: str) -> None:
         """Replace a whole tensor (same shape)."""
         self.apply_edit(CellEdit(name, ..., np.asarray(values), text))
 
-    def replace_session(self, session: Session, text: str = "Load session") -> None:
-        """Swap in a whole new session (a preset, an opened file): one undo step."""
-        self.undo_stack.push(ReplaceSession(self, self._session, session, text))
+    def replace_session(self, session: Session, text: str = "Load session") -> bool:
+        """Swap in a whole new session (a preset, an opened file): one undo step.
+
+        Returns False (and says why through ``refused``) when its layer is over the budget.
+        """
+        if not self._admits(session.spec, f"the layer of {text!r}"):
+            return False
+        self._push(ReplaceSession(self, self._session, session, text))
+        return True
+
+    # -- the history's size ------------------------------------------------------------------
+    def history_bytes(self) -> int:
+        """Bytes the undo history keeps (the values its steps would restore)."""
+        stack = self.undo_stack
+        return sum(_nbytes(stack.command(i)) for i in range(stack.count()))
+
+    def _push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop the oldest steps while the history holds more than ``history_limit`` bytes
+        (never the newest: the change just made can always be undone)."""
+        stack = self.undo_stack
+        sizes = [_nbytes(stack.command(i)) for i in range(stack.count())]
+        total, drop = sum(sizes), 0
+        while total > self.history_limit and drop < len(sizes) - 1:
+            total -= sizes[drop]
+            drop += 1
+        if drop == 0:
+            return
+        # QUndoStack cannot drop its oldest commands: rebuild it from copies of the rest
+        kept = [stack.command(i).detached() for i in range(drop, stack.count())]
+        index, clean = stack.index() - drop, stack.cleanIndex() - drop
+        self._replaying = True
+        try:
+            stack.clear()
+            for i, command in enumerate(kept):
+                if i == clean:
+                    stack.setClean()
+                stack.push(command)
+            if clean == len(kept):
+                stack.setClean()
+            elif not 0 <= clean <= len(kept):
+                stack.resetClean()  # the saved state was among the dropped steps
+            stack.setIndex(index)
+        finally:
+            self._replaying = False
+        self.dropped_steps += drop
+        self.historyTrimmed.emit(
+            f"Undo history over {budget.format_bytes(self.history_limit)}: the oldest "
+            f"{drop} step{'s' if drop > 1 else ''} dropped ({self.dropped_steps} so far)")
 
     # -- used by the commands only -------------------------------------------------------
     def _set_session(self, session: Session) -> None:
@@ -143,68 +228,145 @@ class Document(QObject):
         self._set_session(self._session.with_tensor(name, array))
 
 
+def _nbytes(command: QUndoCommand) -> int:
+    return getattr(command, "nbytes", 0)
+
+
 class ReplaceSession(QUndoCommand):
-    """Swap one session for another; undo swaps back."""
+    """Swap one session for another; undo swaps back.
+
+    Keeps `core.session_delta` deltas both ways, not the sessions: a tensor the change
+    did not touch costs nothing, and a resized one only the cells outside the overlap.
+    """
 
     def __init__(self, doc: Document, old: Session, new: Session, text: str) -> None:
         super().__init__(text)
-        self._doc, self._old, self._new = doc, old, new
+        self._doc = doc
+        self._first: Session | None = new  # the first redo shows it as it is
+        self._back, self._fwd = diff(new, old), diff(old, new)
+
+    @property
+    def nbytes(self) -> int:
+        return self._back.nbytes + self._fwd.nbytes
+
+    def detached(self) -> ReplaceSession:
+        """A copy of this step for a rebuilt stack (sharing the deltas)."""
+        copy = _blank(type(self), self.text())
+        copy._doc, copy._first, copy._back, copy._fwd = self._doc, None, self._back, self._fwd
+        self._copy_extra(copy)
+        return copy
+
+    def _copy_extra(self, copy: ReplaceSession) -> None:
+        pass
 
     def redo(self) -> None:
-        self._doc._set_session(self._new)
+        if self._doc._replaying:
+            return
+        new, self._first = self._first, None
+        self._doc._set_session(new if new is not None else apply(self._doc.session, self._fwd))
 
     def undo(self) -> None:
-        self._doc._set_session(self._old)
+        if not self._doc._replaying:
+            self._doc._set_session(apply(self._doc.session, self._back))
+
+
+def _blank(cls: type, text: str):
+    copy = QUndoCommand.__new__(cls)
+    QUndoCommand.__init__(copy, text)
+    return copy
 
 
 class SetSpec(ReplaceSession):
-    """A hyperparameter change. Keeps the whole old session, so undo loses nothing."""
+    """A hyperparameter change (values kept where the old and new shapes overlap)."""
 
     def __init__(self, doc: Document, old: Session, new: Session, field: str | None) -> None:
         super().__init__(doc, old, new, f"Set {field or 'layer'}")
         self._field = field
         self._when = time.monotonic()
 
+    def _copy_extra(self, copy: ReplaceSession) -> None:
+        copy._field, copy._when = self._field, self._when
+
     def id(self) -> int:
         return _SET_SPEC_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:
+        if self._doc._replaying:
+            return False
         if not isinstance(other, SetSpec) or self._field is None or other._field != self._field:
             return False
         if other._when - self._when > SPEC_MERGE_SECONDS:
             return False
-        self._new, self._when = other._new, other._when
+        # the document shows other's result (C); self went A → B and other B → C
+        now = self._doc.session
+        first = apply(apply(now, other._back), self._back)
+        self._back, self._fwd = diff(now, first), diff(first, now)
+        self._when = other._when
         return True
 
 
 class SetCells(QUndoCommand):
-    """New values for some cells of one tensor (stored whole: tensors here are small)."""
+    """New values for some cells of one tensor: keeps those cells' old and new values only."""
 
     def __init__(self, doc: Document, edit: CellEdit, old: np.ndarray, new: np.ndarray) -> None:
         super().__init__(edit.text or f"Edit {edit.tensor}")
         self._doc, self._edit = doc, edit
-        self._old, self._new = old, new
-        self._new.flags.writeable = False
+        self._first: np.ndarray | None = new
+        self._old, self._new = _region(old, edit.index), _region(new, edit.index)
+
+    @property
+    def nbytes(self) -> int:
+        return self._old.nbytes + self._new.nbytes
+
+    def detached(self) -> SetCells:
+        copy = _blank(SetCells, self.text())
+        copy._doc, copy._edit, copy._first = self._doc, self._edit, None
+        copy._old, copy._new = self._old, self._new
+        return copy
 
     def id(self) -> int:
         return _SET_CELLS_ID if self._edit.merge is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetCells):
+        if self._doc._replaying or not isinstance(other, SetCells):
             return False
         mine, theirs = self._edit, other._edit
         if theirs.merge != mine.merge or theirs.tensor != mine.tensor:
             return False
-        if self._new.shape != other._new.shape:
+        if not _same_index(mine.index, theirs.index) or self._new.shape != other._new.shape:
             return False
         self._new = other._new
         return True
 
     def redo(self) -> None:
-        self._doc._write(self._edit.tensor, self._new)
+        if self._doc._replaying:
+            return
+        new, self._first = self._first, None
+        self._doc._write(self._edit.tensor, new if new is not None else self._written(self._new))
 
     def undo(self) -> None:
-        self._doc._write(self._edit.tensor, self._old)
+        if not self._doc._replaying:
+            self._doc._write(self._edit.tensor, self._written(self._old))
+
+    def _written(self, values: np.ndarray) -> np.ndarray:
+        out = np.array(self._doc.tensor(self._edit.tensor), copy=True)
+        out[self._edit.index] = values
+        return freeze(out)
+
+
+def _region(a: np.ndarray, index: Any) -> np.ndarray:
+    """The cells ``a[index]`` as an array of their own (``a`` itself when that is all of it)."""
+    part = np.asarray(a[index])
+    if part.shape == a.shape and part.size == a.size:
+        return compact(a)
+    return compact(freeze(np.array(part, copy=True)))
+
+
+def _same_index(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # numpy arrays in an index: compare them as values
+        return repr(a) == repr(b)
 
 
 def tensor_shapes(session: Session) -> dict[str, tuple[int, ...] | None]:
@@ -227,6 +389,7 @@ __all__ = [
     "EDITABLE",
     "CellEdit",
     "Document",
+    "HISTORY_LIMIT_BYTES",
     "ReplaceSession",
     "SetCells",
     "SetSpec",

@@ -1,11 +1,24 @@
-"""Test-wide settings: headless Qt, and hypothesis profiles."""
+"""Test-wide settings: headless Qt, private data/config/cache folders, hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 # Before anything imports Qt: tests never need a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The suite never touches the user's autosaves, settings (QSettings reads XDG_CONFIG_HOME) or
+# log: each run gets folders of its own, removed at the end. Subprocesses inherit them.
+_HOME = tempfile.mkdtemp(prefix="convviz-tests-")
+for _var, _name in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                    ("XDG_CACHE_HOME", "cache")):
+    os.environ[_var] = os.path.join(_HOME, _name)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 

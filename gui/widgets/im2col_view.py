@@ -63,6 +63,9 @@ _PLACES = {
                   "grad_padded": (1, 2), "grad_input": (1, 3)},
 }
 _BAND = QColor("#0f766e")
+#: The largest matrix the view computes and draws (`core.steps.im2col_entries`); beyond it
+#: the view says so instead of freezing the window (8 Mi entries: 64 MiB in float64).
+IM2COL_MAX_ENTRIES = 2**23
 _NO_CELLS = np.zeros((0, 2), np.int64)
 
 
@@ -166,6 +169,12 @@ class MatrixPlot:
             return False
         return self.texts.fits_at(w / shown.width(), h / shown.height())
 
+    def clear(self) -> None:
+        """Show nothing (the previous layer's matrices must not stay as if current)."""
+        self.array = None
+        self.image.clear()
+        self.set_marks(None)
+
     def set_marks(self, mark: Marks | None) -> None:
         """The read cells and the entry's bands (once per selection)."""
         shape = None if self.array is None else self.array.shape
@@ -211,6 +220,7 @@ class Im2colView(QWidget):
         super().__init__(parent)
         self.setObjectName("im2colView")
         self._steps: Im2colSteps | None = None
+        self._why_empty = "no result yet"
         self._terms: Terms | None = None
         self._step: int | None = None
         self._mode = "real"
@@ -253,7 +263,16 @@ class Im2colView(QWidget):
     # -- data in -------------------------------------------------------------------------
     def set_steps(self, steps: Im2colSteps | None) -> None:
         """The matrices of one sample (drawn now when visible, else when next shown)."""
-        self._steps = steps
+        self._steps, self._why_empty = steps, "no result yet"
+        self._dirty.add("data")
+        self._render()
+
+    def set_unavailable(self, reason: str) -> None:
+        """No matrices, and why (a layer too large to show): said in the caption."""
+        self._steps, self._why_empty = None, reason
+        self._arrays = {}
+        for plot in self.plots.values():
+            plot.clear()
         self._dirty.add("data")
         self._render()
 
@@ -309,7 +328,7 @@ class Im2colView(QWidget):
         dirty, self._dirty = self._dirty, set()
         steps = self._steps
         if steps is None:
-            self.caption.setText("no result yet")
+            self.caption.setText(self._why_empty)
             return
         if "data" in dirty:
             self._arrays = matrices(steps)

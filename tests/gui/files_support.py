@@ -77,7 +77,7 @@ def dialogs_fixture(monkeypatch) -> FakeDialogs:
 
 @pytest.fixture(name="data_home")
 def data_home_fixture(tmp_path, monkeypatch) -> Path:
-    """XDG_DATA_HOME under tmp_path: the autosave goes to DATA_HOME/convviz/autosave.npz."""
+    """XDG_DATA_HOME under tmp_path: each instance autosaves to DATA_HOME/convviz/autosaves/."""
     home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     return home

@@ -160,6 +160,18 @@ def test_copy_and_paste(qtbot, window):
     np.testing.assert_array_equal(window.document.tensor("weight")[0, 0, 2, 1:], [7, 8])
 
 
+def test_a_paste_over_the_size_limit_is_refused_and_said(qtbot, window):
+    from gui.fills import MAX_PASTE_CHARS
+
+    grid = window.grids.grids["input"]
+    click_cell(qtbot, grid, 0, 0)
+    before, notes = window.document.session, []
+    grid.statusMessage.connect(notes.append)
+    grid.editor.paste("1\t" * (MAX_PASTE_CHARS // 2 + 1))
+    assert window.document.session is before and window.document.undo_stack.count() == 0
+    assert notes and "over the paste limit" in notes[-1]
+
+
 def test_delete_zeroes_the_selection(qtbot, window):
     grid = window.grids.grids["grad_output"]
     click_cell(qtbot, grid, 0, 0)

@@ -1,10 +1,8 @@
-"""Export animation as GIF (frame count, sampling, cancel, the selection put back) and
-autosave (written after a change, offered and restored at the next start, cleared on a
-clean exit)."""
+"""Export animation as GIF (frame count, sampling, cancel, the selection put back). Autosave:
+tests/gui/test_autosave_instances.py."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from files_support import (  # noqa: F401
     FakePrompts,
@@ -17,9 +15,7 @@ from files_support import (  # noqa: F401
 from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
-from core.autosave import autosave_path, read_autosave, write_autosave
 from core.explain import explain_spec
-from core.presets import load_preset
 from gui.gif_export import CAPTION_PX, MAX_FRAMES, frame_steps
 from gui.selection import Selection
 
@@ -133,72 +129,3 @@ def test_gif_needs_one_selected_result_entry(window, files, dialogs, sel):
     assert files.exports.export_gif() is None
     assert "Select one entry of output" in files.prompts.last_error
     assert dialogs.asked == []
-
-
-# -- autosave --------------------------------------------------------------------------------
-def test_autosave_writes_after_a_change_and_only_then(window, files, data_home, qtbot):
-    files.start()
-    assert files.prompts.questions == []  # nothing to restore
-    files.autosaver.start(interval_ms=50)
-    path = autosave_path()
-    assert path == data_home / "convviz" / "autosave.npz" and not path.exists()
-    edit_cell(window, "weight", 3.25)
-    qtbot.waitUntil(path.exists, timeout=5000)
-    assert files.autosaver.writes == 1
-    np.testing.assert_array_equal(read_autosave().weight, window.document.tensor("weight"))
-    qtbot.wait(200)
-    assert files.autosaver.writes == 1  # nothing changed since: nothing written
-    edit_cell(window, "weight", 4.5)
-    qtbot.waitUntil(lambda: files.autosaver.writes == 2, timeout=5000)
-    assert read_autosave().weight.flat[0] == 4.5
-
-
-def test_saving_or_undoing_to_clean_removes_the_autosave(window, files, tmp_path, qtbot):
-    files.start()
-    files.autosaver.start(interval_ms=20)
-    edit_cell(window)
-    qtbot.waitUntil(autosave_path().exists, timeout=5000)
-    assert files.save_to(tmp_path / "s.npz")
-    assert not autosave_path().exists()
-    edit_cell(window, value=2.0)
-    qtbot.waitUntil(autosave_path().exists, timeout=5000)
-    window.document.undo_stack.undo()  # back to the saved state
-    qtbot.waitUntil(lambda: not autosave_path().exists(), timeout=5000)
-
-
-def test_clean_exit_removes_the_autosave(window, files, qtbot):
-    files.start()
-    edit_cell(window)
-    files.autosaver.save_now()
-    assert autosave_path().exists()
-    files.guard_close = False  # the user already chose to discard
-    assert window.close()
-    assert not autosave_path().exists()
-
-
-def test_an_autosave_is_offered_and_restored_at_start(make_window, tmp_path, data_home):
-    crashed = load_preset("depthwise")
-    write_autosave(crashed)  # what a crashed run left behind
-    window = make_window()
-    files = controller_for(window, tmp_path)
-    files.start()
-    title, text, detail = files.prompts.questions[0]
-    assert title == "Restore autosaved session?" and str(autosave_path()) in detail
-    s = window.document.session
-    assert s.spec == crashed.spec
-    np.testing.assert_array_equal(s.input, crashed.input)
-    assert window.isWindowModified() and files.path is None
-    assert window.engine.latest.session is s
-    window.document.undo_stack.undo()  # the restore is one undo step
-    assert window.document.session.spec != crashed.spec
-
-
-def test_declining_the_restore_removes_the_autosave(make_window, tmp_path, data_home):
-    write_autosave(load_preset("depthwise"))
-    window = make_window()
-    files = controller_for(window, tmp_path)
-    files.prompts.answers.append(False)
-    before = window.document.session
-    files.start()
-    assert window.document.session is before and not autosave_path().exists()
-    assert isinstance(files.prompts, FakePrompts)

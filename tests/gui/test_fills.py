@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
-from gui.fills import FILL_LABELS, fill_values, format_block, parse_block, parse_number
+from gui.fills import (
+    FILL_LABELS,
+    MAX_PASTE_CHARS,
+    fill_values,
+    format_block,
+    parse_block,
+    parse_number,
+)
 
 
 @pytest.mark.parametrize("kind", sorted(FILL_LABELS))
@@ -45,10 +54,39 @@ def test_fill_patterns():
         ("5", [[5]]),
         ("[[[1, 2]]]", [[1, 2]]),
         ("1e-3 −2", [[1e-3, -2]]),
+        ("[[1. 2.]\n [3. 4.]]", [[1, 2], [3, 4]]),  # numpy's print
+        ("((1, 2), (3, 4),)", [[1, 2], [3, 4]]),
+        ("[[1, -inf], [nan, 2]]", [[1, -np.inf], [np.nan, 2]]),
+        ("[]", np.zeros((1, 0))),
     ],
 )
 def test_parse_block(text, expected):
     np.testing.assert_array_equal(parse_block(text), expected)
+
+
+def test_complex_values_in_a_literal():
+    np.testing.assert_array_equal(parse_block("[[1+2j, 3], [−1, 2j]]"),
+                                  [[1 + 2j, 3], [-1, 2j]])
+
+
+def test_text_over_the_paste_limit_is_refused_at_once_with_both_sizes():
+    text = "[" + ", ".join(["1.2345678"] * 900_000) + "]"  # about 9.9 MB
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as refused:
+        parse_block(text)
+    assert time.perf_counter() - start < 1.0
+    message = str(refused.value)
+    assert f"{len(text):,} characters" in message and f"{MAX_PASTE_CHARS:,}" in message
+
+
+def test_a_full_slice_literal_parses_in_time_proportional_to_the_text():
+    a = np.round(np.random.default_rng(0).standard_normal((512, 512)), 6)
+    text = repr(a.tolist())
+    assert len(text) < MAX_PASTE_CHARS
+    start = time.perf_counter()
+    parsed = parse_block(text)
+    assert time.perf_counter() - start < 5.0  # was 21 s (and 3.8 GB) for 8 MB via ast
+    np.testing.assert_array_equal(parsed, a)
 
 
 def test_parse_complex():
@@ -60,7 +98,8 @@ def test_parse_complex():
 @pytest.mark.parametrize(
     "text",
     ["", "abc", "__import__('os').system('echo hi')", "[[1, 2], [3]]", "1\t2\n3",
-     "[['a']]", "[[[1], [2]], [[3], [4]]]", "{1: 2}", "lambda: 0"],
+     "[['a']]", "[[[1], [2]], [[3], [4]]]", "{1: 2}", "lambda: 0", "[1, 2)", "[1, 2] 3",
+     "[[1, 2]", "[1, [2, 3]]", "[[1, 2], 3]", "[1, 2]]", "[x.__class__]"],
 )
 def test_parse_refuses_with_a_reason(text):
     with pytest.raises(ValueError):
