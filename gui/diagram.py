@@ -196,7 +196,9 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
         if step is not None and not 0 <= step < len(terms):
             raise IndexError(f"step {step} is out of range for {len(terms)} terms")
         h = (provenance if provenance is not None else Provenance(terms)).at(step)
-        leads.update(h.focus)
+        for name, focus in h.focus.items():  # None on an axis: keep the grid's (or 0)
+            old = leads.get(name) or (0,) * len(focus)
+            leads[name] = tuple(o if f is None else f for f, o in zip(focus, old, strict=False))
         lines.append(symbolic(terms))
         sums = running_sums(terms)
         if step is not None:

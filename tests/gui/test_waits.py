@@ -100,13 +100,13 @@ def test_the_busy_indicator_ends_when_an_inline_compute_fails(qtbot, monkeypatch
 def test_the_predictor_counts_memory_not_only_multiply_adds():
     engine = ComputeEngine()
     tiny_output = LayerSpec(in_channels=3, out_channels=2, kernel_size=(3, 3),
-                            input_size=(512, 512), stride=(511, 511))
+                            input_size=(2048, 2048), stride=(2047, 2047))
     assert tiny_output.output_size == (1, 1)
     big = Session.default(tiny_output)
     assert engine._predicted(big) > INLINE_BUDGET_S  # a worker's job, not the UI thread's
     # the same tiny output from an input a quarter the size: about a quarter the work
-    small = Session.default(dataclasses.replace(tiny_output, input_size=(256, 256),
-                                                stride=(255, 255)))
+    small = Session.default(dataclasses.replace(tiny_output, input_size=(1024, 1024),
+                                                stride=(1023, 1023)))
     ratio = compute_module._work_units(big) / compute_module._work_units(small)
     assert 3.5 < ratio < 4.5
     engine.shutdown()
