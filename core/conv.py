@@ -106,12 +106,18 @@ def layer_spec(
 ) -> LayerSpec:
     """The `LayerSpec` behind a functional call, validated like ``nn.Conv2d``.
 
-    Specs are remembered by the value of the arguments (`_value_key`): building and checking
-    one costs more than a small layer's whole computation.
+    Specs are remembered by the value of the arguments, with their types (`_value_key`):
+    building and checking one costs more than a small layer's whole computation. The
+    shapes are tuples of ints (an array's ``shape``, or checked by `_size`).
     """
     args = (tuple(input_shape), tuple(weight_shape), dtype, bias, stride, padding, dilation,
             groups, padding_mode)
-    key = _value_key(args)
+    hyper = args[3:]
+    kinds = tuple(map(type, hyper))
+    if all(k in _KEY_SCALARS for k in kinds):  # the usual call: plain ints and strings
+        key = (*args[:3], hyper, kinds)
+    else:
+        key = _value_key(args)
     spec = None if key is None else _SPECS.get(key)
     if spec is None:
         spec = LayerSpec.from_arrays(
