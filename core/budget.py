@@ -185,6 +185,8 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> i
         min_band = conv.MIN_BAND_TAPS if spec.in_per_group == 1 else conv.MIN_BAND
         rows = min(oh, max(1, conv.CHUNK_BYTES // (c * kk * width * itemsize),
                            -(-min_band // width)))
+        if workers == 1 and "grad_input" not in want:  # the workers share the bands
+            workers = min(conv.THREADS, -(-oh // rows))
     other_mode = spec.padding_mode != "zeros" and any(spec.pads)
     copies = 0
     if want & {"output", "grad_weight"}:

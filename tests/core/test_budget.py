@@ -34,6 +34,8 @@ SHAPES = [
     LayerSpec(4, 4, (3, 3), padding=2, padding_mode="reflect", input_size=(20, 20), batch=2),
     LayerSpec(8, 8, (3, 3), stride=5, padding=30, input_size=(64, 64), batch=2),  # compact
     LayerSpec(8, 8, (3, 3), groups=8, padding=1, input_size=(48, 48), batch=3),  # depthwise
+    # one sample in bands, which the workers share (conv2d, conv2d_weight)
+    LayerSpec(16, 16, (3, 3), padding=1, input_size=(64, 64), batch=1, dtype="float32"),
 ]
 
 
@@ -90,8 +92,10 @@ def workers_together() -> Iterator[None]:
         with lock:
             if not hasattr(pipe, "waited"):
                 pipe.waited = set()
-                pipe.start = threading.Barrier(min(core.conv.THREADS, len(pipe.parts)),
-                                               timeout=30)
+                jobs = len(pipe.parts)
+                if jobs == 1 and core.conv._split_bands(pipe):
+                    jobs = len(pipe.bands)
+                pipe.start = threading.Barrier(min(core.conv.THREADS, jobs), timeout=30)
             first = threading.get_ident() not in pipe.waited
             pipe.waited.add(threading.get_ident())
         if first:
