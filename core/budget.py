@@ -116,15 +116,31 @@ def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> i
     chunk's padded input and/or its gradient (more copies under a non-zero padding mode)
     and one band of the im2col matrix, with the output and grad_output in its layout.
     """
-    from . import conv  # the pipeline's tuning; conv imports this module
-
-    want = frozenset(RESULTS if outputs is None else outputs)
-    unknown = want - set(RESULTS)
-    if unknown:
+    conv = _conv()
+    want = outputs if type(outputs) is frozenset else frozenset(RESULTS if outputs is None
+                                                                  else outputs)
+    if not want <= _RESULTS:
+        unknown = want - _RESULTS
         raise ValueError(f"outputs must be among {', '.join(RESULTS)}, got {sorted(unknown)}")
     tuning = (conv.CHUNK_BYTES, conv.THREADS, conv.MIN_BAND, conv.MIN_BAND_TAPS,
               conv.WIDE_MAX_RATIO)
     return _estimate(spec, want, outputs is None, tuning)
+
+
+_RESULTS = frozenset(RESULTS)
+
+
+def _conv():
+    """`core.conv`, for the pipeline's tuning (it imports this module: imported late)."""
+    global _CONV
+    if _CONV is None:
+        from . import conv
+
+        _CONV = conv
+    return _CONV
+
+
+_CONV = None
 
 
 @lru_cache(maxsize=256)
@@ -169,6 +185,8 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> i
         min_band = conv.MIN_BAND_TAPS if spec.in_per_group == 1 else conv.MIN_BAND
         rows = min(oh, max(1, conv.CHUNK_BYTES // (c * kk * width * itemsize),
                            -(-min_band // width)))
+        if workers == 1 and "grad_input" not in want:  # the workers share the bands
+            workers = min(conv.THREADS, -(-oh // rows))
     other_mode = spec.padding_mode != "zeros" and any(spec.pads)
     copies = 0
     if want & {"output", "grad_weight"}:

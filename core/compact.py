@@ -25,6 +25,7 @@ the output times the kernel (plus the real input, for the gradient).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -103,8 +104,10 @@ def reads(spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
     return maps[0], maps[1]
 
 
+@lru_cache(maxsize=256)
 def plan(spec: LayerSpec) -> Compact | None:
-    """`small_spec` with the maps from its input cells to the real pixels."""
+    """`small_spec` with the maps from its input cells to the real pixels (once per spec,
+    a value key: asked on every call of the pipeline; the maps are read-only)."""
     small = small_spec(spec)
     if small is None:
         return None

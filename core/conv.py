@@ -104,18 +104,66 @@ def layer_spec(
     groups: Any,
     padding_mode: str,
 ) -> LayerSpec:
-    """The `LayerSpec` behind a functional call, validated like ``nn.Conv2d``."""
-    return LayerSpec.from_arrays(
-        input_shape,
-        weight_shape,
-        bias=bias,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-        padding_mode=padding_mode,
-        dtype=np.dtype(dtype).name,
-    )
+    """The `LayerSpec` behind a functional call, validated like ``nn.Conv2d``.
+
+    Specs are remembered by the value of the arguments, with their types (`_value_key`):
+    building and checking one costs more than a small layer's whole computation. The
+    shapes are tuples of ints (an array's ``shape``, or checked by `_size`).
+    """
+    args = (tuple(input_shape), tuple(weight_shape), dtype, bias, stride, padding, dilation,
+            groups, padding_mode)
+    hyper = args[3:]
+    kinds = tuple(map(type, hyper))
+    if all(k in _KEY_SCALARS for k in kinds):  # the usual call: plain ints and strings
+        key = (*args[:3], hyper, kinds)
+    else:
+        key = _value_key(args)
+    spec = None if key is None else _SPECS.get(key)
+    if spec is None:
+        spec = LayerSpec.from_arrays(
+            args[0],
+            args[1],
+            bias=bias,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            padding_mode=padding_mode,
+            dtype=np.dtype(dtype).name,
+        )
+        if key is not None:
+            if len(_SPECS) >= _SPECS_MAX:
+                _SPECS.clear()
+            _SPECS[key] = spec
+    return spec
+
+
+_SPECS: dict[tuple, LayerSpec] = {}
+_SPECS_MAX = 256
+
+
+def _value_key(args: tuple) -> tuple | None:
+    """A cache key for a call's arguments: their values with the type of every part, so
+    that values that compare equal but validate differently (``True`` and ``1``, ``1.0``
+    and ``1``, a list and a tuple) get different keys; None where an argument is anything
+    but a scalar (int, str, numpy int or dtype) or a flat tuple or list of them (then the
+    call is not cached)."""
+    parts = []
+    for value in args:
+        kind = type(value)
+        if kind is tuple or kind is list:
+            kinds = tuple(map(type, value))
+            if not all(k in _KEY_SCALARS or issubclass(k, np.integer) for k in kinds):
+                return None
+            parts.append((kind, kinds, tuple(value)))
+        elif kind in _KEY_SCALARS or issubclass(kind, (np.integer, np.dtype)):
+            parts.append((kind, value))
+        else:
+            return None
+    return tuple(parts)
+
+
+_KEY_SCALARS = frozenset({int, bool, str})
 
 
 def _hyper(stride: Any, padding: Any, dilation: Any, groups: Any, padding_mode: str) -> dict:
@@ -129,11 +177,6 @@ def _hyper(stride: Any, padding: Any, dilation: Any, groups: Any, padding_mode: 
 
 
 # -- the pipeline ------------------------------------------------------------------------
-def _chunks(n: int, per_sample: int) -> list[slice]:
-    step = max(1, CHUNK_BYTES // max(per_sample, 1))
-    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
-
-
 def _pool() -> ThreadPoolExecutor:
     """The workers of `THREADS` (made on first use, again if `THREADS` grew)."""
     global _POOL, _POOL_SIZE
@@ -174,9 +217,14 @@ class _Pipeline:
         self.x = None if x is None else ops.asarray(x if batched else x[None])
         self.gy = None if gy is None else ops.asarray(gy if batched else gy[None])
         self.n = 1 if spec.batch is None else spec.batch
-        self.grid = self._wide_grid(w) if wide and ops.name == "numpy" else None
-        self.by_taps = self.grid is not None and numpy_taps.applies(spec)
-        self.bands = self._bands()
+        # The wide layout where it is exact: its unused columns of grad_input's products
+        # must come out zero (fold adds them), which holds for a finite weight (0·inf is
+        # nan). grad_weight's sums run over them too: `_run` checks that result.
+        wide = wide and ops.name == "numpy"
+        if wide and "grad_input" in want and not np.isfinite(w).all():
+            wide = False
+        tuning = (CHUNK_BYTES, MIN_BAND, MIN_BAND_TAPS, WIDE_MAX_RATIO)
+        self.grid, self.by_taps, self.bands, self.parts = _layout(spec, wide, tuning)
         self.out: dict[str, Any] = {}
         if "output" in want:
             self.out["output"] = ops.empty((self.n, spec.out_channels, oh, ow), self.w)
@@ -188,61 +236,35 @@ class _Pipeline:
         self.w_adj_shape = (g, self.per_group, og)
         self.ops = ops
 
-    def _wide_grid(self, w) -> im2col.WideGrid | None:
-        """The wide layout, where it is exact and does not cost too many extra columns.
-
-        Exact: the unused columns of the wide products must come out zero (grad_input's
-        fold adds them) or be multiplied by zeros (grad_weight's sum runs over them), which
-        holds for finite tensors (0·inf is nan). The weight is checked here; grad_weight,
-        after the run (`_run`: where it is not finite, it is made again in unfold's layout).
-        """
-        spec = self.spec
-        grid = _wide_grid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
-        if grid.width > WIDE_MAX_RATIO * spec.output_size[1]:
-            return None
-        if "grad_input" in self.want and not np.isfinite(w).all():
-            return None
-        return grid
-
-    def per_sample_bytes(self) -> int:
-        """Bytes of one sample's im2col matrix, in the layout this run uses."""
-        positions = self.positions if self.grid is None else self.grid.positions
-        return self.spec.groups * self.per_group * positions * np.dtype(self.spec.dtype).itemsize
-
-    def _bands(self) -> list[tuple[int, int]]:
-        """Output rows per step: all, or — when one sample's cols exceed `CHUNK_BYTES` in the
-        wide layout — equal bands of rows whose cols fit (but at least `MIN_BAND` columns,
-        below which numpy's per-call costs outweigh what the cache saves)."""
-        spec, grid = self.spec, self.grid
-        oh = spec.output_size[0]
-        if grid is None:
-            return [(0, oh)]
-        per_row = spec.groups * self.per_group * grid.width * np.dtype(spec.dtype).itemsize
-        min_band = MIN_BAND_TAPS if self.by_taps else MIN_BAND
-        rows = max(1, CHUNK_BYTES // per_row, -(-min_band // grid.width))
-        count = -(-oh // rows)
-        rows = -(-oh // count)
-        return [(r, min(r + rows, oh)) for r in range(0, oh, rows)]
-
-    def run(self, parts: list[slice]) -> Any:
-        """Run ``parts`` of the batch with their own scratch; return their conj(dW) sum."""
+    def run(self, parts: list[slice], bands: tuple | None = None) -> Any:
+        """Run ``parts`` of the batch (over ``bands``, by default all) with their own
+        scratch; return their conj(dW) sum."""
         ops = get_backend(self.backend)
         grad_w = None
         if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
             grad_w = ops.zeros(self.w_adj_shape, self.w)
-        step = self._im2col if self.grid is None else self._wide
+        bands = self.bands if bands is None else bands
         # inf and nan propagate silently, as in torch (0·inf is nan without a warning);
         # errstate also restores numpy's buffer size on the way out.
         with np.errstate(all="ignore"):
             np.setbufsize(UFUNC_BUFSIZE)
             for part in parts:
-                step(ops, part, grad_w)
+                if self.grid is None:
+                    self._im2col(ops, part, grad_w)
+                else:
+                    self._wide(ops, part, grad_w, bands)
         return grad_w
 
     def run_alone(self, parts: list[slice]) -> Any:
         """`run` on a worker thread, with a single-threaded BLAS."""
         with blas.single_threaded():
             return self.run(parts)
+
+    def run_bands(self, bands: tuple) -> Any:
+        """`run` of the whole batch over some of the bands, on a worker thread, with a
+        single-threaded BLAS."""
+        with blas.single_threaded():
+            return self.run(list(self.parts), bands)
 
     def _im2col(self, ops, part: slice, grad_w) -> None:
         """One chunk in unfold's layout (torch's backends; tensors that are not finite)."""
@@ -264,7 +286,7 @@ class _Pipeline:
             grad_padded = ops.fold(dcols.reshape(m, -1, self.positions), spec)
             ops.pad_adjoint(grad_padded, spec, out=self.out["grad_input"][part])
 
-    def _wide(self, ops, part: slice, grad_w) -> None:
+    def _wide(self, ops, part: slice, grad_w, bands: tuple) -> None:
         """One chunk in the wide layout (numpy), band of output rows by band."""
         spec, want, grid = self.spec, self.want, self.grid
         m, g, og = part.stop - part.start, spec.groups, spec.out_per_group
@@ -272,7 +294,7 @@ class _Pipeline:
         grad_phases = None
         if "grad_input" in want:
             grad_phases = ops.grad_phases(grid, (m, spec.in_channels), self.w)
-        for rows in self.bands:
+        for rows in bands:
             r0, r1 = rows
             positions = (r1 - r0) * grid.width
             shape = (m, g, self.per_group, positions)
@@ -308,11 +330,39 @@ class _Pipeline:
         return wide.reshape(*a.shape[:2], -1)
 
 
-@lru_cache(maxsize=64)
-def _wide_grid(kernel_size, stride, dilation, padded_size) -> im2col.WideGrid:
-    """One `WideGrid` per geometry (a value key): its taps and blocks are worked out once,
-    not per call — they are most of a small layer's per-call cost."""
-    return im2col.WideGrid(kernel_size, stride, dilation, padded_size)
+@lru_cache(maxsize=256)
+def _layout(spec: LayerSpec, wide: bool, tuning: tuple) -> tuple:
+    """How the pipeline runs `spec` (a value key, with the tuning it depends on): the wide
+    layout's grid or None, whether grad_input goes tap by tap, the bands of output rows and
+    the chunks of the batch. Worked out once per layer, not per call: it is most of a
+    small layer's per-call cost."""
+    chunk_bytes, min_band, min_band_taps, wide_max_ratio = tuning
+    grid = None
+    if wide:
+        grid = im2col.WideGrid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
+        if grid.width > wide_max_ratio * spec.output_size[1]:
+            grid = None
+    by_taps = grid is not None and numpy_taps.applies(spec)
+    itemsize = np.dtype(spec.dtype).itemsize
+    per_group = spec.in_per_group * spec.kernel_size[0] * spec.kernel_size[1]
+    oh = spec.output_size[0]
+    bands = [(0, oh)]
+    if grid is not None:
+        # Equal bands of output rows whose cols fit `CHUNK_BYTES` when one sample's do not
+        # (but at least `MIN_BAND` columns, below which numpy's per-call costs outweigh
+        # what the cache saves).
+        per_row = spec.groups * per_group * grid.width * itemsize
+        least = min_band_taps if by_taps else min_band
+        rows = max(1, chunk_bytes // per_row, -(-least // grid.width))
+        count = -(-oh // rows)
+        rows = -(-oh // count)
+        bands = [(r, min(r + rows, oh)) for r in range(0, oh, rows)]
+    positions = oh * spec.output_size[1] if grid is None else grid.positions
+    per_sample = spec.groups * per_group * positions * itemsize  # one sample's cols
+    n = 1 if spec.batch is None else spec.batch
+    step = max(1, chunk_bytes // max(per_sample, 1))
+    parts = [slice(start, min(start + step, n)) for start in range(0, n, step)]
+    return grid, by_taps, tuple(bands), tuple(parts)
 
 
 def _add_grad_weight_h(ops, grad_w, cols, dy) -> None:
@@ -339,19 +389,38 @@ def _sweep(pipe: _Pipeline) -> Any:
     where BLAS's threads can be set per thread. Otherwise the chunks run one after another
     on BLAS's (or torch's) own threads.
     """
-    parts = _chunks(pipe.n, pipe.per_sample_bytes())
+    parts = list(pipe.parts)
     workers = 1
     if pipe.ops.name == "numpy" and (pipe.by_taps or blas.available()):
         workers = max(1, min(THREADS, len(parts)))
-    if workers == 1:
-        partials = [pipe.run(parts)]
+    bands = pipe.bands
+    if workers > 1:
+        jobs = [parts[k::workers] for k in range(workers)]
+        partials = list(_pool().map(pipe.run_alone, jobs))
+    elif _split_bands(pipe):
+        # One chunk in several bands (one large sample): the bands' outputs and grad_weight
+        # sums are independent, so the workers share them out. (grad_input's fold adds
+        # across the bands' edges: it keeps to one worker.)
+        workers = min(THREADS, len(bands))
+        jobs = [bands[k::workers] for k in range(workers)]
+        partials = list(_pool().map(pipe.run_bands, jobs))
     else:
-        partials = list(_pool().map(pipe.run_alone, [parts[k::workers] for k in range(workers)]))
+        partials = [pipe.run(parts)]
     grad_w = partials[0]
     if grad_w is not None:  # None when grad_weight was not asked for
         for more in partials[1:]:
             grad_w += more
     return grad_w
+
+
+def _split_bands(pipe: _Pipeline) -> bool:
+    return (
+        THREADS > 1
+        and len(pipe.bands) > 1
+        and pipe.grid is not None
+        and "grad_input" not in pipe.want
+        and blas.available()
+    )
 
 
 def _run(

@@ -265,13 +265,17 @@ def unfold_wide(
     cols = out.reshape(n, c, kh, kw, (r1 - r0) * width)
     # One copy per block of taps (`WideGrid.tap_blocks`), not one per tap: fewer, larger
     # numpy calls, which matters most when worker threads take turns holding the GIL.
-    sn, sc, _, item = phases.strides
+    sn, sc, sp, item = phases.strides
+    contiguous = phases.flags.c_contiguous and phases.size > 0
     for phase, start, ki, kj, row_step, col_step in grid.tap_blocks:
         target = cols[:, :, ki, kj, :span]
-        first = phases[:, :, phase, start + r0 * width :]
-        runs = as_strided(first, target.shape,
-                          (sn, sc, row_step * width * item, col_step * item, item),
-                          writeable=False)
+        strides = (sn, sc, row_step * width * item, col_step * item, item)
+        if contiguous:  # the same view, made without as_strided's costs (a small layer's)
+            offset = phase * sp + (start + r0 * width) * item
+            runs = np.ndarray(target.shape, phases.dtype, phases, offset, strides)
+        else:
+            first = phases[:, :, phase, start + r0 * width :]
+            runs = as_strided(first, target.shape, strides, writeable=False)
         target[...] = runs
     cols[..., span:] = 0
     return out

@@ -15,9 +15,7 @@ BACKENDS = ("numpy", "torch", "cuda")
 def get_backend(name: str) -> Any:
     """The backend called ``name``: ``'numpy'``, ``'torch'`` (CPU) or ``'cuda'``."""
     if name == "numpy":
-        from .numpy_backend import NumpyBackend
-
-        return NumpyBackend()
+        return _numpy_backend()()
     if name in ("torch", "cuda"):
         from .torch_backend import TorchBackend
 
@@ -30,3 +28,16 @@ def cuda_available() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def _numpy_backend() -> Any:
+    """The numpy backend's class (imported once: a backend is made per call)."""
+    global _NUMPY
+    if _NUMPY is None:
+        from .numpy_backend import NumpyBackend
+
+        _NUMPY = NumpyBackend
+    return _NUMPY
+
+
+_NUMPY: Any = None

@@ -104,6 +104,25 @@ def test_the_workers_really_split_each_call(batch: int | None) -> None:
         assert runs == []
 
 
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+@pytest.mark.parametrize("batch", [1, None])
+def test_one_sample_s_bands_are_shared_by_the_workers(batch: int | None, dtype: str) -> None:
+    """One sample in several bands of rows: conv2d's and conv2d_weight's bands run on the
+    workers (`_Pipeline.run_bands`), and give torch's results, grad_weight summed across
+    them."""
+    case = Case(2, 4, (3, 3), 1, 1, 1, 2, True, "zeros", (7, 9), batch, dtype, 2)
+    shared: list[int] = []
+    run_bands = core.conv._Pipeline.run_bands
+
+    def counted(self, bands):
+        shared.append(len(bands))
+        return run_bands(self, bands)
+
+    with small_chunks(), mock.patch.object(core.conv._Pipeline, "run_bands", counted):
+        check_each_alone(case)
+    assert len(shared) >= 2 * 3 and sum(shared) >= 2 * 7  # conv2d and conv2d_weight, 7 rows
+
+
 # -- the real size that crashed ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_layer() -> dict[str, np.ndarray]:
