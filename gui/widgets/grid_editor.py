@@ -153,7 +153,9 @@ class GridEditor(QObject):
                 text = f"Scrub {g.info.symbol}{list(drag['index'])}"
                 self._emit(drag["index"], value, text, drag["key"])
         elif drag["anchor"] is not None:
-            self._select(self._index_at(now, clamp=True), drag["anchor"])
+            index = self._index_at(now, clamp=True)
+            if index is not None:  # the tensor went away mid-drag (bias off, a new layer)
+                self._select(index, drag["anchor"])
         if finish:
             self._drag = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gui_checks import assert_results_match_core, cell_pos
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 
 from gui.selection import Selection
@@ -219,3 +219,14 @@ def test_complex_views(qtbot, window, mode):
             "phase": np.angle(plane)}[mode]
     np.testing.assert_allclose(grid.displayed(), want)
     assert_results_match_core(window)
+
+
+def test_a_block_drag_outlives_its_tensor(qtbot, window):
+    """Found by the monkey: a block drag whose tensor goes away mid-drag (bias switched off)
+    raised TypeError in the slot; now the drag just selects nothing more."""
+    grid = window.grids.grids["bias"]
+    shift = Qt.KeyboardModifier.ShiftModifier
+    grid.vb.dragged.emit(QPointF(0.5, 0.5), QPointF(0.5, 0.5), 0.0, shift, False)
+    window.panel.bias.setChecked(False)
+    assert window.document.spec.bias is False and grid.array is None
+    grid.vb.dragged.emit(QPointF(0.5, 0.5), QPointF(1.5, 0.5), 0.0, shift, True)  # no error
