@@ -22,10 +22,11 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from core.atomic import WriteError
+from core.session import Session
 from core.session_io import SessionError, load_session, save_session
 
 from .autosaver import Autosaver
@@ -34,7 +35,7 @@ from .export_actions import ExportController, make_action, with_suffix
 from .prompts import CANCEL, SAVE, Prompts
 from .recent_files import RecentFiles
 from .selection import SelectionModel
-from .state import Document
+from .state import Document, ReplaceSession, default_session
 
 SESSION_FILTER = "ConvViz session (*.npz);;All files (*)"
 APP = "ConvViz"
@@ -45,6 +46,7 @@ class FileController(QObject):
 
     message = Signal(str)  # a short note for the status bar
     pathChanged = Signal(str)  # the session's file ('' when untitled)
+    documentReplaced = Signal()  # a preset, New or an opened file (or undoing one) is on screen
 
     def __init__(self, window: QMainWindow, document: Document, engine: ComputeEngine,
                  selection: SelectionModel, *, settings: QSettings | None = None,
@@ -84,6 +86,8 @@ class FileController(QObject):
     # -- building ------------------------------------------------------------------------
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
+        self.new_action = make_action(self, "&New", self.new, keys.New,
+                                      "A new session with the default layer (not saved yet)")
         self.open_action = make_action(self, "&Open…", self.open, keys.Open,
                                        "Open a session (.npz)")
         self.save_action = make_action(self, "&Save", self.save, keys.Save,
@@ -93,7 +97,7 @@ class FileController(QObject):
     def fill_menu(self, menu: QMenu) -> None:
         """Put the file actions at the top of ``menu`` (before what it already holds)."""
         first = menu.actions()[0] if menu.actions() else menu.addSeparator()
-        items = [self.open_action, self.recent.menu, None, self.save_action,
+        items = [self.new_action, self.open_action, self.recent.menu, None, self.save_action,
                  self.save_as_action, None, *self.exports.menu_items(), None]
         for item in items:
             if item is None:
@@ -130,6 +134,13 @@ class FileController(QObject):
         self._update_title()
         self.pathChanged.emit(str(self.path or ""))
 
+    def _show_path(self, path: Path | None) -> None:
+        """The file the document on screen belongs to, as an undo step leaves it (its clean
+        state is the undo stack's business)."""
+        self.path = path
+        self._update_title()
+        self.pathChanged.emit(str(path or ""))
+
     def start(self) -> None:
         """Interactive run: offer an autosave left by a crash, autosave, ask before closing."""
         self.guard_close = True
@@ -159,6 +170,15 @@ class FileController(QObject):
         return False
 
     # -- sessions ------------------------------------------------------------------------
+    def new(self) -> None:
+        self.load_document(default_session(), "New session")
+
+    def load_document(self, session: Session, text: str) -> None:
+        """A document that belongs to no file (a preset, New): one undo step that also detaches
+        the file on screen, so that Save asks for a name instead of overwriting that file with
+        it; undo brings back the old document and its file."""
+        self.document.undo_stack.push(_LoadDocument(self, session, text))
+
     def open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open session", self._last_folder(),
                                               SESSION_FILTER)
@@ -182,6 +202,7 @@ class FileController(QObject):
         self.document.replace_session(session, f"Open {path.name}")
         self.document.undo_stack.clear()  # a new document: its history starts here
         self.set_path(path)
+        self.documentReplaced.emit()
         self.message.emit(f"Opened {path}")
         return True
 
@@ -210,3 +231,23 @@ class FileController(QObject):
 
     def _last_folder(self) -> str:
         return self.recent.last_folder(self.path.parent if self.path else None)
+
+
+class _LoadDocument(QUndoCommand):
+    """Replace the session and detach its file (redo), or bring both back (undo)."""
+
+    def __init__(self, files: FileController, session: Session, text: str) -> None:
+        super().__init__(text)
+        doc = files.document
+        self._files, self._old_path = files, files.path
+        self._swap = ReplaceSession(doc, doc.session, session, text)
+
+    def redo(self) -> None:
+        self._swap.redo()
+        self._files._show_path(None)
+        self._files.documentReplaced.emit()
+
+    def undo(self) -> None:
+        self._swap.undo()
+        self._files._show_path(self._old_path)
+        self._files.documentReplaced.emit()
