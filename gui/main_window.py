@@ -31,6 +31,7 @@ from .explainer import ExplainController
 from .file_actions import FileController
 from .selection import SelectionModel
 from .state import Document
+from .undo_keys import UndoKeys
 from .widgets.complex_switch import ComplexSwitch
 from .widgets.equation_panel import EquationPanel
 from .widgets.grids_view import GridsView
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        self.undo_keys = UndoKeys(self)
+        self.undo_keys.install(self)
         self.resize(1600, 1000)
         self.document.announce()
 
