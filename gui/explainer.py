@@ -238,6 +238,10 @@ class ExplainController(QObject):
         self._enable(True)
 
     def _show_nothing(self) -> None:
+        if self.sweeping:  # nothing left to sweep (a block selected, the tensor gone)
+            self.sweeping = None
+            self.player.playback.pause()
+            self.player.set_animate_all(False)
         self._key, self.terms, self.provenance, self.step = None, None, None, None
         self._apply(NO_HIGHLIGHTS, STYLES)
         self.equation.set_terms(None)

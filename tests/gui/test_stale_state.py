@@ -156,7 +156,6 @@ def test_a_preset_detaches_the_open_file_and_save_asks_for_a_name(window, files,
     window.presets_menu.load("sobel_edges")
     assert files.path is None and window.windowTitle() == "untitled[*] — ConvViz"
     assert window.isWindowModified()
-    window.activateWindow()
     files.save_action.trigger()  # asks for a name; the answer is Cancel
     assert [kind for kind, _ in dialogs.asked] == ["open", "save"]
     on_disk = np.load(path)
@@ -188,11 +187,21 @@ def test_ctrl_s_after_a_preset_asks_for_a_name(window, files, dialogs, tmp_path,
     dialogs.open.append(str(path))
     files.open_action.trigger()
     window.presets_menu.load("depthwise")
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
     window.grids.grids["input"].view.setFocus()
     qtbot.keyClick(window.grids.grids["input"].view, Qt.Key.Key_S,
                    Qt.KeyboardModifier.ControlModifier)
     QCoreApplication.processEvents()
     assert [kind for kind, _ in dialogs.asked] == ["open", "save"]
 
+
+
+def test_selecting_a_block_of_the_swept_tensor_stops_the_sweep(window):
+    _start_sweep(window)
+    index = window.selection.selection.index
+    window.selection.set_selection(Selection("output", index, anchor=(0, 0, 0, 0)))
+    _settle()
+    assert window.explainer.sweeping is None and not window.player.animate_all.isChecked()
+    assert not window.player.playback.is_playing()
+    assert not window.grids.grids["output"].highlighted("pending")

@@ -20,8 +20,8 @@ def _type_and_enter(qtbot, spin, text: str) -> None:
 
 @pytest.mark.parametrize("field", ["stride_h", "input_w"])
 def test_ctrl_z_in_a_focused_field_after_enter_undoes_the_layer_change(window, qtbot, field):
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
     spin = getattr(window.panel, field)
     before = window.document.spec
     _type_and_enter(qtbot, spin, "2")
@@ -41,8 +41,8 @@ def test_ctrl_z_in_a_focused_field_after_enter_undoes_the_layer_change(window, q
 def test_ctrl_z_in_a_grid_selector_and_the_im2col_sample_undoes_a_cell_edit(window, qtbot):
     from files_support import edit_cell
 
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
     window.panel.batch.setValue(2)
     spins = [window.grids.grids["input"].selector.shown()[0], window.im2col.sample]
     for spin in spins:
