@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -39,8 +40,6 @@ def test_ctrl_z_in_a_focused_field_after_enter_undoes_the_layer_change(window, q
 
 
 def test_ctrl_z_in_a_grid_selector_and_the_im2col_sample_undoes_a_cell_edit(window, qtbot):
-    from files_support import edit_cell
-
     with qtbot.waitActive(window):
         window.activateWindow()
     window.panel.batch.setValue(2)
@@ -54,3 +53,16 @@ def test_ctrl_z_in_a_grid_selector_and_the_im2col_sample_undoes_a_cell_edit(wind
         qtbot.keyClick(spin, Qt.Key.Key_Z, CTRL)
         np.testing.assert_array_equal(window.document.tensor("input"), before.input,
                                       err_msg=spin.objectName())
+
+
+def test_file_keys_work_from_a_focused_field(window, qtbot, files, dialogs):  # noqa: F811
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    spin = window.panel.kernel_w
+    _type_and_enter(qtbot, spin, "2")
+    qtbot.keyClick(spin, Qt.Key.Key_S, CTRL)  # Save: untitled, so it asks for a name
+    assert [kind for kind, _ in dialogs.asked] == ["save"]
+    qtbot.keyClick(spin, Qt.Key.Key_N, CTRL)  # New: the default layer again
+    assert window.document.spec.kernel_size == (3, 3)
+    qtbot.keyClick(spin, Qt.Key.Key_Z, CTRL)  # and New is undone like any change
+    assert window.document.spec.kernel_size == (3, 2)
