@@ -62,6 +62,7 @@ class FileController(QObject):
         self._build_actions()
         self.recent.openRequested.connect(self.open_path)
         self.autosaver.message.connect(self.message)
+        self.autosaver.restored.connect(self._on_autosaver_restored)
         self.exports.message.connect(self.message)
         document.undo_stack.cleanChanged.connect(self._on_stack_cleanChanged)
         window.installEventFilter(self)
@@ -146,6 +147,12 @@ class FileController(QObject):
         self.guard_close = True
         self.autosaver.offer_restore(self._ask_restore)
         self.autosaver.start()
+
+    def _on_autosaver_restored(self) -> None:
+        # a rescue belongs to no file (the crashed run may have had another one open): Save
+        # asks for a name rather than overwrite the file given on the command line with it
+        self._show_path(None)
+        self.documentReplaced.emit()
 
     def _ask_restore(self, detail: str) -> bool:
         return self.prompts.question("Restore autosaved session?",

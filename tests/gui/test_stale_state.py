@@ -205,3 +205,20 @@ def test_selecting_a_block_of_the_swept_tensor_stops_the_sweep(window):
     assert window.explainer.sweeping is None and not window.player.animate_all.isChecked()
     assert not window.player.playback.is_playing()
     assert not window.grids.grids["output"].highlighted("pending")
+
+
+def test_a_restored_autosave_does_not_take_the_open_files_name(window, files, dialogs, tmp_path):
+    from core.autosave import write_autosave
+
+    path = tmp_path / "given.npz"  # main.py given.npz: the title names it
+    given = load_preset("reflect_padding")
+    save_session(path, given)
+    files.open_path(path)
+    write_autosave(load_preset("depthwise"))  # what a crashed run left behind
+    files.start()
+    files.autosaver.stop(clear=True)
+    assert window.document.spec == load_preset("depthwise").spec
+    assert files.path is None and window.windowTitle() == "untitled[*] — ConvViz"
+    files.save_action.trigger()  # asks for a name (cancelled): the given file is untouched
+    assert [kind for kind, _ in dialogs.asked] == ["save"]
+    np.testing.assert_array_equal(np.load(path)["input"], given.input)
