@@ -14,7 +14,7 @@ import sys
 import time
 
 import numpy as np
-from files_support import FakePrompts
+from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core, cell_pos
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, QSpinBox
@@ -49,6 +49,7 @@ class Monkey:
         for path in self.files:
             save_session(path, load_preset(path.stem))
         self.saved = folder / "saved.npz"
+        self.forgotten = 0  # undo steps of the documents that an opened file replaced
 
     def grid(self):
         return self.rng.choice(self.grids)
@@ -172,7 +173,9 @@ class Monkey:
 
     def open_file(self) -> None:
         choices = self.files + ([self.saved] if self.saved.is_file() else [])
-        self.w.files.open_path(self.rng.choice(choices))
+        steps = self.w.document.undo_stack.count()
+        if self.w.files.open_path(self.rng.choice(choices)):  # a new document, a new history
+            self.forgotten += steps
         assert not self.w.explainer.sweeping and not self.w.player.playback.is_playing()
 
     def save_file(self) -> None:
@@ -337,12 +340,13 @@ def _no_folder(*_args, **_kwargs):
     return ""
 
 
-def test_monkey(qtbot, window, monkeypatch, tmp_path):
+def test_monkey(qtbot, window, monkeypatch, tmp_path, files):
+    # files: scripted prompts (opening over unsaved work discards), its own settings file and
+    # autosave folder under tmp_path
     # a grid's "Import/Export .npy…" opens a file dialog; the monkey cancels it
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(_cancelled))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(_cancelled))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(_no_folder))
-    window.files.prompts = FakePrompts()  # opening over unsaved work: discard, no dialog
     _worst_case_ids(monkeypatch)
     with qtbot.waitActive(window):
         window.activateWindow()
@@ -363,7 +367,8 @@ def test_monkey(qtbot, window, monkeypatch, tmp_path):
         if time.monotonic() > deadline:
             break
     assert done >= min(ACTIONS, 1000), f"only {done} actions in {SECONDS} s"
-    assert window.document.undo_stack.count() > 50  # the monkey really edited things
+    edits = monkey.forgotten + window.document.undo_stack.count()
+    assert edits > 50  # the monkey really edited things
     window.panel.revert()
     float32 = window.document.spec.dtype in ("float32", "complex64")
     assert_results_match_core(window, rtol=1e-4 if float32 else 1e-9)
