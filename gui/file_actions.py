@@ -127,13 +127,12 @@ class FileController(QObject):
     def set_path(self, path: str | os.PathLike[str] | None, remember: bool = True) -> None:
         """The session now on screen is this file's, unmodified (after open or save);
         ``remember`` puts it first in Open Recent."""
-        self.path = None if path is None else Path(path).resolve()
+        resolved = None if path is None else Path(path).resolve()
         self.document.undo_stack.setClean()
-        if self.path is not None and remember:
-            self.recent.add(self.path)
-            self.recent.set_last_folder(self.path.parent)
-        self._update_title()
-        self.pathChanged.emit(str(self.path or ""))
+        if resolved is not None and remember:
+            self.recent.add(resolved)
+            self.recent.set_last_folder(resolved.parent)
+        self._show_path(resolved)
 
     def _show_path(self, path: Path | None) -> None:
         """The file the document on screen belongs to, as an undo step leaves it (its clean
