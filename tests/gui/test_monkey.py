@@ -269,9 +269,10 @@ class Monkey:
         self.qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert stack.index() == max(index - 1, 0), "Ctrl+Z in a focused field did not undo"
         if redo:
+            expected = stack.index() + stack.canRedo()
             self.qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
                                 | Qt.KeyboardModifier.ShiftModifier)
-            assert stack.index() == index, "Ctrl+Shift+Z in a focused field did not redo"
+            assert stack.index() == expected, "Ctrl+Shift+Z in a focused field did not redo"
 
     def backend(self) -> None:
         combo = self.panel.backend
@@ -299,6 +300,9 @@ def assert_nothing_stale(window) -> None:
     tensor of the current document, or nothing is faded and no entry counter is shown."""
     QApplication.processEvents()  # the explainer refreshes on the next turn of the loop
     s, sel, ex = window.document.session, window.selection.selection, window.explainer
+    latest = window.engine.latest
+    if latest is None or latest.session is not s:
+        return  # no result for it (a failed compute): assert_results_match_core's business
     shown = window.equation.terms
     shape = None if sel.empty else tensor_shapes(s).get(sel.tensor)
     explainable = (sel.tensor in TARGETS and not sel.is_block() and shape is not None
