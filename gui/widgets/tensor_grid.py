@@ -104,7 +104,7 @@ class TensorGrid(QWidget):
         self._extra = QVBoxLayout()
         layout.addLayout(self._extra)
 
-        strays = {id(w) for w in QApplication.topLevelWidgets()}
+        strays = QApplication.topLevelWidgets()  # held: their identities stay theirs
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(_BACKGROUND)
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -129,7 +129,7 @@ class TensorGrid(QWidget):
         # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
         # them a parent so that they go when the grid goes instead of outliving the window
         for w in QApplication.topLevelWidgets():
-            if id(w) not in strays and isinstance(w, QMenu) and w.parent() is None:
+            if isinstance(w, QMenu) and w.parent() is None and all(w is not s for s in strays):
                 w.setParent(self, w.windowFlags())
         self._empty = QLabel("", objectName="gridEmpty")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
