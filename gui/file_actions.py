@@ -18,11 +18,12 @@ File dialogs are Qt's static ``QFileDialog`` functions and message boxes go thro
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Signal
-from PySide6.QtGui import QKeySequence, QUndoCommand
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from core.atomic import WriteError
@@ -184,7 +185,7 @@ class FileController(QObject):
         """A document that belongs to no file (a preset, New): one undo step that also detaches
         the file on screen, so that Save asks for a name instead of overwriting that file with
         it; undo brings back the old document and its file."""
-        self.document.undo_stack.push(_LoadDocument(self, session, text))
+        self.document.replace_session(session, text, make=partial(_LoadDocument, self))
 
     def open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open session", self._last_folder(),
@@ -248,21 +249,27 @@ class FileController(QObject):
         return self.recent.last_folder(self.path.parent if self.path else None)
 
 
-class _LoadDocument(QUndoCommand):
+class _LoadDocument(ReplaceSession):
     """Replace the session and detach its file (redo), or bring both back (undo)."""
 
-    def __init__(self, files: FileController, session: Session, text: str) -> None:
-        super().__init__(text)
-        doc = files.document
+    def __init__(self, files: FileController, doc, old: Session, new: Session,
+                 text: str) -> None:
+        super().__init__(doc, old, new, text)
         self._files, self._old_path = files, files.path
-        self._swap = ReplaceSession(doc, doc.session, session, text)
+
+    def _copy_extra(self, copy: ReplaceSession) -> None:
+        copy._files, copy._old_path = self._files, self._old_path
 
     def redo(self) -> None:
-        self._swap.redo()
+        if self._doc._replaying:
+            return
+        super().redo()
         self._files._show_path(None)
         self._files.documentReplaced.emit()
 
     def undo(self) -> None:
-        self._swap.undo()
+        if self._doc._replaying:
+            return
+        super().undo()
         self._files._show_path(self._old_path)
         self._files.documentReplaced.emit()
