@@ -318,6 +318,27 @@ def cursor_item() -> QGraphicsPathItem:
     return item
 
 
+def gap_item() -> QGraphicsPathItem:
+    """Marker rows and columns of a huge padding that is not drawn (over the cell values:
+    a marker has no one value; under the highlights: reads there still show)."""
+    item = QGraphicsPathItem()
+    item.setPen(QPen(Qt.PenStyle.NoPen))
+    item.setBrush(QBrush(QColor("#9ca3af"), Qt.BrushStyle.Dense4Pattern))
+    item.setZValue(15.5)
+    return item
+
+
+def gaps_path(rows: Iterable[int], cols: Iterable[int], shape: tuple[int, int]) -> QPainterPath:
+    """Whole rows ``rows`` and whole columns ``cols`` of a plane of ``shape``."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for r in rows:
+        path.addRect(QRectF(0, r, shape[1], 1))
+    for c in cols:
+        path.addRect(QRectF(c, 0, 1, shape[0]))
+    return path.simplified()
+
+
 def block_item() -> QGraphicsPathItem:
     item = QGraphicsPathItem()
     item.setPen(cosmetic_pen("#b45309", 1.5, Qt.PenStyle.DashLine))
