@@ -52,6 +52,7 @@ from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
 from .text_line import TextLine
 
 _BACKGROUND = "#ffffff"
+_RANGE_PAD = 0.005  # of the range, on each side: the frame's outer line stays in view
 #: Cells may grow up to this many times wider than tall so that their numbers fit.
 MAX_ASPECT = 2.0
 #: A colour scale shrinks to fit smaller values only once edits pause this long.
@@ -250,6 +251,13 @@ class TensorGrid(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(260, 260)
+
+    def set_compact(self, compact: bool) -> None:
+        """Less room around the cells (a small window): thinner margins, a narrower colour
+        bar. The numbers in the cells need that room more than the chrome does."""
+        self.colorbar.set_compact(compact)
+        m = 1 if compact else 4
+        self.layout().setContentsMargins(m, 2, m, 2)
 
     def add_header_widget(self, widget: QWidget) -> None:
         """Put a widget (a note, buttons) under the title row."""
@@ -577,11 +585,12 @@ class TensorGrid(QWidget):
         m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
         self._fitted = True
         self.vb.setAspectLocked(True, self._cell_aspect(shape, m))
-        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=0.01)
+        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=_RANGE_PAD)
 
     def _cell_aspect(self, shape: tuple[int, int], margin: float) -> float:
         """Cell width over cell height: 1 (square) unless wider cells let the numbers print."""
-        w, h = self.vb.width() / 1.02, self.vb.height() / 1.02  # (the range's padding)
+        pad = 1 + 2 * _RANGE_PAD  # (the range's padding)
+        w, h = self.vb.width() / pad, self.vb.height() / pad
         if w <= 0 or h <= 0 or self._stack.currentWidget() is not self.view:
             return 1.0
         sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
