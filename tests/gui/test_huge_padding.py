@@ -80,6 +80,15 @@ def test_huge_layer_opens_selects_hovers_and_exports(make_window, qtbot, tmp_pat
         window.im2col.show_page("grad_cols")
         window.selection.set_selection(Selection("grad_input", (0, 0, 2, 2)))
         qtbot.wait(10)
+        gi = explain_spec(spec, "grad_input", (0, 0, 2, 2))
+        cells = np.stack([gi.ph, gi.pw], axis=1)
+        read, _ = window.im2col.marked("grad_padded", "grad_cols")
+        if cut is not None:  # col2im's grid: its drawn frame, blank, the reads on it
+            assert np.isnan(window.im2col.shown("grad_padded", "grad_cols")).all()
+            assert read.shape == cut.shape and "not drawn" in window.im2col.caption.text()
+            cells = cut.to_drawn(cells)
+        assert {tuple(map(int, c)) for c in np.argwhere(read)} == \
+            {tuple(map(int, c)) for c in cells}
         window.tabs.setCurrentWidget(window.grids)
         export_figure(window, tmp_path / "figure.png")
         assert (tmp_path / "figure.png").stat().st_size > 0
