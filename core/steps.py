@@ -178,11 +178,10 @@ def _check_budget(spec: LayerSpec) -> None:
 
 def im2col_entries(spec: LayerSpec) -> int:
     """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
-    product, the padded input, W as one block-diagonal matrix): what showing them costs,
-    known before anything is allocated."""
+    product, W as one block-diagonal matrix): what showing them costs, known before anything
+    is allocated. (The padded grids are built only when read, and the app draws a huge
+    padding cut short.)"""
     kh, kw = spec.kernel_size
-    (oh, ow), (hp, wp) = spec.output_size, spec.padded_size
+    positions = spec.output_size[0] * spec.output_size[1]
     taps = spec.in_channels * kh * kw
-    positions = oh * ow
-    return max(positions * taps, positions * spec.out_channels, spec.in_channels * hp * wp,
-               taps * spec.out_channels)
+    return max(positions * taps, positions * spec.out_channels, taps * spec.out_channels)

@@ -52,7 +52,10 @@ class ExplainController(QObject):
         self.selection, self.grids = selection, grids
         self.equation, self.player, self.im2col = equation, player, im2col
         self._result: ComputeResult | None = None
-        self._key: tuple | None = None  # (tensor, index, session) of the terms on screen
+        # (tensor, index, session) of the terms on screen. The key holds the session itself:
+        # Session compares by identity, and a held object's identity is never reused, which
+        # an id(...) of a freed one is (a stale sum after two quick edits).
+        self._key: tuple | None = None
         self.terms: Terms | None = None
         self.provenance: Provenance | None = None
         self.step: int | None = None
@@ -99,7 +102,20 @@ class ExplainController(QObject):
         every view has taken them (the next turn of the event loop)."""
         self._result = result
         self._im2col_key = None
+        if self.sweeping:  # the player must not step past a tensor that shrank
+            self.player.set_count(entry_count(result.session.spec, self.sweeping), unit="entry")
         self._refresh_timer.start()
+
+    def reset(self) -> None:
+        """A new document (a preset, an opened file, New): stop playing and sweeping, and
+        forget the step, the hover and the im2col sample, which belonged to the old one."""
+        self.player.playback.pause()
+        self.set_animate_all(False)
+        self._im2col_key = None
+        self.selection.set_hover(NOTHING)
+        sel = self.selection.selection
+        if sel.step is not None:
+            self.selection.set_selection(sel.with_step(None))
 
     def _on_refresh_timer_timeout(self) -> None:
         self._explain(self.selection.selection)
@@ -123,8 +139,11 @@ class ExplainController(QObject):
         """Go to term ``step`` of the selected entry (sweeping: to entry ``step``)."""
         sel = self.selection.selection
         if self.sweeping:
-            self._sweep_position = step
             spec = self._result.session.spec
+            if not 0 <= step < entry_count(spec, self.sweeping):  # the tensor shrank
+                self.set_animate_all(False)
+                return
+            self._sweep_position = step
             self.selection.set_selection(Selection(self.sweeping, entry_at(spec, self.sweeping,
                                                                             step)))
         elif self.terms is not None:
@@ -193,7 +212,7 @@ class ExplainController(QObject):
             self._show_nothing()
             return
         session = result.session
-        key = (sel.tensor, sel.index, id(session))
+        key = (sel.tensor, sel.index, session)
         if key != self._key:
             self._key = key
             self.terms = explain_spec(session.spec, sel.tensor, sel.index, **session.tensors())
@@ -241,6 +260,10 @@ class ExplainController(QObject):
 
     def _show_nothing(self) -> None:
         self._moved = None
+        if self.sweeping:  # nothing left to sweep (a block selected, the tensor gone)
+            self.sweeping = None
+            self.player.playback.pause()
+            self.player.set_animate_all(False)
         self._key, self.terms, self.provenance, self.step = None, None, None, None
         self._apply(NO_HIGHLIGHTS, STYLES)
         self.equation.set_terms(None)
@@ -310,7 +333,7 @@ class ExplainController(QObject):
         if sample is None:
             sample = self._im2col_key[1] if self._im2col_key else 0
         sample = min(max(sample, 0), max(n - 1, 0))
-        key = (id(s), sample)
+        key = (s, sample)  # holds the session: see ``_key``
         if key == self._im2col_key or n == 0:
             return
         self._im2col_key = key

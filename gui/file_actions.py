@@ -18,6 +18,7 @@ File dialogs are Qt's static ``QFileDialog`` functions and message boxes go thro
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import shiboken6
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from core.atomic import WriteError
 from core.budget import BudgetError
+from core.session import Session
 from core.session_io import SessionError, load_session, save_session
 
 from .autosaver import Autosaver
@@ -35,7 +37,7 @@ from .export_actions import ExportController, make_action, with_suffix
 from .prompts import CANCEL, SAVE, Prompts
 from .recent_files import RecentFiles
 from .selection import SelectionModel
-from .state import Document
+from .state import Document, ReplaceSession, default_session
 
 SESSION_FILTER = "ConvViz session (*.npz);;All files (*)"
 APP = "ConvViz"
@@ -46,6 +48,7 @@ class FileController(QObject):
 
     message = Signal(str)  # a short note for the status bar
     pathChanged = Signal(str)  # the session's file ('' when untitled)
+    documentReplaced = Signal()  # a preset, New or an opened file (or undoing one) is on screen
 
     def __init__(self, window: QMainWindow, document: Document, engine: ComputeEngine,
                  selection: SelectionModel, *, settings: QSettings | None = None,
@@ -61,6 +64,7 @@ class FileController(QObject):
         self._build_actions()
         self.recent.openRequested.connect(self.open_path)
         self.autosaver.message.connect(self.message)
+        self.autosaver.restored.connect(self._on_autosaver_restored)
         self.exports.message.connect(self.message)
         document.undo_stack.cleanChanged.connect(self._on_stack_cleanChanged)
         window.installEventFilter(self)
@@ -85,6 +89,8 @@ class FileController(QObject):
     # -- building ------------------------------------------------------------------------
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
+        self.new_action = make_action(self, "&New", self.new, keys.New,
+                                      "A new session with the default layer (not saved yet)")
         self.open_action = make_action(self, "&Open…", self.open, keys.Open,
                                        "Open a session (.npz)")
         self.save_action = make_action(self, "&Save", self.save, keys.Save,
@@ -94,7 +100,7 @@ class FileController(QObject):
     def fill_menu(self, menu: QMenu) -> None:
         """Put the file actions at the top of ``menu`` (before what it already holds)."""
         first = menu.actions()[0] if menu.actions() else menu.addSeparator()
-        items = [self.open_action, self.recent.menu, None, self.save_action,
+        items = [self.new_action, self.open_action, self.recent.menu, None, self.save_action,
                  self.save_as_action, None, *self.exports.menu_items(), None]
         for item in items:
             if item is None:
@@ -123,19 +129,31 @@ class FileController(QObject):
     def set_path(self, path: str | os.PathLike[str] | None, remember: bool = True) -> None:
         """The session now on screen is this file's, unmodified (after open or save);
         ``remember`` puts it first in Open Recent."""
-        self.path = None if path is None else Path(path).resolve()
+        resolved = None if path is None else Path(path).resolve()
         self.document.undo_stack.setClean()
-        if self.path is not None and remember:
-            self.recent.add(self.path)
-            self.recent.set_last_folder(self.path.parent)
+        if resolved is not None and remember:
+            self.recent.add(resolved)
+            self.recent.set_last_folder(resolved.parent)
+        self._show_path(resolved)
+
+    def _show_path(self, path: Path | None) -> None:
+        """The file the document on screen belongs to, as an undo step leaves it (its clean
+        state is the undo stack's business)."""
+        self.path = path
         self._update_title()
-        self.pathChanged.emit(str(self.path or ""))
+        self.pathChanged.emit(str(path or ""))
 
     def start(self) -> None:
         """Interactive run: offer an autosave left by a crash, autosave, ask before closing."""
         self.guard_close = True
         self.autosaver.offer_restore(self._ask_restore)
         self.autosaver.start()
+
+    def _on_autosaver_restored(self) -> None:
+        # a rescue belongs to no file (the crashed run may have had another one open): Save
+        # asks for a name rather than overwrite the file given on the command line with it
+        self._show_path(None)
+        self.documentReplaced.emit()
 
     def _ask_restore(self, detail: str) -> bool:
         return self.prompts.question("Restore autosaved session?",
@@ -160,6 +178,15 @@ class FileController(QObject):
         return False
 
     # -- sessions ------------------------------------------------------------------------
+    def new(self) -> None:
+        self.load_document(default_session(), "New session")
+
+    def load_document(self, session: Session, text: str) -> None:
+        """A document that belongs to no file (a preset, New): one undo step that also detaches
+        the file on screen, so that Save asks for a name instead of overwriting that file with
+        it; undo brings back the old document and its file."""
+        self.document.replace_session(session, text, make=partial(_LoadDocument, self))
+
     def open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open session", self._last_folder(),
                                               SESSION_FILTER)
@@ -191,6 +218,7 @@ class FileController(QObject):
             return False
         self.document.undo_stack.clear()  # a new document: its history starts here
         self.set_path(path)
+        self.documentReplaced.emit()
         self.message.emit(f"Opened {path}")
         return True
 
@@ -219,3 +247,29 @@ class FileController(QObject):
 
     def _last_folder(self) -> str:
         return self.recent.last_folder(self.path.parent if self.path else None)
+
+
+class _LoadDocument(ReplaceSession):
+    """Replace the session and detach its file (redo), or bring both back (undo)."""
+
+    def __init__(self, files: FileController, doc, old: Session, new: Session,
+                 text: str) -> None:
+        super().__init__(doc, old, new, text)
+        self._files, self._old_path = files, files.path
+
+    def _copy_extra(self, copy: ReplaceSession) -> None:
+        copy._files, copy._old_path = self._files, self._old_path
+
+    def redo(self) -> None:
+        if self._doc._replaying:
+            return
+        super().redo()
+        self._files._show_path(None)
+        self._files.documentReplaced.emit()
+
+    def undo(self) -> None:
+        if self._doc._replaying:
+            return
+        super().undo()
+        self._files._show_path(self._old_path)
+        self._files.documentReplaced.emit()

@@ -22,6 +22,8 @@ import numpy as np
 from core.explain import Terms
 from core.steps import Im2colSteps
 
+from .padded_frame import frame
+
 #: The pages of the view and the matrices on each, in the order they are laid out.
 PAGES = {
     "forward": ("weight_t", "cols", "product", "output"),
@@ -52,6 +54,11 @@ def block_diagonal(a: np.ndarray) -> np.ndarray:
 def matrices(steps: Im2colSteps) -> dict[str, np.ndarray]:
     """Every array the view shows, by name (see the module docstring)."""
     w_t = steps.weight_matrix.swapaxes(1, 2)  # (G, K, O/G)
+    cut = frame(steps.spec)
+    # a huge padding: col2im's padded grid would cost the padded size; its drawn frame is
+    # shown blank (the view's caption says so), the read cells still marked on it
+    grad_padded = steps.grad_padded if cut is None else \
+        np.full((steps.spec.in_channels, *cut.shape), np.nan, np.float32)
     dy_t = steps.grad_output_matrix.swapaxes(1, 2)  # (G, O/G, L)
     return {
         "cols": side_by_side(steps.cols),
@@ -63,7 +70,7 @@ def matrices(steps: Im2colSteps) -> dict[str, np.ndarray]:
         "grad_output": side_by_side(steps.grad_output_matrix),
         "weight": block_diagonal(steps.weight_matrix),
         "grad_cols": side_by_side(steps.grad_cols),
-        "grad_padded": steps.grad_padded,
+        "grad_padded": grad_padded,
         "grad_input": steps.grad_input,
     }
 
@@ -143,7 +150,10 @@ def marks(terms: Terms, sample: int, step: int | None = None) -> PageMarks:
         out["grad_output"] = mark(_pairs(l, o))
         out["weight"] = mark(_pairs(o, col))
         out["grad_cols"] = mark(_pairs(l, col))
-        out["grad_padded"] = mark(_pairs(np.full_like(o, c), t["ph"], t["pw"]), channel=c)
+        cut = frame(spec)
+        ph, pw = (t["ph"], t["pw"]) if cut is None else \
+            cut.to_drawn(np.stack([t["ph"], t["pw"]], axis=1)).T
+        out["grad_padded"] = mark(_pairs(np.full_like(o, c), ph, pw), channel=c)
         out["grad_input"] = mark(_pairs(np.full_like(o, c), t["h"], t["w"]), channel=c)
     else:  # grad_bias
         out["grad_output"] = mark(_pairs(l, o), cols=(entry[0],))

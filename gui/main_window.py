@@ -32,6 +32,7 @@ from .file_actions import FileController
 from .import_actions import ImportController
 from .selection import SelectionModel
 from .state import Document
+from .undo_keys import UndoKeys
 from .widgets.complex_switch import ComplexSwitch
 from .widgets.equation_panel import DockFitter, EquationPanel
 from .widgets.grids_view import GridsView
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        self.undo_keys = UndoKeys(self)
+        self.undo_keys.install(self)
         self.resize(1600, 1000)
         self.document.announce()
 
@@ -247,7 +250,8 @@ class MainWindow(QMainWindow):
         exports.add_panel("sum (equation)", self.equation)
         exports.add_panel("im2col view", self.im2col)
         exports.set_grids(self.grids.grids)  # GIFs and diagrams: the slices on screen
-        self.presets_menu.sessionChosen.connect(doc.replace_session)
+        self.presets_menu.sessionChosen.connect(self.files.load_document)
+        self.files.documentReplaced.connect(self.explainer.reset)
         self.presets_menu.failed.connect(status.show_note)
         self.quit_action.triggered.connect(self.close)
         self.help_action.triggered.connect(self.show_help)

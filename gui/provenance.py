@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.explain import SOURCES, TARGETS, Terms, explain_spec, window
+from core.explain_links import source
 from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
 
@@ -203,13 +204,10 @@ class Provenance:
 
     def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
-        from core.explain_links import padding_map
-
-        rows, cols = padding_map(self.spec)
         top, _, left, _ = self.spec.pads
         h, w = self.spec.input_size
         ph, pw = padded[:, -2], padded[:, -1]
-        src_r, src_c = rows[ph], cols[pw]
+        src_r, src_c = source(self.spec, 0, ph), source(self.spec, 1, pw)
         inside = (ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w)
         keep = ~inside & (src_r >= 0) & (src_c >= 0)
         frm = padded[keep]
@@ -346,10 +344,7 @@ def entry_at(spec: LayerSpec, target: str, position: int) -> tuple[int, ...]:
 
 def padded_to_real(spec: LayerSpec, cells: np.ndarray) -> np.ndarray:
     """Map padded input cells (k, ndim) to the real pixels they show, dropping zero padding."""
-    from core.explain_links import padding_map
-
-    rows, cols = padding_map(spec)
-    r, c = rows[cells[:, -2]], cols[cells[:, -1]]
+    r, c = source(spec, 0, cells[:, -2]), source(spec, 1, cells[:, -1])
     keep = (r >= 0) & (c >= 0)
     out = cells[keep].copy()
     out[:, -2], out[:, -1] = r[keep], c[keep]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,14 +164,17 @@ class Document(QObject):
         """Replace a whole tensor (same shape)."""
         self.apply_edit(CellEdit(name, ..., np.asarray(values), text))
 
-    def replace_session(self, session: Session, text: str = "Load session") -> bool:
-        """Swap in a whole new session (a preset, an opened file): one undo step.
+    def replace_session(self, session: Session, text: str = "Load session",
+                        make: Callable[..., ReplaceSession] | None = None) -> bool:
+        """Swap in a whole new session (a preset, an opened file): one undo step, made by
+        ``make(doc, old, new, text)`` (a `ReplaceSession` subclass that does more) or a
+        plain `ReplaceSession`.
 
         Returns False (and says why through ``refused``) when its layer is over the budget.
         """
         if not self._admits(session.spec, f"the layer of {text!r}"):
             return False
-        self._push(ReplaceSession(self, self._session, session, text))
+        self._push((make or ReplaceSession)(self, self._session, session, text))
         return True
 
     # -- the history's size ------------------------------------------------------------------

@@ -60,6 +60,11 @@ _IndexLike = QModelIndex | QPersistentModelIndex
 LIST_ROWS = 5
 #: ... and never more than this share of the window's height: the grids come first.
 MAX_SHARE = 0.25
+#: A window shorter than this (a projector's 1280×800) gives the Sum `SHORT_SHARE`: the
+#: formula, the value and two or three term rows (the list scrolls), and the grids keep
+#: room to print their numbers with an entry selected.
+SHORT_WINDOW = 900
+SHORT_SHARE = 0.19
 
 
 class TermsModel(QAbstractListModel):
@@ -341,7 +346,9 @@ class DockFitter(QObject):
         return self._dock.fontMetrics().height() + 2 * margin + 4
 
     def _on_panel_heightWanted(self, wanted: int) -> None:
-        height = min(wanted + self._chrome(), round(MAX_SHARE * self._window.height()))
+        tall = self._window.height()
+        share = MAX_SHARE if tall >= SHORT_WINDOW else SHORT_SHARE
+        height = min(wanted + self._chrome(), round(share * tall))
         if self._panel.terms is not None and self.user_height is not None:
             height = self.user_height
         self._asked = height

@@ -86,11 +86,15 @@ class CellTextItem(QGraphicsItem):
     """Prints each cell's value when cells are large enough on screen to read it.
 
     The text is drawn in device pixels (not scaled with the view), in the most precise
-    format that fits the current cell width; border cells (``muted``) in grey italics.
+    format that fits the current cell width, at 8 pt, or 7 pt where only that fits (a
+    projected small window: a number a step smaller beats a colour alone); border cells
+    (``muted``) in grey italics.
     ``blank_nan``: NaN cells print nothing (the im2col view's blank off-block cells).
     """
 
     MIN_CELL_PX = 14.0
+    POINT_SIZES = (8.0, 7.0)  # tried in turn: the first whose text fits the cell
+    GAP = 3.0  # pixels a number leaves free across its cell (both sides together)
 
     def __init__(self, parent: QGraphicsItem | None = None, blank_nan: bool = False) -> None:
         super().__init__(parent)
@@ -100,12 +104,14 @@ class CellTextItem(QGraphicsItem):
         self._muted: np.ndarray | None = None
         self._blank_nan = blank_nan
         self._cache: dict[str, list[list[str]]] = {}
-        self._fits: dict[int, list[list[str]] | None] = {}
+        self._fits: dict[tuple[int, int], tuple[int, list[list[str]]] | None] = {}
         self._min_width: float | None = None
-        self._font = value_font(8.0)
-        self._italic = QFont(self._font)
-        self._italic.setItalic(True)
-        self._metrics = QFontMetricsF(self._font)
+        self._fonts = [value_font(size) for size in self.POINT_SIZES]
+        self._italics = [QFont(font) for font in self._fonts]
+        for font in self._italics:
+            font.setItalic(True)
+        self._all_metrics = [QFontMetricsF(font) for font in self._fonts]
+        self._metrics = self._all_metrics[-1]  # the smallest: what fits at the least
 
     def set_values(self, values: np.ndarray, dark: np.ndarray, muted: np.ndarray | None) -> None:
         """``values`` (rows, cols) real; ``dark``: cells that need white text; ``muted``: border."""
@@ -121,8 +127,15 @@ class CellTextItem(QGraphicsItem):
         return QRectF(0, 0, cols, rows)
 
     def min_height(self) -> float:
-        """The least cell height in pixels at which values print."""
-        return max(self.MIN_CELL_PX, self._metrics.height() + 1.0)
+        """The least cell height in pixels at which values print (at the smallest size)."""
+        return self._min_height(len(self._fonts) - 1)
+
+    def _min_height(self, level: int) -> float:
+        return max(self._least(level), self._all_metrics[level].height() + 1.0)
+
+    def _least(self, level: int) -> float:
+        """The least cell side in pixels for font ``level`` (the smaller font: 2 less)."""
+        return self.MIN_CELL_PX - 2.0 * level
 
     def min_width(self) -> float:
         """The least cell width in pixels at which every value prints (coarsest format)."""
@@ -130,14 +143,14 @@ class CellTextItem(QGraphicsItem):
             texts = self._format_texts(self._formats()[-1])
             widest = max((self._metrics.horizontalAdvance(t) for row in texts for t in row),
                          default=0.0)
-            self._min_width = max(self.MIN_CELL_PX, math.ceil(widest + 4.0))
+            self._min_width = max(self._least(len(self._fonts) - 1), math.ceil(widest + self.GAP))
         return self._min_width
 
     def fits_at(self, cell_w: float, cell_h: float) -> bool:
         """Whether cells of ``cell_w`` × ``cell_h`` pixels print their values."""
-        if self._values.size == 0 or cell_h < self.min_height() or cell_w < self.MIN_CELL_PX:
+        if self._values.size == 0:
             return False
-        return self._fitting_texts(cell_w) is not None
+        return self._fitting_texts(cell_w, cell_h) is not None
 
     def _formats(self) -> tuple[str, ...]:
         finite = self._values[np.isfinite(self._values)]
@@ -150,22 +163,31 @@ class CellTextItem(QGraphicsItem):
             texts = self._cache[fmt] = _texts(self._values, fmt, self._blank_nan)
         return texts
 
-    def _fitting_texts(self, cell_px: float) -> list[list[str]] | None:
-        """Texts in the most precise format whose widest value fits ``cell_px``, or None."""
-        key = round(cell_px)
+    def _fitting_texts(self, cell_w: float, cell_h: float
+                       ) -> tuple[int, list[list[str]]] | None:
+        """(font level, texts) of the largest font, then the most precise format, whose
+        widest value fits a cell of ``cell_w`` × ``cell_h`` pixels; None when none does."""
+        key = (round(cell_w), round(cell_h))
         if key not in self._fits:
-            self._fits[key] = self._fit(key)
+            self._fits[key] = None
+            for level in range(len(self._fonts)):
+                if cell_h < self._min_height(level) or cell_w < self._least(level):
+                    continue
+                texts = self._fit(key[0], level)
+                if texts is not None:
+                    self._fits[key] = (level, texts)
+                    break
         return self._fits[key]
 
-    def _fit(self, cell_px: float) -> list[list[str]] | None:
+    def _fit(self, cell_px: float, level: int) -> list[list[str]] | None:
         values = self._values
         finite = values[np.isfinite(values)]
         top = float(np.max(np.abs(finite))) if finite.size else 0.0
         # the untrimmed text of the largest magnitude, signed if any value is negative,
         # is the widest any value can print in that format
         widest = -top if finite.size and float(finite.min()) < 0 else top
-        room = cell_px - 4.0
-        advance = self._metrics.horizontalAdvance
+        room = cell_px - self.GAP
+        advance = self._all_metrics[level].horizontalAdvance
         for fmt in self._formats():
             fits = advance(fmt.format(widest).replace("-", "−")) <= room
             if not fits and advance(_trim(fmt.format(widest))) > room:
@@ -186,7 +208,8 @@ class CellTextItem(QGraphicsItem):
         cell_w, cell_h = abs(t.m11()), abs(t.m22())
         if not self.fits_at(cell_w, cell_h):
             return
-        texts = self._fitting_texts(cell_w)
+        level, texts = self._fitting_texts(cell_w, cell_h)
+        font, italic = self._fonts[level], self._italics[level]
         exposed = option.exposedRect.intersected(self.boundingRect())
         r0, r1 = max(0, int(exposed.top())), min(rows, int(math.ceil(exposed.bottom())))
         c0, c1 = max(0, int(exposed.left())), min(cols, int(math.ceil(exposed.right())))
@@ -196,7 +219,7 @@ class CellTextItem(QGraphicsItem):
         for r in range(r0, r1):
             for c in range(c0, c1):
                 muted = self._muted is not None and self._muted[r, c]
-                painter.setFont(self._italic if muted else self._font)
+                painter.setFont(italic if muted else font)
                 painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
                 rect = t.mapRect(QRectF(c, r, 1, 1))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
@@ -211,7 +234,7 @@ class IndexLabelsItem(QGraphicsItem):
     edges of what is shown (``view_rect`` says what that is), on a light band.
     """
 
-    MIN_CELL_PX = 14.0
+    MIN_CELL_PX = 12.0  # (a step under the values: the numbers are short)
 
     def __init__(self, parent: QGraphicsItem | None = None, view_rect=None) -> None:
         super().__init__(parent)
@@ -316,6 +339,27 @@ def cursor_item() -> QGraphicsPathItem:
     item.setPen(cosmetic_pen(CURSOR_COLOR, 2.5))
     item.setZValue(30)
     return item
+
+
+def gap_item() -> QGraphicsPathItem:
+    """Marker rows and columns of a huge padding that is not drawn (over the cell values:
+    a marker has no one value; under the highlights: reads there still show)."""
+    item = QGraphicsPathItem()
+    item.setPen(QPen(Qt.PenStyle.NoPen))
+    item.setBrush(QBrush(QColor("#d1d5db")))  # opaque: hides the zeros drawn under it
+    item.setZValue(15.5)
+    return item
+
+
+def gaps_path(rows: Iterable[int], cols: Iterable[int], shape: tuple[int, int]) -> QPainterPath:
+    """Whole rows ``rows`` and whole columns ``cols`` of a plane of ``shape``."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for r in rows:
+        path.addRect(QRectF(0, r, shape[1], 1))
+    for c in cols:
+        path.addRect(QRectF(c, 0, 1, shape[0]))
+    return path.simplified()
 
 
 def block_item() -> QGraphicsPathItem:
@@ -428,6 +472,8 @@ class ColorBar(pg.GraphicsWidget):
     The image keeps its own colour map and levels; the grid sets both on both.
     """
 
+    AXIS, COMPACT_AXIS = 34, 26  # pixels of the axis and its labels
+
     def __init__(self, cmap: pg.ColorMap, levels: tuple[float, float], width: float = 10) -> None:
         super().__init__()
         layout = QGraphicsGridLayout(self)
@@ -437,7 +483,7 @@ class ColorBar(pg.GraphicsWidget):
         self.axis = pg.AxisItem("right")
         self.axis.setPen(pg.mkPen("#9ca3af"))
         self.axis.setTextPen(pg.mkPen("#374151"))
-        self.axis.setWidth(34)
+        self.axis.setWidth(self.AXIS)
         layout.addItem(self.bar, 0, 0)
         layout.addItem(self.axis, 0, 1)
         self.note = pg.LabelItem("", size="7pt", color="#6b7280")
@@ -460,6 +506,16 @@ class ColorBar(pg.GraphicsWidget):
     def setLevels(self, levels: tuple[float, float]) -> None:
         self._levels = (float(levels[0]), float(levels[1]))
         self.axis.setRange(*self._levels)
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrower axis with smaller tick labels (a small window: the room goes to the
+        cells, so that their numbers print)."""
+        width = self.COMPACT_AXIS if compact else self.AXIS
+        if self.axis.width() != width:
+            font = QFont()
+            font.setPointSizeF(7.0 if compact else 8.0)
+            self.axis.setStyle(tickFont=font, tickTextOffset=2 if compact else 5)
+            self.axis.setWidth(width)
 
     def set_note(self, text: str, tip: str = "") -> None:
         """A word under the bar: which scale is in force ('slice' or 'shared')."""

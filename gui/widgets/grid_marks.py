@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..padded_frame import Frame
 from .highlight_items import CellsLayer, LinksItem
 
 
@@ -22,6 +23,11 @@ class Placement:
     lead: tuple[int, ...]  # the leading index of the shown 2D slice
     offset: tuple[int, int]  # (top, left) padding before the real cells
     shape: tuple[int, int]  # rows and columns of the image (padded for the input)
+    frame: Frame | None = None  # the drawn part of a huge padding (None: all of it)
+
+    def drawn(self, padded: np.ndarray) -> np.ndarray:
+        """(k, 2) padded cells → the cells drawn (reads in undrawn padding: its marker)."""
+        return padded if self.frame is None else self.frame.to_drawn(padded)
 
 
 def cells_array(cells, ndim: int) -> np.ndarray:
@@ -101,6 +107,8 @@ class GridMarks:
             rc = cells[self._in_slice(cells, where)][:, -2:].copy()
             if not padded:
                 rc += np.asarray(where.offset, np.int64)
+            else:
+                rc = where.drawn(rc)
         self.layers[style].set_cells(rc, where.shape)
 
     def _draw_links(self, layer: str, where: Placement) -> None:
@@ -108,4 +116,5 @@ class GridMarks:
         if frm.shape[1] != where.ndim or len(frm) != len(to):
             frm = to = np.zeros((0, 2), np.int64)
         keep = self._in_slice(frm, where)
-        self.link_items[layer].set_links(frm[keep][:, -2:], to[keep][:, -2:])
+        self.link_items[layer].set_links(where.drawn(frm[keep][:, -2:]),
+                                         where.drawn(to[keep][:, -2:]))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.session import Session
 from core.spec import LayerSpec
 
+from ..padded_frame import frame
 from ..provenance import grid_shape
 from .grid_items import IndexLabelsItem
 from .tensor_grid import TensorGrid
@@ -38,6 +39,9 @@ _STRETCH = (9, 5, 2, 9)
 #: down (title, selectors, readout), and what the operators and headings between them take.
 _GRID_W, _GRID_H, _OPERATOR_W, _HEADING_H = 64, 64, 18, 22
 _ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to spare
+#: Cells narrower than this (px) make the grids compact (`TensorGrid.set_compact`), which
+#: saves `_COMPACT_SAVES` pixels across each grid.
+_COMPACT_CELL, _COMPACT_SAVES = 24, 14
 _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 
 
@@ -136,6 +140,9 @@ class GridsView(QWidget):
                 if shape is None:
                     continue
                 h, w = (shape[0], 1) if len(shape) == 1 else shape[-2:]
+                cut = frame(spec) if name == "input" else None
+                if cut is not None:
+                    h, w = cut.shape  # (a huge padding: the few border cells drawn)
                 m = IndexLabelsItem.margin_for(h, w)
                 cols[i] = max(cols[i], w + m)
                 rows[r] = max(rows[r], h + m)
@@ -151,6 +158,13 @@ class GridsView(QWidget):
             return
         cols, rows = self._cells
         fixed_w = len(cols) * _GRID_W + (len(cols) - 1) * _OPERATOR_W
+        compact = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0) < _COMPACT_CELL
+        for grid in self.grids.values():
+            grid.set_compact(compact)
+        m = 2 if compact else 6
+        self._layout.setContentsMargins(m, 4, m, 4)
+        if compact:
+            fixed_w -= len(cols) * _COMPACT_SAVES
         # the backward row also holds grad_output's note (what its values mean)
         extra = (0, self.grad_note.sizeHint().height())
         fixed_h = 2 * (_GRID_H + _HEADING_H) + sum(extra)

@@ -33,6 +33,7 @@ from core.explain import Terms
 from core.steps import Im2colSteps
 
 from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
+from ..padded_frame import frame
 from .grid_items import CellTextItem, colormap, dark_cells, nice_limit
 from .highlight_items import CellsLayer
 from .tensor_grid import to_view
@@ -366,6 +367,9 @@ class Im2colView(QWidget):
             f"L = OH·OW = {oh}·{ow} = {oh * ow} output positions;  "
             f"K = C/G·kh·kw = {spec.in_per_group}·{kh}·{kw} = {spec.in_per_group * kh * kw} "
             f"taps per group;  G = {spec.groups}"
+            + ("" if frame(spec) is None else
+               f";  col2im's padded grid ({spec.padded_size[0]}×{spec.padded_size[1]}) is "
+               "not drawn: a huge padding")
         )
 
     def _on_page_box_currentIndexChanged(self, i: int) -> None:

@@ -1,9 +1,15 @@
 """LayerPanel: every hyperparameter of the layer, the live shapes and the output-size formula.
 
 The panel proposes a new `LayerSpec` (``specEdited``) whenever its fields describe a valid
-layer. When they don't, it marks the field just changed (and any field core's message
-names), shows core's message right under it, and says so through ``invalidChanged`` —
-the document keeps the last valid spec. ``set_spec`` updates the fields silently.
+layer that fits the memory budget (`core.budget`). When they don't, it marks the field just
+changed (and any field core's message names), shows core's message (or the budget's, with
+the estimate and the limit) right under it, and says so through ``invalidChanged`` — the
+document keeps the last valid spec. ``set_spec`` updates the fields silently.
+
+The fields' ranges are the spec's own (its minimums; negative padding, which core refuses
+only for 'zeros'); there is no maximum but Qt's: a value a spin box cannot hold (beyond
+±2³¹ − 1) is kept as it is, with a note under the field, until the user changes that field.
+Nothing the panel shows is ever cut to fit it.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
+SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
 
 # which fields a phrase in core's error message points at
 _MENTIONS = (
@@ -87,9 +95,10 @@ def call_html(spec: LayerSpec) -> str:
     return f"{html.escape(head)}{', '.join(glued)})"
 
 
-def _spin(minimum: int, maximum: int, name: str, tip: str) -> QSpinBox:
+def _spin(minimum: int, name: str, tip: str) -> QSpinBox:
+    """A field from the spec's ``minimum`` up to what Qt can hold (the budget judges sizes)."""
     spin = QSpinBox(objectName=name)
-    spin.setRange(minimum, maximum)
+    spin.setRange(minimum, SPIN_MAX)
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
     spin.setAccelerated(True)
@@ -119,6 +128,8 @@ class LayerPanel(QWidget):
         self._invalid: set[str] = set()
         self._rows: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
+        self._notes: dict[str, str] = {}  # field -> why it shows another value than the layer's
+        self._beyond: dict[QSpinBox, int] = {}  # values a spin box cannot hold, kept as they are
         self._build()
 
     # -- construction --------------------------------------------------------------------
@@ -137,21 +148,23 @@ class LayerPanel(QWidget):
         self.call.setToolTip("the same layer in PyTorch")
 
         layer = self._group(outer, "Layer")
-        self.in_channels = _spin(1, 256, "in_channels", "in_channels: channels of the input")
-        self.out_channels = _spin(1, 256, "out_channels", "out_channels: number of filters")
-        self.kernel_h = _spin(1, 31, "kernel_h", "kernel height kH")
-        self.kernel_w = _spin(1, 31, "kernel_w", "kernel width kW")
-        self.stride_h = _spin(1, 16, "stride_h", "stride along the height")
-        self.stride_w = _spin(1, 16, "stride_w", "stride along the width")
+        self.in_channels = _spin(1, "in_channels", "in_channels: channels of the input")
+        self.out_channels = _spin(1, "out_channels", "out_channels: number of filters")
+        self.kernel_h = _spin(1, "kernel_h", "kernel height kH")
+        self.kernel_w = _spin(1, "kernel_w", "kernel width kW")
+        self.stride_h = _spin(1, "stride_h", "stride along the height")
+        self.stride_w = _spin(1, "stride_w", "stride along the width")
         self.padding_kind = _combo(
             "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
             "padding: numbers per axis, 'valid' (none) or 'same' (output as large as input)",
         )
-        self.padding_h = _spin(0, 31, "padding_h", "rows of padding above and below")
-        self.padding_w = _spin(0, 31, "padding_w", "columns of padding left and right")
-        self.dilation_h = _spin(1, 16, "dilation_h", "spacing between kernel rows")
-        self.dilation_w = _spin(1, 16, "dilation_w", "spacing between kernel columns")
-        self.groups = _spin(1, 256, "groups", "groups: in and out channels split into this many")
+        cropped = " (negative: cropped; not with padding_mode 'zeros')"
+        self.padding_h = _spin(-SPIN_MAX, "padding_h", "rows of padding above and below" + cropped)
+        self.padding_w = _spin(-SPIN_MAX, "padding_w",
+                               "columns of padding left and right" + cropped)
+        self.dilation_h = _spin(1, "dilation_h", "spacing between kernel rows")
+        self.dilation_w = _spin(1, "dilation_w", "spacing between kernel columns")
+        self.groups = _spin(1, "groups", "groups: in and out channels split into this many")
         self.bias = QCheckBox("bias", objectName="bias")
         self.bias.setToolTip("add a learnable bias b to every output channel")
         self.padding_mode = _combo(
@@ -172,9 +185,9 @@ class LayerPanel(QWidget):
         data = self._group(outer, "Input and numbers")
         self.batched = QCheckBox("batch N", objectName="batched")
         self.batched.setToolTip("unchecked: an unbatched (C, H, W) input")
-        self.batch = _spin(0, 64, "batch", "batch size N (0 is an empty batch)")
-        self.input_h = _spin(1, 512, "input_h", "input height H")
-        self.input_w = _spin(1, 512, "input_w", "input width W")
+        self.batch = _spin(0, "batch", "batch size N (0 is an empty batch)")
+        self.input_h = _spin(1, "input_h", "input height H")
+        self.input_w = _spin(1, "input_w", "input width W")
         self.dtype = _combo("dtype", [(d, d) for d in DTYPES], "the dtype of every tensor")
         self._row(data, "batch", "", self.batched, self.batch)
         self._row(data, "input_size", "input H × W", self.input_h, self.input_w, sep="×")
@@ -242,22 +255,27 @@ class LayerPanel(QWidget):
     # -- reading the fields --------------------------------------------------------------
     def spec_from_fields(self) -> LayerSpec:
         """The spec the fields describe; raises ValueError (core's message) when invalid."""
+        v = self._value
         kind = self.padding_kind.currentData()
-        padding = kind if kind != "numbers" else (self.padding_h.value(), self.padding_w.value())
+        padding = kind if kind != "numbers" else (v(self.padding_h), v(self.padding_w))
         return LayerSpec(
-            in_channels=self.in_channels.value(),
-            out_channels=self.out_channels.value(),
-            kernel_size=(self.kernel_h.value(), self.kernel_w.value()),
-            stride=(self.stride_h.value(), self.stride_w.value()),
+            in_channels=v(self.in_channels),
+            out_channels=v(self.out_channels),
+            kernel_size=(v(self.kernel_h), v(self.kernel_w)),
+            stride=(v(self.stride_h), v(self.stride_w)),
             padding=padding,
-            dilation=(self.dilation_h.value(), self.dilation_w.value()),
-            groups=self.groups.value(),
+            dilation=(v(self.dilation_h), v(self.dilation_w)),
+            groups=v(self.groups),
             bias=self.bias.isChecked(),
             padding_mode=self.padding_mode.currentData(),
-            input_size=(self.input_h.value(), self.input_w.value()),
-            batch=self.batch.value() if self.batched.isChecked() else None,
+            input_size=(v(self.input_h), v(self.input_w)),
+            batch=v(self.batch) if self.batched.isChecked() else None,
             dtype=self.dtype.currentData(),
         )
+
+    def _value(self, spin: QSpinBox) -> int:
+        """The field's value: the spin box's, or the one it could not hold (see `set_spec`)."""
+        return self._beyond.get(spin, spin.value())
 
     @property
     def message(self) -> str:
@@ -269,10 +287,14 @@ class LayerPanel(QWidget):
         return set(self._invalid)
 
     def _on_field_changed(self, *_args) -> None:
-        field = self.sender().property("field") or ""
+        sender = self.sender()
+        field = sender.property("field") or ""
+        if self._beyond.pop(sender, None) is not None:  # the user replaced the kept value
+            self._notes.pop(field, None)
         self._sync_enabled()
         try:
             spec = self.spec_from_fields()
+            budget.check(spec)  # a BudgetError (a ValueError) names the estimate and the limit
         except ValueError as exc:
             self._show_error(field, str(exc))
             return
@@ -311,9 +333,11 @@ class LayerPanel(QWidget):
                     w.style().polish(w)
         where = field if field in self._errors else (min(marked) if marked else "")
         for name, label in self._errors.items():
-            label.setVisible(bool(message) and name == where)
-            if name == where:
+            if message and name == where:
                 label.setText(f"⚠ {html.escape(message)} <a href='revert'>Revert</a>")
+            elif name in self._notes:
+                label.setText(f"⚠ {html.escape(self._notes[name])}")
+            label.setVisible((bool(message) and name == where) or name in self._notes)
         self._message, self._invalid = message, marked
         if bool(message) != was_invalid:
             self.invalidChanged.emit(bool(message))
@@ -347,7 +371,12 @@ class LayerPanel(QWidget):
             values[self.padding_h], values[self.padding_w] = spec.padding
         if spec.batch is not None:
             values[self.batch] = spec.batch
+        self._beyond.clear()
+        self._notes.clear()
         for spin, value in values.items():
+            if not spin.minimum() <= value <= spin.maximum():
+                self._keep_beyond(spin, value)
+                value = min(max(value, spin.minimum()), spin.maximum())  # shown; not the layer's
             if spin.value() != value:
                 spin.blockSignals(True)
                 spin.setValue(value)
@@ -367,6 +396,16 @@ class LayerPanel(QWidget):
         self._sync_enabled()
         self._show_error("", "")
         self._show_shapes(spec)
+
+    def _keep_beyond(self, spin: QSpinBox, value: int) -> None:
+        """Keep ``value``, which ``spin`` cannot hold, as the field's value, and say so."""
+        self._beyond[spin] = value
+        field = spin.property("field")
+        kept = ", ".join(str(v) for s, v in self._beyond.items() if s.property("field") == field)
+        self._notes[field] = (
+            f"{field} {kept} is beyond what this field can show ({spin.minimum()} to "
+            f"{spin.maximum()}); the layer keeps it until you change the field"
+        )
 
     def set_session(self, session) -> None:
         """The document changed; a tensor edit leaves fields being edited (even invalid) alone."""

@@ -33,12 +33,13 @@ FPS = 60
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 240.0, 1000.0, 5000.0)
 DEFAULT_SPEED = 5.0
 _MAX_FRAME_S = 0.1  # a stalled frame (a resize, a slow repaint) does not jump ahead further
+SLIDER_MAX = 2**31 - 1  # a QSlider holds a C int; longer sweeps move it in strides
 
 
 class Playback(QObject):
     """A frame clock moving a position over ``count`` steps at ``speed`` steps per second."""
 
-    stepChanged = Signal(int)  # at most once per frame, only when the whole step changes
+    stepChanged = Signal(object)  # int (past a C int: long sweeps); at most once per frame
     playingChanged = Signal(bool)
     finished = Signal()  # reached the last step while playing
     frameTicked = Signal()  # every frame while playing (benchmarks count these)
@@ -138,7 +139,7 @@ class Playback(QObject):
 class PlayerBar(QWidget):
     """Transport controls over the terms of the selected entry (or, animating all, entries)."""
 
-    stepRequested = Signal(int)
+    stepRequested = Signal(object)  # int, which may be past a C int (long sweeps)
     animateAllRequested = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -146,6 +147,7 @@ class PlayerBar(QWidget):
         self.setObjectName("playerBar")
         self.playback = Playback(self)
         self._unit = "term"
+        self._stride = 1  # steps per scrubber position (more than 1 only past SLIDER_MAX)
         style = self.style()
         icons = QStyle.StandardPixmap
 
@@ -215,8 +217,9 @@ class PlayerBar(QWidget):
         the user chose (the same for both units)."""
         self._unit = unit
         self.playback.set_count(count)
+        self._stride = max(1, -(-count // SLIDER_MAX))
         self.scrubber.blockSignals(True)
-        self.scrubber.setRange(0, max(count - 1, 0))
+        self.scrubber.setRange(0, max(count - 1, 0) // self._stride)
         self.scrubber.blockSignals(False)
         for w in (self.first, self.back, self.play, self.forward, self.last, self.scrubber):
             w.setEnabled(count > 1)
@@ -227,9 +230,9 @@ class PlayerBar(QWidget):
         count = self.playback.count
         shown = count - 1 if step is None else step
         self.playback.set_step(shown)
-        if self.scrubber.value() != shown:
+        if self.scrubber.value() != max(shown, 0) // self._stride:
             self.scrubber.blockSignals(True)
-            self.scrubber.setValue(max(shown, 0))
+            self.scrubber.setValue(max(shown, 0) // self._stride)
             self.scrubber.blockSignals(False)
         self._show(step)
 
@@ -266,7 +269,7 @@ class PlayerBar(QWidget):
         self._request(self.playback.count - 1)
 
     def _on_scrubber_valueChanged(self, value: int) -> None:
-        self._request(value)
+        self._request(value * self._stride)
 
     def _on_speed_currentIndexChanged(self, i: int) -> None:
         self.playback.set_speed(float(self.speed.itemData(i)))

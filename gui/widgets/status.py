@@ -59,8 +59,8 @@ class StatusBar(QStatusBar):
     def set_invalid(self, invalid: bool) -> None:
         self._invalid = invalid
         if invalid:
-            self.showMessage("The layer settings are invalid: the results shown (greyed) are "
-                             "the last valid ones.")
+            self.showMessage("The layer settings are invalid or over the memory limit (see the "
+                             "Layer panel): the results shown (greyed) are the last valid ones.")
         else:
             self.clearMessage()
 

@@ -27,6 +27,7 @@ from core.padding import pad, pad_index
 from core.session import Session
 
 from ..compute import ComputeResult
+from ..padded_frame import Frame, frame
 from ..selection import NOTHING, Selection, fits, rc
 from .cell_view_box import CellViewBox
 from .grid_editor import GridEditor
@@ -41,6 +42,8 @@ from .grid_items import (
     colormap,
     cursor_item,
     dark_cells,
+    gap_item,
+    gaps_path,
     nice_limit,
 )
 from .grid_marks import GridMarks, Placement
@@ -49,6 +52,7 @@ from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
 from .text_line import TextLine
 
 _BACKGROUND = "#ffffff"
+_RANGE_PAD = 0.005  # of the range, on each side: the frame's outer line stays in view
 #: Cells may grow up to this many times wider than tall so that their numbers fit.
 MAX_ASPECT = 2.0
 #: A colour scale shrinks to fit smaller values only once edits pause this long.
@@ -103,8 +107,12 @@ class TensorGrid(QWidget):
         layout.addLayout(header)
         self._extra = QVBoxLayout()
         layout.addLayout(self._extra)
+        # how much of a huge padding is not drawn (the input grid only)
+        self.cut_note = QLabel("", objectName="gridCutNote", wordWrap=True)
+        self.cut_note.setVisible(False)
+        layout.addWidget(self.cut_note)
 
-        strays = {id(w) for w in QApplication.topLevelWidgets()}
+        strays = QApplication.topLevelWidgets()  # held: their identities stay theirs
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(_BACKGROUND)
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -119,9 +127,10 @@ class TensorGrid(QWidget):
         self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
         self.block = block_item()
         self.cursor = cursor_item()
+        self.gaps = gap_item()
         self.dim = DimItem()
         for item in (self.indices, self.border, self.labels, self.block, self.cursor,
-                     self.dim):
+                     self.dim, self.gaps):
             self.vb.addItem(item, ignoreBounds=True)
         self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
         self.image.setColorMap(self.colorbar.colorMap())
@@ -129,7 +138,7 @@ class TensorGrid(QWidget):
         # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
         # them a parent so that they go when the grid goes instead of outliving the window
         for w in QApplication.topLevelWidgets():
-            if id(w) not in strays and isinstance(w, QMenu) and w.parent() is None:
+            if isinstance(w, QMenu) and w.parent() is None and all(w is not s for s in strays):
                 w.setParent(self, w.windowFlags())
         self._empty = QLabel("", objectName="gridEmpty")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -179,7 +188,8 @@ class TensorGrid(QWidget):
             self.hoverRequested.emit(Selection(self.name, index))
             return
         copied = None if cell is None else self.copied_pixel(*cell)
-        hover = NOTHING if copied is None else Selection(self.name, copied, padded=cell)
+        hover = NOTHING if copied is None else Selection(self.name, copied,
+                                                         padded=self._padded_cell(*cell))
         self.hoverRequested.emit(hover)
 
     def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
@@ -208,6 +218,15 @@ class TensorGrid(QWidget):
             return None  # (a negative padding crops: no border is drawn)
         return self._border_source(r, c)
 
+    def _padded_cell(self, r: int, c: int) -> tuple[int, int] | None:
+        """Padded coordinates of drawn cell (r, c) (None: a marker of undrawn padding)."""
+        cut = self.frame()
+        return (r, c) if cut is None else cut.to_padded(r, c)
+
+    def frame(self) -> Frame | None:
+        """The part of a huge padding the input grid draws (None: it draws it all)."""
+        return frame(self._spec) if self.name == "input" else None
+
     def _border_source(self, r: int, c: int) -> tuple[int, ...] | None:
         """The pixel border cell (r, c) of the input's plane copies (None: zero padding, a
         real cell, or no such cell)."""
@@ -216,6 +235,11 @@ class TensorGrid(QWidget):
             return None
         if self.real_index(r, c) is not None:
             return None
+        cut = self.frame()
+        if cut is not None:
+            padded = cut.to_padded(r, c)
+            src = None if padded is None else cut.source(*padded)
+            return None if src is None else self.full_index(*src)
         (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
         sr = pad_index(h, top, bottom, spec.padding_mode)[r]
         sc = pad_index(w, left, right, spec.padding_mode)[c]
@@ -227,6 +251,13 @@ class TensorGrid(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(260, 260)
+
+    def set_compact(self, compact: bool) -> None:
+        """Less room around the cells (a small window): thinner margins, a narrower colour
+        bar. The numbers in the cells need that room more than the chrome does."""
+        self.colorbar.set_compact(compact)
+        m = 1 if compact else 4
+        self.layout().setContentsMargins(m, 2, m, 2)
 
     def add_header_widget(self, widget: QWidget) -> None:
         """Put a widget (a note, buttons) under the title row."""
@@ -358,7 +389,8 @@ class TensorGrid(QWidget):
 
     def _placement(self) -> Placement:
         ndim = 4 if self._array is None else self._array.ndim
-        return Placement(ndim, self._lead, self._offset, self._plane_shape() or (0, 0))
+        return Placement(ndim, self._lead, self._offset, self._plane_shape() or (0, 0),
+                         self.frame())
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -473,6 +505,9 @@ class TensorGrid(QWidget):
         if a.ndim == 1:
             return a[:, None]
         plane = a[self._lead]
+        cut = self.frame()
+        if cut is not None:
+            return cut.plane(plane)[0]
         if self.name == "input" and any(self._spec.pads):
             plane = pad(plane, self._spec.pads, self._spec.padding_mode)
         return plane
@@ -484,7 +519,8 @@ class TensorGrid(QWidget):
         if a.ndim == 1:
             return (a.shape[0], 1)
         if self.name == "input":
-            return self._spec.padded_size
+            cut = self.frame()
+            return self._spec.padded_size if cut is None else cut.shape
         return a.shape[-2:]
 
     def real_shape(self) -> tuple[int, int] | None:
@@ -497,9 +533,14 @@ class TensorGrid(QWidget):
     def _redraw(self) -> None:
         plane = self._plane()
         self._offset = (0, 0)
-        if self.name == "input" and self._spec is not None:
+        cut = self.frame()
+        if cut is not None:
+            self._offset = cut.offset
+        elif self.name == "input" and self._spec is not None:
             top, _, left, _ = self._spec.pads
             self._offset = (top, left)
+        self.cut_note.setText("" if cut is None else cut.note())
+        self.cut_note.setVisible(cut is not None)
         if plane is None:
             self.image.clear()
             self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
@@ -525,9 +566,11 @@ class TensorGrid(QWidget):
             muted = np.ones(plane.shape, bool)
             (h, w), (top, left) = self.real_shape(), self._offset
             muted[top : top + h, left : left + w] = False
-            self.border.set_geometry(plane.shape, self._spec.pads)
+            self.border.set_geometry(plane.shape, self._spec.pads if cut is None else cut.pads)
         else:
             self.border.setVisible(False)
+        self.gaps.setPath(gaps_path([], [], (0, 0)) if cut is None else
+                          gaps_path(cut.rows.markers(), cut.cols.markers(), plane.shape))
         self.labels.set_values(values, dark, muted)
         self.indices.set_shape(*self.real_shape(), self._offset)
         self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
@@ -542,11 +585,12 @@ class TensorGrid(QWidget):
         m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
         self._fitted = True
         self.vb.setAspectLocked(True, self._cell_aspect(shape, m))
-        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=0.01)
+        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=_RANGE_PAD)
 
     def _cell_aspect(self, shape: tuple[int, int], margin: float) -> float:
         """Cell width over cell height: 1 (square) unless wider cells let the numbers print."""
-        w, h = self.vb.width() / 1.02, self.vb.height() / 1.02  # (the range's padding)
+        pad = 1 + 2 * _RANGE_PAD  # (the range's padding)
+        w, h = self.vb.width() / pad, self.vb.height() / pad
         if w <= 0 or h <= 0 or self._stack.currentWidget() is not self.view:
             return 1.0
         sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
@@ -589,6 +633,12 @@ class TensorGrid(QWidget):
         if idx is not None:
             return f"{self.info.symbol}[{', '.join(map(str, idx))}] = {_fmt(a[idx])}"
         where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
+        cut = self.frame()
+        if cut is not None:
+            padded = cut.to_padded(r, c)
+            if padded is None:
+                return f"padding not drawn: {cut.describe_marker(r, c)}"
+            where = f"border ({padded[0]}, {padded[1]})"
         src = self._border_source(r, c)
         if src is None:
             return f"{where} = 0 (zero padding)"

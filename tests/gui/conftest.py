@@ -31,10 +31,10 @@ def _flush_deletes() -> None:
 def no_leaked_top_levels(qapp):
     """Every top-level widget a test creates is gone (closed and deleted) after it."""
     _flush_deletes()
-    before = {id(w) for w in QApplication.topLevelWidgets()}
+    before = QApplication.topLevelWidgets()  # held, so that no new widget can get their ids
     yield
     _flush_deletes()
-    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before]
+    leaked = [w for w in QApplication.topLevelWidgets() if all(w is not b for b in before)]
     names = [f"{type(w).__name__}({w.objectName()!r})" for w in leaked]
     for w in leaked:
         w.close()

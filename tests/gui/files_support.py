@@ -4,6 +4,7 @@ controller (its own settings file, autosave folder under tmp_path)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog
 
+from core.autosave import AutosaveSlot
+from core.presets import load_preset
 from gui.file_actions import FileController
 from gui.prompts import DISCARD
 from gui.state import CellEdit
@@ -104,3 +107,16 @@ def edit_cell(window, name: str = "input", value: float = 7.25) -> None:
     """One undoable edit: the first cell of ``name`` becomes ``value``."""
     index = (0,) * window.document.tensor(name).ndim
     window.document.apply_edit(CellEdit(name, index, np.asarray(value), f"Edit {name}"))
+
+
+def die(slot: AutosaveSlot) -> None:
+    """A killed instance: the operating system drops its lock; its files stay."""
+    os.close(slot._fd)
+    slot._fd = None
+
+
+def dead_instance(folder, preset: str = "depthwise") -> AutosaveSlot:
+    slot = AutosaveSlot(folder, f"99999-{preset}")
+    slot.write(load_preset(preset))
+    die(slot)
+    return slot

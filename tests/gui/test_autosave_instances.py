@@ -4,7 +4,6 @@ only the rescues of instances that are gone, and a clean exit removes only its o
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -12,6 +11,8 @@ from files_support import (  # noqa: F401
     FakePrompts,
     controller_for,
     data_home_fixture,
+    dead_instance,
+    die,
     edit_cell,
     files_fixture,
 )
@@ -19,12 +20,6 @@ from files_support import (  # noqa: F401
 from core.autosave import AutosaveSlot, autosave_dir, find_rescues
 from core.presets import load_preset
 from core.session_io import load_session
-
-
-def die(slot: AutosaveSlot) -> None:
-    """A killed instance: the operating system drops its lock; its files stay."""
-    os.close(slot._fd)
-    slot._fd = None
 
 
 def test_autosave_writes_after_a_change_and_only_then(window, files, data_home, qtbot):
@@ -105,17 +100,10 @@ def test_clean_exit_removes_the_autosave_and_the_lock(window, files):
     assert not slot.path.exists() and not slot.lock_path.exists()
 
 
-def _dead_instance(folder, preset: str = "depthwise") -> AutosaveSlot:
-    slot = AutosaveSlot(folder, f"99999-{preset}")
-    slot.write(load_preset(preset))
-    die(slot)
-    return slot
-
-
 def test_a_dead_instance_rescue_is_offered_restored_and_adopted(make_window, tmp_path,
                                                                  data_home):
     crashed = load_preset("depthwise")
-    dead = _dead_instance(autosave_dir())
+    dead = dead_instance(autosave_dir())
     window = make_window()
     files = controller_for(window, tmp_path)
     files.start()
@@ -136,7 +124,7 @@ def test_a_dead_instance_rescue_is_offered_restored_and_adopted(make_window, tmp
 
 
 def test_declining_removes_only_that_rescue(make_window, tmp_path, data_home):
-    dead = _dead_instance(autosave_dir())
+    dead = dead_instance(autosave_dir())
     window = make_window()
     files = controller_for(window, tmp_path)
     files.prompts.answers.append(False)

@@ -166,3 +166,104 @@ def test_a_tensor_edit_keeps_an_invalid_field_being_edited(window):
     window.grids.grids["bias"].fill_tensor("ones")
     assert window.panel.groups.value() == 2 and window.panel.message
     assert_results_match_core(window)
+
+
+# Layers beyond the panel's old limits (stride ≤ 16, padding 0–31, kernel ≤ 31, dilation ≤ 16,
+# channels and groups ≤ 256, input ≤ 512, batch ≤ 64), each small enough to compute at once.
+BEYOND_OLD_LIMITS = [
+    dict(in_channels=1, out_channels=2, kernel_size=(2, 1), stride=(20, 17), input_size=(45, 20)),
+    dict(in_channels=1, out_channels=2, kernel_size=(3, 3), padding=(-1, -1),
+         padding_mode="reflect", input_size=(7, 6)),
+    dict(in_channels=1, out_channels=2, kernel_size=(2, 2), padding=(-2, 1),
+         padding_mode="circular", input_size=(8, 5)),
+    dict(in_channels=1, out_channels=1, kernel_size=(1, 1), padding=(40, 0), input_size=(2, 2)),
+    dict(in_channels=1, out_channels=1, kernel_size=(1, 1), input_size=(600, 3)),
+    dict(in_channels=1, out_channels=1, kernel_size=(40, 1), input_size=(41, 2)),
+    dict(in_channels=1, out_channels=1, kernel_size=(2, 1), dilation=(20, 1),
+         input_size=(25, 2)),
+    dict(in_channels=1, out_channels=2, kernel_size=(1, 1), input_size=(3, 3), batch=100),
+    dict(in_channels=300, out_channels=1, kernel_size=(1, 1), input_size=(2, 2)),
+    dict(in_channels=300, out_channels=300, kernel_size=(1, 1), groups=300, input_size=(1, 2),
+         dtype="float32"),
+]
+
+
+def test_layers_beyond_the_old_limits_survive_an_unrelated_edit(window):
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    panel, doc = window.panel, window.document
+    for fields in BEYOND_OLD_LIMITS:
+        spec = LayerSpec(**fields)
+        session = Session.default(spec, seed=1)
+        doc.replace_session(session)
+        assert panel.spec_from_fields() == spec, fields  # shown as it is, not cut to fit
+        panel.bias.toggle()  # an unrelated edit writes the fields back
+        assert not panel.message, (fields, panel.message)
+        assert doc.spec == spec.replace(bias=not spec.bias), fields
+        np.testing.assert_array_equal(doc.tensor("input"), session.input)
+        np.testing.assert_array_equal(doc.tensor("weight"), session.weight)
+        panel.bias.toggle()
+        assert doc.spec == spec, fields
+    assert_results_match_core(window, rtol=1e-5)
+
+
+def test_a_value_no_spin_box_holds_is_kept_and_said(window):
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    panel, doc = window.panel, window.document
+    spec = LayerSpec(2, 3, (1, 1), dilation=(10**10, 1), input_size=(5, 5))
+    doc.replace_session(Session.default(spec))
+    note = panel.findChild(type(panel.shapes), "error_dilation")
+    assert note.isVisibleTo(panel)
+    assert "10000000000" in note.text() and "2147483647" in note.text()
+    assert panel.spec_from_fields() == spec
+    panel.bias.toggle()
+    assert doc.spec == spec.replace(bias=False)
+    panel.dilation_h.setValue(3)  # the user's own value replaces the kept one
+    assert doc.spec.dilation == (3, 1)
+    assert not note.isVisibleTo(panel)
+
+
+@pytest.fixture
+def memory_limit():
+    from core import budget
+
+    yield budget.set_limit
+    budget.set_limit(None)
+
+
+def test_a_layer_over_the_budget_is_refused_with_its_figures(window, memory_limit):
+    from core import budget
+
+    panel, doc = window.panel, window.document
+    before = doc.session
+    limit = budget.estimate_bytes(doc.spec) * 4
+    memory_limit(limit)
+    panel.input_h.setValue(600)
+    big = doc.spec.replace(input_size=(600, 16))
+    estimate = budget.estimate_bytes(big)
+    assert estimate > limit
+    message = panel.message
+    assert budget.format_bytes(estimate) in message and budget.format_bytes(limit) in message
+    error = panel.findChild(type(panel.shapes), "error_input_size")
+    assert error.isVisibleTo(panel) and "Revert" in error.text()
+    assert panel.invalid_fields == {"input_size"}
+    assert doc.session is before and doc.undo_stack.count() == 0  # the document is unchanged
+    assert all(g._dimmed for g in window.grids.results())
+    panel.revert()
+    assert not panel.message and panel.input_h.value() == 16
+    assert_results_match_core(window)
+
+
+def test_the_default_budget_refuses_a_16_gib_layer(make_window):
+    from core import budget
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    spec = LayerSpec(256, 2, (1, 1), input_size=(512, 1), batch=64, dtype="float32")
+    window = make_window(Session.default(spec))
+    window.panel.input_w.setValue(512)  # 64 × 256 × 512 × 512 float32: 16 GiB of input alone
+    assert budget.format_bytes(budget.limit()) in window.panel.message
+    assert window.document.spec == spec

@@ -36,26 +36,50 @@ def _real_cells(grid) -> tuple[int, int]:
     return grid.real_shape() or (0, 0)
 
 
+def _twelve_by_twelve() -> Session:
+    return Session.default(LayerSpec(in_channels=1, out_channels=1, kernel_size=3,
+                                     input_size=(12, 12), padding=1))
+
+
+def _assert_small_grids_print(window, where: str) -> int:
+    checked = 0
+    for name, grid in window.grids.grids.items():
+        rows, cols = _real_cells(grid)
+        if rows == 0 or max(rows, cols) > 12:
+            continue
+        # the input counts its real cells, though it draws its padded border too
+        shown = grid.vb.viewRect()
+        assert grid.shows_values(), (
+            f"{where}: {name} {grid.displayed().shape} prints no values (cells "
+            f"{grid.vb.width() / shown.width():.0f}×{grid.vb.height() / shown.height():.0f} "
+            f"px, need {grid.labels.min_width():.0f}×{grid.labels.min_height():.0f})"
+        )
+        checked += 1
+    return checked
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_small_grid_prints_its_values_in_every_preset(qtbot, make_window, size):
+    """With nothing selected, and with an entry of output and of grad_weight selected (the
+    Sum dock then takes its room: a teacher projects with a selection)."""
     window = make_window()
     _settle(qtbot, window, size)
     checked = 0
-    for preset in list_presets():
-        window.document.replace_session(load_preset(preset.name))
+    scenes = [(p.name, load_preset(p.name)) for p in list_presets()]
+    for name, session in [*scenes, ("12×12", _twelve_by_twelve())]:
+        window.document.replace_session(session)
         _settle(qtbot, window)
-        for name, grid in window.grids.grids.items():
-            rows, cols = _real_cells(grid)
-            if rows == 0 or max(rows, cols) > 12:
-                continue
-            # the input counts its real cells, though it draws its padded border too
-            assert grid.shows_values(), (
-                f"{preset.name} at {size}: {name} {grid.displayed().shape} prints no values "
-                f"(cells {grid.vb.width() / grid.vb.viewRect().width():.0f} px wide, "
-                f"need {grid.labels.min_width():.0f})"
-            )
-            checked += 1
-    assert checked > 40  # the loop did look at the grids
+        checked += _assert_small_grids_print(window, f"{name} at {size}")
+        spec = session.spec
+        for target, shape in (("output", spec.output_shape), ("grad_weight",
+                                                               spec.weight_shape)):
+            entry = tuple(d // 2 for d in shape)
+            window.selection.set_selection(Selection(target, entry))
+            _settle(qtbot, window)
+            assert window.explainer.terms is not None
+            checked += _assert_small_grids_print(window, f"{name} at {size}, {target}{entry}")
+        window.selection.set_selection(NOTHING)
+    assert checked > 120  # the loop did look at the grids
 
 
 def test_numbers_come_back_when_zooming_in(qtbot, make_window):
@@ -260,11 +284,12 @@ def test_sum_dock_takes_the_room_it_needs_and_the_list_follows(qtbot, make_windo
     press = QMouseEvent(QEvent.Type.MouseButtonPress, at, at, left, left, mods)
     release = QMouseEvent(QEvent.Type.MouseButtonRelease, at, at, left, none, mods)
     fitter.eventFilter(window, press)
-    window.resizeDocks([dock], [before - 60], Qt.Orientation.Vertical)
+    # (taller: at 1280×800 the dock already sits at its least height)
+    window.resizeDocks([dock], [before + 60], Qt.Orientation.Vertical)
     _settle(qtbot, window)
     fitter.eventFilter(window, release)
     dragged = dock.height()
-    assert dragged < before and fitter.user_height is not None
+    assert dragged > before and fitter.user_height is not None
     window.selection.set_selection(Selection("output", (0, 0, 1, 1)))  # a new sum: same size
     _settle(qtbot, window)
     assert abs(dock.height() - dragged) <= 2

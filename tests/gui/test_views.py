@@ -75,9 +75,10 @@ def test_clicking_another_grid_moves_the_selection(qtbot, window):
 
 def test_values_fit_their_cells(window):
     grid = window.grids.grids["weight"]  # 3×3 cells are large: every value is printed
-    texts = grid.labels._fitting_texts(80.0)
-    assert texts is not None and len(texts) == 3
-    assert grid.labels._fitting_texts(5.0) is None
+    level, texts = grid.labels._fitting_texts(80.0, 80.0)
+    assert level == 0 and len(texts) == 3  # the larger font where it fits
+    assert grid.labels._fitting_texts(5.0, 80.0) is None
+    assert grid.labels._fitting_texts(80.0, 5.0) is None
 
 
 def test_empty_batch_shows_a_note(window):
