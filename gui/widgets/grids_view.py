@@ -95,6 +95,8 @@ class GridsView(QWidget):
         self.setObjectName("gridsView")
         self.grids: dict[str, TensorGrid] = {}
         self.headings: list[QLabel] = []
+        self._operators: list[QLabel] = []
+        self._compact: bool | None = None
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setHorizontalSpacing(0)
@@ -118,6 +120,7 @@ class GridsView(QWidget):
                 if i < len(ops):
                     op = QLabel(ops[i], objectName="operator")
                     op.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self._operators.append(op)
                     layout.addWidget(op, 2 * row + 1, 2 * i + 1)
         self._layout = layout
         self._cells: tuple[list[float], list[float]] | None = None
@@ -159,12 +162,13 @@ class GridsView(QWidget):
         cols, rows = self._cells
         fixed_w = len(cols) * _GRID_W + (len(cols) - 1) * _OPERATOR_W
         compact = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0) < _COMPACT_CELL
-        for grid in self.grids.values():
-            grid.set_compact(compact)
-        m = 2 if compact else 6
-        self._layout.setContentsMargins(m, 4, m, 4)
+        if compact != self._compact:
+            self._set_compact(compact)
         if compact:
             fixed_w -= len(cols) * _COMPACT_SAVES
+        # what the operators really take (the style sheet sizes their glyphs)
+        fixed_w += sum(op.sizeHint().width() for op in self._operators[: len(cols) - 1])
+        fixed_w -= (len(cols) - 1) * _OPERATOR_W
         # the backward row also holds grad_output's note (what its values mean)
         extra = (0, self.grad_note.sizeHint().height())
         fixed_h = 2 * (_GRID_H + _HEADING_H) + sum(extra)
@@ -181,6 +185,18 @@ class GridsView(QWidget):
         for r, n in enumerate(rows):
             self._layout.setRowStretch(2 * r + 1,
                                        max(round(_GRID_H + extra[r] + n * cell_h), 1))
+
+    def _set_compact(self, compact: bool) -> None:
+        """Thinner margins and smaller operator glyphs (``compact`` in the style sheet)."""
+        self._compact = compact
+        for grid in self.grids.values():
+            grid.set_compact(compact)
+        m = 2 if compact else 6
+        self._layout.setContentsMargins(m, 4, m, 4)
+        for op in self._operators:
+            op.setProperty("compact", compact)
+            op.style().unpolish(op)
+            op.style().polish(op)
 
     def set_shared_scale(self, shared: bool) -> None:
         """Colour scales shared across slices (compare channels) or fitted to each slice."""

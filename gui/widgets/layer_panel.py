@@ -158,7 +158,7 @@ class LayerPanel(QWidget):
     # -- construction --------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setContentsMargins(6, 8, 6, 8)  # (narrow: its width is the grids')
         outer.setSpacing(10)
         title = QLabel("nn.Conv2d", objectName="panelTitle")
         outer.addWidget(title)
@@ -251,6 +251,7 @@ class LayerPanel(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(4)
+        form.setContentsMargins(4, 6, 4, 6)  # the group's frame has its own padding
         outer.addWidget(box)
         return form
 
