@@ -586,6 +586,13 @@ class TensorGrid(QWidget):
         self._draw_selection()
         self.marks.redraw(self._placement())
         self._update_readout()
+        if self._fitted and self._aspect_is_stale():
+            self.fit()  # other numbers (another slice, new values) may need wider cells
+
+    def _aspect_is_stale(self) -> bool:
+        shape = self._plane_shape() or (1, 1)
+        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape))
+        return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
 
     def fit(self) -> None:
         """Zoom to show the whole slice, cells as wide as their numbers need (up to
