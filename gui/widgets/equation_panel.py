@@ -160,7 +160,6 @@ class EquationPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setMouseTracking(True)  # 'entered' for hovering a term
-        self.list.setMinimumHeight(0)
         for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
                               (self.current, 10.5, False), (self.list, 10.0, False)):
             font = QFont("monospace")
@@ -169,6 +168,10 @@ class EquationPanel(QWidget):
             font.setBold(bold)
             w.setFont(font)
         self.list.verticalHeader().setDefaultSectionSize(self.list.fontMetrics().height() + 2)
+        # at least two term rows, no more: a scroll area's own least height (its scroll bar's
+        # arrows and slider) kept the dock some 25 px taller than `SHORT_SHARE` allows
+        self.list.setMinimumHeight(2 * self.list.verticalHeader().defaultSectionSize()
+                                   + 2 * self.list.frameWidth())
         for w in (self.formula, self.note, self.value, self.current):
             layout.addWidget(w)
         layout.addWidget(self.list, 1)

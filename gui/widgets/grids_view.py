@@ -36,12 +36,12 @@ _FORWARD_OPS = ("⊛", "+", "=")
 _BACKWARD_OPS = ("←", "", "←")
 _STRETCH = (9, 5, 2, 9)
 #: Pixels each grid spends besides its cells: across (margins, colour bar and its axis) and
-#: down (title, selectors, readout), and what the operators and headings between them take.
-_GRID_W, _GRID_H, _OPERATOR_W, _HEADING_H = 64, 64, 18, 22
+#: down (title, selectors, readout), and what a heading takes (operators are measured).
+_GRID_W, _GRID_H, _HEADING_H = 64, 64, 22
 _ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to spare
 #: Cells narrower than this (px) make the grids compact (`TensorGrid.set_compact`), which
 #: saves `_COMPACT_SAVES` pixels across each grid.
-_COMPACT_CELL, _COMPACT_SAVES = 24, 14
+_COMPACT_CELL, _COMPACT_SAVES = 26, 14
 _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 
 
@@ -95,6 +95,9 @@ class GridsView(QWidget):
         self.setObjectName("gridsView")
         self.grids: dict[str, TensorGrid] = {}
         self.headings: list[QLabel] = []
+        self._operators: list[QLabel] = []
+        self._compact: bool | None = None
+        self._wide_ops = 0  # pixels the operators take when not compact
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setHorizontalSpacing(0)
@@ -118,6 +121,7 @@ class GridsView(QWidget):
                 if i < len(ops):
                     op = QLabel(ops[i], objectName="operator")
                     op.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self._operators.append(op)
                     layout.addWidget(op, 2 * row + 1, 2 * i + 1)
         self._layout = layout
         self._cells: tuple[list[float], list[float]] | None = None
@@ -157,18 +161,20 @@ class GridsView(QWidget):
         if self._cells is None:
             return
         cols, rows = self._cells
-        fixed_w = len(cols) * _GRID_W + (len(cols) - 1) * _OPERATOR_W
-        compact = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0) < _COMPACT_CELL
-        for grid in self.grids.values():
-            grid.set_compact(compact)
-        m = 2 if compact else 6
-        self._layout.setContentsMargins(m, 4, m, 4)
-        if compact:
-            fixed_w -= len(cols) * _COMPACT_SAVES
+        if not self._compact:
+            self._wide_ops = sum(op.sizeHint().width() for op in self._operators[:3])
+        saves = _COMPACT_SAVES if self._compact else 0
+        least = [max(self.grids[names[i]].minimumSizeHint().width() for names in
+                     (FORWARD, BACKWARD)) + saves for i in range(len(cols))]
+        compact = self._cell_width(cols, least, self._wide_ops, 0) < _COMPACT_CELL
+        if compact != self._compact:
+            self._set_compact(compact)
+        saves = _COMPACT_SAVES if compact else 0
+        ops = sum(op.sizeHint().width() for op in self._operators[:3])
+        cell_w = self._cell_width(cols, [w - saves for w in least], ops, saves)
         # the backward row also holds grad_output's note (what its values mean)
         extra = (0, self.grad_note.sizeHint().height())
         fixed_h = 2 * (_GRID_H + _HEADING_H) + sum(extra)
-        cell_w = max(self.width() - fixed_w, 0) / max(sum(cols), 1.0)
         cell_h = max(self.height() - fixed_h, 0) / max(sum(rows), 1.0)
         for i, c in enumerate(cols):
             self._layout.setColumnStretch(2 * i, max(round(_GRID_W + c * cell_w), 1))
@@ -181,6 +187,34 @@ class GridsView(QWidget):
         for r, n in enumerate(rows):
             self._layout.setRowStretch(2 * r + 1,
                                        max(round(_GRID_H + extra[r] + n * cell_h), 1))
+
+    def _cell_width(self, cols: list[float], least: list[int], ops: int, saves: int) -> float:
+        """Pixels a cell gets across when the columns' cells are equally wide: the room the
+        operators (``ops`` px) and each grid's chrome leave, where a column held at its least
+        width (``least``: its selectors, its title) takes that whatever its cells."""
+        chrome = _GRID_W - saves
+        room = self.width() - ops - 2 * (2 if saves else 6)
+        free = list(range(len(cols)))
+        while True:
+            held = sum(least[i] for i in range(len(cols)) if i not in free)
+            cell = (max(room - held - chrome * len(free), 0)
+                    / max(sum(cols[i] for i in free), 1.0))
+            narrow = [i for i in free if least[i] > chrome + cols[i] * cell]
+            if not narrow or len(narrow) == len(free):
+                return cell
+            free = [i for i in free if i not in narrow]
+
+    def _set_compact(self, compact: bool) -> None:
+        """Thinner margins and smaller operator glyphs (``compact`` in the style sheet)."""
+        self._compact = compact
+        for grid in self.grids.values():
+            grid.set_compact(compact)
+        m = 2 if compact else 6
+        self._layout.setContentsMargins(m, 4, m, 4)
+        for op in self._operators:
+            op.setProperty("compact", compact)
+            op.style().unpolish(op)
+            op.style().polish(op)
 
     def set_shared_scale(self, shared: bool) -> None:
         """Colour scales shared across slices (compare channels) or fitted to each slice."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -95,9 +95,32 @@ def call_html(spec: LayerSpec) -> str:
     return f"{html.escape(head)}{', '.join(glued)})"
 
 
+#: The widest value a field is sized for (five digits): a spin box sizes itself for its whole
+#: range (±2³¹, eleven digits), which made the Layer panel a third wider than its numbers
+#: and took that width from the grids; a longer value still fits, scrolled as it is typed.
+_SIZED_FOR = "99999"
+
+
+class _Spin(QSpinBox):
+    """A spin box as wide as a five-digit value needs, whatever its range."""
+
+    def _trim(self, hint: QSize) -> QSize:
+        metrics = self.fontMetrics()
+        widest = max((self.textFromValue(v) for v in (self.minimum(), self.maximum())), key=len)
+        surplus = (metrics.horizontalAdvance(self.prefix() + widest + self.suffix())
+                   - metrics.horizontalAdvance(_SIZED_FOR))
+        return QSize(hint.width() - max(surplus, 0), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return self._trim(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._trim(super().minimumSizeHint())
+
+
 def _spin(minimum: int, name: str, tip: str) -> QSpinBox:
     """A field from the spec's ``minimum`` up to what Qt can hold (the budget judges sizes)."""
-    spin = QSpinBox(objectName=name)
+    spin = _Spin(objectName=name)
     spin.setRange(minimum, SPIN_MAX)
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
@@ -135,7 +158,7 @@ class LayerPanel(QWidget):
     # -- construction --------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setContentsMargins(6, 8, 6, 8)  # (narrow: its width is the grids')
         outer.setSpacing(10)
         title = QLabel("nn.Conv2d", objectName="panelTitle")
         outer.addWidget(title)
@@ -176,7 +199,8 @@ class LayerPanel(QWidget):
         self._row(layer, "out_channels", "out_channels", self.out_channels)
         self._row(layer, "kernel_size", "kernel_size", self.kernel_h, self.kernel_w, sep="×")
         self._row(layer, "stride", "stride", self.stride_h, self.stride_w)
-        self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w)
+        self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w,
+                  first_line=1)
         self._row(layer, "padding_mode", "padding_mode", self.padding_mode)
         self._row(layer, "dilation", "dilation", self.dilation_h, self.dilation_w)
         self._row(layer, "groups", "groups", self.groups)
@@ -227,18 +251,30 @@ class LayerPanel(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(4)
+        form.setContentsMargins(4, 6, 4, 6)  # the group's frame has its own padding
         outer.addWidget(box)
         return form
 
-    def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "") -> None:
+    def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "",
+             first_line: int | None = None) -> None:
+        """A labelled row of ``widgets``; after ``first_line`` of them the rest go on a
+        second line (the padding's kind and numbers: side by side they made the panel, and
+        so the Layer dock, some 70 px wider than any other row)."""
         row = QWidget(objectName=f"row_{field}")
         row.setProperty("role", "fieldRow")
         row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
+        lines = QVBoxLayout(row)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.setSpacing(4)
+        box = QHBoxLayout()
         box.setSpacing(4)
+        lines.addLayout(box)
         for i, w in enumerate(widgets):
-            if i and sep:
+            if i and i == first_line:
+                box = QHBoxLayout()
+                box.setSpacing(4)
+                lines.addLayout(box)
+            elif i and sep:
                 box.addWidget(QLabel(sep))
             box.addWidget(w, 1)
             w.setProperty("field", field)

@@ -60,6 +60,12 @@ SHRINK_MS = 400
 __all__ = ["COMPLEX_VIEWS", "TENSORS", "CellViewBox", "TensorGrid", "TensorInfo", "to_view"]
 
 
+def _unbroken(title: str) -> str:
+    """``title`` with no line break inside ∂L/∂x (a word joiner after the slash): a narrow
+    grid's title breaks only at its spaces."""
+    return title.replace("/", "/\u2060")
+
+
 class TensorGrid(QWidget):
     """One of the eight tensors; see the module docstring."""
 
@@ -98,7 +104,10 @@ class TensorGrid(QWidget):
         layout.setSpacing(2)
         header = QHBoxLayout()
         header.setSpacing(6)
-        self._title = QLabel(self.info.title, objectName="gridTitle")
+        self._title = QLabel(_unbroken(self.info.title), objectName="gridTitle")
+        # a narrow column (the bias's one value) breaks its title at a space rather than
+        # being held as wide as "grad_bias ∂L/∂b" in a small window: that width is the cells'
+        self._title.setWordWrap(True)
         self._shape_label = QLabel("", objectName="gridShape")
         self._shape_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header.addWidget(self._title)
@@ -283,7 +292,7 @@ class TensorGrid(QWidget):
         title = self.info.title
         if self.name == "output" and not spec.bias:
             title = "output y = x ⊛ W"
-        self._title.setText(title)
+        self._title.setText(_unbroken(title))
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:
@@ -577,6 +586,13 @@ class TensorGrid(QWidget):
         self._draw_selection()
         self.marks.redraw(self._placement())
         self._update_readout()
+        if self._fitted and self._aspect_is_stale():
+            self.fit()  # other numbers (another slice, new values) may need wider cells
+
+    def _aspect_is_stale(self) -> bool:
+        shape = self._plane_shape() or (1, 1)
+        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape))
+        return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
 
     def fit(self) -> None:
         """Zoom to show the whole slice, cells as wide as their numbers need (up to

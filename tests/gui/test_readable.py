@@ -296,3 +296,26 @@ def test_sum_dock_takes_the_room_it_needs_and_the_list_follows(qtbot, make_windo
     window.selection.set_selection(NOTHING)
     _settle(qtbot, window)
     assert dock.height() <= 3 * line + 40
+
+
+def test_small_grids_print_at_1280x800_as_the_app_is_styled(qtbot, make_window):
+    """The app runs with its style sheet (wider operators, group frames, 11 pt titles) that
+    the tests above leave out: the 12×12 scene and depthwise (whose selected entry moves the
+    output to a slice with wider numbers) print every grid there too."""
+    from gui import resources
+
+    app = QApplication.instance()
+    app.setStyleSheet(resources.style_sheet())
+    try:
+        window = make_window()
+        _settle(qtbot, window, (1280, 800))
+        for name, session in (("12×12", _twelve_by_twelve()), ("depthwise",
+                                                              load_preset("depthwise"))):
+            window.document.replace_session(session)
+            entry = tuple(d // 2 for d in session.spec.output_shape)
+            window.selection.set_selection(Selection("output", entry))
+            _settle(qtbot, window)
+            assert _assert_small_grids_print(window, f"{name}, styled, output{entry}") >= 6
+        assert window.panel_dock.width() < 320  # the fields, not their ±2³¹ range
+    finally:
+        app.setStyleSheet("")
