@@ -309,6 +309,8 @@ class EquationPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.list.viewport() and event.type() == QEvent.Type.Leave:
             self._on_list_entered(QModelIndex())
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Resize:
+            self._keep_current_in_view()  # the list's own height settles after the dock's
         return super().eventFilter(watched, event)
 
     def _on_list_entered(self, index: QModelIndex) -> None:
