@@ -75,9 +75,9 @@ class GradOutputNote(QWidget):
     def set_session(self, session: Session) -> None:
         gy = session.grad_output
         if gy.size and np.all(gy == 1):
-            text = "ones: L = y.sum()"
+            text = "L = y.sum()"  # short: it shares a row with two buttons at 1280 px
         else:
-            text = "custom: y.backward(grad_output)"
+            text = "L = Σ y·gy"  # y.backward(gy); the tooltip says it in full
         self.label.setText(text)
 
     def _on_ones_clicked(self) -> None:
