@@ -50,6 +50,7 @@ def nice_limit(m: float) -> float:
 # -- cell values -------------------------------------------------------------------------
 _FORMATS = ("{:.3f}", "{:.2f}", "{:.1f}")
 _EXP_FORMATS = ("{:.2e}", "{:.1e}", "{:.0e}")
+_MAX_WIDTHS = 65536  # measured texts a grid remembers (a 128×128 grid's are 16,384)
 
 
 def _trim(text: str) -> str:
@@ -61,9 +62,21 @@ def _trim(text: str) -> str:
     return text.replace("-", "−")
 
 
-def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False) -> list[list[str]]:
-    return [["" if blank_nan and v != v else _trim(fmt.format(v)) for v in row]
-            for row in values.tolist()]
+def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False,
+           memo: dict[float, str] | None = None) -> list[list[str]]:
+    """Each value as printed; ``memo`` (value -> text in ``fmt``) spares the values an edit
+    left alone from being formatted again."""
+    memo = {} if memo is None else memo
+    if len(memo) >= _MAX_WIDTHS:
+        memo.clear()
+
+    def text(v: float) -> str:
+        t = memo.get(v)
+        if t is None:
+            t = memo[v] = _trim(fmt.format(v))
+        return t
+
+    return [["" if blank_nan and v != v else text(v) for v in row] for row in values.tolist()]
 
 
 def value_font(point_size: float) -> QFont:
@@ -106,6 +119,8 @@ class CellTextItem(QGraphicsItem):
         self._cache: dict[str, list[list[str]]] = {}
         self._fits: dict[tuple[int, int], tuple[int, list[list[str]]] | None] = {}
         self._min_width: float | None = None
+        self._widths: dict[str, float] = {}  # text -> advance in the smallest font
+        self._memo: dict[str, dict[float, str]] = {}  # format -> value -> text
         self._fonts = [value_font(size) for size in self.POINT_SIZES]
         self._italics = [QFont(font) for font in self._fonts]
         for font in self._italics:
@@ -141,10 +156,19 @@ class CellTextItem(QGraphicsItem):
         """The least cell width in pixels at which every value prints (coarsest format)."""
         if self._min_width is None:
             texts = self._format_texts(self._formats()[-1])
-            widest = max((self._metrics.horizontalAdvance(t) for row in texts for t in row),
-                         default=0.0)
+            widest = max((self._width(t) for row in texts for t in row), default=0.0)
             self._min_width = max(self._least(len(self._fonts) - 1), math.ceil(widest + self.GAP))
         return self._min_width
+
+    def _width(self, text: str) -> float:
+        """``text``'s advance in the smallest font. Measured once per text: an edit changes
+        one cell, and measuring all of them on every edit was most of an edit's cost."""
+        width = self._widths.get(text)
+        if width is None:
+            if len(self._widths) >= _MAX_WIDTHS:
+                self._widths.clear()
+            width = self._widths[text] = self._metrics.horizontalAdvance(text)
+        return width
 
     def fits_at(self, cell_w: float, cell_h: float) -> bool:
         """Whether cells of ``cell_w`` × ``cell_h`` pixels print their values."""
@@ -160,7 +184,8 @@ class CellTextItem(QGraphicsItem):
     def _format_texts(self, fmt: str) -> list[list[str]]:
         texts = self._cache.get(fmt)
         if texts is None:
-            texts = self._cache[fmt] = _texts(self._values, fmt, self._blank_nan)
+            memo = self._memo.setdefault(fmt, {})
+            texts = self._cache[fmt] = _texts(self._values, fmt, self._blank_nan, memo)
         return texts
 
     def _fitting_texts(self, cell_w: float, cell_h: float
