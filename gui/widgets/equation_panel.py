@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -136,6 +137,10 @@ class EquationPanel(QWidget):
         self.setObjectName("equationPanel")
         self._terms: Terms | None = None
         self._step: int | None = None
+        # once more after the event loop turns: the style sheet's font, polished after the
+        # scroll, changes the rows' height and moves the current one out of view
+        self._keep_timer = QTimer(self, singleShot=True, interval=0)
+        self._keep_timer.timeout.connect(self._on_keep_timer_timeout)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(3)
@@ -289,6 +294,13 @@ class EquationPanel(QWidget):
         self.value.setVisible(True)
 
     def _keep_current_in_view(self) -> None:
+        self._scroll_to_current()
+        self._keep_timer.start()
+
+    def _on_keep_timer_timeout(self) -> None:
+        self._scroll_to_current()
+
+    def _scroll_to_current(self) -> None:
         if self._step is None:
             return
         row = self.model.index(self._step)

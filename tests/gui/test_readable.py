@@ -322,7 +322,10 @@ def test_small_grids_print_at_1280x800_as_the_app_is_styled(qtbot, make_window):
 
 
 @pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
-def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot, size):
+@pytest.mark.parametrize(("preset", "entry", "step"), [
+    ("reflect_padding", (0, 0, 2, 2), 3), ("seed001_im2col_gradients", (0, 1, 1, 1), 13)])
+def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot, size, preset,
+                                                                           entry, step):
     """As `main.py … --select … --step 3` does (selection set before the styled window is
     shown): the dock grows after the step is set and the list's own height settles after
     the dock's; the current term must end up wholly in view."""
@@ -332,12 +335,12 @@ def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot
     app = QApplication.instance()
     app.setStyleSheet(resources.style_sheet())
     try:
-        window = MainWindow(load_preset("reflect_padding"), synchronous=True)
+        window = MainWindow(load_preset(preset), synchronous=True)
         qtbot.addWidget(window)
-        window.selection.set_selection(Selection("output", (0, 0, 2, 2), step=3))
+        window.selection.set_selection(Selection("output", entry, step=step))
         window.resize(*size)
         window.show()
         _settle(qtbot, window)
-        assert window.equation.step == 3 and window.equation.current_row_visible()
+        assert window.equation.step == step and window.equation.current_row_visible()
     finally:
         app.setStyleSheet("")
