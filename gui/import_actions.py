@@ -150,7 +150,8 @@ class ImportController(QObject):
         except ValueError as e:
             return self._fail("Cannot import the image", path, str(e))
         what = describe(path, pixels, options)
-        self.document.replace_session(new, f"Import image {path.name}")
+        if not self.document.replace_session(new, f"Import image {path.name}"):
+            return False  # over the budget: the document said why through `refused`
         self.message.emit(f"Input from {what}")
         return True
 
@@ -184,7 +185,8 @@ class ImportController(QObject):
             new = session_with_layer(self.document.session, ckpt, key, groups)
         except (CheckpointError, ValueError) as e:
             return self._fail("Cannot import the layer", path, str(e))
-        self.document.replace_session(new, f"Import layer {key}")
+        if not self.document.replace_session(new, f"Import layer {key}"):
+            return False  # over the budget: the document said why through `refused`
         self.message.emit(f"Imported {describe_layer(ckpt, key, groups)}. {NOT_IN_STATE_DICT}.")
         return True
 
