@@ -202,19 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
     if args.figure == "diagram":  # no window: fonts and a painter are all it needs
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from PySide6.QtWidgets import QApplication
-
         from gui.diagram_export import cli_diagram
+        from gui.qt_app import application
 
-        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app = application(sys.argv[:1])
         return cli_diagram(args, sys.stderr)
     if not _has_display():
         sys.stderr.write("convviz: no display (DISPLAY is not set); try --screenshot PNG, or "
                          "QT_QPA_PLATFORM=offscreen\n")
         return 1
-    from PySide6.QtWidgets import QApplication
+    from gui.qt_app import application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application(sys.argv[:1])
     from gui.app import run
 
     code = run(app, args)

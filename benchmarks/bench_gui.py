@@ -139,11 +139,11 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=7, help="cold starts")
     args = parser.parse_args()
 
-    from PySide6.QtWidgets import QApplication
 
     from core.spec import LayerSpec
+    from gui.qt_app import application
 
-    app = QApplication.instance() or QApplication([])
+    app = application()
     print(f"ConvViz GUI benchmarks  (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}, load average "
           f"{os.getloadavg()[0]:.2f})")

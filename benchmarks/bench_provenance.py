@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 BUDGET_MS = 50.0
 SPEED = 120.0  # steps per second: faster than the 62.5 Hz timer, so every tick moves a step
@@ -183,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mode", default="zeros", choices=("zeros", "reflect", "replicate",
                                                         "circular"))
     args = p.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from gui.qt_app import application
+
+    app = application(sys.argv[:1])
     from gui.app import configure
 
     configure(app)

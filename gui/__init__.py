@@ -1,8 +1,8 @@
-"""ConvViz's Qt front end: passive views over `gui.state.Document`, compute in `gui.compute`."""
+"""ConvViz's Qt front end: passive views over `gui.state.Document`, compute in `gui.compute`.
 
-from . import _compat
-
-_compat.apply()
+Importing the package loads no Qt: `gui.qt_app.application` makes the QApplication (and
+applies the bindings' work-arounds), so pure view logic imports and runs without Qt.
+"""
 
 
 def __getattr__(name: str):

@@ -81,10 +81,11 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
     session = session_from_module(layer, input, grad_output)
     from .app import configure
     from .main_window import MainWindow
+    from .qt_app import application
 
-    app = QApplication.instance()
-    if app is None:  # a script: ours, styled as the app (someone else's app keeps its look)
-        app = QApplication(sys.argv[:1] or ["convviz"])
+    ours = QApplication.instance() is None
+    app = application()
+    if ours:  # a script: ours, styled as the app (someone else's app keeps its look)
         configure(app)
     if block is None:
         block = not _loop_running(app)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.session import Session
 
-from . import resources
+from . import _compat, resources
 from .compute import ComputeEngine
 from .explainer import ExplainController
 from .file_actions import FileController
@@ -41,6 +41,10 @@ from .widgets.layer_panel import LayerPanel
 from .widgets.player import PlayerBar
 from .widgets.presets_menu import PresetsMenu
 from .widgets.status import StatusBar
+
+# A script may make its own QApplication and open a window (see tests/gui/test_cli.py):
+# every window's process gets the bindings' work-arounds, not only ours (gui.qt_app).
+_compat.apply()
 
 HELP = """<h3>How to read a convolution here</h3>
 <ol>

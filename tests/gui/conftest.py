@@ -9,6 +9,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
+from gui import _compat
+
+_compat.apply()  # as gui.qt_app.application does for the app: pytest-qt makes this QApplication
+
 # The offscreen platform says "This plugin does not support propagateSizeHints() / raise() /
 # grabbing the keyboard" when windows and popups are shown; it means nothing here.
 _HARMLESS = "This plugin does not support"
