@@ -46,8 +46,8 @@ def edit_to_repaint(app, spec, edits: int, warmup: int = 10) -> tuple[list[float
     from PySide6.QtCore import QEvent, QObject
 
     from core.session import Session
+    from gui.document import CellEdit
     from gui.main_window import MainWindow
-    from gui.state import CellEdit
 
     class PaintCounter(QObject):
         def __init__(self) -> None:

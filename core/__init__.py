@@ -7,9 +7,9 @@ from .budget import BudgetError
 from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
 from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
+from .im2col_steps import Im2colSteps, group_matmul, im2col_steps
 from .padding import pad, pad_adjoint, pad_index
 from .spec import DTYPES, PADDING_MODES, LayerSpec
-from .steps import Im2colSteps, group_matmul, im2col_steps
 
 __all__ = [
     "BudgetError",

@@ -1,4 +1,4 @@
-"""ConvViz's Qt front end: passive views over `gui.state.Document`, compute in `gui.compute`.
+"""ConvViz's Qt front end: passive views over `gui.document.Document`, compute in `gui.compute`.
 
 Importing the package loads no Qt: `gui.qt_app.application` makes the QApplication (and
 applies the bindings' work-arounds), so pure view logic imports and runs without Qt.

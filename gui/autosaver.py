@@ -29,7 +29,7 @@ from core.budget import format_bytes
 from core.session import Session
 
 from .compute import Worker
-from .state import Document
+from .document import Document
 
 AUTOSAVE_MS = 3000
 MAX_BYTES = 256 * 2**20

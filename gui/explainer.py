@@ -19,13 +19,13 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
 from core.explain import SOURCES, TARGETS, Terms, explain_spec, readers
-from core.steps import im2col_entries, im2col_steps
+from core.im2col_steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
+from .document import tensor_shapes
 from .provenance import NOTHING as NO_HIGHLIGHTS
 from .provenance import Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
-from .state import tensor_shapes
 from .widgets.equation_panel import EquationPanel
 from .widgets.im2col_view import IM2COL_MAX_ENTRIES, Im2colView
 from .widgets.player import PlayerBar

@@ -32,13 +32,13 @@ from core.tensor_import import TensorFileError, describe_change, import_npy
 from .compute import ComputeEngine
 from .diagram_export import FILTER as DIAGRAM_FILTER
 from .diagram_export import DiagramFrames, diagram_format, gif_recorder, write_diagram
+from .document import Document, tensor_shapes
 from .figure_export import FILTER as FIGURE_FILTER
 from .figure_export import export_figure, figure_format
 from .gif_export import GifRecorder, animation_problem, step_count
 from .prompts import Prompts
 from .recent_files import RecentFiles
 from .selection import SelectionModel, fits
-from .state import Document, tensor_shapes
 
 NPY_FILTER = "NumPy array (*.npy);;All files (*)"
 

@@ -33,11 +33,11 @@ from core.session_io import SessionError, load_session, save_session
 
 from .autosaver import Autosaver
 from .compute import ComputeEngine
+from .document import Document, ReplaceSession, default_session
 from .export_actions import ExportController, make_action, with_suffix
 from .prompts import CANCEL, SAVE, Prompts
 from .recent_files import RecentFiles
 from .selection import SelectionModel
-from .state import Document, ReplaceSession, default_session
 
 SESSION_FILTER = "ConvViz session (*.npz);;All files (*)"
 APP = "ConvViz"

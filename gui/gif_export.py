@@ -29,8 +29,8 @@ from core.atomic import WriteError, atomic_write
 from core.explain import TARGETS, explain_spec
 from core.session import Session
 
+from .document import tensor_shapes
 from .selection import Selection, SelectionModel, fits
-from .state import tensor_shapes
 
 MAX_FRAMES = 120
 MAX_WIDTH = 1200

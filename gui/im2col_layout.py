@@ -1,6 +1,6 @@
 """How the im2col view lays out core's matrices, and which of their cells a sum's terms touch.
 
-No arithmetic: the matrices are `core.steps.Im2colSteps` arrays placed side by side, one
+No arithmetic: the matrices are `core.im2col_steps.Im2colSteps` arrays placed side by side, one
 block per group (the grouped matrix products written as one product with a block-diagonal
 weight; cells outside the blocks are NaN, drawn blank):
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.explain import Terms
-from core.steps import Im2colSteps
+from core.im2col_steps import Im2colSteps
 
 from .padded_frame import frame
 

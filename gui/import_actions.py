@@ -39,8 +39,8 @@ from core.image_import import (
 )
 from core.spec import LayerSpec
 
+from .document import Document
 from .import_dialogs import ImageImportDialog, LayerImportDialog
-from .state import Document
 
 IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)")
 CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth *.safetensors);;All files (*)"

@@ -27,11 +27,11 @@ from core.session import Session
 
 from . import _compat, resources
 from .compute import ComputeEngine
+from .document import Document
 from .explainer import ExplainController
 from .file_actions import FileController
 from .import_actions import ImportController
 from .selection import SelectionModel
-from .state import Document
 from .undo_keys import UndoKeys
 from .widgets.complex_switch import ComplexSwitch
 from .widgets.equation_panel import DockFitter, EquationPanel

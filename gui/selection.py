@@ -126,7 +126,7 @@ class SelectionModel(QObject):
 
     def set_session(self, session) -> None:
         """The document changed: drop a selection that no longer fits its shapes."""
-        from .state import tensor_shapes
+        from .document import tensor_shapes
 
         self.revalidate(tensor_shapes(session))
 

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMenu
 
+from ..document import CellEdit, new_merge_key
 from ..fills import (
     FILL_LABELS,
     FILLS,
@@ -29,7 +30,6 @@ from ..fills import (
     parse_number,
 )
 from ..selection import NOTHING, Selection, rc
-from ..state import CellEdit, new_merge_key
 
 _NUMBER_START = set("0123456789-+.")
 _WHEEL_MERGE_SECONDS = 1.0

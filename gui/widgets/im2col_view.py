@@ -5,7 +5,7 @@ gradient ``dYᵀ · cols`` and the input gradient ``dY · W`` folded back by col
 padding adjoint. The selected entry's terms mark their cells (teal), the current term's
 cell is boxed (orange), and the entry's own row and column are banded.
 
-Passive: ``set_steps(core.steps.Im2colSteps)`` and ``set_terms(terms, step)`` in;
+Passive: ``set_steps(core.im2col_steps.Im2colSteps)`` and ``set_terms(terms, step)`` in;
 ``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown
 (``dataRequested`` then tells its owner, who may have skipped computing the matrices).
 """
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.explain import Terms
-from core.steps import Im2colSteps
+from core.im2col_steps import Im2colSteps
 
 from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
 from ..padded_frame import frame
@@ -64,7 +64,7 @@ _PLACES = {
                   "grad_padded": (1, 2), "grad_input": (1, 3)},
 }
 _BAND = QColor("#0f766e")
-#: The largest matrix the view computes and draws (`core.steps.im2col_entries`); beyond it
+#: The largest matrix the view computes and draws (`core.im2col_steps.im2col_entries`); beyond it
 #: the view says so instead of freezing the window (8 Mi entries: 64 MiB in float64).
 IM2COL_MAX_ENTRIES = 2**23
 _NO_CELLS = np.zeros((0, 2), np.int64)

@@ -2,7 +2,7 @@
 
 Passive: data comes in through ``set_session`` / ``set_result`` / ``set_selection`` /
 ``set_highlight``; what the user wants goes out through signals (``cellsEdited`` carries a
-`gui.state.CellEdit`, ``selectionRequested`` and ``hoverRequested`` carry a `Selection`).
+`gui.document.CellEdit`, ``selectionRequested`` and ``hoverRequested`` carry a `Selection`).
 The grid shows one 2D slice at a time (selectors for batch and channel); the input shows
 its padded border with the values the padding mode puts there.
 """

@@ -18,7 +18,7 @@ import pytest
 
 import core.conv
 from core import BudgetError, LayerSpec, budget, compute, conv2d, conv2d_input, conv2d_weight
-from core.steps import im2col_steps
+from core.im2col_steps import im2col_steps
 
 
 @pytest.fixture(autouse=True)

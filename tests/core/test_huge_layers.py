@@ -19,7 +19,7 @@ import pytest
 from torch_reference import assert_matches, random_array, reference
 
 from core import LayerSpec, compute, conv2d, conv2d_input, conv2d_weight, explain_spec, readers
-from core.steps import im2col_steps
+from core.im2col_steps import im2col_steps
 
 BOUND_S = 5.0
 M = 10**6

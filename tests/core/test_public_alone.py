@@ -28,7 +28,7 @@ from torch_reference import assert_matches, random_array, reference
 import core.conv
 from core import LayerSpec, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
 from core.backends import blas
-from core.steps import im2col_steps
+from core.im2col_steps import im2col_steps
 
 DTYPES = ("float64", "complex128", "float32", "complex64")
 

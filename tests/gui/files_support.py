@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.autosave import AutosaveSlot
 from core.presets import load_preset
+from gui.document import CellEdit
 from gui.file_actions import FileController
 from gui.prompts import DISCARD
-from gui.state import CellEdit
 
 
 class FakePrompts:

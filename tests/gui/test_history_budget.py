@@ -19,7 +19,7 @@ from core import budget
 from core.session import Session
 from core.session_io import save_session
 from core.spec import LayerSpec
-from gui.state import CellEdit, Document
+from gui.document import CellEdit, Document
 
 LARGE = LayerSpec(in_channels=8, out_channels=2, kernel_size=(3, 3), input_size=(128, 128))
 
@@ -187,7 +187,7 @@ def test_the_status_bar_shows_a_refusal(window, qtbot, small_budget):
     LayerSpec(in_channels=2, out_channels=32, kernel_size=(1, 1), input_size=(3, 3)),
 ])
 def test_im2col_entries_is_the_largest_matrix_the_view_builds(spec):
-    from core.steps import im2col_entries, im2col_steps
+    from core.im2col_steps import im2col_entries, im2col_steps
     from gui.im2col_layout import matrices
 
     s = Session.default(spec)

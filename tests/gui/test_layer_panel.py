@@ -116,7 +116,7 @@ def test_shapes_and_formula(window):
 
 
 def test_undo_redo_round_trip_of_mixed_changes(window, qtbot):
-    from gui.state import CellEdit
+    from gui.document import CellEdit
 
     doc = window.document
     start = doc.session

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, Q
 from core.explain import TARGETS, explain_spec
 from core.presets import load_preset
 from core.session_io import save_session
+from gui.document import CellEdit, tensor_shapes
 from gui.provenance import entry_count
 from gui.selection import Selection, fits
-from gui.state import CellEdit, tensor_shapes
 
 ACTIONS = int(os.environ.get("MONKEY_ACTIONS", "3000"))
 SECONDS = float(os.environ.get("MONKEY_SECONDS", "50"))

@@ -1,5 +1,5 @@
 """The explainer in the real window: selecting, stepping, scrubbing, hovering, sweeping, the
-im2col tab and the command line, each checked against core.explain / core.steps."""
+im2col tab and the command line, each checked against core.explain / core.im2col_steps."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from gui_checks import cell_pos
 from PySide6.QtCore import QPointF, Qt
 
 from core.explain import SOURCES, explain_spec, readers
+from core.im2col_steps import im2col_steps
 from core.presets import load_preset
-from core.steps import im2col_steps
 from gui.im2col_layout import PAGES, matrices
 from gui.provenance import MAX_LINKS, padded_to_real
 from gui.selection import Selection

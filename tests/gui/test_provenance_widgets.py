@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from core.conv import compute
 from core.explain import explain_spec
+from core.im2col_steps import im2col_steps
 from core.session import Session
 from core.spec import LayerSpec
-from core.steps import im2col_steps
 from gui.equation import empty_reason, symbolic, term_text
 from gui.im2col_layout import PAGE_OF, PAGES, block_diagonal, marks, matrices, side_by_side
 from gui.widgets.equation_panel import EquationPanel

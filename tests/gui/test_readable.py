@@ -158,7 +158,7 @@ def test_depthwise_scales_are_the_visible_channels(qtbot, make_window):
 
 
 def test_scrubbing_grows_the_scale_at_once_and_shrinks_it_after(qtbot, make_window):
-    from gui.state import CellEdit
+    from gui.document import CellEdit
 
     window = make_window(load_preset("seed000_conv2d_input"))
     _settle(qtbot, window)

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication
 
 import gui.explainer as explainer_module
 from core.explain import explain_spec
+from core.im2col_steps import im2col_steps
 from core.presets import load_preset
 from core.session_io import save_session
-from core.steps import im2col_steps
+from gui.document import CellEdit
 from gui.im2col_layout import matrices
 from gui.selection import Selection
-from gui.state import CellEdit
 
 ENTRY = ("output", (0, 0, 2, 2))
 

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from core import LayerSpec
+from core.im2col_steps import group_matmul, im2col_steps
 from core.session import Session
-from core.steps import group_matmul, im2col_steps
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 

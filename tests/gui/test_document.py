@@ -7,7 +7,7 @@ import pytest
 
 from core.session import Session
 from core.spec import LayerSpec
-from gui.state import DEFAULT_SPEC, CellEdit, Document, new_merge_key
+from gui.document import DEFAULT_SPEC, CellEdit, Document, new_merge_key
 
 
 def _doc() -> Document:
