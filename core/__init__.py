@@ -9,7 +9,7 @@ from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
 from .im2col_steps import Im2colSteps, group_matmul, im2col_steps
 from .padding import pad, pad_adjoint, pad_index
-from .spec import DTYPES, PADDING_MODES, LayerSpec
+from .spec import DTYPES, PADDING_MODES, LayerSpec, SpecError
 
 __all__ = [
     "BudgetError",
@@ -18,6 +18,7 @@ __all__ = [
     "ConvResults",
     "Im2colSteps",
     "LayerSpec",
+    "SpecError",
     "Term",
     "Terms",
     "Window",

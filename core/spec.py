@@ -1,8 +1,10 @@
-"""LayerSpec: one immutable description of an ``nn.Conv2d`` layer and the tensors around it.
+"""LayerSpec: one immutable description of a convolution layer and the tensors around it.
 
-Every hyperparameter is normalised here (ints to pairs, padding strings resolved to
-top/bottom/left/right) and validated here, once, with messages that name the field and
-the numbers. The API, the app and saved sessions all share this object.
+An ``nn.Conv2d``, or with ``transposed=True`` an ``nn.ConvTranspose2d``. Every
+hyperparameter is normalised here (ints to pairs, padding strings resolved to
+top/bottom/left/right) and validated here, once: a refusal is a `SpecError` naming the
+fields it concerns and the numbers. The API, the app and saved sessions all share this
+object; `shape` gives every tensor's shape (the names are `core.tensors`').
 """
 
 from __future__ import annotations
@@ -15,11 +17,26 @@ from typing import Any
 
 import numpy as np
 
+from .tensors import tensor
+
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
 
 Pair = tuple[int, int]
+
+
+class SpecError(ValueError):
+    """A layer, argument or tensor that torch would refuse.
+
+    ``fields`` names the spec fields (or function arguments) the refusal concerns, so that
+    an editor can mark them; ``numbers`` holds the values the message quotes.
+    """
+
+    def __init__(self, message: str, fields: Sequence[str] = (), **numbers: Any) -> None:
+        super().__init__(message)
+        self.fields: tuple[str, ...] = tuple(fields)
+        self.numbers: dict[str, Any] = numbers
 
 
 def _is_int(value: Any) -> bool:
@@ -36,21 +53,25 @@ def _pair(name: str, value: Any, minimum: int | None) -> Pair:
         pair = (int(value), int(value))
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
         if not all(_is_int(v) for v in value):
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+            raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
         pair = (int(value[0]), int(value[1]))
     else:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
     for v in pair:
         if minimum is not None and v < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+            raise SpecError(
+                f"{name} must be >= {minimum}, got {value!r}", (name,), minimum=minimum, value=v
+            )
     return pair
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
     if not _is_int(value):
-        raise ValueError(f"{name} must be an int, got {value!r}")
+        raise SpecError(f"{name} must be an int, got {value!r}", (name,))
     if int(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise SpecError(
+            f"{name} must be >= {minimum}, got {value}", (name,), minimum=minimum, value=int(value)
+        )
     return int(value)
 
 
@@ -76,11 +97,18 @@ class LayerSpec:
         Batch size; ``None`` means an unbatched (C, H, W) input. ``0`` is an empty batch.
     dtype : str
         One of ``DTYPES``.
+    transposed : bool
+        An ``nn.ConvTranspose2d``: the weight is (in_channels, out_channels/groups, kH, kW),
+        each input pixel paints a copy of the kernel onto the output, ``padding`` crops
+        the result's border (ints only, ``padding_mode`` 'zeros' only).
+    output_padding : (int, int)
+        ConvTranspose2d only: rows/columns added at the bottom/right of the output; each
+        smaller than the stride or the dilation of its axis, as torch requires.
 
     Raises
     ------
-    ValueError
-        For every configuration ``torch.nn.Conv2d`` rejects, naming the field and numbers.
+    SpecError
+        For every configuration torch rejects, naming the fields and the numbers.
     """
 
     in_channels: int
@@ -95,6 +123,8 @@ class LayerSpec:
     input_size: Pair = (5, 5)
     batch: int | None = 1
     dtype: str = "float64"
+    transposed: bool = False
+    output_padding: Pair = (0, 0)
     pads: tuple[int, int, int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -108,45 +138,67 @@ class LayerSpec:
         put(self, "input_size", _pair("input_size", self.input_size, 1))
         if self.batch is not None:
             put(self, "batch", _count("batch", self.batch, 0))
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias must be True or False, got {self.bias!r}")
+        for name in ("bias", "transposed"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(
+                    f"{name} must be True or False, got {getattr(self, name)!r}", (name,)
+                )
         if self.padding_mode not in PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {self.padding_mode!r}"
+            raise SpecError(
+                f"padding_mode must be one of {', '.join(PADDING_MODES)}, "
+                f"got {self.padding_mode!r}",
+                ("padding_mode",),
             )
         if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        if self.in_channels % self.groups:
-            raise ValueError(
-                f"in_channels {self.in_channels} is not divisible by groups {self.groups}"
+            raise SpecError(
+                f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}", ("dtype",)
             )
-        if self.out_channels % self.groups:
-            raise ValueError(
-                f"out_channels {self.out_channels} is not divisible by groups {self.groups}"
+        for name in ("in_channels", "out_channels"):
+            if getattr(self, name) % self.groups:
+                raise SpecError(
+                    f"{name} {getattr(self, name)} is not divisible by groups {self.groups}",
+                    (name, "groups"), channels=getattr(self, name), groups=self.groups,
+                )
+        put(self, "output_padding", _pair("output_padding", self.output_padding, 0))
+        if self.transposed:
+            self._check_transposed()
+        elif self.output_padding != (0, 0):
+            raise SpecError(
+                f"output_padding {self.output_padding} is only for a transposed convolution "
+                "(ConvTranspose2d); a Conv2d has none",
+                ("output_padding",),
             )
         put(self, "padding", self._normalised_padding())
         put(self, "pads", self._resolved_pads())
-        self._check_padding_fits()
-        self._check_kernel_fits()
+        if self.transposed:
+            self._check_output_size()
+        else:
+            self._check_padding_fits()
+            self._check_kernel_fits()
 
     # -- normalisation -------------------------------------------------------------------
     def _normalised_padding(self) -> Pair | str:
         if isinstance(self.padding, str):
             if self.padding not in PADDING_STRINGS:
-                raise ValueError(
-                    f"padding must be an int, a pair, 'valid' or 'same', got {self.padding!r}"
+                raise SpecError(
+                    f"padding must be an int, a pair, 'valid' or 'same', got {self.padding!r}",
+                    ("padding",),
                 )
             if self.padding == "same" and self.stride != (1, 1):
-                raise ValueError(
+                raise SpecError(
                     f"padding 'same' is not supported for stride {self.stride}: "
-                    "torch needs stride 1"
+                    "torch needs stride 1",
+                    ("padding", "stride"), stride=self.stride,
                 )
             return self.padding
         # F.pad crops where a width is negative, so torch accepts negative padding for every
         # padding_mode but 'zeros' (whose convolution kernel refuses it).
         pair = _pair("padding", self.padding, None)
         if self.padding_mode == "zeros" and min(pair) < 0:
-            raise ValueError(f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}")
+            raise SpecError(
+                f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}",
+                ("padding", "padding_mode"), padding=pair,
+            )
         return pair
 
     def _resolved_pads(self) -> tuple[int, int, int, int]:
@@ -159,6 +211,40 @@ class LayerSpec:
         ph, pw = self.padding
         return (ph, ph, pw, pw)
 
+    def _check_transposed(self) -> None:
+        if isinstance(self.padding, str):
+            raise SpecError(
+                f"padding must be an int or a pair for a transposed convolution, "
+                f"got {self.padding!r}",
+                ("padding",),
+            )
+        if self.padding_mode != "zeros":
+            raise SpecError(
+                f"padding_mode must be 'zeros' for a transposed convolution (as "
+                f"ConvTranspose2d), got {self.padding_mode!r}",
+                ("padding_mode",),
+            )
+        for axis, op, s, d in zip(("height", "width"), self.output_padding, self.stride,
+                                  self.dilation, strict=True):
+            if op >= s and op >= d:
+                raise SpecError(
+                    f"output_padding {op} must be smaller than either the stride {s} or the "
+                    f"dilation {d} ({axis})",
+                    ("output_padding", "stride", "dilation"),
+                    output_padding=op, stride=s, dilation=d,
+                )
+
+    def _check_output_size(self) -> None:
+        formulas = self.output_size_formula()
+        for axis, size, formula in zip(("height", "width"), self.output_size, formulas,
+                                       strict=True):
+            if size < 1:
+                raise SpecError(
+                    f"output {axis} would be {size}: padding {self.padding} crops more than "
+                    f"the transposed convolution makes ({formula})",
+                    ("padding", "input_size", "kernel_size"), size=size,
+                )
+
     def _check_padding_fits(self) -> None:
         top, bottom, left, right = self.pads
         for axis, size, before, after in (
@@ -167,14 +253,16 @@ class LayerSpec:
         ):
             largest = max(before, after)
             if self.padding_mode == "reflect" and largest >= size:
-                raise ValueError(
+                raise SpecError(
                     f"padding {largest} must be smaller than the input {axis} {size} "
-                    "for padding_mode 'reflect'"
+                    "for padding_mode 'reflect'",
+                    ("padding", "padding_mode", "input_size"), padding=largest, size=size,
                 )
             if self.padding_mode == "circular" and largest > size:
-                raise ValueError(
+                raise SpecError(
                     f"padding {largest} must be at most the input {axis} {size} "
-                    "for padding_mode 'circular'"
+                    "for padding_mode 'circular'",
+                    ("padding", "padding_mode", "input_size"), padding=largest, size=size,
                 )
 
     def _check_kernel_fits(self) -> None:
@@ -183,9 +271,11 @@ class LayerSpec:
             ("width", self.padded_size[1], self.kernel_extent[1], *self._axis(1)),
         ):
             if extent > padded:
-                raise ValueError(
+                raise SpecError(
                     f"kernel {axis} extent {extent} (kernel_size {k}, dilation {d}) is larger "
-                    f"than the padded input {axis} {padded}"
+                    f"than the padded input {axis} {padded}",
+                    ("kernel_size", "dilation", "padding", "input_size"),
+                    extent=extent, padded=padded,
                 )
 
     def _axis(self, i: int) -> tuple[int, int]:
@@ -202,13 +292,30 @@ class LayerSpec:
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         return (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
 
+    @property
+    def padded_tensor(self) -> str:
+        """The tensor ``padding`` applies to: a Conv2d pads its input, a transposed
+        convolution crops its output (the full result is the output padded back)."""
+        return "output" if self.transposed else "input"
+
     @cached_property  # read many times per call of the pipeline
     def padded_size(self) -> Pair:
+        """The padded input's size; for a transposed layer, the output's before cropping."""
         top, bottom, left, right = self.pads
-        return (self.input_size[0] + top + bottom, self.input_size[1] + left + right)
+        h, w = self.output_size if self.transposed else self.input_size
+        return (h + top + bottom, w + left + right)
 
     @cached_property  # read many times per call of the pipeline
     def output_size(self) -> Pair:
+        if self.transposed:
+            top, bottom, left, right = self.pads
+            return tuple(  # type: ignore[return-value]
+                (size - 1) * s - before - after + extent + op
+                for size, s, before, after, extent, op in zip(
+                    self.input_size, self.stride, (top, left), (bottom, right),
+                    self.kernel_extent, self.output_padding, strict=True,
+                )
+            )
         (hp, wp), (eh, ew), (sh, sw) = self.padded_size, self.kernel_extent, self.stride
         return ((hp - eh) // sh + 1, (wp - ew) // sw + 1)
 
@@ -230,6 +337,8 @@ class LayerSpec:
 
     @cached_property  # read many times per call of the pipeline
     def weight_shape(self) -> tuple[int, int, int, int]:
+        if self.transposed:  # as ConvTranspose2d: (in, out/groups, kH, kW)
+            return (self.in_channels, self.out_per_group, *self.kernel_size)
         return (self.out_channels, self.in_per_group, *self.kernel_size)
 
     @property
@@ -239,6 +348,20 @@ class LayerSpec:
     def _with_batch(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape if self.batch is None else (self.batch, *shape)
 
+    def shape(self, name: str, padded: bool = False) -> tuple[int, ...] | None:
+        """The shape of tensor ``name`` (see `core.tensors`); ``None`` for a bias the layer
+        does not have. ``padded``: the padded form of the tensor padding applies to
+        (`padded_tensor`, and its gradient), the others as they are."""
+        layout = tensor(name).layout
+        if layout == "bias":
+            return self.bias_shape
+        if layout == "weight":
+            return self.weight_shape
+        full = self.input_shape if layout == "input" else self.output_shape
+        if padded and layout == self.padded_tensor:
+            return (*full[:-2], *self.padded_size)
+        return full
+
     def output_size_formula(self) -> tuple[str, str]:
         """The output-size formula per axis with the numbers filled in, for display."""
         lines = []
@@ -246,6 +369,12 @@ class LayerSpec:
         for i, (before, after) in enumerate(((top, bottom), (left, right))):
             size, k = self.input_size[i], self.kernel_size[i]
             d, s = self.dilation[i], self.stride[i]
+            if self.transposed:
+                lines.append(
+                    f"({size} − 1)·{s} − {before} − {after} + {d}·({k} − 1) + "
+                    f"{self.output_padding[i]} + 1 = {self.output_size[i]}"
+                )
+                continue
             lines.append(
                 f"⌊({size} + {before} + {after} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = "
                 f"{self.output_size[i]}"
@@ -260,7 +389,7 @@ class LayerSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with torch's keyword names; tuples become lists."""
         padding = self.padding if isinstance(self.padding, str) else list(self.padding)
-        return {
+        data: dict[str, Any] = {
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
             "kernel_size": list(self.kernel_size),
@@ -274,6 +403,10 @@ class LayerSpec:
             "batch": self.batch,
             "dtype": self.dtype,
         }
+        if self.transposed:  # a Conv2d's dict keeps the keys nn.Conv2d has
+            data["transposed"] = True
+            data["output_padding"] = list(self.output_padding)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
