@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from . import image_import as images
-from .checkpoint_import import NOT_IN_STATE_DICT, describe_layer, open_checkpoint
-from .checkpoint_import import session_with_layer as with_layer
-from .presets import default_session
+from .io import image_import as images
+from .io.checkpoint_import import NOT_IN_STATE_DICT, describe_layer, open_checkpoint
+from .io.checkpoint_import import session_with_layer as with_layer
+from .io.presets import default_session
 from .session import Session
 from .session_arg import open_session_arg
 

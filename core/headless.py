@@ -12,8 +12,8 @@ import os
 from typing import TextIO
 
 from .conv import ConvResults, compute
-from .export import export_npy
-from .presets import default_session
+from .io.export import export_npy
+from .io.presets import default_session
 from .session import Session
 from .session_arg import open_session_arg
 
@@ -38,7 +38,7 @@ def export_headless(
 
     Writes ``input.npy``, ``weight.npy``, ``bias.npy`` (with a bias), ``grad_output.npy``,
     ``output.npy``, ``grad_input.npy``, ``grad_weight.npy``, ``grad_bias.npy`` (with a bias)
-    and ``spec.json`` (see `core.export.export_npy`); ``out_dir`` is created when missing.
+    and ``spec.json`` (see `core.io.export.export_npy`); ``out_dir`` is created when missing.
 
     Raises
     ------

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from core.atomic import atomic_write_bytes
+from core.io.atomic import atomic_write_bytes
 from core.session import Session
 
 from . import errors, resources

@@ -1,6 +1,6 @@
 """Autosaver: the session goes to this instance's rescue file a few seconds after each change.
 
-Uses `core.autosave` for the files: each running instance has its own, locked while it runs,
+Uses `core.io.autosave` for the files: each running instance has its own, locked while it runs,
 so two instances never overwrite, offer or delete each other's. A change (the undo stack's
 index moves) marks the document dirty and starts a single-shot timer, so that a burst of
 edits is written once, `AUTOSAVE_MS` after the first of them; nothing is written when
@@ -23,9 +23,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from core.atomic import WriteError
-from core.autosave import AutosaveSlot, Rescue, find_rescues
 from core.budget import format_bytes
+from core.io.atomic import WriteError
+from core.io.autosave import AutosaveSlot, Rescue, find_rescues
 from core.session import Session
 
 from .compute import Worker

@@ -46,7 +46,7 @@ class ComputeResult:
 @dataclass(frozen=True)
 class CrossCheckResult:
     generation: int
-    check: Any  # core.crosscheck.CrossCheck, or None when it failed
+    check: Any  # core.verify.crosscheck.CrossCheck, or None when it failed
     error: str = ""
 
 
@@ -305,7 +305,7 @@ class ComputeEngine(QObject):
         s, r = result.session, result.results
 
         def job() -> object:
-            from core.crosscheck import crosscheck
+            from core.verify.crosscheck import crosscheck
 
             return crosscheck(s.spec, s.input, s.weight, s.bias, s.grad_output, r)
 

@@ -13,9 +13,9 @@ from typing import TextIO
 
 from PySide6.QtGui import QImage
 
-from core.atomic import WriteError, atomic_write_bytes
 from core.conv import ConvResults
 from core.explain import TARGETS, explain_spec
+from core.io.atomic import WriteError, atomic_write_bytes
 from core.session import Session
 
 from .diagram import build_diagram
@@ -96,7 +96,7 @@ def gif_recorder(path: str | os.PathLike[str], frames: DiagramFrames, parent=Non
 def cli_diagram(args, err: TextIO) -> int:
     """``--figure diagram --screenshot FILE``: write the diagram; 0, or one line and 1/2."""
     from core.headless import compute_session
-    from core.presets import default_session
+    from core.io.presets import default_session
     from core.session_arg import open_session_arg
 
     from .provenance import checked_entry

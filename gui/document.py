@@ -33,7 +33,7 @@ DEFAULT_SPEC = LayerSpec(
 def default_session() -> Session:
     """The scene the app opens with: the shipped preset 'default' (or `DEFAULT_SPEC`)."""
     try:
-        from core.presets import default_session as preset_default
+        from core.io.presets import default_session as preset_default
 
         return preset_default()
     except (ImportError, ValueError):  # no presets (yet), or a broken file: same scene

@@ -3,9 +3,9 @@
 File › Export results (every tensor as .npy files in a folder, or one .npz), Export figure
 (the window or a panel, PNG or SVG: `gui.figure_export`), Export animation as GIF (the
 selected entry's terms: `gui.gif_export`, with a progress dialog that can cancel), Copy as
-PyTorch code, and a grid's "Import/Export .npy…". The formats are core's (`core.export`,
-`core.tensor_import`, `core.snippet`); this module asks for paths, calls core and says what
-went wrong through ``prompts`` (one message: what was not done, and core's reason).
+PyTorch code, and a grid's "Import/Export .npy…". The formats are core's (`core.io.export`,
+`core.io.tensor_import`, `core.verify.snippet`); this module asks for paths, calls core and
+says what went wrong through ``prompts`` (one message: what was not done, and core's reason).
 
 "Copy as PyTorch code" builds its script on a worker thread (it can take half a second on
 a big layer); a request newer than the one in flight wins. ``synchronous`` does it inline,
@@ -22,12 +22,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, QWidget
 
-from core.atomic import WriteError
 from core.conv import ConvResults
 from core.explain import TARGETS
-from core.export import export_npy, export_npz, export_tensor
+from core.io.atomic import WriteError
+from core.io.export import export_npy, export_npz, export_tensor
+from core.io.tensor_import import TensorFileError, describe_change, import_npy
 from core.session import EDITABLE, Session
-from core.tensor_import import TensorFileError, describe_change, import_npy
 
 from .compute import ComputeEngine
 from .diagram_export import FILTER as DIAGRAM_FILTER
@@ -426,7 +426,7 @@ def _snippet_job(done: Signal, generation: int, session: Session,
                  results: ConvResults | None) -> None:
     """Build the snippet (computing the results first if needed) and report it."""
     from core.headless import compute_session
-    from core.snippet import pytorch_snippet
+    from core.verify.snippet import pytorch_snippet
 
     try:
         outcome: object = pytorch_snippet(session, results or compute_session(session))

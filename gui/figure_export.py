@@ -5,7 +5,7 @@ PNG is what the screen shows (``QWidget.grab``). SVG goes through pyqtgraph's ow
 otherwise, and whenever it fails (pyqtgraph 0.14's exporter cannot parse the closed paths
 Qt 6 writes, pyqtgraph#3495), Qt's ``QSvgGenerator`` records the widget's painting: text,
 lines and cells stay vectors, heatmaps are embedded as images. Files are written
-atomically; failures raise `core.atomic.WriteError`.
+atomically; failures raise `core.io.atomic.WriteError`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtGui import QFont, QFontInfo, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from core.atomic import atomic_write_bytes
+from core.io.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}

@@ -1,7 +1,7 @@
 """FileController: the File menu: sessions, recent files, the title, autosave, closing.
 
 `MainWindow` builds it, puts `fill_menu` into its File menu and connects ``message`` to
-the status bar. Sessions are core's (`core.session_io`, `core.autosave`); this module asks
+the status bar. Sessions are core's (`core.io.session_io`, `core.io.autosave`); this module asks
 for paths, calls core and says clearly what went wrong: every failure is one message
 (`Prompts.error`) with what was not done and core's reason, and a session that cannot be
 opened leaves the current one untouched. The window title names the file and shows the
@@ -26,10 +26,10 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
-from core.atomic import WriteError
 from core.budget import BudgetError
+from core.io.atomic import WriteError
+from core.io.session_io import SessionError, load_session, save_session
 from core.session import Session
-from core.session_io import SessionError, load_session, save_session
 
 from .autosaver import Autosaver
 from .compute import ComputeEngine

@@ -25,8 +25,8 @@ from PySide6.QtCore import QEventLoop, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from core.atomic import WriteError, atomic_write
 from core.explain import TARGETS, explain_spec
+from core.io.atomic import WriteError, atomic_write
 from core.session import Session
 
 from .document import tensor_shapes

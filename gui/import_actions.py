@@ -2,7 +2,7 @@
 dropped on the input grid (pictures) or the weight grid (checkpoints), and View › Feature
 maps in gray.
 
-Reading and fitting are core's (`core.image_import`, `core.checkpoint_import`); this module
+Reading and fitting are core's (`core.io.image_import`, `core.io.checkpoint_import`); this module
 asks for files and options, asks before the layer's ``in_channels`` changes for a picture,
 and pushes the result as one `ReplaceSession` step (one Undo takes it back). Every failure is
 one `Prompts.error` with core's reason, and the session stays as it was. Tests replace
@@ -18,7 +18,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
 
-from core.checkpoint_import import (
+from core.io.checkpoint_import import (
     NOT_IN_STATE_DICT,
     Checkpoint,
     CheckpointError,
@@ -28,7 +28,7 @@ from core.checkpoint_import import (
     open_checkpoint,
     session_with_layer,
 )
-from core.image_import import (
+from core.io.image_import import (
     IMAGE_SUFFIXES,
     ImageOptions,
     describe,

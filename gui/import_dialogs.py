@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.checkpoint_import import NOT_IN_STATE_DICT, ConvWeight, group_choices
-from core.image_import import (
+from core.io.checkpoint_import import NOT_IN_STATE_DICT, ConvWeight, group_choices
+from core.io.image_import import (
     INTERACTIVE_SIDE,
     MAX_SIDE,
     SCALING_TITLES,

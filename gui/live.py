@@ -76,7 +76,7 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
         For anything but an ``nn.Conv2d``, or shapes the layer cannot take (the message
         names them), before a window opens.
     """
-    from core.module_import import session_from_module
+    from core.io.module_import import session_from_module
 
     session = session_from_module(layer, input, grad_output)
     from .app import configure

@@ -1,4 +1,4 @@
-"""PresetsMenu: the shipped example sessions (``core.presets``), listed when first opened."""
+"""PresetsMenu: the shipped example sessions (``core.io.presets``), listed when first opened."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 
 class PresetsMenu(QMenu):
-    """Lists ``core.presets.list_presets()``; choosing one loads it and emits the session."""
+    """Lists ``core.io.presets.list_presets()``; choosing one loads it and emits the session."""
 
     sessionChosen = Signal(object, str)  # Session, undo text ("Load preset …")
     failed = Signal(str)
@@ -22,12 +22,12 @@ class PresetsMenu(QMenu):
         self.triggered.connect(self._on_triggered)
 
     def fill(self) -> None:
-        """Build the entries (once; core.presets is imported only now)."""
+        """Build the entries (once; core.io.presets is imported only now)."""
         if self._filled:
             return
         self._filled = True
         try:
-            from core.presets import list_presets
+            from core.io.presets import list_presets
 
             presets = list_presets()
         except Exception as exc:  # a broken presets folder must not break the menu bar
@@ -46,7 +46,7 @@ class PresetsMenu(QMenu):
 
     def load(self, name: str) -> None:
         """Load preset ``name`` and emit it (or ``failed`` with the reason)."""
-        from core.presets import PresetError, load_preset
+        from core.io.presets import PresetError, load_preset
 
         try:
             session = load_preset(name)

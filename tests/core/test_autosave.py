@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from session_checks import assert_same_session
 
-from core import autosave
-from core.autosave import AutosaveSlot, find_rescues
-from core.presets import load_preset
+from core.io import autosave
+from core.io.autosave import AutosaveSlot, find_rescues
+from core.io.presets import load_preset
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +99,7 @@ def test_the_older_single_autosave_is_offered(tmp_path):
     folder = tmp_path / "convviz" / "autosaves"
     legacy = tmp_path / "convviz" / autosave.AUTOSAVE_NAME
     legacy.parent.mkdir(parents=True)
-    from core.session_io import save_session
+    from core.io.session_io import save_session
 
     save_session(legacy, load_preset("depthwise"))
     (rescue,) = find_rescues(folder)
@@ -121,7 +121,7 @@ def test_an_unreadable_rescue_is_ignored_and_kept(tmp_path, caplog):
     slot.path.write_bytes(slot.path.read_bytes()[:50])
     die(slot)
     (rescue,) = find_rescues(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="core.autosave"):
+    with caplog.at_level(logging.WARNING, logger="core.io.autosave"):
         assert rescue.read() is None
     assert "ignoring the autosave" in caplog.text and slot.path.exists()
     rescue.release()
@@ -129,8 +129,8 @@ def test_an_unreadable_rescue_is_ignored_and_kept(tmp_path, caplog):
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from core.autosave import AutosaveSlot
-    from core.presets import load_preset
+    from core.io.autosave import AutosaveSlot
+    from core.io.presets import load_preset
     slot = AutosaveSlot(sys.argv[1])
     slot.write(load_preset("depthwise"))
     print(slot.path, flush=True)

@@ -1,7 +1,7 @@
-"""Layers from checkpoints (core.checkpoint_import) and from live modules (core.module_import):
-a real small model's conv layers imported from .pt and .safetensors reproduce the module's
-output and autograd's gradients; every hostile file is refused with its reason; a malicious
-pickle never runs."""
+"""Layers from checkpoints (core.io.checkpoint_import) and from live modules
+(core.io.module_import): a real small model's conv layers imported from .pt and .safetensors
+reproduce the module's output and autograd's gradients; every hostile file is refused with its
+reason; a malicious pickle never runs."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ from checkpoint_files import Evil, as_numpy, small_model, write_safetensors
 from torch import nn
 
 from core import budget
-from core.checkpoint_import import (
+from core.headless import compute_session
+from core.io.checkpoint_import import (
     CheckpointError,
     conv_weights,
     group_choices,
     open_checkpoint,
     session_with_layer,
 )
-from core.headless import compute_session
-from core.module_import import session_from_module
+from core.io.module_import import session_from_module
 from core.session import Session
 from core.spec import LayerSpec
 
@@ -93,7 +93,7 @@ def test_imported_layer_matches_the_module_and_autograd(ckpt_path, model, index,
 
 def test_safetensors_are_read_without_torch(model, tmp_path):
     ckpt_path = write_safetensors(tmp_path / "m.safetensors", dict(model.state_dict()))
-    code = ("import sys; from core.checkpoint_import import open_checkpoint, conv_weights; "
+    code = ("import sys; from core.io.checkpoint_import import open_checkpoint, conv_weights; "
             f"c = open_checkpoint({str(ckpt_path)!r}); c.array('0.weight'); "
             "print(len(conv_weights(c)), 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -16,7 +16,7 @@ from checkpoint_files import small_model
 from image_files import header_only_png, random_pixels, write_png
 
 import main
-from core.image_import import ImageOptions, load_image
+from core.io.image_import import ImageOptions, load_image
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,17 +15,17 @@ from export_checks import TORCH_KEYS, torch_from_folder
 from session_checks import assert_same_session
 
 from core.conv import compute
-from core.export import export_npy, export_npz, export_tensor
-from core.session import Session
-from core.session_io import load_session
-from core.spec import LayerSpec
-from core.tensor_import import (
+from core.io.export import export_npy, export_npz, export_tensor
+from core.io.session_io import load_session
+from core.io.tensor_import import (
     TensorFileError,
     describe_change,
     fitting_spec,
     import_npy,
     read_npy,
 )
+from core.session import Session
+from core.spec import LayerSpec
 
 
 def results_of(session: Session):

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import core.export as export
-from core.atomic import WriteError
+import core.io.export as export
 from core.conv import compute
-from core.export import export_npy
 from core.headless import cli_export
+from core.io.atomic import WriteError
+from core.io.export import export_npy
 from core.session import Session
 from core.spec import LayerSpec
 

@@ -19,9 +19,9 @@ import pytest
 from numpy.lib import format as npy_format
 from session_checks import assert_same_session
 
-from core.atomic import WriteError, atomic_write, atomic_write_text
+from core.io.atomic import WriteError, atomic_write, atomic_write_text
+from core.io.session_io import FORMAT_VERSION, SessionError, load_session, save_session
 from core.session import Session
-from core.session_io import FORMAT_VERSION, SessionError, load_session, save_session
 from core.spec import DTYPES, LayerSpec
 
 
@@ -272,7 +272,7 @@ def test_permission_denied(tmp_path, monkeypatch):
     def no_permission(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("core.atomic.os.open", no_permission)
+    monkeypatch.setattr("core.io.atomic.os.open", no_permission)
     with pytest.raises(WriteError) as info:
         save_session(tmp_path / "s.npz", default())
     assert str(info.value) == f"cannot write {tmp_path / 's.npz'}: Permission denied"
@@ -285,7 +285,7 @@ def test_rename_refused_removes_temporary(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("core.atomic.os.replace", refuse)
+    monkeypatch.setattr("core.io.atomic.os.replace", refuse)
     with pytest.raises(WriteError, match="Permission denied"):
         save_session(tmp_path / "s.npz", default())
     assert leftovers(tmp_path) == []

@@ -14,8 +14,8 @@ import pytest
 import core.headless
 from core.budget import BudgetError, estimate_bytes, format_bytes
 from core.headless import cli_export, compute_session, export_headless
-from core.presets import default_session, load_preset
-from core.session_io import save_session
+from core.io.presets import default_session, load_preset
+from core.io.session_io import save_session
 
 ALL = ["grad_bias.npy", "grad_input.npy", "grad_output.npy", "grad_weight.npy", "output.npy",
        "spec.json"]
@@ -126,10 +126,10 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
 
 
 def test_file_modules_load_neither_torch_nor_qt():
-    modules = ("atomic, autosave, export, headless, presets, session_arg, session_io, snippet, "
-               "tensor_import, untrusted")
-    code = (f"import {', '.join('core.' + m for m in modules.split(', '))}; import sys; "
-            "print(' '.join(sys.modules))")
+    modules = ("core.io.atomic, core.io.autosave, core.io.export, core.headless, "
+               "core.io.presets, core.session_arg, core.io.session_io, core.verify.snippet, "
+               "core.io.tensor_import, core.io.untrusted")
+    code = f"import {modules}; import sys; print(' '.join(sys.modules))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert not {"torch", "PySide6", "pyqtgraph"} & set(run.stdout.split())

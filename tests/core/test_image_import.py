@@ -1,4 +1,4 @@
-"""Pictures as the input (core.image_import): exact values for each scaling, resize and crop
+"""Pictures as the input (core.io.image_import): exact values for each scaling, resize and crop
 shapes, the file formats, the session it makes, and every hostile file with its message."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from image_files import header_only_png, random_pixels, write_png
 from PIL import Image, ImageFile
 
 from core import budget
-from core.image_import import (
+from core.io.image_import import (
     IMAGENET_GRAY,
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -21,7 +21,7 @@ from core.image_import import (
     load_image,
     session_with_image,
 )
-from core.presets import IMAGES_DIR, PresetError, load_preset, parse_preset
+from core.io.presets import IMAGES_DIR, PresetError, load_preset, parse_preset
 from core.session import Session
 from core.spec import LayerSpec
 

@@ -9,7 +9,7 @@ import pytest
 from torch_reference import assert_matches, reference
 
 from core.conv import compute
-from core.presets import (
+from core.io.presets import (
     PRESETS_DIR,
     PresetError,
     default_session,

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from core.conv import ConvResults, compute
-from core.presets import default_session, load_preset
+from core.io.presets import default_session, load_preset
 from core.session import Session
-from core.snippet import python_literal, pytorch_snippet, tolerances
 from core.spec import LayerSpec
+from core.verify.snippet import python_literal, pytorch_snippet, tolerances
 
 RUNNER = r"""
 import contextlib, io, json, sys, traceback, warnings

@@ -8,13 +8,13 @@ import time
 import numpy as np
 import pytest
 
-import core.snippet
+import core.verify.snippet
 from core.budget import tensor_elements
 from core.conv import ConvResults
 from core.headless import compute_session
 from core.session import Session
-from core.snippet import MAX_NUMBERS, pytorch_snippet
 from core.spec import LayerSpec
+from core.verify.snippet import MAX_NUMBERS, pytorch_snippet
 
 
 def test_a_layer_over_the_cap_is_refused_by_its_count():
@@ -38,8 +38,8 @@ def test_the_cap_counts_every_tensor(monkeypatch):
     session = Session.default(spec)
     results = compute_session(session)
     numbers = 9 + 8 + 2 + 8 + 8 + 9 + 8 + 2
-    monkeypatch.setattr(core.snippet, "MAX_NUMBERS", numbers)
+    monkeypatch.setattr(core.verify.snippet, "MAX_NUMBERS", numbers)
     assert "expected_grad_bias" in pytorch_snippet(session, results)
-    monkeypatch.setattr(core.snippet, "MAX_NUMBERS", numbers - 1)
+    monkeypatch.setattr(core.verify.snippet, "MAX_NUMBERS", numbers - 1)
     with pytest.raises(ValueError, match=f"would embed {numbers} numbers"):
         pytorch_snippet(session, results)

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog
 
-from core.autosave import AutosaveSlot
-from core.presets import load_preset
+from core.io.autosave import AutosaveSlot
+from core.io.presets import load_preset
 from gui.document import CellEdit
 from gui.file_actions import FileController
 from gui.prompts import DISCARD

@@ -17,9 +17,9 @@ from files_support import (  # noqa: F401
     files_fixture,
 )
 
-from core.autosave import AutosaveSlot, autosave_dir, find_rescues
-from core.presets import load_preset
-from core.session_io import load_session
+from core.io.autosave import AutosaveSlot, autosave_dir, find_rescues
+from core.io.presets import load_preset
+from core.io.session_io import load_session
 
 
 def test_autosave_writes_after_a_change_and_only_then(window, files, data_home, qtbot):

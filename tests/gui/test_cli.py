@@ -106,7 +106,7 @@ def test_a_screenshot_that_cannot_be_written_keeps_the_old_file(window, qtbot, t
 
     from PySide6.QtWidgets import QApplication
 
-    import core.atomic
+    import core.io.atomic
     import gui.app
 
     exits = []
@@ -123,7 +123,7 @@ def test_a_screenshot_that_cannot_be_written_keeps_the_old_file(window, qtbot, t
     def disk_full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(core.atomic.os, "fsync", disk_full)
+    monkeypatch.setattr(core.io.atomic.os, "fsync", disk_full)
     assert window.engine.latest is not None  # so the shot is taken two event-loop turns on
     shot = gui.app.Screenshot(window, out, crosscheck=False)
     qtbot.waitUntil(lambda: exits == [1], timeout=2000)

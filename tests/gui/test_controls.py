@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 
-from core.presets import list_presets, load_preset
+from core.io.presets import list_presets, load_preset
 from gui.main_window import HELP
 from gui.selection import Selection
 from gui.widgets.im2col_view import PAGE_TITLES, TITLES

@@ -16,7 +16,7 @@ from test_cli import run_main
 
 from core.explain import explain_spec
 from core.headless import compute_session
-from core.presets import load_preset
+from core.io.presets import load_preset
 from gui.diagram import build_diagram
 from gui.diagram_export import DiagramFrames
 from gui.diagram_paint import PAD, png_bytes, svg_bytes, to_image

@@ -16,10 +16,10 @@ import pytest
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from hostile_files import TIB_SHAPE, hostile_files, npy_header
 
-import core.export
+import core.io.export
 from core.headless import compute_session
-from core.presets import load_preset
-from core.session_io import save_session
+from core.io.presets import load_preset
+from core.io.session_io import save_session
 
 ROOT = Path(__file__).resolve().parents[2]
 WITH_BIAS = ["bias.npy", "grad_bias.npy", "grad_input.npy", "grad_output.npy",
@@ -224,7 +224,7 @@ def test_file_export_that_fails_leaves_the_folder_as_it_was(window, files, dialo
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert len(before) == 9
     edit_cell(window, "input", 3.5)
-    real, calls = core.export._write_file, [0]
+    real, calls = core.io.export._write_file, [0]
 
     def disk_full_at_the_fourth(path, write):
         calls[0] += 1
@@ -232,7 +232,7 @@ def test_file_export_that_fails_leaves_the_folder_as_it_was(window, files, dialo
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, write)
 
-    monkeypatch.setattr(core.export, "_write_file", disk_full_at_the_fourth)
+    monkeypatch.setattr(core.io.export, "_write_file", disk_full_at_the_fourth)
     dialogs.folder.append(str(folder))
     files.exports.export_npy_action.trigger()
     assert files.prompts.errors == [("Cannot export the results",

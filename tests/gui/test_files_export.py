@@ -16,8 +16,8 @@ from export_checks import torch_from_folder
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from PySide6.QtGui import QGuiApplication
 
-from core.presets import load_preset
-from core.session_io import load_session
+from core.io.presets import load_preset
+from core.io.session_io import load_session
 from gui.figure_export import svg_is_valid
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 
-from core.presets import load_preset
-from core.session_io import save_session
+from core.io.presets import load_preset
+from core.io.session_io import save_session
 from gui.prompts import CANCEL, DISCARD, SAVE
 from gui.recent_files import MAX_RECENT
 
@@ -179,7 +179,7 @@ def test_failed_save_over_an_existing_file_keeps_it(window, files, tmp_path, mon
     def fail(*_args, **_kwargs):
         raise OSError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("core.atomic.os.replace", fail)
+    monkeypatch.setattr("core.io.atomic.os.replace", fail)
     assert not files.save()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".ini") == ["keep.npz"]

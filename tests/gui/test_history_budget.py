@@ -16,8 +16,8 @@ from files_support import (  # noqa: F401
 )
 
 from core import budget
+from core.io.session_io import save_session
 from core.session import Session
-from core.session_io import save_session
 from core.spec import LayerSpec
 from gui.document import CellEdit, Document
 

@@ -20,8 +20,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, QSpinBox
 
 from core.explain import TARGETS, explain_spec
-from core.presets import load_preset
-from core.session_io import save_session
+from core.io.presets import load_preset
+from core.io.session_io import save_session
 from gui.document import CellEdit, tensor_shapes
 from gui.provenance import entry_count
 from gui.selection import Selection, fits

@@ -14,8 +14,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from core import budget
-from core.checkpoint_import import conv_weights, open_checkpoint
-from core.image_import import ImageOptions, default_size, load_image
+from core.io.checkpoint_import import conv_weights, open_checkpoint
+from core.io.image_import import ImageOptions, default_size, load_image
 from gui.import_dialogs import ImageImportDialog, LayerImportDialog
 from tests.core.checkpoint_files import Evil, small_model
 from tests.core.image_files import header_only_png, random_pixels, write_png
@@ -151,7 +151,7 @@ def test_bad_pictures_say_why_and_leave_the_session(window, imports, tmp_path, k
 
 
 def test_the_image_dialog_offers_the_current_size_and_the_layers_channels(qtbot):
-    from core.presets import default_session
+    from core.io.presets import default_session
 
     spec = default_session().spec.replace(input_size=(40, 600), batch=2)
     dialog = ImageImportDialog("cat.png", (480, 640), spec)

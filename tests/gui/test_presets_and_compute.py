@@ -7,10 +7,10 @@ import pytest
 from gui_checks import assert_results_match_core
 
 import gui.compute as compute_module
-from core.crosscheck import crosscheck
-from core.presets import list_presets, load_preset
+from core.io.presets import list_presets, load_preset
 from core.session import Session
 from core.spec import LayerSpec
+from core.verify.crosscheck import crosscheck
 from gui.compute import ComputeEngine
 
 PRESETS = [p.name for p in list_presets()]

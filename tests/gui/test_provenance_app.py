@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from core.explain import SOURCES, explain_spec, readers
 from core.im2col_steps import im2col_steps
-from core.presets import load_preset
+from core.io.presets import load_preset
 from gui.im2col_layout import PAGES, matrices
 from gui.provenance import MAX_LINKS, padded_to_real
 from gui.selection import Selection

@@ -14,7 +14,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from core.explain import SOURCES, TARGETS, explain_spec
-from core.presets import list_presets, load_preset
+from core.io.presets import list_presets, load_preset
 from core.session import Session
 from core.spec import LayerSpec
 from gui.selection import NOTHING, Selection

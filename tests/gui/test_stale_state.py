@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 import gui.explainer as explainer_module
 from core.explain import explain_spec
 from core.im2col_steps import im2col_steps
-from core.presets import load_preset
-from core.session_io import save_session
+from core.io.presets import load_preset
+from core.io.session_io import save_session
 from gui.document import CellEdit
 from gui.im2col_layout import matrices
 from gui.selection import Selection
@@ -210,7 +210,7 @@ def test_selecting_a_block_of_the_swept_tensor_stops_the_sweep(window):
 def test_a_restored_autosave_does_not_take_the_open_files_name(window, files, dialogs, tmp_path):
     from files_support import dead_instance
 
-    from core.autosave import autosave_dir
+    from core.io.autosave import autosave_dir
 
     path = tmp_path / "given.npz"  # main.py given.npz: the title names it
     given = load_preset("reflect_padding")

@@ -18,8 +18,8 @@ import pytest
 from files_support import FakeDialogs, controller_for
 from PySide6.QtWidgets import QFileDialog
 
+from core.io.session_io import save_session
 from core.session import Session
-from core.session_io import save_session
 from core.spec import LayerSpec
 from gui import compute as compute_module
 from gui.compute import IMMEDIATE_BUDGET_S, INLINE_BUDGET_S, ComputeEngine

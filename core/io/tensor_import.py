@@ -16,10 +16,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..budget import ENV_VAR, check, format_bytes, limit
+from ..session import EDITABLE, Session
+from ..spec import LayerSpec
 from . import untrusted
-from .budget import ENV_VAR, check, format_bytes, limit
-from .session import EDITABLE, Session
-from .spec import LayerSpec
 
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
 

@@ -10,7 +10,7 @@ Loading trusts nothing: every entry's header is read and checked (no Python obje
 float or complex dtype, the spec's dtype and shape, the size the archive declares) and the
 layer is checked against the memory budget (`core.budget`) before any tensor is read or
 decompressed, so a small file cannot make the reader allocate gigabytes; the spec's JSON is
-bounded in length and depth (`core.untrusted`). Every problem raises `SessionError` with
+bounded in length and depth (`core.io.untrusted`). Every problem raises `SessionError` with
 a message that names it. Saving is atomic.
 """
 
@@ -27,11 +27,11 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.lib import format as npy_format
 
+from ..budget import BudgetError, check
+from ..session import EDITABLE, Session
+from ..spec import LayerSpec
 from . import untrusted
 from .atomic import atomic_write
-from .budget import BudgetError, check
-from .session import EDITABLE, Session
-from .spec import LayerSpec
 
 FORMAT_VERSION = 1
 _CORRUPT = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)

@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from ..budget import BudgetError, check
+from ..session import Session, random_normal
+from ..spec import LayerSpec
 from . import untrusted
-from .budget import BudgetError, check
-from .session import Session, random_normal
-from .spec import LayerSpec
 from .tensor_import import expected_shape
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "presets"
 IMAGES_DIR = PRESETS_DIR.parent / "images"
 PRESET_FORMAT = 1
 DEFAULT_PRESET = "default"

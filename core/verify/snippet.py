@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .budget import tensor_elements
-from .conv import ConvResults, compute
-from .session import Session
-from .spec import LayerSpec
+from ..budget import tensor_elements
+from ..conv import ConvResults, compute
+from ..session import Session
+from ..spec import LayerSpec
 
 #: Numbers a snippet may embed as literals (some 20 MB of text); a larger layer is refused
 #: before any text is built, pointing to the .npy export instead.

@@ -21,8 +21,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..session import Session
 from .atomic import make_folder
-from .session import Session
 from .session_io import SessionError, load_session, save_session
 
 log = logging.getLogger(__name__)

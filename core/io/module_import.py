@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from . import budget
-from .session import Session
-from .spec import DTYPES, LayerSpec
+from .. import budget
+from ..session import Session
+from ..spec import DTYPES, LayerSpec
 
 
 def to_numpy(value: Any, name: str) -> np.ndarray:

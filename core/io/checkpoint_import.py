@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import budget
-from .session import Session
+from .. import budget
+from ..session import Session
 
 NOT_IN_STATE_DICT = ("stride, padding, dilation and padding_mode are not stored in a "
                      "state_dict: the layer keeps its own; set them to the model's")

@@ -1,6 +1,6 @@
 """Export a session and its results: ``.npy`` files in a folder, one ``.npz``, or one tensor.
 
-Every file is written atomically (see `core.atomic`), and a folder export is all or nothing
+Every file is written atomically (see `core.io.atomic`), and a folder export is all or nothing
 (`export_npy`); failures raise `WriteError`. Files
 are named after the tensors so that a reader can rebuild the layer in torch::
 
@@ -25,9 +25,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..conv import ConvResults
+from ..session import Session
 from .atomic import WriteError, atomic_write_bytes, os_reason, sync_folder
-from .conv import ConvResults
-from .session import Session
 from .session_io import save_arrays, session_arrays, spec_json
 
 RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")

@@ -2,7 +2,7 @@
 
 The app shows its own numbers (`core.conv.compute`) and, in the background, compares them
 with what torch computes for the same spec and tensors. torch is imported lazily, inside
-`torch_reference`, so ``import core.crosscheck`` stays free of torch.
+`torch_reference`, so ``import core.verify.crosscheck`` stays free of torch.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import ConvResults
-from .spec import LayerSpec
+from ..conv import ConvResults
+from ..spec import LayerSpec
 
 RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")
 

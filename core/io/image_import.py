@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import budget
-from .session import Session
-from .spec import LayerSpec
+from .. import budget
+from ..session import Session
+from ..spec import LayerSpec
 
 COLORS = ("gray", "rgb")
 FITS = ("crop", "stretch")
