@@ -36,7 +36,7 @@ from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
 from ..padded_frame import frame
 from .grid_items import CellTextItem, colormap, dark_cells, nice_limit
 from .highlight_items import CellsLayer
-from .tensor_grid import to_view
+from .tensor_info import to_view
 
 TITLES = {
     "cols": "cols  (L × G·K)",
