@@ -15,18 +15,16 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QApplication, QMenu
 
 from ..padded_frame import Frame
+from .cell_text import CellTextItem, IndexLabelsItem, dark_cells
 from .cell_view_box import CellViewBox
 from .grid_items import (
     BorderItem,
-    CellTextItem,
     ColorBar,
     DimItem,
-    IndexLabelsItem,
     block_item,
     cells_path,
     colormap,
     cursor_item,
-    dark_cells,
     gap_item,
     gaps_path,
 )
