@@ -3,7 +3,8 @@
 No spin boxes, buttons or status bar — a clean picture for slides, like conv_arithmetic's.
 `build_diagram` turns a session, its results and (optionally) a selected entry and step
 into a frozen `Diagram`: which tensors, which 2D slice of each, the cells to mark and the
-lines of the sum. `gui.diagram_paint` lays it out and paints it (PNG, SVG, GIF frames).
+lines of the sum. `gui.diagram_layout` lays it out and `gui.diagram_paint` paints it (PNG,
+SVG, GIF frames).
 
 Which tensors: a selected entry shows the tensors its sum reads and the tensor it writes
 (``output[…]``: input ⊛ weight + bias = output; ``grad_weight[…]``: input ⋆ grad_output =

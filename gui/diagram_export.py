@@ -19,7 +19,8 @@ from core.io.atomic import WriteError, atomic_write_bytes
 from core.session import Session
 
 from .diagram import build_diagram
-from .diagram_paint import ink_rect, layout, png_bytes, raster, svg_bytes, to_image
+from .diagram_layout import layout
+from .diagram_paint import ink_rect, png_bytes, raster, svg_bytes, to_image
 from .gif_export import GifRecorder
 from .provenance import Provenance
 

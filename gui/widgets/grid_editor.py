@@ -4,7 +4,8 @@ Click selects a cell (Shift+click or Shift+drag: a block); typing a number, Ente
 double-click edits it in place; arrows move (Shift extends); dragging up/down or the wheel
 scrubs the value (one undo step per drag); Delete zeroes; Ctrl+C/Ctrl+V copy and paste
 blocks; the context menu fills the selection, the slice or the whole tensor. Every change
-leaves as a `CellEdit` on ``grid.cellsEdited``; nothing here writes data. The menu's
+leaves as a `CellEdit` on ``grid.cellsEdited`` (`gui.widgets.grid_edits.GridEdits`, which
+also holds copy, paste and fill); nothing here writes data. The menu's
 "Import from .npy…" / "Export as .npy…" leave as ``importRequested`` / ``exportRequested``
 (the tensor's name) for the file actions.
 """
@@ -16,20 +17,13 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMenu
 
-from ..document import CellEdit, new_merge_key
-from ..fills import (
-    FILL_LABELS,
-    FILLS,
-    fill_values,
-    format_block,
-    format_number,
-    parse_block,
-    parse_number,
-)
-from ..selection import NOTHING, Selection, rc
+from ..document import new_merge_key
+from ..fills import FILLS, format_number, parse_number
+from ..selection import rc
+from .grid_edits import GridEdits
 
 _NUMBER_START = set("0123456789-+.")
 _WHEEL_MERGE_SECONDS = 1.0
@@ -41,7 +35,7 @@ _MOVES = {
 }
 
 
-class GridEditor(QObject):
+class GridEditor(GridEdits):
     """Interaction for one grid (a child QObject of it)."""
 
     importRequested = Signal(str)  # tensor name: load it from a .npy file
@@ -49,10 +43,8 @@ class GridEditor(QObject):
 
     def __init__(self, grid) -> None:
         super().__init__(grid)
-        self.grid = grid
         self._drag: dict | None = None
         self._wheel: tuple[tuple[int, ...], int, float] | None = None  # index, key, time
-        self._seed = 0
         self.line_edit: QLineEdit | None = None
         self._edit_index: tuple[int, ...] | None = None
         grid.vb.clicked.connect(self._on_vb_clicked)
@@ -63,12 +55,6 @@ class GridEditor(QObject):
         grid.view.viewport().installEventFilter(self)
 
     # -- helpers -------------------------------------------------------------------------
-    def _selection(self) -> Selection:
-        return self.grid.current_selection()
-
-    def _select(self, index, anchor=None) -> None:
-        self.grid.selectionRequested.emit(Selection(self.grid.name, tuple(index), anchor))
-
     def _index_at(self, pos: QPointF, clamp: bool = False) -> tuple[int, ...] | None:
         g = self.grid
         shape = g.real_shape()
@@ -81,12 +67,6 @@ class GridEditor(QObject):
         elif not (0 <= r < shape[0] and 0 <= c < shape[1]):
             return None
         return g.full_index(r, c)
-
-    def _emit(self, index, values, text: str, merge: int | None = None) -> None:
-        self.grid.cellsEdited.emit(CellEdit(self.grid.name, index, np.asarray(values), text, merge))
-
-    def _status(self, text: str) -> None:
-        self.grid.statusMessage.emit(text)
 
     def _step(self) -> float:
         return self.grid.limit / 200.0
@@ -102,10 +82,6 @@ class GridEditor(QObject):
                 return None
             value = value.real
         return float(value)
-
-    def _block_index(self, sel: Selection):
-        lead, rows, cols = sel.block()
-        return (rows,) if self.grid.array.ndim == 1 else (*lead, rows, cols)
 
     # -- mouse ---------------------------------------------------------------------------
     def _on_vb_clicked(self, pos: QPointF, modifiers, double: bool) -> None:
@@ -335,83 +311,7 @@ class GridEditor(QObject):
                 self.cancel_edit()
         return False
 
-    # -- clipboard -----------------------------------------------------------------------
-    def copy(self) -> str:
-        """Copy the selected block (or the whole slice) as tab-separated text; returns it."""
-        g = self.grid
-        sel = self._selection()
-        a = g.array
-        if g.real_shape() is None:
-            return ""
-        block = a[self._block_index(sel)] if not sel.empty else (a if a.ndim == 1 else a[g.lead])
-        text = format_block(block)
-        QGuiApplication.clipboard().setText(text)
-        return text
-
-    def paste(self, text: str | None = None) -> None:
-        """Paste a block at the cursor (one value fills the whole selected block)."""
-        g = self.grid
-        if not g.editable or g.array is None:
-            return
-        if g.real_shape() is None:
-            return
-        text = QGuiApplication.clipboard().text() if text is None else text
-        try:
-            block = parse_block(text)
-        except ValueError as exc:
-            self._status(f"Paste: {exc}")
-            return
-        if np.iscomplexobj(block) and not np.iscomplexobj(g.array):
-            if np.any(block.imag != 0):
-                self._status(f"Paste: {g.name} is real ({g.array.dtype}); these values are complex")
-                return
-            block = block.real
-        sel = self._selection()
-        if sel.empty:
-            sel = Selection(g.name, g.full_index(0, 0))
-        lead, rows, cols = sel.block()
-        h, w = g.real_shape()
-        if block.size == 1 and sel.is_block():
-            values = np.full((rows.stop - rows.start, cols.stop - cols.start), block.flat[0])
-        else:
-            r0, c0 = rows.start, cols.start
-            values = block[: h - r0, : w - c0]
-            if values.shape != block.shape:
-                self._status(f"Pasted {values.shape[0]}×{values.shape[1]} of the "
-                             f"{block.shape[0]}×{block.shape[1]} block; the rest falls outside")
-            rows = slice(r0, r0 + values.shape[0])
-            cols = slice(c0, c0 + values.shape[1])
-        if g.array.ndim == 1:
-            index, values = (rows,), values[:, 0]
-        else:
-            index = (*lead, rows, cols)
-        self._emit(index, values, f"Paste into {g.info.symbol}")
-        corner = g.full_index(rows.stop - 1, cols.stop - 1)
-        start = g.full_index(rows.start, cols.start)
-        self._select(start, corner if corner != start else None)
-
-    # -- fills and the context menu ------------------------------------------------------
-    def fill(self, kind: str, scope: str) -> None:
-        """Fill ``scope`` ('selection', 'slice' or 'tensor') with pattern ``kind``."""
-        g = self.grid
-        a = g.array
-        if not g.editable or a is None or a.size == 0:
-            return
-        sel = self._selection()
-        if scope == "selection" and not sel.empty:
-            index, what = self._block_index(sel), "selection"
-        elif scope == "slice" and a.ndim > 1:
-            index, what = g.lead, f"slice {list(g.lead)}"
-        else:
-            index, what = ..., "all"
-        seed = 0
-        if kind == "random":
-            self._seed += 1
-            seed = self._seed
-        label = FILL_LABELS[kind] + (f" (seed {seed})" if kind == "random" else "")
-        values = fill_values(kind, a[index].shape, a.dtype, seed)
-        self._emit(index, values, f"Fill {g.info.symbol} {what} with {label.lower()}")
-
+    # -- the context menu ----------------------------------------------------------------
     def build_menu(self, pos: QPointF | None = None) -> QMenu:
         """The grid's context menu (built fresh each time; tests trigger its actions)."""
         g = self.grid
@@ -483,6 +383,3 @@ class GridEditor(QObject):
         if index is not None and index not in sel.cells():
             self._select(index)
         self.build_menu(pos).popup(screen)
-
-
-__all__ = ["GridEditor", "NOTHING"]

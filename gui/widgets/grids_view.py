@@ -25,7 +25,7 @@ from core.spec import LayerSpec
 
 from ..padded_frame import frame
 from ..provenance import grid_shape
-from .grid_items import IndexLabelsItem
+from .cell_text import IndexLabelsItem
 from .tensor_grid import TensorGrid
 
 FORWARD = ("input", "weight", "bias", "output")

@@ -34,9 +34,10 @@ from core.im2col_steps import Im2colSteps
 
 from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
 from ..padded_frame import frame
-from .grid_items import CellTextItem, colormap, dark_cells, nice_limit
+from .cell_text import CellTextItem, dark_cells
+from .grid_items import colormap, nice_limit
 from .highlight_items import CellsLayer
-from .tensor_grid import to_view
+from .tensor_info import to_view
 
 TITLES = {
     "cols": "cols  (L × G·K)",

@@ -10,54 +10,28 @@ its padded border with the values the padding mode puts there.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from core.padding import pad, pad_index
 from core.session import Session
 
 from ..compute import ComputeResult
-from ..padded_frame import Frame, frame
 from ..selection import NOTHING, Selection, fits, rc
-from .cell_view_box import CellViewBox
+from .colour_scale import ColourScale
 from .grid_editor import GridEditor
-from .grid_items import (
-    BorderItem,
-    CellTextItem,
-    ColorBar,
-    DimItem,
-    IndexLabelsItem,
-    block_item,
-    cells_path,
-    colormap,
-    cursor_item,
-    dark_cells,
-    gap_item,
-    gaps_path,
-    nice_limit,
-)
 from .grid_marks import GridMarks, Placement
+from .heatmap_view import HeatmapView
+from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
-from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
+from .tensor_info import COMPLEX_VIEWS, TENSORS, to_view
 from .text_line import TextLine
-
-_BACKGROUND = "#ffffff"
-_RANGE_PAD = 0.005  # of the range, on each side: the frame's outer line stays in view
-#: Cells may grow up to this many times wider than tall so that their numbers fit.
-MAX_ASPECT = 2.0
-#: A colour scale shrinks to fit smaller values only once edits pause this long.
-SHRINK_MS = 400
-__all__ = ["COMPLEX_VIEWS", "TENSORS", "CellViewBox", "TensorGrid", "TensorInfo", "to_view"]
 
 
 def _unbroken(title: str) -> str:
@@ -83,18 +57,12 @@ class TensorGrid(QWidget):
         self._array: np.ndarray | None = None
         self._spec = None
         self._lead: tuple[int, ...] = ()
-        self._mode = "real"
-        self._limit = 1.0
-        self._gray = False  # a grayscale feature map instead of the diverging heatmap
-        self._range = (0.0, 1.0)  # the whole tensor's (min, max), for the gray levels
+        self._scale = ColourScale(self)
+        self._scale.shrunk.connect(self._redraw)
         self._selection = NOTHING
         self._hover: tuple[int, int] | None = None
         self._dimmed = False
-        self._offset = (0, 0)  # (top, left) padding shown before the real cells
-        self._shared = False  # one colour scale across every slice (else fitted to the slice)
         self._fitted = True  # the view shows the whole slice (no zoom or pan by the user)
-        self._shrink_timer = QTimer(self, singleShot=True, interval=SHRINK_MS)
-        self._shrink_timer.timeout.connect(self._on_shrink_timer_timeout)
         self._build()
 
     # -- construction --------------------------------------------------------------------
@@ -121,34 +89,10 @@ class TensorGrid(QWidget):
         self.cut_note.setVisible(False)
         layout.addWidget(self.cut_note)
 
-        strays = QApplication.topLevelWidgets()  # held: their identities stay theirs
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(_BACKGROUND)
-        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.view.ci.layout.setContentsMargins(2, 2, 2, 2)
-        self.vb = CellViewBox(scrub_wheel=self.editable)
-        self.view.addItem(self.vb, row=0, col=0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.vb.addItem(self.image)
-        self.border = BorderItem()
-        self.labels = CellTextItem()
-        self.labels.setZValue(15)
-        self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
-        self.block = block_item()
-        self.cursor = cursor_item()
-        self.gaps = gap_item()
-        self.dim = DimItem()
-        for item in (self.indices, self.border, self.labels, self.block, self.cursor,
-                     self.dim, self.gaps):
-            self.vb.addItem(item, ignoreBounds=True)
-        self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
-        self.image.setColorMap(self.colorbar.colorMap())
-        self.view.addItem(self.colorbar, row=0, col=1)
-        # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
-        # them a parent so that they go when the grid goes instead of outliving the window
-        for w in QApplication.topLevelWidgets():
-            if isinstance(w, QMenu) and w.parent() is None and all(w is not s for s in strays):
-                w.setParent(self, w.windowFlags())
+        self.view = HeatmapView(scrub_wheel=self.editable)
+        # what the editor, the window and the tests reach through the grid
+        self.vb, self.image, self.labels = self.view.vb, self.view.image, self.view.labels
+        self.colorbar = self.view.colorbar
         self._empty = QLabel("", objectName="gridEmpty")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
@@ -196,63 +140,26 @@ class TensorGrid(QWidget):
         if index is not None:
             self.hoverRequested.emit(Selection(self.name, index))
             return
-        copied = None if cell is None else self.copied_pixel(*cell)
-        hover = NOTHING if copied is None else Selection(self.name, copied,
-                                                         padded=self._padded_cell(*cell))
+        copied = None if cell is None else self._slice().copied_pixel(*cell)
+        hover = NOTHING if copied is None else Selection(
+            self.name, copied, padded=self._slice().padded_cell(*cell))
         self.hoverRequested.emit(hover)
 
     def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
         """(row, col) of the image cell under view position ``pos`` (padded coordinates)."""
-        shape = self._plane_shape()
+        shape = self._slice().shape()
         if shape is None:
             return None
         r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
         return (r, c) if 0 <= r < shape[0] and 0 <= c < shape[1] else None
 
+    def _slice(self) -> SlicePlane:
+        """The plane on screen (its cells' indices, border sources and readout text)."""
+        return SlicePlane(self.name, self._array, self._spec, self._lead)
+
     def real_index(self, r: int, c: int) -> tuple[int, ...] | None:
         """Full tensor index of image cell (r, c), or None for a border cell."""
-        shape = self.real_shape()
-        if shape is None:
-            return None
-        rr, cc = r - self._offset[0], c - self._offset[1]
-        if not (0 <= rr < shape[0] and 0 <= cc < shape[1]):
-            return None
-        return self.full_index(rr, cc)
-
-    def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
-        """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
-        zero-padding cell, or a grid without a padded border."""
-        spec = self._spec
-        if self.name != "input" or spec is None or min(spec.pads) < 0:
-            return None  # (a negative padding crops: no border is drawn)
-        return self._border_source(r, c)
-
-    def _padded_cell(self, r: int, c: int) -> tuple[int, int] | None:
-        """Padded coordinates of drawn cell (r, c) (None: a marker of undrawn padding)."""
-        cut = self.frame()
-        return (r, c) if cut is None else cut.to_padded(r, c)
-
-    def frame(self) -> Frame | None:
-        """The part of a huge padding the input grid draws (None: it draws it all)."""
-        return frame(self._spec) if self.name == "input" else None
-
-    def _border_source(self, r: int, c: int) -> tuple[int, ...] | None:
-        """The pixel border cell (r, c) of the input's plane copies (None: zero padding, a
-        real cell, or no such cell)."""
-        spec, plane = self._spec, self._plane_shape()
-        if spec is None or plane is None or not (0 <= r < plane[0] and 0 <= c < plane[1]):
-            return None
-        if self.real_index(r, c) is not None:
-            return None
-        cut = self.frame()
-        if cut is not None:
-            padded = cut.to_padded(r, c)
-            src = None if padded is None else cut.source(*padded)
-            return None if src is None else self.full_index(*src)
-        (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
-        sr = pad_index(h, top, bottom, spec.padding_mode)[r]
-        sc = pad_index(w, left, right, spec.padding_mode)[c]
-        return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))
+        return self._slice().real_index(r, c)
 
     def fill_tensor(self, kind: str) -> None:
         """Fill the whole tensor with pattern ``kind`` (see `gui.fills.FILLS`)."""
@@ -283,10 +190,10 @@ class TensorGrid(QWidget):
 
     def set_tensor(self, array: np.ndarray | None, spec) -> None:
         """Show ``array`` (this grid's tensor) for layer ``spec``; unchanged data draws nothing."""
-        if spec == self._spec and _same(array, self._array):
+        if spec == self._spec and same_data(array, self._array):
             self._array = array
             return
-        old_plane, old_spec = self._plane_shape(), self._spec
+        old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
         title = self.info.title
@@ -301,7 +208,7 @@ class TensorGrid(QWidget):
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
         self._redraw()
-        if self._plane_shape() != old_plane:
+        if self._slice().shape() != old_plane:
             self.fit()
 
     def set_selection(self, selection: Selection) -> None:
@@ -333,16 +240,16 @@ class TensorGrid(QWidget):
     def set_complex_view(self, mode: str) -> None:
         if mode not in COMPLEX_VIEWS:
             raise ValueError(f"complex view must be one of {', '.join(COMPLEX_VIEWS)}")
-        if mode != self._mode:
-            self._mode = mode
+        if mode != self._scale.mode:
+            self._scale.mode = mode
             self._update_limit(immediate=True)
             self._redraw()
 
     def set_shared_scale(self, shared: bool) -> None:
         """One colour scale for every slice of the tensor (compare channels), or (default)
         a scale fitted to the slice on screen."""
-        if shared != self._shared:
-            self._shared = shared
+        if shared != self._scale.shared:
+            self._scale.shared = shared
             self._update_limit(immediate=True)
             self._redraw()
 
@@ -350,20 +257,20 @@ class TensorGrid(QWidget):
         """Real values as a grayscale feature map (black = the minimum, white = the maximum
         of what the colour scale is fitted to: the slice on screen, or every slice when the
         scale is shared) instead of the diverging heatmap; complex |z| and arg keep their maps."""
-        if on != self._gray:
-            self._gray = on
+        if on != self._scale.gray:
+            self._scale.gray = on
             self._update_limit(immediate=True)
             self._redraw()
 
     @property
     def gray(self) -> bool:
-        return self._gray
+        return self._scale.gray
 
     def set_dimmed(self, dimmed: bool) -> None:
         """Grey the grid out (the results on screen belong to the last valid layer)."""
         if dimmed != self._dimmed:
             self._dimmed = dimmed
-            self.dim.setVisible(dimmed)
+            self.view.dim.setVisible(dimmed)
             self.setProperty("dimmed", dimmed)
 
     def set_highlight(self, cells, style: str = "read", padded: bool = False) -> None:
@@ -398,8 +305,8 @@ class TensorGrid(QWidget):
 
     def _placement(self) -> Placement:
         ndim = 4 if self._array is None else self._array.ndim
-        return Placement(ndim, self._lead, self._offset, self._plane_shape() or (0, 0),
-                         self.frame())
+        plane = self._slice()
+        return Placement(ndim, self._lead, plane.offset, plane.shape() or (0, 0), plane.frame())
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -413,41 +320,33 @@ class TensorGrid(QWidget):
     @property
     def offset(self) -> tuple[int, int]:
         """(top, left): padded border rows and columns shown before the real cells."""
-        return self._offset
+        return self._slice().offset
 
     @property
     def limit(self) -> float:
         """The colour scale's bound m (levels are (−m, m))."""
-        return self._limit
+        return self._scale.limit
 
     @property
     def shared_scale(self) -> bool:
-        return self._shared
+        return self._scale.shared
 
     def scale_values(self) -> np.ndarray:
         """The values the colour scale is fitted to: the shown slice, or every slice when
         the scale is shared (as viewed: Re, Im, |z| or arg of complex data)."""
-        a = self._array
-        if a is None or a.size == 0:
-            return np.zeros(0)
-        return to_view(a if self._shared or a.ndim < 3 else a[self._lead], self._mode)
+        return self._scale.values(self._array, self._lead)
 
     def shows_values(self) -> bool:
         """Whether the cells on screen are large enough to print their values (and do)."""
-        if self._array is None or self._stack.currentWidget() is not self.view:
-            return False
-        shown, w, h = self.vb.viewRect(), self.vb.width(), self.vb.height()
-        if shown.width() <= 0 or shown.height() <= 0 or w <= 0 or h <= 0:
-            return False
-        return self.labels.fits_at(w / shown.width(), h / shown.height())
+        return self._array is not None and self._showing() and self.view.shows_values()
 
     @property
     def complex_view(self) -> str:
-        return self._mode
+        return self._scale.mode
 
     def full_index(self, r: int, c: int) -> tuple[int, ...]:
         """Full tensor index of real cell (r, c) of the shown slice."""
-        return (r,) if self._array.ndim == 1 else (*self._lead, r, c)
+        return self._slice().full_index(r, c)
 
     def displayed(self) -> np.ndarray:
         """The real 2D image on screen (padded for the input)."""
@@ -459,207 +358,70 @@ class TensorGrid(QWidget):
         lead_shape = () if a is None or a.ndim < 2 else a.shape[:-2]
         self._lead = self.selector.set_shape(lead_shape, self._lead)
 
-    def _fitted_limit(self) -> float:
-        a = self._array
-        if a is None or a.size == 0:
-            return 1.0
-        if np.iscomplexobj(a) and self._mode == "phase":
-            return float(np.pi)
-        v = self.scale_values()
-        finite = np.abs(v[np.isfinite(v)])
-        return nice_limit(float(finite.max()) if finite.size else 1.0)
-
     def _update_limit(self, immediate: bool) -> None:
-        """Fit the colour scale; an edit (not ``immediate``) grows it at once but shrinks it
-        only when edits pause, so that scrubbing a value does not make the colours flicker."""
-        target = self._fitted_limit()
-        if immediate or target >= self._limit:
-            self._shrink_timer.stop()
-            self._limit = target
-        else:
-            self._shrink_timer.start()
-        if self._gray:
-            v = self.scale_values()
-            finite = v[np.isfinite(v)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-            self._range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
-        one = self._array is None or self._array.ndim < 3
-        self.colorbar.set_note(
-            "" if one else ("shared" if self._shared else "slice"),
-            "" if one else ("one colour scale for every slice (View › Colour scale)"
-                            if self._shared else "colour scale fitted to the slice on screen "
-                            "(View › Colour scale shared across slices to compare)"))
-
-    def _on_shrink_timer_timeout(self) -> None:
-        target = self._fitted_limit()
-        if target != self._limit:
-            self._limit = target
-            self._redraw()
-
-    def _levels(self) -> tuple[tuple[float, float], str]:
-        complex_ = self._array is not None and np.iscomplexobj(self._array)
-        if complex_ and self._mode == "abs":
-            return (0.0, self._limit), "sequential"
-        if complex_ and self._mode == "phase":
-            return (-np.pi, np.pi), "cyclic"
-        if self._gray:
-            return self._range, "gray"
-        return (-self._limit, self._limit), "diverging"
-
-    def _plane(self) -> np.ndarray | None:
-        """The current 2D slice as stored (complex stays complex), padded for the input."""
-        a = self._array
-        if a is None or a.size == 0:
-            return None
-        if a.ndim == 1:
-            return a[:, None]
-        plane = a[self._lead]
-        cut = self.frame()
-        if cut is not None:
-            return cut.plane(plane)[0]
-        if self.name == "input" and any(self._spec.pads):
-            plane = pad(plane, self._spec.pads, self._spec.padding_mode)
-        return plane
-
-    def _plane_shape(self) -> tuple[int, int] | None:
-        a = self._array
-        if a is None or a.size == 0:
-            return None
-        if a.ndim == 1:
-            return (a.shape[0], 1)
-        if self.name == "input":
-            cut = self.frame()
-            return self._spec.padded_size if cut is None else cut.shape
-        return a.shape[-2:]
+        self._scale.refit(self._array, self._lead, immediate)
+        self.colorbar.set_note(*self._scale.note(self._array))
 
     def real_shape(self) -> tuple[int, int] | None:
         """Rows and columns of real (unpadded) cells in the shown slice."""
-        a = self._array
-        if a is None or a.size == 0:
-            return None
-        return (a.shape[0], 1) if a.ndim == 1 else a.shape[-2:]
+        return self._slice().real_shape()
 
     def _redraw(self) -> None:
-        plane = self._plane()
-        self._offset = (0, 0)
-        cut = self.frame()
-        if cut is not None:
-            self._offset = cut.offset
-        elif self.name == "input" and self._spec is not None:
-            top, _, left, _ = self._spec.pads
-            self._offset = (top, left)
+        shown = self._slice()
+        plane, cut = shown.values(), shown.frame()
         self.cut_note.setText("" if cut is None else cut.note())
         self.cut_note.setVisible(cut is not None)
         if plane is None:
-            self.image.clear()
-            self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
-            self.border.setVisible(False)
-            self.indices.set_shape(0, 0, (0, 0))
+            self.view.clear_plane()
             empty = "no bias\n(bias=False)" if self._array is None else "empty\n(a zero-size axis)"
             self._empty.setText(empty)
             self._stack.setCurrentWidget(self._empty)
             self._draw_selection()
             return
         self._stack.setCurrentWidget(self.view)
-        values = to_view(plane, self._mode)
-        (lo, hi), cmap_name = self._levels()
-        if self.colorbar.colorMap().name != cmap_name:
-            self.colorbar.setColorMap(colormap(cmap_name))
-            self.image.setColorMap(self.colorbar.colorMap())
-        self.image.setImage(values, autoLevels=False, levels=(lo, hi))
-        if tuple(self.colorbar.levels()) != (lo, hi):
-            self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
-        dark = dark_cells(values, (lo, hi), self.colorbar.colorMap())
-        muted = None
+        values = to_view(plane, self._scale.mode)
+        levels, cmap_name = self._scale.levels(self._array)
+        pads = None
         if self.name == "input" and any(self._spec.pads):
-            muted = np.ones(plane.shape, bool)
-            (h, w), (top, left) = self.real_shape(), self._offset
-            muted[top : top + h, left : left + w] = False
-            self.border.set_geometry(plane.shape, self._spec.pads if cut is None else cut.pads)
-        else:
-            self.border.setVisible(False)
-        self.gaps.setPath(gaps_path([], [], (0, 0)) if cut is None else
-                          gaps_path(cut.rows.markers(), cut.cols.markers(), plane.shape))
-        self.labels.set_values(values, dark, muted)
-        self.indices.set_shape(*self.real_shape(), self._offset)
-        self.dim.set_rect(QRectF(0, 0, plane.shape[1], plane.shape[0]))
+            pads = self._spec.pads if cut is None else cut.pads
+        self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()
         self.marks.redraw(self._placement())
         self._update_readout()
-        if self._fitted and self._aspect_is_stale():
+        if self._fitted and self.view.aspect_is_stale(shown.shape() or (1, 1), self._showing()):
             self.fit()  # other numbers (another slice, new values) may need wider cells
-
-    def _aspect_is_stale(self) -> bool:
-        shape = self._plane_shape() or (1, 1)
-        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape))
-        return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
 
     def fit(self) -> None:
         """Zoom to show the whole slice, cells as wide as their numbers need (up to
         `MAX_ASPECT` × their height) when the box has the room."""
-        shape = self._plane_shape() or (1, 1)
-        m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
         self._fitted = True
-        self.vb.setAspectLocked(True, self._cell_aspect(shape, m))
-        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=_RANGE_PAD)
+        self.view.fit(self._slice().shape() or (1, 1), self._showing())
 
-    def _cell_aspect(self, shape: tuple[int, int], margin: float) -> float:
-        """Cell width over cell height: 1 (square) unless wider cells let the numbers print."""
-        pad = 1 + 2 * _RANGE_PAD  # (the range's padding)
-        w, h = self.vb.width() / pad, self.vb.height() / pad
-        if w <= 0 or h <= 0 or self._stack.currentWidget() is not self.view:
-            return 1.0
-        sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
-        if sh < self.labels.min_height() or sw <= sh:
-            return 1.0  # no number fits however wide, or cells are wider than tall already
-        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
-        if sh >= need:
-            return 1.0
-        ratio = need / sh
-        return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0
+    def _showing(self) -> bool:
+        return self._stack.currentWidget() is self.view
 
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING
 
     def _draw_selection(self) -> None:
         sel = self.current_selection()
-        top, left = self._offset
+        top, left = self._slice().offset
         other_slice = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self._lead
         if sel.empty or self._array is None or other_slice:
-            self.cursor.setPath(cells_path([]))
-            self.block.setPath(cells_path([]))
+            self.view.draw_cursor(None, [])
             return
         r, c = rc(sel.index)
-        self.cursor.setPath(cells_path([(r + top, c + left)]))
         _, rows, cols = sel.block()
+        block = []
         if sel.is_block():
             block = [(i + top, j + left) for i in range(rows.start, rows.stop)
                      for j in range(cols.start, cols.stop)]
-            self.block.setPath(cells_path(block))
-        else:
-            self.block.setPath(cells_path([]))
+        self.view.draw_cursor((r + top, c + left), block)
 
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
         """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c) of the image (padded coordinates)."""
-        a, shape = self._array, self._plane_shape()
-        if a is None or shape is None or not (0 <= r < shape[0] and 0 <= c < shape[1]):
-            return ""
-        idx = self.real_index(r, c)
-        if idx is not None:
-            return f"{self.info.symbol}[{', '.join(map(str, idx))}] = {_fmt(a[idx])}"
-        where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
-        cut = self.frame()
-        if cut is not None:
-            padded = cut.to_padded(r, c)
-            if padded is None:
-                return f"padding not drawn: {cut.describe_marker(r, c)}"
-            where = f"border ({padded[0]}, {padded[1]})"
-        src = self._border_source(r, c)
-        if src is None:
-            return f"{where} = 0 (zero padding)"
-        mode = self._spec.padding_mode
-        return f"{where} copies x[{', '.join(map(str, src))}] = {_fmt(a[src])} ({mode})"
+        return self._slice().describe(r, c, self.info.symbol)
 
     def _update_readout(self) -> None:
         if self._hover is not None:
@@ -669,18 +431,7 @@ class TensorGrid(QWidget):
             text = ""
             if not sel.empty and self._array is not None:
                 r, c = rc(sel.index)
-                text = self.describe(r + self._offset[0], c + self._offset[1])
+                top, left = self._slice().offset
+                text = self.describe(r + top, c + left)
         self.readout.setText(text or " ")
 
-
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a is b or (a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b))
-
-
-def _fmt(v) -> str:
-    if np.iscomplexobj(v):
-        v = complex(v)
-        return f"{v.real:.4g}{v.imag:+.4g}j".replace("-", "−")
-    return f"{float(v):.6g}".replace("-", "−")

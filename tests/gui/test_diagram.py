@@ -19,7 +19,8 @@ from core.headless import compute_session
 from core.io.presets import load_preset
 from gui.diagram import build_diagram
 from gui.diagram_export import DiagramFrames
-from gui.diagram_paint import PAD, png_bytes, svg_bytes, to_image
+from gui.diagram_layout import PAD
+from gui.diagram_paint import png_bytes, svg_bytes, to_image
 from gui.equation import symbolic
 from gui.figure_export import svg_is_valid
 from gui.gif_export import frame_steps

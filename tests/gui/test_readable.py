@@ -18,7 +18,7 @@ from core.io.presets import list_presets, load_preset
 from core.session import Session
 from core.spec import LayerSpec
 from gui.selection import NOTHING, Selection
-from gui.widgets.tensor_grid import SHRINK_MS
+from gui.widgets.colour_scale import SHRINK_MS
 
 SIZES = [(1600, 1000), (1280, 800)]
 TWIN = {"grad_input": "input", "grad_weight": "weight", "grad_output": "output"}

@@ -67,10 +67,10 @@ def test_clicking_another_grid_moves_the_selection(qtbot, window):
     out = window.grids.grids["output"]
     qtbot.mouseClick(out.view.viewport(), Qt.MouseButton.LeftButton, pos=cell_pos(out, 3, 4))
     assert window.selection.selection == Selection("output", (0, 0, 3, 4))
-    assert not out.cursor.path().isEmpty()
+    assert not out.view.cursor.path().isEmpty()
     weight = window.grids.grids["weight"]
     qtbot.mouseClick(weight.view.viewport(), Qt.MouseButton.LeftButton, pos=cell_pos(weight, 0, 0))
-    assert out.cursor.path().isEmpty()
+    assert out.view.cursor.path().isEmpty()
 
 
 def test_values_fit_their_cells(window):

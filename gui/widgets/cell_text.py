@@ -1,0 +1,287 @@
+"""The numbers a grid prints: each cell's value (`CellTextItem`) and the row and column
+numbers beside the cells (`IndexLabelsItem`), in a condensed face, in the most precise
+format that fits the cells on screen. Cells are unit squares in view coordinates, as in
+`gui.widgets.grid_items`; the text is drawn in device pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtWidgets import QGraphicsItem
+
+_FORMATS = ("{:.3f}", "{:.2f}", "{:.1f}")
+_EXP_FORMATS = ("{:.2e}", "{:.1e}", "{:.0e}")
+_MAX_WIDTHS = 65536  # measured texts a grid remembers (a 128×128 grid's are 16,384)
+
+
+def _trim(text: str) -> str:
+    """'0.500' -> '0.5', '256.000' -> '256', '-0.000' -> '0'; minus as U+2212."""
+    if "e" not in text and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "-0.0"):
+        text = "0"
+    return text.replace("-", "−")
+
+
+def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False,
+           memo: dict[float, str] | None = None) -> list[list[str]]:
+    """Each value as printed; ``memo`` (value -> text in ``fmt``) spares the values an edit
+    left alone from being formatted again."""
+    memo = {} if memo is None else memo
+    if len(memo) >= _MAX_WIDTHS:
+        memo.clear()
+
+    def text(v: float) -> str:
+        t = memo.get(v)
+        if t is None:
+            t = memo[v] = _trim(fmt.format(v))
+        return t
+
+    return [["" if blank_nan and v != v else text(v) for v in row] for row in values.tolist()]
+
+
+def value_font(point_size: float) -> QFont:
+    """The condensed face for numbers in cells (a quarter narrower: more cells print)."""
+    font = QFont()
+    font.setPointSizeF(point_size)
+    font.setStretch(QFont.Stretch.Condensed)
+    return font
+
+
+def dark_cells(values: np.ndarray, levels: tuple[float, float], cmap: pg.ColorMap) -> np.ndarray:
+    """Cells whose colour under ``cmap`` and ``levels`` is dark enough to need white text."""
+    lo, hi = levels
+    t = np.clip((values - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    rgb = cmap.map(np.nan_to_num(t, nan=0.5), mode="float")
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114 < 0.45
+
+
+class CellTextItem(QGraphicsItem):
+    """Prints each cell's value when cells are large enough on screen to read it.
+
+    The text is drawn in device pixels (not scaled with the view), in the most precise
+    format that fits the current cell width, at 8 pt, or 7 pt where only that fits (a
+    projected small window: a number a step smaller beats a colour alone); border cells
+    (``muted``) in grey italics.
+    ``blank_nan``: NaN cells print nothing (the im2col view's blank off-block cells).
+    """
+
+    MIN_CELL_PX = 14.0
+    POINT_SIZES = (8.0, 7.0)  # tried in turn: the first whose text fits the cell
+    GAP = 3.0  # pixels a number leaves free across its cell (both sides together)
+
+    def __init__(self, parent: QGraphicsItem | None = None, blank_nan: bool = False) -> None:
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
+        self._values = np.zeros((0, 0))
+        self._dark = np.zeros((0, 0), bool)
+        self._muted: np.ndarray | None = None
+        self._blank_nan = blank_nan
+        self._cache: dict[str, list[list[str]]] = {}
+        self._fits: dict[tuple[int, int], tuple[int, list[list[str]]] | None] = {}
+        self._min_width: float | None = None
+        self._widths: dict[str, float] = {}  # text -> advance in the smallest font
+        self._memo: dict[str, dict[float, str]] = {}  # format -> value -> text
+        self._fonts = [value_font(size) for size in self.POINT_SIZES]
+        self._italics = [QFont(font) for font in self._fonts]
+        for font in self._italics:
+            font.setItalic(True)
+        self._all_metrics = [QFontMetricsF(font) for font in self._fonts]
+        self._metrics = self._all_metrics[-1]  # the smallest: what fits at the least
+
+    def set_values(self, values: np.ndarray, dark: np.ndarray, muted: np.ndarray | None) -> None:
+        """``values`` (rows, cols) real; ``dark``: cells that need white text; ``muted``: border."""
+        self.prepareGeometryChange()
+        self._values, self._dark, self._muted = values, dark, muted
+        self._cache.clear()
+        self._fits.clear()
+        self._min_width = None
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        rows, cols = self._values.shape
+        return QRectF(0, 0, cols, rows)
+
+    def min_height(self) -> float:
+        """The least cell height in pixels at which values print (at the smallest size)."""
+        return self._min_height(len(self._fonts) - 1)
+
+    def _min_height(self, level: int) -> float:
+        return max(self._least(level), self._all_metrics[level].height() + 1.0)
+
+    def _least(self, level: int) -> float:
+        """The least cell side in pixels for font ``level`` (the smaller font: 2 less)."""
+        return self.MIN_CELL_PX - 2.0 * level
+
+    def min_width(self) -> float:
+        """The least cell width in pixels at which every value prints (coarsest format)."""
+        if self._min_width is None:
+            texts = self._format_texts(self._formats()[-1])
+            widest = max((self._width(t) for row in texts for t in row), default=0.0)
+            self._min_width = max(self._least(len(self._fonts) - 1), math.ceil(widest + self.GAP))
+        return self._min_width
+
+    def _width(self, text: str) -> float:
+        """``text``'s advance in the smallest font. Measured once per text: an edit changes
+        one cell, and measuring all of them on every edit was most of an edit's cost."""
+        width = self._widths.get(text)
+        if width is None:
+            if len(self._widths) >= _MAX_WIDTHS:
+                self._widths.clear()
+            width = self._widths[text] = self._metrics.horizontalAdvance(text)
+        return width
+
+    def fits_at(self, cell_w: float, cell_h: float) -> bool:
+        """Whether cells of ``cell_w`` × ``cell_h`` pixels print their values."""
+        if self._values.size == 0:
+            return False
+        return self._fitting_texts(cell_w, cell_h) is not None
+
+    def _formats(self) -> tuple[str, ...]:
+        finite = self._values[np.isfinite(self._values)]
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
+        return _EXP_FORMATS if (top >= 1e4 or 0 < top < 1e-3) else _FORMATS
+
+    def _format_texts(self, fmt: str) -> list[list[str]]:
+        texts = self._cache.get(fmt)
+        if texts is None:
+            memo = self._memo.setdefault(fmt, {})
+            texts = self._cache[fmt] = _texts(self._values, fmt, self._blank_nan, memo)
+        return texts
+
+    def _fitting_texts(self, cell_w: float, cell_h: float
+                       ) -> tuple[int, list[list[str]]] | None:
+        """(font level, texts) of the largest font, then the most precise format, whose
+        widest value fits a cell of ``cell_w`` × ``cell_h`` pixels; None when none does."""
+        key = (round(cell_w), round(cell_h))
+        if key not in self._fits:
+            self._fits[key] = None
+            for level in range(len(self._fonts)):
+                if cell_h < self._min_height(level) or cell_w < self._least(level):
+                    continue
+                texts = self._fit(key[0], level)
+                if texts is not None:
+                    self._fits[key] = (level, texts)
+                    break
+        return self._fits[key]
+
+    def _fit(self, cell_px: float, level: int) -> list[list[str]] | None:
+        values = self._values
+        finite = values[np.isfinite(values)]
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
+        # the untrimmed text of the largest magnitude, signed if any value is negative,
+        # is the widest any value can print in that format
+        widest = -top if finite.size and float(finite.min()) < 0 else top
+        room = cell_px - self.GAP
+        advance = self._all_metrics[level].horizontalAdvance
+        for fmt in self._formats():
+            fits = advance(fmt.format(widest).replace("-", "−")) <= room
+            if not fits and advance(_trim(fmt.format(widest))) > room:
+                continue  # even the largest value, trimmed, is too wide
+            if not fits:  # trimmed texts ('1.000' -> '1') may still fit: measure the longest
+                flat = [t for row in self._format_texts(fmt) for t in row]
+                longest = max(map(len, flat), default=0)
+                fits = all(advance(t) <= room for t in flat if len(t) == longest)
+            if fits:
+                return self._format_texts(fmt)
+        return None
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        rows, cols = self._values.shape
+        if rows == 0 or cols == 0:
+            return
+        t = painter.worldTransform()
+        cell_w, cell_h = abs(t.m11()), abs(t.m22())
+        if not self.fits_at(cell_w, cell_h):
+            return
+        level, texts = self._fitting_texts(cell_w, cell_h)
+        font, italic = self._fonts[level], self._italics[level]
+        exposed = option.exposedRect.intersected(self.boundingRect())
+        r0, r1 = max(0, int(exposed.top())), min(rows, int(math.ceil(exposed.bottom())))
+        c0, c1 = max(0, int(exposed.left())), min(cols, int(math.ceil(exposed.right())))
+        painter.save()
+        painter.resetTransform()
+        light, dark, grey = QColor(20, 20, 20), QColor(255, 255, 255), QColor(90, 90, 90)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                muted = self._muted is not None and self._muted[r, c]
+                painter.setFont(italic if muted else font)
+                painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
+                rect = t.mapRect(QRectF(c, r, 1, 1))
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
+        painter.restore()
+
+
+class IndexLabelsItem(QGraphicsItem):
+    """Row and column numbers of the real cells, left of and above the grid, when cells are
+    large enough to read them (like a spreadsheet's headers).
+
+    Zoomed in, the margin scrolls out of view: the numbers then stick to the top and left
+    edges of what is shown (``view_rect`` says what that is), on a light band.
+    """
+
+    MIN_CELL_PX = 12.0  # (a step under the values: the numbers are short)
+
+    def __init__(self, parent: QGraphicsItem | None = None, view_rect=None) -> None:
+        super().__init__(parent)
+        self._rows = self._cols = 0
+        self._offset = (0, 0)
+        self.margin = 0.5
+        self._view_rect = view_rect
+        self._font = value_font(7.5)
+        self._band = QColor(255, 255, 255, 215)
+        self.setZValue(35)  # over the cells, the highlights and the cursor when sticking
+
+    @staticmethod
+    def margin_for(rows: int, cols: int) -> float:
+        """Cells of room to keep above and left: big cells need less of one to fit a number."""
+        return 0.45 if max(rows, cols) <= 8 else 0.8
+
+    def set_shape(self, rows: int, cols: int, offset: tuple[int, int]) -> None:
+        """``rows`` × ``cols`` real cells, starting at image cell ``offset`` (padding)."""
+        self.prepareGeometryChange()
+        self._rows, self._cols, self._offset = rows, cols, offset
+        self.margin = self.margin_for(rows + 2 * offset[0], cols + 2 * offset[1])
+
+    def boundingRect(self) -> QRectF:
+        top, left = self._offset
+        m = self.margin
+        return QRectF(-m, -m, left + self._cols + m + 1, top + self._rows + m + 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        t = painter.worldTransform()
+        if min(abs(t.m11()), abs(t.m22())) < self.MIN_CELL_PX:
+            return
+        top, left = self._offset
+        band = QFontMetricsF(self._font).height() + 2.0
+        shown = t.mapRect(self._view_rect()) if self._view_rect is not None else QRectF()
+        margin = t.mapRect(QRectF(-self.margin, -self.margin, self.margin, self.margin))
+        # device y of the column numbers' band and x of the row numbers' band
+        y0, x0 = margin.top(), margin.left()
+        col_h, row_w = margin.height(), margin.width()
+        stick_y = not shown.isNull() and shown.top() > y0 + 1
+        stick_x = not shown.isNull() and shown.left() > x0 + 1
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(self._font)
+        if stick_y:
+            y0, col_h = shown.top(), band
+            painter.fillRect(QRectF(shown.left(), y0, shown.width(), band), self._band)
+        if stick_x:
+            x0, row_w = shown.left(), max(band, QFontMetricsF(self._font).horizontalAdvance(
+                str(max(self._rows - 1, 0))) + 6.0)
+            painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
+        painter.setPen(QColor(120, 120, 120))
+        centre = Qt.AlignmentFlag.AlignCenter
+        for c in range(self._cols):
+            cell = t.mapRect(QRectF(left + c, 0, 1, 1))
+            painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
+        for r in range(self._rows):
+            cell = t.mapRect(QRectF(0, top + r, 1, 1))
+            painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
+        painter.restore()

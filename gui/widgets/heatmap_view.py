@@ -1,0 +1,144 @@
+"""HeatmapView: the picture of one plane in a `TensorGrid`.
+
+A pyqtgraph layout with the grid's `CellViewBox`: the cells coloured on the colour bar's map,
+their values and row/column numbers, the padded border, the markers of padding not drawn,
+the cursor and the selected block, and a veil over stale results; and the fitting of the
+view to a plane, cells as wide as their numbers need. What is drawn comes in through
+``draw``, ``clear_plane`` and ``draw_cursor``; the grid decides what.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QApplication, QMenu
+
+from ..padded_frame import Frame
+from .cell_text import CellTextItem, IndexLabelsItem, dark_cells
+from .cell_view_box import CellViewBox
+from .grid_items import (
+    BorderItem,
+    ColorBar,
+    DimItem,
+    block_item,
+    cells_path,
+    colormap,
+    cursor_item,
+    gap_item,
+    gaps_path,
+)
+
+_BACKGROUND = "#ffffff"
+_RANGE_PAD = 0.005  # of the range, on each side: the frame's outer line stays in view
+#: Cells may grow up to this many times wider than tall so that their numbers fit.
+MAX_ASPECT = 2.0
+
+
+class HeatmapView(pg.GraphicsLayoutWidget):
+    """See the module docstring. ``scrub_wheel``: the wheel scrubs values (editable grids)."""
+
+    def __init__(self, scrub_wheel: bool) -> None:
+        strays = QApplication.topLevelWidgets()  # held: their identities stay theirs
+        super().__init__()
+        self.setBackground(_BACKGROUND)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.vb = CellViewBox(scrub_wheel=scrub_wheel)
+        self.addItem(self.vb, row=0, col=0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.vb.addItem(self.image)
+        self.border = BorderItem()
+        self.labels = CellTextItem()
+        self.labels.setZValue(15)
+        self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
+        self.block = block_item()
+        self.cursor = cursor_item()
+        self.gaps = gap_item()
+        self.dim = DimItem()
+        for item in (self.indices, self.border, self.labels, self.block, self.cursor,
+                     self.dim, self.gaps):
+            self.vb.addItem(item, ignoreBounds=True)
+        self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
+        self.image.setColorMap(self.colorbar.colorMap())
+        self.addItem(self.colorbar, row=0, col=1)
+        # pyqtgraph builds parentless context menus for its view boxes (disabled here); give
+        # them a parent so that they go when the grid goes instead of outliving the window
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMenu) and w.parent() is None and all(w is not s for s in strays):
+                w.setParent(self, w.windowFlags())
+
+    def clear_plane(self) -> None:
+        """Draw no cells (a missing bias, a zero-size axis)."""
+        self.image.clear()
+        self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
+        self.border.setVisible(False)
+        self.indices.set_shape(0, 0, (0, 0))
+
+    def draw(self, values: np.ndarray, levels: tuple[float, float], cmap_name: str,
+             real_shape: tuple[int, int], offset: tuple[int, int],
+             pads: tuple[int, int, int, int] | None = None, cut: Frame | None = None) -> None:
+        """Show real ``values`` (rows, cols) on colour map ``cmap_name`` at ``levels``; the
+        real cells are ``real_shape`` from ``offset``. ``pads``: the drawn padded border's
+        (top, bottom, left, right) (None: no border); ``cut``: a huge padding's frame."""
+        lo, hi = levels
+        if self.colorbar.colorMap().name != cmap_name:
+            self.colorbar.setColorMap(colormap(cmap_name))
+            self.image.setColorMap(self.colorbar.colorMap())
+        self.image.setImage(values, autoLevels=False, levels=(lo, hi))
+        if tuple(self.colorbar.levels()) != (lo, hi):
+            self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
+        dark = dark_cells(values, (lo, hi), self.colorbar.colorMap())
+        muted = None
+        if pads is not None:
+            muted = np.ones(values.shape, bool)
+            (h, w), (top, left) = real_shape, offset
+            muted[top : top + h, left : left + w] = False
+            self.border.set_geometry(values.shape, pads)
+        else:
+            self.border.setVisible(False)
+        self.gaps.setPath(gaps_path([], [], (0, 0)) if cut is None else
+                          gaps_path(cut.rows.markers(), cut.cols.markers(), values.shape))
+        self.labels.set_values(values, dark, muted)
+        self.indices.set_shape(*real_shape, offset)
+        self.dim.set_rect(QRectF(0, 0, values.shape[1], values.shape[0]))
+
+    def draw_cursor(self, cell: tuple[int, int] | None, block: list[tuple[int, int]]) -> None:
+        """The cursor on image cell ``cell`` (None: none) and the selected ``block``'s cells."""
+        self.cursor.setPath(cells_path([] if cell is None else [cell]))
+        self.block.setPath(cells_path(block))
+
+    def shows_values(self) -> bool:
+        """Whether the cells on screen are large enough to print their values."""
+        shown, w, h = self.vb.viewRect(), self.vb.width(), self.vb.height()
+        if shown.width() <= 0 or shown.height() <= 0 or w <= 0 or h <= 0:
+            return False
+        return self.labels.fits_at(w / shown.width(), h / shown.height())
+
+    def fit(self, shape: tuple[int, int], showing: bool) -> None:
+        """Zoom to show a whole plane of ``shape``, cells as wide as their numbers need (up
+        to `MAX_ASPECT` × their height) when the box has the room; ``showing``: the view is
+        the grid's page on screen (else cells stay square)."""
+        m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
+        self.vb.setAspectLocked(True, self._cell_aspect(shape, m, showing))
+        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=_RANGE_PAD)
+
+    def aspect_is_stale(self, shape: tuple[int, int], showing: bool) -> bool:
+        """Whether the values now need other cell widths than the view has."""
+        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape), showing)
+        return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
+
+    def _cell_aspect(self, shape: tuple[int, int], margin: float, showing: bool) -> float:
+        """Cell width over cell height: 1 (square) unless wider cells let the numbers print."""
+        pad = 1 + 2 * _RANGE_PAD  # (the range's padding)
+        w, h = self.vb.width() / pad, self.vb.height() / pad
+        if w <= 0 or h <= 0 or not showing:
+            return 1.0
+        sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
+        if sh < self.labels.min_height() or sw <= sh:
+            return 1.0  # no number fits however wide, or cells are wider than tall already
+        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
+        if sh >= need:
+            return 1.0
+        ratio = need / sh
+        return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0

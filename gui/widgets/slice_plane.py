@@ -1,0 +1,161 @@
+"""SlicePlane: the 2D slice a `TensorGrid` draws, and where each drawn cell comes from.
+
+The grid draws one plane of its tensor, ``array[lead]``; the input's plane carries its padded
+border (all of it, or the part `gui.padded_frame.Frame` keeps of a huge padding). Cells are
+given as (row, col) of the drawn image ("plane cells"); the real cells start at ``offset``.
+This is the bookkeeping between those coordinates and the tensor's indices, and the text
+the grid's readout shows for a cell. No Qt: a plane is a value, remade whenever the grid's
+tensor, layer or slice changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.padding import pad, pad_index
+from core.spec import LayerSpec
+
+from ..padded_frame import Frame, frame
+
+
+@dataclass(frozen=True, eq=False)
+class SlicePlane:
+    """Tensor ``name``'s ``array`` (None: no bias) for layer ``spec``, slice ``lead``."""
+
+    name: str
+    array: np.ndarray | None
+    spec: LayerSpec | None
+    lead: tuple[int, ...]
+
+    def frame(self) -> Frame | None:
+        """The part of a huge padding the input grid draws (None: it draws it all)."""
+        return frame(self.spec) if self.name == "input" else None
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        """(top, left): padded border rows and columns drawn before the real cells."""
+        cut = self.frame()
+        if cut is not None:
+            return cut.offset
+        if self.name == "input" and self.spec is not None:
+            top, _, left, _ = self.spec.pads
+            return (top, left)
+        return (0, 0)
+
+    def values(self) -> np.ndarray | None:
+        """The drawn 2D image as stored (complex stays complex), padded for the input."""
+        a = self.array
+        if a is None or a.size == 0:
+            return None
+        if a.ndim == 1:
+            return a[:, None]
+        plane = a[self.lead]
+        cut = self.frame()
+        if cut is not None:
+            return cut.plane(plane)[0]
+        if self.name == "input" and any(self.spec.pads):
+            plane = pad(plane, self.spec.pads, self.spec.padding_mode)
+        return plane
+
+    def shape(self) -> tuple[int, int] | None:
+        """Rows and columns of the drawn image (None: nothing to draw)."""
+        a = self.array
+        if a is None or a.size == 0:
+            return None
+        if a.ndim == 1:
+            return (a.shape[0], 1)
+        if self.name == "input":
+            cut = self.frame()
+            return self.spec.padded_size if cut is None else cut.shape
+        return a.shape[-2:]
+
+    def real_shape(self) -> tuple[int, int] | None:
+        """Rows and columns of real (unpadded) cells in the slice."""
+        a = self.array
+        if a is None or a.size == 0:
+            return None
+        return (a.shape[0], 1) if a.ndim == 1 else a.shape[-2:]
+
+    def full_index(self, r: int, c: int) -> tuple[int, ...]:
+        """Full tensor index of real cell (r, c) of the slice."""
+        return (r,) if self.array.ndim == 1 else (*self.lead, r, c)
+
+    def real_index(self, r: int, c: int) -> tuple[int, ...] | None:
+        """Full tensor index of plane cell (r, c), or None for a border cell."""
+        shape = self.real_shape()
+        if shape is None:
+            return None
+        top, left = self.offset
+        rr, cc = r - top, c - left
+        if not (0 <= rr < shape[0] and 0 <= cc < shape[1]):
+            return None
+        return self.full_index(rr, cc)
+
+    def padded_cell(self, r: int, c: int) -> tuple[int, int] | None:
+        """Padded coordinates of plane cell (r, c) (None: a marker of undrawn padding)."""
+        cut = self.frame()
+        return (r, c) if cut is None else cut.to_padded(r, c)
+
+    def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
+        """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
+        zero-padding cell, or a plane without a padded border."""
+        spec = self.spec
+        if self.name != "input" or spec is None or min(spec.pads) < 0:
+            return None  # (a negative padding crops: no border is drawn)
+        return self.border_source(r, c)
+
+    def border_source(self, r: int, c: int) -> tuple[int, ...] | None:
+        """The pixel border cell (r, c) of the input's plane copies (None: zero padding, a
+        real cell, or no such cell)."""
+        spec, plane = self.spec, self.shape()
+        if spec is None or plane is None or not (0 <= r < plane[0] and 0 <= c < plane[1]):
+            return None
+        if self.real_index(r, c) is not None:
+            return None
+        cut = self.frame()
+        if cut is not None:
+            padded = cut.to_padded(r, c)
+            src = None if padded is None else cut.source(*padded)
+            return None if src is None else self.full_index(*src)
+        (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
+        sr = pad_index(h, top, bottom, spec.padding_mode)[r]
+        sc = pad_index(w, left, right, spec.padding_mode)[c]
+        return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))
+
+    def describe(self, r: int, c: int, symbol: str) -> str:
+        """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c), the tensor written ``symbol``."""
+        a, shape = self.array, self.shape()
+        if a is None or shape is None or not (0 <= r < shape[0] and 0 <= c < shape[1]):
+            return ""
+        idx = self.real_index(r, c)
+        if idx is not None:
+            return f"{symbol}[{', '.join(map(str, idx))}] = {format_value(a[idx])}"
+        where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
+        cut = self.frame()
+        if cut is not None:
+            padded = cut.to_padded(r, c)
+            if padded is None:
+                return f"padding not drawn: {cut.describe_marker(r, c)}"
+            where = f"border ({padded[0]}, {padded[1]})"
+        src = self.border_source(r, c)
+        if src is None:
+            return f"{where} = 0 (zero padding)"
+        mode = self.spec.padding_mode
+        return f"{where} copies x[{', '.join(map(str, src))}] = {format_value(a[src])} ({mode})"
+
+
+def same_data(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether ``a`` and ``b`` hold the same values (a grid given them again draws nothing)."""
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b))
+
+
+def format_value(v) -> str:
+    """A value as the readout prints it (minus as U+2212)."""
+    if np.iscomplexobj(v):
+        v = complex(v)
+        return f"{v.real:.4g}{v.imag:+.4g}j".replace("-", "−")
+    return f"{float(v):.6g}".replace("-", "−")
