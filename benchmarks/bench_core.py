@@ -162,11 +162,11 @@ def numpy_blas() -> tuple[str, int | None]:
 def set_threads(n: int | None) -> tuple[int, int | None, str]:
     """Make torch use as many threads as numpy's BLAS (or ``n`` for both); return the counts.
 
-    ``core.conv.THREADS`` (the threads of numpy's depthwise route) follows the same count.
+    ``numpy_fast.THREADS`` (the numpy pipeline's worker threads) follows the same count.
     """
     import torch
 
-    import core.conv
+    from core.backends import numpy_fast
 
     blas, blas_threads = numpy_blas()
     if n is not None:
@@ -176,7 +176,7 @@ def set_threads(n: int | None) -> tuple[int, int | None, str]:
             blas, blas_threads = numpy_blas()
     threads = n or blas_threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    core.conv.THREADS = threads
+    numpy_fast.THREADS = threads
     return torch.get_num_threads(), blas_threads, blas
 
 
@@ -481,13 +481,13 @@ def main(argv: list[str] | None = None) -> int:
     max_reps = args.max_reps or (10 if args.quick else 200)
     warmup = 1 if args.quick else 3
 
-    import core.conv
     from core.backends import blas as core_blas
+    from core.backends import numpy_fast
 
     print(
         f"torch {torch.__version__} threads: {torch_threads} (interop "
         f"{torch.get_num_interop_threads()}); numpy {np.__version__} BLAS: {blas}, "
-        f"threads: {blas_threads}; core.conv.THREADS: {core.conv.THREADS} (one BLAS thread "
+        f"threads: {blas_threads}; numpy_fast.THREADS: {numpy_fast.THREADS} (one BLAS thread "
         f"each: {core_blas.available()}); CPUs: {os.cpu_count()}"
     )
     print(

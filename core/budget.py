@@ -110,37 +110,36 @@ def estimate_bytes(spec: LayerSpec, outputs: Collection[str] | None = None) -> i
     public function computing those allocates (the caller's arrays exist already), e.g.
     ``{"output"}`` for `core.conv.conv2d`.
 
-    The scratch follows `core.conv`: a layer whose windows skip most of its padded input
-    runs as its small equivalent (`core.compact`: the gathered input and its gradient);
+    The scratch follows the numpy pipeline (`core.backends.numpy_fast`): a layer whose
+    windows skip most of its padded input runs as its small equivalent (`core.compact`:
+    the gathered input and its gradient);
     the batch runs in chunks of ``m`` samples on up to ``THREADS`` workers, each holding a
     chunk's padded input and/or its gradient (more copies under a non-zero padding mode)
     and one band of the im2col matrix, with the output and grad_output in its layout.
     """
-    conv = _conv()
     want = outputs if type(outputs) is frozenset else frozenset(RESULTS if outputs is None
                                                                   else outputs)
     if not want <= _RESULTS:
         unknown = want - _RESULTS
         raise ValueError(f"outputs must be among {', '.join(RESULTS)}, got {sorted(unknown)}")
-    tuning = (conv.CHUNK_BYTES, conv.THREADS, conv.MIN_BAND, conv.MIN_BAND_TAPS,
-              conv.WIDE_MAX_RATIO)
-    return _estimate(spec, want, outputs is None, tuning)
+    return _estimate(spec, want, outputs is None, _fast().tuning())
 
 
 _RESULTS = frozenset(RESULTS)
 
 
-def _conv():
-    """`core.conv`, for the pipeline's tuning (it imports this module: imported late)."""
-    global _CONV
-    if _CONV is None:
-        from . import conv
+def _fast():
+    """`core.backends.numpy_fast`, for the pipeline's tuning (imported late: `core.conv`
+    imports this module, and `import core.budget` alone stays light)."""
+    global _FAST
+    if _FAST is None:
+        from .backends import numpy_fast
 
-        _CONV = conv
-    return _CONV
+        _FAST = numpy_fast
+    return _FAST
 
 
-_CONV = None
+_FAST = None
 
 
 @lru_cache(maxsize=256)
@@ -162,31 +161,31 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
         if "grad_input" in want:
             total += n * spec.in_channels * (hc * wc + step)
         spec = small
-    return (total + _scratch_elements(spec, want, itemsize)) * itemsize + OVERHEAD
+    return (total + _scratch_elements(spec, want, itemsize, tuning)) * itemsize + OVERHEAD
 
 
-def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> int:
+def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
+                      tuning: tuple) -> int:
     """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum."""
-    from . import conv  # the pipeline's tuning; conv imports this module
-
+    chunk_bytes, threads, min_band, min_band_taps, wide_max_ratio = tuning
     n = spec.batch or 1
     c, o = spec.in_channels, spec.out_channels
     (hp, wp), (oh, ow) = spec.padded_size, spec.output_size
     kk = spec.kernel_size[0] * spec.kernel_size[1]
     width = -(-wp // spec.stride[1])  # a row of the wide layout
-    wide = width <= conv.WIDE_MAX_RATIO * ow
+    wide = width <= wide_max_ratio * ow
     if not wide:
         width = ow
     per_sample = c * kk * oh * width * itemsize
-    m = min(n, max(1, conv.CHUNK_BYTES // max(per_sample, 1)))
-    workers = max(1, min(conv.THREADS, -(-n // m)))
+    m = min(n, max(1, chunk_bytes // max(per_sample, 1)))
+    workers = max(1, min(threads, -(-n // m)))
     rows = oh
-    if wide and per_sample > conv.CHUNK_BYTES:  # one sample's matrix runs in bands
-        min_band = conv.MIN_BAND_TAPS if spec.in_per_group == 1 else conv.MIN_BAND
-        rows = min(oh, max(1, conv.CHUNK_BYTES // (c * kk * width * itemsize),
-                           -(-min_band // width)))
+    if wide and per_sample > chunk_bytes:  # one sample's matrix runs in bands
+        least = min_band_taps if spec.in_per_group == 1 else min_band
+        rows = min(oh, max(1, chunk_bytes // (c * kk * width * itemsize),
+                           -(-least // width)))
         if workers == 1 and "grad_input" not in want:  # the workers share the bands
-            workers = min(conv.THREADS, -(-oh // rows))
+            workers = min(threads, -(-oh // rows))
     other_mode = spec.padding_mode != "zeros" and any(spec.pads)
     copies = 0
     if want & {"output", "grad_weight"}:

@@ -72,8 +72,8 @@ class Screenshot(QObject):
         if engine.latest is None and engine.error is not None:  # failed while the window opened
             QTimer.singleShot(0, self._on_failed)
         elif crosscheck:
-            engine.crossCheckReady.connect(self._on_ready)
-            engine.start_background()
+            window.crosscheck.crossCheckReady.connect(self._on_ready)
+            window.start_background()
         elif engine.latest is not None:
             QTimer.singleShot(0, self._on_ready)
         else:

@@ -19,6 +19,7 @@ Off until `start` (``gui.app.run`` starts it; windows built in tests stay quiet)
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
@@ -28,8 +29,8 @@ from core.io.atomic import WriteError
 from core.io.autosave import AutosaveSlot, Rescue, find_rescues
 from core.session import Session
 
-from .compute import Worker
 from .document import Document
+from .worker import Worker
 
 AUTOSAVE_MS = 3000
 MAX_BYTES = 256 * 2**20
@@ -41,7 +42,7 @@ class Autosaver(QObject):
 
     message = Signal(str)
     restored = Signal()
-    _delivered = Signal(object)  # (tag, token, outcome) from the file worker
+    _delivered = Signal(str, object)  # (tag, outcome) from the file worker
 
     def __init__(self, document: Document, parent: QObject | None = None, *,
                  folder: Path | None = None, token: str | None = None) -> None:
@@ -152,12 +153,11 @@ class Autosaver(QObject):
 
     def _submit(self, tag: str, job: Callable[[], object]) -> None:
         if self._worker is None:
-            self._worker = Worker("convviz-autosave", self._delivered.emit)
-        self._worker.submit(tag, None, job)
+            self._worker = Worker("convviz-autosave")
+        self._worker.submit(job, partial(self._delivered.emit, tag))
 
-    @Slot(object)
-    def _on_delivered(self, message: tuple[str, object, object]) -> None:
-        tag, _token, outcome = message
+    @Slot(str, object)
+    def _on_delivered(self, tag: str, outcome: object) -> None:
         if isinstance(outcome, WriteError | OSError):
             what = "failed" if tag == "write" else "could not remove its file"
             self.message.emit(f"Autosave {what}: {outcome}")

@@ -4,20 +4,15 @@ Each request gets a generation number. Tiny scenes (under `IMMEDIATE_BUDGET_S`) 
 at once; small ones run inline on the next turn of the event loop (edits arriving together
 coalesce); a request predicted to take longer than `INLINE_BUDGET_S`, or one on a torch
 backend, runs on a worker thread. Only the newest pending request is kept, and a result
-older than the one on screen is dropped. A second worker loads torch after the window is
-up, says whether CUDA is available, and cross-checks each shown result against torch's own
-``nn.Conv2d``.
-``synchronous=True`` runs everything inline (tests).
+older than the one on screen is dropped. Loading torch (`gui.torch_probe`) and checking
+each shown result against it (`gui.crosscheck`) are jobs of their own.
+``synchronous=True`` runs everything inline and starts no thread (tests).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -26,9 +21,11 @@ from core import budget
 from core.conv import ConvResults, compute
 from core.session import Session
 
+from .torch_probe import TorchStatus
+from .worker import Worker
+
 INLINE_BUDGET_S = 0.025
 IMMEDIATE_BUDGET_S = 0.002
-CROSSCHECK_DELAY_MS = 150
 MEMORY_WEIGHT = 4.0  # work units per element allocated or copied (a multiply-add is 1)
 
 
@@ -41,13 +38,6 @@ class ComputeResult:
     results: ConvResults
     backend: str
     seconds: float
-
-
-@dataclass(frozen=True)
-class CrossCheckResult:
-    generation: int
-    check: Any  # core.verify.crosscheck.CrossCheck, or None when it failed
-    error: str = ""
 
 
 def _work_units(session: Session) -> float:
@@ -73,54 +63,15 @@ def _run_compute(session: Session, backend: str) -> tuple[ConvResults, float]:
     return results, time.perf_counter() - start
 
 
-class Worker:
-    """A daemon thread that runs jobs one by one and reports through a Qt signal.
-
-    Daemon, and not a QThread, so that a long job (importing torch) never holds up exit.
-    """
-
-    def __init__(self, name: str, report: Callable[[object], None]) -> None:
-        self._jobs: queue.Queue = queue.Queue()
-        self._report = report
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, tag: str, token: object, fn: Callable[[], object]) -> None:
-        self._jobs.put((tag, token, fn))
-
-    def stop(self) -> None:
-        self._jobs.put(None)
-
-    def flush(self, timeout: float) -> bool:
-        """Wait until every job submitted so far has run (False when ``timeout`` s passed)."""
-        done = threading.Event()
-        self._jobs.put(("flush", None, done.set))
-        return done.wait(timeout)
-
-    def _loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            tag, token, fn = job
-            try:
-                outcome: object = fn()
-            except Exception as exc:  # reported to the UI, which shows one line
-                outcome = exc
-            try:
-                self._report((tag, token, outcome))
-            except RuntimeError:  # the engine is gone (window closed): nobody to tell
-                return
-
-
 class ComputeEngine(QObject):
     """Turns sessions into results; see the module docstring."""
 
-    resultReady = Signal(object)  # ComputeResult
+    resultReady = Signal(ComputeResult)
     computeFailed = Signal(str)
     busyChanged = Signal(bool)
     backendChanged = Signal(str)
-    crossCheckReady = Signal(object)  # CrossCheckResult
-    crossCheckStarted = Signal()
-    torchReady = Signal(bool)  # torch imported; whether CUDA is available
-    _delivered = Signal(object)  # (tag, token, outcome) from a worker thread
+    _computed = Signal(ComputeResult)  # from the worker thread
+    _failed = Signal(str)  # from the worker thread: why its job failed
 
     def __init__(self, synchronous: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -134,14 +85,11 @@ class ComputeEngine(QObject):
         self.latest: ComputeResult | None = None
         self.error: str | None = None  # why the newest request failed (None once one succeeds)
         self.cuda_available: bool | None = None  # None until torch has been asked
-        self._crosscheck_enabled = False
         self._worker: Worker | None = None
-        self._torch_worker: Worker | None = None
-        self._delivered.connect(self._on_delivered)
+        self._computed.connect(self._on_worker_computed)
+        self._failed.connect(self._on_worker_failed)
         self._coalesce = QTimer(self, singleShot=True, interval=0)
         self._coalesce.timeout.connect(self._on_coalesce_timeout)
-        self._crosscheck_timer = QTimer(self, singleShot=True, interval=CROSSCHECK_DELAY_MS)
-        self._crosscheck_timer.timeout.connect(self._on_crosscheck_timer_timeout)
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -161,6 +109,11 @@ class ComputeEngine(QObject):
         self.backendChanged.emit(name)
         if self.latest is not None:
             self.request(self.latest.session)
+
+    @Slot(TorchStatus)
+    def set_torch_status(self, status: TorchStatus) -> None:
+        """What loading torch found (`gui.torch_probe`): whether 'cuda' may be chosen."""
+        self.cuda_available = status.cuda_available
 
     # -- requests ------------------------------------------------------------------------
     def request(self, session: Session) -> int:
@@ -202,7 +155,7 @@ class ComputeEngine(QObject):
         try:
             results, seconds = _run_compute(session, self._backend)
         except Exception as exc:
-            self._fail(exc)
+            self._fail(_message(exc))
             return
         if self._backend == "numpy":
             self._learn(session, seconds)
@@ -214,49 +167,41 @@ class ComputeEngine(QObject):
         self._in_flight = True
         backend = self._backend
         if self._worker is None:
-            self._worker = Worker("convviz-compute", self._delivered.emit)
+            self._worker = Worker("convviz-compute")
 
         def job() -> ComputeResult:
             results, seconds = _run_compute(session, backend)
             return ComputeResult(generation, session, results, backend, seconds)
 
-        self._worker.submit("compute", generation, job)
+        self._worker.submit(job, self._report)
+
+    def _report(self, outcome: object) -> None:
+        """On the worker thread: the job's result, or why it failed, to the UI thread."""
+        if isinstance(outcome, ComputeResult):
+            self._computed.emit(outcome)
+        else:
+            self._failed.emit(_message(outcome))
 
     # -- results -------------------------------------------------------------------------
-    @Slot(object)
-    def _on_delivered(self, message: tuple[str, object, object]) -> None:
-        tag, token, outcome = message
-        if tag == "compute":
-            self._in_flight = False
-            if isinstance(outcome, Exception):
-                self._fail(outcome)
-            else:
-                if outcome.backend == "numpy":
-                    self._learn(outcome.session, outcome.seconds)
-                self._show(outcome)
-            if self._pending is not None:
-                self._on_coalesce_timeout()
-            if not self.busy:
-                self.busyChanged.emit(False)
-        elif tag == "torch":
-            if isinstance(outcome, Exception):
-                self.cuda_available = False
-                self.crossCheckReady.emit(CrossCheckResult(0, None, f"torch: {outcome}"))
-                return
-            self.cuda_available = bool(outcome)
-            self._crosscheck_enabled = True
-            self.torchReady.emit(self.cuda_available)
-            if self.latest is not None:
-                self._schedule_crosscheck()
-        elif tag == "crosscheck":
-            if token != self._shown:
-                return  # a newer result is on screen; its own check is queued
-            if isinstance(outcome, Exception):
-                self.crossCheckReady.emit(
-                    CrossCheckResult(token, None, f"{type(outcome).__name__}: {outcome}")
-                )
-            else:
-                self.crossCheckReady.emit(CrossCheckResult(token, outcome))
+    @Slot(ComputeResult)
+    def _on_worker_computed(self, result: ComputeResult) -> None:
+        self._in_flight = False
+        if result.backend == "numpy":
+            self._learn(result.session, result.seconds)
+        self._show(result)
+        self._worker_done()
+
+    @Slot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        self._in_flight = False
+        self._fail(message)
+        self._worker_done()
+
+    def _worker_done(self) -> None:
+        if self._pending is not None:
+            self._on_coalesce_timeout()
+        if not self.busy:
+            self.busyChanged.emit(False)
 
     def _show(self, result: ComputeResult) -> None:
         if result.generation <= self._shown:
@@ -266,70 +211,21 @@ class ComputeEngine(QObject):
         self.resultReady.emit(result)
         if not self.synchronous and not self.busy:
             self.busyChanged.emit(False)
-        if self._crosscheck_enabled:
-            self._schedule_crosscheck()
 
-    def _schedule_crosscheck(self) -> None:
-        if self.synchronous:
-            self._on_crosscheck_timer_timeout()
-        else:
-            self._crosscheck_timer.start()  # debounced: scrubbing checks once at the end
-
-    def _fail(self, exc: Exception) -> None:
-        self.error = f"{type(exc).__name__}: {exc}"
-        self.computeFailed.emit(self.error)
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.computeFailed.emit(message)
         if not self.synchronous and not self.busy:
             self.busyChanged.emit(False)  # the busy indicator ends with the failure too
 
-    # -- torch in the background ---------------------------------------------------------
-    def start_background(self) -> None:
-        """Import torch on a worker thread; then enable cross-checks and say if CUDA works."""
-        if self._torch_worker is not None:
-            return
-        if self.synchronous:
-            try:
-                outcome: object = _probe_torch()
-            except Exception as exc:
-                outcome = exc
-            self._torch_worker = Worker("convviz-torch", self._delivered.emit)
-            self._on_delivered(("torch", 0, outcome))
-            return
-        self._torch_worker = Worker("convviz-torch", self._delivered.emit)
-        self._torch_worker.submit("torch", 0, _probe_torch)
-
-    def _on_crosscheck_timer_timeout(self) -> None:
-        result = self.latest
-        if result is None or self._torch_worker is None:
-            return
-        self.crossCheckStarted.emit()
-        s, r = result.session, result.results
-
-        def job() -> object:
-            from core.verify.crosscheck import crosscheck
-
-            return crosscheck(s.spec, s.input, s.weight, s.bias, s.grad_output, r)
-
-        if self.synchronous:
-            try:
-                outcome = job()
-            except Exception as exc:
-                outcome = exc
-            self._on_delivered(("crosscheck", result.generation, outcome))
-        else:
-            self._torch_worker.submit("crosscheck", result.generation, job)
-
     def shutdown(self) -> None:
-        """Stop the workers (they are daemons: a job in progress is simply abandoned)."""
+        """Stop the worker (a daemon: a job in progress is simply abandoned)."""
         self._coalesce.stop()
-        self._crosscheck_timer.stop()
-        for worker in (self._worker, self._torch_worker):
-            if worker is not None:
-                worker.stop()
-        self._worker = self._torch_worker = None
+        if self._worker is not None:
+            self._worker.stop()
+        self._worker = None
 
 
-def _probe_torch() -> bool:
-    from core.backends import cuda_available
-
-    return cuda_available()
-
+def _message(exc: object) -> str:
+    """One line for the status bar: the exception's type and text."""
+    return f"{type(exc).__name__}: {exc}"

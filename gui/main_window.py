@@ -3,6 +3,7 @@
     LayerPanel / TensorGrid ──edited──▶ Document ──▶ QUndoStack
                                           │ sessionChanged
     grids.set_result ◀── resultReady ◀── ComputeEngine.request
+                              └──▶ CrossChecker ◀── TorchProbe (torch loaded after the first paint)
 
 Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 ``selection`` (the transient `SelectionModel`), ``grids.grids[name].set_highlight``.
@@ -27,11 +28,13 @@ from core.session import Session
 
 from . import _compat, resources
 from .compute import ComputeEngine
+from .crosscheck import CrossChecker
 from .document import Document
 from .explainer import ExplainController
 from .file_actions import FileController
 from .import_actions import ImportController
 from .selection import SelectionModel
+from .torch_probe import TorchProbe, TorchStatus
 from .undo_keys import UndoKeys
 from .widgets.complex_switch import ComplexSwitch
 from .widgets.equation_panel import DockFitter, EquationPanel
@@ -96,6 +99,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(resources.icon("app"))
         self.document = Document(session, self)
         self.engine = ComputeEngine(synchronous=synchronous, parent=self)
+        self.torch_probe = TorchProbe(synchronous=synchronous, parent=self)
+        self.crosscheck = CrossChecker(synchronous=synchronous, parent=self)
         self.selection = SelectionModel(self)
         self.panel = LayerPanel()
         self.grids = GridsView()
@@ -231,7 +236,6 @@ class MainWindow(QMainWindow):
         panel.invalidChanged.connect(status.set_invalid)
         panel.backendRequested.connect(engine.set_backend)
         engine.backendChanged.connect(panel.set_backend)
-        engine.torchReady.connect(panel.set_cuda_available)
         engine.resultReady.connect(status.set_result)
         engine.resultReady.connect(self.explainer.set_result)
         self.complex_switch.modeChanged.connect(self.im2col.set_complex_view)
@@ -240,8 +244,13 @@ class MainWindow(QMainWindow):
         doc.refused.connect(status.show_note)
         doc.historyTrimmed.connect(status.show_note)
         doc.historyTrimmed.connect(self._on_document_historyTrimmed)
-        engine.crossCheckStarted.connect(status.set_crosscheck_pending)
-        engine.crossCheckReady.connect(status.set_crosscheck)
+        probe, check = self.torch_probe, self.crosscheck
+        probe.probed.connect(engine.set_torch_status)
+        probe.probed.connect(self._on_torch_probe_probed)
+        probe.probed.connect(check.set_torch_status)
+        engine.resultReady.connect(check.set_result)  # after the views: they show it first
+        check.crossCheckStarted.connect(status.set_crosscheck_pending)
+        check.crossCheckReady.connect(status.set_crosscheck)
         self.files.message.connect(status.show_note)
         self.imports.message.connect(status.show_note)
         exports = self.files.exports
@@ -261,16 +270,21 @@ class MainWindow(QMainWindow):
         self.help_action.triggered.connect(self.show_help)
         self.about_action.triggered.connect(self.show_about)
 
+    def _on_torch_probe_probed(self, status: TorchStatus) -> None:
+        if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)
+            self.panel.set_cuda_available(status.cuda_available)
+
     def _on_document_historyTrimmed(self, _note: str) -> None:
         self.history_dock.widget().setEmptyLabel("<older steps dropped to save memory>")
 
     # -- lifecycle -----------------------------------------------------------------------
     def start_background(self) -> None:
         """Load torch off the UI thread (cross-check, CUDA check) once the window is up."""
-        self.engine.start_background()
+        self.torch_probe.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.engine.shutdown()
+        for part in (self.engine, self.torch_probe, self.crosscheck):
+            part.shutdown()
         super().closeEvent(event)
 
     def show_help(self) -> None:

@@ -1,18 +1,21 @@
 """Array backends for the convolution pipeline.
 
 A backend supplies the few operations that differ between libraries (conversion, padding,
-unfold, fold, zeros); the pipeline in `core.conv` is written once on top of them. The torch
-backends are imported only when asked for, so that ``import core`` stays free of torch.
+unfold, fold, zeros: the `Backend` protocol); the pipeline in `core.pipeline` is written
+once on top of them. The torch backends are imported only when asked for, so that
+``import core`` stays free of torch.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .protocol import Backend
+
 BACKENDS = ("numpy", "torch", "cuda")
 
 
-def get_backend(name: str) -> Any:
+def get_backend(name: str) -> Backend[Any]:
     """The backend called ``name``: ``'numpy'``, ``'torch'`` (CPU) or ``'cuda'``."""
     if name == "numpy":
         return _numpy_backend()()

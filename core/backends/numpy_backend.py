@@ -1,8 +1,9 @@
-"""The numpy backend: the pipeline's primitive steps on numpy arrays.
+"""The numpy backend: the pipeline's primitive steps on numpy arrays (`Backend`).
 
 One backend object serves one pipeline run. It keeps the run's scratch arrays — the padded
 chunk, the im2col matrix (reused for its gradient), the padded gradient — and hands the
-same memory to every chunk of the batch, so a run allocates each of them once.
+same memory to every chunk of the batch, so a run allocates each of them once. (The wide
+layout's steps are the fast path's: `core.backends.numpy_fast.WideBackend`.)
 """
 
 from __future__ import annotations
@@ -82,57 +83,6 @@ class NumpyBackend:
             return xp.reshape(n, c, oh * ow)  # a 1×1 kernel's im2col matrix is the input
         cols = self.scratch("cols", (n, c * kh * kw, oh * ow), xp)
         return im2col.unfold_into(xp, spec.kernel_size, spec.stride, spec.dilation, cols)
-
-    # -- the wide layout (`core.im2col.WideGrid`) -----------------------------------------
-    def split(self, xp: np.ndarray, grid: im2col.WideGrid) -> np.ndarray:
-        if grid.stride == (1, 1):
-            return grid.split(xp)
-        return grid.split(xp, self._phases("phases", grid, xp.shape[:2], xp, zeroed=True))
-
-    def pad_split(self, x: np.ndarray, spec, grid: im2col.WideGrid) -> np.ndarray:
-        """`pad`, then `split` — in one copy for zero padding at stride > 1."""
-        if grid.stride == (1, 1) or spec.padding_mode != "zeros":
-            return self.split(self.pad(x, spec), grid)
-        phases = self._phases("phases", grid, x.shape[:2], x, zeroed=True)
-        return grid.split(x, phases, offset=(spec.pads[0], spec.pads[2]))
-
-    def merge_pad_adjoint(self, phases, spec, grid: im2col.WideGrid, out: np.ndarray):
-        """`merge`, then `pad_adjoint` into ``out`` — in one copy where `pad_split` was."""
-        if grid.stride == (1, 1) or spec.padding_mode != "zeros":
-            return self.pad_adjoint(self.merge(phases, grid), spec, out)
-        return grid.merge(phases, out, offset=(spec.pads[0], spec.pads[2]))
-
-    def unfold_wide(self, phases: np.ndarray, grid: im2col.WideGrid, rows: tuple[int, int]):
-        n, c = phases.shape[:2]
-        kh, kw = grid.kernel_size
-        cols = self.scratch("cols", (n, c * kh * kw, (rows[1] - rows[0]) * grid.width), phases)
-        return im2col.unfold_wide(phases, grid, cols, rows)
-
-    def grad_phases(self, grid: im2col.WideGrid, lead: tuple[int, int], like: np.ndarray):
-        """Zeros to accumulate `fold_wide` into: (n, C, phases, Hq·Wq)."""
-        if grid.stride == (1, 1):
-            out = self.scratch("grad_padded", (*lead, *grid.padded_size), like)
-            out.fill(0)
-            return grid.split(out)
-        out = self._phases("grad_phases", grid, lead, like)
-        out.fill(0)
-        return out
-
-    def fold_wide(self, cols, grid: im2col.WideGrid, phases, rows: tuple[int, int]):
-        return im2col.fold_wide(cols, grid, phases, rows)
-
-    def merge(self, phases: np.ndarray, grid: im2col.WideGrid) -> np.ndarray:
-        """The padded gradient (n, C, Hp, Wp) from accumulated ``phases``."""
-        lead = phases.shape[:2]
-        if grid.stride == (1, 1):
-            return phases.reshape(*lead, *grid.padded_size)
-        out = self.scratch("grad_padded", (*lead, *grid.padded_size), phases)
-        return grid.merge(phases, out)
-
-    def _phases(self, name: str, grid: im2col.WideGrid, lead, like, zeroed: bool = False):
-        hq, wq = grid.phase_size
-        shape = (*lead, grid.stride[0] * grid.stride[1], hq * wq)
-        return self.scratch(name, shape, like, zeroed=zeroed)
 
     def fold(self, cols: np.ndarray, spec) -> np.ndarray:
         n = cols.shape[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from ..compute import ComputeResult, CrossCheckResult
+from ..compute import ComputeResult
+from ..crosscheck import CrossCheckResult
 
 
 def _ms(seconds: float) -> str:

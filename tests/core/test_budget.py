@@ -16,8 +16,8 @@ from unittest import mock
 import numpy as np
 import pytest
 
-import core.conv
 from core import BudgetError, LayerSpec, budget, compute, conv2d, conv2d_input, conv2d_weight
+from core.backends import numpy_fast
 from core.im2col_steps import im2col_steps
 
 
@@ -84,7 +84,7 @@ def workers_together() -> Iterator[None]:
     until its run ends), waits for the others: their scratch is then alive at once, as the
     estimate assumes. Otherwise the measured peak depends on how the threads happen to be
     scheduled (a worker of a fast call can finish before the other one starts)."""
-    wide = core.conv._Pipeline._wide
+    wide = numpy_fast.FastPipeline.chunk_wide
     lock = threading.Lock()
 
     def together(pipe, *args):
@@ -93,15 +93,15 @@ def workers_together() -> Iterator[None]:
             if not hasattr(pipe, "waited"):
                 pipe.waited = set()
                 jobs = len(pipe.parts)
-                if jobs == 1 and core.conv._split_bands(pipe):
+                if jobs == 1 and numpy_fast.split_bands(pipe):
                     jobs = len(pipe.bands)
-                pipe.start = threading.Barrier(min(core.conv.THREADS, jobs), timeout=30)
+                pipe.start = threading.Barrier(min(numpy_fast.THREADS, jobs), timeout=30)
             first = threading.get_ident() not in pipe.waited
             pipe.waited.add(threading.get_ident())
         if first:
             pipe.start.wait()
 
-    with mock.patch.object(core.conv._Pipeline, "_wide", together):
+    with mock.patch.object(numpy_fast.FastPipeline, "chunk_wide", together):
         yield
 
 

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from test_conv_vs_torch import TOL, Case, valid_cases
 from torch_reference import assert_matches, random_array, reference
 
-import core.conv
+import core.pipeline
 from core import LayerSpec, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
-from core.backends import blas
+from core.backends import blas, numpy_fast
 from core.im2col_steps import im2col_steps
 
 DTYPES = ("float64", "complex128", "float32", "complex64")
@@ -41,16 +41,17 @@ def small_chunks() -> Iterator[list[int]]:
     workers only share its threads, which changes the speed, not the results.
     """
     runs: list[int] = []
-    run_alone = core.conv._Pipeline.run_alone
+    run_alone = numpy_fast.FastPipeline.run_alone
 
     def counted(self, parts):
         runs.append(len(parts))
         return run_alone(self, parts)
 
     with (
-        mock.patch.multiple(core.conv, CHUNK_BYTES=64, MIN_BAND=1, MIN_BAND_TAPS=1, THREADS=3),
+        mock.patch.object(core.pipeline, "CHUNK_BYTES", 64),
+        mock.patch.multiple(numpy_fast, MIN_BAND=1, MIN_BAND_TAPS=1, THREADS=3),
         mock.patch.object(blas, "available", lambda: True),
-        mock.patch.object(core.conv._Pipeline, "run_alone", counted),
+        mock.patch.object(numpy_fast.FastPipeline, "run_alone", counted),
     ):
         yield runs
 
@@ -108,17 +109,17 @@ def test_the_workers_really_split_each_call(batch: int | None) -> None:
 @pytest.mark.parametrize("batch", [1, None])
 def test_one_sample_s_bands_are_shared_by_the_workers(batch: int | None, dtype: str) -> None:
     """One sample in several bands of rows: conv2d's and conv2d_weight's bands run on the
-    workers (`_Pipeline.run_bands`), and give torch's results, grad_weight summed across
+    workers (`FastPipeline.run_bands`), and give torch's results, grad_weight summed across
     them."""
     case = Case(2, 4, (3, 3), 1, 1, 1, 2, True, "zeros", (7, 9), batch, dtype, 2)
     shared: list[int] = []
-    run_bands = core.conv._Pipeline.run_bands
+    run_bands = numpy_fast.FastPipeline.run_bands
 
     def counted(self, bands):
         shared.append(len(bands))
         return run_bands(self, bands)
 
-    with small_chunks(), mock.patch.object(core.conv._Pipeline, "run_bands", counted):
+    with small_chunks(), mock.patch.object(numpy_fast.FastPipeline, "run_bands", counted):
         check_each_alone(case)
     assert len(shared) >= 2 * 3 and sum(shared) >= 2 * 7  # conv2d and conv2d_weight, 7 rows
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from gui_checks import assert_results_match_core
@@ -12,6 +14,8 @@ from core.session import Session
 from core.spec import LayerSpec
 from core.verify.crosscheck import crosscheck
 from gui.compute import ComputeEngine
+from gui.crosscheck import CrossChecker, CrossCheckResult
+from gui.torch_probe import TorchStatus
 
 PRESETS = [p.name for p in list_presets()]
 
@@ -41,7 +45,8 @@ def test_each_preset_loads_and_matches_torch(window, name):
 
 def test_status_bar_shows_the_cross_check(window):
     window.start_background()  # synchronous engine: torch loads inline here
-    assert window.engine.cuda_available is not None
+    assert window.torch_probe.cuda_available is not None
+    assert window.engine.cuda_available == window.torch_probe.cuda_available
     assert "matches torch, max |Δ| = " in window.status.check.text()
     window.grids.grids["weight"].fill_tensor("random")
     assert "matches torch" in window.status.check.text()
@@ -98,3 +103,35 @@ def test_background_window_follows_edits(make_window, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: window.engine.latest.session is window.document.session,
                     timeout=10_000)
     assert_results_match_core(window)
+
+
+def test_a_synchronous_window_starts_no_thread(make_window):
+    """Synchronous mode computes, loads torch and cross-checks inline: no worker thread."""
+    before = {t.ident for t in threading.enumerate()}
+    window = make_window()
+    window.start_background()
+    window.grids.grids["weight"].fill_tensor("random")
+    assert "matches torch" in window.status.check.text()
+    started = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert not [name for name in started if name.startswith("convviz-")], started
+
+
+def test_a_check_of_a_result_no_longer_shown_is_dropped(qtbot):
+    """The cross-check of a result replaced before its check arrived is not shown; the
+    newest result's is (a worker thread, as in the app)."""
+    engine, checker = ComputeEngine(synchronous=True), CrossChecker()
+    engine.resultReady.connect(checker.set_result)
+    checked: list[CrossCheckResult] = []
+    checker.crossCheckReady.connect(checked.append)
+    try:
+        checker.set_torch_status(TorchStatus(cuda_available=False))
+        engine.request(_session(0))
+        checker._on_timer_timeout()  # the first result's check starts at once...
+        engine.request(_session(1))  # ...and a newer result arrives while it runs
+        qtbot.waitUntil(lambda: len(checked) == 1, timeout=30_000)
+        assert checked[0].generation == engine.latest.generation
+        assert checked[0].check.ok, checked[0].check.summary()
+    finally:
+        for part in (engine, checker):
+            part.shutdown()
+            part.deleteLater()

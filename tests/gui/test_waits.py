@@ -1,7 +1,8 @@
 """Every wait ends: a computation that fails ends the --screenshot wait with a message and a
-non-zero exit, the busy indicator ends with it, a layer over the memory budget is refused at
-the command line, and the compute predictor counts the memory a layer moves (a huge input
-with a tiny output is not run on the UI thread)."""
+non-zero exit, the busy indicator ends with it, a torch that cannot be loaded ends the
+cross-check's wait, a layer over the memory budget is refused at the command line, and the
+compute predictor counts the memory a layer moves (a huge input with a tiny output is not
+run on the UI thread)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from core.io.session_io import save_session
 from core.session import Session
 from core.spec import LayerSpec
 from gui import compute as compute_module
+from gui import torch_probe as torch_probe_module
 from gui.compute import IMMEDIATE_BUDGET_S, INLINE_BUDGET_S, ComputeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,3 +138,18 @@ def test_exporting_while_the_results_are_computed_says_so(make_window, tmp_path,
     assert not (tmp_path / "out").exists()
     release.set()
     qtbot.waitUntil(lambda: not window.engine.busy, timeout=20000)
+
+
+@pytest.mark.parametrize("synchronous", [True, False])
+def test_a_torch_that_cannot_load_ends_the_crosscheck_wait(make_window, qtbot, monkeypatch,
+                                                           synchronous):
+    def fail() -> bool:
+        raise ImportError("no torch here")
+
+    monkeypatch.setattr(torch_probe_module, "_probe_torch", fail)
+    window = make_window(synchronous=synchronous)
+    with qtbot.waitSignal(window.crosscheck.crossCheckReady, timeout=10_000) as blocker:
+        window.start_background()
+    assert blocker.args[0].check is None and blocker.args[0].error == "torch: no torch here"
+    assert window.status.check.text() == "torch cross-check failed: torch: no torch here"
+    assert window.engine.cuda_available is False and window.torch_probe.cuda_available is False
