@@ -13,8 +13,7 @@ import numpy as np
 
 from .conv import ConvResults
 from .spec import LayerSpec
-
-RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")
+from .tensors import RESULTS
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def crosscheck(
     lengths = _reduction_lengths(spec)
     deltas: dict[str, float] = {}
     tolerances: dict[str, float] = {}
-    for name in RESULT_NAMES:
+    for name in RESULTS:
         theirs = ref[name]
         ours = getattr(results, name)
         if theirs is None or ours is None:
