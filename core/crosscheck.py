@@ -14,6 +14,7 @@ import numpy as np
 from .conv import ConvResults
 from .spec import LayerSpec
 from .tensors import RESULTS
+from .torch_layer import layer_arguments, layer_class
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,8 @@ def torch_reference(
     import torch
 
     dtype = getattr(torch, spec.dtype)
-    conv = torch.nn.Conv2d(
-        spec.in_channels,
-        spec.out_channels,
-        spec.kernel_size,
-        stride=spec.stride,
-        padding=spec.padding,
-        dilation=spec.dilation,
-        groups=spec.groups,
-        bias=spec.bias,
-        padding_mode=spec.padding_mode,
-        dtype=dtype,
-        device=device,
-    )
+    layer = getattr(torch.nn, layer_class(spec))
+    conv = layer(**layer_arguments(spec), dtype=dtype, device=device)
     with torch.no_grad():
         # torch.tensor copies: the app's arrays are read-only, which from_numpy warns about.
         conv.weight.copy_(torch.tensor(np.asarray(weight)))

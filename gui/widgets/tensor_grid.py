@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.padding import pad, pad_index
 from core.session import Session
+from core.tensors import tensor
 
 from ..compute import ComputeResult
 from ..padded_frame import Frame, frame
@@ -48,7 +49,7 @@ from .grid_items import (
 )
 from .grid_marks import GridMarks, Placement
 from .slice_selector import SliceSelector
-from .tensor_info import COMPLEX_VIEWS, TENSORS, TensorInfo, to_view
+from .tensor_info import COMPLEX_VIEWS, to_view
 from .text_line import TextLine
 
 _BACKGROUND = "#ffffff"
@@ -57,7 +58,7 @@ _RANGE_PAD = 0.005  # of the range, on each side: the frame's outer line stays i
 MAX_ASPECT = 2.0
 #: A colour scale shrinks to fit smaller values only once edits pause this long.
 SHRINK_MS = 400
-__all__ = ["COMPLEX_VIEWS", "TENSORS", "CellViewBox", "TensorGrid", "TensorInfo", "to_view"]
+__all__ = ["COMPLEX_VIEWS", "CellViewBox", "TensorGrid", "to_view"]
 
 
 def _unbroken(title: str) -> str:
@@ -77,7 +78,7 @@ class TensorGrid(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.info = TENSORS[name]
+        self.info = tensor(name)
         self.editable = self.info.editable
         self.setObjectName(f"grid_{name}")
         self._array: np.ndarray | None = None
@@ -163,7 +164,7 @@ class TensorGrid(QWidget):
         self.readout = TextLine(" ", objectName="gridReadout")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer.addWidget(self.readout, 1)
-        self.selector = SliceSelector(self.info.axes)
+        self.selector = SliceSelector(self.info.lead_axes)
         self.selector.leadChanged.connect(self._on_selector_leadChanged)
         footer.addWidget(self.selector)
         layout.addLayout(footer)
