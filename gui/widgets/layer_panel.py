@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
+from core.tensors import FORWARD, SYMBOLS
 from core.torch_layer import layer_call
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
@@ -447,13 +448,8 @@ class LayerPanel(QWidget):
             return "—" if s is None else str(tuple(s)).replace(",)", ")")
 
         h_line, w_line = spec.output_size_formula()
-        rows = [
-            ("input x", shape(spec.input_shape)),
-            ("weight W", shape(spec.weight_shape)),
-            ("bias b", shape(spec.bias_shape)),
-            ("output y", shape(spec.output_shape)),
-            ("padded input", shape(spec.padded_size)),
-        ]
+        rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
+        rows.append(("padded input", shape(spec.padded_size)))
         table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
         formulas = "".join(
             f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
