@@ -20,6 +20,7 @@ import numpy as np
 from . import compact
 from .backends.numpy_taps import TAPWISE_MAX_OUT_PER_GROUP
 from .spec import LayerSpec
+from .tensors import NAMES
 
 DEFAULT_LIMIT = 4 * 2**30
 ENV_VAR = "CONVVIZ_MEMORY_LIMIT"
@@ -84,18 +85,8 @@ def set_limit(nbytes: int | None) -> None:
 
 def tensor_elements(spec: LayerSpec) -> dict[str, int]:
     """Entries of each tensor of the layer (bias and grad_bias 0 without bias)."""
-    bias = spec.out_channels if spec.bias else 0
-    sizes = {
-        "input": math.prod(spec.input_shape),
-        "weight": math.prod(spec.weight_shape),
-        "bias": bias,
-        "grad_output": math.prod(spec.output_shape),
-    }
-    sizes["output"] = sizes["grad_output"]
-    sizes["grad_input"] = sizes["input"]
-    sizes["grad_weight"] = sizes["weight"]
-    sizes["grad_bias"] = bias
-    return sizes
+    shapes = {name: spec.shape(name) for name in NAMES}
+    return {name: 0 if shape is None else math.prod(shape) for name, shape in shapes.items()}
 
 
 RESULTS = ("output", "grad_input", "grad_weight")

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import explain_links as links
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
-from .spec import DTYPES, LayerSpec
+from .spec import DTYPES, LayerSpec, _is_int
 
 __all__ = [
     "SOURCES",
@@ -89,18 +89,8 @@ class Window:
 
 
 # -- validation ------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return not isinstance(value, (bool, np.bool_)) and hasattr(value, "__index__")
-
-
 def _shape(spec: LayerSpec, name: str) -> tuple[int, ...]:
-    layout = LAYOUT.get(name, name)
-    shape = {
-        "input": spec.input_shape,
-        "weight": spec.weight_shape,
-        "bias": spec.bias_shape,
-        "grad_output": spec.output_shape,
-    }[layout]
+    shape = spec.shape(name)
     if shape is None:
         raise ValueError(f"{name} does not exist: the layer has no bias")
     return shape
@@ -108,10 +98,10 @@ def _shape(spec: LayerSpec, name: str) -> tuple[int, ...]:
 
 def _index(name: str, index: Any, shape: Sequence[int]) -> tuple[int, ...]:
     """``index`` checked against ``shape`` and made non-negative."""
+    if isinstance(index, np.ndarray):
+        index = index.tolist()
     if _is_int(index):
         index = (index,)
-    elif isinstance(index, np.ndarray):
-        index = index.tolist()
     if (
         isinstance(index, str)
         or not isinstance(index, Sequence)

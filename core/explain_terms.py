@@ -16,17 +16,13 @@ import numpy as np
 
 from . import explain_links as links
 from .spec import LayerSpec
+from .tensors import EDITABLE, RESULTS, tensor
 
-TARGETS = ("output", "grad_input", "grad_weight", "grad_bias")
-SOURCES = ("input", "weight", "bias", "grad_output")
+TARGETS = RESULTS
+SOURCES = EDITABLE
 
-# The tensor whose index layout (and link table) an entry of each target shares.
-LAYOUT = {
-    "output": "grad_output",
-    "grad_input": "input",
-    "grad_weight": "weight",
-    "grad_bias": "bias",
-}
+# The tensor whose index layout (and link table) an entry of each target shares: its twin.
+LAYOUT = {target: tensor(target).twin for target in TARGETS}
 # The factors each target's terms multiply (bias is added, on its own term), and the
 # conjugated ones (autograd's convention for complex gradients).
 FACTORS = {

@@ -149,8 +149,6 @@ def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
     if not isinstance(spec, LayerSpec):
         raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
     given = {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
-    shapes = {"input": spec.input_shape, "weight": spec.weight_shape,
-              "grad_output": spec.output_shape, "bias": spec.bias_shape}
     if (bias is None) == spec.bias:
         raise ValueError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
                          f"{'no' if bias is None else 'a'} bias tensor was given")
@@ -158,8 +156,8 @@ def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
         if a is None:
             continue
         a = np.asarray(a)
-        if a.shape != shapes[name]:
-            raise ValueError(f"{name} shape {a.shape} does not match the spec's {shapes[name]}")
+        if a.shape != spec.shape(name):
+            raise ValueError(f"{name} shape {a.shape} does not match the spec's {spec.shape(name)}")
         if a.dtype.name != spec.dtype:
             raise ValueError(f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}")
 

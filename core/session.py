@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .spec import LayerSpec
-
-EDITABLE = ("input", "weight", "bias", "grad_output")
+from .tensors import EDITABLE
 
 
 def _frozen(a: np.ndarray) -> bool:
@@ -79,13 +78,8 @@ class Session:
 
     def __post_init__(self) -> None:
         dtype = np.dtype(self.spec.dtype)
-        expected = {
-            "input": self.spec.input_shape,
-            "weight": self.spec.weight_shape,
-            "grad_output": self.spec.output_shape,
-            "bias": self.spec.bias_shape,
-        }
-        for name, shape in expected.items():
+        for name in EDITABLE:
+            shape = self.spec.shape(name)
             a = getattr(self, name)
             if shape is None:
                 if a is not None:
@@ -107,10 +101,10 @@ class Session:
         dtype = np.dtype(spec.dtype)
         return cls(
             spec=spec,
-            input=random_normal(rng, spec.input_shape, dtype),
-            weight=random_normal(rng, spec.weight_shape, dtype),
-            bias=random_normal(rng, spec.bias_shape, dtype) if spec.bias else None,
-            grad_output=np.ones(spec.output_shape, dtype=dtype),
+            input=random_normal(rng, spec.shape("input"), dtype),
+            weight=random_normal(rng, spec.shape("weight"), dtype),
+            bias=random_normal(rng, spec.shape("bias"), dtype) if spec.bias else None,
+            grad_output=np.ones(spec.shape("grad_output"), dtype=dtype),
         )
 
     def tensor(self, name: str) -> np.ndarray | None:
@@ -137,11 +131,11 @@ class Session:
         bias = None
         if spec.bias:
             old = self.bias if self.bias is not None else np.zeros(0, dtype=dtype)
-            bias = resize(old, spec.bias_shape, dtype)
+            bias = resize(old, spec.shape("bias"), dtype)
         return Session(
             spec=spec,
-            input=resize(self.input, spec.input_shape, dtype),
-            weight=resize(self.weight, spec.weight_shape, dtype),
+            input=resize(self.input, spec.shape("input"), dtype),
+            weight=resize(self.weight, spec.shape("weight"), dtype),
             bias=bias,
-            grad_output=resize(self.grad_output, spec.output_shape, dtype, fill=1.0),
+            grad_output=resize(self.grad_output, spec.shape("grad_output"), dtype, fill=1.0),
         )

@@ -362,6 +362,15 @@ class LayerSpec:
             return (*full[:-2], *self.padded_size)
         return full
 
+    def lead_axes(self, name: str) -> tuple[str, ...]:
+        """The names of tensor ``name``'s leading (non-spatial) axes in the batched form
+        (see `core.tensors`): a transposed layer's weight is (in, out/groups, ...), so
+        ("c", "o") where a Conv2d's is ("o", "c")."""
+        t = tensor(name)
+        if self.transposed and t.layout == "weight":
+            return t.lead_axes[::-1]
+        return t.lead_axes
+
     def output_size_formula(self) -> tuple[str, str]:
         """The output-size formula per axis with the numbers filled in, for display."""
         lines = []

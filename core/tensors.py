@@ -69,6 +69,10 @@ EDITABLE: tuple[str, ...] = tuple(n for n, t in TENSORS.items() if t.editable)
 #: What compute returns: the forward result and the three gradients.
 RESULTS: tuple[str, ...] = tuple(n for n, t in TENSORS.items() if not t.editable)
 SYMBOLS: dict[str, str] = {n: t.symbol for n, t in TENSORS.items()}
+#: The forward pass as it reads (x ⊛ W + b = y), and under each tensor its gradient twin:
+#: the two rows the app lays the tensors out in.
+FORWARD: tuple[str, ...] = tuple(n for n, t in TENSORS.items() if t.role in ("operand", "result"))
+BACKWARD: tuple[str, ...] = tuple(TENSORS[n].twin for n in FORWARD)
 
 
 def tensor(name: str) -> Tensor:

@@ -23,16 +23,16 @@ from core.conv import ConvResults
 from core.explain import TARGETS, Terms, explain_spec
 from core.padding import pad
 from core.session import Session
+from core.tensors import BACKWARD, EDITABLE, FORWARD, TENSORS
 
 from .equation import padding_note, running_sums, symbolic, term_text
 from .provenance import Highlights, Provenance, arrows_note
-from .widgets.tensor_info import TENSORS, to_view
+from .widgets.tensor_info import to_view
 
 #: The rows of tensors and the operators between them, per selected tensor (None: none).
 LAYOUTS: dict[str | None, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
-    None: ((("input", "weight", "bias", "output"), ("⊛", "+", "=")),
-           (("grad_input", "grad_weight", "grad_bias", "grad_output"), ("←", "", "←"))),
-    "output": ((("input", "weight", "bias", "output"), ("⊛", "+", "=")),),
+    None: ((FORWARD, ("⊛", "+", "=")), (BACKWARD, ("←", "", "←"))),
+    "output": ((FORWARD, ("⊛", "+", "=")),),
     "grad_input": ((("grad_output", "weight", "grad_input"), ("⊛ᵀ", "=")),),
     "grad_weight": ((("input", "grad_output", "grad_weight"), ("⋆", "=")),),
     "grad_bias": ((("grad_output", "grad_bias"), ("Σ =",)),),
@@ -100,7 +100,7 @@ def _limit(values: np.ndarray) -> float:
 
 
 def _array(session: Session, results: ConvResults, name: str) -> np.ndarray | None:
-    if name in ("input", "weight", "bias", "grad_output"):
+    if name in EDITABLE:
         return session.tensor(name)
     return getattr(results, name)
 
@@ -136,9 +136,7 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
         plane = pad(plane, spec.pads, spec.padding_mode)
         rows, cols = min(rows, plane.shape[0] - top), min(cols, plane.shape[1] - left)
     values = np.asarray(to_view(plane, mode), dtype=np.float64)
-    axes = info.axes[-len(lead):] if lead else ()
-    if lead and not spec.batched and name in ("input", "grad_input", "output", "grad_output"):
-        axes = info.axes[1:]
+    axes = tuple(a for a in spec.lead_axes(name) if spec.batched or a != "n") if lead else ()
     where = ", ".join(f"{a}={i}" for a, i in zip(axes, lead, strict=False))
     view = "" if not np.iscomplexobj(array) else f" · {mode}"
     subtitle = f"{where + ' · ' if where else ''}{tuple(array.shape)}{view}"

@@ -21,24 +21,10 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from core import budget
 from core.budget import BudgetError
+from core.io.presets import default_session
 from core.session import EDITABLE, Session
 from core.session_delta import apply, compact, diff, freeze, same_bits
 from core.spec import LayerSpec
-
-#: The scene the app opens with: a (1, 3, 16, 16) input and a (4, 3, 3, 3) kernel, padding 1.
-DEFAULT_SPEC = LayerSpec(
-    in_channels=3, out_channels=4, kernel_size=(3, 3), padding=(1, 1), input_size=(16, 16)
-)
-
-def default_session() -> Session:
-    """The scene the app opens with: the shipped preset 'default' (or `DEFAULT_SPEC`)."""
-    try:
-        from core.io.presets import default_session as preset_default
-
-        return preset_default()
-    except (ImportError, ValueError):  # no presets (yet), or a broken file: same scene
-        return Session.default(DEFAULT_SPEC)
-
 
 _SET_SPEC_ID, _SET_CELLS_ID = 4001, 4002
 SPEC_MERGE_SECONDS = 0.8
@@ -373,23 +359,7 @@ def _same_index(a: Any, b: Any) -> bool:
         return repr(a) == repr(b)
 
 
-def tensor_shapes(session: Session) -> dict[str, tuple[int, ...] | None]:
-    """Shapes of all eight tensors the app shows (None where the layer has no bias)."""
-    spec = session.spec
-    return {
-        "input": spec.input_shape,
-        "weight": spec.weight_shape,
-        "bias": spec.bias_shape,
-        "grad_output": spec.output_shape,
-        "output": spec.output_shape,
-        "grad_input": spec.input_shape,
-        "grad_weight": spec.weight_shape,
-        "grad_bias": spec.bias_shape,
-    }
-
-
 __all__ = [
-    "DEFAULT_SPEC",
     "EDITABLE",
     "CellEdit",
     "Document",
@@ -397,6 +367,6 @@ __all__ = [
     "ReplaceSession",
     "SetCells",
     "SetSpec",
+    "default_session",
     "new_merge_key",
-    "tensor_shapes",
 ]

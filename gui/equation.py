@@ -14,18 +14,8 @@ import numpy as np
 
 from core.explain import Terms
 from core.spec import LayerSpec
+from core.tensors import SYMBOLS
 
-#: The symbol of each tensor in sums (the grids' titles use the same letters).
-SYMBOLS = {
-    "input": "x",
-    "weight": "W",
-    "bias": "b",
-    "grad_output": "gy",
-    "output": "y",
-    "grad_input": "gx",
-    "grad_weight": "gW",
-    "grad_bias": "gb",
-}
 MINUS = "−"
 #: The order the factors are written in, as in `symbolic`.
 ORDER = {

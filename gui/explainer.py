@@ -22,7 +22,6 @@ from core.explain import SOURCES, TARGETS, Terms, explain_spec, readers
 from core.im2col_steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
-from .document import tensor_shapes
 from .provenance import NOTHING as NO_HIGHLIGHTS
 from .provenance import Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
@@ -188,7 +187,7 @@ class ExplainController(QObject):
         if count == 0:
             self.player.set_animate_all(False)
             return
-        shape = tensor_shapes(self._result.session)[target]
+        shape = self._result.session.spec.shape(target)
         start = 0
         if sel.tensor == target and fits(sel.index, shape):
             start = int(np.ravel_multi_index(sel.index, shape))
@@ -206,7 +205,7 @@ class ExplainController(QObject):
             and not sel.empty
             and sel.tensor in TARGETS
             and not sel.is_block()
-            and fits(sel.index, tensor_shapes(result.session)[sel.tensor] or ())
+            and fits(sel.index, result.session.spec.shape(sel.tensor) or ())
         )
         if not usable:
             self._show_nothing()
@@ -223,7 +222,7 @@ class ExplainController(QObject):
         highlights = self.provenance.at(step)
         if self.sweeping:
             self._sweep_position = int(np.ravel_multi_index(
-                sel.index, tensor_shapes(session)[sel.tensor]))
+                sel.index, session.spec.shape(sel.tensor)))
             highlights = _merged(highlights, sweep(session.spec, sel.tensor,
                                                    self._sweep_position))
         # the selectors follow a new selection or step, not a recompute: a slice the user
@@ -280,7 +279,7 @@ class ExplainController(QObject):
         highlights = NO_HIGHLIGHTS
         if result is not None and not hover.empty:
             session = result.session
-            shape = tensor_shapes(session).get(hover.tensor)
+            shape = session.spec.shape(hover.tensor)
             if shape is not None and fits(hover.index, shape):
                 look = readers if hover.tensor in SOURCES else explain_spec
                 terms = look(session.spec, hover.tensor, hover.index, **session.tensors())
@@ -297,7 +296,8 @@ class ExplainController(QObject):
         A grid that does not show the explained layer's tensor (its document changed and the
         new results are still computing) gets no cells until they arrive.
         """
-        shapes = {} if self._result is None else tensor_shapes(self._result.session)
+        spec = None if self._result is None else self._result.session.spec
+        shapes = {} if spec is None else {name: spec.shape(name) for name in self.grids}
         for name, grid in self.grids.items():
             shows = grid.array is not None and grid.array.shape == shapes.get(name)
             for style in styles:

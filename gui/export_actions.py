@@ -32,7 +32,7 @@ from core.session import EDITABLE, Session
 from .compute import ComputeEngine
 from .diagram_export import FILTER as DIAGRAM_FILTER
 from .diagram_export import DiagramFrames, diagram_format, gif_recorder, write_diagram
-from .document import Document, tensor_shapes
+from .document import Document
 from .figure_export import FILTER as FIGURE_FILTER
 from .figure_export import export_figure, figure_format
 from .gif_export import GifRecorder, animation_problem, step_count
@@ -271,7 +271,7 @@ class ExportController(QObject):
         mode = next((g.complex_view for g in self.grids.values()), "real")
         tensor = index = step = None
         if not sel.empty and not sel.is_block() and sel.tensor in TARGETS:
-            shape = tensor_shapes(latest.session)[sel.tensor]
+            shape = latest.session.spec.shape(sel.tensor)
             if shape is not None and fits(sel.index, shape):
                 tensor, index, step = sel.tensor, sel.index, sel.step
         return dict(session=latest.session, results=latest.results, tensor=tensor,

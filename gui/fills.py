@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.session import random_normal
+
 #: (key, menu label) in menu order; None marks a separator.
 FILLS: tuple[tuple[str, str] | None, ...] = (
     ("zeros", "Zeros"),
@@ -87,10 +89,7 @@ def fill_values(kind: str, shape: tuple[int, ...], dtype: np.dtype | str, seed: 
     elif kind == "arange":
         out = np.arange(int(np.prod(shape)), dtype=float).reshape(shape)
     elif kind == "random":
-        rng = np.random.default_rng(seed)
-        out = np.round(rng.standard_normal(shape), 2)
-        if dtype.kind == "c":
-            out = out + 1j * np.round(rng.standard_normal(shape), 2)
+        out = random_normal(np.random.default_rng(seed), shape, dtype)
     else:
         plane_shape = (shape[-2], shape[-1]) if len(shape) >= 2 else (shape[0], 1)
         plane = _plane(kind, plane_shape)

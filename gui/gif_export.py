@@ -29,7 +29,6 @@ from core.explain import TARGETS, explain_spec
 from core.io.atomic import WriteError, atomic_write
 from core.session import Session
 
-from .document import tensor_shapes
 from .selection import Selection, SelectionModel, fits
 
 MAX_FRAMES = 120
@@ -57,7 +56,7 @@ def animation_problem(session: Session | None, selection: Selection) -> str | No
     if selection.empty or selection.tensor not in TARGETS or selection.is_block():
         return ("Select one entry of output, grad_input, grad_weight or grad_bias first: its "
                 "animation (the terms of its sum) is what the GIF shows.")
-    shape = tensor_shapes(session)[selection.tensor]
+    shape = session.spec.shape(selection.tensor)
     if shape is None or not fits(selection.index, shape):
         return f"The selected entry {selection.tensor}{list(selection.index)} no longer exists."
     return None

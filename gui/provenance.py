@@ -35,6 +35,7 @@ from core.explain import SOURCES, TARGETS, Terms, explain_spec, window
 from core.explain_links import source
 from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
+from core.tensors import NAMES, TENSORS
 
 STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
 #: Copy arrows for the whole read set are drawn only up to this many (more hide the numbers
@@ -45,23 +46,7 @@ MAX_LINKS = 8
 
 def grid_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
     """Shape of the cells of grid ``name``: the padded input for 'input', else the tensor's."""
-    if name in ("input", "grad_input"):
-        shape = spec.input_shape
-        return (*shape[:-2], *spec.padded_size) if name == "input" else shape
-    if name in ("weight", "grad_weight"):
-        return spec.weight_shape
-    if name in ("bias", "grad_bias"):
-        return spec.bias_shape
-    return spec.output_shape  # output, grad_output
-
-
-#: The leading axes of each grid's slice, as the term columns (`core.explain_links.COLUMNS`)
-#: they come from: a gradient shows the same slice as its tensor.
-_LEAD_COLUMNS = {
-    "input": ("n", "c"), "grad_input": ("n", "c"),
-    "weight": ("o", "c"), "grad_weight": ("o", "c"),
-    "output": ("n", "o"), "grad_output": ("n", "o"),
-}
+    return spec.shape(name, padded=name == "input")
 
 
 def term_focus(terms: Terms, k: int) -> dict[str, tuple[int | None, ...]]:
@@ -73,16 +58,22 @@ def term_focus(terms: Terms, k: int) -> dict[str, tuple[int | None, ...]]:
     does not have (the bias term has no input channel) is None: that axis stays as it is.
     """
     spec = terms.spec
+    per_group = {"c": spec.in_per_group, "o": spec.out_per_group}
     focus: dict[str, tuple[int | None, ...]] = {}
-    for grid, names in _LEAD_COLUMNS.items():
+    for grid in NAMES:
+        # the slice's leading axes are term columns (`core.explain_links.COLUMNS`); a
+        # gradient shows the same slice as its tensor
+        names = spec.lead_axes(grid)
+        if not names:
+            continue
         lead: list[int | None] = []
-        for name in names:
+        for axis, name in enumerate(names):
             v = int(getattr(terms, name)[k])
-            if name == "c" and grid in ("weight", "grad_weight") and v >= 0:
-                v %= spec.in_per_group  # the weight's own channel within its group
-            lead.append(v if v >= 0 else None)
-        focus[grid] = tuple(lead) if spec.batched or grid in ("weight", "grad_weight") \
-            else tuple(lead[1:])
+            if axis == 1 and TENSORS[grid].layout == "weight" and v >= 0:
+                v %= per_group[name]  # the weight's own channel within its group
+            if spec.batched or name != "n":
+                lead.append(v if v >= 0 else None)
+        focus[grid] = tuple(lead)
     return focus
 
 
@@ -370,7 +361,7 @@ def checked_entry(text: str, step: int | None, spec: LayerSpec) -> tuple[str, tu
     count from the end. ValueError, with the shape or the number of terms, when it does not fit.
     """
     tensor, index = parse_entry(text)
-    shape = grid_shape(spec, tensor) if tensor != "input" else spec.input_shape
+    shape = spec.shape(tensor)
     if shape is None:
         raise ValueError(f"{tensor} does not exist: the layer has no bias")
     if len(index) != len(shape) or not all(-s <= i < s for i, s in zip(index, shape,

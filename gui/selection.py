@@ -125,17 +125,11 @@ class SelectionModel(QObject):
         self.set_selection(NOTHING)
 
     def set_session(self, session) -> None:
-        """The document changed: drop a selection that no longer fits its shapes."""
-        from .document import tensor_shapes
-
-        self.revalidate(tensor_shapes(session))
-
-    def revalidate(self, shapes: dict[str, tuple[int, ...] | None]) -> None:
-        """Drop a selection whose tensor no longer has that cell (after a shape change)."""
+        """The document changed: drop a selection whose tensor no longer has that cell."""
         sel = self._selection
         if sel.empty:
             return
-        shape = shapes.get(sel.tensor)
+        shape = session.spec.shape(sel.tensor)
         if shape is None or not fits(sel.index, shape):
             self.set_selection(NOTHING)
         elif sel.anchor is not None and not fits(sel.anchor, shape):

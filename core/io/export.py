@@ -27,16 +27,16 @@ import numpy as np
 
 from ..conv import ConvResults
 from ..session import Session
+from ..tensors import RESULTS
 from .atomic import WriteError, atomic_write_bytes, os_reason, sync_folder
 from .session_io import save_arrays, session_arrays, spec_json
 
-RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")
 _BIAS_FILES = ("bias.npy", "grad_bias.npy")
 
 
 def result_arrays(session: Session, results: ConvResults) -> dict[str, np.ndarray]:
     """Every tensor, edited and computed, by name (bias and grad_bias only with a bias)."""
-    computed = {n: getattr(results, n) for n in RESULT_NAMES}
+    computed = {n: getattr(results, n) for n in RESULTS}
     return {**session.tensors(), **{n: a for n, a in computed.items() if a is not None}}
 
 

@@ -164,12 +164,7 @@ def _spec(npz: Any, entries: set[str]) -> LayerSpec:
 
 
 def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarray]:
-    expected = {
-        "input": spec.input_shape,
-        "weight": spec.weight_shape,
-        "bias": spec.bias_shape,
-        "grad_output": spec.output_shape,
-    }
+    expected = {n: spec.shape(n) for n in EDITABLE}
     missing = [n for n in EDITABLE if expected[n] is not None and n not in entries]
     if missing:
         raise SessionError(f"missing tensor(s): {', '.join(missing)}")

@@ -96,15 +96,9 @@ def read_npy(path: str | os.PathLike[str]) -> np.ndarray:
 
 def expected_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
     """The shape the spec gives tensor ``name`` (None for the bias of a layer without one)."""
-    shapes = {
-        "input": spec.input_shape,
-        "weight": spec.weight_shape,
-        "bias": spec.bias_shape,
-        "grad_output": spec.output_shape,
-    }
-    if name not in shapes:
+    if name not in EDITABLE:
         raise ValueError(f"unknown tensor {name!r}; editable tensors are {', '.join(EDITABLE)}")
-    return shapes[name]
+    return spec.shape(name)
 
 
 def _dtype_for(spec: LayerSpec, array: np.ndarray) -> str:

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..conv import ConvResults
 from ..spec import LayerSpec
-
-RESULT_NAMES = ("output", "grad_input", "grad_weight", "grad_bias")
+from ..tensors import RESULTS
+from ..torch_layer import layer_arguments, layer_class
 
 
 @dataclass(frozen=True)
@@ -73,19 +73,8 @@ def torch_reference(
     import torch
 
     dtype = getattr(torch, spec.dtype)
-    conv = torch.nn.Conv2d(
-        spec.in_channels,
-        spec.out_channels,
-        spec.kernel_size,
-        stride=spec.stride,
-        padding=spec.padding,
-        dilation=spec.dilation,
-        groups=spec.groups,
-        bias=spec.bias,
-        padding_mode=spec.padding_mode,
-        dtype=dtype,
-        device=device,
-    )
+    layer = getattr(torch.nn, layer_class(spec))
+    conv = layer(**layer_arguments(spec), dtype=dtype, device=device)
     with torch.no_grad():
         # torch.tensor copies: the app's arrays are read-only, which from_numpy warns about.
         conv.weight.copy_(torch.tensor(np.asarray(weight)))
@@ -133,7 +122,7 @@ def crosscheck(
     lengths = _reduction_lengths(spec)
     deltas: dict[str, float] = {}
     tolerances: dict[str, float] = {}
-    for name in RESULT_NAMES:
+    for name in RESULTS:
         theirs = ref[name]
         ours = getattr(results, name)
         if theirs is None or ours is None:

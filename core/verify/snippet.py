@@ -18,7 +18,7 @@ import numpy as np
 from ..budget import tensor_elements
 from ..conv import ConvResults, compute
 from ..session import Session
-from ..spec import LayerSpec
+from ..torch_layer import layer_call
 
 #: Numbers a snippet may embed as literals (some 20 MB of text); a larger layer is refused
 #: before any text is built, pointing to the .npy export instead.
@@ -116,18 +116,6 @@ def tolerances(session: Session) -> dict[str, float]:
     return out
 
 
-def _conv_call(spec: LayerSpec) -> str:
-    return (
-        "conv = nn.Conv2d(\n"
-        f"    in_channels={spec.in_channels}, out_channels={spec.out_channels}, "
-        f"kernel_size={spec.kernel_size},\n"
-        f"    stride={spec.stride}, padding={spec.padding!r}, dilation={spec.dilation}, "
-        f"groups={spec.groups},\n"
-        f"    bias={spec.bias}, padding_mode={spec.padding_mode!r}, dtype=dtype,\n"
-        ")"
-    )
-
-
 def pytorch_snippet(session: Session, results: ConvResults) -> str:
     """A self-contained Python script that reproduces ``results`` with ``torch.nn.Conv2d``.
 
@@ -177,7 +165,8 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
     ]
     if nonfinite:
         lines += ['nan, inf = float("nan"), float("inf")', ""]
-    lines += [f"dtype = torch.{spec.dtype}", _conv_call(spec), "with torch.no_grad():"]
+    lines += [f"dtype = torch.{spec.dtype}", "conv = " + layer_call(spec, "dtype", full=True),
+              "with torch.no_grad():"]
     lines.append(f"    conv.weight.copy_({_indent(_tensor(session.weight))})")
     if session.bias is not None:
         lines.append(f"    conv.bias.copy_({_indent(_tensor(session.bias))})")

@@ -22,16 +22,13 @@ from PySide6.QtWidgets import (
 
 from core.session import Session
 from core.spec import LayerSpec
+from core.tensors import BACKWARD, EDITABLE, FORWARD, RESULTS
 
 from ..padded_frame import frame
 from ..provenance import grid_shape
 from .cell_text import IndexLabelsItem
 from .tensor_grid import TensorGrid
 
-FORWARD = ("input", "weight", "bias", "output")
-BACKWARD = ("grad_input", "grad_weight", "grad_bias", "grad_output")
-EDITABLE = ("input", "weight", "bias", "grad_output")
-RESULTS = ("output", "grad_input", "grad_weight", "grad_bias")
 _FORWARD_OPS = ("⊛", "+", "=")
 _BACKWARD_OPS = ("←", "", "←")
 _STRETCH = (9, 5, 2, 9)

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
+from core.tensors import FORWARD, SYMBOLS
+from core.torch_layer import layer_call
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
@@ -56,33 +58,10 @@ _MENTIONS = (
 )
 
 
-def _arg(value) -> str:
-    if isinstance(value, tuple) and len(set(value)) == 1:
-        value = value[0]
-    return repr(value)
-
-
-def torch_call(spec: LayerSpec) -> str:
-    """``nn.Conv2d(3, 4, kernel_size=3, padding=1, dtype=torch.float64)``: non-defaults only."""
-    args = [str(spec.in_channels), str(spec.out_channels), f"kernel_size={_arg(spec.kernel_size)}"]
-    for name, default in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1))):
-        value = getattr(spec, name)
-        if value != default:
-            args.append(f"{name}={_arg(value)}")
-    if spec.groups != 1:
-        args.append(f"groups={spec.groups}")
-    if not spec.bias:
-        args.append("bias=False")
-    if spec.padding_mode != "zeros":
-        args.append(f"padding_mode={spec.padding_mode!r}")
-    args.append(f"dtype=torch.{spec.dtype}")
-    return f"nn.Conv2d({', '.join(args)})"
-
-
 def call_html(spec: LayerSpec) -> str:
-    """`torch_call` as rich text that wraps only between arguments (never inside
+    """`core.torch_layer.layer_call` as rich text that wraps only between arguments (never inside
     ``dilation=(2, 1)``): each argument's own spaces are non-breaking."""
-    text = torch_call(spec)
+    text = layer_call(spec, f"torch.{spec.dtype}")
     head, args = text[: text.index("(") + 1], text[text.index("(") + 1 : -1]
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(args):  # split at the commas between arguments only
@@ -469,13 +448,8 @@ class LayerPanel(QWidget):
             return "—" if s is None else str(tuple(s)).replace(",)", ")")
 
         h_line, w_line = spec.output_size_formula()
-        rows = [
-            ("input x", shape(spec.input_shape)),
-            ("weight W", shape(spec.weight_shape)),
-            ("bias b", shape(spec.bias_shape)),
-            ("output y", shape(spec.output_shape)),
-            ("padded input", shape(spec.padded_size)),
-        ]
+        rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
+        rows.append(("padded input", shape(spec.padded_size)))
         table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
         formulas = "".join(
             f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.session import Session
+from core.tensors import tensor
 
 from ..compute import ComputeResult
 from ..selection import NOTHING, Selection, fits, rc
@@ -30,7 +31,7 @@ from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
-from .tensor_info import COMPLEX_VIEWS, TENSORS, to_view
+from .tensor_info import COMPLEX_VIEWS, to_view
 from .text_line import TextLine
 
 
@@ -51,7 +52,7 @@ class TensorGrid(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.info = TENSORS[name]
+        self.info = tensor(name)
         self.editable = self.info.editable
         self.setObjectName(f"grid_{name}")
         self._array: np.ndarray | None = None
@@ -107,7 +108,7 @@ class TensorGrid(QWidget):
         self.readout = TextLine(" ", objectName="gridReadout")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer.addWidget(self.readout, 1)
-        self.selector = SliceSelector(self.info.axes)
+        self.selector = SliceSelector(self.info.lead_axes)
         self.selector.leadChanged.connect(self._on_selector_leadChanged)
         footer.addWidget(self.selector)
         layout.addLayout(footer)

@@ -1,30 +1,9 @@
-"""What each of the eight tensors is called and how its complex values are viewed."""
+"""How a tensor's complex values are viewed (what each tensor is called: `core.tensors`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class TensorInfo:
-    title: str
-    symbol: str
-    axes: tuple[str, ...]  # names of the leading (non-spatial) axes, batched form
-    editable: bool
-
-
-TENSORS: dict[str, TensorInfo] = {
-    "input": TensorInfo("input x", "x", ("n", "c"), True),
-    "weight": TensorInfo("weight W", "W", ("o", "c"), True),
-    "bias": TensorInfo("bias b", "b", (), True),
-    "output": TensorInfo("output y = x ⊛ W + b", "y", ("n", "o"), False),
-    "grad_output": TensorInfo("grad_output ∂L/∂y", "gy", ("n", "o"), True),
-    "grad_input": TensorInfo("grad_input ∂L/∂x", "gx", ("n", "c"), False),
-    "grad_weight": TensorInfo("grad_weight ∂L/∂W", "gW", ("o", "c"), False),
-    "grad_bias": TensorInfo("grad_bias ∂L/∂b", "gb", (), False),
-}
 COMPLEX_VIEWS = ("real", "imag", "abs", "phase")
 
 

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from core.spec import LayerSpec, SpecError
-from core.tensors import EDITABLE, NAMES, RESULTS, TENSORS, tensor
+from core.tensors import BACKWARD, EDITABLE, FORWARD, NAMES, RESULTS, TENSORS, tensor
 
 
 def test_every_tensor_once_with_its_twin():
@@ -70,3 +70,23 @@ def test_transposed_round_trips_and_conv_keeps_its_keys():
     spec = LayerSpec(2, 4, 3, stride=2, transposed=True, output_padding=1)
     assert LayerSpec.from_dict(spec.to_dict()) == spec
     assert "output_padding" not in LayerSpec(2, 4, 3).to_dict()
+
+
+def test_rows_put_each_gradient_under_its_tensor():
+    assert FORWARD == ("input", "weight", "bias", "output")
+    assert [TENSORS[n].twin for n in FORWARD] == list(BACKWARD)
+    assert set(FORWARD) | set(BACKWARD) == set(NAMES)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_lead_axes_name_the_axes_torch_gives(transposed):
+    spec = LayerSpec(4, 6, 3, groups=2, batch=3, transposed=transposed)
+    sizes = {"n": 3, "c": 4, "o": 6}
+    for name in NAMES:
+        axes, shape = spec.lead_axes(name), spec.shape(name)
+        assert len(axes) == (0 if tensor(name).layout == "bias" else 2), name
+        # a weight's second axis holds the channels of one group
+        per_group = [1, spec.groups] if tensor(name).layout == "weight" else [1, 1]
+        assert [sizes[a] // g for a, g in zip(axes, per_group, strict=False)] == \
+            list(shape[:len(axes)]), name
+    assert spec.lead_axes("weight") == (("c", "o") if transposed else ("o", "c"))

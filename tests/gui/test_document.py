@@ -7,11 +7,13 @@ import pytest
 
 from core.session import Session
 from core.spec import LayerSpec
-from gui.document import DEFAULT_SPEC, CellEdit, Document, new_merge_key
+from gui.document import CellEdit, Document, default_session, new_merge_key
+
+DEFAULT_SPEC = default_session().spec
 
 
 def _doc() -> Document:
-    return Document(Session.default(DEFAULT_SPEC))
+    return Document(default_session())
 
 
 def _same(a: Session, b: Session) -> bool:

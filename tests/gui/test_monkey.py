@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, Q
 from core.explain import TARGETS, explain_spec
 from core.io.presets import load_preset
 from core.io.session_io import save_session
-from gui.document import CellEdit, tensor_shapes
+from gui.document import CellEdit
 from gui.provenance import entry_count
 from gui.selection import Selection, fits
 
@@ -183,8 +183,8 @@ class Monkey:
 
     def _select_result_entry(self) -> None:
         s = self.w.document.session
-        name = self.rng.choice([t for t in TARGETS if tensor_shapes(s)[t]])
-        shape = tensor_shapes(s)[name]
+        name = self.rng.choice([t for t in TARGETS if s.spec.shape(t)])
+        shape = s.spec.shape(name)
         if all(shape):
             index = tuple(self.rng.randrange(n) for n in shape)
             self.w.selection.set_selection(Selection(name, index))
@@ -304,7 +304,7 @@ def assert_nothing_stale(window) -> None:
     if latest is None or latest.session is not s:
         return  # no result for it (a failed compute): assert_results_match_core's business
     shown = window.equation.terms
-    shape = None if sel.empty else tensor_shapes(s).get(sel.tensor)
+    shape = None if sel.empty else s.spec.shape(sel.tensor)
     explainable = (sel.tensor in TARGETS and not sel.is_block() and shape is not None
                    and fits(sel.index, shape))
     assert (shown is not None) == explainable, f"Sum panel for {sel} is {shown is not None}"
