@@ -74,7 +74,8 @@ class Im2colSteps:
         spec = self.spec
         nbytes = spec.in_channels * math.prod(spec.padded_size) * np.dtype(spec.dtype).itemsize
         if nbytes > budget.limit():
-            raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid")
+            raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid",
+                                     ("in_channels", "padding", "input_size"))
 
     def column_tap(self, k: int) -> tuple[int, int, int]:
         """(channel within the group, kernel row, kernel column) of column ``k``."""
@@ -173,7 +174,8 @@ def _check_budget(spec: LayerSpec) -> None:
     elements += 2 * spec.in_channels * math.prod(spec.input_size)
     nbytes = elements * np.dtype(spec.dtype).itemsize
     if nbytes > budget.limit():
-        raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer")
+        raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer",
+                                 budget.size_fields(spec))
 
 
 def im2col_entries(spec: LayerSpec) -> int:
