@@ -16,7 +16,7 @@ import numpy as np
 from . import budget, compact
 from .im2col import fold
 from .padding import pad
-from .spec import LayerSpec, _is_int
+from .spec import LayerSpec, SpecError, _is_int
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +112,8 @@ def im2col_steps(
     """
     n = 1 if spec.batch is None else spec.batch
     if not _is_int(sample) or not 0 <= sample < max(n, 1) or n == 0:
-        raise ValueError(f"sample {sample!r} is out of range for batch size {n}")
+        raise SpecError(f"sample {sample!r} is out of range for batch size {n}", ("sample",),
+                        batch=n)
     _check_tensors(spec, input, weight, bias, grad_output)
     _check_budget(spec)
     x = input[sample] if spec.batched else input
@@ -148,21 +149,25 @@ def im2col_steps(
 def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
     """The arrays must be the spec's, as `core.conv.compute` demands."""
     if not isinstance(spec, LayerSpec):
-        raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
+        raise SpecError(f"spec must be a LayerSpec, got {type(spec).__name__}", ("spec",))
     given = {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
     shapes = {"input": spec.input_shape, "weight": spec.weight_shape,
               "grad_output": spec.output_shape, "bias": spec.bias_shape}
     if (bias is None) == spec.bias:
-        raise ValueError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
-                         f"{'no' if bias is None else 'a'} bias tensor was given")
+        raise SpecError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
+                        f"{'no' if bias is None else 'a'} bias tensor was given", ("bias",))
     for name, a in given.items():
         if a is None:
             continue
         a = np.asarray(a)
         if a.shape != shapes[name]:
-            raise ValueError(f"{name} shape {a.shape} does not match the spec's {shapes[name]}")
+            raise SpecError(f"{name} shape {a.shape} does not match the spec's {shapes[name]}",
+                            (name,), shape=a.shape, expected=shapes[name])
         if a.dtype.name != spec.dtype:
-            raise ValueError(f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}")
+            raise SpecError(
+                f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}", (name,),
+                dtype=a.dtype.name, expected=spec.dtype,
+            )
 
 
 def _check_budget(spec: LayerSpec) -> None:
