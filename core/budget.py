@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from . import compact
 from .backends.numpy_taps import TAPWISE_MAX_OUT_PER_GROUP
-from .spec import LayerSpec
+from .spec import LayerSpec, SpecError
 from .tensors import NAMES
 
 DEFAULT_LIMIT = 4 * 2**30
@@ -28,16 +28,40 @@ _SUFFIXES = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _limit_override: int | None = None
 
 
-class BudgetError(ValueError):
-    """A layer whose estimated memory exceeds the limit; carries both figures."""
+class BudgetError(SpecError):
+    """A layer whose estimated memory exceeds the limit; carries both figures.
 
-    def __init__(self, estimate: int, limit: int, what: str = "this layer") -> None:
-        self.estimate = estimate
-        self.limit = limit
+    ``fields`` are the size fields it concerns (`size_fields`: those lowering would shrink
+    the layer), ``numbers`` the estimate and the limit.
+    """
+
+    def __init__(self, estimate: int, limit: int, what: str = "this layer",
+                 fields: Sequence[str] = ()) -> None:
         super().__init__(
             f"{what} needs about {format_bytes(estimate)}, over the memory limit of "
-            f"{format_bytes(limit)} (set {ENV_VAR} to change it)"
+            f"{format_bytes(limit)} (set {ENV_VAR} to change it)",
+            fields, estimate=estimate, limit=limit,
         )
+        self.estimate = estimate
+        self.limit = limit
+
+
+#: The fields a layer's memory grows with, in the order an editor shows them.
+SIZE_FIELDS = ("batch", "in_channels", "out_channels", "kernel_size", "stride", "input_size")
+
+
+def size_fields(spec: LayerSpec) -> tuple[str, ...]:
+    """The `SIZE_FIELDS` of ``spec`` above their least value: lowering any shrinks the
+    layer (the stride only for a transposed layer, whose output it widens)."""
+    above = {
+        "batch": spec.batch is not None and spec.batch > 1,
+        "in_channels": spec.in_channels > 1,
+        "out_channels": spec.out_channels > 1,
+        "kernel_size": spec.kernel_size != (1, 1),
+        "stride": spec.transposed and spec.stride != (1, 1),
+        "input_size": spec.input_size != (1, 1),
+    }
+    return tuple(name for name in SIZE_FIELDS if above[name])
 
 
 def format_bytes(n: int) -> str:
@@ -203,12 +227,13 @@ def check(
     what: str = "this layer",
     outputs: Collection[str] | None = None,
 ) -> int:
-    """Raise `BudgetError` when `spec` needs more than the limit; return the estimate.
+    """Raise `BudgetError` (naming `size_fields`) when `spec` needs more than the limit;
+    return the estimate.
 
     ``outputs`` as in `estimate_bytes`.
     """
     estimate = estimate_bytes(spec, outputs)
     allowed = limit() if limit_bytes is None else limit_bytes
     if estimate > allowed:
-        raise BudgetError(estimate, allowed, what)
+        raise BudgetError(estimate, allowed, what, size_fields(spec))
     return estimate

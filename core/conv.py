@@ -26,7 +26,7 @@ import numpy as np
 
 from . import budget, compact, pipeline
 from .backends import get_backend, numpy_fast
-from .spec import DTYPES, LayerSpec, _is_int
+from .spec import DTYPES, LayerSpec, SpecError, _is_int
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,13 @@ def _array(name: str, a: Any, dtype: np.dtype | None = None, like: str = "input"
     """``a`` as an array of a supported dtype (and ``dtype``, that of the argument ``like``)."""
     a = np.asarray(a)
     if a.dtype not in _DTYPES and a.dtype.name not in DTYPES:  # (the set: native byte order)
-        raise ValueError(
-            f"{name} dtype {a.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
+        raise SpecError(
+            f"{name} dtype {a.dtype.name} is not supported; use one of {', '.join(DTYPES)}",
+            (name,), dtype=a.dtype.name,
         )
     if dtype is not None and a.dtype != dtype:
-        raise ValueError(f"{name} dtype {a.dtype.name} does not match {like} dtype {dtype.name}")
+        raise SpecError(f"{name} dtype {a.dtype.name} does not match {like} dtype {dtype.name}",
+                        (name,), dtype=a.dtype.name, expected=dtype.name)
     return a
 
 
@@ -59,18 +61,20 @@ def _size(name: str, value: Any, lengths: tuple[int, ...]) -> tuple[int, ...]:
     """A tensor size as torch takes one: a tuple, list or torch.Size of ints (numpy ints too;
     no bool, float, string or array), of one of ``lengths``."""
     if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
-        raise ValueError(f"{name} must be a tuple of ints, got {value!r}")
+        raise SpecError(f"{name} must be a tuple of ints, got {value!r}", (name,))
     if len(value) not in lengths:
-        raise ValueError(
+        raise SpecError(
             f"{name} must have {' or '.join(map(str, lengths))} entries, got {len(value)}: "
-            f"{tuple(value)!r}"
+            f"{tuple(value)!r}",
+            (name,), entries=len(value), allowed=lengths,
         )
     return tuple(int(v) for v in value)
 
 
 def _check_shape(name: str, a: np.ndarray, expected: Sequence[int] | None) -> None:
     if expected is not None and a.shape != tuple(expected):
-        raise ValueError(f"{name} shape {a.shape} does not match expected shape {tuple(expected)}")
+        raise SpecError(f"{name} shape {a.shape} does not match expected shape {tuple(expected)}",
+                        (name,), shape=a.shape, expected=tuple(expected))
 
 
 def layer_spec(
@@ -296,7 +300,8 @@ def conv2d_bias(grad_output: Any) -> np.ndarray:
     """
     gy = _array("grad_output", grad_output)
     if gy.ndim not in (3, 4):
-        raise ValueError(f"grad_output must be 3D or 4D, got shape {gy.shape}")
+        raise SpecError(f"grad_output must be 3D or 4D, got shape {gy.shape}", ("grad_output",),
+                        shape=gy.shape)
     axes = (0, 2, 3) if gy.ndim == 4 else (1, 2)
     return gy.sum(axis=axes)
 
@@ -314,7 +319,7 @@ def compute(
     The arrays must have the spec's shapes and dtype; the results are read-only.
     """
     if not isinstance(spec, LayerSpec):
-        raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
+        raise SpecError(f"spec must be a LayerSpec, got {type(spec).__name__}", ("spec",))
     dtype = np.dtype(spec.dtype)
     x = _array("input", input, dtype, like="the spec's")
     w = _array("weight", weight, dtype, like="the spec's")
@@ -325,11 +330,11 @@ def compute(
     b = None
     if spec.bias:
         if bias is None:
-            raise ValueError("bias is on in the spec but no bias tensor was given")
+            raise SpecError("bias is on in the spec but no bias tensor was given", ("bias",))
         b = _array("bias", bias, dtype, like="the spec's")
         _check_shape("bias", b, spec.bias_shape)
     elif bias is not None:
-        raise ValueError("a bias tensor was given but the spec has bias off")
+        raise SpecError("a bias tensor was given but the spec has bias off", ("bias",))
     budget.check(spec, what="compute")
     got = _run(
         spec, backend, x=x, w=w, b=b, gy=gy, want=frozenset({"output", "grad_input", "grad_weight"})

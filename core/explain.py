@@ -26,7 +26,7 @@ import numpy as np
 
 from . import explain_links as links
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
-from .spec import DTYPES, LayerSpec, _is_int
+from .spec import DTYPES, LayerSpec, SpecError, _is_int
 
 __all__ = [
     "SOURCES",
@@ -92,7 +92,7 @@ class Window:
 def _shape(spec: LayerSpec, name: str) -> tuple[int, ...]:
     shape = spec.shape(name)
     if shape is None:
-        raise ValueError(f"{name} does not exist: the layer has no bias")
+        raise SpecError(f"{name} does not exist: the layer has no bias", ("bias",))
     return shape
 
 
@@ -107,18 +107,20 @@ def _index(name: str, index: Any, shape: Sequence[int]) -> tuple[int, ...]:
         or not isinstance(index, Sequence)
         or not all(_is_int(i) for i in index)
     ):
-        raise ValueError(f"{name} index must be a tuple of ints, got {index!r}")
+        raise SpecError(f"{name} index must be a tuple of ints, got {index!r}", ("index",))
     shape = tuple(shape)
     if len(index) != len(shape):
-        raise ValueError(
+        raise SpecError(
             f"{name} index {tuple(index)} has {len(index)} numbers but {name} has shape "
-            f"{shape}, which needs {len(shape)}"
+            f"{shape}, which needs {len(shape)}",
+            ("index",), index=tuple(index), shape=shape,
         )
     out = []
     for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
         if not -size <= int(i) < size:
-            raise ValueError(
-                f"index {int(i)} is out of range for {name} axis {axis} of size {size}"
+            raise SpecError(
+                f"index {int(i)} is out of range for {name} axis {axis} of size {size}",
+                ("index",), index=int(i), axis=axis, size=size,
             )
         out.append(int(i) % size)
     return tuple(out)
@@ -130,13 +132,17 @@ def _tensors(spec: LayerSpec, given: Mapping[str, Any]) -> dict[str, np.ndarray]
         if a is None:
             continue
         if name == "bias" and not spec.bias:
-            raise ValueError("a bias tensor was given but the layer has no bias")
+            raise SpecError("a bias tensor was given but the layer has no bias", ("bias",))
         a = np.asarray(a)
         shape = _shape(spec, name)
         if a.shape != shape:
-            raise ValueError(f"{name} shape {a.shape} does not match the layer's shape {shape}")
+            raise SpecError(f"{name} shape {a.shape} does not match the layer's shape {shape}",
+                            (name,), shape=a.shape, expected=shape)
         if a.dtype.name != spec.dtype:
-            raise ValueError(f"{name} dtype {a.dtype.name} does not match the layer's {spec.dtype}")
+            raise SpecError(
+                f"{name} dtype {a.dtype.name} does not match the layer's {spec.dtype}", (name,),
+                dtype=a.dtype.name, expected=spec.dtype,
+            )
         out[name] = a
     return out
 
@@ -184,8 +190,9 @@ def explain(
     """
     x, w = np.asarray(input), np.asarray(weight)
     if x.dtype.name not in DTYPES:
-        raise ValueError(
-            f"input dtype {x.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
+        raise SpecError(
+            f"input dtype {x.dtype.name} is not supported; use one of {', '.join(DTYPES)}",
+            ("input",), dtype=x.dtype.name,
         )
     spec = LayerSpec.from_arrays(
         x.shape,
@@ -217,7 +224,8 @@ def explain_spec(
     their geometry only (``value`` None). Given tensors must have the spec's shapes and dtype.
     """
     if target not in TARGETS:
-        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+        raise SpecError(f"target must be one of {', '.join(TARGETS)}, got {target!r}",
+                        ("target",))
     entry = _index(target, index, _shape(spec, target))
     tensors = _tensors(
         spec, {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
@@ -244,7 +252,8 @@ def readers(
     grad_input pixels it reaches). Each term's entry is in `Terms.entries`.
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+        raise SpecError(f"source must be one of {', '.join(SOURCES)}, got {source!r}",
+                        ("source",))
     where = _index(source, index, _shape(spec, source))
     tensors = _tensors(
         spec, {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}

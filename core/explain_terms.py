@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import explain_links as links
-from .spec import LayerSpec
+from .spec import LayerSpec, SpecError
 from .tensors import EDITABLE, RESULTS, tensor
 
 TARGETS = RESULTS
@@ -238,9 +238,10 @@ class Terms(Sequence[Term]):
         if len(missing) == len(needed):
             return self  # geometry only
         if missing:
-            raise ValueError(
+            raise SpecError(
                 f"the values of {self.target} terms need {', '.join(needed)}; "
-                f"missing: {', '.join(missing)}"
+                f"missing: {', '.join(missing)}",
+                missing,
             )
         factors = {}
         for name in needed:

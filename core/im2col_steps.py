@@ -16,7 +16,7 @@ import numpy as np
 from . import budget, compact
 from .im2col import fold
 from .padding import pad
-from .spec import LayerSpec, _is_int
+from .spec import LayerSpec, SpecError, _is_int
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +74,8 @@ class Im2colSteps:
         spec = self.spec
         nbytes = spec.in_channels * math.prod(spec.padded_size) * np.dtype(spec.dtype).itemsize
         if nbytes > budget.limit():
-            raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid")
+            raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid",
+                                     ("in_channels", "padding", "input_size"))
 
     def column_tap(self, k: int) -> tuple[int, int, int]:
         """(channel within the group, kernel row, kernel column) of column ``k``."""
@@ -111,7 +112,8 @@ def im2col_steps(
     """
     n = 1 if spec.batch is None else spec.batch
     if not _is_int(sample) or not 0 <= sample < max(n, 1) or n == 0:
-        raise ValueError(f"sample {sample!r} is out of range for batch size {n}")
+        raise SpecError(f"sample {sample!r} is out of range for batch size {n}", ("sample",),
+                        batch=n)
     _check_tensors(spec, input, weight, bias, grad_output)
     _check_budget(spec)
     x = input[sample] if spec.batched else input
@@ -147,19 +149,23 @@ def im2col_steps(
 def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
     """The arrays must be the spec's, as `core.conv.compute` demands."""
     if not isinstance(spec, LayerSpec):
-        raise ValueError(f"spec must be a LayerSpec, got {type(spec).__name__}")
+        raise SpecError(f"spec must be a LayerSpec, got {type(spec).__name__}", ("spec",))
     given = {"input": input, "weight": weight, "grad_output": grad_output, "bias": bias}
     if (bias is None) == spec.bias:
-        raise ValueError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
-                         f"{'no' if bias is None else 'a'} bias tensor was given")
+        raise SpecError(f"bias is {'on' if spec.bias else 'off'} in the spec but "
+                        f"{'no' if bias is None else 'a'} bias tensor was given", ("bias",))
     for name, a in given.items():
         if a is None:
             continue
         a = np.asarray(a)
         if a.shape != spec.shape(name):
-            raise ValueError(f"{name} shape {a.shape} does not match the spec's {spec.shape(name)}")
+            raise SpecError(f"{name} shape {a.shape} does not match the spec's {spec.shape(name)}",
+                            (name,), shape=a.shape, expected=spec.shape(name))
         if a.dtype.name != spec.dtype:
-            raise ValueError(f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}")
+            raise SpecError(
+                f"{name} dtype {a.dtype.name} does not match the spec's {spec.dtype}", (name,),
+                dtype=a.dtype.name, expected=spec.dtype,
+            )
 
 
 def _check_budget(spec: LayerSpec) -> None:
@@ -171,7 +177,8 @@ def _check_budget(spec: LayerSpec) -> None:
     elements += 2 * spec.in_channels * math.prod(spec.input_size)
     nbytes = elements * np.dtype(spec.dtype).itemsize
     if nbytes > budget.limit():
-        raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer")
+        raise budget.BudgetError(nbytes, budget.limit(), "the im2col steps of this layer",
+                                 budget.size_fields(spec))
 
 
 def im2col_entries(spec: LayerSpec) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import LayerSpec
+from .spec import LayerSpec, SpecError
 from .tensors import EDITABLE
 
 
@@ -83,15 +83,19 @@ class Session:
             a = getattr(self, name)
             if shape is None:
                 if a is not None:
-                    raise ValueError("bias is off in the spec but a bias tensor was given")
+                    raise SpecError("bias is off in the spec but a bias tensor was given",
+                                    ("bias",))
                 continue
             if a is None:
-                raise ValueError(f"{name} is missing; the spec needs shape {shape}")
+                raise SpecError(f"{name} is missing; the spec needs shape {shape}", (name,),
+                                expected=shape)
             a = np.asarray(a)
             if a.shape != shape:
-                raise ValueError(f"{name} shape {a.shape} does not fit the spec's shape {shape}")
+                raise SpecError(f"{name} shape {a.shape} does not fit the spec's shape {shape}",
+                                (name,), shape=a.shape, expected=shape)
             if a.dtype.kind not in "fc":
-                raise ValueError(f"{name} dtype {a.dtype.name} is not a float or complex type")
+                raise SpecError(f"{name} dtype {a.dtype.name} is not a float or complex type",
+                                (name,), dtype=a.dtype.name)
             object.__setattr__(self, name, _readonly(a.astype(dtype, copy=False)))
 
     @classmethod

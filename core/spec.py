@@ -419,16 +419,16 @@ class LayerSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
-        """Inverse of `to_dict`; unknown or missing keys raise ValueError naming them."""
+        """Inverse of `to_dict`; unknown or missing keys raise `SpecError` naming them."""
         if not isinstance(data, dict):
-            raise ValueError(f"a layer spec must be a JSON object, got {type(data).__name__}")
+            raise SpecError(f"a layer spec must be a JSON object, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls) if f.init}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ValueError(f"unknown spec field(s): {', '.join(unknown)}")
+            raise SpecError(f"unknown spec field(s): {', '.join(unknown)}", unknown)
         missing = sorted({"in_channels", "out_channels", "kernel_size"} - set(data))
         if missing:
-            raise ValueError(f"spec is missing field(s): {', '.join(missing)}")
+            raise SpecError(f"spec is missing field(s): {', '.join(missing)}", missing)
         kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**kwargs)
 
@@ -449,26 +449,33 @@ class LayerSpec:
         """The spec that ``F.conv2d(input, weight, ...)`` describes, with torch's shape checks."""
         input_shape, weight_shape = tuple(input_shape), tuple(weight_shape)
         if len(input_shape) not in (3, 4):
-            raise ValueError(
-                f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}"
+            raise SpecError(
+                f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}",
+                ("input",), shape=input_shape,
             )
         if len(weight_shape) != 4:
-            raise ValueError(
+            raise SpecError(
                 f"weight must be 4D (out_channels, in_channels/groups, kH, kW), got shape "
-                f"{weight_shape}"
+                f"{weight_shape}",
+                ("weight",), shape=weight_shape,
             )
         groups = _count("groups", groups, 1)
         *batch, channels, height, width = input_shape
         out_channels, per_group, kh, kw = weight_shape
         if per_group * groups != channels:
-            raise ValueError(
+            raise SpecError(
                 f"input has {channels} channels but weight {weight_shape} with groups {groups} "
-                f"expects {per_group * groups}"
+                f"expects {per_group * groups}",
+                ("input", "weight", "groups"),
+                channels=channels, weight_shape=weight_shape, groups=groups,
+                expected=per_group * groups,
             )
         if out_channels == 0 or per_group == 0 or kh == 0 or kw == 0:
-            raise ValueError(f"weight shape {weight_shape} has a zero dimension")
+            raise SpecError(f"weight shape {weight_shape} has a zero dimension", ("weight",),
+                            shape=weight_shape)
         if height == 0 or width == 0:
-            raise ValueError(f"input shape {input_shape} has a zero spatial dimension")
+            raise SpecError(f"input shape {input_shape} has a zero spatial dimension",
+                            ("input",), shape=input_shape)
         return cls(
             in_channels=channels,
             out_channels=out_channels,

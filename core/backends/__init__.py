@@ -23,7 +23,9 @@ def get_backend(name: str) -> Backend[Any]:
         from .torch_backend import TorchBackend
 
         return TorchBackend.for_device("cpu" if name == "torch" else "cuda")
-    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+    from ..spec import SpecError
+
+    raise SpecError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}", ("backend",))
 
 
 def cuda_available() -> bool:

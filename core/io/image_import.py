@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import budget
 from ..session import Session
-from ..spec import LayerSpec
+from ..spec import LayerSpec, SpecError
 
 COLORS = ("gray", "rgb")
 FITS = ("crop", "stretch")
@@ -79,12 +79,14 @@ class ImageOptions:
         for name, value, allowed in (("color", self.color, COLORS), ("fit", self.fit, FITS),
                                      ("scaling", self.scaling, SCALINGS)):
             if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+                raise SpecError(f"{name} must be one of {', '.join(allowed)}, got {value!r}",
+                                (name,))
         if self.size is not None:
             h, w = (int(v) for v in self.size)
             if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-                raise ValueError(
-                    f"image size {h} × {w} is out of range: each side must be 1 … {MAX_SIDE}")
+                raise SpecError(
+                    f"image size {h} × {w} is out of range: each side must be 1 … {MAX_SIDE}",
+                    ("size",), size=(h, w), maximum=MAX_SIDE)
             object.__setattr__(self, "size", (h, w))
 
     @property
@@ -233,8 +235,9 @@ def image_spec(spec: LayerSpec, shape: tuple[int, int, int]) -> LayerSpec:
     c, h, w = shape
     try:
         new = spec.replace(in_channels=c, input_size=(h, w))
-    except ValueError as e:
-        raise ValueError(f"the layer cannot take a {c}-channel {h} × {w} image: {e}") from None
+    except SpecError as e:
+        raise SpecError(f"the layer cannot take a {c}-channel {h} × {w} image: {e}", e.fields,
+                        **(e.numbers | {"image": (c, h, w)})) from None
     budget.check(new, what=f"the layer with a {c}-channel {h} × {w} image")
     return new
 
@@ -254,7 +257,8 @@ def session_with_image(session: Session, pixels: np.ndarray) -> Session:
     if spec.batch is None:
         x[...] = pixels
     elif spec.batch == 0:
-        raise ValueError("the batch is empty (batch 0): there is no sample to put the image in")
+        raise SpecError("the batch is empty (batch 0): there is no sample to put the image in",
+                        ("batch",), batch=0)
     else:
         x[0] = pixels
     return reshaped.with_tensor("input", x)

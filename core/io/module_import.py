@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import budget
 from ..session import Session
-from ..spec import DTYPES, LayerSpec
+from ..spec import DTYPES, LayerSpec, SpecError
 
 
 def to_numpy(value: Any, name: str) -> np.ndarray:
@@ -24,9 +24,10 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     try:
         a = np.array(value, copy=True)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{name} must be a tensor or an array: {e}") from None
+        raise SpecError(f"{name} must be a tensor or an array: {e}", (name,)) from None
     if a.dtype.kind not in "fciu":
-        raise ValueError(f"{name} must hold numbers, got dtype {a.dtype}")
+        raise SpecError(f"{name} must hold numbers, got dtype {a.dtype}", (name,),
+                        dtype=a.dtype.name)
     return a
 
 
@@ -34,7 +35,7 @@ def _check_layer(layer: Any) -> None:
     kind = type(layer).__name__
     mro = [c.__name__ for c in type(layer).__mro__]
     if "Conv2d" not in mro or "ConvTranspose2d" in mro or getattr(layer, "transposed", False):
-        raise ValueError(f"layer must be a torch.nn.Conv2d, got {kind}")
+        raise SpecError(f"layer must be a torch.nn.Conv2d, got {kind}", ("layer",))
 
 
 def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Session:
@@ -56,8 +57,9 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
     weight = to_numpy(layer.weight, "layer.weight")
     dtype = weight.dtype.name
     if dtype not in DTYPES:
-        raise ValueError(f"layer.weight has dtype {dtype}; ConvViz computes in "
-                         f"{', '.join(DTYPES)} (convert with layer.double() or layer.float())")
+        raise SpecError(f"layer.weight has dtype {dtype}; ConvViz computes in "
+                        f"{', '.join(DTYPES)} (convert with layer.double() or layer.float())",
+                        ("layer.weight",), dtype=dtype)
     bias = None if layer.bias is None else to_numpy(layer.bias, "layer.bias")
     x = to_numpy(input, "input")
     spec = LayerSpec.from_arrays(
@@ -71,9 +73,11 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
     else:
         gy = to_numpy(grad_output, "grad_output")
         if gy.shape != spec.output_shape:
-            raise ValueError(f"grad_output has shape {gy.shape} but the layer's output has "
-                             f"shape {spec.output_shape}")
+            raise SpecError(f"grad_output has shape {gy.shape} but the layer's output has "
+                            f"shape {spec.output_shape}", ("grad_output",), shape=gy.shape,
+                            expected=spec.output_shape)
     if np.iscomplexobj(x) and weight.dtype.kind != "c":
-        raise ValueError(f"input is complex but the layer is {dtype}")
+        raise SpecError(f"input is complex but the layer is {dtype}", ("input",),
+                        dtype=x.dtype.name, expected=dtype)
     return Session(spec=spec, input=x.astype(dtype), weight=weight, bias=bias,
                    grad_output=gy.astype(dtype))

@@ -21,6 +21,7 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,7 +30,7 @@ from numpy.lib import format as npy_format
 
 from ..budget import BudgetError, check
 from ..session import EDITABLE, Session
-from ..spec import LayerSpec
+from ..spec import LayerSpec, SpecError
 from . import untrusted
 from .atomic import atomic_write
 
@@ -47,11 +48,17 @@ class SessionError(ValueError):
         The file, when known.
     problem : str
         The reason alone, without the path (for a dialog's detail line).
+    fields, numbers
+        As a `core.spec.SpecError`'s, when the layer or a tensor is what is refused (the
+        spec fields or tensor names, and the numbers quoted); empty otherwise.
     """
 
-    def __init__(self, problem: str, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, problem: str, path: str | os.PathLike[str] | None = None,
+                 fields: Sequence[str] = (), **numbers: Any) -> None:
         self.problem = problem
         self.path = None if path is None else os.fspath(path)
+        self.fields: tuple[str, ...] = tuple(fields)
+        self.numbers: dict[str, Any] = numbers
         super().__init__(problem if path is None else f"cannot open {self.path}: {problem}")
 
 
@@ -155,11 +162,11 @@ def _spec(npz: Any, entries: set[str]) -> LayerSpec:
     try:
         spec = LayerSpec.from_dict(data)
     except (ValueError, TypeError, OverflowError) as e:
-        raise SessionError(f"invalid layer spec: {e}") from e
+        raise _wrap(f"invalid layer spec: {e}", e) from e
     try:
         check(spec, what="its layer")
     except BudgetError as e:
-        raise SessionError(str(e)) from e
+        raise _wrap(str(e), e) from e
     return spec
 
 
@@ -167,23 +174,27 @@ def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarr
     expected = {n: spec.shape(n) for n in EDITABLE}
     missing = [n for n in EDITABLE if expected[n] is not None and n not in entries]
     if missing:
-        raise SessionError(f"missing tensor(s): {', '.join(missing)}")
+        raise SessionError(f"missing tensor(s): {', '.join(missing)}", None, missing)
     if not spec.bias and "bias" in entries:
-        raise SessionError("the file has a bias tensor but the spec says bias=False")
+        raise SessionError("the file has a bias tensor but the spec says bias=False", None,
+                           ("bias",))
     names = [n for n in EDITABLE if expected[n] is not None]
     for name in names:
         shape, dtype = _header(npz, name)
         if dtype.kind not in "fc":
             raise SessionError(
-                f"tensor '{name}' has dtype {dtype.name}; a float or complex type is needed"
+                f"tensor '{name}' has dtype {dtype.name}; a float or complex type is needed",
+                None, (name,), dtype=dtype.name,
             )
         if dtype.name != spec.dtype:
             raise SessionError(
-                f"tensor '{name}' has dtype {dtype.name} but the spec says {spec.dtype}"
+                f"tensor '{name}' has dtype {dtype.name} but the spec says {spec.dtype}",
+                None, (name,), dtype=dtype.name, expected=spec.dtype,
             )
         if shape != expected[name]:
             raise SessionError(
-                f"tensor '{name}' has shape {shape} but the spec needs {expected[name]}"
+                f"tensor '{name}' has shape {shape} but the spec needs {expected[name]}",
+                None, (name,), shape=shape, expected=expected[name],
             )
     return {name: _data(npz, name) for name in names}
 
@@ -241,6 +252,13 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             tensors = _tensors(npz, entries, spec)
         return Session(spec=spec, **tensors)
     except SessionError as e:
-        raise SessionError(e.problem, path) from e.__cause__
+        raise SessionError(e.problem, path, e.fields, **e.numbers) from e.__cause__
     except ValueError as e:
-        raise SessionError(str(e), path) from e
+        raise _wrap(str(e), e, path) from e
+
+
+def _wrap(problem: str, error: Exception, path: Path | None = None) -> SessionError:
+    """A `SessionError` for ``problem``, with ``error``'s fields and numbers if it has any."""
+    if isinstance(error, SpecError):  # a BudgetError too
+        return SessionError(problem, path, error.fields, **error.numbers)
+    return SessionError(problem, path)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..budget import ENV_VAR, check, format_bytes, limit
 from ..session import EDITABLE, Session
-from ..spec import LayerSpec
+from ..spec import LayerSpec, SpecError
 from . import untrusted
 
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -160,22 +160,26 @@ def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:
 
     Raises
     ------
-    ValueError
+    SpecError
         When no such layer exists, saying why (the rank is wrong, or the layer the shape
-        asks for is invalid, e.g. channels not divisible by ``groups``).
+        asks for is invalid, e.g. channels not divisible by ``groups``); its fields are the
+        tensor's name and those of the layer's refusal.
     """
     changes = _changes(spec, name, array.shape)
     if changes is None:
-        raise ValueError(f"a {name} cannot have {array.ndim} dimensions (shape {array.shape})")
+        raise SpecError(f"a {name} cannot have {array.ndim} dimensions (shape {array.shape})",
+                        (name,), shape=array.shape)
     changes["dtype"] = _dtype_for(spec, array)
     try:
         fitted = spec.replace(**changes)
-    except ValueError as e:
-        raise ValueError(f"no layer fits {name} of shape {array.shape}: {e}") from e
+    except SpecError as e:
+        raise SpecError(f"no layer fits {name} of shape {array.shape}: {e}",
+                        (name, *e.fields), **(e.numbers | {"shape": array.shape})) from e
     if expected_shape(fitted, name) != array.shape:
-        raise ValueError(
+        raise SpecError(
             f"no layer fits {name} of shape {array.shape}: with these hyperparameters the "
-            f"closest is {expected_shape(fitted, name)}"
+            f"closest is {expected_shape(fitted, name)}",
+            (name,), shape=array.shape, closest=expected_shape(fitted, name),
         )
     return fitted
 
@@ -224,13 +228,13 @@ class TensorImport:
 
         Raises
         ------
-        ValueError
+        SpecError
             When the tensor neither fits nor has a proposal (the message is `refusal`).
         """
         if self.fits:
             return session.with_tensor(self.name, self.array)
         if self.proposal is None:
-            raise ValueError(self.refusal)
+            raise SpecError(str(self.refusal), (self.name,), shape=self.array.shape)
         return session.with_spec(self.proposal).with_tensor(self.name, self.array)
 
 

@@ -16,7 +16,16 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from core import BudgetError, LayerSpec, budget, compute, conv2d, conv2d_input, conv2d_weight
+from core import (
+    BudgetError,
+    LayerSpec,
+    SpecError,
+    budget,
+    compute,
+    conv2d,
+    conv2d_input,
+    conv2d_weight,
+)
 from core.backends import numpy_fast
 from core.im2col_steps import im2col_steps
 
@@ -124,6 +133,26 @@ def test_a_refusal_names_the_estimate_and_the_limit() -> None:
     assert error.estimate == budget.estimate_bytes(spec) > 2**20
     assert budget.format_bytes(error.estimate) in str(error)
     assert "1.0 MiB" in str(error) and budget.ENV_VAR in str(error)
+    # a SpecError naming the size fields lowering would shrink, and both figures
+    assert isinstance(error, SpecError)
+    assert error.fields == ("batch", "in_channels", "out_channels", "kernel_size", "input_size")
+    assert error.numbers == {"estimate": error.estimate, "limit": 2**20}
+
+
+@pytest.mark.parametrize(("spec", "fields"), [
+    (LayerSpec(1, 1, 1, input_size=(1, 1), batch=None), ()),
+    (LayerSpec(1, 1, 1, input_size=(1, 1), batch=1), ()),
+    (LayerSpec(1, 2, (1, 3), padding=(0, 1), input_size=(1, 1), batch=0),
+     ("out_channels", "kernel_size")),
+    (LayerSpec(2, 1, 1, stride=3, input_size=(4, 1)), ("in_channels", "input_size")),
+    (LayerSpec(1, 1, 1, stride=(1, 3), input_size=(1, 1), batch=5, transposed=True),
+     ("batch", "stride")),
+])
+def test_the_size_fields_are_those_above_their_least(spec: LayerSpec, fields) -> None:
+    assert budget.size_fields(spec) == fields
+    with pytest.raises(BudgetError) as info:
+        budget.check(spec, limit_bytes=1)
+    assert info.value.fields == fields
 
 
 def test_the_limit_comes_from_set_limit_else_the_environment_else_the_default(
@@ -187,7 +216,8 @@ def test_the_im2col_steps_refuse_matrices_over_the_limit() -> None:
     spec = LayerSpec(8, 8, (5, 5), padding=2, input_size=(64, 64), batch=1)
     x, w, b, gy = _tensors(spec, np.random.default_rng(2))
     budget.set_limit(2**20)
-    with pytest.raises(BudgetError, match="im2col steps"):
+    with pytest.raises(BudgetError, match="im2col steps") as info:
         im2col_steps(spec, x, w, b, gy)
+    assert info.value.fields == ("in_channels", "out_channels", "kernel_size", "input_size")
     budget.set_limit(None)
     assert im2col_steps(spec, x, w, b, gy).cols.shape == (1, 64 * 64, 8 * 25)

@@ -28,7 +28,7 @@ from core.io.checkpoint_import import (
 )
 from core.io.module_import import session_from_module
 from core.session import Session
-from core.spec import LayerSpec
+from core.spec import LayerSpec, SpecError
 
 TOL = 1e-10
 
@@ -245,14 +245,23 @@ def test_session_from_a_module_converts_arrays_and_checks_shapes():
     x = np.random.default_rng(0).random((1, 5, 5))  # numpy float64, unbatched
     s = session_from_module(conv, x, grad_output=np.ones((2, 5, 5)))
     assert s.spec.dtype == "float32" and s.spec.batch is None and s.spec.padding == "same"
-    with pytest.raises(ValueError, match=r"grad_output has shape \(2, 4, 4\) but the layer's "
-                                         r"output has shape \(2, 5, 5\)"):
-        session_from_module(conv, x, grad_output=np.ones((2, 4, 4)))
-    with pytest.raises(ValueError, match="input has 2 channels but weight"):
-        session_from_module(conv, np.zeros((2, 5, 5)))
-    with pytest.raises(ValueError, match="layer must be a torch.nn.Conv2d, got Linear"):
-        session_from_module(nn.Linear(2, 2), x)
-    with pytest.raises(ValueError, match="got ConvTranspose2d"):
-        session_from_module(nn.ConvTranspose2d(1, 1, 3), x)
-    with pytest.raises(ValueError, match="dtype float16"):
-        session_from_module(nn.Conv2d(1, 1, 3).half(), x)
+    for call, text, fields in (
+        (lambda: session_from_module(conv, x, grad_output=np.ones((2, 4, 4))),
+         r"grad_output has shape \(2, 4, 4\) but the layer's output has shape \(2, 5, 5\)",
+         ("grad_output",)),
+        (lambda: session_from_module(conv, np.zeros((2, 5, 5))), "input has 2 channels but weight",
+         ("input", "weight", "groups")),
+        (lambda: session_from_module(nn.Linear(2, 2), x),
+         "layer must be a torch.nn.Conv2d, got Linear", ("layer",)),
+        (lambda: session_from_module(nn.ConvTranspose2d(1, 1, 3), x), "got ConvTranspose2d",
+         ("layer",)),
+        (lambda: session_from_module(nn.Conv2d(1, 1, 3).half(), x), "dtype float16",
+         ("layer.weight",)),
+        (lambda: session_from_module(conv, np.array(["a"])), "input must hold numbers",
+         ("input",)),
+        (lambda: session_from_module(conv, x + 1j), "input is complex but the layer is float32",
+         ("input",)),
+    ):
+        with pytest.raises(SpecError, match=text) as info:
+            call()
+        assert info.value.fields == fields

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core import LayerSpec, compute, explain, explain_spec, readers, window
+from core import LayerSpec, SpecError, compute, explain, explain_spec, readers, window
 from core.explain import SOURCES, TARGETS
 from core.explain_links import COLUMNS
 from core.session import Session
@@ -307,39 +307,48 @@ def test_an_empty_batch_has_no_terms():
 
 
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("call", "message", "fields"),
     [
-        (lambda s: explain_spec(s.spec, "grad_x", (0,)), "target must be one of output"),
+        (lambda s: explain_spec(s.spec, "grad_x", (0,)), "target must be one of output",
+         ("target",)),
         (lambda s: explain_spec(s.spec, "grad_input", (0, 1, 2, 9)),
-         "index 9 is out of range for grad_input axis 3 of size 6"),
+         "index 9 is out of range for grad_input axis 3 of size 6", ("index",)),
         (lambda s: explain_spec(s.spec, "grad_input", (0, 1, -8, 0)),
-         "index -8 is out of range for grad_input axis 2 of size 7"),
+         "index -8 is out of range for grad_input axis 2 of size 7", ("index",)),
         (lambda s: explain_spec(s.spec, "output", (0, 1, 2)),
-         r"output index \(0, 1, 2\) has 3 numbers but output has shape \(2, 6, 5, 6\)"),
-        (lambda s: explain_spec(s.spec, "output", (0, 1, 2, 1.0)), "must be a tuple of ints"),
-        (lambda s: explain_spec(s.spec, "output", (True, 1, 2, 1)), "must be a tuple of ints"),
+         r"output index \(0, 1, 2\) has 3 numbers but output has shape \(2, 6, 5, 6\)",
+         ("index",)),
+        (lambda s: explain_spec(s.spec, "output", (0, 1, 2, 1.0)), "must be a tuple of ints",
+         ("index",)),
+        (lambda s: explain_spec(s.spec, "output", (True, 1, 2, 1)), "must be a tuple of ints",
+         ("index",)),
         (lambda s: explain_spec(s.spec.replace(bias=False), "grad_bias", 0),
-         "grad_bias does not exist: the layer has no bias"),
+         "grad_bias does not exist: the layer has no bias", ("bias",)),
         (lambda s: explain_spec(s.spec, "grad_input", (0, 0, 0, 0), weight=s.weight),
-         "grad_input terms need weight, grad_output; missing: grad_output"),
+         "grad_input terms need weight, grad_output; missing: grad_output", ("grad_output",)),
         (lambda s: explain_spec(s.spec, "output", (0, 0, 0, 0), input=s.input[:1]),
-         r"input shape \(1, 4, 7, 6\) does not match the layer's shape \(2, 4, 7, 6\)"),
+         r"input shape \(1, 4, 7, 6\) does not match the layer's shape \(2, 4, 7, 6\)",
+         ("input",)),
         (lambda s: explain_spec(s.spec, "output", (0, 0, 0, 0), weight=s.weight.astype("f4")),
-         "weight dtype float32 does not match the layer's float64"),
+         "weight dtype float32 does not match the layer's float64", ("weight",)),
         (lambda s: explain("grad_weight", (0, 0, 0, 0), input=s.input, weight=s.weight,
                          groups=2),
-         "missing: grad_output"),
+         "missing: grad_output", ("grad_output",)),
         (lambda s: explain("output", (0, 0, 0, 0), input=s.input.astype(int),
                          weight=s.weight, groups=2),
-         "input dtype int64 is not supported"),
-        (lambda s: readers(s.spec, "output", (0, 0, 0, 0)), "source must be one of input"),
+         "input dtype int64 is not supported", ("input",)),
+        (lambda s: readers(s.spec, "output", (0, 0, 0, 0)), "source must be one of input",
+         ("source",)),
         (lambda s: window(s.spec, (5, 0)),
-         "index 5 is out of range for output position axis 0 of size 5"),
+         "index 5 is out of range for output position axis 0 of size 5",
+         ("index",)),
     ],
 )
-def test_bad_arguments_are_named(call, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments_are_named(call, message, fields):
+    with pytest.raises(ValueError, match=message) as info:
         call(session(LAYER, 0))
+    if fields is not None:  # the argument an editor would mark
+        assert isinstance(info.value, SpecError) and info.value.fields == fields
 
 
 @pytest.mark.parametrize("target", TARGETS)

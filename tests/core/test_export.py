@@ -25,7 +25,7 @@ from core.io.tensor_import import (
     read_npy,
 )
 from core.session import Session
-from core.spec import LayerSpec
+from core.spec import LayerSpec, SpecError
 
 
 def results_of(session: Session):
@@ -196,22 +196,30 @@ def test_import_complex_into_real_layer_proposes_complex_dtype(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("spec", "name", "shape", "reason"),
+    ("spec", "name", "shape", "reason", "fields"),
     [
-        ({"groups": 2}, "input", (1, 3, 6, 5), "in_channels 3 is not divisible by groups 2"),
-        ({}, "weight", (4, 2, 3), "a weight cannot have 3 dimensions"),
+        ({"groups": 2}, "input", (1, 3, 6, 5), "in_channels 3 is not divisible by groups 2",
+         ("input", "in_channels", "groups")),
+        ({}, "weight", (4, 2, 3), "a weight cannot have 3 dimensions", ("weight",)),
         ({"padding": 2, "padding_mode": "reflect"}, "input", (1, 2, 2, 2),
-         "padding 2 must be smaller than the input height 2"),
-        ({}, "grad_output", (1, 4, 0, 3), "no layer fits grad_output"),
+         "padding 2 must be smaller than the input height 2",
+         ("input", "padding", "padding_mode", "input_size")),
+        ({}, "grad_output", (1, 4, 0, 3), "no layer fits grad_output",
+         ("grad_output", "kernel_size", "dilation", "padding", "input_size")),
     ],
 )
-def test_import_refuses_with_reason(tmp_path, spec, name, shape, reason):
+def test_import_refuses_with_reason(tmp_path, spec, name, shape, reason, fields):
     session = make(**spec)
     imp = import_npy(saved(tmp_path, np.ones(shape)), name, session)
     assert imp.proposal is None and not imp.fits
     assert reason in imp.refusal and imp.problem in imp.refusal
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(SpecError, match="does not fit") as info:
         imp.apply(session)
+    assert info.value.fields == (name,) and info.value.numbers == {"shape": shape}
+    with pytest.raises(SpecError, match=reason) as info:  # the refusal behind it
+        fitting_spec(session.spec, name, np.ones(shape))
+    assert info.value.fields == fields
+    assert info.value.numbers["shape"] == shape
 
 
 def test_import_unknown_tensor_name(tmp_path):

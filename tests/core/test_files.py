@@ -92,13 +92,17 @@ def entries(session: Session) -> dict[str, np.ndarray]:
 
 
 def refused(path: Path) -> str:
+    return str(refusal(path))
+
+
+def refusal(path: Path) -> SessionError:
     with pytest.raises(SessionError) as info:
         load_session(path)
     assert isinstance(info.value, ValueError)
     message = str(info.value)
     assert message.startswith(f"cannot open {path}: "), message
     assert "\n" not in message
-    return message
+    return info.value
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray], allow_pickle: bool = False) -> Path:
@@ -158,37 +162,48 @@ def test_refuses_empty_garbage_npy_and_missing(tmp_path):
 def test_refuses_missing_tensor(tmp_path, name):
     arrays = entries(default())
     del arrays[name]
-    assert f"missing tensor(s): {name}" in refused(write_npz(tmp_path / "m.npz", arrays))
+    error = refusal(write_npz(tmp_path / "m.npz", arrays))
+    assert f"missing tensor(s): {name}" in str(error)
+    assert error.fields == (name,)
 
 
 def test_refuses_wrong_shape_naming_tensor_and_shapes(tmp_path):
     arrays = entries(default(batch=1))
     arrays["weight"] = np.zeros((4, 2, 3, 2))
-    message = refused(write_npz(tmp_path / "w.npz", arrays))
-    assert "tensor 'weight' has shape (4, 2, 3, 2) but the spec needs (4, 2, 3, 3)" in message
+    error = refusal(write_npz(tmp_path / "w.npz", arrays))
+    assert "tensor 'weight' has shape (4, 2, 3, 2) but the spec needs (4, 2, 3, 3)" in str(error)
+    assert error.fields == ("weight",)
+    assert error.numbers == {"shape": (4, 2, 3, 2), "expected": (4, 2, 3, 3)}
 
 
 def test_refuses_spec_with_groups_that_do_not_divide(tmp_path):
     arrays = entries(default())
     spec = default().spec.to_dict() | {"in_channels": 3, "groups": 2}
     arrays["spec"] = np.array(json.dumps(spec))
-    message = refused(write_npz(tmp_path / "g.npz", arrays))
-    assert "invalid layer spec: in_channels 3 is not divisible by groups 2" in message
+    error = refusal(write_npz(tmp_path / "g.npz", arrays))
+    assert "invalid layer spec: in_channels 3 is not divisible by groups 2" in str(error)
+    assert error.fields == ("in_channels", "groups")  # the spec's refusal, kept
+    assert error.numbers == {"channels": 3, "groups": 2}
 
 
 @pytest.mark.parametrize(
-    ("spec", "expected"),
+    ("spec", "expected", "fields"),
     [
-        ("{not json", "the spec is not valid JSON"),
-        ('{"in_channels": 1}', "spec is missing field(s): kernel_size, out_channels"),
+        ("{not json", "the spec is not valid JSON", ()),
+        ('{"in_channels": 1}', "spec is missing field(s): kernel_size, out_channels",
+         ("kernel_size", "out_channels")),
         ('{"in_channels": 1, "out_channels": 1, "kernel_size": 9, "input_size": 4}',
-         "kernel height extent 9"),
-        ("[1, 2]", "a layer spec must be a JSON object"),
+         "kernel height extent 9", ("kernel_size", "dilation", "padding", "input_size")),
+        ("[1, 2]", "a layer spec must be a JSON object", ()),
+        ('{"in_channels": 1, "out_channels": 1, "kernel_size": 1, "hue": 2}',
+         "unknown spec field(s): hue", ("hue",)),
     ],
 )
-def test_refuses_bad_specs(tmp_path, spec, expected):
+def test_refuses_bad_specs(tmp_path, spec, expected, fields):
     arrays = entries(default()) | {"spec": np.array(spec)}
-    assert expected in refused(write_npz(tmp_path / "s.npz", arrays))
+    error = refusal(write_npz(tmp_path / "s.npz", arrays))
+    assert expected in str(error)
+    assert error.fields == fields
 
 
 def test_refuses_wrong_dtype_kinds(tmp_path):

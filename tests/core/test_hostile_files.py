@@ -60,6 +60,8 @@ def test_a_zip_bomb_session_is_refused_by_its_declared_sizes(tmp_path):
         assert z.getinfo("input.npy").file_size > 4 * 10**9
     error, seconds, peak = measured(load_session, bomb)
     assert isinstance(error, SessionError) and isinstance(error.__cause__, BudgetError)
+    assert error.fields == error.__cause__.fields == ("input_size",)  # the size fields
+    assert error.numbers == {"estimate": error.__cause__.estimate, "limit": 4 * 2**30}
     assert str(error) == f"cannot open {bomb}: {error.__cause__}"
     assert str(error.__cause__).startswith("its layer needs about ")
     assert "over the memory limit of 4.0 GiB (set CONVVIZ_MEMORY_LIMIT" in str(error)

@@ -71,8 +71,16 @@ def test_labels_name_taps_and_positions() -> None:
 def test_sample_out_of_range_is_refused() -> None:
     spec = LayerSpec(1, 1, 1, input_size=(2, 2), batch=2)
     s = Session.default(spec)
-    with pytest.raises(ValueError, match="sample 2 is out of range for batch size 2"):
+    with pytest.raises(ValueError, match="sample 2 is out of range for batch size 2") as info:
         im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output, sample=2)
+    assert info.value.fields == ("sample",) and info.value.numbers == {"batch": 2}
+    with pytest.raises(ValueError, match=r"input shape \(1, 1, 2, 2\) does not match") as info:
+        im2col_steps(spec, s.input[:1], s.weight, s.bias, s.grad_output)
+    assert info.value.fields == ("input",)
+    assert info.value.numbers == {"shape": (1, 1, 2, 2), "expected": (2, 1, 2, 2)}
+    with pytest.raises(ValueError, match="bias is on in the spec but no bias") as info:
+        im2col_steps(spec, s.input, s.weight, None, s.grad_output)
+    assert info.value.fields == ("bias",)
 
 
 def test_group_matmul_multiplies_each_group_and_checks_shapes() -> None:

@@ -23,7 +23,7 @@ from core.io.image_import import (
 )
 from core.io.presets import IMAGES_DIR, PresetError, load_preset, parse_preset
 from core.session import Session
-from core.spec import LayerSpec
+from core.spec import LayerSpec, SpecError
 
 
 def expected(p: np.ndarray, scaling: str) -> np.ndarray:
@@ -114,8 +114,9 @@ def test_options_are_checked():
                          ({"scaling": "z"}, "scaling must be one of"),
                          ({"size": (0, 5)}, "image size 0 × 5 is out of range"),
                          ({"size": (MAX_SIDE + 1, 5)}, f"1 … {MAX_SIDE}")):
-        with pytest.raises(ValueError, match=text):
+        with pytest.raises(SpecError, match=text) as info:
             ImageOptions(**kwargs)
+        assert info.value.fields == tuple(kwargs)
 
 
 # -- hostile files ------------------------------------------------------------------------
@@ -180,16 +181,20 @@ def test_a_batch_gets_the_image_in_sample_0_and_keeps_the_others():
     np.testing.assert_array_equal(new.input[1:], s.input[1:])
     unbatched = session_with_image(base(batch=None), pixels)
     np.testing.assert_array_equal(unbatched.input, pixels)
-    with pytest.raises(ValueError, match="the batch is empty"):
+    with pytest.raises(SpecError, match="the batch is empty") as info:
         session_with_image(base(batch=0), pixels)
+    assert info.value.fields == ("batch",)
 
 
 def test_a_layer_that_cannot_take_the_image_says_why():
-    with pytest.raises(ValueError, match="cannot take a 1-channel 16 × 16 image: in_channels 1 "
-                                         "is not divisible by groups 3"):
+    with pytest.raises(SpecError, match="cannot take a 1-channel 16 × 16 image: in_channels 1 "
+                                        "is not divisible by groups 3") as info:
         session_with_image(base(groups=3, out_channels=3), np.zeros((1, 16, 16)))
-    with pytest.raises(ValueError, match="padding 2 must be smaller than the input height 2"):
+    assert info.value.fields == ("in_channels", "groups")  # the layer's own refusal
+    assert info.value.numbers == {"channels": 1, "groups": 3, "image": (1, 16, 16)}
+    with pytest.raises(SpecError, match="padding 2 must be smaller than the input height") as info:
         session_with_image(base(padding=2, padding_mode="reflect"), np.zeros((3, 2, 2)))
+    assert info.value.fields == ("padding", "padding_mode", "input_size")
 
 
 def test_an_image_over_the_memory_limit_is_refused():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import LayerSpec
+from core import LayerSpec, SpecError
 from core.session import Session, resize
 
 
@@ -61,10 +61,18 @@ def test_wrong_shape_names_the_tensor_and_both_shapes() -> None:
     spec = LayerSpec(1, 1, 3, input_size=(4, 4))
     s = Session.default(spec)
     message = r"weight shape \(1, 1, 2, 2\) does not fit .*\(1, 1, 3, 3\)"
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(SpecError, match=message) as info:
         s.with_tensor("weight", np.zeros((1, 1, 2, 2)))
-    with pytest.raises(ValueError, match="bias is off"):
+    assert info.value.fields == ("weight",)
+    assert info.value.numbers == {"shape": (1, 1, 2, 2), "expected": (1, 1, 3, 3)}
+    with pytest.raises(SpecError, match="bias is off") as info:
         Session(spec.replace(bias=False), s.input, s.weight, s.grad_output, bias=s.bias)
+    assert info.value.fields == ("bias",)
+    with pytest.raises(SpecError, match="grad_output dtype int64") as info:
+        s.with_tensor("grad_output", np.zeros((1, 1, 2, 2), dtype=np.int64))
+    assert info.value.fields == ("grad_output",)
+    with pytest.raises(SpecError, match=r"input is missing; the spec needs shape \(1, 1, 4, 4\)"):
+        Session(spec, None, s.weight, s.grad_output, bias=s.bias)
     with pytest.raises(ValueError, match="unknown tensor 'output'"):
         s.tensor("output")
 

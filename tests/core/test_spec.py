@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch_reference import build_conv, quiet_torch
 
-from core import LayerSpec, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
+from core import LayerSpec, SpecError, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
 
 
 def message(excinfo: pytest.ExceptionInfo[ValueError]) -> str:
@@ -20,6 +20,14 @@ def assert_names(excinfo: pytest.ExceptionInfo[ValueError], *words: str) -> None
     """The message mentions every one of ``words`` (a field, its value, a limit)."""
     missing = [w for w in words if w not in message(excinfo)]
     assert not missing, f"{message(excinfo)!r} does not mention {missing}"
+
+
+def assert_fields(excinfo: pytest.ExceptionInfo[ValueError], *fields: str, **numbers) -> None:
+    """A `SpecError` naming exactly ``fields`` (what an editor marks), with ``numbers``."""
+    assert isinstance(excinfo.value, SpecError), type(excinfo.value)
+    assert excinfo.value.fields == fields
+    for key, value in numbers.items():
+        assert excinfo.value.numbers[key] == value, (key, excinfo.value.numbers)
 
 
 # -- normalisation -------------------------------------------------------------------------
@@ -106,9 +114,13 @@ def test_from_dict_names_unknown_and_missing_fields() -> None:
     with pytest.raises(ValueError) as excinfo:
         LayerSpec.from_dict({"in_channels": 1, "out_channels": 1, "kernel_size": 1, "colour": 3})
     assert_names(excinfo, "colour")
+    assert_fields(excinfo, "colour")
     with pytest.raises(ValueError) as excinfo:
         LayerSpec.from_dict({"in_channels": 1})
     assert_names(excinfo, "out_channels", "kernel_size")
+    assert_fields(excinfo, "kernel_size", "out_channels")
+    with pytest.raises(SpecError, match="JSON object, got list"):
+        LayerSpec.from_dict([1, 2])
 
 
 # -- the spec's messages -----------------------------------------------------------------
@@ -144,6 +156,7 @@ def test_bad_field_is_named_with_its_value(kwargs: dict, words: tuple[str, ...])
     with pytest.raises(ValueError) as excinfo:
         LayerSpec(**layer)
     assert_names(excinfo, *words)
+    assert isinstance(excinfo.value, SpecError) and words[0] in excinfo.value.fields
 
 
 def test_same_padding_with_stride_is_rejected_like_torch() -> None:
@@ -189,21 +202,26 @@ def test_weight_dtype_must_match_the_input() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, W.astype(np.float32))
     assert_names(excinfo, "weight", "float32", "float64")
+    assert_fields(excinfo, "weight", dtype="float32", expected="float64")
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, W, np.zeros(3, dtype=np.complex128))
     assert_names(excinfo, "bias", "complex128", "float64")
+    assert_fields(excinfo, "bias", dtype="complex128")
     with pytest.raises(ValueError) as excinfo:
         conv2d_input(X.shape, W, np.zeros((1, 3, 3, 3), dtype=np.float32))
     assert_names(excinfo, "grad_output", "float32", "float64")
+    assert_fields(excinfo, "grad_output", dtype="float32")
 
 
 def test_unsupported_dtype_is_named() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(X.astype(np.int64), W.astype(np.int64))
     assert_names(excinfo, "input", "int64")
+    assert_fields(excinfo, "input", dtype="int64")
     with pytest.raises(ValueError) as excinfo:
         conv2d_bias(np.zeros((1, 3, 2, 2), dtype=np.float16))
     assert_names(excinfo, "grad_output", "float16")
+    assert_fields(excinfo, "grad_output", dtype="float16")
 
 
 def test_wrong_grad_output_shape_names_both_shapes() -> None:
@@ -215,12 +233,27 @@ def test_wrong_grad_output_shape_names_both_shapes() -> None:
         with pytest.raises(ValueError) as excinfo:
             call()
         assert_names(excinfo, "grad_output", "(1, 3, 2, 2)", "(1, 3, 3, 3)")
+        assert_fields(excinfo, "grad_output", shape=(1, 3, 2, 2), expected=(1, 3, 3, 3))
+
+
+@pytest.mark.parametrize(("call", "field", "words"), [
+    (lambda: conv2d_input([1, 2.0, 5, 5], W, np.zeros((1, 3, 3, 3))), "input_size", ("2.0",)),
+    (lambda: conv2d_input((2, 5, 5, 5, 5), W, np.zeros((1, 3, 3, 3))), "input_size",
+     ("3 or 4", "5")),
+    (lambda: conv2d_weight(X, (3, 2, 3), np.zeros((1, 3, 3, 3))), "weight_size", ("4", "3")),
+])
+def test_sizes_must_be_tuples_of_ints_of_a_length(call, field, words) -> None:
+    with pytest.raises(ValueError) as excinfo:
+        call()
+    assert_names(excinfo, field, *words)
+    assert_fields(excinfo, field)
 
 
 def test_grad_bias_needs_3d_or_4d() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d_bias(np.zeros((3, 4)))
     assert_names(excinfo, "grad_output", "(3, 4)")
+    assert_fields(excinfo, "grad_output", shape=(3, 4))
 
 
 def test_input_channels_must_match_the_weight() -> None:
@@ -229,21 +262,33 @@ def test_input_channels_must_match_the_weight() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(np.zeros((1, 4, 5, 5)), W)
     assert_names(excinfo, "4 channels", "(3, 2, 3, 3)", "expects 2")
+    assert_fields(excinfo, "input", "weight", "groups", channels=4, expected=2)
 
 
 def test_input_and_weight_dimensions() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(np.zeros((1, 1, 2, 5, 5)), W)
     assert_names(excinfo, "input", "(1, 1, 2, 5, 5)")
+    assert_fields(excinfo, "input", shape=(1, 1, 2, 5, 5))
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, np.zeros((3, 2, 3)))
     assert_names(excinfo, "weight", "(3, 2, 3)")
+    assert_fields(excinfo, "weight", shape=(3, 2, 3))
+    with pytest.raises(ValueError) as excinfo:
+        conv2d(X, np.zeros((0, 2, 3, 3)))
+    assert_names(excinfo, "weight", "(0, 2, 3, 3)", "zero")
+    assert_fields(excinfo, "weight", shape=(0, 2, 3, 3))
+    with pytest.raises(ValueError) as excinfo:
+        conv2d(np.zeros((1, 2, 0, 5)), W)
+    assert_names(excinfo, "input", "(1, 2, 0, 5)", "zero")
+    assert_fields(excinfo, "input", shape=(1, 2, 0, 5))
 
 
 def test_bias_shape_is_checked() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, W, np.zeros(4))
     assert_names(excinfo, "bias", "(4,)", "(3,)")
+    assert_fields(excinfo, "bias", shape=(4,), expected=(3,))
 
 
 def test_compute_checks_arrays_against_the_spec() -> None:
@@ -252,18 +297,30 @@ def test_compute_checks_arrays_against_the_spec() -> None:
     with pytest.raises(ValueError) as excinfo:
         compute(spec, np.zeros((1, 2, 6, 5)), W, np.zeros(3), gy)
     assert_names(excinfo, "input", "(1, 2, 6, 5)", "(1, 2, 5, 5)")
+    assert_fields(excinfo, "input", shape=(1, 2, 6, 5), expected=(1, 2, 5, 5))
     with pytest.raises(ValueError) as excinfo:
         compute(spec, X, W, None, gy)
     assert_names(excinfo, "bias")
+    assert_fields(excinfo, "bias")
+    with pytest.raises(ValueError) as excinfo:
+        compute(spec.replace(bias=False), X, W, np.zeros(3), gy)
+    assert_names(excinfo, "bias", "off")
+    assert_fields(excinfo, "bias")
     with pytest.raises(ValueError) as excinfo:
         compute(spec, X.astype(np.float32), W, np.zeros(3), gy)
     assert_names(excinfo, "input", "float32", "float64")
+    assert_fields(excinfo, "input", dtype="float32", expected="float64")
+    with pytest.raises(ValueError) as excinfo:
+        compute(spec.to_dict(), X, W, np.zeros(3), gy)
+    assert_names(excinfo, "spec", "LayerSpec", "dict")
+    assert_fields(excinfo, "spec")
 
 
 def test_unknown_backend_is_named() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, W, backend="jax")
     assert_names(excinfo, "backend", "'jax'", "numpy", "torch", "cuda")
+    assert_fields(excinfo, "backend")
 
 
 def test_cuda_backend_runs_or_says_why_not() -> None:
