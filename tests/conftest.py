@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -19,6 +20,15 @@ for _var, _name in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
+
+
+def pytest_collection_finish(session) -> None:
+    """What collection imported (numpy, torch, Qt, pyqtgraph: about 200,000 objects) lives as
+    long as the run: frozen, the garbage collector stops scanning it at every full collection
+    (the GUI tests' leak check collects twice per test: 0.14 s of CPU each time unfrozen,
+    microseconds frozen). Objects made later, by the tests, are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 

@@ -32,8 +32,18 @@ def _flush_deletes() -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_top_levels(qapp):
-    """Every top-level widget a test creates is gone (closed and deleted) after it."""
+def no_leaked_top_levels(request):
+    """Every top-level widget a test that uses qtbot (window and make_window do) creates is
+    gone (closed and deleted) after it.
+
+    Autouse, so that it is set up before and torn down after every fixture of the test; a
+    test without qtbot (numpy, a painted QImage) skips it: the collections and event flushes
+    cost more than such a test itself.
+    """
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("qapp")
     _flush_deletes()
     before = QApplication.topLevelWidgets()  # held, so that no new widget can get their ids
     yield

@@ -21,10 +21,8 @@ from gui.diagram import build_diagram
 from gui.diagram_export import DiagramFrames
 from gui.diagram_layout import PAD
 from gui.diagram_paint import png_bytes, svg_bytes, to_image
-from gui.equation import symbolic
 from gui.figure_export import svg_is_valid
 from gui.gif_export import frame_steps
-from gui.provenance import MAX_LINKS, Provenance, arrows_note, border_copies
 from gui.selection import Selection
 
 #: Mean |PNG − resvg(SVG)| per channel, 0–255. Drawings that agree measure 0.6–3.4 (text:
@@ -118,60 +116,6 @@ def test_gif_frames_share_a_size_and_have_no_blank_strip(qapp, tmp_path):
     for i, im in enumerate(images):
         assert im.save(str(tmp_path / f"{i}.png"))
         assert max(_margins(_rgb((tmp_path / f"{i}.png").read_bytes()))) <= PAD + 4
-
-
-def test_an_output_entry_shows_what_its_sum_reads(qapp):
-    session, results = _scene("default")
-    index = (0, 1, 2, 2)
-    d = build_diagram(session, results, "output", index, step=3)
-    assert [p.name for p in d.panels()] == ["input", "weight", "bias", "output"]
-    assert d.rows[0][1] == ("⊛", "+", "=")
-    terms = explain_spec(session.spec, "output", index, **session.tensors())
-    assert d.lines[0] == symbolic(terms)
-    out = d.panel("output")
-    assert out.marks["write"].tolist() == [[2, 2]]
-    np.testing.assert_array_equal(out.values, results.output[0, 1])
-    weight = d.panel("weight")  # the slice of the current term's kernel tap
-    assert weight.subtitle.startswith(f"o=1, c={terms.c[3]}")
-    kh, kw = terms.kh[3], terms.kw[3]
-    assert weight.marks["current"].tolist() == [[kh, kw]]
-    top, left = session.spec.pads[0], session.spec.pads[2]
-    assert d.panel("input").real[:2] == (top, left)  # drawn padded, the real cells inside
-
-
-def test_no_selection_shows_all_eight_and_no_bias_drops_its_operator(qapp):
-    session, results = _scene("default")
-    d = build_diagram(session, results)
-    assert len(d.panels()) == 8 and d.lines == ()
-    session = session.with_spec(dataclasses.replace(session.spec, bias=False))
-    d = build_diagram(session, compute_session(session), "output", (0, 0, 0, 0))
-    assert [p.name for p in d.panels()] == ["input", "weight", "output"]
-    assert d.rows[0][1] == ("⊛", "=")
-
-
-# -- copy arrows ----------------------------------------------------------------------------
-def test_many_copies_draw_only_the_current_arrow_and_a_legend(qapp):
-    session, results = _scene("reflect_padding")
-    terms = explain_spec(session.spec, "grad_weight", (0, 0, 1, 1), **session.tensors())
-    p = Provenance(terms)
-    assert p.copies == border_copies(terms) > MAX_LINKS  # a whole padded plane is read
-    assert "read" not in p.at(None).links  # no arrows for the whole sum …
-    assert "border cells copy a real pixel" in arrows_note(terms)  # … a legend instead
-    for step in range(len(p)):
-        links = p.at(step).links
-        assert set(links) <= {"current"} and len(links["current"][0]) <= 1
-    d = build_diagram(session, results, "grad_weight", (0, 0, 1, 1), None)
-    assert len(d.panel("input").links) == 0 and any("copy a real pixel" in n for n in d.notes)
-
-
-def test_few_copies_draw_every_arrow_without_a_legend(qapp):
-    session, results = _scene("reflect_padding")
-    terms = explain_spec(session.spec, "output", (0, 0, 0, 0), **session.tensors())
-    p = Provenance(terms)
-    assert 0 < p.copies <= MAX_LINKS
-    assert len(p.at(None).links["read"][0]) == p.copies and arrows_note(terms) == ""
-    d = build_diagram(session, results, "output", (0, 0, 0, 0), None)
-    assert len(d.panel("input").links) == p.copies
 
 
 def test_the_window_shows_the_legend_and_no_pile_of_arrows(make_window):

@@ -8,37 +8,26 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from core.conv import compute
 from core.explain import explain_spec
 from core.im2col_steps import im2col_steps
 from core.session import Session
 from core.spec import LayerSpec
-from gui.equation import empty_reason, symbolic, term_text
-from gui.im2col_layout import PAGE_OF, PAGES, block_diagonal, marks, matrices, side_by_side
+from gui.equation import symbolic, term_text
+from gui.im2col_layout import PAGE_OF, PAGES, marks, matrices
 from gui.widgets.equation_panel import EquationPanel
 from gui.widgets.im2col_view import Im2colView
 from gui.widgets.player import FPS, PlayerBar
-
-SPEC = LayerSpec(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 1),
-                 dilation=(1, 2), padding=(1, 2), groups=2, input_size=(7, 8), batch=2,
-                 padding_mode="reflect")
-ENTRIES = {"output": (1, 4, 2, 3), "grad_input": (0, 3, 0, 1), "grad_weight": (5, 1, 2, 1),
-           "grad_bias": (2,)}
+from tests.views.explainer_scene import ENTRIES, SPEC, spec_scene, spec_terms
 
 
 @pytest.fixture(scope="module")
 def session():
-    return Session.default(SPEC, seed=7)
+    return spec_scene()[0]
 
 
 @pytest.fixture(scope="module")
-def results(session):
-    s = session
-    return compute(s.spec, s.input, s.weight, s.bias, s.grad_output)
-
-
-def _terms(session, target):
-    return explain_spec(SPEC, target, ENTRIES[target], **session.tensors())
+def results():
+    return spec_scene()[1]
 
 
 # -- equation panel ----------------------------------------------------------------------
@@ -46,7 +35,7 @@ def _terms(session, target):
 def test_running_sum_at_the_end_is_the_entry(qtbot, session, results, target):
     panel = EquationPanel()
     qtbot.addWidget(panel)
-    terms = _terms(session, target)
+    terms = spec_terms(session, target)
     panel.set_terms(terms, 0)
     assert panel.running_sum() == pytest.approx(terms.value[0])
     panel.set_terms(terms, len(terms) - 1)
@@ -60,7 +49,7 @@ def test_the_current_term_is_marked_and_a_click_asks_for_its_step(qtbot, session
     panel = EquationPanel()
     qtbot.addWidget(panel)
     panel.show()
-    terms = _terms(session, "grad_weight")
+    terms = spec_terms(session, "grad_weight")
     panel.set_terms(terms, 5)
     row = panel.model.index(5)
     assert panel.model.data(row).startswith("▶")
@@ -153,24 +142,6 @@ def test_animate_all_is_a_request(qtbot):
 
 
 # -- im2col view -------------------------------------------------------------------------
-def test_arrangement_keeps_every_number_of_core(session):
-    s = session
-    st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=1)
-    m = matrices(st)
-    g, k = SPEC.groups, st.cols.shape[2]
-    og = SPEC.out_per_group
-    for i in range(g):
-        np.testing.assert_array_equal(m["cols"][:, i * k : (i + 1) * k], st.cols[i])
-        np.testing.assert_array_equal(m["weight_t"][i * k : (i + 1) * k, i * og : (i + 1) * og],
-                                      st.weight_matrix[i].T)
-        np.testing.assert_array_equal(m["grad_weight"][i * og : (i + 1) * og, i * k : (i + 1) * k],
-                                      st.grad_weight_matrix[i])
-        np.testing.assert_array_equal(m["grad_cols"][:, i * k : (i + 1) * k], st.grad_cols[i])
-    assert np.isnan(block_diagonal(st.weight_matrix)).sum() == g * (g - 1) * og * k
-    assert side_by_side(st.product).shape == (st.cols.shape[1], SPEC.out_channels)
-    np.testing.assert_array_equal(m["grad_input"], st.grad_input)
-
-
 @pytest.mark.parametrize("target", list(ENTRIES))
 def test_im2col_view_shows_cores_matrices_and_marks_the_terms(qtbot, session, target):
     s = session
@@ -180,7 +151,7 @@ def test_im2col_view_shows_cores_matrices_and_marks_the_terms(qtbot, session, ta
     sample = ENTRIES[target][0] if target in ("output", "grad_input") else 1
     st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=sample)
     view.set_steps(st)
-    terms = _terms(session, target)
+    terms = spec_terms(session, target)
     in_matrices = (terms.n == sample) & ((terms.kh >= 0) | (target == "grad_bias"))
     step = int(np.flatnonzero(in_matrices)[-1])
     view.set_terms(terms, step)
@@ -206,21 +177,6 @@ def test_im2col_view_shows_cores_matrices_and_marks_the_terms(qtbot, session, ta
         assert current.sum() == 1, name
 
 
-def test_im2col_marks_are_the_cells_that_multiply(session, results):
-    """Summing the marked products of the shown matrices gives the entry back."""
-    s = session
-    terms = _terms(session, "grad_weight")
-    total = 0.0
-    for sample in range(SPEC.batch):
-        st = im2col_steps(SPEC, s.input, s.weight, s.bias, s.grad_output, sample=sample)
-        m = matrices(st)
-        mk = marks(terms, sample).marks
-        dy = mk["grad_output_t"].read
-        cols = mk["cols"].read
-        total += np.sum(m["grad_output_t"][dy[:, 0], dy[:, 1]] * m["cols"][cols[:, 0], cols[:, 1]])
-    assert total == pytest.approx(results.grad_weight[ENTRIES["grad_weight"]], rel=1e-12)
-
-
 def test_hidden_view_draws_when_shown(qtbot, session):
     s = session
     view = Im2colView()
@@ -243,22 +199,3 @@ def test_im2col_axes_number_whole_cells_at_their_centres(qtbot, low, high, pixel
     assert labels[0] == "0" and all(int(t) % step == 0 for t in labels)
     assert all(v - 0.5 == int(t) for v, t in zip(values, labels, strict=True))
     assert spacing * pixels / abs(high - low) >= CellAxis.MIN_PIXELS
-
-
-@pytest.mark.parametrize(("layer", "target", "index", "reason"), [
-    ({"batch": 0}, "grad_weight", (0, 0, 1, 1), "the batch is empty"),
-    ({"batch": 0, "bias": True}, "grad_bias", (0,), "the batch is empty"),
-    ({"padding": 3}, "output", (0, 0, 0, 0), "every tap of its window reads"),
-    ({"padding": (0, 3), "dilation": (1, 4)}, "grad_weight", (0, 0, 0, 0),
-     "at every output position this tap reads zero padding"),
-    ({"padding": -1, "padding_mode": "replicate"}, "grad_input", (0, 0, 0, 3), "crops"),
-    ({"stride": 2, "dilation": 2}, "grad_input", (0, 0, 1, 1),
-     "the stride and dilation step over it"),
-])
-def test_an_empty_sum_names_its_reason(layer, target, index, reason):
-    """Each reason is checked against explain: the entry really has no terms."""
-    spec = LayerSpec(1, 2, 3, bias=False, input_size=(5, 5), batch=1).replace(**layer)
-    session = Session.default(spec)
-    terms = explain_spec(spec, target, index, **session.tensors())
-    assert len(terms) == 0
-    assert reason in empty_reason(terms)

@@ -1,0 +1,29 @@
+"""gui.equation on its own (no Qt): an entry that is a sum of no terms says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.explain import explain_spec
+from core.session import Session
+from core.spec import LayerSpec
+from gui.equation import empty_reason
+
+
+@pytest.mark.parametrize(("layer", "target", "index", "reason"), [
+    ({"batch": 0}, "grad_weight", (0, 0, 1, 1), "the batch is empty"),
+    ({"batch": 0, "bias": True}, "grad_bias", (0,), "the batch is empty"),
+    ({"padding": 3}, "output", (0, 0, 0, 0), "every tap of its window reads"),
+    ({"padding": (0, 3), "dilation": (1, 4)}, "grad_weight", (0, 0, 0, 0),
+     "at every output position this tap reads zero padding"),
+    ({"padding": -1, "padding_mode": "replicate"}, "grad_input", (0, 0, 0, 3), "crops"),
+    ({"stride": 2, "dilation": 2}, "grad_input", (0, 0, 1, 1),
+     "the stride and dilation step over it"),
+])
+def test_an_empty_sum_names_its_reason(layer, target, index, reason):
+    """Each reason is checked against explain: the entry really has no terms."""
+    spec = LayerSpec(1, 2, 3, bias=False, input_size=(5, 5), batch=1).replace(**layer)
+    session = Session.default(spec)
+    terms = explain_spec(spec, target, index, **session.tensors())
+    assert len(terms) == 0
+    assert reason in empty_reason(terms)
