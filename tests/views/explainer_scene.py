@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from core.presets import load_preset
-
 from core.conv import ConvResults, compute
 from core.explain import explain_spec
+from core.io.presets import load_preset
 from core.session import Session
 from core.spec import LayerSpec
 
