@@ -16,7 +16,7 @@ GIF of the selected entry's terms.
 ``--export DIR`` loads SESSION (the default scene without one), computes it
 and writes every tensor as .npy plus spec.json into DIR, without Qt or a window.
 ``--import-layer FILE KEY`` / ``--import-image FILE`` put a checkpoint's layer / a picture
-into SESSION first (with --screenshot, --export or the app; see ``core.cli_import``).
+into SESSION first (with --screenshot, --export or the app; see ``gui.cli.import_options``).
 Command-line mistakes print one line on stderr and exit 2; there is never a traceback.
 """
 
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "highlights and sum (FILE .png, .svg, or .gif for the terms of --select)")
     p.add_argument("--scale", type=float, metavar="S",
                    help="with --figure diagram: draw S times the natural size (default 1)")
-    from core.cli_import import add_arguments
+    from gui.cli.import_options import add_arguments
 
     add_arguments(p)
     return p
@@ -67,7 +67,7 @@ def headless(args: argparse.Namespace) -> int | None:
     Runs before anything imports Qt: one line on stderr and exit status 1 on any failure.
     """
     if args.export is not None:
-        from core.headless import cli_export
+        from gui.cli.headless import cli_export
 
         return cli_export(args.session, args.export, sys.stderr,
                           session=getattr(args, "imported", None))
@@ -78,7 +78,7 @@ def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
     """Apply ``--import-layer`` / ``--import-image`` into ``args.imported`` (a Session, or
     None without them); 2 after one line on stderr when one cannot be imported."""
     args.imported = None
-    from core.cli_import import check_arguments, cli_session, wants_import
+    from gui.cli.import_options import check_arguments, cli_session, wants_import
 
     check_arguments(p, args)
     if wants_import(args):
@@ -112,7 +112,7 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.step is not None and not args.select:
         p.error("--step needs --select")
     if args.select:
-        from gui.provenance import parse_entry  # no widgets: cheap before the window
+        from gui.provenance import parse_entry  # Qt-free (tests/test_layering.py checks)
 
         try:
             parse_entry(args.select)
@@ -168,7 +168,7 @@ def open_session(args: argparse.Namespace) -> int | None:
     cannot be opened (a hostile or broken file never reaches a window or a crash box)."""
     args.opened = None
     if args.session and getattr(args, "imported", None) is None:  # an import opened it
-        from core.session_arg import open_session_arg
+        from gui.cli.session_arg import open_session_arg
 
         try:
             args.opened = open_session_arg(args.session)

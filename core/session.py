@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .conv import ConvResults, compute
 from .spec import LayerSpec, SpecError
 from .tensors import EDITABLE
 
@@ -143,3 +144,11 @@ class Session:
             bias=bias,
             grad_output=resize(self.grad_output, spec.shape("grad_output"), dtype, fill=1.0),
         )
+
+
+def compute_session(session: Session, backend: str = "numpy") -> ConvResults:
+    """``core.compute`` on a session's spec and tensors."""
+    return compute(
+        session.spec, session.input, session.weight, session.bias, session.grad_output,
+        backend=backend,
+    )

@@ -31,7 +31,8 @@ class StartupError(Exception):
 def open_session(arg: str) -> Session:
     """The session named on the command line: a session file, a preset file or a preset name."""
     from core import budget
-    from core.session_arg import open_session_arg
+
+    from .cli.session_arg import open_session_arg
 
     try:
         session = open_session_arg(arg)

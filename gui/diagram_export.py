@@ -96,10 +96,10 @@ def gif_recorder(path: str | os.PathLike[str], frames: DiagramFrames, parent=Non
 
 def cli_diagram(args, err: TextIO) -> int:
     """``--figure diagram --screenshot FILE``: write the diagram; 0, or one line and 1/2."""
-    from core.headless import compute_session
     from core.io.presets import default_session
-    from core.session_arg import open_session_arg
+    from core.session import compute_session
 
+    from .cli.session_arg import open_session_arg
     from .provenance import checked_entry
 
     try:

@@ -130,7 +130,7 @@ class ExportController(QObject):
             self.prompts.error("No results to export", "The layer could not be computed.",
                                self.engine.error)
             return None
-        from core.headless import compute_session
+        from core.session import compute_session
 
         try:
             return compute_session(session)
@@ -425,7 +425,7 @@ class ExportController(QObject):
 def _snippet_job(done: Signal, generation: int, session: Session,
                  results: ConvResults | None) -> None:
     """Build the snippet (computing the results first if needed) and report it."""
-    from core.headless import compute_session
+    from core.session import compute_session
     from core.verify.snippet import pytorch_snippet
 
     try:

@@ -119,8 +119,3 @@ def make_folder(folder: str | os.PathLike[str]) -> Path:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; see `atomic_write`."""
     atomic_write(path, lambda f: f.write(data))
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` atomically; see `atomic_write`."""
-    atomic_write_bytes(path, text.encode("utf-8"))

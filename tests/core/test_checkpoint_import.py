@@ -18,7 +18,6 @@ from checkpoint_files import Evil, as_numpy, small_model, write_safetensors
 from torch import nn
 
 from core import budget
-from core.headless import compute_session
 from core.io.checkpoint_import import (
     CheckpointError,
     conv_weights,
@@ -27,7 +26,7 @@ from core.io.checkpoint_import import (
     session_with_layer,
 )
 from core.io.module_import import session_from_module
-from core.session import Session
+from core.session import Session, compute_session
 from core.spec import LayerSpec, SpecError
 
 TOL = 1e-10

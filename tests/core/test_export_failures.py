@@ -18,11 +18,11 @@ import pytest
 
 import core.io.export as export
 from core.conv import compute
-from core.headless import cli_export
 from core.io.atomic import WriteError
 from core.io.export import export_npy
 from core.session import Session
 from core.spec import LayerSpec
+from gui.cli.headless import cli_export
 
 
 def make(bias: bool, seed: int) -> Session:

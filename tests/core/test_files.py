@@ -19,7 +19,7 @@ import pytest
 from numpy.lib import format as npy_format
 from session_checks import assert_same_session
 
-from core.io.atomic import WriteError, atomic_write, atomic_write_text
+from core.io.atomic import WriteError, atomic_write, atomic_write_bytes
 from core.io.session_io import FORMAT_VERSION, SessionError, load_session, save_session
 from core.session import Session
 from core.spec import DTYPES, LayerSpec
@@ -249,7 +249,7 @@ def test_one_d_spec_string_is_accepted(tmp_path):
 
 # -- atomic writes -----------------------------------------------------------------------
 def test_atomic_write_writes_and_leaves_nothing_else(tmp_path):
-    atomic_write_text(tmp_path / "a.txt", "hello")
+    atomic_write_bytes(tmp_path / "a.txt", b"hello")
     assert (tmp_path / "a.txt").read_text() == "hello"
     assert leftovers(tmp_path) == ["a.txt"]
 
@@ -327,9 +327,9 @@ def test_bug_in_writer_propagates_and_cleans_up(tmp_path):
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_rewrite_keeps_permissions(tmp_path):
     path = tmp_path / "a.txt"
-    atomic_write_text(path, "one")
+    atomic_write_bytes(path, b"one")
     path.chmod(0o640)
-    atomic_write_text(path, "two")
+    atomic_write_bytes(path, b"two")
     assert path.stat().st_mode & 0o777 == 0o640
     assert path.read_text() == "two"
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import core.headless
+import gui.cli.headless
 from core.budget import BudgetError, estimate_bytes, format_bytes
-from core.headless import cli_export, compute_session, export_headless
 from core.io.presets import default_session, load_preset
 from core.io.session_io import save_session
+from core.session import compute_session
+from gui.cli.headless import cli_export, export_headless
 
 ALL = ["grad_bias.npy", "grad_input.npy", "grad_output.npy", "grad_weight.npy", "output.npy",
        "spec.json"]
@@ -107,7 +108,7 @@ def test_cli_export_unknown_backend(tmp_path):
 def test_cli_export_from_a_process_has_no_traceback(tmp_path):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a session")
-    code = ("import sys; from core.headless import cli_export; "
+    code = ("import sys; from gui.cli.headless import cli_export; "
             "sys.exit(cli_export(sys.argv[1], sys.argv[2], sys.stderr))")
     run = subprocess.run([sys.executable, "-c", code, str(bad), str(tmp_path / "out")],
                          capture_output=True, text=True, cwd=ROOT)
@@ -126,8 +127,8 @@ def test_cli_export_keeps_dtype_and_unbatched_shape(tmp_path):
 
 
 def test_file_modules_load_neither_torch_nor_qt():
-    modules = ("core.io.atomic, core.io.autosave, core.io.export, core.headless, "
-               "core.io.presets, core.session_arg, core.io.session_io, core.verify.snippet, "
+    modules = ("core.io.atomic, core.io.autosave, core.io.export, gui.cli.headless, "
+               "core.io.presets, gui.cli.session_arg, core.io.session_io, core.verify.snippet, "
                "core.io.tensor_import, core.io.untrusted")
     code = f"import {modules}; import sys; print(' '.join(sys.modules))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -153,7 +154,7 @@ def test_cli_export_whose_compute_fails_writes_nothing(tmp_path, monkeypatch):
     def refuse(session, backend="numpy"):
         raise BudgetError(5 * 2**30, 4 * 2**30)
 
-    monkeypatch.setattr(core.headless, "compute_session", refuse)
+    monkeypatch.setattr(gui.cli.headless, "compute_session", refuse)
     stderr = io.StringIO()
     assert cli_export(None, tmp_path / "out", stderr) == 1
     assert stderr.getvalue() == ("convviz: this layer needs about 5.0 GiB, over the memory limit "

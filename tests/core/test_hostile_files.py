@@ -31,12 +31,12 @@ from hostile_files import (
 )
 
 from core.budget import BudgetError
-from core.headless import cli_export
 from core.io.presets import MAX_PRESET_BYTES, PresetError, load_preset, load_preset_file
 from core.io.session_io import SessionError, load_session, save_session
 from core.io.tensor_import import TensorFileError, import_npy, read_npy
 from core.session import Session
 from core.spec import LayerSpec
+from gui.cli.headless import cli_export
 
 
 def measured(load, *args):

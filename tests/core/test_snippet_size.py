@@ -11,8 +11,7 @@ import pytest
 import core.verify.snippet
 from core.budget import tensor_elements
 from core.conv import ConvResults
-from core.headless import compute_session
-from core.session import Session
+from core.session import Session, compute_session
 from core.spec import LayerSpec
 from core.verify.snippet import MAX_NUMBERS, pytorch_snippet
 

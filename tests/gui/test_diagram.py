@@ -15,8 +15,8 @@ from PIL import Image
 from test_cli import run_main
 
 from core.explain import explain_spec
-from core.headless import compute_session
 from core.io.presets import load_preset
+from core.session import compute_session
 from gui.diagram import build_diagram
 from gui.diagram_export import DiagramFrames
 from gui.diagram_layout import PAD

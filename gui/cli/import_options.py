@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .io import image_import as images
-from .io.checkpoint_import import NOT_IN_STATE_DICT, describe_layer, open_checkpoint
-from .io.checkpoint_import import session_with_layer as with_layer
-from .io.presets import default_session
-from .session import Session
+from core.io import image_import as images
+from core.io.checkpoint_import import NOT_IN_STATE_DICT, describe_layer, open_checkpoint
+from core.io.checkpoint_import import session_with_layer as with_layer
+from core.io.presets import default_session
+from core.session import Session
+
 from .session_arg import open_session_arg
 
 

@@ -11,19 +11,11 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from .conv import ConvResults, compute
-from .io.export import export_npy
-from .io.presets import default_session
-from .session import Session
+from core.io.export import export_npy
+from core.io.presets import default_session
+from core.session import Session, compute_session
+
 from .session_arg import open_session_arg
-
-
-def compute_session(session: Session, backend: str = "numpy") -> ConvResults:
-    """``core.compute`` on a session's spec and tensors."""
-    return compute(
-        session.spec, session.input, session.weight, session.bias, session.grad_output,
-        backend=backend,
-    )
 
 
 def export_headless(
@@ -43,7 +35,7 @@ def export_headless(
     Raises
     ------
     ValueError
-        When the session cannot be opened (`core.session_arg.open_session_arg`).
+        When the session cannot be opened (`gui.cli.session_arg.open_session_arg`).
     WriteError
         When a file cannot be written.
     ValueError

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .io.presets import PresetError, list_presets, load_preset, load_preset_file
-from .io.session_io import load_session
-from .session import Session
+from core.io.presets import PresetError, list_presets, load_preset, load_preset_file
+from core.io.session_io import load_session
+from core.session import Session
 
 
 def open_session_arg(arg: str) -> Session:
