@@ -1,11 +1,12 @@
-"""ExportController: what leaves the app besides sessions, and tensors coming in.
+"""ExportController: what leaves the app besides sessions.
 
 File › Export results (every tensor as .npy files in a folder, or one .npz), Export figure
 (the window or a panel, PNG or SVG: `gui.figure_export`), Export animation as GIF (the
 selected entry's terms: `gui.gif_export`, with a progress dialog that can cancel), Copy as
-PyTorch code, and a grid's "Import/Export .npy…". The formats are core's (`core.io.export`,
-`core.io.tensor_import`, `core.verify.snippet`); this module asks for paths, calls core and
-says what went wrong through ``prompts`` (one message: what was not done, and core's reason).
+PyTorch code, and a grid's "Export as .npy…" (its "Import from .npy…" is
+`gui.import_actions`'). The formats are core's (`core.io.export`, `core.verify.snippet`); this
+module asks for paths, calls core and says what went wrong through ``prompts`` (one message:
+what was not done, and core's reason).
 
 "Copy as PyTorch code" builds its script on a worker thread (it can take half a second on
 a big layer); a request newer than the one in flight wins. ``synchronous`` does it inline,
@@ -192,48 +193,6 @@ class ExportController(QObject):
             self.prompts.error(f"Cannot export {name}", f"{path.name} was not written.", str(e))
             return
         self.message.emit(f"Exported {name} {tuple(array.shape)} to {path}")
-
-    def import_tensor(self, name: str) -> None:
-        """Load a .npy into editable tensor ``name``; offer to reshape the layer if needed."""
-        path, _ = QFileDialog.getOpenFileName(self.window, f"Import {name} from a .npy file",
-                                              self.recent.last_folder(), NPY_FILTER)
-        if path:
-            self.import_tensor_from(name, path)
-
-    def import_tensor_from(self, name: str, path: str | os.PathLike[str]) -> bool:
-        path, session = Path(path), self.document.session
-        try:
-            imp = import_npy(path, name, session)
-        except TensorFileError as e:
-            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
-                               str(e))
-            return False
-        if imp.fits:
-            if not self.document.replace_session(imp.apply(session),
-                                                 f"Import {name} from {path.name}"):
-                return False
-            self.message.emit(f"Imported {name} {tuple(imp.array.shape)} from {path}")
-            return True
-        if imp.proposal is None:
-            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
-                               imp.refusal)
-            return False
-        try:
-            self.document.check(imp.proposal, what=f"the layer {name} {imp.array.shape} needs")
-        except ValueError as e:  # over the memory budget
-            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.", str(e))
-            return False
-        change = describe_change(session.spec, imp.proposal)
-        if not self.prompts.question(f"Reshape the layer for {name}?",
-                                     f"{imp.problem}.\n\nChange the layer to fit it?",
-                                     f"Changes: {change}. Values are kept where the old and "
-                                     f"new shapes overlap; Undo takes it back."):
-            return False
-        if not self.document.replace_session(imp.apply(session),
-                                             f"Import {name} from {path.name} (reshape layer)"):
-            return False
-        self.message.emit(f"Imported {name} {tuple(imp.array.shape)}; the layer now has {change}")
-        return True
 
     # -- figures and animation -----------------------------------------------------------
     def _rebuild_figure_menu(self) -> None:

@@ -1,8 +1,9 @@
 """ImportController: your own data in — File › Import image…, File › Import layer…, files
-dropped on the input grid (pictures) or the weight grid (checkpoints), and View › Feature
-maps in gray.
+dropped on the input grid (pictures) or the weight grid (checkpoints), a grid's "Import
+from .npy…", and View › Feature maps in gray.
 
-Reading and fitting are core's (`core.io.image_import`, `core.io.checkpoint_import`); this module
+Reading and fitting are core's (`core.io.image_import`, `core.io.checkpoint_import`,
+`core.io.tensor_import`); this module
 asks for files and options, asks before the layer's ``in_channels`` changes for a picture,
 and pushes the result as one `ReplaceSession` step (one Undo takes it back). Every failure is
 one `Prompts.error` with core's reason, and the session stays as it was. Tests replace
@@ -38,8 +39,10 @@ from core.io.image_import import (
     session_with_image,
 )
 from core.spec import LayerSpec
+from core.tensor_import import TensorFileError, describe_change, import_npy
 
 from .document import Document
+from .export_actions import NPY_FILTER
 from .import_dialogs import ImageImportDialog, LayerImportDialog
 
 IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)")
@@ -188,6 +191,51 @@ class ImportController(QObject):
         if not self.document.replace_session(new, f"Import layer {key}"):
             return False  # over the budget: the document said why through `refused`
         self.message.emit(f"Imported {describe_layer(ckpt, key, groups)}. {NOT_IN_STATE_DICT}.")
+        return True
+
+    # -- one tensor from a .npy file -----------------------------------------------------
+    def import_tensor(self, name: str) -> None:
+        """Load a .npy into editable tensor ``name`` (a grid's "Import from .npy…"); offer
+        to reshape the layer if needed."""
+        path, _ = QFileDialog.getOpenFileName(self.window, f"Import {name} from a .npy file",
+                                              self._folder(), NPY_FILTER)
+        if path:
+            self.import_tensor_from(name, path)
+
+    def import_tensor_from(self, name: str, path: str | os.PathLike[str]) -> bool:
+        """Read ``path`` into tensor ``name``, asking before the layer changes; True when done."""
+        path, session = Path(path), self.document.session
+        try:
+            imp = import_npy(path, name, session)
+        except TensorFileError as e:
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
+                               str(e))
+            return False
+        if imp.fits:
+            if not self.document.replace_session(imp.apply(session),
+                                                 f"Import {name} from {path.name}"):
+                return False
+            self.message.emit(f"Imported {name} {tuple(imp.array.shape)} from {path}")
+            return True
+        if imp.proposal is None:
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.",
+                               imp.refusal)
+            return False
+        try:
+            self.document.check(imp.proposal, what=f"the layer {name} {imp.array.shape} needs")
+        except ValueError as e:  # over the memory budget
+            self.prompts.error(f"Cannot import {name}", f"{path.name} was not imported.", str(e))
+            return False
+        change = describe_change(session.spec, imp.proposal)
+        if not self.prompts.question(f"Reshape the layer for {name}?",
+                                     f"{imp.problem}.\n\nChange the layer to fit it?",
+                                     f"Changes: {change}. Values are kept where the old and "
+                                     f"new shapes overlap; Undo takes it back."):
+            return False
+        if not self.document.replace_session(imp.apply(session),
+                                             f"Import {name} from {path.name} (reshape layer)"):
+            return False
+        self.message.emit(f"Imported {name} {tuple(imp.array.shape)}; the layer now has {change}")
         return True
 
     # -- drag and drop -------------------------------------------------------------------

@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         self.imports.message.connect(status.show_note)
         exports = self.files.exports
         for grid in self.grids.all():
-            grid.editor.importRequested.connect(exports.import_tensor)
+            grid.editor.importRequested.connect(self.imports.import_tensor)
             grid.editor.exportRequested.connect(exports.export_tensor)
             exports.add_panel(f"{grid.name} grid", grid)
         exports.add_panel("layer settings", self.panel)

@@ -257,7 +257,7 @@ def test_the_window_refuses_hostile_files_with_a_message(window, files, tmp_path
         assert phrase in files.prompts.last_error
     liar = tmp_path / "liar.npy"
     liar.write_bytes(npy_header(TIB_SHAPE))
-    assert files.exports.import_tensor_from("input", liar) is False
+    assert window.imports.import_tensor_from("input", liar) is False
     assert files.prompts.errors[-1] == (
         "Cannot import input", "liar.npy was not imported.",
         f"cannot read {liar}: its header declares shape {TIB_SHAPE} of float32, 3.5 TiB, over "

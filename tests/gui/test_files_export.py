@@ -87,7 +87,7 @@ def test_import_that_fits_replaces_the_tensor_undoably(window, files, dialogs, t
     path = tmp_path / "w.npy"
     np.save(path, w.reshape(window.document.spec.weight_shape))
     dialogs.open.append(str(path))
-    files.exports.import_tensor("weight")
+    window.imports.import_tensor("weight")
     got = window.document.tensor("weight")
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got.ravel(), w)
@@ -101,11 +101,11 @@ def test_import_that_needs_a_new_layer_asks_and_reshapes(window, files, tmp_path
     np.save(path, x)
     before = window.document.session
     files.prompts.answers.append(False)
-    assert not files.exports.import_tensor_from("input", path)
+    assert not window.imports.import_tensor_from("input", path)
     assert window.document.session is before
     title, text, detail = files.prompts.questions[0]
     assert "input_size (16, 16) → (9, 7)" in detail and "batch 1 → 2" in detail
-    assert files.exports.import_tensor_from("input", path)  # answers yes
+    assert window.imports.import_tensor_from("input", path)  # answers yes
     assert window.document.spec.input_shape == (2, 3, 9, 7)
     np.testing.assert_array_equal(window.document.tensor("input"), x)
     assert window.engine.latest.session is window.document.session
@@ -123,7 +123,7 @@ def test_import_refusals_say_why(window, files, tmp_path, array, phrase):
     path = tmp_path / "bad.npy"
     np.save(path, array, allow_pickle=True)
     before = window.document.session
-    assert not files.exports.import_tensor_from("weight", path)
+    assert not window.imports.import_tensor_from("weight", path)
     assert phrase in files.prompts.last_error
     assert window.document.session is before
 

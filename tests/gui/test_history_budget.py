@@ -168,7 +168,7 @@ def test_importing_a_tensor_that_needs_a_layer_over_the_budget_is_refused(
     path = tmp_path / "x.npy"
     np.save(path, np.zeros((1, 64, 128, 128)))
     before = window.document.session
-    assert files.exports.import_tensor_from("input", path) is False
+    assert window.imports.import_tensor_from("input", path) is False
     assert window.document.session is before
     assert "memory limit" in files.prompts.last_error
     assert files.prompts.questions == []  # not even offered
