@@ -1,15 +1,16 @@
 """LayerPanel: every hyperparameter of the layer, the live shapes and the output-size formula.
 
 The panel proposes a new `LayerSpec` (``specEdited``) whenever its fields describe a valid
-layer that fits the memory budget (`core.budget`). When they don't, it marks the field just
-changed (and any field core's message names), shows core's message (or the budget's, with
-the estimate and the limit) right under it, and says so through ``invalidChanged`` — the
+layer that fits the memory budget (`core.budget`). When they don't, it marks the rows of the
+fields core's `SpecError` names (``error.fields``; the budget's names the size fields; a
+field without a row marks nothing), shows core's message (or the budget's, with the estimate
+and the limit) under the field just changed, and says so through ``invalidChanged`` — the
 document keeps the last valid spec. ``set_spec`` updates the fields silently.
 
 The fields' ranges are the spec's own (its minimums; negative padding, which core refuses
-only for 'zeros'); there is no maximum but Qt's: a value a spin box cannot hold (beyond
-±2³¹ − 1) is kept as it is, with a note under the field, until the user changes that field.
-Nothing the panel shows is ever cut to fit it.
+only for 'zeros', and then says so); there is no maximum but Qt's: a value a spin box cannot
+hold (beyond ±2³¹ − 1) is kept as it is, with a note under the field, until the user changes
+that spin box. Nothing the panel shows is ever cut to fit it.
 """
 
 from __future__ import annotations
@@ -39,23 +40,6 @@ BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
 SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
-
-# which fields a phrase in core's error message points at
-_MENTIONS = (
-    ("in_channels", "in_channels"),
-    ("out_channels", "out_channels"),
-    ("groups", "groups"),
-    ("kernel", "kernel_size"),
-    ("dilation", "dilation"),
-    ("padding_mode", "padding_mode"),
-    ("'reflect'", "padding_mode"),
-    ("'circular'", "padding_mode"),
-    ("padding", "padding"),
-    ("stride", "stride"),
-    ("input height", "input_size"),
-    ("input width", "input_size"),
-    ("batch", "batch"),
-)
 
 
 def call_html(spec: LayerSpec) -> str:
@@ -128,7 +112,7 @@ class LayerPanel(QWidget):
         self._spec: LayerSpec | None = None
         self._message = ""
         self._invalid: set[str] = set()
-        self._rows: dict[str, QWidget] = {}
+        self._rows: dict[str, QWidget] = {}  # spec field -> its row, in the panel's order
         self._errors: dict[str, QLabel] = {}
         self._notes: dict[str, str] = {}  # field -> why it shows another value than the layer's
         self._beyond: dict[QSpinBox, int] = {}  # values a spin box cannot hold, kept as they are
@@ -269,7 +253,7 @@ class LayerPanel(QWidget):
 
     # -- reading the fields --------------------------------------------------------------
     def spec_from_fields(self) -> LayerSpec:
-        """The spec the fields describe; raises ValueError (core's message) when invalid."""
+        """The spec the fields describe; raises core's `SpecError` when invalid."""
         v = self._value
         kind = self.padding_kind.currentData()
         padding = kind if kind != "numbers" else (v(self.padding_h), v(self.padding_w))
@@ -299,19 +283,20 @@ class LayerPanel(QWidget):
 
     @property
     def invalid_fields(self) -> set[str]:
+        """The fields marked invalid: those of core's error that have a row here."""
         return set(self._invalid)
 
     def _on_field_changed(self, *_args) -> None:
         sender = self.sender()
         field = sender.property("field") or ""
         if self._beyond.pop(sender, None) is not None:  # the user replaced the kept value
-            self._notes.pop(field, None)
+            self._say_beyond(field)
         self._sync_enabled()
         try:
             spec = self.spec_from_fields()
-            budget.check(spec)  # a BudgetError (a ValueError) names the estimate and the limit
-        except ValueError as exc:
-            self._show_error(field, str(exc))
+            budget.check(spec)  # a BudgetError names the size fields, the estimate, the limit
+        except ValueError as exc:  # core's are SpecErrors; any other still shows, marking none
+            self._show_error(field, str(exc), getattr(exc, "fields", ()))
             return
         self._show_error("", "")
         if spec != self._spec:
@@ -329,13 +314,11 @@ class LayerPanel(QWidget):
         self.batch.setEnabled(self.batched.isChecked())
 
     # -- errors --------------------------------------------------------------------------
-    def _show_error(self, field: str, message: str) -> None:
+    def _show_error(self, field: str, message: str, fields: tuple[str, ...] = ()) -> None:
+        """Show ``message`` under ``field``'s row (the one just edited) and mark the rows of
+        ``fields``; an empty message clears both."""
         was_invalid = bool(self._message)
-        marked = set()
-        if message:
-            marked = {f for phrase, f in _MENTIONS if phrase in message}
-            if field:
-                marked.add(field)
+        marked = {f for f in fields if f in self._rows} if message else set()
         for name, row in self._rows.items():
             bad = name in marked
             if bool(row.property("invalid")) != bad:
@@ -346,7 +329,8 @@ class LayerPanel(QWidget):
                     w.setProperty("invalid", bad)
                     w.style().unpolish(w)
                     w.style().polish(w)
-        where = field if field in self._errors else (min(marked) if marked else "")
+        where = field if field in self._errors else next(
+            (name for name in self._rows if name in marked), next(iter(self._errors)))
         for name, label in self._errors.items():
             if message and name == where:
                 label.setText(f"⚠ {html.escape(message)} <a href='revert'>Revert</a>")
@@ -415,11 +399,18 @@ class LayerPanel(QWidget):
     def _keep_beyond(self, spin: QSpinBox, value: int) -> None:
         """Keep ``value``, which ``spin`` cannot hold, as the field's value, and say so."""
         self._beyond[spin] = value
-        field = spin.property("field")
-        kept = ", ".join(str(v) for s, v in self._beyond.items() if s.property("field") == field)
+        self._say_beyond(spin.property("field"))
+
+    def _say_beyond(self, field: str) -> None:
+        """The note under ``field`` for the values its spin boxes keep (none: no note)."""
+        kept = [(s, v) for s, v in self._beyond.items() if s.property("field") == field]
+        if not kept:
+            self._notes.pop(field, None)
+            return
+        spin = kept[0][0]
         self._notes[field] = (
-            f"{field} {kept} is beyond what this field can show ({spin.minimum()} to "
-            f"{spin.maximum()}); the layer keeps it until you change the field"
+            f"{field} {', '.join(str(v) for _, v in kept)} is beyond what this field can show "
+            f"({spin.minimum()} to {spin.maximum()}); the layer keeps it until you change it"
         )
 
     def set_session(self, session) -> None:

@@ -249,7 +249,8 @@ def test_a_layer_over_the_budget_is_refused_with_its_figures(window, memory_limi
     assert budget.format_bytes(estimate) in message and budget.format_bytes(limit) in message
     error = panel.findChild(type(panel.shapes), "error_input_size")
     assert error.isVisibleTo(panel) and "Revert" in error.text()
-    assert panel.invalid_fields == {"input_size"}
+    # the size fields lowering would shrink it (the one just changed among them)
+    assert panel.invalid_fields == {"in_channels", "out_channels", "kernel_size", "input_size"}
     assert doc.session is before and doc.undo_stack.count() == 0  # the document is unchanged
     assert all(g._dimmed for g in window.grids.results())
     panel.revert()
@@ -267,3 +268,251 @@ def test_the_default_budget_refuses_a_16_gib_layer(make_window):
     window.panel.input_w.setValue(512)  # 64 × 256 × 512 × 512 float32: 16 GiB of input alone
     assert budget.format_bytes(budget.limit()) in window.panel.message
     assert window.document.spec == spec
+
+
+# -- refusals mark exactly the fields core names ---------------------------------------------
+def type_into(qtbot, spin, value: int) -> None:
+    """Select the spin box's text, type ``value`` and press Enter, as a user does."""
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, str(value))
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == value  # the field holds what was typed: nothing clamped
+
+
+def edit(qtbot, panel, changes) -> None:
+    """Make ``changes`` (a dict, or (widget, value) pairs) one after the other."""
+    for name, value in (changes.items() if isinstance(changes, dict) else changes):
+        widget = getattr(panel, name)
+        if hasattr(widget, "findData"):
+            set_combo(widget, value)
+        else:
+            type_into(qtbot, widget, value)
+
+
+def marked_rows(panel) -> set[str]:
+    """The rows drawn invalid; every widget in a row says the same as its row."""
+    from PySide6.QtWidgets import QWidget
+
+    marked = set()
+    for row in panel.findChildren(QWidget):
+        if row.property("role") != "fieldRow":
+            continue
+        bad = bool(row.property("invalid"))
+        for child in row.findChildren(QWidget):
+            assert bool(child.property("invalid")) == bad, (row.objectName(), child.objectName())
+        if bad:
+            marked.add(row.objectName().removeprefix("row_"))
+    return marked
+
+
+def core_refusal(panel):
+    """The SpecError core raises for the panel's fields (the layer's, else the budget's)."""
+    from core import budget
+    from core.spec import SpecError
+
+    with pytest.raises(SpecError) as info:
+        budget.check(panel.spec_from_fields())
+    return info.value
+
+
+SIZE = ("in_channels", "out_channels", "kernel_size", "input_size")
+
+
+@pytest.fixture
+def panel(qtbot):
+    """A Layer panel alone, showing the app's default scene (faster than a whole window)."""
+    from gui.document import DEFAULT_SPEC
+    from gui.widgets.layer_panel import LayerPanel
+
+    panel = LayerPanel()
+    qtbot.addWidget(panel)
+    panel.set_spec(DEFAULT_SPEC)
+    panel.show()
+    return panel
+
+
+@pytest.mark.parametrize(
+    "changes, fields, shown_under",
+    [
+        ({"groups": 2}, ("in_channels", "groups"), "groups"),
+        ({"in_channels": 6, "groups": 3}, ("out_channels", "groups"), "groups"),
+        ({"kernel_h": 20}, ("kernel_size", "dilation", "padding", "input_size"), "kernel_size"),
+        ({"padding_w": 0, "input_w": 2}, ("kernel_size", "dilation", "padding", "input_size"),
+         "input_size"),
+        ({"padding_mode": "reflect", "padding_h": 16}, ("padding", "padding_mode", "input_size"),
+         "padding"),
+        ({"padding_mode": "circular", "input_w": 3, "padding_w": 4},
+         ("padding", "padding_mode", "input_size"), "padding"),
+        ({"padding_kind": "same", "stride_w": 2}, ("padding", "stride"), "stride"),
+        ({"padding_h": -1}, ("padding", "padding_mode"), "padding"),
+        ([("padding_mode", "replicate"), ("padding_w", -1), ("padding_mode", "zeros")],
+         ("padding", "padding_mode"), "padding_mode"),
+        # over the memory budget (the limit: twice the scene's estimate)
+        ({"input_h": 600}, SIZE, "input_size"),
+        ({"out_channels": 40}, SIZE, "out_channels"),
+        ([("dtype", "float32"), ("batch", 2), ("dtype", "complex128")], ("batch", *SIZE),
+         "dtype"),  # a field of no size: the message under it, the size fields marked
+    ],
+)
+def test_a_refusal_marks_exactly_the_fields_core_names(panel, qtbot, memory_limit, changes,
+                                                       fields, shown_under):
+    import html
+
+    from core import budget
+
+    spec = panel.spec_from_fields()
+    edited = []
+
+    def proposed(spec, _field):
+        edited.append(spec)
+
+    panel.specEdited.connect(proposed)
+    memory_limit(budget.estimate_bytes(spec) * 2)
+    edit(qtbot, panel, changes)
+    error = core_refusal(panel)
+    assert error.fields == fields
+    assert panel.message == str(error)
+    assert panel.invalid_fields == set(fields) == marked_rows(panel)
+    shown = [label.objectName() for label in panel.findChildren(type(panel.shapes))
+             if label.objectName().startswith("error_") and label.isVisibleTo(panel)]
+    assert shown == [f"error_{shown_under}"]  # one message, under the field just edited
+    label = panel.findChild(type(panel.shapes), f"error_{shown_under}")
+    assert html.escape(str(error)) in label.text()
+    for valid in edited:  # only valid layers that fit ever left the panel
+        budget.check(valid)
+    panel.revert()
+    assert not panel.message and not panel.invalid_fields and not marked_rows(panel)
+    assert panel.spec_from_fields() == (edited[-1] if edited else spec)
+
+
+# -- ranges are LayerSpec's: nothing it accepts is clamped or rewritten ----------------------
+def _layer_with(spin, value: int):
+    """A layer whose field behind ``spin`` is ``value`` and is otherwise as small as it can
+    be (room for any kernel, padding or crop), to ask LayerSpec whether it takes ``value``."""
+    from core.spec import LayerSpec
+
+    field, name = spin.property("field"), spin.objectName()
+    room = 2**40
+    fields = dict(in_channels=1, out_channels=1, kernel_size=(1, 1), input_size=(room, room),
+                  padding_mode="replicate", batch=1)
+    if name.endswith(("_h", "_w")):
+        pair = [1, 1] if field != "padding" else [0, 0]
+        if field == "input_size":
+            fields["kernel_size"] = (1, 1)
+        pair[name.endswith("_w")] = value
+        fields[field] = tuple(pair)
+    else:
+        assert field in ("in_channels", "out_channels", "groups", "batch"), (
+            f"{name}: tell _layer_with how to build a layer with this field")
+        fields[field] = value
+        if field == "groups":
+            fields["in_channels"] = fields["out_channels"] = max(value, 1)
+    return LayerSpec(**fields)
+
+
+def test_every_range_is_what_layer_spec_accepts(panel):
+    from PySide6.QtWidgets import QSpinBox
+
+    from core.spec import SpecError
+    from gui.widgets.layer_panel import SPIN_MAX
+
+    spins = panel.findChildren(QSpinBox)
+    assert len(spins) >= 14
+    for spin in spins:
+        name, field = spin.objectName(), spin.property("field")
+        assert _layer_with(spin, spin.minimum())  # the least value a field shows is legal
+        if spin.minimum() > -SPIN_MAX:  # and one below it is not: the spec's own minimum
+            with pytest.raises(SpecError) as info:
+                _layer_with(spin, spin.minimum() - 1)
+            assert field in info.value.fields, name
+        else:  # below Qt's least (negative padding, a crop): legal, and kept as it is
+            beyond = _layer_with(spin, spin.minimum() - 1)
+            panel.set_spec(beyond)
+            assert panel.spec_from_fields() == beyond, name
+            assert str(spin.minimum() - 1) in panel.findChild(
+                type(panel.shapes), f"error_{field}").text()
+        # no maximum but Qt's; anything above is kept and said
+        assert spin.maximum() == SPIN_MAX, name
+        beyond = _layer_with(spin, SPIN_MAX + 1)
+        panel.set_spec(beyond)
+        assert panel.spec_from_fields() == beyond, name
+        note = panel.findChild(type(panel.shapes), f"error_{field}")
+        assert note.isVisibleTo(panel) and str(SPIN_MAX + 1) in note.text(), name
+
+
+def test_negative_padding_is_typed_refused_for_zeros_and_taken_for_other_modes(window, qtbot):
+    panel, doc = window.panel, window.document
+    type_into(qtbot, panel.padding_h, -1)  # a range from 0 would not even take the '-'
+    assert panel.padding_h.value() == -1
+    assert "padding must be >= 0 for padding_mode 'zeros'" in panel.message
+    assert panel.invalid_fields == {"padding", "padding_mode"}
+    assert doc.spec.padding == (1, 1)
+    set_combo(panel.padding_mode, "replicate")  # legal now: taken as typed
+    assert not panel.message and not panel.invalid_fields
+    assert doc.spec.padding == (-1, 1) and doc.spec.padding_mode == "replicate"
+    assert panel.padding_h.value() == -1
+    assert_results_match_core(window)
+
+
+def test_a_loaded_negative_padding_is_shown_and_survives_unrelated_edits(window, qtbot):
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    panel, doc = window.panel, window.document
+    spec = LayerSpec(2, 3, (2, 3), padding=(-2, -1), padding_mode="circular", input_size=(9, 8))
+    doc.replace_session(Session.default(spec, seed=2))
+    assert (panel.padding_h.value(), panel.padding_w.value()) == (-2, -1)  # shown, not 0
+    start = doc.undo_stack.index()
+    assert not [label for label in panel.findChildren(type(panel.shapes))
+                if label.objectName().startswith("error_") and label.isVisibleTo(panel)]
+    type_into(qtbot, panel.out_channels, 5)
+    set_combo(panel.dtype, "float32")
+    panel.bias.toggle()
+    type_into(qtbot, panel.input_w, 10)
+    assert doc.spec == spec.replace(out_channels=5, dtype="float32", bias=False,
+                                    input_size=(9, 10))
+    assert_results_match_core(window, rtol=1e-5)
+    while doc.undo_stack.index() > start:
+        window.undo_action.trigger()
+    assert doc.spec == spec
+    assert (panel.padding_h.value(), panel.padding_w.value()) == (-2, -1)
+
+
+def test_a_kept_value_stays_said_while_the_other_half_of_its_pair_is_edited(panel, qtbot):
+    from core.spec import LayerSpec
+
+    spec = LayerSpec(2, 3, (1, 1), dilation=(10**10, 10**11), input_size=(5, 5))
+    panel.set_spec(spec)
+    note = panel.findChild(type(panel.shapes), "error_dilation")
+    assert "10000000000, 100000000000" in note.text()
+    type_into(qtbot, panel.dilation_w, 2)
+    assert panel.spec_from_fields() == spec.replace(dilation=(10**10, 2))
+    assert note.isVisibleTo(panel)
+    assert "10000000000" in note.text() and "100000000000" not in note.text()
+    type_into(qtbot, panel.dilation_h, 3)  # the kept value replaced: nothing left to say
+    assert panel.spec_from_fields().dilation == (3, 2)
+    assert not note.isVisibleTo(panel)
+
+
+def test_a_field_without_a_row_marks_nothing_and_the_message_still_shows(panel, qtbot,
+                                                                         monkeypatch):
+    """A refusal naming a field the panel has no row for (a tensor; output_padding until
+    the panel shows it) marks the rows it has and shows the message all the same."""
+    from PySide6.QtWidgets import QWidget
+
+    from core import budget
+    from core.spec import SpecError
+
+    def refuse(spec, *args, **kwargs):
+        raise SpecError("output_padding 3 must be smaller than either the stride 2 or the "
+                        "dilation 1 (height)", ("output_padding", "stride", "weight"))
+
+    monkeypatch.setattr(budget, "check", refuse)
+    type_into(qtbot, panel.stride_h, 2)
+    has_row = panel.findChild(QWidget, "row_output_padding") is not None
+    assert panel.invalid_fields == {"stride"} | ({"output_padding"} if has_row else set())
+    assert marked_rows(panel) == panel.invalid_fields
+    assert panel.findChild(type(panel.shapes), "error_stride").isVisibleTo(panel)
+    assert "output_padding 3" in panel.message
