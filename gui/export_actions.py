@@ -27,7 +27,6 @@ from core.conv import ConvResults
 from core.explain import TARGETS
 from core.io.atomic import WriteError
 from core.io.export import export_npy, export_npz, export_tensor
-from core.io.tensor_import import TensorFileError, describe_change, import_npy
 from core.session import EDITABLE, Session
 
 from .compute import ComputeEngine

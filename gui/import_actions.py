@@ -38,8 +38,8 @@ from core.io.image_import import (
     load_image,
     session_with_image,
 )
+from core.io.tensor_import import TensorFileError, describe_change, import_npy
 from core.spec import LayerSpec
-from core.tensor_import import TensorFileError, describe_change, import_npy
 
 from .document import Document
 from .export_actions import NPY_FILTER
