@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .spec import SpecError
+
 # numpy's np.pad names for torch's padding modes
 _NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -46,7 +48,8 @@ def source_index(padded: np.ndarray | int, size: int, before: int, mode: str) ->
         period = 2 * (size - 1)
         q = np.abs(p) % period
         return np.where(q < size, q, period - q)
-    raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {mode!r}")
+    raise SpecError(f"padding_mode must be zeros, reflect, replicate or circular, got {mode!r}",
+                    ("padding_mode",))
 
 
 def pad(x: np.ndarray, pads: tuple[int, int, int, int], mode: str) -> np.ndarray:
@@ -94,7 +97,8 @@ def _crop_and_grow(pads: tuple[int, int, int, int]) -> tuple[tuple[int, ...], tu
     for before, after in (pads[:2], pads[2:]):
         if before * after < 0:
             # F.pad's modes disagree on what that means; a convolution never asks for it.
-            raise ValueError(f"pads {pads} crop one side of an axis and pad the other")
+            raise SpecError(f"pads {pads} crop one side of an axis and pad the other",
+                            ("pads",), pads=pads)
     return tuple(max(-p, 0) for p in pads), tuple(max(p, 0) for p in pads)
 
 
