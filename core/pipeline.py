@@ -62,9 +62,9 @@ class Pipeline:
         self.need_cols = self.x is not None and ("output" in want or "grad_weight" in want)
         self.w_adj_shape = (g, self.per_group, og)
 
-    def run(self, parts: list[slice] | tuple[slice, ...], ops: Backend | None = None) -> Array:
+    def run(self, parts: list[slice] | tuple[slice, ...]) -> Array:
         """Run ``parts`` of the batch; return their dW_gᴴ summed (None unless asked for)."""
-        ops = self.ops if ops is None else ops
+        ops = self.ops
         grad_w = None
         if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
             grad_w = ops.zeros(self.w_adj_shape, self.w)

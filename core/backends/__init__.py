@@ -12,6 +12,8 @@ from typing import Any
 
 from .protocol import Backend
 
+__all__ = ["BACKENDS", "Backend", "cuda_available", "get_backend"]
+
 BACKENDS = ("numpy", "torch", "cuda")
 
 
