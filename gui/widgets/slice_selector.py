@@ -63,6 +63,16 @@ class SliceSelector(QWidget):
             spin.blockSignals(False)
         return tuple(lead)
 
+    def set_axes(self, axes: tuple[str, ...]) -> None:
+        """Rename the spin boxes, as many as before (a transposed layer's weight is (c, o))."""
+        if len(axes) != len(self.axes):
+            raise ValueError(f"{len(self.axes)} axes {self.axes} cannot become {axes}")
+        self.axes = axes
+        for axis, label, spin in zip(axes, self._labels, self.spins, strict=True):
+            label.setText(axis)
+            spin.setObjectName(f"selector_{axis}")
+            spin.setToolTip(f"which {axis} to show")
+
     def set_lead(self, lead: tuple[int, ...]) -> None:
         """Show ``lead`` (silently)."""
         for spin, value in zip(self.shown(), lead, strict=True):

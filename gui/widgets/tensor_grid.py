@@ -197,6 +197,7 @@ class TensorGrid(QWidget):
         old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
+        self.selector.set_axes(spec.lead_axes(self.name))
         title = self.info.title
         if self.name == "output" and not spec.bias:
             title = "output y = x ⊛ W"

@@ -89,3 +89,18 @@ def test_empty_batch_shows_a_note(window):
     window.panel.bias.setChecked(False)
     bias = window.grids.grids["bias"]
     assert bias._stack.currentWidget() is bias._empty and "bias=False" in bias._empty.text()
+
+
+def test_weight_selector_names_a_transposed_layers_axes(qtbot):
+    from core.spec import LayerSpec
+    from gui.widgets.tensor_grid import TensorGrid
+
+    grid = TensorGrid("weight")
+    qtbot.addWidget(grid)
+    spec = LayerSpec(2, 4, 3, groups=2, transposed=True)
+    grid.set_tensor(np.zeros(spec.shape("weight")), spec)  # (in, out/groups, kh, kw)
+    assert grid.selector.axes == ("c", "o")
+    assert [s.toolTip() for s in grid.selector.spins] == ["which c to show", "which o to show"]
+    conv = spec.replace(transposed=False)
+    grid.set_tensor(np.zeros(conv.shape("weight")), conv)
+    assert grid.selector.axes == ("o", "c")
