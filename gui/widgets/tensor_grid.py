@@ -292,9 +292,6 @@ class TensorGrid(QWidget):
         """
         self.marks.set_links(layer, frm, to, self._placement())
 
-    def clear_highlights(self) -> None:
-        self.marks.clear(self._placement())
-
     def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
         """The cells last given for ``style`` (as index tuples)."""
         return self.marks.cells(style)
@@ -327,10 +324,6 @@ class TensorGrid(QWidget):
         """The colour scale's bound m (levels are (−m, m))."""
         return self._scale.limit
 
-    @property
-    def shared_scale(self) -> bool:
-        return self._scale.shared
-
     def scale_values(self) -> np.ndarray:
         """The values the colour scale is fitted to: the shown slice, or every slice when
         the scale is shared (as viewed: Re, Im, |z| or arg of complex data)."""
@@ -347,10 +340,6 @@ class TensorGrid(QWidget):
     def full_index(self, r: int, c: int) -> tuple[int, ...]:
         """Full tensor index of real cell (r, c) of the shown slice."""
         return self._slice().full_index(r, c)
-
-    def displayed(self) -> np.ndarray:
-        """The real 2D image on screen (padded for the input)."""
-        return self.image.image if self.image.image is not None else np.zeros((0, 0))
 
     # -- drawing -------------------------------------------------------------------------
     def _update_selectors(self) -> None:
