@@ -46,7 +46,7 @@ _LINKS = {
     "grad_output": links.window_links,
     "input": links.scatter_links,
     "weight": links.tap_links,
-    "bias": links.sweep_links,
+    "bias": links.plane_links,
 }
 
 

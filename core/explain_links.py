@@ -166,8 +166,9 @@ def tap_links(spec: LayerSpec, o: int, cl: int, kh: int, kw: int) -> Table:
     return _assemble(rows, cols, "n", np.arange(_batch(spec)), o=o, c=c)
 
 
-def sweep_links(spec: LayerSpec, o: int) -> Table:
-    """Bias links of output channel o: every sample and position, nothing read from the input."""
+def plane_links(spec: LayerSpec, o: int) -> Table:
+    """Bias links of output channel o: its whole plane, every sample and position, nothing
+    read from the input."""
     n, oi, oj = _grid(_batch(spec), *spec.output_size)
     return table(n.size, n=n, o=o, oi=oi, oj=oj)
 

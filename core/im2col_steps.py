@@ -77,16 +77,6 @@ class Im2colSteps:
             raise budget.BudgetError(nbytes, budget.limit(), f"im2col steps' {name} grid",
                                      ("in_channels", "padding", "input_size"))
 
-    def column_tap(self, k: int) -> tuple[int, int, int]:
-        """(channel within the group, kernel row, kernel column) of column ``k``."""
-        kh, kw = self.spec.kernel_size
-        c, rest = divmod(int(k), kh * kw)
-        return c, *divmod(rest, kw)
-
-    def row_position(self, l: int) -> tuple[int, int]:
-        """(output row, output column) of row ``l``."""
-        return divmod(int(l), self.spec.output_size[1])
-
 
 def group_matmul(a: np.ndarray, b: np.ndarray, *, conj_a: bool = False, conj_b: bool = False):
     """The matrix product of each group's blocks: ``a[g] @ b[g]``, shape (G, M, K) @ (G, K, L).

@@ -16,7 +16,7 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect
 from PySide6.QtGui import QFont, QFontInfo, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -145,10 +145,3 @@ def export_figure(widget: QWidget, path: str | os.PathLike[str], fmt: str | None
     data = svg_bytes(widget, title) if fmt == ".svg" else png_bytes(widget)
     atomic_write_bytes(path, data)
     return path
-
-
-def svg_is_valid(data: bytes) -> bool:
-    """Whether Qt can read ``data`` back as an SVG (tests, and a check before writing)."""
-    from PySide6.QtSvg import QSvgRenderer
-
-    return QSvgRenderer(QByteArray(data)).isValid()

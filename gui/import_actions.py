@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from core.io.checkpoint_import import (
     NOT_IN_STATE_DICT,
@@ -262,7 +262,3 @@ class ImportController(QObject):
             else:
                 self.import_layer_from(path)
         return True
-
-    def drop_targets(self) -> list[QWidget]:
-        """The widgets that take dropped files (the input and weight grids and their views)."""
-        return list(self._drop_targets)

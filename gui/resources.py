@@ -1,4 +1,5 @@
-"""The one resolver for ``resources/``: icons, the style sheet and the presets folder.
+"""The one resolver for ``resources/`` in the app: icons and the style sheet (core finds
+the presets itself: it cannot import gui).
 
 ``resources/`` is not a package; it sits next to ``gui/`` in the source tree. Icons are made
 lazily and cached; an unknown name raises instead of giving a blank icon.
@@ -38,8 +39,3 @@ def icon(name: str) -> QIcon:
 def style_sheet() -> str:
     """The application style sheet, ``resources/style.qss``."""
     return path("style.qss").read_text(encoding="utf-8")
-
-
-def presets_dir() -> Path:
-    """The folder of shipped preset sessions (``resources/presets``)."""
-    return ROOT / "presets"

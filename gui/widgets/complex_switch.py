@@ -46,11 +46,6 @@ class ComplexSwitch(QWidget):
     def mode(self) -> str:
         return VIEWS[self.group.checkedId()][0]
 
-    def set_mode(self, mode: str) -> None:
-        """Select ``mode`` and announce it (used by the View menu and tests)."""
-        self.buttons[mode].setChecked(True)
-        self.modeChanged.emit(mode)
-
     def set_spec(self, spec: LayerSpec) -> None:
         self.setEnabled(spec.dtype.startswith("complex"))
 

@@ -307,13 +307,6 @@ class EquationPanel(QWidget):
         if not self.list.viewport().rect().contains(self.list.visualRect(row)):
             self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
 
-    def current_row_visible(self) -> bool:
-        """Whether the current term's row is wholly inside the list's viewport (tests)."""
-        if self._step is None or self.list.isHidden():
-            return False
-        rect = self.list.visualRect(self.model.index(self._step))
-        return rect.isValid() and self.list.viewport().rect().contains(rect)
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._keep_current_in_view()  # the dock was resized: the current term stays in view

@@ -65,15 +65,6 @@ class GridMarks:
         self._links[layer] = (cells_array(frm, where.ndim), cells_array(to, where.ndim))
         self._draw_links(layer, where)
 
-    def clear(self, where: Placement) -> None:
-        empty = cells_array([], where.ndim)
-        for style in self._cells:
-            self._cells[style] = (empty, False)
-            self._draw_cells(style, where)
-        for layer in self._links:
-            self._links[layer] = (empty, empty)
-            self._draw_links(layer, where)
-
     def redraw(self, where: Placement) -> None:
         """Place every mark again (the slice, the shape or the padding changed)."""
         for style in self._cells:

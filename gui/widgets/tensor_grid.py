@@ -4,7 +4,9 @@ Passive: data comes in through ``set_session`` / ``set_result`` / ``set_selectio
 ``set_highlight``; what the user wants goes out through signals (``cellsEdited`` carries a
 `gui.document.CellEdit`, ``selectionRequested`` and ``hoverRequested`` carry a `Selection`).
 The grid shows one 2D slice at a time (selectors for batch and channel); the input shows
-its padded border with the values the padding mode puts there.
+its padded border with the values the padding mode puts there. The parts: `SlicePlane` (the
+drawn plane's coordinates), `ColourScale`, `HeatmapView` (the picture), `GridEditor` (mouse,
+keys, menu), `GridMarks` (highlights and arrows).
 """
 
 from __future__ import annotations
@@ -242,25 +244,23 @@ class TensorGrid(QWidget):
     def set_complex_view(self, mode: str) -> None:
         if mode not in COMPLEX_VIEWS:
             raise ValueError(f"complex view must be one of {', '.join(COMPLEX_VIEWS)}")
-        if mode != self._scale.mode:
-            self._scale.mode = mode
-            self._update_limit(immediate=True)
-            self._redraw()
+        self._restyle("mode", mode)
 
     def set_shared_scale(self, shared: bool) -> None:
         """One colour scale for every slice of the tensor (compare channels), or (default)
         a scale fitted to the slice on screen."""
-        if shared != self._scale.shared:
-            self._scale.shared = shared
-            self._update_limit(immediate=True)
-            self._redraw()
+        self._restyle("shared", shared)
 
     def set_gray(self, on: bool) -> None:
         """Real values as a grayscale feature map (black = the minimum, white = the maximum
         of what the colour scale is fitted to: the slice on screen, or every slice when the
         scale is shared) instead of the diverging heatmap; complex |z| and arg keep their maps."""
-        if on != self._scale.gray:
-            self._scale.gray = on
+        self._restyle("gray", on)
+
+    def _restyle(self, setting: str, value) -> None:
+        """Set the colour scale's ``setting`` and draw again (nothing when unchanged)."""
+        if getattr(self._scale, setting) != value:
+            setattr(self._scale, setting, value)
             self._update_limit(immediate=True)
             self._redraw()
 
@@ -294,9 +294,6 @@ class TensorGrid(QWidget):
         """
         self.marks.set_links(layer, frm, to, self._placement())
 
-    def clear_highlights(self) -> None:
-        self.marks.clear(self._placement())
-
     def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
         """The cells last given for ``style`` (as index tuples)."""
         return self.marks.cells(style)
@@ -329,10 +326,6 @@ class TensorGrid(QWidget):
         """The colour scale's bound m (levels are (−m, m))."""
         return self._scale.limit
 
-    @property
-    def shared_scale(self) -> bool:
-        return self._scale.shared
-
     def scale_values(self) -> np.ndarray:
         """The values the colour scale is fitted to: the shown slice, or every slice when
         the scale is shared (as viewed: Re, Im, |z| or arg of complex data)."""
@@ -349,10 +342,6 @@ class TensorGrid(QWidget):
     def full_index(self, r: int, c: int) -> tuple[int, ...]:
         """Full tensor index of real cell (r, c) of the shown slice."""
         return self._slice().full_index(r, c)
-
-    def displayed(self) -> np.ndarray:
-        """The real 2D image on screen (padded for the input)."""
-        return self.image.image if self.image.image is not None else np.zeros((0, 0))
 
     # -- drawing -------------------------------------------------------------------------
     def _update_selectors(self) -> None:

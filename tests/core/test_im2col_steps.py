@@ -56,16 +56,17 @@ def test_every_step_matches_torch(mode: str, dtype: str) -> None:
     np.testing.assert_allclose(summed_gw, gw, atol=1e-10)
 
 
-def test_labels_name_taps_and_positions() -> None:
+def test_columns_are_taps_and_rows_are_positions() -> None:
+    """Column k of cols is (channel, kernel row, kernel column) in row-major order, row l the
+    output position (l // OW, l % OW): the order im2col_layout and the im2col view draw."""
     spec = LayerSpec(2, 2, (2, 3), input_size=(4, 5), batch=None)
     s = Session.default(spec)
-    st = im2col_steps(spec, s.input, s.weight, s.bias, s.grad_output)
-    k = 1 * 6 + 1 * 3 + 2  # channel 1, tap (1, 2)
-    assert st.column_tap(k) == (1, 1, 2)
-    l = 2 * spec.output_size[1] + 1
-    assert st.row_position(l) == (2, 1)
-    oi, oj = st.row_position(l)
-    assert st.cols[0, l, k] == s.input[1, oi + 1, oj + 2]
+    x = np.arange(s.input.size, dtype=np.float64).reshape(s.input.shape)  # every value once
+    st = im2col_steps(spec, x, s.weight, s.bias, s.grad_output)
+    ow = spec.output_size[1]
+    for c, ki, kj, oi, oj in [(1, 1, 2, 2, 1), (0, 0, 0, 0, 0), (1, 0, 1, 1, 2)]:
+        k, l = c * 6 + ki * 3 + kj, oi * ow + oj
+        assert st.cols[0, l, k] == x[c, oi + ki, oj + kj]
 
 
 def test_sample_out_of_range_is_refused() -> None:

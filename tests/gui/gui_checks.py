@@ -23,6 +23,14 @@ def assert_results_match_core(window, rtol: float = 1e-12) -> None:
         np.testing.assert_allclose(shown, want, rtol=rtol, atol=1e-12, err_msg=name)
 
 
+def svg_is_valid(data: bytes) -> bool:
+    """Whether Qt can read ``data`` back as an SVG."""
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtSvg import QSvgRenderer
+
+    return QSvgRenderer(QByteArray(data)).isValid()
+
+
 def cell_pos(grid, r: int, c: int):
     """Viewport position (QPoint) of the centre of real cell (r, c) of a grid's shown slice."""
     from PySide6.QtCore import QPointF

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 from files_support import data_home_fixture, dialogs_fixture, files_fixture  # noqa: F401
+from gui_checks import svg_is_valid
 from PIL import Image
 from test_cli import run_main
 
@@ -21,7 +22,6 @@ from gui.diagram import build_diagram
 from gui.diagram_export import DiagramFrames
 from gui.diagram_layout import PAD
 from gui.diagram_paint import png_bytes, svg_bytes, to_image
-from gui.figure_export import svg_is_valid
 from gui.gif_export import frame_steps
 from gui.selection import Selection
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from export_checks import torch_from_folder
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
+from gui_checks import svg_is_valid
 from PySide6.QtGui import QGuiApplication
 
 from core.io.presets import load_preset
 from core.io.session_io import load_session
-from gui.figure_export import svg_is_valid
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ("output", "grad_input", "grad_weight", "grad_bias")

@@ -62,7 +62,7 @@ def test_huge_layer_opens_selects_hovers_and_exports(make_window, qtbot, tmp_pat
         on_slice = np.array([p[2:] for p in padded if p[:2] == grid.lead])
         drawn = on_slice if cut is None else cut.to_drawn(on_slice)
         assert _drawn_mask(grid.marks.layers["read"]) == {tuple(map(int, d)) for d in drawn}
-        shape = grid.displayed().shape
+        shape = grid.image.image.shape
         assert shape[0] <= 5 + 2 * 8 + 2 and shape[1] <= 5 + 2 * 8 + 2
         if cut is not None:
             assert "1000000" in grid.cut_note.text() and grid.cut_note.isVisible()

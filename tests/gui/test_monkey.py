@@ -162,7 +162,7 @@ class Monkey:
 
     def view_switch(self) -> None:
         if self.w.complex_switch.isEnabled():
-            self.w.complex_switch.set_mode(self.rng.choice(["real", "imag", "abs", "phase"]))
+            self.w.complex_switch.buttons[self.rng.choice(["real", "imag", "abs", "phase"])].click()
 
     def revert(self) -> None:
         self.panel.revert()
