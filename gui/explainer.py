@@ -22,8 +22,7 @@ from core.explain import SOURCES, TARGETS, Terms, explain_spec, readers
 from core.im2col_steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
-from .provenance import NOTHING as NO_HIGHLIGHTS
-from .provenance import Highlights, Provenance, entry_at, entry_count, sweep
+from .provenance import NO_HIGHLIGHTS, Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
 from .widgets.equation_panel import EquationPanel
 from .widgets.im2col_view import IM2COL_MAX_ENTRIES, Im2colView

@@ -112,12 +112,8 @@ class Highlights:
     def grids(self) -> list[str]:
         return list(self.cells)
 
-    def as_sets(self, grid: str, style: str) -> set[tuple[int, ...]]:
-        """The cells as a set of tuples (tests, small sets)."""
-        return {tuple(int(i) for i in row) for row in self.get(grid, style)}
 
-
-NOTHING = Highlights()
+NO_HIGHLIGHTS = Highlights()
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,7 +308,7 @@ def sweep(spec: LayerSpec, target: str, position: int) -> Highlights:
     """'Animate all': entry ``position`` of ``target`` (C order) current, later ones pending."""
     shape = grid_shape(spec, target)
     if shape is None:
-        return NOTHING
+        return NO_HIGHLIGHTS
     total = int(np.prod(shape))
     if not 0 <= position < total:
         raise IndexError(f"entry {position} is out of range for {target} of shape {shape}")
@@ -331,15 +327,6 @@ def entry_at(spec: LayerSpec, target: str, position: int) -> tuple[int, ...]:
     """Full index of the sweep's entry ``position`` (C order)."""
     shape = grid_shape(spec, target)
     return tuple(int(i) for i in np.unravel_index(position, shape))
-
-
-def padded_to_real(spec: LayerSpec, cells: np.ndarray) -> np.ndarray:
-    """Map padded input cells (k, ndim) to the real pixels they show, dropping zero padding."""
-    r, c = source(spec, 0, cells[:, -2]), source(spec, 1, cells[:, -1])
-    keep = (r >= 0) & (c >= 0)
-    out = cells[keep].copy()
-    out[:, -2], out[:, -1] = r[keep], c[keep]
-    return out
 
 
 # -- the command line's --select ENTRY --step K ----------------------------------------------

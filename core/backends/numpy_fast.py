@@ -234,7 +234,7 @@ _POOL_SIZE = 0
 _POOL: ThreadPoolExecutor | None = None
 
 
-def sweep(pipe: FastPipeline) -> np.ndarray | None:
+def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
     """Run the pipeline over the whole batch; return dW_gᴴ per group, or None.
 
     The chunks run on up to `THREADS` worker threads, each with a single-threaded BLAS
@@ -280,16 +280,16 @@ def split_bands(pipe: FastPipeline) -> bool:
 def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
         gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
     """`core.pipeline.run` on numpy, fast: the chunks on `THREADS` threads where they can
-    (`sweep`), as torch runs its kernels on its intra-op threads."""
+    (`batch_pass`), as torch runs its kernels on its intra-op threads."""
     # The wide layout where it is exact: its unused columns of grad_input's products must
     # come out zero (fold adds them), which holds for a finite weight (0·inf is nan).
     wide = "grad_input" not in want or bool(np.isfinite(w).all())
     pipe = FastPipeline(spec, x, w, b, gy, want, plan(spec, wide, tuning()))
-    grad_w = sweep(pipe)
+    grad_w = batch_pass(pipe)
     if grad_w is not None and pipe.grid is not None and not np.isfinite(grad_w).all():
         # The wide layout's sums ran over unused columns too: an inf or nan in the input
         # there (0·inf) may have spoilt entries that torch keeps finite. Redo it exactly.
         redo = frozenset({"grad_weight"})
         exact = FastPipeline(spec, x, w, None, gy, redo, plan(spec, False, tuning()))
-        grad_w = sweep(exact)
+        grad_w = batch_pass(exact)
     return pipe.results(grad_w)

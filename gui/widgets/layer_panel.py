@@ -281,11 +281,6 @@ class LayerPanel(QWidget):
         """Core's message for the invalid fields ('' when the fields are valid)."""
         return self._message
 
-    @property
-    def invalid_fields(self) -> set[str]:
-        """The fields marked invalid: those of core's error that have a row here."""
-        return set(self._invalid)
-
     def _on_field_changed(self, *_args) -> None:
         sender = self.sender()
         field = sender.property("field") or ""

@@ -63,7 +63,7 @@ def test_groups_that_do_not_divide_are_shown_inline_and_nothing_breaks(window):
     before = window.document.session
     panel.groups.setValue(2)  # in_channels 3 is not divisible by 2
     assert "not divisible by groups 2" in panel.message
-    assert {"groups", "in_channels"} <= panel.invalid_fields
+    assert {"groups", "in_channels"} <= marked_rows(panel)
     error = panel.findChild(type(panel.shapes), "error_groups")
     assert error.isVisibleTo(panel) and "divisible" in error.text()
     assert panel.groups.property("invalid") is True
@@ -72,7 +72,7 @@ def test_groups_that_do_not_divide_are_shown_inline_and_nothing_breaks(window):
     assert "invalid" in window.status.currentMessage()
     # fixing another field makes it valid again
     panel.in_channels.setValue(4)
-    assert not panel.message and not panel.invalid_fields
+    assert not panel.message and not marked_rows(panel)
     assert window.document.spec.groups == 2 and window.document.spec.in_channels == 4
     assert not any(g._dimmed for g in window.grids.results())
     assert_results_match_core(window)
@@ -96,14 +96,14 @@ def test_invalid_combinations_show_core_message(window, changes, phrase):
         else:
             widget.setValue(value)
     assert phrase in panel.message
-    assert panel.invalid_fields
+    assert marked_rows(panel)
     assert window.document.spec.in_channels >= 1  # still a valid spec
     assert_results_match_core(window)
     # undo (of the valid steps) and Revert put the fields back to the document's layer
     while window.document.undo_stack.canUndo():
         window.undo_action.trigger()
     panel.revert()
-    assert not panel.message and not panel.invalid_fields
+    assert not panel.message and not marked_rows(panel)
     assert panel.spec_from_fields() == window.document.spec
 
 
@@ -250,7 +250,7 @@ def test_a_layer_over_the_budget_is_refused_with_its_figures(window, memory_limi
     error = panel.findChild(type(panel.shapes), "error_input_size")
     assert error.isVisibleTo(panel) and "Revert" in error.text()
     # the size fields lowering would shrink it (the one just changed among them)
-    assert panel.invalid_fields == {"in_channels", "out_channels", "kernel_size", "input_size"}
+    assert marked_rows(panel) == {"in_channels", "out_channels", "kernel_size", "input_size"}
     assert doc.session is before and doc.undo_stack.count() == 0  # the document is unchanged
     assert all(g._dimmed for g in window.grids.results())
     panel.revert()
@@ -323,12 +323,12 @@ SIZE = ("in_channels", "out_channels", "kernel_size", "input_size")
 @pytest.fixture
 def panel(qtbot):
     """A Layer panel alone, showing the app's default scene (faster than a whole window)."""
-    from gui.document import DEFAULT_SPEC
+    from gui.document import default_session
     from gui.widgets.layer_panel import LayerPanel
 
     panel = LayerPanel()
     qtbot.addWidget(panel)
-    panel.set_spec(DEFAULT_SPEC)
+    panel.set_spec(default_session().spec)
     panel.show()
     return panel
 
@@ -374,7 +374,7 @@ def test_a_refusal_marks_exactly_the_fields_core_names(panel, qtbot, memory_limi
     error = core_refusal(panel)
     assert error.fields == fields
     assert panel.message == str(error)
-    assert panel.invalid_fields == set(fields) == marked_rows(panel)
+    assert set(fields) == marked_rows(panel)
     shown = [label.objectName() for label in panel.findChildren(type(panel.shapes))
              if label.objectName().startswith("error_") and label.isVisibleTo(panel)]
     assert shown == [f"error_{shown_under}"]  # one message, under the field just edited
@@ -383,7 +383,7 @@ def test_a_refusal_marks_exactly_the_fields_core_names(panel, qtbot, memory_limi
     for valid in edited:  # only valid layers that fit ever left the panel
         budget.check(valid)
     panel.revert()
-    assert not panel.message and not panel.invalid_fields and not marked_rows(panel)
+    assert not panel.message and not marked_rows(panel)
     assert panel.spec_from_fields() == (edited[-1] if edited else spec)
 
 
@@ -447,10 +447,10 @@ def test_negative_padding_is_typed_refused_for_zeros_and_taken_for_other_modes(w
     type_into(qtbot, panel.padding_h, -1)  # a range from 0 would not even take the '-'
     assert panel.padding_h.value() == -1
     assert "padding must be >= 0 for padding_mode 'zeros'" in panel.message
-    assert panel.invalid_fields == {"padding", "padding_mode"}
+    assert marked_rows(panel) == {"padding", "padding_mode"}
     assert doc.spec.padding == (1, 1)
     set_combo(panel.padding_mode, "replicate")  # legal now: taken as typed
-    assert not panel.message and not panel.invalid_fields
+    assert not panel.message and not marked_rows(panel)
     assert doc.spec.padding == (-1, 1) and doc.spec.padding_mode == "replicate"
     assert panel.padding_h.value() == -1
     assert_results_match_core(window)
@@ -512,7 +512,6 @@ def test_a_field_without_a_row_marks_nothing_and_the_message_still_shows(panel, 
     monkeypatch.setattr(budget, "check", refuse)
     type_into(qtbot, panel.stride_h, 2)
     has_row = panel.findChild(QWidget, "row_output_padding") is not None
-    assert panel.invalid_fields == {"stride"} | ({"output_padding"} if has_row else set())
-    assert marked_rows(panel) == panel.invalid_fields
+    assert marked_rows(panel) == {"stride"} | ({"output_padding"} if has_row else set())
     assert panel.findChild(type(panel.shapes), "error_stride").isVisibleTo(panel)
     assert "output_padding 3" in panel.message

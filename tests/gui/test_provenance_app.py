@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gui_checks import cell_pos
+from provenance_checks import padded_to_real
 from PySide6.QtCore import QPointF, Qt
 
 from core.explain import SOURCES, explain_spec, readers
 from core.im2col_steps import im2col_steps
 from core.io.presets import load_preset
 from gui.im2col_layout import PAGES, matrices
-from gui.provenance import MAX_LINKS, padded_to_real
+from gui.provenance import MAX_LINKS
 from gui.selection import Selection
 
 ROOT = Path(__file__).resolve().parents[2]

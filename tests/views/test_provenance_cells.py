@@ -7,12 +7,13 @@ import itertools
 
 import numpy as np
 import pytest
+from provenance_checks import cell_set, padded_to_real
 
 from core.explain import SOURCES, TARGETS, explain_spec, readers
 from core.explain_links import padding_map
 from core.session import Session
 from core.spec import LayerSpec
-from gui.provenance import Provenance, entry_at, entry_count, grid_shape, padded_to_real, sweep
+from gui.provenance import Provenance, entry_at, entry_count, grid_shape, sweep
 
 SPECS = [
     LayerSpec(in_channels=2, out_channels=3, kernel_size=(3, 3), padding=(1, 1),
@@ -78,14 +79,14 @@ def _check_selection(spec, target, entry):
             assert h.get(name, "read").size == 0, name
             continue
         reads = _rows(terms.indices(name))
-        shown = h.as_sets(name, "read")
+        shown = cell_set(h, name, "read")
         if name == "input":
             # padded cells, border included; mapped through the padding they are the reads
             assert shown == _padded_reads(spec, terms, np.flatnonzero(mask))
             assert _rows(padded_to_real(spec, h.get("input", "read"))) == reads
         else:
             assert shown == reads, name
-    assert h.as_sets(target, "write") == {tuple(entry)}
+    assert cell_set(h, target, "write") == {tuple(entry)}
 
 
 @pytest.mark.parametrize(("spec", "target"), list(_cases()))
@@ -102,7 +103,7 @@ def _check_steps(spec, target, entry):
         h = p.at(step)
         term = terms[step]
         for name in SOURCES:
-            current = h.as_sets(name, "current")
+            current = cell_set(h, name, "current")
             if name not in term.reads:
                 assert not current, name
             elif name == "input":
@@ -112,10 +113,10 @@ def _check_steps(spec, target, entry):
             mask = terms.reading(name)
             before = np.flatnonzero(mask[:step])
             if name == "input":
-                assert h.as_sets(name, "done") == _padded_reads(spec, terms, before)
+                assert cell_set(h, name, "done") == _padded_reads(spec, terms, before)
             elif mask.any():
                 want = _rows(terms.indices(name)[: before.size])
-                assert h.as_sets(name, "done") == want, name
+                assert cell_set(h, name, "done") == want, name
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.padding_mode != "zeros"])
@@ -138,7 +139,7 @@ def test_border_links_point_at_the_pixel_the_border_cell_copies(spec):
         assert not (0 <= ph - top < h_in and 0 <= pw - left < w_in), "only border cells link"
         assert (b[-2] - top, b[-1] - left) == (rows[ph], cols[pw])
         assert tuple(a[:-2]) == tuple(b[:-2])
-    assert h.as_sets("input", "source") == _rows(to)
+    assert cell_set(h, "input", "source") == _rows(to)
 
 
 @pytest.mark.parametrize(
@@ -151,15 +152,15 @@ def test_hover_shows_what_the_reverse_look_up_finds(spec, source):
     index = tuple(int(i) for i in np.array(shape) // 2)
     terms = readers(spec, source, index, **s.tensors())
     h = Provenance(terms).hover()
-    assert h.as_sets(terms.target, "hover") == _rows(terms.entries())
+    assert cell_set(h, terms.target, "hover") == _rows(terms.entries())
     for name in SOURCES:
         mask = terms.reading(name)
         if not mask.any():
             continue
         if name == "input":
-            assert h.as_sets(name, "hover") >= _padded_reads(spec, terms, np.flatnonzero(mask))
+            assert cell_set(h, name, "hover") >= _padded_reads(spec, terms, np.flatnonzero(mask))
         else:
-            assert h.as_sets(name, "hover") == _rows(terms.indices(name))
+            assert cell_set(h, name, "hover") == _rows(terms.indices(name))
 
 
 def test_sweep_visits_every_entry_in_order():
@@ -167,6 +168,6 @@ def test_sweep_visits_every_entry_in_order():
     n = entry_count(spec, "output")
     assert n == int(np.prod(spec.output_shape))
     h = sweep(spec, "output", 5)
-    assert h.as_sets("output", "write") == {entry_at(spec, "output", 5)}
+    assert cell_set(h, "output", "write") == {entry_at(spec, "output", 5)}
     assert len(h.get("output", "pending")) == n - 6
     assert entry_count(SPECS[-1], "grad_bias") == 0
