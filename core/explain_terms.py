@@ -202,6 +202,8 @@ class Terms(Sequence[Term]):
     def _index_columns(self, name: str, *, with_sample: bool = False) -> list[np.ndarray]:
         col = self._columns
         layout = LAYOUT.get(name, name)
+        if layout == "weight" and self.spec.transposed:  # (in, out/groups, kh, kw)
+            return [col["c"], col["o"] % self.spec.out_per_group, col["kh"], col["kw"]]
         if layout == "weight":
             return [col["o"], col["c"] % self.spec.in_per_group, col["kh"], col["kw"]]
         if layout == "bias":
