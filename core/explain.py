@@ -14,6 +14,11 @@ The terms come back as `Terms`, a sequence backed by int64 columns (see `COLUMNS
 `core.explain_links`) and value arrays, so that tens of thousands of terms cost numpy time;
 a `Term` object is made only when one is indexed. Complex gradients follow autograd:
 ``grad_input = Σ conj(w)·gy``, ``grad_weight = Σ gy·conj(x)``.
+
+A transposed layer answers the same questions in its own names (`core.explain_transposed`):
+``output[n, o, oi, oj]`` is one term per (input channel of o's group, input pixel, tap)
+whose painted kernel copy covers it, ``grad_input[n, c, h, w]`` one per tap of the copy
+pixel (h, w) paints, and an input pixel's `readers` are the output entries of its copy.
 """
 
 from __future__ import annotations
