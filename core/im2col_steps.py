@@ -189,7 +189,8 @@ def im2col_entries(spec: LayerSpec) -> int:
     """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
     product, W as one block-diagonal matrix): what showing them costs, known before anything
     is allocated. (The padded grids are built only when read, and the app draws a huge
-    padding cut short.)"""
+    padding cut short.) A transposed layer's matrices are its Conv2d's (`LayerSpec.as_conv`)."""
+    spec = spec.as_conv()
     kh, kw = spec.kernel_size
     positions = spec.output_size[0] * spec.output_size[1]
     taps = spec.in_channels * kh * kw

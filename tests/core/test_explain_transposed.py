@@ -18,6 +18,7 @@ from test_explain import CHECKS, entry, session
 
 from core import LayerSpec, SpecError, explain, explain_spec, readers, window
 from core.explain import SOURCES, TARGETS
+from core.explain_links import padding_map
 
 
 @st.composite
@@ -137,3 +138,13 @@ def test_the_functional_form_takes_torch_s_transposed_arguments() -> None:
                 3)), output_padding=1)
     with pytest.raises(ValueError, match="index 3 is out of range for input pixel axis 0"):
         window(spec, (3, 0))
+
+
+def test_the_padding_map_of_a_transposed_layer_is_its_crop() -> None:
+    spec = LayerSpec(1, 1, 3, stride=2, padding=(1, 2), output_padding=1, input_size=(3, 4),
+                     transposed=True)
+    rows, cols = padding_map(spec)
+    (oh, ow), (hp, wp) = spec.output_size, spec.padded_size
+    np.testing.assert_array_equal(rows, [-1, *range(oh), -1])
+    np.testing.assert_array_equal(cols, [-1, -1, *range(ow), -1, -1])
+    assert (rows.size, cols.size) == (hp, wp)

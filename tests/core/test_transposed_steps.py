@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from test_conv_transpose import Case, reference, valid_cases
 
 from core import LayerSpec
-from core.im2col_steps import im2col_steps
+from core.im2col_steps import im2col_entries, im2col_steps
 from core.transposed_steps import TransposedSteps
 
 
@@ -80,3 +80,15 @@ def test_the_matrices_are_torchs(case: Case) -> None:
         for a in (steps.output, steps.cols, steps.grad_input, steps.grad_weight_matrix):
             assert not a.flags.writeable
     np.testing.assert_allclose(grad_weight.reshape(w.shape), ref["grad_weight"], atol=1e-10)
+
+
+def test_the_entries_the_view_is_told_are_the_largest_matrix_s() -> None:
+    spec = LayerSpec(4, 6, (3, 2), stride=2, padding=1, output_padding=1, groups=2,
+                     input_size=(5, 4), batch=1, transposed=True)
+    rng = np.random.default_rng(0)
+    x, w, b, gy = (rng.standard_normal(spec.shape(name)) for name in
+                   ("input", "weight", "bias", "grad_output"))
+    steps = im2col_steps(spec, x, w, b, gy)
+    largest = max(steps.cols.size, steps.grad_output_cols.size, w.size * spec.groups,
+                  steps.input_matrix.size * spec.groups)
+    assert im2col_entries(spec) == largest
