@@ -70,6 +70,10 @@ class Term:
         the contribution lands on before the padding adjoint folds it onto `pixel`).
     pixel : (h, w) or None
         The real input pixel that padded cell copies.
+
+    For a transposed layer (`core.explain_transposed`) `padded` is the cell of the output
+    before padding crops it that the term's kernel copy lands on (``out`` plus the top and
+    left padding), and `pixel` the input pixel that paints the copy.
     """
 
     target: str
