@@ -67,7 +67,7 @@ def spread_cases(draw: st.DrawFn) -> Case:
     return dataclasses.replace(case, stride=stride)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=spread_cases())
 def test_each_function_alone_on_the_threaded_path(case: Case) -> None:
     with small_chunks():
