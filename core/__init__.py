@@ -1,15 +1,18 @@
-"""ConvViz core: exact ``nn.Conv2d`` forward and backward by im2col + matmul.
+"""ConvViz core: exact ``nn.Conv2d`` and ``nn.ConvTranspose2d`` forward and backward by
+im2col + matmul.
 
 numpy only; torch is imported lazily by the torch backends. Never imports Qt.
 """
 
 from .budget import BudgetError
 from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
+from .conv_transpose import conv_transpose2d, conv_transpose2d_input, conv_transpose2d_weight
 from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
 from .im2col_steps import Im2colSteps, group_matmul, im2col_steps
 from .padding import pad, pad_adjoint, pad_index
 from .spec import DTYPES, PADDING_MODES, LayerSpec, SpecError
+from .transposed_steps import TransposedSteps
 
 __all__ = [
     "BudgetError",
@@ -21,12 +24,16 @@ __all__ = [
     "SpecError",
     "Term",
     "Terms",
+    "TransposedSteps",
     "Window",
     "compute",
     "conv2d",
     "conv2d_bias",
     "conv2d_input",
     "conv2d_weight",
+    "conv_transpose2d",
+    "conv_transpose2d_input",
+    "conv_transpose2d_weight",
     "explain",
     "explain_spec",
     "fold",
