@@ -381,6 +381,31 @@ class LayerSpec:
             )
         return lines[0], lines[1]
 
+    # -- torch's own layer -----------------------------------------------------------------
+    @property
+    def torch_class(self) -> str:
+        """The ``torch.nn`` module this layer is: ``Conv2d`` or ``ConvTranspose2d``."""
+        return "ConvTranspose2d" if self.transposed else "Conv2d"
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        """Every keyword argument `torch_class` takes for this layer (without dtype/device).
+
+        The one place the app, the snippet, the cross-check and the export name torch's
+        arguments: ``getattr(torch.nn, spec.torch_class)(**spec.torch_kwargs())``.
+        """
+        kwargs: dict[str, Any] = {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+        }
+        if self.transposed:  # torch's own order: output_padding comes after padding
+            kwargs["output_padding"] = self.output_padding
+        kwargs.update(dilation=self.dilation, groups=self.groups, bias=self.bias,
+                      padding_mode=self.padding_mode)
+        return kwargs
+
     # -- construction and serialisation --------------------------------------------------
     def replace(self, **changes: Any) -> LayerSpec:
         """A copy with some fields changed, validated again."""

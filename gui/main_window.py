@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         engine.busyChanged.connect(status.set_busy)
         engine.computeFailed.connect(status.show_error)
         doc.refused.connect(status.show_note)
+        doc.noted.connect(status.show_note)
         doc.historyTrimmed.connect(status.show_note)
         doc.historyTrimmed.connect(self._on_document_historyTrimmed)
         engine.crossCheckStarted.connect(status.set_crosscheck_pending)

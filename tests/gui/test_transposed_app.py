@@ -1,0 +1,76 @@
+"""ConvTranspose2d in the app: the layer-kind switch, output_padding, and undo across them."""
+
+from __future__ import annotations
+
+import numpy as np
+from gui_checks import assert_results_match_core
+
+from core.session import regroup_weight
+
+
+def set_combo(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
+    doc, panel = window.document, window.panel
+    before = doc.session
+    steps = doc.undo_stack.count()
+    set_combo(panel.kind, True)
+    after = doc.session
+    assert after.spec == before.spec.replace(transposed=True)
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.undo_stack.undoText() == "Switch to ConvTranspose2d"
+    # input and bias as they were; each weight value still links the same two channels
+    np.testing.assert_array_equal(after.input, before.input)
+    np.testing.assert_array_equal(after.bias, before.bias)
+    np.testing.assert_array_equal(after.weight, regroup_weight(before.weight, 1))
+    assert after.weight.shape == (3, 4, 3, 3)
+    note = window.status.currentMessage()
+    assert "Switched to ConvTranspose2d" in note and "weight regrouped (4, 3, 3, 3)" in note
+    # the panel speaks of the new layer
+    assert panel.title.text() == "nn.ConvTranspose2d"
+    assert "nn.ConvTranspose2d(3, 4, kernel_size=3, padding=1" in panel.call.text()
+    assert panel.output_padding_h.isVisibleTo(panel)
+    assert "(16 − 1)·1 − 1 − 1 + 1·(3 − 1) + 0 + 1<" in panel.shapes.text()
+    assert "output before cropping" in panel.shapes.text()
+    assert_results_match_core(window)
+
+    doc.undo_stack.undo()
+    assert doc.session.spec == before.spec and not panel.kind.currentData()
+    for name in ("input", "weight", "bias", "grad_output"):
+        np.testing.assert_array_equal(doc.tensor(name), before.tensor(name), err_msg=name)
+    assert panel.title.text() == "nn.Conv2d" and not panel.output_padding_h.isVisibleTo(panel)
+    doc.undo_stack.redo()
+    assert doc.spec.transposed and panel.kind.currentData()
+    np.testing.assert_array_equal(doc.tensor("weight"), after.weight)
+
+
+def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
+    doc, panel = window.document, window.panel
+    set_combo(panel.padding_mode, "reflect")
+    set_combo(panel.kind, True)  # padding_mode 'reflect' is Conv2d's only: refused inline
+    assert not doc.spec.transposed
+    assert "padding_mode must be 'zeros' for a transposed convolution" in panel.message
+    assert "padding_mode" in panel.invalid_fields
+    reflect = panel.padding_mode.model().item(panel.padding_mode.findData("reflect"))
+    same = panel.padding_kind.model().item(panel.padding_kind.findData("same"))
+    assert not reflect.isEnabled() and not same.isEnabled()
+    set_combo(panel.padding_mode, "zeros")
+    assert doc.spec.transposed and not panel.message
+
+    panel.stride_h.setValue(2)
+    panel.output_padding_h.setValue(1)
+    assert doc.spec.output_padding == (1, 0) and doc.spec.output_size == (32, 16)
+    assert "output_padding=(1,&nbsp;0)" in panel.call.text()
+    panel.output_padding_w.setValue(1)  # stride 1, dilation 1 along the width: too large
+    assert "output_padding" in panel.invalid_fields
+    assert "output_padding 1 must be smaller than either the stride 1" in panel.message
+    assert doc.spec.output_padding == (1, 0)
+    panel.output_padding_w.setValue(0)
+    # back to Conv2d: output_padding goes (a Conv2d has none), and the note says so
+    set_combo(panel.kind, False)
+    assert not doc.spec.transposed and doc.spec.output_padding == (0, 0)
+    assert "output_padding (1, 0) dropped" in window.status.currentMessage()
+    assert reflect.isEnabled() and same.isEnabled()
+    assert_results_match_core(window)
