@@ -1,9 +1,9 @@
 """"Copy as PyTorch code": a script that rebuilds the layer in torch and checks ConvViz.
 
-The script builds the same ``nn.Conv2d``, loads the weight and bias, runs the input, calls
-backward with grad_output and asserts that torch's output and gradients equal the values
-ConvViz computed, embedded as literals. Every number is written so that it reads back as
-exactly the same value in the layer's dtype.
+The script builds the same ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), loads the weight
+and bias, runs the input, calls backward with grad_output and asserts that torch's output
+and gradients equal the values ConvViz computed, embedded as literals. Every number is
+written so that it reads back as exactly the same value in the layer's dtype.
 
 The tolerance of each check is a rounding-error bound, not a guess: any order of summing
 ``L`` products errs by at most about ``L·u·Σ|terms|`` (``u = ε/2``), so two implementations
@@ -117,19 +117,17 @@ def tolerances(session: Session) -> dict[str, float]:
 
 
 def _conv_call(spec: LayerSpec) -> str:
-    return (
-        "conv = nn.Conv2d(\n"
-        f"    in_channels={spec.in_channels}, out_channels={spec.out_channels}, "
-        f"kernel_size={spec.kernel_size},\n"
-        f"    stride={spec.stride}, padding={spec.padding!r}, dilation={spec.dilation}, "
-        f"groups={spec.groups},\n"
-        f"    bias={spec.bias}, padding_mode={spec.padding_mode!r}, dtype=dtype,\n"
-        ")"
-    )
+    """``conv = nn.Conv2d(...)`` (or ``nn.ConvTranspose2d``) with every keyword argument,
+    three or four to a line."""
+    args = [f"{name}={value!r}" for name, value in spec.torch_kwargs().items()]
+    args.append("dtype=dtype")
+    lines = [", ".join(args[i:i + 4]) for i in range(0, len(args), 4)]
+    return f"conv = nn.{spec.torch_class}(\n" + "".join(f"    {line},\n" for line in lines) + ")"
 
 
 def pytorch_snippet(session: Session, results: ConvResults) -> str:
-    """A self-contained Python script that reproduces ``results`` with ``torch.nn.Conv2d``.
+    """A self-contained Python script that reproduces ``results`` with torch's own layer
+    (``torch.nn.Conv2d``, or ``torch.nn.ConvTranspose2d`` for a transposed spec).
 
     Parameters
     ----------
@@ -166,7 +164,8 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
     )
     shape = "unbatched " if spec.batch is None else ""
     lines = [
-        '"""nn.Conv2d forward and backward, checked against the values ConvViz computed.',
+        f'"""nn.{spec.torch_class} forward and backward, checked against the values ConvViz '
+        "computed.",
         "",
         f"Layer: {spec.in_channels} -> {spec.out_channels} channels, {shape}input "
         f"{spec.input_shape}, {spec.dtype}. Run with: python snippet.py",

@@ -69,7 +69,7 @@ def test_spec_json_uses_torch_names(tmp_path):
     session = make(padding="same", dtype="complex64", bias=False)
     export_npy(tmp_path, session, results_of(session))
     spec = json.loads((tmp_path / "spec.json").read_text())
-    assert TORCH_KEYS | {"dtype", "input_size", "batch"} == set(spec)
+    assert TORCH_KEYS | {"torch_class", "dtype", "input_size", "batch"} == set(spec)
     assert spec["padding"] == "same" and spec["kernel_size"] == [3, 3]
     assert spec["stride"] == [1, 1] and spec["bias"] is False and spec["dtype"] == "complex64"
 

@@ -34,7 +34,8 @@ def test_default_scene_is_exported(tmp_path):
     session = default_session()
     np.testing.assert_array_equal(np.load(out / "input.npy"), session.input)
     np.testing.assert_array_equal(np.load(out / "output.npy"), compute_session(session).output)
-    assert json.loads((out / "spec.json").read_text()) == session.spec.to_dict()
+    assert json.loads((out / "spec.json").read_text()) == {"torch_class": "Conv2d",
+                                                           **session.spec.to_dict()}
 
 
 def test_cli_export_of_a_session_without_bias(tmp_path):
