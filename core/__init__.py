@@ -1,10 +1,12 @@
-"""ConvViz core: exact ``nn.Conv2d`` forward and backward by im2col + matmul.
+"""ConvViz core: exact ``nn.Conv2d`` and ``nn.ConvTranspose2d`` forward and backward by
+im2col + matmul.
 
 numpy only; torch is imported lazily by the torch backends. Never imports Qt.
 """
 
 from .budget import BudgetError
 from .conv import ConvResults, compute, conv2d, conv2d_bias, conv2d_input, conv2d_weight
+from .conv_transpose import conv_transpose2d, conv_transpose2d_input, conv_transpose2d_weight
 from .explain import Term, Terms, Window, explain, explain_spec, readers, window
 from .im2col import fold, unfold
 from .im2col_steps import Im2colSteps, group_matmul, im2col_steps
@@ -27,6 +29,9 @@ __all__ = [
     "conv2d_bias",
     "conv2d_input",
     "conv2d_weight",
+    "conv_transpose2d",
+    "conv_transpose2d_input",
+    "conv_transpose2d_weight",
     "explain",
     "explain_spec",
     "fold",

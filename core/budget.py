@@ -146,6 +146,8 @@ _CONV = None
 @lru_cache(maxsize=256)
 def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple) -> int:
     """`estimate_bytes`, once per (spec, outputs, tuning): values, so a cache key."""
+    if spec.transposed:
+        return _estimate_transposed(spec, want, everything, tuning)
     itemsize = np.dtype(spec.dtype).itemsize
     sizes = tensor_elements(spec)
     if everything:
@@ -163,6 +165,33 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
             total += n * spec.in_channels * (hc * wc + step)
         spec = small
     return (total + _scratch_elements(spec, want, itemsize)) * itemsize + OVERHEAD
+
+
+# A transposed layer runs as `LayerSpec.as_conv`'s pipeline with the roles swapped
+# (`core.conv_transpose`): its output is the Conv2d's grad_input and the other way round.
+_SWAPPED = {"output": "grad_input", "grad_input": "output", "grad_weight": "grad_weight"}
+
+
+def _estimate_transposed(
+    spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple
+) -> int:
+    """The Conv2d's estimate plus what the swap adds: the conjugated weight (complex), the
+    input widened by `LayerSpec.conv_extra` and grad_input cut from the wider result, the
+    bias, its gradient and the output the bias is added to (`compute`)."""
+    conv = spec.as_conv()
+    total = _estimate(conv, frozenset(_SWAPPED[name] for name in want), everything, tuning)
+    sizes = tensor_elements(spec)
+    extra = 0
+    if np.dtype(spec.dtype).kind == "c" and want & {"output", "grad_input"}:
+        extra += sizes["weight"]
+    if spec.conv_extra != (0, 0):
+        if want & {"output", "grad_weight"}:
+            extra += math.prod(conv.output_shape)
+        if "grad_input" in want:
+            extra += sizes["input"]
+    if everything:
+        extra += sizes["bias"] + sizes["grad_bias"] + (sizes["output"] if spec.bias else 0)
+    return total + extra * np.dtype(spec.dtype).itemsize
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> int:

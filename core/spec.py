@@ -406,6 +406,43 @@ class LayerSpec:
                       padding_mode=self.padding_mode)
         return kwargs
 
+    def as_conv(self) -> LayerSpec:
+        """For a transposed layer, the Conv2d whose input gradient is its forward pass.
+
+        ``conv_transpose2d(x, W) == conv2d_input(output_shape, conj(W), x)`` and its
+        grad_input is ``conv2d(grad_output, conj(W))``: the Conv2d maps the transposed
+        output's size (its input) back to the transposed input's (its output), with the
+        same weight, stride, padding, dilation and groups, channels swapped, no bias.
+        Where an output_padding reaches the stride (allowed below the dilation) the Conv2d
+        has `conv_extra` more output rows/columns than the transposed input: they read
+        rows of the output that no input pixel paints, and the transposed input stands for
+        them as zeros. A Conv2d spec is its own.
+        """
+        if not self.transposed:
+            return self
+        return LayerSpec(
+            in_channels=self.out_channels,
+            out_channels=self.in_channels,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            bias=False,
+            input_size=self.output_size,
+            batch=self.batch,
+            dtype=self.dtype,
+        )
+
+    @property
+    def conv_extra(self) -> Pair:
+        """Rows and columns `as_conv`'s output has beyond this layer's input (output_padding
+        // stride per axis; (0, 0) for a Conv2d)."""
+        if not self.transposed:
+            return (0, 0)
+        (h, w), (ch, cw) = self.input_size, self.as_conv().output_size
+        return (ch - h, cw - w)
+
     # -- construction and serialisation --------------------------------------------------
     def replace(self, **changes: Any) -> LayerSpec:
         """A copy with some fields changed, validated again."""
