@@ -5,10 +5,11 @@ A ConvTranspose2d's forward pass *is* a Conv2d's input gradient: for a transpose
 ...)`` with the same stride, padding, dilation, groups and the same weight array (read as
 Conv2d's (out', in'/groups, kH, kW)), on an input as large as the transposed output and run
 backward with ``grad_output = x``, has ``grad_input`` equal to the transposed output minus
-its bias. And the other way round: a Conv2d's grad_input is the forward pass of the
-ConvTranspose2d whose input is that grad_output, with the output_padding that gives back the
-Conv2d's input size. `twin` builds the other layer; `compare_with_twin` computes it and puts
-the two arrays side by side.
+its bias (for complex numbers the twin holds the conjugate weight: autograd's convention,
+``grad_input = conv_transpose2d(grad_output, conj(W))``). And the other way round: a
+Conv2d's grad_input is the forward pass of the ConvTranspose2d whose input is that
+grad_output, with the output_padding that gives back the Conv2d's input size. `twin` builds
+the other layer; `compare_with_twin` computes it and puts the two arrays side by side.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def twin(session: Session) -> Session:
     For a ConvTranspose2d: the Conv2d whose grad_input equals this output (its grad_output is
     this input, its own input zeros: grad_input never reads it). For a Conv2d: the
     ConvTranspose2d whose output equals this grad_input (its input is this grad_output, its
-    grad_output ones). Both without bias, the weight array shared as it is.
+    grad_output ones). Both without bias, with the same weight array (conjugated for complex
+    dtypes).
 
     Raises
     ------
@@ -72,28 +74,29 @@ def twin(session: Session) -> Session:
             f"padding {spec.padding!r} pads unevenly ({top}/{bottom} rows, {left}/{right} "
             "columns): a ConvTranspose2d crops the same amount from both sides"
         )
-    common = dict(in_channels=spec.out_channels, out_channels=spec.in_channels,
-                  kernel_size=spec.kernel_size, stride=spec.stride, padding=(top, left),
-                  dilation=spec.dilation, groups=spec.groups, bias=False,
-                  input_size=spec.output_size, batch=spec.batch, dtype=spec.dtype)
     dtype = np.dtype(spec.dtype)
+    weight = np.conj(session.weight) if dtype.kind == "c" else session.weight
     if spec.transposed:
-        other = LayerSpec(**common)
-        if other.output_size != spec.input_size:
+        other = spec.as_conv()
+        if spec.conv_extra != (0, 0):
             raise ValueError(
                 f"output_padding {spec.output_padding} is not smaller than the stride "
                 f"{spec.stride}: the Conv2d on a {spec.output_size} input gives "
                 f"{other.output_size}, not this input's {spec.input_size}"
             )
-        return Session(spec=other, input=np.zeros(other.input_shape, dtype),
-                       weight=session.weight, grad_output=session.input)
+        return Session(spec=other, input=np.zeros(other.input_shape, dtype), weight=weight,
+                       grad_output=session.input)
     output_padding = tuple(
         (size + 2 * pad - d * (k - 1) - 1) % s
         for size, pad, d, k, s in zip(spec.input_size, (top, left), spec.dilation,
                                       spec.kernel_size, spec.stride, strict=True)
     )
-    other = LayerSpec(**common, transposed=True, output_padding=output_padding)
-    return Session(spec=other, input=session.grad_output, weight=session.weight,
+    other = LayerSpec(in_channels=spec.out_channels, out_channels=spec.in_channels,
+                      kernel_size=spec.kernel_size, stride=spec.stride, padding=(top, left),
+                      dilation=spec.dilation, groups=spec.groups, bias=False,
+                      input_size=spec.output_size, batch=spec.batch, dtype=spec.dtype,
+                      transposed=True, output_padding=output_padding)
+    return Session(spec=other, input=session.grad_output, weight=weight,
                    grad_output=np.ones(other.output_shape, dtype))
 
 

@@ -105,11 +105,12 @@ class TwinView(QDialog):
         spec, other = session.spec, c.twin_session.spec
         mine = "this layer's " + _TITLES[c.ours] + (" without its bias b" if c.bias_removed else "")
         fed = "grad_output = this input x" if spec.transposed else "input = this grad_output"
+        weight = ("the conjugate weight conj(W)" if spec.dtype.startswith("complex")
+                  else "the same weight W")
         self.header.setText(
             f"<b>{html.escape(mine)}</b> is the <b>{_TITLES[c.theirs]}</b> of "
             f"<code>{html.escape(torch_call(other))}</code> on a {other.input_shape} input, "
-            f"with {fed} and the same weight W {spec.weight_shape}: "
-            f"max |Δ| = {c.max_abs_delta:.2g}"
+            f"with {fed} and {weight} {spec.weight_shape}: max |Δ| = {c.max_abs_delta:.2g}"
         )
         self.ours_title.setText(f"{spec.torch_class}: {mine}")
         self.theirs_title.setText(f"{other.torch_class}: {_TITLES[c.theirs]}")

@@ -34,9 +34,12 @@ def test_transposed_output_is_the_conv2d_twins_grad_input(layer):
     other = pair.twin_session.spec
     assert not other.transposed and other.input_size == s.spec.output_size
     assert (other.in_channels, other.out_channels) == (s.spec.out_channels, s.spec.in_channels)
-    # torch's own Conv2d backward on the twin gives the same numbers
+    # torch's own Conv2d backward on the twin gives the same numbers (its weight is W, or
+    # conj(W) for complex dtypes: autograd's convention)
+    want_w = np.conj(s.weight) if s.spec.dtype.startswith("complex") else s.weight
+    np.testing.assert_array_equal(pair.twin_session.weight, want_w)
     x = torch.zeros(other.input_shape, dtype=getattr(torch, other.dtype), requires_grad=True)
-    F.conv2d(x, torch.tensor(s.weight), stride=other.stride, padding=other.padding,
+    F.conv2d(x, torch.tensor(pair.twin_session.weight), stride=other.stride, padding=other.padding,
              dilation=other.dilation, groups=other.groups).backward(torch.tensor(s.input))
     np.testing.assert_allclose(pair.theirs_values, x.grad.numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(pair.ours_values, pair.theirs_values, rtol=0, atol=1e-10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core
 
 from core.session import regroup_weight
@@ -73,4 +74,34 @@ def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
     assert not doc.spec.transposed and doc.spec.output_padding == (0, 0)
     assert "output_padding (1, 0) dropped" in window.status.currentMessage()
     assert reflect.isEnabled() and same.isEnabled()
+    assert_results_match_core(window)
+
+
+def test_compare_with_the_matching_conv2d_shows_equal_numbers(window):
+    window.presets_menu.load("transposed_vs_conv2d")
+    window.twin_action.trigger()
+    view = window.twin_view
+    assert view.isVisible()
+    assert "nn.Conv2d(1, 2, kernel_size=3, stride=2, padding=1" in view.header.text()
+    assert "max |Δ| = 0" in view.header.text()
+    output = window.grids.grids["output"].array[0, 0]
+    assert view.texts("ours") == view.texts("theirs")
+    assert view.texts("ours")[2] == [f"{v:g}".replace("-", "−") for v in output[2]]
+    # it follows an edit of the layer while shown
+    window.panel.kind.setCurrentIndex(window.panel.kind.findData(False))
+    assert "nn.ConvTranspose2d(1, 2, kernel_size=3, stride=2, padding=1" in view.header.text()
+    assert view.comparison.ours == "grad_input" and view.comparison.max_abs_delta < 1e-12
+    view.close()
+
+
+def test_a_transposed_session_saves_and_opens(window, files, tmp_path):
+    window.presets_menu.load("transposed_stride2_padding")
+    saved = window.document.session
+    assert files.save_to(tmp_path / "t.npz")
+    window.panel.kind.setCurrentIndex(window.panel.kind.findData(False))
+    assert not window.document.spec.transposed
+    assert files.open_path(tmp_path / "t.npz") and files.prompts.errors == []
+    s = window.document.session
+    assert s.spec == saved.spec and window.panel.kind.currentData() is True
+    np.testing.assert_array_equal(s.weight, saved.weight)
     assert_results_match_core(window)
