@@ -47,6 +47,7 @@ def make(**spec: object) -> Session:
         {"padding": "same", "kernel_size": (2, 3), "dtype": "float32"},
         {"padding": 1, "padding_mode": "reflect", "groups": 2, "dtype": "complex128", "batch": 2},
         {"stride": 2, "dilation": (1, 2), "padding": (2, 1), "padding_mode": "circular"},
+        {"transposed": True, "stride": 2, "padding": 1, "output_padding": (1, 0), "groups": 2},
     ],
 )
 def test_export_npy_reproduces_torch(tmp_path, spec):
