@@ -49,7 +49,9 @@ process's own resident set. For ``cuda`` the figure is ``torch.cuda.max_memory_a
 above the memory allocated before the step, in-process.
 
 Shapes (padding 1 for 3×3 kernels and 2 for the 5×5 one, i.e. "same"-sized outputs at
-stride 1, as these layers are used in practice): see `CASES`.
+stride 1, as these layers are used in practice): see `CASES`. Rows marked T are
+``nn.ConvTranspose2d`` layers (shape = its input; torch's step: ``F.conv_transpose2d`` and
+autograd).
 
 Run ``python benchmarks/bench_core.py`` (``make bench``); ``--quick`` for a fast smoke run,
 ``--backends numpy,torch`` to choose, ``--no-memory`` to skip the subprocesses.
@@ -91,9 +93,17 @@ class Case:
     stride: int
     padding: int
     groups: int = 1
+    transposed: bool = False  # an nn.ConvTranspose2d: input_shape is its input
+    output_padding: int = 0
 
     def spec(self) -> LayerSpec:
         c = self.input_shape[1]
+        if self.transposed:
+            n, _, h, w = self.input_shape
+            return LayerSpec(c, self.out_channels, self.kernel, stride=self.stride,
+                             padding=self.padding, output_padding=self.output_padding,
+                             groups=self.groups, bias=False, input_size=(h, w), batch=n,
+                             dtype="float32", transposed=True)
         return LayerSpec.from_arrays(
             self.input_shape,
             (self.out_channels, c // self.groups, self.kernel, self.kernel),
@@ -120,6 +130,9 @@ CASES = [
     Case("(8,64,56,56)→64 k3", (8, 64, 56, 56), 64, 3, 1, 1),
     Case("(8,64,56,56)→64 k3 depthwise", (8, 64, 56, 56), 64, 3, 1, 1, groups=64),
     Case("(4,32,64,64)→64 k5 s2", (4, 32, 64, 64), 64, 5, 2, 2),
+    Case("T (1,16,64,64)→8 k4 s2 p1", (1, 16, 64, 64), 8, 4, 2, 1, transposed=True),
+    Case("T (8,64,28,28)→32 k3 s2 p1 op1", (8, 64, 28, 28), 32, 3, 2, 1, transposed=True,
+         output_padding=1),
 ]
 
 
@@ -196,12 +209,19 @@ def torch_step(case: Case, device: str) -> Callable[[], tuple[np.ndarray, ...]]:
     import torch.nn.functional as F
 
     spec, x, w, gy = case.tensors()
+
+    def forward(xr, wr):
+        if case.transposed:
+            return F.conv_transpose2d(xr, wr, None, case.stride, case.padding,
+                                      case.output_padding, case.groups)
+        return F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+
     if device == "cpu":
         xt, wt, gyt = (torch.from_numpy(a) for a in (x, w, gy))
 
         def step() -> tuple:
             xr, wr = xt.detach().requires_grad_(), wt.detach().requires_grad_()
-            y = F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+            y = forward(xr, wr)
             y.backward(gyt)
             return y.detach(), xr.grad, wr.grad
 
@@ -211,7 +231,7 @@ def torch_step(case: Case, device: str) -> Callable[[], tuple[np.ndarray, ...]]:
         xr, wr, gyt = (torch.from_numpy(a).to(device) for a in (x, w, gy))
         xr.requires_grad_()
         wr.requires_grad_()
-        y = F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+        y = forward(xr, wr)
         y.backward(gyt)
         out = tuple(t.detach().cpu().numpy() for t in (y, xr.grad, wr.grad))
         torch.cuda.synchronize()
@@ -228,6 +248,8 @@ def function_pairs(case: Case) -> list[tuple[str, Callable, Callable]]:
     spec, x, w, gy = case.tensors()
     xt, wt, gyt = (torch.from_numpy(a) for a in (x, w, gy))
     layer = {"stride": case.stride, "padding": case.padding, "groups": case.groups}
+    if case.transposed:
+        return transposed_pairs(case, x, w, gy, xt, wt, gyt)
     return [
         ("conv2d", lambda: core.conv2d(x, w, **layer), lambda: F.conv2d(xt, wt, **layer)),
         (
@@ -240,6 +262,31 @@ def function_pairs(case: Case) -> list[tuple[str, Callable, Callable]]:
             lambda: core.conv2d_weight(x, w.shape, gy, **layer),
             lambda: torch.nn.grad.conv2d_weight(xt, w.shape, gyt, **layer),
         ),
+    ]
+
+
+def transposed_pairs(case: Case, x, w, gy, xt, wt, gyt) -> list[tuple[str, Callable, Callable]]:
+    """The transposed functions against torch's own kernels: F.conv_transpose2d, and the
+    backward autograd runs for it (aten.convolution_backward, transposed, one output)."""
+    import torch
+    import torch.nn.functional as F
+
+    layer = {"stride": case.stride, "padding": case.padding,
+             "output_padding": case.output_padding, "groups": case.groups}
+
+    def backward(mask: list[bool]) -> Callable:
+        args = ([case.stride] * 2, [case.padding] * 2, [1, 1], True,
+                [case.output_padding] * 2, case.groups, mask)
+        return lambda: torch.ops.aten.convolution_backward(gyt, xt, wt, None, *args)
+
+    return [
+        ("conv_transpose2d", lambda: core.conv_transpose2d(x, w, **layer),
+         lambda: F.conv_transpose2d(xt, wt, **layer)),
+        ("conv_transpose2d_input", lambda: core.conv_transpose2d_input(x.shape, w, gy, **layer),
+         backward([True, False, False])),
+        ("conv_transpose2d_weight",
+         lambda: core.conv_transpose2d_weight(x, w.shape, gy, **layer),
+         backward([False, True, False])),
     ]
 
 

@@ -12,6 +12,7 @@ from .im2col import fold, unfold
 from .im2col_steps import Im2colSteps, group_matmul, im2col_steps
 from .padding import pad, pad_adjoint, pad_index
 from .spec import DTYPES, PADDING_MODES, LayerSpec, SpecError
+from .transposed_steps import TransposedSteps
 
 __all__ = [
     "BudgetError",
@@ -23,6 +24,7 @@ __all__ = [
     "SpecError",
     "Term",
     "Terms",
+    "TransposedSteps",
     "Window",
     "compute",
     "conv2d",

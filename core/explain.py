@@ -14,6 +14,11 @@ The terms come back as `Terms`, a sequence backed by int64 columns (see `COLUMNS
 `core.explain_links`) and value arrays, so that tens of thousands of terms cost numpy time;
 a `Term` object is made only when one is indexed. Complex gradients follow autograd:
 ``grad_input = Σ conj(w)·gy``, ``grad_weight = Σ gy·conj(x)``.
+
+A transposed layer answers the same questions in its own names (`core.explain_transposed`):
+``output[n, o, oi, oj]`` is one term per (input channel of o's group, input pixel, tap)
+whose painted kernel copy covers it, ``grad_input[n, c, h, w]`` one per tap of the copy
+pixel (h, w) paints, and an input pixel's `readers` are the output entries of its copy.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from . import conv_transpose
 from . import explain_links as links
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
+from .explain_transposed import transposed_links
 from .spec import DTYPES, LayerSpec
 
 __all__ = [
@@ -165,8 +172,13 @@ def explain(
     dilation: Any = 1,
     groups: Any = 1,
     padding_mode: str = "zeros",
+    transposed: bool = False,
+    output_padding: Any = 0,
 ) -> Terms:
     """Every term behind one entry of ``conv2d`` or one of its gradients, with torch's arguments.
+
+    With ``transposed=True``, of ``conv_transpose2d`` (weight (C, O/groups, kh, kw),
+    ``output_padding`` as torch's; ``padding_mode`` 'zeros' only).
 
     Parameters
     ----------
@@ -197,6 +209,13 @@ def explain(
         raise ValueError(
             f"input dtype {x.dtype.name} is not supported; use one of {', '.join(DTYPES)}"
         )
+    if transposed:
+        spec = conv_transpose.layer_spec(
+            x.shape, w.shape, x.dtype, bias=bias is not None, stride=stride, padding=padding,
+            output_padding=output_padding, groups=groups, dilation=dilation,
+        ).replace(padding_mode=padding_mode)
+        return explain_spec(spec, target, index, input=x, weight=w, grad_output=grad_output,
+                            bias=bias)
     spec = LayerSpec.from_arrays(
         x.shape,
         w.shape,
@@ -208,6 +227,8 @@ def explain(
         padding_mode=padding_mode,
         dtype=x.dtype.name,
     )
+    if output_padding != 0:  # a Conv2d has none: the spec says so, naming the field
+        spec = spec.replace(output_padding=output_padding)
     return explain_spec(spec, target, index, input=x, weight=w, grad_output=grad_output, bias=bias)
 
 
@@ -263,7 +284,15 @@ def readers(
 
 
 def window(spec: LayerSpec, out: Sequence[int]) -> Window:
-    """The padded cells the kernel window at output position ``out = (oi, oj)`` covers."""
+    """The padded cells the kernel window at output position ``out = (oi, oj)`` covers.
+
+    For a transposed layer, ``out = (h, w)`` is an input pixel and the window its painted
+    kernel copy: ``padded_rows``/``padded_cols`` are the rows/columns of the output before
+    padding crops it, ``rows``/``cols`` the output's own (-1: cropped), ``border`` the
+    cropped cells (the window of its Conv2d, `LayerSpec.as_conv`, at that position).
+    """
+    if spec.transposed:
+        return window(spec.as_conv(), _index("input pixel", out, spec.input_size))
     oi, oj = _index("output position", out, spec.output_size)
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     ph = oi * sh + np.arange(kh) * dh
@@ -284,7 +313,10 @@ def _terms(
 ) -> Terms:
     """The terms of ``target`` linked to entry ``index`` of tensor ``layout``."""
     full = (0, *index) if layout in ("input", "grad_output") and not spec.batched else index
-    table = _LINKS[layout](spec, *full)
+    if spec.transposed:  # the Conv2d's links with the roles swapped
+        table = transposed_links(spec, layout, full)
+    else:
+        table = _LINKS[layout](spec, *full)
     if target == "output" and layout == "grad_output" and spec.bias:
         n, o, oi, oj = full
         table = links.concat(table, links.table(1, n=n, o=o, oi=oi, oj=oj))

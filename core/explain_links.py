@@ -34,7 +34,12 @@ def padding_map(spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
     -------
     rows : ndarray of int, shape (Hp,)
     cols : ndarray of int, shape (Wp,)
+
+    For a transposed layer, whose padding crops its output: the output row/column of every
+    row/column of the output before the crop (-1: cropped).
     """
+    if spec.transposed:
+        return padding_map(spec.as_conv())
     top, bottom, left, right = spec.pads
     rows = pad_index(spec.input_size[0], top, bottom, spec.padding_mode)
     cols = pad_index(spec.input_size[1], left, right, spec.padding_mode)

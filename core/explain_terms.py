@@ -70,6 +70,10 @@ class Term:
         the contribution lands on before the padding adjoint folds it onto `pixel`).
     pixel : (h, w) or None
         The real input pixel that padded cell copies.
+
+    For a transposed layer (`core.explain_transposed`) `padded` is the cell of the output
+    before padding crops it that the term's kernel copy lands on (``out`` plus the top and
+    left padding), and `pixel` the input pixel that paints the copy.
     """
 
     target: str
@@ -202,6 +206,8 @@ class Terms(Sequence[Term]):
     def _index_columns(self, name: str, *, with_sample: bool = False) -> list[np.ndarray]:
         col = self._columns
         layout = LAYOUT.get(name, name)
+        if layout == "weight" and self.spec.transposed:  # (in, out/groups, kh, kw)
+            return [col["c"], col["o"] % self.spec.out_per_group, col["kh"], col["kw"]]
         if layout == "weight":
             return [col["o"], col["c"] % self.spec.in_per_group, col["kh"], col["kw"]]
         if layout == "bias":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from . import budget, compact
 from .im2col import fold
 from .padding import pad
 from .spec import LayerSpec, _is_int
+
+if TYPE_CHECKING:
+    from .transposed_steps import TransposedSteps
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,8 +108,9 @@ def im2col_steps(
     bias: np.ndarray | None,
     grad_output: np.ndarray,
     sample: int = 0,
-) -> Im2colSteps:
-    """The pipeline's matrices for batch element ``sample`` (ignored when unbatched).
+) -> Im2colSteps | TransposedSteps:
+    """The pipeline's matrices for batch element ``sample`` (ignored when unbatched); for a
+    transposed spec, its `core.transposed_steps.TransposedSteps`.
 
     Raises `core.budget.BudgetError` before allocating when the matrices exceed the limit.
     """
@@ -113,6 +118,10 @@ def im2col_steps(
     if not _is_int(sample) or not 0 <= sample < max(n, 1) or n == 0:
         raise ValueError(f"sample {sample!r} is out of range for batch size {n}")
     _check_tensors(spec, input, weight, bias, grad_output)
+    if spec.transposed:  # its Conv2d's steps, read under the transposed layer's names
+        from .transposed_steps import transposed_steps
+
+        return transposed_steps(spec, input, weight, bias, grad_output, sample)
     _check_budget(spec)
     x = input[sample] if spec.batched else input
     gy = grad_output[sample] if spec.batched else grad_output
@@ -180,7 +189,8 @@ def im2col_entries(spec: LayerSpec) -> int:
     """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
     product, W as one block-diagonal matrix): what showing them costs, known before anything
     is allocated. (The padded grids are built only when read, and the app draws a huge
-    padding cut short.)"""
+    padding cut short.) A transposed layer's matrices are its Conv2d's (`LayerSpec.as_conv`)."""
+    spec = spec.as_conv()
     kh, kw = spec.kernel_size
     positions = spec.output_size[0] * spec.output_size[1]
     taps = spec.in_channels * kh * kw

@@ -200,6 +200,16 @@ def test_output_padding_past_the_stride(output_padding, stride, dilation, dtype)
     check_against_torch(case)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("case", [
+    Case(4, 6, (3, 2), 2, (1, 0), 1, 2, (1, 2), True, (5, 4), 2, "float64"),
+    Case(3, 3, (3, 3), 1, 1, (1, 0), 3, 2, False, (4, 4), None, "complex128"),  # op >= stride
+    Case(2, 2, (2, 2), 2, 0, 0, 1, 1, True, (3, 3), 0, "float64"),
+], ids=repr)
+def test_the_cuda_backend_matches_torch(case: Case) -> None:
+    check_against_torch(case, ("cuda",))
+
+
 # -- acceptance and rejection --------------------------------------------------------------
 @st.composite
 def any_cases(draw: st.DrawFn) -> Case:

@@ -91,7 +91,11 @@ def autograd_reads(spec: LayerSpec, s: Session, target: str, index) -> dict[str,
     """The entries of each tensor that ``target[index]`` has a non-zero derivative w.r.t."""
     leaves = {name: torch.tensor(a, requires_grad=True) for name, a in s.tensors().items()}
     x, w, b, gy = (leaves.get(n) for n in ("input", "weight", "bias", "grad_output"))
-    y = _conv(spec)._conv_forward(x, w, b)
+    if spec.transposed:
+        y = F.conv_transpose2d(x, w, b, spec.stride, spec.padding, spec.output_padding,
+                               spec.groups, spec.dilation)
+    else:
+        y = _conv(spec)._conv_forward(x, w, b)
     if target == "output":
         value = y[index]
     else:
