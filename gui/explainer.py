@@ -23,6 +23,7 @@ from core.im2col_steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
 from .document import tensor_shapes
+from .padded_frame import padded_grid
 from .provenance import NOTHING as NO_HIGHLIGHTS
 from .provenance import Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
@@ -298,6 +299,7 @@ class ExplainController(QObject):
         new results are still computing) gets no cells until they arrive.
         """
         shapes = {} if self._result is None else tensor_shapes(self._result.session)
+        spec = None if self._result is None else self._result.session.spec
         for name, grid in self.grids.items():
             shows = grid.array is not None and grid.array.shape == shapes.get(name)
             for style in styles:
@@ -306,7 +308,7 @@ class ExplainController(QObject):
                 if cells is last or (len(cells) == 0 and (last is None or len(last) == 0)):
                     continue
                 self._applied[name, style] = cells
-                grid.set_highlight(cells, style, padded=name == "input")
+                grid.set_highlight(cells, style, padded=padded_grid(spec, name))
             if shows and move and name != focus_except and name in h.focus:
                 grid.set_slice(h.focus[name])
         grid = self.grids.get("input")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from core.session import Session
 from core.spec import LayerSpec
 
-from ..padded_frame import frame
+from ..padded_frame import frame, padded_grid
 from ..provenance import grid_shape
 from .grid_items import IndexLabelsItem
 from .tensor_grid import TensorGrid
@@ -144,7 +144,7 @@ class GridsView(QWidget):
                 if shape is None:
                     continue
                 h, w = (shape[0], 1) if len(shape) == 1 else shape[-2:]
-                cut = frame(spec) if name == "input" else None
+                cut = frame(spec) if padded_grid(spec, name) else None
                 if cut is not None:
                     h, w = cut.shape  # (a huge padding: the few border cells drawn)
                 m = IndexLabelsItem.margin_for(h, w)

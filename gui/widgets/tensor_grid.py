@@ -27,7 +27,7 @@ from core.padding import pad, pad_index
 from core.session import Session
 
 from ..compute import ComputeResult
-from ..padded_frame import Frame, frame
+from ..padded_frame import Frame, frame, padded_grid
 from ..selection import NOTHING, Selection, fits, rc
 from .cell_view_box import CellViewBox
 from .grid_editor import GridEditor
@@ -223,7 +223,7 @@ class TensorGrid(QWidget):
         """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
         zero-padding cell, or a grid without a padded border."""
         spec = self._spec
-        if self.name != "input" or spec is None or min(spec.pads) < 0:
+        if not padded_grid(spec, self.name) or min(spec.pads) < 0:
             return None  # (a negative padding crops: no border is drawn)
         return self._border_source(r, c)
 
@@ -234,7 +234,7 @@ class TensorGrid(QWidget):
 
     def frame(self) -> Frame | None:
         """The part of a huge padding the input grid draws (None: it draws it all)."""
-        return frame(self._spec) if self.name == "input" else None
+        return frame(self._spec) if padded_grid(self._spec, self.name) else None
 
     def _border_source(self, r: int, c: int) -> tuple[int, ...] | None:
         """The pixel border cell (r, c) of the input's plane copies (None: zero padding, a
@@ -517,7 +517,7 @@ class TensorGrid(QWidget):
         cut = self.frame()
         if cut is not None:
             return cut.plane(plane)[0]
-        if self.name == "input" and any(self._spec.pads):
+        if padded_grid(self._spec, self.name) and any(self._spec.pads):
             plane = pad(plane, self._spec.pads, self._spec.padding_mode)
         return plane
 
@@ -527,7 +527,7 @@ class TensorGrid(QWidget):
             return None
         if a.ndim == 1:
             return (a.shape[0], 1)
-        if self.name == "input":
+        if padded_grid(self._spec, self.name):
             cut = self.frame()
             return self._spec.padded_size if cut is None else cut.shape
         return a.shape[-2:]
@@ -545,7 +545,7 @@ class TensorGrid(QWidget):
         cut = self.frame()
         if cut is not None:
             self._offset = cut.offset
-        elif self.name == "input" and self._spec is not None:
+        elif padded_grid(self._spec, self.name):
             top, _, left, _ = self._spec.pads
             self._offset = (top, left)
         self.cut_note.setText("" if cut is None else cut.note())
@@ -571,7 +571,7 @@ class TensorGrid(QWidget):
             self.colorbar.setLevels((lo, hi))  # redraws its axis: only when the scale moves
         dark = dark_cells(values, (lo, hi), self.colorbar.colorMap())
         muted = None
-        if self.name == "input" and any(self._spec.pads):
+        if padded_grid(self._spec, self.name) and any(self._spec.pads):
             muted = np.ones(plane.shape, bool)
             (h, w), (top, left) = self.real_shape(), self._offset
             muted[top : top + h, left : left + w] = False

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core
+from PySide6.QtCore import QPointF
 
 from core.session import regroup_weight
+from gui.selection import Selection
 
 
 def set_combo(combo, data) -> None:
@@ -105,3 +107,47 @@ def test_a_transposed_session_saves_and_opens(window, files, tmp_path):
     assert s.spec == saved.spec and window.panel.kind.currentData() is True
     np.testing.assert_array_equal(s.weight, saved.weight)
     assert_results_match_core(window)
+
+
+def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, qtbot):
+    """transposed_stride2_padding: 3×3 → 5×5, kernel 3, stride 2, padding 1."""
+    window.presets_menu.load("transposed_stride2_padding")
+    grids, doc = window.grids.grids, window.document
+    inp = grids["input"]
+    assert inp.displayed().shape == (3, 3) and inp.offset == (0, 0)  # no padded frame
+    # hovering input pixel (1, 1) (the mouse, through the grid) paints output rows and
+    # columns 2·1 − 1 + (0, 1, 2): its kernel copy
+    inp.vb.hovered.emit(QPointF(1.5, 1.5))
+    qtbot.waitUntil(lambda: bool(grids["output"].highlighted("hover")), timeout=2000)
+    assert window.selection.hover.index == (0, 0, 1, 1)
+    assert set(grids["output"].highlighted("hover")) == {
+        (0, 0, r, c) for r in (1, 2, 3) for c in (1, 2, 3)}
+    # a corner pixel's copy is cropped by the padding: 2×2 of its 3×3 cells remain
+    inp.vb.hovered.emit(QPointF(0.5, 0.5))
+    qtbot.waitUntil(lambda: len(grids["output"].highlighted("hover")) == 4, timeout=2000)
+    assert set(grids["output"].highlighted("hover")) == {
+        (0, 0, r, c) for r in (0, 1) for c in (0, 1)}
+    window.selection.set_hover(Selection())
+
+    # output[0,0,1,1] (the full result's (2, 2)) sums the copies of pixels (0..1, 0..1)
+    window.selection.set_selection(Selection("output", (0, 0, 1, 1)))
+    terms = window.explainer.terms
+    assert len(terms) == 4
+    assert set(grids["input"].highlighted("read")) == {(0, 0, h, w) for h in (0, 1)
+                                                       for w in (0, 1)}
+    assert set(grids["weight"].highlighted("read")) == {(0, 0, kh, kw) for kh in (0, 2)
+                                                        for kw in (0, 2)}
+    total = sum(doc.tensor("input")[0, 0, h, w] * doc.tensor("weight")[0, 0, 2 - 2 * h,
+                                                                       2 - 2 * w]
+                for h in (0, 1) for w in (0, 1))
+    assert grids["output"].array[0, 0, 1, 1] == total
+    # at a step, the output shows the current term's painted copy
+    window.selection.set_selection(Selection("output", (0, 0, 1, 1), step=3))
+    qtbot.waitUntil(lambda: bool(grids["output"].highlighted("window")), timeout=2000)
+    h, w = int(terms.h[3]), int(terms.w[3])
+    assert set(grids["output"].highlighted("window")) == {
+        (0, 0, r, c) for r in range(2 * h - 1, 2 * h + 2) for c in range(2 * w - 1, 2 * w + 2)
+        if 0 <= r < 5 and 0 <= c < 5}
+    assert window.equation.formula.text() == (
+        "output[0,0,1,1] = Σ_{c∈0..0,i,j} x[0,c,(2−i)/2,(2−j)/2] · W[c,0,i,j]")
+    assert window.equation.running_sum() == total
