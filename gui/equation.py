@@ -193,8 +193,8 @@ def padding_note(spec: LayerSpec) -> str:
         return ""
     top, bottom, left, right = spec.pads
     if spec.transposed:
-        return (f"the kernel copies paint a {spec.padded_size[0]}×{spec.padded_size[1]} "
-                f"result; padding crops top {top}, bottom {bottom}, left {left}, right "
+        return (f"the kernel copies paint {spec.padded_size[0]}×{spec.padded_size[1]} "
+                f"cells; padding crops top {top}, bottom {bottom}, left {left}, right "
                 f"{right} off it (output row oi is its row oi+{top})")
     return (f"xp = x padded by (top {top}, bottom {bottom}, left {left}, right {right}), "
             f"{spec.padding_mode}")

@@ -139,6 +139,9 @@ class TwinView(QDialog):
             rows, cols = plane.shape if plane.ndim == 2 else (0, 0)
             table.setRowCount(rows)
             table.setColumnCount(cols)
+            # 0-based, as the grids and the indices in the sums
+            table.setVerticalHeaderLabels([str(r) for r in range(rows)])
+            table.setHorizontalHeaderLabels([str(c) for c in range(cols)])
             for r in range(rows):
                 for col in range(cols):
                     item = QTableWidgetItem(fmt(plane[r, col]))
