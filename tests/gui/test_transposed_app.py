@@ -151,3 +151,8 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     assert window.equation.formula.text() == (
         "output[0,0,1,1] = Σ_{c∈0..0,i,j} x[0,c,(2−i)/2,(2−j)/2] · W[c,0,i,j]")
     assert window.equation.running_sum() == total
+    # the im2col tab says it does not lay out a transposed layer's matrices (no crash)
+    window.tabs.setCurrentWidget(window.im2col)
+    qtbot.waitUntil(lambda: "ConvTranspose2d" in window.im2col.caption.text(), timeout=2000)
+    assert "not drawn here yet" in window.im2col.caption.text()
+    window.tabs.setCurrentWidget(window.grids)
