@@ -222,7 +222,9 @@ class LayerPanel(QWidget):
         self._row(layer, "stride", "stride", self.stride_h, self.stride_w)
         self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w,
                   first_line=1)
-        self._row(layer, "output_padding", "output_padding", self.output_padding_h,
+        # its name on two lines: on one it is the widest label, and would widen the panel
+        # (taking the width from the grids) for the rows of every other layer too
+        self._row(layer, "output_padding", "output_\npadding", self.output_padding_h,
                   self.output_padding_w)
         self._row(layer, "padding_mode", "padding_mode", self.padding_mode)
         self._row(layer, "dilation", "dilation", self.dilation_h, self.dilation_w)

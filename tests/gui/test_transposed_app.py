@@ -35,6 +35,8 @@ def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
     assert panel.title.text() == "nn.ConvTranspose2d"
     assert "nn.ConvTranspose2d(3, 4, kernel_size=3, padding=1" in panel.call.text()
     assert panel.output_padding_h.isVisibleTo(panel)
+    # its new rows take no width from the grids, and nothing in the panel is cut
+    assert panel.minimumSizeHint().width() <= panel.width()
     assert "(16 − 1)·1 − 1 − 1 + 1·(3 − 1) + 0 + 1<" in panel.shapes.text()
     assert "output before cropping" in panel.shapes.text()
     assert_results_match_core(window)
