@@ -167,33 +167,6 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
     return (total + _scratch_elements(spec, want, itemsize)) * itemsize + OVERHEAD
 
 
-# A transposed layer runs as `LayerSpec.as_conv`'s pipeline with the roles swapped
-# (`core.conv_transpose`): its output is the Conv2d's grad_input and the other way round.
-_SWAPPED = {"output": "grad_input", "grad_input": "output", "grad_weight": "grad_weight"}
-
-
-def _estimate_transposed(
-    spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple
-) -> int:
-    """The Conv2d's estimate plus what the swap adds: the conjugated weight (complex), the
-    input widened by `LayerSpec.conv_extra` and grad_input cut from the wider result, the
-    bias, its gradient and the output the bias is added to (`compute`)."""
-    conv = spec.as_conv()
-    total = _estimate(conv, frozenset(_SWAPPED[name] for name in want), everything, tuning)
-    sizes = tensor_elements(spec)
-    extra = 0
-    if np.dtype(spec.dtype).kind == "c" and want & {"output", "grad_input"}:
-        extra += sizes["weight"]
-    if spec.conv_extra != (0, 0):
-        if want & {"output", "grad_weight"}:
-            extra += math.prod(conv.output_shape)
-        if "grad_input" in want:
-            extra += sizes["input"]
-    if everything:
-        extra += sizes["bias"] + sizes["grad_bias"] + (sizes["output"] if spec.bias else 0)
-    return total + extra * np.dtype(spec.dtype).itemsize
-
-
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int) -> int:
     """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum."""
     from . import conv  # the pipeline's tuning; conv imports this module
@@ -251,3 +224,30 @@ def check(
     if estimate > allowed:
         raise BudgetError(estimate, allowed, what)
     return estimate
+
+
+# A transposed layer runs as `LayerSpec.as_conv`'s pipeline with the roles swapped
+# (`core.conv_transpose`): its output is the Conv2d's grad_input and the other way round.
+_SWAPPED = {"output": "grad_input", "grad_input": "output", "grad_weight": "grad_weight"}
+
+
+def _estimate_transposed(
+    spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple
+) -> int:
+    """The Conv2d's estimate plus what the swap adds: the conjugated weight (complex), the
+    input widened by `LayerSpec.conv_extra` and grad_input cut from the wider result, the
+    bias, its gradient and the output the bias is added to (`compute`)."""
+    conv = spec.as_conv()
+    total = _estimate(conv, frozenset(_SWAPPED[name] for name in want), everything, tuning)
+    sizes = tensor_elements(spec)
+    extra = 0
+    if np.dtype(spec.dtype).kind == "c" and want & {"output", "grad_input"}:
+        extra += sizes["weight"]
+    if spec.conv_extra != (0, 0):
+        if want & {"output", "grad_weight"}:
+            extra += math.prod(conv.output_shape)
+        if "grad_input" in want:
+            extra += sizes["input"]
+    if everything:
+        extra += sizes["bias"] + sizes["grad_bias"] + (sizes["output"] if spec.bias else 0)
+    return total + extra * np.dtype(spec.dtype).itemsize

@@ -608,11 +608,11 @@ def compute(
         _check_shape("bias", b, spec.bias_shape)
     elif bias is not None:
         raise ValueError("a bias tensor was given but the spec has bias off")
+    budget.check(spec, what="compute")
     if spec.transposed:  # this pipeline, with the roles of the Conv2d's tensors swapped
         from .conv_transpose import compute_transposed
 
         return compute_transposed(spec, x, w, b, gy, backend)
-    budget.check(spec, what="compute")
     got = _run(
         spec, backend, x=x, w=w, b=b, gy=gy, want=frozenset({"output", "grad_input", "grad_weight"})
     )

@@ -255,10 +255,9 @@ def compute_transposed(
     gy: np.ndarray,
     backend: str = "numpy",
 ) -> ConvResults:
-    """`core.conv.compute` of a transposed spec, on arrays it has checked: the Conv2d's
-    forward and backward in one pass over ``spec.as_conv()`` (its grad_input is this
-    layer's output, its output this layer's grad_input)."""
-    budget.check(spec, what="compute")
+    """`core.conv.compute` of a transposed spec, on arrays and a budget it has checked: the
+    Conv2d's forward and backward in one pass over ``spec.as_conv()`` (its grad_input is
+    this layer's output, its output this layer's grad_input)."""
     got = compute(spec.as_conv(), gy, _conj(w), None, _extended(x, spec), backend)
     grad_weight = got.grad_weight.conj() if np.iscomplexobj(w) else got.grad_weight
     results = ConvResults(

@@ -29,10 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from . import conv_transpose
+from . import conv_transpose, explain_transposed
 from . import explain_links as links
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
-from .explain_transposed import transposed_links
 from .spec import DTYPES, LayerSpec
 
 __all__ = [
@@ -314,7 +313,7 @@ def _terms(
     """The terms of ``target`` linked to entry ``index`` of tensor ``layout``."""
     full = (0, *index) if layout in ("input", "grad_output") and not spec.batched else index
     if spec.transposed:  # the Conv2d's links with the roles swapped
-        table = transposed_links(spec, layout, full)
+        table = explain_transposed.transposed_links(spec, layout, full)
     else:
         table = _LINKS[layout](spec, *full)
     if target == "output" and layout == "grad_output" and spec.bias:

@@ -293,6 +293,18 @@ def test_refusals_name_the_field_and_the_numbers(changes, fields, words) -> None
     assert caught.value.fields == fields
 
 
+@pytest.mark.parametrize("value", [1.5, (1, 1.0), True, np.True_, "1", None, np.array(1),
+                                   (1, 1, 1)], ids=repr)
+@pytest.mark.parametrize("name", ["stride", "padding", "output_padding", "dilation"])
+def test_arguments_torch_refuses_are_refused_naming_them(name, value) -> None:
+    x, w = np.zeros((1, 3, 4, 4)), np.zeros((3, 2, 3, 3))
+    with pytest.raises(Exception):  # noqa: B017
+        F.conv_transpose2d(torch.tensor(x), torch.tensor(w), **{name: value})
+    with pytest.raises(SpecError, match=name) as caught:
+        conv_transpose2d(x, w, **{name: value})
+    assert name in caught.value.fields
+
+
 def test_shape_refusals_name_the_tensors() -> None:
     x = np.zeros((1, 3, 4, 4))
     with pytest.raises(SpecError, match=r"input has 3 channels but weight \(2, 2, 3, 3\) "

@@ -61,11 +61,13 @@ def spread_cases(draw: st.DrawFn) -> Case:
     case = draw(valid_cases(dtypes=DTYPES))
     if not draw(st.booleans()):
         return case
-    stride = (draw(st.integers(1, 9)), draw(st.integers(1, 9)))
+    # grown only: output_padding stays below the stride, the output only grows
+    sh, sw = (case.stride, case.stride) if isinstance(case.stride, int) else case.stride
+    stride = (sh + draw(st.integers(0, 7)), sw + draw(st.integers(0, 7)))
     return dataclasses.replace(case, stride=stride)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=spread_cases())
 def test_each_function_alone_on_the_threaded_path(case: Case) -> None:
     with small_chunks():

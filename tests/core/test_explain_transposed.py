@@ -148,3 +148,24 @@ def test_the_padding_map_of_a_transposed_layer_is_its_crop() -> None:
     np.testing.assert_array_equal(rows, [-1, *range(oh), -1])
     np.testing.assert_array_equal(cols, [-1, -1, *range(ow), -1, -1])
     assert (rows.size, cols.size) == (hp, wp)
+
+
+ORDER = {  # the columns each target's terms are sorted by, most significant first
+    "output": ("c", "h", "w", "kh", "kw"),  # the copies that cover the entry, pixel by pixel
+    "grad_input": ("o", "kh", "kw"),  # the painted copy, tap by tap
+    "grad_weight": ("n", "h", "w"),
+    "grad_bias": ("n", "oi", "oj"),
+}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_terms_come_in_animation_order(target) -> None:
+    spec = LayerSpec(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2,
+                     output_padding=(1, 1), input_size=(4, 3), batch=2, transposed=True)
+    s = session(spec, 5)
+    index = tuple(size // 2 for size in spec.shape(target))
+    terms = explain_spec(spec, target, index, **s.tensors())
+    terms = terms[terms.kh >= 0] if target == "output" else terms
+    assert len(terms) > 1
+    keys = np.stack([getattr(terms, c) for c in ORDER[target]], axis=1).tolist()
+    assert keys == sorted(keys) and len(set(map(tuple, keys))) == len(keys)
