@@ -14,6 +14,7 @@ import numpy as np
 from .conv import ConvResults, compute
 from .spec import LayerSpec, SpecError
 from .tensors import EDITABLE
+from .torch_layer import layer_class
 
 
 def _frozen(a: np.ndarray) -> bool:
@@ -57,6 +58,41 @@ def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float =
         src = src.real
     out[overlap] = src
     return out
+
+
+def regroup_weight(weight: np.ndarray, groups: int) -> np.ndarray:
+    """A Conv2d's weight (out, in/groups, kH, kW) as a ConvTranspose2d's (in, out/groups, kH,
+    kW), or back (the same regrouping both ways).
+
+    Every value keeps its meaning: the tap linking input channel ``c`` to output channel
+    ``o`` moves from ``[o, c % (in/groups)]`` to ``[c, o % (out/groups)]``.
+    """
+    rows, per_group, *kernel = weight.shape
+    grouped = weight.reshape(groups, rows // groups, per_group, *kernel).swapaxes(1, 2)
+    return grouped.reshape(groups * per_group, rows // groups, *kernel)
+
+
+def kind_switch_note(old: Session, new: Session) -> str:
+    """What switching between Conv2d and ConvTranspose2d kept and what it reset, in words
+    (for the status bar): ``old`` and ``new`` differ in ``spec.transposed``."""
+    said = [f"Switched to {layer_class(new.spec)}"]
+    kept = [n for n in ("input", "bias") if getattr(new, n) is not None
+            and getattr(old, n) is not None and getattr(old, n).shape == getattr(new, n).shape]
+    if kept:
+        said.append(f"{' and '.join(kept)} kept")
+    said.append(
+        f"weight regrouped {old.spec.weight_shape} → {new.spec.weight_shape} (each value still "
+        "links the same input and output channel)"
+    )
+    old_out, new_out = old.spec.output_shape, new.spec.output_shape
+    if old_out == new_out:
+        said.append("grad_output kept")
+    else:
+        said.append(f"grad_output resized {old_out} → {new_out} (values kept where they "
+                    "overlap, new cells 1)")
+    if old.spec.output_padding != (0, 0) and not new.spec.transposed:
+        said.append(f"output_padding {old.spec.output_padding} dropped: a Conv2d has none")
+    return "; ".join(said)
 
 
 def random_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -130,9 +166,13 @@ class Session:
         """A copy for a new spec, keeping values where old and new shapes overlap.
 
         New input/weight/bias cells are 0; new grad_output cells are 1, so that the default
-        meaning (the gradient of ``output.sum()``) survives a change of output size.
+        meaning (the gradient of ``output.sum()``) survives a change of output size. A switch
+        between Conv2d and ConvTranspose2d regroups the weight (`regroup_weight`) first.
         """
         dtype = np.dtype(spec.dtype)
+        weight = self.weight
+        if spec.transposed != self.spec.transposed:  # another kind: the channels swap places
+            weight = regroup_weight(weight, self.spec.groups)
         bias = None
         if spec.bias:
             old = self.bias if self.bias is not None else np.zeros(0, dtype=dtype)
@@ -140,7 +180,7 @@ class Session:
         return Session(
             spec=spec,
             input=resize(self.input, spec.shape("input"), dtype),
-            weight=resize(self.weight, spec.shape("weight"), dtype),
+            weight=resize(weight, spec.shape("weight"), dtype),
             bias=bias,
             grad_output=resize(self.grad_output, spec.shape("grad_output"), dtype, fill=1.0),
         )

@@ -390,6 +390,7 @@ class LayerSpec:
             )
         return lines[0], lines[1]
 
+    # -- torch's own layer -----------------------------------------------------------------
     def as_conv(self) -> LayerSpec:
         """For a transposed layer, the Conv2d whose input gradient is its forward pass.
 

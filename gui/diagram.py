@@ -26,6 +26,7 @@ from core.session import Session
 from core.tensors import BACKWARD, EDITABLE, FORWARD, TENSORS
 
 from .equation import padding_note, running_sums, symbolic, term_text
+from .padded_frame import padded_grid
 from .provenance import Highlights, Provenance, arrows_note
 from .widgets.tensor_info import to_view
 
@@ -131,7 +132,8 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
         plane = array[lead]
     top = left = 0
     rows, cols = plane.shape
-    if name == "input" and any(spec.pads):
+    padded = padded_grid(spec, name)
+    if padded and any(spec.pads):
         top, left = max(spec.pads[0], 0), max(spec.pads[2], 0)
         plane = pad(plane, spec.pads, spec.padding_mode)
         rows, cols = min(rows, plane.shape[0] - top), min(cols, plane.shape[1] - left)
@@ -140,11 +142,11 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
     where = ", ".join(f"{a}={i}" for a, i in zip(axes, lead, strict=False))
     view = "" if not np.iscomplexobj(array) else f" · {mode}"
     subtitle = f"{where + ' · ' if where else ''}{tuple(array.shape)}{view}"
-    marks = {s: _in_slice(h.get(name, s), lead, (top, left), name == "input", array.ndim)
+    marks = {s: _in_slice(h.get(name, s), lead, (top, left), padded, array.ndim)
              for s in STYLE_ORDER}
     marks = {s: m for s, m in marks.items() if len(m)}
     links = np.zeros((0, 4), np.int64)
-    if name == "input":
+    if padded:
         parts = [np.concatenate([_in_slice(f, lead, (0, 0), True, array.ndim),
                                  _in_slice(t, lead, (0, 0), True, array.ndim)], axis=1)
                  for f, t in h.links.values() if len(f)]

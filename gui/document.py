@@ -22,9 +22,10 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from core import budget
 from core.budget import BudgetError
 from core.io.presets import default_session
-from core.session import EDITABLE, Session
+from core.session import EDITABLE, Session, kind_switch_note
 from core.session_delta import apply, compact, diff, freeze, same_bits
 from core.spec import LayerSpec
+from core.torch_layer import layer_class
 
 _SET_SPEC_ID, _SET_CELLS_ID = 4001, 4002
 SPEC_MERGE_SECONDS = 0.8
@@ -77,6 +78,7 @@ class Document(QObject):
     specChanged = Signal(object)  # LayerSpec, only when the spec changed
     refused = Signal(str)  # a change that was not made, and why
     historyTrimmed = Signal(str)  # the oldest undo steps were dropped (a note for the user)
+    noted = Signal(str)  # what a change kept and reset, for the status bar
 
     def __init__(self, session: Session | None = None, parent: QObject | None = None,
                  history_limit: int = HISTORY_LIMIT_BYTES) -> None:
@@ -128,7 +130,10 @@ class Document(QObject):
             return True
         if not self._admits(spec, "this layer"):
             return False
-        self._push(SetSpec(self, self._session, self._session.with_spec(spec), field))
+        old, new = self._session, self._session.with_spec(spec)
+        self._push(SetSpec(self, old, new, field))
+        if old.spec.transposed != spec.transposed:
+            self.noted.emit(kind_switch_note(old, new))
         return True
 
     def apply_edit(self, edit: CellEdit) -> None:
@@ -267,10 +272,14 @@ def _blank(cls: type, text: str):
 
 
 class SetSpec(ReplaceSession):
-    """A hyperparameter change (values kept where the old and new shapes overlap)."""
+    """A hyperparameter change (values kept where the old and new shapes overlap); a switch
+    between Conv2d and ConvTranspose2d is one step of its own, never merged."""
 
     def __init__(self, doc: Document, old: Session, new: Session, field: str | None) -> None:
-        super().__init__(doc, old, new, f"Set {field or 'layer'}")
+        switch = old.spec.transposed != new.spec.transposed
+        text = f"Switch to {layer_class(new.spec)}" if switch else f"Set {field or 'layer'}"
+        super().__init__(doc, old, new, text)
+        field = None if switch else field
         self._field = field
         self._when = time.monotonic()
 

@@ -53,7 +53,7 @@ def affine(base: int, coef: int, var: str) -> str:
 
 
 def _input_symbol(spec: LayerSpec) -> str:
-    return "xp" if any(spec.pads) else "x"
+    return "xp" if any(spec.pads) and not spec.transposed else "x"
 
 
 def _lead(spec: LayerSpec, n) -> list:
@@ -86,6 +86,8 @@ def symbolic(terms: Terms) -> str:
     spec, target, entry = terms.spec, terms.target, terms.entry
     if entry is None:
         raise ValueError("a reverse look-up has no single entry to write")
+    if spec.transposed:
+        return _symbolic_transposed(terms)
     (sh, sw), (dh, dw) = spec.stride, spec.dilation
     top, _, left, _ = spec.pads
     x = _input_symbol(spec)
@@ -124,6 +126,50 @@ def symbolic(terms: Terms) -> str:
     return f"{lhs} = {_sub([*summed, 'i', 'j'])} gy{index_text([*_lead(spec, n), o, 'i', 'j'])}"
 
 
+def _shifted(base: int, coef: int, var: str) -> str:
+    """`affine` with a negative base written as a subtraction: '2i−1'."""
+    if base >= 0:
+        return affine(base, coef, var)
+    return f"{affine(0, coef, var)}{MINUS}{-base}"
+
+
+def _symbolic_transposed(terms: Terms) -> str:
+    """A transposed layer's entry as a sum: an output entry collects the kernel copies that
+    cover it (input pixel (P − d·i)/s for tap i, P its row before the crop), an input
+    pixel's gradient reads grad_output under its own copy."""
+    spec, target, entry = terms.spec, terms.target, terms.entry
+    (sh, sw), (dh, dw) = spec.stride, spec.dilation
+    top, _, left, _ = spec.pads
+    lhs = entry_text(target, entry)
+    if target == "output":
+        *n, o, oi, oj = entry
+        g = o // spec.out_per_group
+        c_range = f"c∈{g * spec.in_per_group}..{(g + 1) * spec.in_per_group - 1}"
+        xi = index_text([*n, "c", _back(oi + top, dh, sh, "i"), _back(oj + left, dw, sw, "j")])
+        wt = f"W{index_text(['c', o % spec.out_per_group, 'i', 'j'])}"
+        rhs = f"{_sub([c_range, 'i', 'j'])} x{xi} · {wt}"
+        return f"{lhs} = {f'b[{o}] + ' if spec.bias else ''}{rhs}"
+    if target == "grad_input":
+        *n, c, h, w = entry
+        g = c // spec.in_per_group
+        o_range = f"o∈{g * spec.out_per_group}..{(g + 1) * spec.out_per_group - 1}"
+        rows, cols = _shifted(h * sh - top, dh, "i"), _shifted(w * sw - left, dw, "j")
+        gy = f"gy{index_text([*n, 'o', rows, cols])}"
+        wt = _conj(f"W{index_text([c, 'o', 'i', 'j'])}", terms, "weight")
+        return f"{lhs} = {_sub([o_range, 'i', 'j'])} {gy} · {wt}"
+    if target == "grad_weight":
+        c, o_in, i, j = entry
+        o = (c // spec.in_per_group) * spec.out_per_group + o_in
+        n, summed = _sample_var(spec)
+        rows, cols = _shifted(i * dh - top, sh, "h"), _shifted(j * dw - left, sw, "w")
+        gy = f"gy{index_text([*_lead(spec, n), o, rows, cols])}"
+        xt = _conj(f"x{index_text([*_lead(spec, n), c, 'h', 'w'])}", terms, "input")
+        return f"{lhs} = {_sub([*summed, 'h', 'w'])} {gy} · {xt}"
+    (o,) = entry
+    n, summed = _sample_var(spec)
+    return f"{lhs} = {_sub([*summed, 'i', 'j'])} gy{index_text([*_lead(spec, n), o, 'i', 'j'])}"
+
+
 def _back(p: int, d: int, s: int, var: str) -> str:
     """The output coordinate whose window tap ``var`` lands on padded coordinate ``p``."""
     tap = var if d == 1 else f"{d}{var}"
@@ -132,10 +178,14 @@ def _back(p: int, d: int, s: int, var: str) -> str:
 
 
 def padding_note(spec: LayerSpec) -> str:
-    """What ``xp`` means, when the sum uses it."""
+    """What ``xp`` means, when the sum uses it (for a transposed layer: the crop)."""
     if not any(spec.pads):
         return ""
     top, bottom, left, right = spec.pads
+    if spec.transposed:
+        return (f"the kernel copies paint {spec.padded_size[0]}×{spec.padded_size[1]} "
+                f"cells; padding crops top {top}, bottom {bottom}, left {left}, right "
+                f"{right} off it (output row oi is its row oi+{top})")
     return (f"xp = x padded by (top {top}, bottom {bottom}, left {left}, right {right}), "
             f"{spec.padding_mode}")
 
@@ -152,7 +202,8 @@ def term_text(terms: Terms, i: int) -> str:
     for name in names:
         sym = SYMBOLS[name]
         text = _conj(f"{sym}{index_text(term.reads[name])}", terms, name)
-        if name == "input" and term.padded is not None and _in_border(terms.spec, term.padded):
+        if (name == "input" and term.padded is not None and not terms.spec.transposed
+                and _in_border(terms.spec, term.padded)):  # (transposed: an output cell)
             text += f" (border {term.padded[0]},{term.padded[1]})"
         parts.append(text)
         if name in term.factors:

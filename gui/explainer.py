@@ -22,6 +22,7 @@ from core.explain import SOURCES, TARGETS, Terms, explain_spec, readers
 from core.im2col_steps import im2col_entries, im2col_steps
 
 from .compute import ComputeResult
+from .padded_frame import padded_grid
 from .provenance import NO_HIGHLIGHTS, Highlights, Provenance, entry_at, entry_count, sweep
 from .selection import NOTHING, Selection, SelectionModel, fits
 from .widgets.equation_panel import EquationPanel
@@ -305,7 +306,7 @@ class ExplainController(QObject):
                 if cells is last or (len(cells) == 0 and (last is None or len(last) == 0)):
                     continue
                 self._applied[name, style] = cells
-                grid.set_highlight(cells, style, padded=name == "input")
+                grid.set_highlight(cells, style, padded=padded_grid(spec, name))
             if shows and move and name != focus_except and name in h.focus:
                 grid.set_slice(h.focus[name])
         grid = self.grids.get("input")
@@ -336,6 +337,12 @@ class ExplainController(QObject):
         if key == self._im2col_key or n == 0:
             return
         self._im2col_key = key
+        if s.spec.transposed:  # its matrices (cols = x·W, fold, crop) have no pages yet
+            self.im2col.set_unavailable(
+                "this view lays out a Conv2d's im2col matrices; a ConvTranspose2d's (each "
+                "input pixel's painted copy x·W, folded and cropped) are not drawn here yet: "
+                "the Tensors tab and the Sum panel show every term")
+            return
         if im2col_entries(s.spec) > IM2COL_MAX_ENTRIES:  # bounded: never a frozen window
             self.im2col.set_unavailable(
                 f"this layer's im2col matrices have {im2col_entries(s.spec):,} entries, over "

@@ -44,6 +44,7 @@ from .widgets.layer_panel import LayerPanel
 from .widgets.player import PlayerBar
 from .widgets.presets_menu import PresetsMenu
 from .widgets.status import StatusBar
+from .widgets.twin_view import TwinView
 
 # A script may make its own QApplication and open a window (see tests/gui/test_cli.py):
 # every window's process gets the bindings' work-arounds, not only ours (gui.qt_app).
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.equation = EquationPanel()
         self.player = PlayerBar()
         self.im2col = Im2colView()
+        self.twin_view = TwinView(self)
         self.explainer = ExplainController(
             self.selection, self.grids.grids, self.equation, self.player, self.im2col, self)
         self.files = FileController(self, self.document, self.engine, self.selection,
@@ -175,6 +177,10 @@ class MainWindow(QMainWindow):
             "grid's scale is fitted to the slice it shows")
         self.help_action = QAction("&Keyboard and mouse", self, shortcut=QKeySequence("F1"))
         self.about_action = QAction("&About ConvViz", self)
+        self.twin_action = QAction("&Compare with the matching Conv2d / ConvTranspose2d…", self)
+        self.twin_action.setToolTip(
+            "A ConvTranspose2d's output beside the grad_input of the Conv2d whose backward "
+            "pass it is (a Conv2d's grad_input beside its ConvTranspose2d's output)")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -195,6 +201,8 @@ class MainWindow(QMainWindow):
         self.explain_menu = bar.addMenu("E&xplain")
         self.explain_menu.addActions(self.explainer.actions())
         self.explain_menu.addAction(self.player.animate_all_action)
+        self.explain_menu.addSeparator()
+        self.explain_menu.addAction(self.twin_action)
         bar.addMenu(self.presets_menu)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
@@ -238,10 +246,13 @@ class MainWindow(QMainWindow):
         engine.backendChanged.connect(panel.set_backend)
         engine.resultReady.connect(status.set_result)
         engine.resultReady.connect(self.explainer.set_result)
+        engine.resultReady.connect(self.twin_view.set_result)
+        self.twin_action.triggered.connect(self._on_twin_action_triggered)
         self.complex_switch.modeChanged.connect(self.im2col.set_complex_view)
         engine.busyChanged.connect(status.set_busy)
         engine.computeFailed.connect(status.show_error)
         doc.refused.connect(status.show_note)
+        doc.noted.connect(status.show_note)
         doc.historyTrimmed.connect(status.show_note)
         doc.historyTrimmed.connect(self._on_document_historyTrimmed)
         probe, check = self.torch_probe, self.crosscheck
@@ -273,6 +284,10 @@ class MainWindow(QMainWindow):
     def _on_torch_probe_probed(self, status: TorchStatus) -> None:
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)
             self.panel.set_cuda_available(status.cuda_available)
+
+    def _on_twin_action_triggered(self) -> None:
+        if self.engine.latest is not None:
+            self.twin_view.show_for(self.engine.latest)
 
     def _on_document_historyTrimmed(self, _note: str) -> None:
         self.history_dock.widget().setEmptyLabel("<older steps dropped to save memory>")

@@ -169,6 +169,13 @@ class Frame:
         return "; ".join(parts)
 
 
+def padded_grid(spec: LayerSpec | None, name: str) -> bool:
+    """Whether grid ``name`` is drawn padded: a Conv2d's input. A transposed layer's
+    padding crops its output instead (`LayerSpec.padded_tensor`), and its input is drawn as
+    it is."""
+    return name == "input" and spec is not None and not spec.transposed
+
+
 def frame(spec: LayerSpec | None) -> Frame | None:
     """The cut frame of ``spec``'s padded input; None where the grid draws all of it (no
     side padded beyond `FULL`, or a negative padding, which crops)."""

@@ -37,6 +37,8 @@ from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
 from core.tensors import NAMES, TENSORS
 
+from .padded_frame import padded_grid
+
 STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
 #: Copy arrows for the whole read set are drawn only up to this many (more hide the numbers
 #: under them: reflect padding's grad_weight entries read 49); at a step, only the current
@@ -45,8 +47,9 @@ MAX_LINKS = 8
 
 
 def grid_shape(spec: LayerSpec, name: str) -> tuple[int, ...] | None:
-    """Shape of the cells of grid ``name``: the padded input for 'input', else the tensor's."""
-    return spec.shape(name, padded=name == "input")
+    """Shape of the cells of grid ``name``: the padded input for a Conv2d's 'input', else
+    the tensor's."""
+    return spec.shape(name, padded=padded_grid(spec, name))
 
 
 def term_focus(terms: Terms, k: int) -> dict[str, tuple[int | None, ...]]:
@@ -166,14 +169,15 @@ class Provenance:
             if not mask.any():
                 continue
             shape = grid_shape(spec, name)
-            index = self._padded_input(mask) if name == "input" else terms.indices(name)
+            padded = padded_grid(spec, name)
+            index = self._padded_input(mask) if padded else terms.indices(name)
             self._cells[name] = _distinct(index, mask, shape)
         all_terms = np.ones(len(terms), bool)
         entries = terms.entries()
         self._cells_target = _distinct(entries, all_terms, grid_shape(spec, terms.target))
         self._read_links: tuple[np.ndarray, np.ndarray] | None = None
         self.copies = 0
-        if "input" in self._cells:
+        if "input" in self._cells and padded_grid(spec, "input"):
             frm, to = self._links(self._cells["input"].cells)
             self._sources = np.unique(to, axis=0) if len(to) else to
             self.copies = len(frm)
@@ -203,9 +207,31 @@ class Provenance:
         to[:, -1] = src_c[keep] + left
         return frm, to
 
+    @property
+    def window_grid(self) -> str:
+        """The grid the window is drawn on: a Conv2d's (padded) input, where the kernel
+        window of an output position lies; a transposed layer's output, where the current
+        term's input pixel paints its copy of the kernel."""
+        return "output" if self.spec.transposed else "input"
+
+    def _painted(self, step: int | None) -> np.ndarray:
+        """Output cells of the kernel copy the current term's input pixel paints (the
+        copy's cropped cells left out): a transposed output entry's step."""
+        t, spec = self.terms, self.spec
+        if step is None or t.target != "output" or t.kh[step] < 0:
+            return _empty(len(spec.output_shape))
+        win = window(spec, (int(t.h[step]), int(t.w[step])))
+        rows, cols = win.rows[win.rows >= 0], win.cols[win.cols >= 0]
+        r, c = np.meshgrid(rows, cols, indexing="ij")
+        lead = [int(t.n[step]), int(t.o[step])] if spec.batched else [int(t.o[step])]
+        return np.column_stack([np.broadcast_to(np.array(lead), (r.size, len(lead))),
+                                r.ravel(), c.ravel()]).astype(np.int64)
+
     def _window(self, step: int | None) -> np.ndarray:
         """Padded cells of the kernel window of the current term's output position."""
         t, spec = self.terms, self.spec
+        if spec.transposed:
+            return self._painted(step)
         if len(t) == 0 or t.target == "grad_bias" or t.entry is None:
             return _empty(len(grid_shape(spec, "input")))
         if step is None:
@@ -244,7 +270,7 @@ class Provenance:
         focus = self.focus(step)
         target = cells.setdefault(self.terms.target, {})
         target["write"] = self._cells_target.cells
-        if "input" in self._cells:
+        if "input" in self._cells and padded_grid(self.spec, "input"):
             cells["input"]["source"] = self._sources
             if step is not None:  # the current term's arrow alone: the others would bury it
                 links["current"] = self._links(cells["input"]["current"])
@@ -252,7 +278,7 @@ class Provenance:
                 links["read"] = self._read_links
         win = self._window(step)
         if len(win):
-            cells.setdefault("input", {})["window"] = win
+            cells.setdefault(self.window_grid, {})["window"] = win
         return Highlights(cells, links, focus, self.copies)
 
     def focus(self, step: int | None = None) -> dict[str, tuple[int | None, ...]]:
@@ -283,7 +309,7 @@ def border_copies(terms: Terms) -> int:
 
     spec = terms.spec
     mask = terms.reading("input")
-    if not mask.any() or spec.padding_mode == "zeros":
+    if not mask.any() or spec.padding_mode == "zeros" or spec.transposed:
         return 0
     rows, cols = padding_map(spec)
     top, _, left, _ = spec.pads

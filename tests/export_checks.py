@@ -12,20 +12,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
-#: spec.json's keys that are nn.Conv2d's own keyword arguments.
+#: spec.json's keys that are nn.Conv2d's own keyword arguments (ConvTranspose2d adds
+#: output_padding).
 TORCH_KEYS = {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
               "groups", "bias", "padding_mode"}
 
 
 def torch_from_folder(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    """Run nn.Conv2d built from ``folder/spec.json`` on the exported inputs.
+    """Run the torch layer ``folder/spec.json`` names (nn.Conv2d or nn.ConvTranspose2d),
+    built from its keyword arguments there, on the exported inputs.
 
     Returns the exported tensors (by file stem) and torch's output and gradients.
     """
     spec = json.loads((folder / "spec.json").read_text())
     load = {p.stem: torch.tensor(np.load(p, allow_pickle=False)) for p in folder.glob("*.npy")}
     dtype = getattr(torch, spec["dtype"])
-    conv = torch.nn.Conv2d(**{k: spec[k] for k in TORCH_KEYS}, dtype=dtype)
+    keys = TORCH_KEYS | ({"output_padding"} if spec["torch_class"] == "ConvTranspose2d" else set())
+    conv = getattr(torch.nn, spec["torch_class"])(**{k: spec[k] for k in keys}, dtype=dtype)
     with torch.no_grad():
         conv.weight.copy_(load["weight"])
         if spec["bias"]:

@@ -6,7 +6,8 @@ are named after the tensors so that a reader can rebuild the layer in torch::
 
     input.npy  weight.npy  bias.npy*  grad_output.npy              what the user edits
     output.npy  grad_input.npy  grad_weight.npy  grad_bias.npy*    what the layer computes
-    spec.json                                                      torch's keyword names
+    spec.json              torch's class ("torch_class": "Conv2d" or "ConvTranspose2d"),
+                           its keyword names, input_size, batch, dtype
 
 (* only when the layer has a bias.)
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -27,9 +29,11 @@ import numpy as np
 
 from ..conv import ConvResults
 from ..session import Session
+from ..spec import LayerSpec
 from ..tensors import RESULTS
+from ..torch_layer import layer_class
 from .atomic import WriteError, atomic_write_bytes, os_reason, sync_folder
-from .session_io import save_arrays, session_arrays, spec_json
+from .session_io import save_arrays, session_arrays
 
 _BIAS_FILES = ("bias.npy", "grad_bias.npy")
 
@@ -38,6 +42,13 @@ def result_arrays(session: Session, results: ConvResults) -> dict[str, np.ndarra
     """Every tensor, edited and computed, by name (bias and grad_bias only with a bias)."""
     computed = {n: getattr(results, n) for n in RESULTS}
     return {**session.tensors(), **{n: a for n, a in computed.items() if a is not None}}
+
+
+def export_spec(spec: LayerSpec) -> dict:
+    """What ``spec.json`` holds: torch's class and `LayerSpec.to_dict` (torch's keyword
+    names, plus input_size, batch and dtype), so that a reader can rebuild the layer with
+    ``getattr(torch.nn, d["torch_class"])(**{k: d[k] for k in its arguments})``."""
+    return {"torch_class": layer_class(spec), **spec.to_dict()}
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -149,7 +160,7 @@ def export_npy(
         f"{name}.npy": partial(_save_npy, array=array)
         for name, array in result_arrays(session, results).items()
     }
-    spec_text = (spec_json(session.spec) + "\n").encode("utf-8")
+    spec_text = (json.dumps(export_spec(session.spec), indent=2) + "\n").encode("utf-8")
     writers["spec.json"] = partial(_write_bytes, data=spec_text)
     stale = [n for n in _BIAS_FILES if n not in writers]
     created = _create(folder)

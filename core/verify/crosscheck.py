@@ -1,4 +1,5 @@
-"""Cross-check: the same layer run by torch's own ``nn.Conv2d`` and autograd.
+"""Cross-check: the same layer run by torch's own layer (``nn.Conv2d`` or
+``nn.ConvTranspose2d``) and autograd.
 
 The app shows its own numbers (`core.conv.compute`) and, in the background, compares them
 with what torch computes for the same spec and tensors. torch is imported lazily, inside
@@ -63,7 +64,8 @@ def torch_reference(
     grad_output: np.ndarray,
     device: str = "cpu",
 ) -> dict[str, np.ndarray | None]:
-    """Run ``torch.nn.Conv2d`` forward and ``backward(grad_output)`` on copies of the tensors.
+    """Run torch's layer (``layer_class(spec)``: ``nn.Conv2d`` or ``nn.ConvTranspose2d``)
+    forward and ``backward(grad_output)`` on copies of the tensors.
 
     Returns
     -------
@@ -100,6 +102,14 @@ def _reduction_lengths(spec: LayerSpec) -> dict[str, int]:
     n = 1 if spec.batch is None else max(spec.batch, 1)
     kh, kw = spec.kernel_size
     positions = n * spec.output_size[0] * spec.output_size[1]
+    if spec.transposed:  # the output sums what the input pixels paint; grad_weight sums
+        # over the input's pixels, grad_bias over the output's
+        return {
+            "output": spec.in_per_group * kh * kw + 1,
+            "grad_input": spec.out_per_group * kh * kw,
+            "grad_weight": n * spec.input_size[0] * spec.input_size[1],
+            "grad_bias": positions,
+        }
     return {
         "output": spec.in_per_group * kh * kw + 1,
         "grad_input": spec.out_per_group * kh * kw * 4,  # padding adjoints pile up a few more
@@ -116,7 +126,7 @@ def crosscheck(
     grad_output: np.ndarray,
     results: ConvResults,
 ) -> CrossCheck:
-    """Compare ``results`` (ours) with torch's ``nn.Conv2d`` + autograd on the same tensors."""
+    """Compare ``results`` (ours) with torch's own layer + autograd on the same tensors."""
     ref = torch_reference(spec, input, weight, bias, grad_output)
     eps = float(np.finfo(np.dtype(spec.dtype)).eps)
     lengths = _reduction_lengths(spec)

@@ -1,9 +1,9 @@
 """"Copy as PyTorch code": a script that rebuilds the layer in torch and checks ConvViz.
 
-The script builds the same ``nn.Conv2d``, loads the weight and bias, runs the input, calls
-backward with grad_output and asserts that torch's output and gradients equal the values
-ConvViz computed, embedded as literals. Every number is written so that it reads back as
-exactly the same value in the layer's dtype.
+The script builds the same ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), loads the weight
+and bias, runs the input, calls backward with grad_output and asserts that torch's output
+and gradients equal the values ConvViz computed, embedded as literals. Every number is
+written so that it reads back as exactly the same value in the layer's dtype.
 
 The tolerance of each check is a rounding-error bound, not a guess: any order of summing
 ``L`` products errs by at most about ``L·u·Σ|terms|`` (``u = ε/2``), so two implementations
@@ -18,7 +18,7 @@ import numpy as np
 from ..budget import tensor_elements
 from ..conv import ConvResults, compute
 from ..session import Session
-from ..torch_layer import layer_call
+from ..torch_layer import layer_call, layer_class
 
 #: Numbers a snippet may embed as literals (some 20 MB of text); a larger layer is refused
 #: before any text is built, pointing to the .npy export instead.
@@ -117,7 +117,8 @@ def tolerances(session: Session) -> dict[str, float]:
 
 
 def pytorch_snippet(session: Session, results: ConvResults) -> str:
-    """A self-contained Python script that reproduces ``results`` with ``torch.nn.Conv2d``.
+    """A self-contained Python script that reproduces ``results`` with torch's own layer
+    (``torch.nn.Conv2d``, or ``torch.nn.ConvTranspose2d`` for a transposed spec).
 
     Parameters
     ----------
@@ -154,7 +155,8 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
     )
     shape = "unbatched " if spec.batch is None else ""
     lines = [
-        '"""nn.Conv2d forward and backward, checked against the values ConvViz computed.',
+        f'"""nn.{layer_class(spec)} forward and backward, checked against the values ConvViz '
+        "computed.",
         "",
         f"Layer: {spec.in_channels} -> {spec.out_channels} channels, {shape}input "
         f"{spec.input_shape}, {spec.dtype}. Run with: python snippet.py",

@@ -24,7 +24,7 @@ from core.session import Session
 from core.spec import LayerSpec
 from core.tensors import BACKWARD, EDITABLE, FORWARD, RESULTS
 
-from ..padded_frame import frame
+from ..padded_frame import frame, padded_grid
 from ..provenance import grid_shape
 from .cell_text import IndexLabelsItem
 from .tensor_grid import TensorGrid
@@ -141,7 +141,7 @@ class GridsView(QWidget):
                 if shape is None:
                     continue
                 h, w = (shape[0], 1) if len(shape) == 1 else shape[-2:]
-                cut = frame(spec) if name == "input" else None
+                cut = frame(spec) if padded_grid(spec, name) else None
                 if cut is not None:
                     h, w = cut.shape  # (a huge padding: the few border cells drawn)
                 m = IndexLabelsItem.margin_for(h, w)

@@ -34,11 +34,13 @@ from PySide6.QtWidgets import (
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
 from core.tensors import FORWARD, SYMBOLS
-from core.torch_layer import layer_call
+from core.torch_layer import layer_call, layer_class
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
+KINDS = ((False, "Conv2d"), (True, "ConvTranspose2d"))
+_NOT_TRANSPOSED = "not for a ConvTranspose2d: its padding is numbers, its padding_mode 'zeros'"
 SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
 
 
@@ -62,6 +64,12 @@ def call_html(spec: LayerSpec) -> str:
 #: range (±2³¹, eleven digits), which made the Layer panel a third wider than its numbers
 #: and took that width from the grids; a longer value still fits, scrolled as it is typed.
 _SIZED_FOR = "99999"
+
+
+_CONV_FORMULA = ("output size per axis: ⌊(size + pad_before + pad_after − dilation·(kernel − 1)"
+                 " − 1) / stride⌋ + 1")
+_TRANSPOSED_FORMULA = ("output size per axis: (size − 1)·stride − 2·padding + dilation·(kernel − 1)"
+                       " + output_padding + 1")
 
 
 class _Spin(QSpinBox):
@@ -112,7 +120,8 @@ class LayerPanel(QWidget):
         self._spec: LayerSpec | None = None
         self._message = ""
         self._invalid: set[str] = set()
-        self._rows: dict[str, QWidget] = {}  # spec field -> its row, in the panel's order
+        self._rows: dict[str, QWidget] = {}
+        self._forms: dict[str, QFormLayout] = {}
         self._errors: dict[str, QLabel] = {}
         self._notes: dict[str, str] = {}  # field -> why it shows another value than the layer's
         self._beyond: dict[QSpinBox, int] = {}  # values a spin box cannot hold, kept as they are
@@ -123,8 +132,8 @@ class LayerPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 8, 6, 8)  # (narrow: its width is the grids')
         outer.setSpacing(10)
-        title = QLabel("nn.Conv2d", objectName="panelTitle")
-        outer.addWidget(title)
+        self.title = QLabel("nn.Conv2d", objectName="panelTitle")
+        outer.addWidget(self.title)
         # the code preview sits below the fields (see _build_code): as it grows it moves
         # nothing under the mouse
         self.call = QLabel(objectName="torchCall")
@@ -134,6 +143,12 @@ class LayerPanel(QWidget):
         self.call.setToolTip("the same layer in PyTorch")
 
         layer = self._group(outer, "Layer")
+        self.kind = _combo(
+            "kind", KINDS,
+            "Conv2d slides the kernel over the input; ConvTranspose2d paints a copy of the "
+            "kernel, scaled by each input pixel, onto the output (stride spreads the copies, "
+            "padding crops the result's border, output_padding adds rows/columns)",
+        )
         self.in_channels = _spin(1, "in_channels", "in_channels: channels of the input")
         self.out_channels = _spin(1, "out_channels", "out_channels: number of filters")
         self.kernel_h = _spin(1, "kernel_h", "kernel height kH")
@@ -148,6 +163,12 @@ class LayerPanel(QWidget):
         self.padding_h = _spin(-SPIN_MAX, "padding_h", "rows of padding above and below" + cropped)
         self.padding_w = _spin(-SPIN_MAX, "padding_w",
                                "columns of padding left and right" + cropped)
+        self.output_padding_h = _spin(
+            0, "output_padding_h",
+            "rows added at the bottom of the output (smaller than the stride or the dilation)")
+        self.output_padding_w = _spin(
+            0, "output_padding_w",
+            "columns added at the right of the output (smaller than the stride or the dilation)")
         self.dilation_h = _spin(1, "dilation_h", "spacing between kernel rows")
         self.dilation_w = _spin(1, "dilation_w", "spacing between kernel columns")
         self.groups = _spin(1, "groups", "groups: in and out channels split into this many")
@@ -158,12 +179,17 @@ class LayerPanel(QWidget):
             "what the padded border holds: zeros, a mirror (reflect), the edge (replicate) "
             "or the other side (circular)",
         )
+        self._row(layer, "transposed", "layer", self.kind)
         self._row(layer, "in_channels", "in_channels", self.in_channels)
         self._row(layer, "out_channels", "out_channels", self.out_channels)
         self._row(layer, "kernel_size", "kernel_size", self.kernel_h, self.kernel_w, sep="×")
         self._row(layer, "stride", "stride", self.stride_h, self.stride_w)
         self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w,
                   first_line=1)
+        # its name on two lines: on one it is the widest label, and would widen the panel
+        # (taking the width from the grids) for the rows of every other layer too
+        self._row(layer, "output_padding", "output_\npadding", self.output_padding_h,
+                  self.output_padding_w)
         self._row(layer, "padding_mode", "padding_mode", self.padding_mode)
         self._row(layer, "dilation", "dilation", self.dilation_h, self.dilation_w)
         self._row(layer, "groups", "groups", self.groups)
@@ -192,10 +218,6 @@ class LayerPanel(QWidget):
         self.shapes = QLabel(objectName="shapes")
         self.shapes.setTextFormat(Qt.TextFormat.RichText)
         self.shapes.setWordWrap(True)
-        self.shapes.setToolTip(
-            "output size per axis: ⌊(size + pad_before + pad_after − dilation·(kernel − 1) − 1)"
-            " / stride⌋ + 1"
-        )
         self.shapes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         shapes.addRow(self.shapes)
         outer.addStretch(1)
@@ -204,7 +226,7 @@ class LayerPanel(QWidget):
             spin.valueChanged.connect(self._on_field_changed)
         for box in (self.bias, self.batched):
             box.toggled.connect(self._on_field_changed)
-        for combo in (self.padding_kind, self.padding_mode, self.dtype):
+        for combo in (self.kind, self.padding_kind, self.padding_mode, self.dtype):
             combo.currentIndexChanged.connect(self._on_field_changed)
         self.backend.currentIndexChanged.connect(self._on_backend_currentIndexChanged)
 
@@ -242,6 +264,7 @@ class LayerPanel(QWidget):
             box.addWidget(w, 1)
             w.setProperty("field", field)
         form.addRow(label, row)
+        self._forms[field] = form
         error = QLabel(objectName=f"error_{field}")
         error.setProperty("role", "error")
         error.setWordWrap(True)
@@ -257,6 +280,10 @@ class LayerPanel(QWidget):
         v = self._value
         kind = self.padding_kind.currentData()
         padding = kind if kind != "numbers" else (v(self.padding_h), v(self.padding_w))
+        transposed = bool(self.kind.currentData())
+        # a Conv2d has no output_padding: its (hidden) field is not part of the layer
+        output_padding = ((v(self.output_padding_h), v(self.output_padding_w)) if transposed
+                          else (0, 0))
         return LayerSpec(
             in_channels=v(self.in_channels),
             out_channels=v(self.out_channels),
@@ -270,6 +297,8 @@ class LayerPanel(QWidget):
             input_size=(v(self.input_h), v(self.input_w)),
             batch=v(self.batch) if self.batched.isChecked() else None,
             dtype=self.dtype.currentData(),
+            transposed=transposed,
+            output_padding=output_padding,
         )
 
     def _value(self, spin: QSpinBox) -> int:
@@ -307,6 +336,18 @@ class LayerPanel(QWidget):
         self.padding_h.setEnabled(numbers)
         self.padding_w.setEnabled(numbers)
         self.batch.setEnabled(self.batched.isChecked())
+        transposed = bool(self.kind.currentData())
+        self._forms["output_padding"].setRowVisible(self._rows["output_padding"], transposed)
+        # a transposed layer takes numbers and 'zeros' only: the other choices are greyed
+        # out (one still selected is refused with core's message, and can be changed)
+        for combo, allowed in ((self.padding_kind, "numbers"), (self.padding_mode, "zeros")):
+            model = combo.model()
+            assert isinstance(model, QStandardItemModel)
+            for i in range(combo.count()):
+                if combo.itemData(i) != allowed:
+                    item = model.item(i)
+                    item.setEnabled(not transposed)
+                    item.setToolTip(_NOT_TRANSPOSED if transposed else "")
 
     # -- errors --------------------------------------------------------------------------
     def _show_error(self, field: str, message: str, fields: tuple[str, ...] = ()) -> None:
@@ -360,6 +401,8 @@ class LayerPanel(QWidget):
             self.groups: spec.groups,
             self.input_h: spec.input_size[0],
             self.input_w: spec.input_size[1],
+            self.output_padding_h: spec.output_padding[0],
+            self.output_padding_w: spec.output_padding[1],
         }
         if isinstance(spec.padding, tuple):
             values[self.padding_h], values[self.padding_w] = spec.padding
@@ -376,8 +419,8 @@ class LayerPanel(QWidget):
                 spin.setValue(value)
                 spin.blockSignals(False)
         kind = spec.padding if isinstance(spec.padding, str) else "numbers"
-        for combo, data in ((self.padding_kind, kind), (self.padding_mode, spec.padding_mode),
-                            (self.dtype, spec.dtype)):
+        for combo, data in ((self.kind, spec.transposed), (self.padding_kind, kind),
+                            (self.padding_mode, spec.padding_mode), (self.dtype, spec.dtype)):
             if combo.currentData() != data:
                 combo.blockSignals(True)
                 combo.setCurrentIndex(combo.findData(data))
@@ -429,13 +472,18 @@ class LayerPanel(QWidget):
         item.setToolTip(tip)
 
     def _show_shapes(self, spec: LayerSpec) -> None:
+        self.title.setText(f"nn.{layer_class(spec)}")
         self.call.setText(call_html(spec))
+        self.shapes.setToolTip(_TRANSPOSED_FORMULA if spec.transposed else _CONV_FORMULA)
         def shape(s) -> str:
             return "—" if s is None else str(tuple(s)).replace(",)", ")")
 
         h_line, w_line = spec.output_size_formula()
+        # padding pads a Conv2d's input; a transposed layer's output is its full result
+        # with padding cropped off
+        padded = "output before cropping" if spec.transposed else "padded input"
         rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
-        rows.append(("padded input", shape(spec.padded_size)))
+        rows.append((padded, shape(spec.padded_size)))
         table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
         formulas = "".join(
             f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"

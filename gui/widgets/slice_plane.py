@@ -17,7 +17,7 @@ import numpy as np
 from core.padding import pad, pad_index
 from core.spec import LayerSpec
 
-from ..padded_frame import Frame, frame
+from ..padded_frame import Frame, frame, padded_grid
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,9 +29,14 @@ class SlicePlane:
     spec: LayerSpec | None
     lead: tuple[int, ...]
 
+    @property
+    def padded(self) -> bool:
+        """Whether the plane carries a padded border (a Conv2d's input; `padded_grid`)."""
+        return padded_grid(self.spec, self.name)
+
     def frame(self) -> Frame | None:
         """The part of a huge padding the input grid draws (None: it draws it all)."""
-        return frame(self.spec) if self.name == "input" else None
+        return frame(self.spec) if self.padded else None
 
     @property
     def offset(self) -> tuple[int, int]:
@@ -39,7 +44,7 @@ class SlicePlane:
         cut = self.frame()
         if cut is not None:
             return cut.offset
-        if self.name == "input" and self.spec is not None:
+        if self.padded:
             top, _, left, _ = self.spec.pads
             return (top, left)
         return (0, 0)
@@ -55,7 +60,7 @@ class SlicePlane:
         cut = self.frame()
         if cut is not None:
             return cut.plane(plane)[0]
-        if self.name == "input" and any(self.spec.pads):
+        if self.padded and any(self.spec.pads):
             plane = pad(plane, self.spec.pads, self.spec.padding_mode)
         return plane
 
@@ -66,7 +71,7 @@ class SlicePlane:
             return None
         if a.ndim == 1:
             return (a.shape[0], 1)
-        if self.name == "input":
+        if self.padded:
             cut = self.frame()
             return self.spec.padded_size if cut is None else cut.shape
         return a.shape[-2:]
@@ -102,7 +107,7 @@ class SlicePlane:
         """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
         zero-padding cell, or a plane without a padded border."""
         spec = self.spec
-        if self.name != "input" or spec is None or min(spec.pads) < 0:
+        if not self.padded or min(spec.pads) < 0:
             return None  # (a negative padding crops: no border is drawn)
         return self.border_source(r, c)
 

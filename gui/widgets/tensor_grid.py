@@ -26,6 +26,7 @@ from core.session import Session
 from core.tensors import tensor
 
 from ..compute import ComputeResult
+from ..padded_frame import padded_grid
 from ..selection import NOTHING, Selection, fits, rc
 from .colour_scale import ColourScale
 from .grid_editor import GridEditor
@@ -373,7 +374,7 @@ class TensorGrid(QWidget):
         values = to_view(plane, self._scale.mode)
         levels, cmap_name = self._scale.levels(self._array)
         pads = None
-        if self.name == "input" and any(self._spec.pads):
+        if padded_grid(self._spec, self.name) and any(self._spec.pads):
             pads = self._spec.pads if cut is None else cut.pads
         self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()

@@ -47,6 +47,7 @@ def make(**spec: object) -> Session:
         {"padding": "same", "kernel_size": (2, 3), "dtype": "float32"},
         {"padding": 1, "padding_mode": "reflect", "groups": 2, "dtype": "complex128", "batch": 2},
         {"stride": 2, "dilation": (1, 2), "padding": (2, 1), "padding_mode": "circular"},
+        {"transposed": True, "stride": 2, "padding": 1, "output_padding": (1, 0), "groups": 2},
     ],
 )
 def test_export_npy_reproduces_torch(tmp_path, spec):
@@ -69,7 +70,7 @@ def test_spec_json_uses_torch_names(tmp_path):
     session = make(padding="same", dtype="complex64", bias=False)
     export_npy(tmp_path, session, results_of(session))
     spec = json.loads((tmp_path / "spec.json").read_text())
-    assert TORCH_KEYS | {"dtype", "input_size", "batch"} == set(spec)
+    assert TORCH_KEYS | {"torch_class", "dtype", "input_size", "batch"} == set(spec)
     assert spec["padding"] == "same" and spec["kernel_size"] == [3, 3]
     assert spec["stride"] == [1, 1] and spec["bias"] is False and spec["dtype"] == "complex64"
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from export_checks import torch_from_folder
 
 import gui.cli.headless
 from core.budget import BudgetError, estimate_bytes, format_bytes
@@ -35,7 +37,20 @@ def test_default_scene_is_exported(tmp_path):
     session = default_session()
     np.testing.assert_array_equal(np.load(out / "input.npy"), session.input)
     np.testing.assert_array_equal(np.load(out / "output.npy"), compute_session(session).output)
-    assert json.loads((out / "spec.json").read_text()) == session.spec.to_dict()
+    assert json.loads((out / "spec.json").read_text()) == {"torch_class": "Conv2d",
+                                                           **session.spec.to_dict()}
+
+
+def test_a_transposed_preset_exports_what_torchs_conv_transpose2d_computes(tmp_path):
+    out = tmp_path / "out"
+    export_headless("transposed_output_padding", out)
+    spec = json.loads((out / "spec.json").read_text())
+    assert spec["torch_class"] == "ConvTranspose2d" and spec["output_padding"] == [1, 1]
+    assert listing(out) == sorted(n for n in ALL + EDITED if "bias" not in n)
+    load, got = torch_from_folder(out)  # nn.ConvTranspose2d built from spec.json alone
+    assert tuple(got["output"].shape) == (1, 1, 6, 6)
+    for name, value in got.items():
+        torch.testing.assert_close(value, load[name], rtol=1e-12, atol=1e-12)
 
 
 def test_cli_export_of_a_session_without_bias(tmp_path):

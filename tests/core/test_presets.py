@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from core.io.presets import (
 )
 from core.session import Session
 from core.spec import LayerSpec
+from core.verify.crosscheck import torch_reference
 
 SHIPPED = [p.name for p in list_presets()]
 REQUIRED = {
@@ -51,13 +53,40 @@ def test_preset_matches_torch(name):
     s = load_preset(name)
     spec = s.spec
     got = compute(spec, s.input, s.weight, s.bias, s.grad_output)
-    expected = reference(s.input, s.weight, s.bias, s.grad_output, stride=spec.stride,
-                         padding=spec.padding, dilation=spec.dilation, groups=spec.groups,
-                         padding_mode=spec.padding_mode)
+    if spec.transposed:  # torch's own nn.ConvTranspose2d + autograd
+        theirs = torch_reference(spec, s.input, s.weight, s.bias, s.grad_output)
+        expected = SimpleNamespace(**theirs)
+    else:
+        expected = reference(s.input, s.weight, s.bias, s.grad_output, stride=spec.stride,
+                             padding=spec.padding, dilation=spec.dilation, groups=spec.groups,
+                             padding_mode=spec.padding_mode)
     tol = 1e-5 if spec.dtype in ("float32", "complex64") else 1e-12
     for key in ("output", "grad_input", "grad_weight", "grad_bias"):
         if spec.bias or key != "grad_bias":
             assert_matches(getattr(got, key), getattr(expected, key), tol)
+
+
+#: conv_arithmetic's transposed figures, and the ConvTranspose2d beside its Conv2d
+TRANSPOSED = {
+    "transposed_unit_stride": ((2, 2), 3, 1, 0, 0, 1, (4, 4)),
+    "transposed_stride2_padding": ((3, 3), 3, 2, 1, 0, 1, (5, 5)),
+    "transposed_output_padding": ((3, 3), 3, 2, 1, 1, 1, (6, 6)),
+    "transposed_dilation": ((3, 3), 3, 1, 0, 0, 2, (7, 7)),
+    "transposed_vs_conv2d": ((3, 3), 3, 2, 1, 0, 1, (5, 5)),
+}
+
+
+@pytest.mark.parametrize("name", TRANSPOSED)
+def test_transposed_presets_show_what_their_titles_say(name):
+    size, k, stride, padding, output_padding, dilation, out = TRANSPOSED[name]
+    spec = load_preset(name).spec
+    assert spec.transposed and spec.input_size == size and spec.output_size == out
+    assert (spec.kernel_size, spec.stride, spec.padding) == ((k, k), (stride,) * 2, (padding,) * 2)
+    assert spec.output_padding == (output_padding,) * 2 and spec.dilation == (dilation,) * 2
+    title = next(p.title for p in list_presets() if p.name == name)
+    assert title.startswith("ConvTranspose2d")
+    sizes = f"{size[0]}×{size[1]} → {out[0]}×{out[1]}"
+    assert sizes in title if name != "transposed_vs_conv2d" else "Conv2d's grad_input" in title
 
 
 def test_default_scene():

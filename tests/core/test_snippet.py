@@ -73,6 +73,13 @@ SESSIONS = {
         5, in_channels=1, out_channels=2, kernel_size=2, padding=2, padding_mode="replicate",
         input_size=(3, 3), batch=0),
     "seed002_preset_float32_unbatched": lambda: load_preset("seed002_pointwise"),
+    "transposed_groups_output_padding": lambda: session_for(
+        7, in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 3), padding=(1, 0),
+        output_padding=(1, 2), dilation=(1, 2), groups=2, input_size=(3, 4), batch=2,
+        transposed=True),
+    "transposed_complex64_unbatched_no_bias": lambda: session_for(
+        8, in_channels=2, out_channels=3, kernel_size=2, stride=2, bias=False,
+        input_size=(3, 3), batch=None, dtype="complex64", transposed=True),
     "nan_and_inf": with_nonfinite,
 }
 
@@ -118,6 +125,13 @@ def test_snippet_fails_when_a_value_is_off():
     run = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True)
     assert run.returncode != 0
     assert "AssertionError" in run.stderr and "Tensor-likes are not close" in run.stderr
+
+
+def test_snippet_builds_a_conv_transpose2d_with_its_keywords():
+    source = snippet("transposed_groups_output_padding")
+    assert "conv = nn.ConvTranspose2d(\n" in source
+    assert "padding=(1, 0), output_padding=(1, 2), dilation=(1, 2)" in source
+    assert source.startswith('"""nn.ConvTranspose2d forward and backward')
 
 
 def test_snippet_builds_the_layer_and_embeds_values():
