@@ -109,7 +109,7 @@ class TwinView(QDialog):
                   else "the same weight W")
         self.header.setText(
             f"<b>{html.escape(mine)}</b> is the <b>{_TITLES[c.theirs]}</b> of "
-            f"<code>{html.escape(layer_call(other, f"torch.{other.dtype}"))}</code> on a {other.input_shape} input, "
+            f"<code>{html.escape(layer_call(other, 'torch.' + other.dtype))}</code> on a {other.input_shape} input, "
             f"with {fed} and {weight} {spec.weight_shape}: max |Δ| = {c.max_abs_delta:.2g}"
         )
         self.ours_title.setText(f"{layer_class(spec)}: {mine}")
