@@ -107,9 +107,10 @@ class TwinView(QDialog):
         fed = "grad_output = this input x" if spec.transposed else "input = this grad_output"
         weight = ("the conjugate weight conj(W)" if spec.dtype.startswith("complex")
                   else "the same weight W")
+        call = html.escape(layer_call(other, f"torch.{other.dtype}"))
         self.header.setText(
             f"<b>{html.escape(mine)}</b> is the <b>{_TITLES[c.theirs]}</b> of "
-            f"<code>{html.escape(layer_call(other, 'torch.' + other.dtype))}</code> on a {other.input_shape} input, "
+            f"<code>{call}</code> on a {other.input_shape} input, "
             f"with {fed} and {weight} {spec.weight_shape}: max |Δ| = {c.max_abs_delta:.2g}"
         )
         self.ours_title.setText(f"{layer_class(spec)}: {mine}")
