@@ -26,7 +26,8 @@ import numpy as np
 
 from . import budget, compact, pipeline
 from .backends import get_backend, numpy_fast
-from .spec import DTYPES, LayerSpec, SpecError, _is_int
+from .spec import DTYPES, LayerSpec, SpecError
+from .spec_args import _is_int
 
 
 @dataclass(frozen=True)

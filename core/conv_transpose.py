@@ -39,7 +39,7 @@ from .conv import (
     conv2d_input,
     conv2d_weight,
 )
-from .spec import LayerSpec, SpecError, _count
+from .spec import LayerSpec
 
 
 def layer_spec(
@@ -56,46 +56,9 @@ def layer_spec(
 ) -> LayerSpec:
     """The transposed `LayerSpec` that ``F.conv_transpose2d(input, weight, ...)`` describes,
     with torch's shape checks (the weight is (in_channels, out_channels/groups, kH, kW))."""
-    input_shape, weight_shape = tuple(input_shape), tuple(weight_shape)
-    if len(input_shape) not in (3, 4):
-        raise SpecError(
-            f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}",
-            ("input",), shape=input_shape,
-        )
-    if len(weight_shape) != 4:
-        raise SpecError(
-            f"weight must be 4D (in_channels, out_channels/groups, kH, kW), got shape "
-            f"{weight_shape}",
-            ("weight",), shape=weight_shape,
-        )
-    groups = _count("groups", groups, 1)
-    *batch, channels, height, width = input_shape
-    in_channels, per_group, kh, kw = weight_shape
-    if in_channels != channels:
-        raise SpecError(
-            f"input has {channels} channels but weight {weight_shape} expects {in_channels} "
-            "(a transposed weight is (in_channels, out_channels/groups, kH, kW))",
-            ("input", "weight"), channels=channels, expected=in_channels,
-        )
-    if 0 in weight_shape:
-        raise SpecError(f"weight shape {weight_shape} has a zero dimension", ("weight",),
-                        shape=weight_shape)
-    if height == 0 or width == 0:
-        raise SpecError(f"input shape {input_shape} has a zero spatial dimension", ("input",),
-                        shape=input_shape)
-    return LayerSpec(
-        in_channels=channels,
-        out_channels=per_group * groups,
-        kernel_size=(kh, kw),
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-        bias=bias,
-        input_size=(height, width),
-        batch=batch[0] if batch else None,
-        dtype=np.dtype(dtype).name,
-        transposed=True,
+    return LayerSpec.from_arrays(
+        input_shape, weight_shape, bias=bias, stride=stride, padding=padding,
+        dilation=dilation, groups=groups, dtype=np.dtype(dtype).name, transposed=True,
         output_padding=output_padding,
     )
 

@@ -32,7 +32,8 @@ import numpy as np
 from . import conv_transpose, explain_transposed
 from . import explain_links as links
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
-from .spec import DTYPES, LayerSpec, SpecError, _is_int
+from .spec import DTYPES, LayerSpec, SpecError
+from .spec_args import _is_int
 
 __all__ = [
     "SOURCES",

@@ -17,7 +17,8 @@ import numpy as np
 from . import budget, compact
 from .im2col import fold
 from .padding import pad
-from .spec import LayerSpec, SpecError, _is_int
+from .spec import LayerSpec, SpecError
+from .spec_args import _is_int
 
 if TYPE_CHECKING:
     from .transposed_steps import TransposedSteps

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
+from .spec_args import (
+    SpecError,
+    _count,
+    _pair,
+    check_kernel_fits,
+    check_output_size,
+    check_padding_fits,
+    check_transposed,
+    layer_shapes,
+    same_padding,
+)
 from .tensors import tensor
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -24,61 +33,7 @@ PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
 
 Pair = tuple[int, int]
-
-
-class SpecError(ValueError):
-    """A layer, argument or tensor that torch would refuse.
-
-    ``fields`` names the spec fields (or function arguments) the refusal concerns, so that
-    an editor can mark them; ``numbers`` holds the values the message quotes.
-    """
-
-    def __init__(self, message: str, fields: Sequence[str] = (), **numbers: Any) -> None:
-        super().__init__(message)
-        self.fields: tuple[str, ...] = tuple(fields)
-        self.numbers: dict[str, Any] = numbers
-
-
-def _is_int(value: Any) -> bool:
-    # bool is an int subclass, and numpy integers are not ints: accept the second, refuse the
-    # first (numpy's bool too, as torch does); a 0-d array is not an int either.
-    return (
-        not isinstance(value, (bool, np.bool_, np.ndarray))
-        and hasattr(value, "__index__")
-    )
-
-
-def _pair(name: str, value: Any, minimum: int | None) -> Pair:
-    if _is_int(value):
-        pair = (int(value), int(value))
-    elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
-        if not all(_is_int(v) for v in value):
-            raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
-    for v in pair:
-        if minimum is not None and v < minimum:
-            raise SpecError(
-                f"{name} must be >= {minimum}, got {value!r}", (name,), minimum=minimum, value=v
-            )
-    return pair
-
-
-def _count(name: str, value: Any, minimum: int) -> int:
-    if not _is_int(value):
-        raise SpecError(f"{name} must be an int, got {value!r}", (name,))
-    if int(value) < minimum:
-        raise SpecError(
-            f"{name} must be >= {minimum}, got {value}", (name,), minimum=minimum, value=int(value)
-        )
-    return int(value)
-
-
-def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
-    """Padding before/after that keeps the size at stride 1; the odd one goes after, as torch."""
-    total = dilation * (kernel - 1)
-    return total // 2, total - total // 2
+__all__ = ["DTYPES", "PADDING_MODES", "LayerSpec", "SpecError", "same_padding"]
 
 
 @dataclass(frozen=True)
@@ -161,7 +116,7 @@ class LayerSpec:
                 )
         put(self, "output_padding", _pair("output_padding", self.output_padding, 0))
         if self.transposed:
-            self._check_transposed()
+            check_transposed(self)
         elif self.output_padding != (0, 0):
             raise SpecError(
                 f"output_padding {self.output_padding} is only for a transposed convolution "
@@ -171,10 +126,10 @@ class LayerSpec:
         put(self, "padding", self._normalised_padding())
         put(self, "pads", self._resolved_pads())
         if self.transposed:
-            self._check_output_size()
+            check_output_size(self)
         else:
-            self._check_padding_fits()
-            self._check_kernel_fits()
+            check_padding_fits(self)
+            check_kernel_fits(self)
 
     # -- normalisation -------------------------------------------------------------------
     def _normalised_padding(self) -> Pair | str:
@@ -210,76 +165,6 @@ class LayerSpec:
             return (top, bottom, left, right)
         ph, pw = self.padding
         return (ph, ph, pw, pw)
-
-    def _check_transposed(self) -> None:
-        if isinstance(self.padding, str):
-            raise SpecError(
-                f"padding must be an int or a pair for a transposed convolution, "
-                f"got {self.padding!r}",
-                ("padding",),
-            )
-        if self.padding_mode != "zeros":
-            raise SpecError(
-                f"padding_mode must be 'zeros' for a transposed convolution (as "
-                f"ConvTranspose2d), got {self.padding_mode!r}",
-                ("padding_mode",),
-            )
-        for axis, op, s, d in zip(("height", "width"), self.output_padding, self.stride,
-                                  self.dilation, strict=True):
-            if op >= s and op >= d:
-                raise SpecError(
-                    f"output_padding {op} must be smaller than either the stride {s} or the "
-                    f"dilation {d} ({axis})",
-                    ("output_padding", "stride", "dilation"),
-                    output_padding=op, stride=s, dilation=d,
-                )
-
-    def _check_output_size(self) -> None:
-        formulas = self.output_size_formula()
-        for axis, size, formula in zip(("height", "width"), self.output_size, formulas,
-                                       strict=True):
-            if size < 1:
-                raise SpecError(
-                    f"output {axis} would be {size}: padding {self.padding} crops more than "
-                    f"the transposed convolution makes ({formula})",
-                    ("padding", "input_size", "kernel_size"), size=size,
-                )
-
-    def _check_padding_fits(self) -> None:
-        top, bottom, left, right = self.pads
-        for axis, size, before, after in (
-            ("height", self.input_size[0], top, bottom),
-            ("width", self.input_size[1], left, right),
-        ):
-            largest = max(before, after)
-            if self.padding_mode == "reflect" and largest >= size:
-                raise SpecError(
-                    f"padding {largest} must be smaller than the input {axis} {size} "
-                    "for padding_mode 'reflect'",
-                    ("padding", "padding_mode", "input_size"), padding=largest, size=size,
-                )
-            if self.padding_mode == "circular" and largest > size:
-                raise SpecError(
-                    f"padding {largest} must be at most the input {axis} {size} "
-                    "for padding_mode 'circular'",
-                    ("padding", "padding_mode", "input_size"), padding=largest, size=size,
-                )
-
-    def _check_kernel_fits(self) -> None:
-        for axis, padded, extent, k, d in (
-            ("height", self.padded_size[0], self.kernel_extent[0], *self._axis(0)),
-            ("width", self.padded_size[1], self.kernel_extent[1], *self._axis(1)),
-        ):
-            if extent > padded:
-                raise SpecError(
-                    f"kernel {axis} extent {extent} (kernel_size {k}, dilation {d}) is larger "
-                    f"than the padded input {axis} {padded}",
-                    ("kernel_size", "dilation", "padding", "input_size"),
-                    extent=extent, padded=padded,
-                )
-
-    def _axis(self, i: int) -> tuple[int, int]:
-        return self.kernel_size[i], self.dilation[i]
 
     # -- derived shapes ------------------------------------------------------------------
     @property
@@ -483,48 +368,28 @@ class LayerSpec:
         groups: Any = 1,
         padding_mode: str = "zeros",
         dtype: str = "float64",
+        transposed: bool = False,
+        output_padding: Any = 0,
     ) -> LayerSpec:
-        """The spec that ``F.conv2d(input, weight, ...)`` describes, with torch's shape checks."""
-        input_shape, weight_shape = tuple(input_shape), tuple(weight_shape)
-        if len(input_shape) not in (3, 4):
-            raise SpecError(
-                f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}",
-                ("input",), shape=input_shape,
-            )
-        if len(weight_shape) != 4:
-            raise SpecError(
-                f"weight must be 4D (out_channels, in_channels/groups, kH, kW), got shape "
-                f"{weight_shape}",
-                ("weight",), shape=weight_shape,
-            )
+        """The spec that ``F.conv2d(input, weight, ...)`` (``transposed``:
+        ``F.conv_transpose2d``) describes, with torch's shape checks."""
         groups = _count("groups", groups, 1)
-        *batch, channels, height, width = input_shape
-        out_channels, per_group, kh, kw = weight_shape
-        if per_group * groups != channels:
-            raise SpecError(
-                f"input has {channels} channels but weight {weight_shape} with groups {groups} "
-                f"expects {per_group * groups}",
-                ("input", "weight", "groups"),
-                channels=channels, weight_shape=weight_shape, groups=groups,
-                expected=per_group * groups,
-            )
-        if out_channels == 0 or per_group == 0 or kh == 0 or kw == 0:
-            raise SpecError(f"weight shape {weight_shape} has a zero dimension", ("weight",),
-                            shape=weight_shape)
-        if height == 0 or width == 0:
-            raise SpecError(f"input shape {input_shape} has a zero spatial dimension",
-                            ("input",), shape=input_shape)
+        batch, channels, out_channels, kernel, size = layer_shapes(
+            input_shape, weight_shape, groups, transposed
+        )
         return cls(
             in_channels=channels,
             out_channels=out_channels,
-            kernel_size=(kh, kw),
+            kernel_size=kernel,
             stride=stride,
             padding=padding,
             dilation=dilation,
             groups=groups,
             bias=bias,
             padding_mode=padding_mode,
-            input_size=(height, width),
-            batch=batch[0] if batch else None,
+            input_size=size,
+            batch=batch,
             dtype=dtype,
+            transposed=transposed,
+            output_padding=output_padding,
         )
