@@ -83,14 +83,6 @@ class TransposedSteps:
         out.flags.writeable = False
         return out
 
-    def column_tap(self, k: int) -> tuple[int, int, int]:
-        """(output channel within the group, kernel row, kernel column) of column ``k``."""
-        return self.conv.column_tap(k)
-
-    def row_position(self, l: int) -> tuple[int, int]:
-        """(input row, input column) of row ``l``."""
-        return self.conv.row_position(l)
-
 
 def transposed_steps(
     spec: LayerSpec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from files_support import data_home_fixture, files_fixture  # noqa: F401
-from gui_checks import assert_results_match_core
+from gui_checks import assert_results_match_core, marked_rows
 from PySide6.QtCore import QPointF
 
 from core.session import regroup_weight
@@ -57,7 +57,7 @@ def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
     set_combo(panel.kind, True)  # padding_mode 'reflect' is Conv2d's only: refused inline
     assert not doc.spec.transposed
     assert "padding_mode must be 'zeros' for a transposed convolution" in panel.message
-    assert "padding_mode" in panel.invalid_fields
+    assert "padding_mode" in marked_rows(panel)
     reflect = panel.padding_mode.model().item(panel.padding_mode.findData("reflect"))
     same = panel.padding_kind.model().item(panel.padding_kind.findData("same"))
     assert not reflect.isEnabled() and not same.isEnabled()
@@ -69,7 +69,7 @@ def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
     assert doc.spec.output_padding == (1, 0) and doc.spec.output_size == (32, 16)
     assert "output_padding=(1,&nbsp;0)" in panel.call.text()
     panel.output_padding_w.setValue(1)  # stride 1, dilation 1 along the width: too large
-    assert "output_padding" in panel.invalid_fields
+    assert "output_padding" in marked_rows(panel)
     assert "output_padding 1 must be smaller than either the stride 1" in panel.message
     assert doc.spec.output_padding == (1, 0)
     panel.output_padding_w.setValue(0)
@@ -116,7 +116,7 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     window.presets_menu.load("transposed_stride2_padding")
     grids, doc = window.grids.grids, window.document
     inp = grids["input"]
-    assert inp.displayed().shape == (3, 3) and inp.offset == (0, 0)  # no padded frame
+    assert inp.image.image.shape == (3, 3) and inp.offset == (0, 0)  # no padded frame
     # hovering input pixel (1, 1) (the mouse, through the grid) paints output rows and
     # columns 2·1 − 1 + (0, 1, 2): its kernel copy
     inp.vb.hovered.emit(QPointF(1.5, 1.5))
