@@ -45,7 +45,7 @@ def transposed_links(spec: LayerSpec, layout: str, index: Sequence[int]) -> link
     pixel; ``bias``: every output position of the channel.
     """
     if layout == "bias":
-        return links.sweep_links(spec, *index)
+        return links.plane_links(spec, *index)
     table = _CONV_LINKS[layout](spec.as_conv(), *index)
     renamed = {name: table[_RENAMED.get(name, name)] for name in links.COLUMNS}
     if spec.conv_extra != (0, 0):
