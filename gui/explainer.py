@@ -337,12 +337,6 @@ class ExplainController(QObject):
         if key == self._im2col_key or n == 0:
             return
         self._im2col_key = key
-        if s.spec.transposed:  # its matrices (cols = x·W, fold, crop) have no pages yet
-            self.im2col.set_unavailable(
-                "this view lays out a Conv2d's im2col matrices; a ConvTranspose2d's (each "
-                "input pixel's painted copy x·W, folded and cropped) are not drawn here yet: "
-                "the Tensors tab and the Sum panel show every term")
-            return
         if im2col_entries(s.spec) > IM2COL_MAX_ENTRIES:  # bounded: never a frozen window
             self.im2col.set_unavailable(
                 f"this layer's im2col matrices have {im2col_entries(s.spec):,} entries, over "

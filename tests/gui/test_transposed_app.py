@@ -6,8 +6,11 @@ import numpy as np
 from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core
 from PySide6.QtCore import QPointF
+from test_layer_panel import marked_rows
 
+from core.im2col_steps import im2col_steps
 from core.session import regroup_weight
+from gui import im2col_transposed
 from gui.selection import Selection
 
 
@@ -57,7 +60,7 @@ def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
     set_combo(panel.kind, True)  # padding_mode 'reflect' is Conv2d's only: refused inline
     assert not doc.spec.transposed
     assert "padding_mode must be 'zeros' for a transposed convolution" in panel.message
-    assert "padding_mode" in panel.invalid_fields
+    assert "padding_mode" in marked_rows(panel)
     reflect = panel.padding_mode.model().item(panel.padding_mode.findData("reflect"))
     same = panel.padding_kind.model().item(panel.padding_kind.findData("same"))
     assert not reflect.isEnabled() and not same.isEnabled()
@@ -69,7 +72,7 @@ def test_output_padding_and_the_choices_a_transposed_layer_refuses(window):
     assert doc.spec.output_padding == (1, 0) and doc.spec.output_size == (32, 16)
     assert "output_padding=(1,&nbsp;0)" in panel.call.text()
     panel.output_padding_w.setValue(1)  # stride 1, dilation 1 along the width: too large
-    assert "output_padding" in panel.invalid_fields
+    assert "output_padding" in marked_rows(panel)
     assert "output_padding 1 must be smaller than either the stride 1" in panel.message
     assert doc.spec.output_padding == (1, 0)
     panel.output_padding_w.setValue(0)
@@ -116,7 +119,7 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     window.presets_menu.load("transposed_stride2_padding")
     grids, doc = window.grids.grids, window.document
     inp = grids["input"]
-    assert inp.displayed().shape == (3, 3) and inp.offset == (0, 0)  # no padded frame
+    assert inp.image.image.shape == (3, 3) and inp.offset == (0, 0)  # no padded frame
     # hovering input pixel (1, 1) (the mouse, through the grid) paints output rows and
     # columns 2·1 − 1 + (0, 1, 2): its kernel copy
     inp.vb.hovered.emit(QPointF(1.5, 1.5))
@@ -153,8 +156,31 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     assert window.equation.formula.text() == (
         "output[0,0,1,1] = Σ_{c∈0..0,i,j} x[0,c,(2−i)/2,(2−j)/2] · W[c,0,i,j]")
     assert window.equation.running_sum() == total
-    # the im2col tab says it does not lay out a transposed layer's matrices (no crash)
-    window.tabs.setCurrentWidget(window.im2col)
-    qtbot.waitUntil(lambda: "ConvTranspose2d" in window.im2col.caption.text(), timeout=2000)
-    assert "not drawn here yet" in window.im2col.caption.text()
+    # the im2col tab: x · W = cols (each row a pixel's painted copy), folded, then cropped;
+    # the four terms' copies meet in one cell of the full output, (2, 2) before the crop
+    view = window.im2col
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.shown("cols", "forward") is not None, timeout=2000)
+    assert view.page == "forward" and "painted copy" in view.caption.text()
+    s = doc.session
+    want = im2col_transposed.matrices(im2col_steps(s.spec, s.input, s.weight, s.bias,
+                                                   s.grad_output))
+    for name in im2col_transposed.PAGES["forward"]:
+        shown = view.shown(name, "forward")
+        np.testing.assert_array_equal(shown, want[name] if want[name].ndim == 2 else
+                                      want[name][0], err_msg=name)
+    read, current = view.marked("cols")
+    rows = [3 * h + w for h in (0, 1) for w in (0, 1)]
+    assert {tuple(c) for c in np.argwhere(read)} == {
+        (3 * h + w, 3 * (2 - 2 * h) + 2 - 2 * w) for h in (0, 1) for w in (0, 1)}
+    assert current.sum() == 1 and np.argwhere(current)[0][0] == rows[[(h, w) for h in (0, 1)
+                                                                        for w in (0, 1)].index(
+        (int(terms.h[3]), int(terms.w[3])))]
+    read, _ = view.marked("full_output")
+    assert [tuple(c) for c in np.argwhere(read)] == [(2, 2)]
+    assert view.shown("full_output")[2, 2] == total
+    # the backward pages follow a grad_input entry
+    window.selection.set_selection(Selection("grad_input", (0, 0, 1, 1), step=0))
+    qtbot.waitUntil(lambda: view.page == "grad_input", timeout=2000)
+    assert view.marked("grad_input_matrix")[0][4, 0]  # row h·3 + w = 4, channel 0
     window.tabs.setCurrentWidget(window.grids)
