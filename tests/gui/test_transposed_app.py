@@ -42,6 +42,12 @@ def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
     assert panel.minimumSizeHint().width() <= panel.width()
     assert "(16 − 1)·1 − 1 − 1 + 1·(3 − 1) + 0 + 1<" in panel.shapes.text()
     assert "output before cropping" in panel.shapes.text()
+    # and so do the window's title, the output grid's formula and the forward heading
+    assert window.windowTitle() == "untitled[*] — nn.ConvTranspose2d — ConvViz"
+    grids = window.grids
+    assert grids.grids["output"]._title.text().startswith("output y = x ⊛ᵀ W + b")
+    assert grids.headings[0].text() == "Forward   y = x ⊛ᵀ W + b"
+    assert grids._operators[0].text() == "⊛ᵀ"
     assert_results_match_core(window)
 
     doc.undo_stack.undo()
@@ -49,6 +55,8 @@ def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
     for name in ("input", "weight", "bias", "grad_output"):
         np.testing.assert_array_equal(doc.tensor(name), before.tensor(name), err_msg=name)
     assert panel.title.text() == "nn.Conv2d" and not panel.output_padding_h.isVisibleTo(panel)
+    assert window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
+    assert grids.headings[0].text() == "Forward   y = x ⊛ W + b"
     doc.undo_stack.redo()
     assert doc.spec.transposed and panel.kind.currentData()
     np.testing.assert_array_equal(doc.tensor("weight"), after.weight)
