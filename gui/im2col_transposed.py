@@ -86,8 +86,11 @@ def matrices(steps: TransposedSteps) -> dict[str, np.ndarray]:
 
 
 def boxes(spec: LayerSpec) -> dict[str, tuple[int, int, int, int]]:
-    """(top, left, rows, columns) of the full output that padding keeps: the output."""
+    """(top, left, rows, columns) of the full output that padding keeps: the output (no
+    frame when padding crops nothing)."""
     top, _, left, _ = spec.pads
+    if spec.padded_size == spec.output_size:
+        return {}
     return {"full_output": (top, left, *spec.output_size)}
 
 
@@ -148,6 +151,6 @@ def caption(spec: LayerSpec) -> str:
         f"L = {lh}·{lw} = {lh * lw} input positions, a row each{extra};  "
         f"K = O/G·kh·kw = {spec.out_per_group}·{kh}·{kw} = {spec.out_per_group * kh * kw} "
         f"taps of each painted copy;  G = {spec.groups};  "
-        + (f"padding crops the {hp}×{wp} full output to {oh}×{ow} (dashed frame)"
+        + (f"padding crops the {hp}×{wp} full output to {oh}×{ow} (dashed, on the forward page)"
            if (hp, wp) != (oh, ow) else f"no padding: the {oh}×{ow} full output is the output")
     )

@@ -60,6 +60,7 @@ def test_the_dashed_frame_is_what_the_crop_keeps(scene):
     np.testing.assert_allclose(kept + s.bias[:, None, None], results.output[SAMPLE],
                                rtol=1e-10, atol=1e-12)
     assert (rows, cols) == TSPEC.output_size
+    assert lay.boxes(TSPEC.replace(padding=0, output_padding=0)) == {}  # nothing cropped
 
 
 @pytest.mark.parametrize("target", ["output", "grad_input", "grad_weight"])
