@@ -191,4 +191,9 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     window.selection.set_selection(Selection("grad_input", (0, 0, 1, 1), step=0))
     qtbot.waitUntil(lambda: view.page == "grad_input", timeout=2000)
     assert view.marked("grad_input_matrix")[0][4, 0]  # row h·3 + w = 4, channel 0
+    # back to the kind switch's other side, the tab on screen: a Conv2d's pages again
+    set_combo(window.panel.kind, False)
+    qtbot.waitUntil(lambda: view.page_box.itemData(2) == "grad_cols", timeout=2000)
+    assert view.shown("product", "forward") is not None and "output positions" in \
+        view.caption.text()
     window.tabs.setCurrentWidget(window.grids)
