@@ -331,7 +331,13 @@ class ExplainController(QObject):
         s = result.session
         n = 1 if s.spec.batch is None else s.spec.batch
         if sample is None:
-            sample = self._im2col_key[1] if self._im2col_key else 0
+            # shown anew: the selected entry's sample (it was selected while hidden), or the
+            # one on screen before
+            sel = self.selection.selection
+            picked = sel.tensor in ("output", "grad_input") and s.spec.batched and \
+                not sel.empty and len(sel.index) == 4
+            sample = self._im2col_key[1] if self._im2col_key else \
+                sel.index[0] if picked else 0
         sample = min(max(sample, 0), max(n - 1, 0))
         key = (s, sample)  # holds the session: see ``_key``
         if key == self._im2col_key or n == 0:

@@ -197,3 +197,34 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     assert view.shown("product", "forward") is not None and "output positions" in \
         view.caption.text()
     window.tabs.setCurrentWidget(window.grids)
+
+
+def test_the_im2col_tab_opens_on_the_sample_selected_while_it_was_hidden(make_window, qtbot):
+    """A grouped, batched transposed layer with a bias: an entry of sample 1 selected on the
+    Tensors tab, then the im2col tab shows sample 1's matrices with its terms marked."""
+    from tests.views.explainer_scene import TENTRIES, transposed_scene
+
+    window = make_window(transposed_scene()[0])
+    view = window.im2col
+    window.selection.set_selection(Selection("output", TENTRIES["output"], step=2))
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.shown("cols", "forward") is not None, timeout=2000)
+    assert view.sample.value() == 1 and view.page == "forward"
+    s = window.document.session
+    want = im2col_transposed.matrices(im2col_steps(s.spec, s.input, s.weight, s.bias,
+                                                   s.grad_output, sample=1))
+    np.testing.assert_array_equal(view.shown("cols"), want["cols"])
+    terms = window.explainer.terms
+    read, current = view.marked("cols")
+    # a cell per painted copy's tap (the group's input channels add up in one cell of x · W);
+    # the bias term has none
+    copies = {(h, w, i, j) for h, w, i, j in zip(terms.h, terms.w, terms.kh, terms.kw,
+                                                 strict=True) if i >= 0}
+    assert read.sum() == len(copies) and current.sum() == 1
+    assert view.marked("input_matrix")[0].sum() == len(terms) - 1
+    # grad_bias: every grad_output entry of its channel, on the grad_input page
+    window.selection.set_selection(Selection("grad_bias", TENTRIES["grad_bias"]))
+    qtbot.waitUntil(lambda: view.page == "grad_input", timeout=2000)
+    read, _ = view.marked("grad_output")
+    assert read.all() and view.plots["grad_input", "grad_output"].channel == 2
+    window.tabs.setCurrentWidget(window.grids)
