@@ -88,16 +88,6 @@ class TransposedSteps:
         out.flags.writeable = False
         return out
 
-    def column_tap(self, k: int) -> tuple[int, int, int]:
-        """(output channel within the group, kernel row, kernel column) of column ``k``."""
-        kh, kw = self.spec.kernel_size
-        o, rest = divmod(int(k), kh * kw)
-        return o, *divmod(rest, kw)
-
-    def row_position(self, l: int) -> tuple[int, int]:
-        """(input row, input column) of row ``l`` (rows past the input: `LayerSpec.conv_extra`)."""
-        return divmod(int(l), self.spec.as_conv().output_size[1])
-
 
 def transposed_steps(
     spec: LayerSpec,

@@ -72,11 +72,6 @@ def test_the_matrices_are_torchs(case: Case) -> None:
             product.swapaxes(1, 2).reshape(spec.in_channels, h + eh, wd + ew)[:, :h, :wd],
             atol=1e-10)
         grad_weight += steps.grad_weight_matrix
-        for row in (0, steps.cols.shape[1] - 1):
-            assert steps.row_position(row) == divmod(row, wd + ew)
-        kh, kw = spec.kernel_size
-        assert steps.column_tap(steps.cols.shape[2] - 1) == (spec.out_per_group - 1, kh - 1,
-                                                             kw - 1)
         for a in (steps.output, steps.cols, steps.grad_input, steps.grad_weight_matrix):
             assert not a.flags.writeable
     np.testing.assert_allclose(grad_weight.reshape(w.shape), ref["grad_weight"], atol=1e-10)

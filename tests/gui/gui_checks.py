@@ -38,3 +38,19 @@ def cell_pos(grid, r: int, c: int):
     top, left = grid.offset
     scene = grid.vb.mapViewToScene(QPointF(c + left + 0.5, r + top + 0.5))
     return grid.view.mapFromScene(scene)
+
+
+def marked_rows(panel) -> set[str]:
+    """The rows drawn invalid; every widget in a row says the same as its row."""
+    from PySide6.QtWidgets import QWidget
+
+    marked = set()
+    for row in panel.findChildren(QWidget):
+        if row.property("role") != "fieldRow":
+            continue
+        bad = bool(row.property("invalid"))
+        for child in row.findChildren(QWidget):
+            assert bool(child.property("invalid")) == bad, (row.objectName(), child.objectName())
+        if bad:
+            marked.add(row.objectName().removeprefix("row_"))
+    return marked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gui_checks import assert_results_match_core
+from gui_checks import assert_results_match_core, marked_rows
 
 
 def set_combo(combo, data) -> None:
@@ -291,22 +291,6 @@ def edit(qtbot, panel, changes) -> None:
             type_into(qtbot, widget, value)
 
 
-def marked_rows(panel) -> set[str]:
-    """The rows drawn invalid; every widget in a row says the same as its row."""
-    from PySide6.QtWidgets import QWidget
-
-    marked = set()
-    for row in panel.findChildren(QWidget):
-        if row.property("role") != "fieldRow":
-            continue
-        bad = bool(row.property("invalid"))
-        for child in row.findChildren(QWidget):
-            assert bool(child.property("invalid")) == bad, (row.objectName(), child.objectName())
-        if bad:
-            marked.add(row.objectName().removeprefix("row_"))
-    return marked
-
-
 def core_refusal(panel):
     """The SpecError core raises for the panel's fields (the layer's, else the budget's)."""
     from core import budget
@@ -397,8 +381,10 @@ def _layer_with(spin, value: int):
     room = 2**40
     fields = dict(in_channels=1, out_channels=1, kernel_size=(1, 1), input_size=(room, room),
                   padding_mode="replicate", batch=1)
+    if field == "output_padding":  # a transposed layer's, below a stride made to fit it
+        fields.update(transposed=True, padding_mode="zeros", stride=max(value, 0) + 1)
     if name.endswith(("_h", "_w")):
-        pair = [1, 1] if field != "padding" else [0, 0]
+        pair = [1, 1] if field not in ("padding", "output_padding") else [0, 0]
         if field == "input_size":
             fields["kernel_size"] = (1, 1)
         pair[name.endswith("_w")] = value

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from files_support import data_home_fixture, files_fixture  # noqa: F401
-from gui_checks import assert_results_match_core
+from gui_checks import assert_results_match_core, marked_rows
 from PySide6.QtCore import QPointF
-from test_layer_panel import marked_rows
 
 from core.im2col_steps import im2col_steps
 from core.session import regroup_weight
