@@ -1,4 +1,4 @@
-"""ConvViz: see exactly how nn.Conv2d computes its forward and backward pass.
+"""ConvViz: see exactly how nn.Conv2d and nn.ConvTranspose2d compute forward and backward.
 
     python main.py [SESSION] [--select ENTRY [--step K]] [--tab im2col]
                    [--screenshot PNG [--with-crosscheck]]

@@ -13,6 +13,10 @@ o (output channel).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import LayerSpec
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,20 @@ def tensor(name: str) -> Tensor:
         raise ValueError(
             f"unknown tensor {name!r}; one of {', '.join(NAMES)}"
         ) from None
+
+
+def operator(spec: LayerSpec, sum_of: str = "output") -> str:
+    """The operator between W and what it meets in the sum of ``sum_of``: a Conv2d's output
+    is x ⊛ W and its grad_input gy ⊛ᵀ W; a transposed layer's are the other way round."""
+    return "⊛ᵀ" if spec.transposed != (sum_of == "grad_input") else "⊛"
+
+
+def title(name: str, spec: LayerSpec) -> str:
+    """Tensor ``name``'s title for layer ``spec``: the registry's, with the output's formula
+    as the layer computes it (``x ⊛ᵀ W`` for a transposed layer, no ``+ b`` without a bias)."""
+    text = tensor(name).title
+    if name == "output":
+        text = text.replace("⊛", operator(spec))
+        if not spec.bias:
+            text = text.replace(" + b", "")
+    return text

@@ -44,6 +44,7 @@ class TransposedSteps:
     cols : (G, L, K)                    input_matrix @ weight_matrix: the painted copies
     full_output : (O, Hp, Wp)           fold(cols): the output before padding crops it
     output : (O, OH, OW)                full_output cropped, plus bias
+    grad_output : (O, OH, OW)           this sample's grad_output (what the next one unfolds)
     grad_output_cols : (G, L, K)        unfold(grad_output): what each copy's taps land on
     grad_input_matrix : (G, L, C/G)     grad_output_cols @ conj(weight_matrix)ᵀ
     grad_input : (C, H, W)              grad_input_matrix reshaped (the rows past x dropped)
@@ -68,6 +69,10 @@ class TransposedSteps:
     @property
     def full_output(self) -> np.ndarray:
         return self.conv.grad_padded
+
+    @property
+    def grad_output(self) -> np.ndarray:
+        return self.conv.input
 
     @property
     def grad_output_cols(self) -> np.ndarray:

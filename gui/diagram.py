@@ -23,14 +23,15 @@ from core.conv import ConvResults
 from core.explain import TARGETS, Terms, explain_spec
 from core.padding import pad
 from core.session import Session
-from core.tensors import BACKWARD, EDITABLE, FORWARD, TENSORS
+from core.tensors import BACKWARD, EDITABLE, FORWARD, operator, title
 
 from .equation import padding_note, running_sums, symbolic, term_text
 from .padded_frame import padded_grid
 from .provenance import Highlights, Provenance, arrows_note
 from .widgets.tensor_info import to_view
 
-#: The rows of tensors and the operators between them, per selected tensor (None: none).
+#: The rows of tensors and the operators between them, per selected tensor (None: none),
+#: as a Conv2d's (`_operator` writes ⊛ and ⊛ᵀ as the layer computes them).
 LAYOUTS: dict[str | None, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     None: ((FORWARD, ("⊛", "+", "=")), (BACKWARD, ("←", "", "←"))),
     "output": ((FORWARD, ("⊛", "+", "=")),),
@@ -121,9 +122,8 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
     array = _array(session, results, name)
     if array is None:
         return None
-    info = TENSORS[name]
     if array.size == 0:  # an empty batch: a title and nothing to draw
-        return Panel(name, info.title, f"{tuple(array.shape)} · empty", np.zeros((0, 0)),
+        return Panel(name, title(name, spec), f"{tuple(array.shape)} · empty", np.zeros((0, 0)),
                      (0, 0, 0, 0), 1.0)
     if array.ndim == 1:  # the bias: one column
         lead, plane = (), array[:, None]
@@ -152,7 +152,7 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
                  for f, t in h.links.values() if len(f)]
         if parts:
             links = np.unique(np.concatenate(parts), axis=0)
-    return Panel(name, info.title, subtitle, values, (top, left, rows, cols),
+    return Panel(name, title(name, spec), subtitle, values, (top, left, rows, cols),
                  _limit(values), marks, links)
 
 
@@ -219,10 +219,16 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
             if p is None:  # no bias: the operator after it joins its neighbours
                 continue
             if panels:
-                kept_ops.append(ops[i - 1])
+                kept_ops.append(_operator(ops[i - 1], session.spec))
             panels.append(p)
         rows.append((tuple(panels), tuple(kept_ops)))
     return Diagram(tuple(rows), tuple(lines), tuple(notes))
+
+
+def _operator(op: str, spec) -> str:
+    """A LAYOUTS operator for this layer: a transposed layer's output is x ⊛ᵀ W, its
+    grad_input gy ⊛ W."""
+    return {"⊛": operator(spec), "⊛ᵀ": operator(spec, "grad_input")}.get(op, op)
 
 
 def _number(value) -> str:

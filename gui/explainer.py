@@ -331,18 +331,18 @@ class ExplainController(QObject):
         s = result.session
         n = 1 if s.spec.batch is None else s.spec.batch
         if sample is None:
-            sample = self._im2col_key[1] if self._im2col_key else 0
+            # shown anew: the selected entry's sample (it was selected while hidden), or the
+            # one on screen before
+            sel = self.selection.selection
+            picked = sel.tensor in ("output", "grad_input") and s.spec.batched and \
+                not sel.empty and len(sel.index) == 4
+            sample = self._im2col_key[1] if self._im2col_key else \
+                sel.index[0] if picked else 0
         sample = min(max(sample, 0), max(n - 1, 0))
         key = (s, sample)  # holds the session: see ``_key``
         if key == self._im2col_key or n == 0:
             return
         self._im2col_key = key
-        if s.spec.transposed:  # its matrices (cols = x·W, fold, crop) have no pages yet
-            self.im2col.set_unavailable(
-                "this view lays out a Conv2d's im2col matrices; a ConvTranspose2d's (each "
-                "input pixel's painted copy x·W, folded and cropped) are not drawn here yet: "
-                "the Tensors tab and the Sum panel show every term")
-            return
         if im2col_entries(s.spec) > IM2COL_MAX_ENTRIES:  # bounded: never a frozen window
             self.im2col.set_unavailable(
                 f"this layer's im2col matrices have {im2col_entries(s.spec):,} entries, over "

@@ -99,7 +99,7 @@ class ExportController(QObject):
             tip="Record the selected entry's animation, term by term, as an animated GIF")
         self.copy_code_action = make_action(
             self, "Copy as &PyTorch code", self.copy_pytorch_code, "Ctrl+Shift+C",
-            "A script that rebuilds this nn.Conv2d in torch and checks every result")
+            "A script that rebuilds this layer in torch and checks every result")
 
     def menu_items(self) -> list[QAction | QMenu]:
         """What the File menu shows, in order."""
@@ -371,7 +371,7 @@ class ExportController(QObject):
         QGuiApplication.clipboard().setText(outcome)
         self.last_snippet = outcome
         lines = outcome.count("\n")
-        self.message.emit(f"Copied {lines} lines of PyTorch code: nn.Conv2d with these values, "
+        self.message.emit(f"Copied {lines} lines of PyTorch code: this layer with these values, "
                           f"forward, backward and asserts against ConvViz's results")
         self.snippetCopied.emit(outcome)
 

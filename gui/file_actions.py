@@ -30,6 +30,7 @@ from core.budget import BudgetError
 from core.io.atomic import WriteError
 from core.io.session_io import SessionError, load_session, save_session
 from core.session import Session
+from core.torch_layer import layer_class
 
 from .autosaver import Autosaver
 from .compute import ComputeEngine
@@ -67,6 +68,7 @@ class FileController(QObject):
         self.autosaver.restored.connect(self._on_autosaver_restored)
         self.exports.message.connect(self.message)
         document.undo_stack.cleanChanged.connect(self._on_stack_cleanChanged)
+        document.specChanged.connect(self._on_document_specChanged)  # the kind is in the title
         window.installEventFilter(self)
         self._update_title()
 
@@ -118,8 +120,13 @@ class FileController(QObject):
     def display_name(self) -> str:
         return self.path.name if self.path else "untitled"
 
+    def _on_document_specChanged(self, _spec) -> None:
+        self._update_title()
+
     def _update_title(self) -> None:
-        self.window.setWindowTitle(f"{self.display_name}[*] — {APP}")
+        """'file[*] — nn.ConvTranspose2d — ConvViz': the file and the layer on screen."""
+        layer = layer_class(self.document.spec)
+        self.window.setWindowTitle(f"{self.display_name}[*] — nn.{layer} — {APP}")
         self.window.setWindowModified(not self.document.undo_stack.isClean())
 
     def _on_stack_cleanChanged(self, clean: bool) -> None:

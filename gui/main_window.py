@@ -64,6 +64,14 @@ term, <b>Esc</b> clears the selection. The player bar sets the speed; <b>Animate
 outputs that read it, a kernel tap its input pixels, a grad_output entry the grad_input
 pixels it reaches.</li>
 </ol>
+<h3>ConvTranspose2d</h3>
+<p>Switch the layer's kind at the top of the Layer panel. In an <b>nn.ConvTranspose2d</b>
+each input pixel <i>paints</i> a copy of the kernel, scaled by its value, onto the output:
+stride spreads the copies apart, padding crops the border of the result and output_padding
+adds rows and columns at its bottom and right. Hover an input pixel to see its copy; an
+output entry is the sum of the copies that cover it. The <b>im2col</b> tab shows it as
+x&nbsp;·&nbsp;W (one row per input pixel: its copy), folded and cropped; Explain &rsaquo;
+Compare puts it beside the Conv2d whose input gradient it is.</p>
 <h3>Editing</h3>
 <p><b>Click</b> a cell of input, weight, bias or grad_output to select it, <b>Shift+click</b>
 or <b>Shift+drag</b> a block. <b>Type a number</b>, press <b>Enter</b> or <b>double-click</b>
@@ -75,8 +83,8 @@ selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 
 <p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
 (<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight).
 <b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
-In the input, the hatched frame is the padding: hover a border cell to see which pixel
-it copies.</p>
+In a Conv2d's input, the hatched frame is the padding: hover a border cell to see which
+pixel it copies.</p>
 <h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes;
 View &rsaquo; History lists them.</p>
 <h3>Figures</h3><p>File &rsaquo; Export figure &rsaquo; Diagram: only the tensors, the
@@ -96,7 +104,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("ConvViz — nn.Conv2d, number by number")
+        self.setWindowTitle("ConvViz")  # the file and the layer's class: gui.file_actions
         self.setWindowIcon(resources.icon("app"))
         self.document = Document(session, self)
         self.engine = ComputeEngine(synchronous=synchronous, parent=self)
@@ -308,7 +316,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(
             self, "About ConvViz",
-            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv2d</code> computes its "
-            "forward and backward pass, number by number. The numbers come from ConvViz's own "
-            "im2col implementation and are checked against torch in the background.</p>",
+            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv2d</code> and "
+            "<code>nn.ConvTranspose2d</code> compute their forward and backward pass, number "
+            "by number. The numbers come from ConvViz's own im2col implementation and are "
+            "checked against torch in the background.</p>",
         )

@@ -31,7 +31,8 @@ NOT_MATH = ("core.io", "core.verify")
 TORCH_BACKEND = "core.backends.torch_backend"
 QT = ("PySide6", "pyqtgraph", "shiboken6")
 #: gui modules that must import without Qt.
-QT_FREE_GUI = ("gui", "gui.provenance", "gui.equation", "gui.fills", "gui.im2col_layout")
+QT_FREE_GUI = ("gui", "gui.provenance", "gui.equation", "gui.fills", "gui.im2col_layout",
+               "gui.im2col_transposed")
 
 
 def _under(name: str, packages: tuple[str, ...]) -> bool:

@@ -1,6 +1,6 @@
 """GridsView: the eight tensor grids laid out along the forward and the backward flow.
 
-    forward    input x   ⊛   weight W   +   bias b   =   output y
+    forward    input x   ⊛   weight W   +   bias b   =   output y     (⊛ᵀ: ConvTranspose2d)
     backward   ∂L/∂x    ←    ∂L/∂W        ∂L/∂b      ←   grad_output ∂L/∂y
 
 Each gradient sits under the tensor it belongs to (same shape); grad_output sits under the
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.session import Session
 from core.spec import LayerSpec
-from core.tensors import BACKWARD, EDITABLE, FORWARD, RESULTS
+from core.tensors import BACKWARD, EDITABLE, FORWARD, RESULTS, operator, title
 
 from ..padded_frame import frame, padded_grid
 from ..provenance import grid_shape
@@ -134,6 +134,9 @@ class GridsView(QWidget):
         """Share the room by cells: each column of grids gets width in proportion to the
         cells it shows across (the padded input has more than the output), each row height
         to the cells down, so that cells come out about the same size everywhere."""
+        # the forward pass as this layer computes it: x ⊛ W, or x ⊛ᵀ W for a transposed one
+        self._operators[0].setText(operator(spec))
+        self.headings[0].setText(f"Forward   {title('output', spec).removeprefix('output ')}")
         cols, rows = [0.0] * len(FORWARD), [0.0, 0.0]
         for r, names in enumerate((FORWARD, BACKWARD)):
             for i, name in enumerate(names):

@@ -2,10 +2,12 @@
 
 Three pages (see `gui.im2col_layout`): the forward product ``cols · Wᵀ``, the weight
 gradient ``dYᵀ · cols`` and the input gradient ``dY · W`` folded back by col2im and the
-padding adjoint. The selected entry's terms mark their cells (teal), the current term's
-cell is boxed (orange), and the entry's own row and column are banded.
+padding adjoint. A transposed layer has its own three (`gui.im2col_transposed`): each input
+pixel's painted copy ``x · W`` folded and cropped, ``conj(x)ᵀ · gcols`` and unfold(gy) times
+``conj(W)ᵀ``. The selected entry's terms mark their cells (teal), the current term's cell is
+boxed (orange), and the entry's own row and column are banded.
 
-Passive: ``set_steps(core.im2col_steps.Im2colSteps)`` and ``set_terms(terms, step)`` in;
+Passive: ``set_steps(Im2colSteps | TransposedSteps)`` and ``set_terms(terms, step)`` in;
 ``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown
 (``dataRequested`` then tells its owner, who may have skipped computing the matrices).
 """
@@ -13,10 +15,11 @@ Passive: ``set_steps(core.im2col_steps.Im2colSteps)`` and ``set_terms(terms, ste
 from __future__ import annotations
 
 import re
+from types import ModuleType
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,39 +34,18 @@ from PySide6.QtWidgets import (
 
 from core.explain import Terms
 from core.im2col_steps import Im2colSteps
+from core.transposed_steps import TransposedSteps
 
-from ..im2col_layout import PAGE_OF, PAGES, Marks, marks, matrices
-from ..padded_frame import frame
+from .. import im2col_layout, im2col_transposed
+from ..im2col_layout import PAGE_TITLES, TITLES, Marks  # noqa: F401  (the Conv2d titles)
 from .cell_text import CellTextItem, dark_cells
 from .grid_items import colormap, nice_limit
 from .highlight_items import CellsLayer
 from .tensor_info import to_view
 
-TITLES = {
-    "cols": "cols  (L × G·K)",
-    "weight_t": "Wᵀ  (G·K × O)",
-    "product": "cols · Wᵀ  (L × O)",
-    "output": "output o  (OH × OW)",
-    "grad_output_t": "dYᵀ  (O × L)",
-    "grad_weight": "dW = dYᵀ · conj(cols)  (O × G·K)",
-    "grad_output": "dY  (L × O)",
-    "weight": "W  (O × G·K)",
-    "grad_cols": "dcols = dY · conj(W)  (L × G·K)",
-    "grad_padded": "col2im(dcols), channel c",
-    "grad_input": "pad adjoint → grad_input c",
-}
-PAGE_TITLES = {
-    "forward": "forward:  y = cols · Wᵀ (+ b), reshaped",
-    "grad_weight": "backward:  dW = dYᵀ · conj(cols)",
-    "grad_cols": "backward:  dcols = dY · conj(W) → col2im → pad adjoint",
-}
-# (row, col) of each array in its page's grid: B above C, A left of C for C = A·B
-_PLACES = {
-    "forward": {"weight_t": (0, 1), "cols": (1, 0), "product": (1, 1), "output": (1, 2)},
-    "grad_weight": {"cols": (0, 1), "grad_output_t": (1, 0), "grad_weight": (1, 1)},
-    "grad_cols": {"weight": (0, 1), "grad_output": (1, 0), "grad_cols": (1, 1),
-                  "grad_padded": (1, 2), "grad_input": (1, 3)},
-}
+#: The layout of each layer kind, by ``spec.transposed``: modules with one interface (PAGES,
+#: PAGE_OF, TITLES, PAGE_TITLES, PLACES, matrices, marks, boxes, caption).
+LAYOUTS: dict[bool, ModuleType] = {False: im2col_layout, True: im2col_transposed}
 _BAND = QColor("#0f766e")
 #: The largest matrix the view computes and draws (`core.im2col_steps.im2col_entries`); beyond it
 #: the view says so instead of freezing the window (8 Mi entries: 64 MiB in float64).
@@ -120,11 +102,11 @@ class MatrixPlot:
     PlotItem, whose parentless option menus would outlive the window).
     """
 
-    def __init__(self, name: str, layout: pg.GraphicsLayout) -> None:
+    def __init__(self, name: str, layout: pg.GraphicsLayout, title: str) -> None:
         self.name = name
         self.layout = layout
         self.view = pg.ViewBox(invertY=True, enableMenu=False)
-        self.title = layout.addLabel(TITLES[name], row=0, col=1, color="#4b5563")
+        self.title = layout.addLabel(title, row=0, col=1, color="#4b5563")
         self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
         layout.addItem(self.axes[0], row=1, col=1)
         layout.addItem(self.axes[1], row=2, col=0)
@@ -139,7 +121,10 @@ class MatrixPlot:
         self.current = CellsLayer("current")
         self.texts = CellTextItem(blank_nan=True)  # the values, when the cells have room
         self.texts.setZValue(self.current.zValue() + 1)
-        for item in (self.image, self.read, self.bands, self.current, self.texts):
+        self.box = QGraphicsPathItem()  # e.g. what a transposed layer's crop keeps
+        self.box.setPen(_cosmetic(QColor("#111827"), 2.0, Qt.PenStyle.DashLine))
+        self.box.setZValue(self.bands.zValue())
+        for item in (self.image, self.read, self.bands, self.current, self.texts, self.box):
             self.view.addItem(item)
         self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
         self.channel = 0
@@ -164,6 +149,14 @@ class MatrixPlot:
         rows, cols = values.shape
         self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
 
+    def set_box(self, box: tuple[int, int, int, int] | None) -> None:
+        """Frame cells (top, left, rows, cols) with a dashed line; None: no frame."""
+        path = QPainterPath()
+        if box is not None:
+            top, left, rows, cols = box
+            path.addRect(QRectF(left, top, cols, rows))
+        self.box.setPath(path)
+
     def shows_values(self) -> bool:
         """Whether the cells on screen are large enough to print their values (and do)."""
         shown, w, h = self.view.viewRect(), self.view.width(), self.view.height()
@@ -175,6 +168,7 @@ class MatrixPlot:
         """Show nothing (the previous layer's matrices must not stay as if current)."""
         self.array = None
         self.image.clear()
+        self.set_box(None)
         self.set_marks(None)
 
     def set_marks(self, mark: Marks | None) -> None:
@@ -221,13 +215,16 @@ class Im2colView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("im2colView")
-        self._steps: Im2colSteps | None = None
+        self._steps: Im2colSteps | TransposedSteps | None = None
         self._why_empty = "no result yet"
         self._terms: Terms | None = None
         self._step: int | None = None
         self._mode = "real"
         self._dirty: set[str] = set()  # 'data', 'marks', 'step': what to redraw when shown
         self._arrays: dict[str, np.ndarray] = {}
+        # the pages of the layer kind on screen (`LAYOUTS`); each kind's built when first shown
+        self._transposed = False
+        self._built: dict[bool, tuple[dict, dict]] = {}
         self.plots: dict[tuple[str, str], MatrixPlot] = {}  # (page, name)
         self.pages: dict[str, pg.GraphicsLayoutWidget] = {}
 
@@ -235,8 +232,6 @@ class Im2colView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         header = QHBoxLayout()
         self.page_box = QComboBox(objectName="im2colPage")
-        for page in PAGES:
-            self.page_box.addItem(PAGE_TITLES[page], page)
         self.sample = QSpinBox(objectName="im2colSample")
         self.sample.setToolTip("the batch sample whose matrices are shown")
         self.sample_label = QLabel("sample n")
@@ -251,21 +246,52 @@ class Im2colView(QWidget):
         layout.addLayout(header)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
-        for page, names in PAGES.items():
-            widget = pg.GraphicsLayoutWidget()
-            widget.setBackground("#ffffff")
-            for name in names:
-                row, col = _PLACES[page][name]
-                self.plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col))
-            self.pages[page] = widget
-            self.stack.addWidget(widget)
+        self._use_kind(False, force=True)
         self.page_box.currentIndexChanged.connect(self._on_page_box_currentIndexChanged)
         self.sample.valueChanged.connect(self.sampleRequested)
 
+    @property
+    def arrangement(self) -> ModuleType:
+        """The pages of the layer kind on screen."""
+        return LAYOUTS[self._transposed]
+
+    def _use_kind(self, transposed: bool, force: bool = False) -> None:
+        """Show the pages of a Conv2d or of a transposed layer (built the first time)."""
+        if transposed == self._transposed and not force:
+            return
+        self._transposed = transposed
+        lay = self.arrangement
+        if transposed not in self._built:
+            plots, pages = {}, {}
+            for page, names in lay.PAGES.items():
+                widget = pg.GraphicsLayoutWidget()
+                widget.setBackground("#ffffff")
+                for name in names:
+                    row, col = lay.PLACES[page][name]
+                    plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col),
+                                                   lay.TITLES[name])
+                pages[page] = widget
+                self.stack.addWidget(widget)
+            self._built[transposed] = plots, pages
+        self.plots, self.pages = self._built[transposed]
+        with QSignalBlocker(self.page_box):
+            self.page_box.clear()
+            for page in lay.PAGES:
+                self.page_box.addItem(lay.PAGE_TITLES[page], page)
+        terms = self._terms
+        first = next(iter(lay.PAGES))
+        page = lay.PAGE_OF[terms.target] if terms is not None and \
+            terms.spec.transposed == transposed else first
+        self.page_box.setCurrentIndex(list(lay.PAGES).index(page))
+        self.stack.setCurrentWidget(self.pages[page])
+        self._dirty.add("data")
+
     # -- data in -------------------------------------------------------------------------
-    def set_steps(self, steps: Im2colSteps | None) -> None:
+    def set_steps(self, steps: Im2colSteps | TransposedSteps | None) -> None:
         """The matrices of one sample (drawn now when visible, else when next shown)."""
         self._steps, self._why_empty = steps, "no result yet"
+        if steps is not None:
+            self._use_kind(steps.spec.transposed)
         self._dirty.add("data")
         self._render()
 
@@ -283,9 +309,9 @@ class Im2colView(QWidget):
         if terms is self._terms and step == self._step:
             return
         new_terms = terms is not self._terms
-        if terms is not None and new_terms:
-            self.show_page(PAGE_OF[terms.target])
         self._terms, self._step = terms, step
+        if terms is not None and new_terms and terms.spec.transposed == self._transposed:
+            self.show_page(self.arrangement.PAGE_OF[terms.target])
         self._dirty.add("marks" if new_terms else "step")
         self._render()
 
@@ -296,7 +322,7 @@ class Im2colView(QWidget):
             self._render()
 
     def show_page(self, page: str) -> None:
-        i = list(PAGES).index(page)
+        i = list(self.arrangement.PAGES).index(page)
         if self.page_box.currentIndex() != i:
             self.page_box.setCurrentIndex(i)
 
@@ -305,8 +331,9 @@ class Im2colView(QWidget):
         """The 2D array ``name`` shows on ``page`` (default: the page on screen, else the
         first page with it), as core gave it (one channel of an image)."""
         if page is None:
-            page = self.page if name in PAGES[self.page] else next(
-                p for p, names in PAGES.items() if name in names)
+            pages = self.arrangement.PAGES
+            page = self.page if name in pages[self.page] else next(
+                p for p, names in pages.items() if name in names)
         return self.plots[page, name].array
 
     def marked(self, name: str, page: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -332,12 +359,16 @@ class Im2colView(QWidget):
         if steps is None:
             self.caption.setText(self._why_empty)
             return
+        lay = self.arrangement
         if "data" in dirty:
-            self._arrays = matrices(steps)
+            self._arrays = lay.matrices(steps)
             self._show_header(steps)
+            boxes = lay.boxes(steps.spec)
+            for (_, name), plot in self.plots.items():
+                plot.set_box(boxes.get(name))
         found = None
         if self._terms is not None and self._terms.spec == steps.spec:
-            found = marks(self._terms, steps.sample, self._step)
+            found = lay.marks(self._terms, steps.sample, self._step)
         for (_, name), plot in self.plots.items():
             mark = None if found is None else found.marks.get(name)
             channel = plot.channel if mark is None or mark.channel is None else mark.channel
@@ -349,13 +380,13 @@ class Im2colView(QWidget):
             else:
                 plot.set_current(mark)
 
-    def _show_header(self, steps: Im2colSteps) -> None:
-        spec = steps.spec
+    def _show_header(self, steps: Im2colSteps | TransposedSteps) -> None:
+        spec, lay = steps.spec, self.arrangement
         complex_ = spec.dtype.startswith("complex")
         for (_, name), plot in self.plots.items():
-            plot.title.setText(dtype_title(TITLES[name], complex_), color="#4b5563")
-        for i, page in enumerate(PAGES):
-            self.page_box.setItemText(i, dtype_title(PAGE_TITLES[page], complex_))
+            plot.title.setText(dtype_title(lay.TITLES[name], complex_), color="#4b5563")
+        for i, page in enumerate(lay.PAGES):
+            self.page_box.setItemText(i, dtype_title(lay.PAGE_TITLES[page], complex_))
         batch = spec.batch if spec.batched else None
         self.sample_label.setVisible(batch is not None)
         self.sample.setVisible(batch is not None)
@@ -363,15 +394,7 @@ class Im2colView(QWidget):
         self.sample.setRange(0, max((batch or 1) - 1, 0))
         self.sample.setValue(steps.sample)
         self.sample.blockSignals(False)
-        (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
-        self.caption.setText(
-            f"L = OH·OW = {oh}·{ow} = {oh * ow} output positions;  "
-            f"K = C/G·kh·kw = {spec.in_per_group}·{kh}·{kw} = {spec.in_per_group * kh * kw} "
-            f"taps per group;  G = {spec.groups}"
-            + ("" if frame(spec) is None else
-               f";  col2im's padded grid ({spec.padded_size[0]}×{spec.padded_size[1]}) is "
-               "not drawn: a huge padding")
-        )
+        self.caption.setText(self.arrangement.caption(spec))
 
     def _on_page_box_currentIndexChanged(self, i: int) -> None:
-        self.stack.setCurrentIndex(i)
+        self.stack.setCurrentWidget(self.pages[self.page_box.itemData(i)])

@@ -27,7 +27,8 @@ class StatusBar(QStatusBar):
                             objectName="statusCheck")
         self.check.setProperty("state", "pending")
         self.check.setToolTip(
-            "The same layer is run by torch.nn.Conv2d + autograd in the background and "
+            "The same layer is run by torch's own (nn.Conv2d or nn.ConvTranspose2d) + "
+            "autograd in the background and "
             "compared with the numbers shown"
         )
         for label in (self.backend, self.timing, self.check):
@@ -55,7 +56,7 @@ class StatusBar(QStatusBar):
                         "ok" if check.ok else "bad")
         lines = [f"{k}: max |Δ| = {v:.3g} (tolerance {check.tolerances[k]:.2g})"
                  for k, v in check.deltas.items()]
-        self.check.setToolTip("Compared with torch.nn.Conv2d + autograd:\n" + "\n".join(lines))
+        self.check.setToolTip("Compared with torch's own layer + autograd:\n" + "\n".join(lines))
 
     def set_invalid(self, invalid: bool) -> None:
         self._invalid = invalid

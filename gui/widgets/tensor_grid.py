@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.session import Session
 from core.tensors import tensor
+from core.tensors import title as tensor_title
 
 from ..compute import ComputeResult
 from ..padded_frame import padded_grid
@@ -201,10 +202,7 @@ class TensorGrid(QWidget):
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
         self.selector.set_axes(spec.lead_axes(self.name))
-        title = self.info.title
-        if self.name == "output" and not spec.bias:
-            title = "output y = x ⊛ W"
-        self._title.setText(_unbroken(title))
+        self._title.setText(_unbroken(tensor_title(self.name, spec)))
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:

@@ -7,7 +7,17 @@ import torch
 import torch.nn.functional as F
 
 from core.spec import LayerSpec, SpecError
-from core.tensors import BACKWARD, EDITABLE, FORWARD, NAMES, RESULTS, TENSORS, tensor
+from core.tensors import (
+    BACKWARD,
+    EDITABLE,
+    FORWARD,
+    NAMES,
+    RESULTS,
+    TENSORS,
+    operator,
+    tensor,
+    title,
+)
 
 
 def test_every_tensor_once_with_its_twin():
@@ -90,3 +100,24 @@ def test_lead_axes_name_the_axes_torch_gives(transposed):
         assert [sizes[a] // g for a, g in zip(axes, per_group, strict=False)] == \
             list(shape[:len(axes)]), name
     assert spec.lead_axes("weight") == (("c", "o") if transposed else ("o", "c"))
+
+
+SMALL = LayerSpec(in_channels=1, out_channels=1, kernel_size=3, input_size=(5, 5))
+
+
+def test_the_output_title_follows_the_layer_kind_and_bias():
+    transposed = SMALL.replace(transposed=True)
+    assert title("output", SMALL) == "output y = x ⊛ W + b"
+    assert title("output", transposed) == "output y = x ⊛ᵀ W + b"
+    assert title("output", transposed.replace(bias=False)) == "output y = x ⊛ᵀ W"
+    assert title("output", SMALL.replace(bias=False)) == "output y = x ⊛ W"
+    # the other tensors' titles are the registry's whatever the layer
+    for name in NAMES:
+        if name != "output":
+            assert title(name, transposed) == title(name, SMALL) == TENSORS[name].title
+
+
+def test_grad_input_is_the_other_operation():
+    transposed = SMALL.replace(transposed=True)
+    assert (operator(SMALL), operator(SMALL, "grad_input")) == ("⊛", "⊛ᵀ")
+    assert (operator(transposed), operator(transposed, "grad_input")) == ("⊛ᵀ", "⊛")

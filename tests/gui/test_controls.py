@@ -99,6 +99,9 @@ def test_help_matches_the_window_and_teaches_the_main_loop():
         assert phrase in text, phrase
     order = [text.index(p) for p in ("Select an entry", "Read its Sum", "Play it", "Hover")]
     assert order == sorted(order)
+    # the transposed layer is described as what it does, and where to see it
+    for phrase in ("nn.ConvTranspose2d", "paints", "output_padding", "im2col", "Compare"):
+        assert phrase in text, phrase
 
 
 # -- the Layer panel ------------------------------------------------------------------------

@@ -47,13 +47,13 @@ def test_save_then_open_round_trips(window, files, dialogs, tmp_path):
 
 
 def test_title_names_the_file_and_marks_changes(window, files, dialogs, tmp_path):
-    assert window.windowTitle() == "untitled[*] — ConvViz"
+    assert window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
     assert not window.isWindowModified()
     edit_cell(window)
     assert window.isWindowModified()
     dialogs.save.append(str(tmp_path / "scene.npz"))
     files.save_as_action.trigger()
-    assert window.windowTitle() == "scene.npz[*] — ConvViz"
+    assert window.windowTitle() == "scene.npz[*] — nn.Conv2d — ConvViz"
     assert not window.isWindowModified()
     edit_cell(window, value=1.5)
     assert window.isWindowModified()

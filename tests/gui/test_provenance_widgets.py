@@ -177,6 +177,48 @@ def test_im2col_view_shows_cores_matrices_and_marks_the_terms(qtbot, session, ta
         assert current.sum() == 1, name
 
 
+def test_im2col_view_lays_out_a_transposed_layer_and_switches_back(qtbot, session):
+    """One view, a transposed layer's pages for every target (core's matrices, the terms'
+    cells marked), the crop framed, then a Conv2d's pages again."""
+    from gui import im2col_transposed
+    from tests.views.explainer_scene import TENTRIES, TSPEC, transposed_scene
+
+    ts = transposed_scene()[0]
+    view = Im2colView()
+    qtbot.addWidget(view)
+    view.show()
+    st = im2col_steps(TSPEC, ts.input, ts.weight, ts.bias, ts.grad_output, sample=1)
+    view.set_steps(st)
+    assert [view.page_box.itemData(i) for i in range(view.page_box.count())] == list(
+        im2col_transposed.PAGES)
+    assert "input positions" in view.caption.text()
+    m = im2col_transposed.matrices(st)
+    for target, entry in TENTRIES.items():
+        terms = explain_spec(TSPEC, target, entry, **ts.tensors())
+        view.set_terms(terms, len(terms) - 1)
+        page = im2col_transposed.PAGE_OF[target]
+        assert view.page == page and view.stack.currentWidget() is view.pages[page]
+        found = im2col_transposed.marks(terms, 1, len(terms) - 1)
+        for name in im2col_transposed.PAGES[page]:
+            mark = found.marks.get(name)
+            want = m[name] if m[name].ndim == 2 else m[name][  # unmarked: the one on screen
+                view.plots[page, name].channel if mark is None else mark.channel]
+            np.testing.assert_array_equal(view.shown(name, page), want, err_msg=name)
+            read, current = view.marked(name, page)
+            assert read.sum() == (0 if mark is None else len({tuple(c[-2:]) for c in mark.read
+                                                              if len(c) == 2 or
+                                                              c[0] == mark.channel})), name
+            assert current.sum() == (mark is not None and len(mark.current) > 0), name
+    frame = view.plots["forward", "full_output"].box.path().boundingRect()
+    top, left, rows, cols = im2col_transposed.boxes(TSPEC)["full_output"]
+    assert (frame.top(), frame.left(), frame.height(), frame.width()) == (top, left, rows, cols)
+    # a Conv2d's steps bring its own pages back
+    view.set_steps(im2col_steps(SPEC, session.input, session.weight, session.bias,
+                                session.grad_output))
+    assert view.page == "forward" and view.page_box.count() == len(PAGES)
+    assert view.shown("product") is not None and "output positions" in view.caption.text()
+
+
 def test_hidden_view_draws_when_shown(qtbot, session):
     s = session
     view = Im2colView()

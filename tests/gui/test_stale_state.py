@@ -152,16 +152,16 @@ def test_a_preset_detaches_the_open_file_and_save_asks_for_a_name(window, files,
     save_session(path, mine)
     dialogs.open.append(str(path))
     files.open_action.trigger()
-    assert window.windowTitle() == "mine.npz[*] — ConvViz"
+    assert window.windowTitle() == "mine.npz[*] — nn.Conv2d — ConvViz"
     window.presets_menu.load("sobel_edges")
-    assert files.path is None and window.windowTitle() == "untitled[*] — ConvViz"
+    assert files.path is None and window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
     assert window.isWindowModified()
     files.save_action.trigger()  # asks for a name; the answer is Cancel
     assert [kind for kind, _ in dialogs.asked] == ["open", "save"]
     on_disk = np.load(path)
     np.testing.assert_array_equal(on_disk["weight"], mine.weight)  # the file is untouched
     window.document.undo_stack.undo()  # the file's own document, and its name, come back
-    assert files.path == path and window.windowTitle() == "mine.npz[*] — ConvViz"
+    assert files.path == path and window.windowTitle() == "mine.npz[*] — nn.Conv2d — ConvViz"
     assert not window.isWindowModified()
     window.document.undo_stack.redo()
     assert files.path is None
@@ -174,7 +174,7 @@ def test_new_detaches_the_file_too(window, files, dialogs, tmp_path):
     files.open_action.trigger()
     edit_cell(window)
     files.new_action.trigger()
-    assert files.path is None and window.windowTitle() == "untitled[*] — ConvViz"
+    assert files.path is None and window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
     dialogs.save.append(str(tmp_path / "fresh.npz"))
     files.save_action.trigger()
     assert files.path == tmp_path / "fresh.npz"
@@ -220,7 +220,7 @@ def test_a_restored_autosave_does_not_take_the_open_files_name(window, files, di
     files.start()
     files.autosaver.stop(clear=True)
     assert window.document.spec == load_preset("depthwise").spec
-    assert files.path is None and window.windowTitle() == "untitled[*] — ConvViz"
+    assert files.path is None and window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
     files.save_action.trigger()  # asks for a name (cancelled): the given file is untouched
     assert [kind for kind, _ in dialogs.asked] == ["save"]
     np.testing.assert_array_equal(np.load(path)["input"], given.input)

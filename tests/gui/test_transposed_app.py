@@ -7,7 +7,9 @@ from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core, marked_rows
 from PySide6.QtCore import QPointF
 
+from core.im2col_steps import im2col_steps
 from core.session import regroup_weight
+from gui import im2col_transposed
 from gui.selection import Selection
 
 
@@ -39,6 +41,12 @@ def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
     assert panel.minimumSizeHint().width() <= panel.width()
     assert "(16 − 1)·1 − 1 − 1 + 1·(3 − 1) + 0 + 1<" in panel.shapes.text()
     assert "output before cropping" in panel.shapes.text()
+    # and so do the window's title, the output grid's formula and the forward heading
+    assert window.windowTitle() == "untitled[*] — nn.ConvTranspose2d — ConvViz"
+    grids = window.grids
+    assert grids.grids["output"]._title.text().startswith("output y = x ⊛ᵀ W + b")
+    assert grids.headings[0].text() == "Forward   y = x ⊛ᵀ W + b"
+    assert grids._operators[0].text() == "⊛ᵀ"
     assert_results_match_core(window)
 
     doc.undo_stack.undo()
@@ -46,6 +54,8 @@ def test_switching_kinds_keeps_what_fits_and_is_one_undo_step(window):
     for name in ("input", "weight", "bias", "grad_output"):
         np.testing.assert_array_equal(doc.tensor(name), before.tensor(name), err_msg=name)
     assert panel.title.text() == "nn.Conv2d" and not panel.output_padding_h.isVisibleTo(panel)
+    assert window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
+    assert grids.headings[0].text() == "Forward   y = x ⊛ W + b"
     doc.undo_stack.redo()
     assert doc.spec.transposed and panel.kind.currentData()
     np.testing.assert_array_equal(doc.tensor("weight"), after.weight)
@@ -153,8 +163,67 @@ def test_hover_paints_the_patch_and_a_selected_output_reads_the_copies(window, q
     assert window.equation.formula.text() == (
         "output[0,0,1,1] = Σ_{c∈0..0,i,j} x[0,c,(2−i)/2,(2−j)/2] · W[c,0,i,j]")
     assert window.equation.running_sum() == total
-    # the im2col tab says it does not lay out a transposed layer's matrices (no crash)
-    window.tabs.setCurrentWidget(window.im2col)
-    qtbot.waitUntil(lambda: "ConvTranspose2d" in window.im2col.caption.text(), timeout=2000)
-    assert "not drawn here yet" in window.im2col.caption.text()
+    # the im2col tab: x · W = cols (each row a pixel's painted copy), folded, then cropped;
+    # the four terms' copies meet in one cell of the full output, (2, 2) before the crop
+    view = window.im2col
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.shown("cols", "forward") is not None, timeout=2000)
+    assert view.page == "forward" and "painted copy" in view.caption.text()
+    s = doc.session
+    want = im2col_transposed.matrices(im2col_steps(s.spec, s.input, s.weight, s.bias,
+                                                   s.grad_output))
+    for name in im2col_transposed.PAGES["forward"]:
+        shown = view.shown(name, "forward")
+        np.testing.assert_array_equal(shown, want[name] if want[name].ndim == 2 else
+                                      want[name][0], err_msg=name)
+    read, current = view.marked("cols")
+    rows = [3 * h + w for h in (0, 1) for w in (0, 1)]
+    assert {tuple(c) for c in np.argwhere(read)} == {
+        (3 * h + w, 3 * (2 - 2 * h) + 2 - 2 * w) for h in (0, 1) for w in (0, 1)}
+    assert current.sum() == 1 and np.argwhere(current)[0][0] == rows[[(h, w) for h in (0, 1)
+                                                                        for w in (0, 1)].index(
+        (int(terms.h[3]), int(terms.w[3])))]
+    read, _ = view.marked("full_output")
+    assert [tuple(c) for c in np.argwhere(read)] == [(2, 2)]
+    assert view.shown("full_output")[2, 2] == total
+    # the backward pages follow a grad_input entry
+    window.selection.set_selection(Selection("grad_input", (0, 0, 1, 1), step=0))
+    qtbot.waitUntil(lambda: view.page == "grad_input", timeout=2000)
+    assert view.marked("grad_input_matrix")[0][4, 0]  # row h·3 + w = 4, channel 0
+    # back to the kind switch's other side, the tab on screen: a Conv2d's pages again
+    set_combo(window.panel.kind, False)
+    qtbot.waitUntil(lambda: view.page_box.itemData(2) == "grad_cols", timeout=2000)
+    assert view.shown("product", "forward") is not None and "output positions" in \
+        view.caption.text()
+    window.tabs.setCurrentWidget(window.grids)
+
+
+def test_the_im2col_tab_opens_on_the_sample_selected_while_it_was_hidden(make_window, qtbot):
+    """A grouped, batched transposed layer with a bias: an entry of sample 1 selected on the
+    Tensors tab, then the im2col tab shows sample 1's matrices with its terms marked."""
+    from tests.views.explainer_scene import TENTRIES, transposed_scene
+
+    window = make_window(transposed_scene()[0])
+    view = window.im2col
+    window.selection.set_selection(Selection("output", TENTRIES["output"], step=2))
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.shown("cols", "forward") is not None, timeout=2000)
+    assert view.sample.value() == 1 and view.page == "forward"
+    s = window.document.session
+    want = im2col_transposed.matrices(im2col_steps(s.spec, s.input, s.weight, s.bias,
+                                                   s.grad_output, sample=1))
+    np.testing.assert_array_equal(view.shown("cols"), want["cols"])
+    terms = window.explainer.terms
+    read, current = view.marked("cols")
+    # a cell per painted copy's tap (the group's input channels add up in one cell of x · W);
+    # the bias term has none
+    copies = {(h, w, i, j) for h, w, i, j in zip(terms.h, terms.w, terms.kh, terms.kw,
+                                                 strict=True) if i >= 0}
+    assert read.sum() == len(copies) and current.sum() == 1
+    assert view.marked("input_matrix")[0].sum() == len(terms) - 1
+    # grad_bias: every grad_output entry of its channel, on the grad_input page
+    window.selection.set_selection(Selection("grad_bias", TENTRIES["grad_bias"]))
+    qtbot.waitUntil(lambda: view.page == "grad_input", timeout=2000)
+    read, _ = view.marked("grad_output")
+    assert read.all() and view.plots["grad_input", "grad_output"].channel == 2
     window.tabs.setCurrentWidget(window.grids)

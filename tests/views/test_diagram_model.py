@@ -43,6 +43,17 @@ def test_no_selection_shows_all_eight_and_no_bias_drops_its_operator():
     assert d.rows[0][1] == ("⊛", "=")
 
 
+def test_a_transposed_layer_writes_its_own_operations():
+    """x ⊛ᵀ W = y forward, and its grad_input is the plain convolution gy ⊛ W."""
+    session, results = preset_scene("transposed_stride2_padding")
+    d = build_diagram(session, results, "output", (0, 0, 1, 1))
+    assert d.rows[0][1] == ("⊛ᵀ", "=")  # no bias
+    assert d.panel("output").title == "output y = x ⊛ᵀ W"
+    d = build_diagram(session, results, "grad_input", (0, 0, 1, 1))
+    assert d.rows[0][1] == ("⊛", "=")
+    assert build_diagram(session, results).rows[0][1] == ("⊛ᵀ", "=")
+
+
 # -- copy arrows ----------------------------------------------------------------------------
 def test_many_copies_draw_only_the_current_arrow_and_a_legend():
     session, results = preset_scene("reflect_padding")
