@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
+# Two pytest-xdist workers (one per core of the 2-core machines CI runs on), each test file on
+# one worker: a module's shared fixtures (a child process, a window) are made once.
+# `make test JOBS=` runs in one process.
+JOBS   ?= -n 2 --dist loadfile
+TEST   := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(JOBS)
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-fast bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +27,13 @@ run: $(VENV)/.app
 	$(BIN)/python main.py $(ARGS)
 
 test: $(VENV)/.test
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST) $(PYTEST_ARGS)
+
+# The inner loop: the math, the Qt-free view logic, the layering and one window, with fewer
+# hypothesis examples (the quick profile).
+test-fast: $(VENV)/.test
+	HYPOTHESIS_PROFILE=quick $(TEST) tests/core tests/views tests/test_layering.py \
+	    tests/gui/test_presets_and_compute.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -32,8 +32,13 @@ def pytest_collection_finish(session) -> None:
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+# A property test states the examples it needs with @settings(max_examples=...); the rest get
+# the default profile's 100. Generation stays random (not derandomized): each run explores
+# layers the last did not, and a failure prints the blob that reproduces it
+# (@reproduce_failure), the local example database replaying it too.
 settings.register_profile(
-    "default", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "default", max_examples=100, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("quick", max_examples=60, deadline=None)
+settings.register_profile("quick", max_examples=60, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -64,7 +64,7 @@ def grids(draw: st.DrawFn) -> Grid:
     )
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(grid=grids())
 def test_unfold_equals_torch_unfold(grid: Grid) -> None:
     xp = random_array(np.random.default_rng(grid.seed), grid.input_shape, grid.dtype)
@@ -72,7 +72,7 @@ def test_unfold_equals_torch_unfold(grid: Grid) -> None:
     assert_matches(unfold(xp, grid.kernel_size, grid.stride, grid.dilation), expected, 0)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(grid=grids())
 def test_fold_equals_torch_fold(grid: Grid) -> None:
     cols = random_array(np.random.default_rng(grid.seed), grid.cols_shape, grid.dtype)
@@ -81,7 +81,7 @@ def test_fold_equals_torch_fold(grid: Grid) -> None:
     assert_matches(got, expected, 1e-12)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(grid=grids())
 def test_fold_is_the_adjoint_of_unfold(grid: Grid) -> None:
     rng = np.random.default_rng(grid.seed)
@@ -115,7 +115,7 @@ def test_unfold_columns_are_kernel_windows_in_row_major_order() -> None:
     np.testing.assert_array_equal(cols[0, :, 3], xp[0, :, 2:4, 1:6:2].reshape(-1))
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(grid=grids(), data=st.data())
 def test_the_wide_layout_holds_unfold_and_fold_in_any_band_of_rows(grid: Grid, data) -> None:
     """`unfold_wide` and `fold_wide` (the numpy pipeline's fast layout) over a band of output

@@ -51,14 +51,14 @@ def padded_inputs(draw: st.DrawFn) -> tuple[np.ndarray, tuple[int, int, int, int
     return x, pads, mode
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(case=padded_inputs())
 def test_pad_equals_torch_pad(case: tuple) -> None:
     x, pads, mode = case
     assert_matches(pad(x, pads, mode), torch_pad(torch.tensor(x), pads, mode).numpy(), 0)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(case=padded_inputs(), seed=st.integers(0, 2**32 - 1))
 def test_pad_adjoint_is_the_vector_jacobian_product_of_torch_pad(case: tuple, seed: int) -> None:
     x, pads, mode = case
@@ -70,7 +70,7 @@ def test_pad_adjoint_is_the_vector_jacobian_product_of_torch_pad(case: tuple, se
     assert_matches(pad_adjoint(g, pads, mode), expected, 1e-12)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(case=padded_inputs())
 def test_pad_index_says_which_pixel_each_padded_cell_copies(case: tuple) -> None:
     x, pads, mode = case
@@ -85,7 +85,7 @@ def test_pad_index_says_which_pixel_each_padded_cell_copies(case: tuple) -> None
     np.testing.assert_array_equal(padded, np.where(border, 0, copied))
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(data=st.data())
 def test_pad_index_equals_torch_padding_a_ramp(data: st.DataObject) -> None:
     mode = data.draw(st.sampled_from(MODES))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_batch import main_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,21 +51,28 @@ def test_tab_im2col_renders_the_matrices(tmp_path):
     assert changed > 0.1 * a.size[0] * a.size[1]
 
 
-@pytest.mark.parametrize(
-    "args, phrase",
-    [
-        (["--bogus"], "unrecognized arguments"),
-        (["no_such_preset", "--screenshot", "x.png"], "neither a file nor a preset"),
-        (["missing/file.npz", "--screenshot", "x.png"], "no such file"),
-        (["--screenshot", "/no/such/folder/x.png"], "does not exist"),
-        (["--with-crosscheck"], "needs --screenshot"),
-        (["--export", "out", "--tab", "im2col"], "cannot be combined with --tab"),
-        (["--tab", "matrices"], "invalid choice"),
-        (["--screenshot", "shot.jpg"], "--screenshot writes a PNG image; give a name ending"),
-    ],
-)
-def test_bad_arguments_give_one_line_and_no_traceback(args, phrase, tmp_path):
-    done = run_main(*args)
+BAD_ARGUMENTS = [
+    (["--bogus"], "unrecognized arguments"),
+    (["no_such_preset", "--screenshot", "x.png"], "neither a file nor a preset"),
+    (["missing/file.npz", "--screenshot", "x.png"], "no such file"),
+    (["--screenshot", "/no/such/folder/x.png"], "does not exist"),
+    (["--with-crosscheck"], "needs --screenshot"),
+    (["--export", "out", "--tab", "im2col"], "cannot be combined with --tab"),
+    (["--tab", "matrices"], "invalid choice"),
+    (["--screenshot", "shot.jpg"], "--screenshot writes a PNG image; give a name ending"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_argument_runs() -> dict:
+    """Every command line of BAD_ARGUMENTS, run in one child (tests/cli_batch.py)."""
+    runs = main_runs([(args, ROOT) for args, _ in BAD_ARGUMENTS])
+    return {tuple(run.args): run for run in runs}
+
+
+@pytest.mark.parametrize("args, phrase", BAD_ARGUMENTS)
+def test_bad_arguments_give_one_line_and_no_traceback(args, phrase, bad_argument_runs):
+    done = bad_argument_runs[tuple(args)]
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -10,10 +10,11 @@ import re
 
 import numpy as np
 import pytest
+from cli_batch import main_runs
 from files_support import data_home_fixture, dialogs_fixture, files_fixture  # noqa: F401
 from gui_checks import svg_is_valid
 from PIL import Image
-from test_cli import run_main
+from test_cli import ROOT, run_main
 
 from core.explain import explain_spec
 from core.io.presets import load_preset
@@ -146,18 +147,24 @@ def test_cli_writes_png_svg_and_gif(tmp_path):
         assert gif.size[0] == size[0]  # the whole sum's width: no blank strip
 
 
-@pytest.mark.parametrize(
-    ("args", "phrase"),
-    [(["--figure", "diagram"], "needs --screenshot"),
+MISTAKES = [(["--figure", "diagram"], "needs --screenshot"),
      (["--figure", "diagram", "--screenshot", "x.bmp"], "writes .png, .svg or .gif"),
      (["--figure", "diagram", "--scale", "0", "--screenshot", "x.png"], "out of range"),
      (["--scale", "2", "--screenshot", "x.png"], "--scale needs --figure diagram"),
      (["--figure", "diagram", "--screenshot", "x.gif"], "add --select"),
      (["--figure", "diagram", "--select", "output[0,0,0,0]", "--step", "1", "--screenshot",
-       "x.gif"], "drop --step")],
-)
-def test_cli_mistakes_say_why(args, phrase):
-    done = run_main(*args)
+       "x.gif"], "drop --step")]
+
+
+@pytest.fixture(scope="module")
+def mistake_runs() -> dict:
+    """Every command line of MISTAKES, run in one child (tests/cli_batch.py)."""
+    return {tuple(run.args): run for run in main_runs([(args, ROOT) for args, _ in MISTAKES])}
+
+
+@pytest.mark.parametrize(("args", "phrase"), MISTAKES)
+def test_cli_mistakes_say_why(args, phrase, mistake_runs):
+    done = mistake_runs[tuple(args)]
     assert done.returncode == 2 and phrase in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 

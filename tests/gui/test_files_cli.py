@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_batch import main_runs
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from hostile_files import TIB_SHAPE, hostile_files, npy_header
 
@@ -90,30 +91,35 @@ def test_export_into_an_unwritable_place_fails_in_one_line(tmp_path):
 QT_OR_WINDOW = ("sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph') "
                 "or m.startswith('gui.') and not m.startswith('gui.cli'))")
 
-
-@pytest.mark.parametrize("extra", [
+WINDOW_OPTIONS = [
     ("--screenshot", "x.png"), ("--with-crosscheck",), ("--select", "output[0,0,1,1]"),
     ("--select", "output[0,0,1,1]", "--step", "0"), ("--step", "0"), ("--tab", "im2col"),
     ("--select", "nonsense"),
-])
-def test_export_refuses_window_options_without_loading_qt(tmp_path, extra):
+]
+
+
+@pytest.fixture(scope="module")
+def window_option_runs(tmp_path_factory) -> dict:
+    """``--export DIR`` with each of WINDOW_OPTIONS, each in a folder of its own, all run in
+    one child (tests/cli_batch.py): {extra: (run, folder)}."""
+    folders = [tmp_path_factory.mktemp("export-refused") for _ in WINDOW_OPTIONS]
+    runs = main_runs([(["--export", folder / "out", *extra], folder)
+                      for extra, folder in zip(WINDOW_OPTIONS, folders, strict=True)],
+                     env=dict(os.environ))
+    return {extra: (run, folder)
+            for extra, run, folder in zip(WINDOW_OPTIONS, runs, folders, strict=True)}
+
+
+@pytest.mark.parametrize("extra", WINDOW_OPTIONS)
+def test_export_refuses_window_options_without_loading_qt(extra, window_option_runs):
     """Each refused in one line (exit 2) before anything is written or Qt is imported."""
-    code = (
-        "import sys, main\n"
-        "try:\n"
-        "    main.main(sys.argv[1:])\n"
-        "except SystemExit as e:\n"
-        f"    print(e.code, {QT_OR_WINDOW})\n"
-    )
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code, "--export", str(tmp_path / "out"), *extra],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
-    assert done.stdout.strip() == "2 []", done.stderr
+    done, folder = window_option_runs[extra]
+    assert (done.returncode, done.loaded) == (2, []), done.stderr
     flag = next(f for f in ("--select", "--screenshot", "--with-crosscheck", "--step", "--tab")
                 if f in extra)
     assert one_line(done) == (f"convviz: --export writes files without a window; it cannot be "
                               f"combined with {flag} (see --help)")
-    assert list(tmp_path.iterdir()) == []
+    assert list(folder.iterdir()) == []
 
 
 def test_export_into_an_empty_folder_name_is_refused(tmp_path):
@@ -194,7 +200,7 @@ def test_file_menu_holds_the_file_actions(window):
                  "&Quit"):
         assert text in texts, text
     assert texts[-1] == "&Quit"
-    assert window.windowTitle() == "untitled[*] — ConvViz"
+    assert window.windowTitle() == "untitled[*] — nn.Conv2d — ConvViz"
 
 
 @pytest.mark.parametrize("name, editable", [("weight", True), ("grad_input", False)])
