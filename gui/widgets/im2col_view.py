@@ -256,24 +256,12 @@ class Im2colView(QWidget):
         return LAYOUTS[self._transposed]
 
     def _use_kind(self, transposed: bool, force: bool = False) -> None:
-        """Show the pages of a Conv2d or of a transposed layer (built the first time)."""
+        """Show the pages of a Conv2d or of a transposed layer (built when first shown)."""
         if transposed == self._transposed and not force:
             return
         self._transposed = transposed
         lay = self.arrangement
-        if transposed not in self._built:
-            plots, pages = {}, {}
-            for page, names in lay.PAGES.items():
-                widget = pg.GraphicsLayoutWidget()
-                widget.setBackground("#ffffff")
-                for name in names:
-                    row, col = lay.PLACES[page][name]
-                    plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col),
-                                                   lay.TITLES[name])
-                pages[page] = widget
-                self.stack.addWidget(widget)
-            self._built[transposed] = plots, pages
-        self.plots, self.pages = self._built[transposed]
+        self.plots, self.pages = self._built.get(transposed, ({}, {}))
         with QSignalBlocker(self.page_box):
             self.page_box.clear()
             for page in lay.PAGES:
@@ -283,7 +271,28 @@ class Im2colView(QWidget):
         page = lay.PAGE_OF[terms.target] if terms is not None and \
             terms.spec.transposed == transposed else first
         self.page_box.setCurrentIndex(list(lay.PAGES).index(page))
-        self.stack.setCurrentWidget(self.pages[page])
+        if self.pages:
+            self.stack.setCurrentWidget(self.pages[page])
+        self._dirty.add("data")
+
+    def _build_pages(self) -> None:
+        """The plots of the kind on screen, made the first time they are needed: a window
+        whose im2col tab is never opened does not pay for them (most of a window's cost)."""
+        if self._transposed in self._built:
+            return
+        lay, plots, pages = self.arrangement, {}, {}
+        for page, names in lay.PAGES.items():
+            widget = pg.GraphicsLayoutWidget()
+            widget.setBackground("#ffffff")
+            for name in names:
+                row, col = lay.PLACES[page][name]
+                plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col),
+                                               lay.TITLES[name])
+            pages[page] = widget
+            self.stack.addWidget(widget)
+        self._built[self._transposed] = plots, pages
+        self.plots, self.pages = plots, pages
+        self.stack.setCurrentWidget(pages[self.page])
         self._dirty.add("data")
 
     # -- data in -------------------------------------------------------------------------
@@ -334,10 +343,12 @@ class Im2colView(QWidget):
             pages = self.arrangement.PAGES
             page = self.page if name in pages[self.page] else next(
                 p for p, names in pages.items() if name in names)
+        self._build_pages()
         return self.plots[page, name].array
 
     def marked(self, name: str, page: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(read mask, current mask) drawn over ``name`` on ``page``, as bool arrays."""
+        self._build_pages()
         plot = self.plots[page or self.page, name]
         return plot.read_mask, plot.current_mask
 
@@ -347,6 +358,7 @@ class Im2colView(QWidget):
 
     # -- drawing -------------------------------------------------------------------------
     def showEvent(self, event) -> None:
+        self._build_pages()
         super().showEvent(event)
         self.dataRequested.emit()
         self._render()
@@ -354,6 +366,7 @@ class Im2colView(QWidget):
     def _render(self) -> None:
         if not self._dirty or not self.isVisible():
             return
+        self._build_pages()  # (the kind may have changed while on screen)
         dirty, self._dirty = self._dirty, set()
         steps = self._steps
         if steps is None:
@@ -397,4 +410,5 @@ class Im2colView(QWidget):
         self.caption.setText(self.arrangement.caption(spec))
 
     def _on_page_box_currentIndexChanged(self, i: int) -> None:
-        self.stack.setCurrentWidget(self.pages[self.page_box.itemData(i)])
+        if self.pages:
+            self.stack.setCurrentWidget(self.pages[self.page_box.itemData(i)])

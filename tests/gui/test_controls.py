@@ -60,6 +60,15 @@ def test_conj_appears_only_for_complex_dtypes(make_window, preset, complex_):
     assert any("dW = dYᵀ · cols" in t for t in titles + pages) != complex_
 
 
+def test_the_im2col_plots_are_made_when_the_tab_is_first_shown(window):
+    """A window whose im2col tab is never opened does not pay for its twelve plots."""
+    view = window.im2col
+    assert not view.plots and view.page_box.count() == 3  # the pages are named already
+    window.tabs.setCurrentWidget(view)
+    _settle()
+    assert len(view.plots) == 12 and view.shown("cols") is not None
+
+
 # -- a rejected keystroke -------------------------------------------------------------------
 def test_a_letter_typed_into_a_cell_says_why(window, qtbot):
     grid = window.grids.grids["input"]
