@@ -184,7 +184,7 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
                       tuning: tuple) -> int:
     """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum."""
-    chunk_bytes, threads, min_band, min_band_taps, wide_max_ratio, sides_min = tuning
+    chunk_bytes, threads, min_band, min_band_taps, wide_max_ratio = tuning
     n = spec.batch or 1
     c, o = spec.in_channels, spec.out_channels
     (hp, wp), (oh, ow) = spec.padded_size, spec.output_size
@@ -218,11 +218,6 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
     outs = ("output" in want) + bool(want & {"grad_input", "grad_weight"})
     outs += ("grad_weight" in want) + ("grad_input" in want and taps)
     band = c * kk * matrix + o * outs
-    if (wide and workers == 1 and threads > 1 and "grad_input" in want and len(want) > 1
-            and m * per_sample >= sides_min):
-        # grad_input's side runs beside the others' (`numpy_fast.split_sides`), with its
-        # own matrix and grad_output in the band's layout
-        band += c * kk * (not taps) + o * ("grad_weight" in want)
     weight = math.prod(spec.weight_shape)
     per_worker = weight * (("grad_weight" in want) + ("grad_input" in want))
     return workers * (m * (copies * c * hp * wp + rows * width * band) + per_worker) + weight

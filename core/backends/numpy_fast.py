@@ -14,8 +14,7 @@ differ. Every speed trick of the numpy backend lives here:
   depthwise-like layers);
 * **tap by tap** grad_input for depthwise-like layers (`numpy_taps`);
 * **threads**: chunks (or bands) on up to `THREADS` workers, each with a single-threaded
-  BLAS (`blas`), so that the copies around the products run in parallel too; one chunk
-  that wants grad_input and more runs as two *sides* at once (`split_sides`);
+  BLAS (`blas`), so that the copies around the products run in parallel too;
 * **small ufunc buffers** (`UFUNC_BUFSIZE`) and scratch reused across chunks
   (`NumpyBackend.scratch`);
 * the plan of a layer (`plan`) worked out once, not per call.
@@ -40,10 +39,6 @@ from .numpy_backend import NumpyBackend
 MIN_BAND = 512  # never fewer columns than this in a band (numpy's per-call costs)
 MIN_BAND_TAPS = 4096  # depthwise-like layers: many thin numpy calls per band
 WIDE_MAX_RATIO = 1.25  # the wide layout when it adds at most 25 % columns
-# Two sides at once (`split_sides`) when one chunk's im2col matrix holds at least this:
-# below, handing work to a thread costs more than it saves (measured: a (1,3,32,32)→8
-# step took 0.54 ms in sides instead of 0.28 ms).
-SIDES_MIN_BYTES = 512 * 2**10
 # numpy's ufuncs run over a 2D operand with strided rows (a run, one row per channel)
 # several times slower when a row is shorter than about half of `np.getbufsize()` (8192):
 # measured 3-4x on runs of 800-2000 values. The pipeline runs with smaller buffers, and
@@ -52,10 +47,9 @@ UFUNC_BUFSIZE = 512
 THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def tuning() -> tuple[int, int, int, int, float, int]:
+def tuning() -> tuple[int, int, int, int, float]:
     """The tuning the plan and `core.budget`'s estimate depend on (read at call time)."""
-    return (pipeline.CHUNK_BYTES, THREADS, MIN_BAND, MIN_BAND_TAPS, WIDE_MAX_RATIO,
-            SIDES_MIN_BYTES)
+    return (pipeline.CHUNK_BYTES, THREADS, MIN_BAND, MIN_BAND_TAPS, WIDE_MAX_RATIO)
 
 
 @lru_cache(maxsize=256)
@@ -64,7 +58,7 @@ def plan(spec: LayerSpec, wide: bool, tuning: tuple) -> tuple:
     layout's grid or None, whether grad_input goes tap by tap, the bands of output rows and
     the chunks of the batch. Worked out once per layer, not per call: it is most of a
     small layer's per-call cost."""
-    chunk_bytes, _threads, min_band, min_band_taps, wide_max_ratio, _sides = tuning
+    chunk_bytes, _threads, min_band, min_band_taps, wide_max_ratio = tuning
     grid = None
     if wide:
         grid = im2col.WideGrid(spec.kernel_size, spec.stride, spec.dilation, spec.padded_size)
@@ -150,14 +144,12 @@ class FastPipeline(Pipeline):
         self.grid, self.by_taps, self.bands, parts = layout
         super().__init__(spec, WideBackend(), x, w, b, gy, want, parts)
 
-    def run(self, parts, bands: tuple | None = None,
-            want: frozenset[str] | None = None) -> np.ndarray | None:
-        """Run ``parts`` of the batch (over ``bands``, by default all; for ``want``, by
-        default all the pipeline's results) with their own scratch; return their dW_gᴴ sum."""
+    def run(self, parts, bands: tuple | None = None) -> np.ndarray | None:
+        """Run ``parts`` of the batch (over ``bands``, by default all) with their own
+        scratch; return their dW_gᴴ sum."""
         ops = WideBackend()
-        want = self.want if want is None else want
         grad_w = None
-        if "grad_weight" in want:  # dW_gᴴ, summed over the chunks
+        if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
             grad_w = ops.zeros(self.w_adj_shape, self.w)
         bands = self.bands if bands is None else bands
         # errstate also restores numpy's buffer size on the way out
@@ -167,7 +159,7 @@ class FastPipeline(Pipeline):
                 if self.grid is None:
                     self.chunk(ops, part, grad_w)
                 else:
-                    self.chunk_wide(ops, part, grad_w, bands, want)
+                    self.chunk_wide(ops, part, grad_w, bands)
         return grad_w
 
     def run_alone(self, parts: list[slice]) -> np.ndarray | None:
@@ -181,19 +173,11 @@ class FastPipeline(Pipeline):
         with blas.single_threaded():
             return self.run(list(self.parts), bands)
 
-    def run_side(self, want: frozenset[str]) -> np.ndarray | None:
-        """`run` of the whole batch for some of the results, on a worker thread, with a
-        single-threaded BLAS."""
-        with blas.single_threaded():
-            return self.run(list(self.parts), None, want)
-
-    def chunk_wide(self, ops: WideBackend, part: slice, grad_w, bands: tuple,
-                   want: frozenset[str]) -> None:
-        """`chunk` in the wide layout, band of output rows by band, for ``want``."""
-        spec, grid = self.spec, self.grid
+    def chunk_wide(self, ops: WideBackend, part: slice, grad_w, bands: tuple) -> None:
+        """`chunk` in the wide layout, band of output rows by band."""
+        spec, want, grid = self.spec, self.want, self.grid
         m, g, og = part.stop - part.start, spec.groups, spec.out_per_group
-        need_cols = self.need_cols and bool(want & {"output", "grad_weight"})
-        phases = ops.pad_split(self.x[part], spec, grid) if need_cols else None
+        phases = ops.pad_split(self.x[part], spec, grid) if self.need_cols else None
         grad_phases = None
         if "grad_input" in want:
             grad_phases = ops.grad_phases(grid, (m, spec.in_channels), self.w)
@@ -202,9 +186,9 @@ class FastPipeline(Pipeline):
             positions = (r1 - r0) * grid.width
             shape = (m, g, self.per_group, positions)
             dy = None
-            if self.gy is not None and want & {"grad_input", "grad_weight"}:
+            if self.gy is not None:
                 dy = self._spread(ops, "grad_output", self.gy[part, :, r0:r1])
-            if need_cols:
+            if self.need_cols:
                 cols = ops.unfold_wide(phases, grid, rows).reshape(shape)
                 if "output" in want:
                     wide = ops.scratch("output", (m, g, og, positions), self.w)
@@ -267,13 +251,6 @@ def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
     if workers > 1:
         jobs = [parts[k::workers] for k in range(workers)]
         partials = list(_pool().map(pipe.run_alone, jobs))
-    elif split_sides(pipe):
-        # One chunk that wants grad_input and more: grad_input's side (its product, fold
-        # and pad adjoint) and the other side (pad, unfold, the forward and grad_weight
-        # products) share nothing they write, so they run at once — the same steps and
-        # sums as one after another.
-        sides = (pipe.want - {"grad_input"}, frozenset({"grad_input"}))
-        partials = list(_pool().map(pipe.run_side, sides))[:1]
     elif split_bands(pipe):
         # One chunk in several bands (one large sample): the bands' outputs and grad_weight
         # sums are independent, so the workers share them out. (grad_input's fold adds
@@ -288,17 +265,6 @@ def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
         for more in partials[1:]:
             grad_w += more
     return grad_w
-
-
-def split_sides(pipe: FastPipeline) -> bool:
-    """Whether `batch_pass` runs grad_input's side and the others' at once: one chunk (of
-    at least `SIDES_MIN_BYTES` in the wide layout) that wants grad_input and more."""
-    if not (THREADS > 1 and len(pipe.parts) == 1 and pipe.grid is not None
-            and "grad_input" in pipe.want and len(pipe.want) > 1 and blas.available()):
-        return False
-    part, spec = pipe.parts[0], pipe.spec
-    cols = (part.stop - part.start) * spec.groups * pipe.per_group * pipe.grid.positions
-    return cols * np.dtype(spec.dtype).itemsize >= SIDES_MIN_BYTES
 
 
 def split_bands(pipe: FastPipeline) -> bool:

@@ -35,8 +35,7 @@ DTYPES = ("float64", "complex128", "float32", "complex64")
 
 @contextmanager
 def small_chunks() -> Iterator[list[int]]:
-    """Chunks of one sample, bands of one row, three workers, grad_input's side beside the
-    others' for any size; yields the workers' runs.
+    """Chunks of one sample, bands of one row, three workers; yields the workers' runs.
 
     ``blas.available`` is forced on: where numpy's BLAS cannot be limited per thread the
     workers only share its threads, which changes the speed, not the results.
@@ -50,8 +49,7 @@ def small_chunks() -> Iterator[list[int]]:
 
     with (
         mock.patch.object(core.pipeline, "CHUNK_BYTES", 64),
-        mock.patch.multiple(numpy_fast, MIN_BAND=1, MIN_BAND_TAPS=1, THREADS=3,
-                            SIDES_MIN_BYTES=1),
+        mock.patch.multiple(numpy_fast, MIN_BAND=1, MIN_BAND_TAPS=1, THREADS=3),
         mock.patch.object(blas, "available", lambda: True),
         mock.patch.object(numpy_fast.FastPipeline, "run_alone", counted),
     ):
@@ -124,24 +122,6 @@ def test_one_sample_s_bands_are_shared_by_the_workers(batch: int | None, dtype: 
     with small_chunks(), mock.patch.object(numpy_fast.FastPipeline, "run_bands", counted):
         check_each_alone(case)
     assert len(shared) >= 2 * 3 and sum(shared) >= 2 * 7  # conv2d and conv2d_weight, 7 rows
-
-
-@pytest.mark.parametrize("dtype", ["float64", "complex128"])
-@pytest.mark.parametrize("batch", [1, None])
-def test_one_sample_s_sides_run_at_once(batch: int | None, dtype: str) -> None:
-    """One chunk that wants everything (compute): grad_input's side and the others' run on
-    two workers (`FastPipeline.run_side`), and give torch's results."""
-    case = Case(2, 4, (3, 3), 2, 1, 1, 2, True, "zeros", (7, 9), batch, dtype, 2)
-    sides: list[frozenset[str]] = []
-    run_side = numpy_fast.FastPipeline.run_side
-
-    def counted(self, want):
-        sides.append(want)
-        return run_side(self, want)
-
-    with small_chunks(), mock.patch.object(numpy_fast.FastPipeline, "run_side", counted):
-        check_each_alone(case)
-    assert sorted(map(sorted, sides)) == [["grad_input"], ["grad_weight", "output"]]
 
 
 # -- the real size that crashed ------------------------------------------------------------
