@@ -288,8 +288,10 @@ class LayerSpec:
         rows of the output that no input pixel paints, and the transposed input stands for
         them as zeros. A Conv2d spec is its own.
         """
-        if not self.transposed:
-            return self
+        return self._conv if self.transposed else self
+
+    @cached_property  # asked for several times per call of a transposed layer
+    def _conv(self) -> LayerSpec:
         return LayerSpec(
             in_channels=self.out_channels,
             out_channels=self.in_channels,
@@ -304,7 +306,7 @@ class LayerSpec:
             dtype=self.dtype,
         )
 
-    @property
+    @cached_property
     def conv_extra(self) -> Pair:
         """Rows and columns `as_conv`'s output has beyond this layer's input (output_padding
         // stride per axis; (0, 0) for a Conv2d)."""
