@@ -239,6 +239,29 @@ def test_session_from_a_module_takes_everything_from_it():
     np.testing.assert_allclose(compute_session(s).grad_input, x.grad.numpy(), atol=TOL)
 
 
+def test_session_from_a_conv_transpose_module_computes_as_torch():
+    torch.manual_seed(2)
+    conv = nn.ConvTranspose2d(4, 6, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2),
+                              dilation=(1, 2), groups=2).double()
+    x = torch.randn(2, 4, 5, 4, dtype=torch.float64, requires_grad=True)
+    y = conv(x)
+    gy = torch.randn(y.shape, dtype=torch.float64)
+    s = session_from_module(conv, x, gy)
+    assert s.spec == LayerSpec(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 3),
+                               padding=(1, 0), output_padding=(1, 2), dilation=(1, 2), groups=2,
+                               input_size=(5, 4), batch=2, transposed=True)
+    np.testing.assert_array_equal(s.weight, as_numpy(conv.weight))  # (in, out/groups, kH, kW)
+    y.backward(gy)
+    got = compute_session(s)
+    for ours, theirs in ((got.output, y), (got.grad_input, x.grad),
+                         (got.grad_weight, conv.weight.grad), (got.grad_bias, conv.bias.grad)):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=TOL, rtol=0)
+    conv.padding_mode = "reflect"  # torch refuses it at construction only; so do we, by name
+    with pytest.raises(SpecError, match="padding_mode must be 'zeros'") as info:
+        session_from_module(conv, x)
+    assert info.value.fields == ("padding_mode",)
+
+
 def test_session_from_a_module_converts_arrays_and_checks_shapes():
     conv = nn.Conv2d(1, 2, 3, bias=False, padding="same")  # float32
     x = np.random.default_rng(0).random((1, 5, 5))  # numpy float64, unbatched
@@ -251,8 +274,8 @@ def test_session_from_a_module_converts_arrays_and_checks_shapes():
         (lambda: session_from_module(conv, np.zeros((2, 5, 5))), "input has 2 channels but weight",
          ("input", "weight", "groups")),
         (lambda: session_from_module(nn.Linear(2, 2), x),
-         "layer must be a torch.nn.Conv2d, got Linear", ("layer",)),
-        (lambda: session_from_module(nn.ConvTranspose2d(1, 1, 3), x), "got ConvTranspose2d",
+         "layer must be a torch.nn.Conv2d or torch.nn.ConvTranspose2d, got Linear", ("layer",)),
+        (lambda: session_from_module(nn.ConvTranspose1d(1, 1, 3), x), "got ConvTranspose1d",
          ("layer",)),
         (lambda: session_from_module(nn.Conv2d(1, 1, 3).half(), x), "dtype float16",
          ("layer.weight",)),
