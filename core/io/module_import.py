@@ -50,10 +50,10 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
 
     Hyperparameters (padding_mode, output_padding), weight and bias come from the module
     (a ConvTranspose2d's weight is (in, out/groups, kH, kW)); its forward is taken as
-    ``layer(input)``, without an ``output_size`` argument. The
-    dtype is the weight's (float32, float64, complex64 or complex128), and ``input`` and
-    ``grad_output`` are converted to it, as ``layer.to(x.dtype)`` users expect of numpy's
-    float64 arrays. ``grad_output`` defaults to ones (the gradient of ``output.sum()``).
+    ``layer(input)``, without an ``output_size`` argument. The dtype is the weight's
+    (float32, float64, complex64 or complex128), and ``input`` and ``grad_output`` are
+    converted to it, as ``layer.to(x.dtype)`` users expect of numpy's float64 arrays.
+    ``grad_output`` defaults to ones (the gradient of ``output.sum()``).
 
     Raises
     ------
