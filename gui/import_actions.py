@@ -26,6 +26,7 @@ from core.io.checkpoint_import import (
     ConvWeight,
     conv_weights,
     describe_layer,
+    kind_note,
     open_checkpoint,
     session_with_layer,
 )
@@ -71,8 +72,8 @@ class ImportController(QObject):
         self.image_action.setStatusTip("Use a picture (PNG, JPEG, BMP, GIF, TIFF) as the input")
         self.image_action.triggered.connect(self.import_image)
         self.layer_action = QAction("Import &layer from a checkpoint…", self)
-        self.layer_action.setStatusTip("Take a Conv2d weight (and bias) from a .pt/.pth "
-                                       "state_dict or a .safetensors file")
+        self.layer_action.setStatusTip("Take a Conv2d or ConvTranspose2d weight (and bias) "
+                                       "from a .pt/.pth state_dict or a .safetensors file")
         self.layer_action.triggered.connect(self.import_layer)
         self.gray_action = QAction("Feature maps in &gray", self, checkable=True)
         self.gray_action.setStatusTip("Draw every grid as a grayscale image (black = its "
@@ -165,18 +166,23 @@ class ImportController(QObject):
         if path:
             self.import_layer_from(path)
 
-    def ask_layer(self, ckpt: Checkpoint, weights: list[ConvWeight]) -> tuple[str, int] | None:
+    def ask_layer(self, ckpt: Checkpoint,
+                  weights: list[ConvWeight]) -> tuple[str, int, bool] | None:
+        """(key, groups, transposed) from the dialog, or None when cancelled."""
         others = len(ckpt.entries) - len(weights)
-        dialog = LayerImportDialog(ckpt.path.name, weights, others, self.window)
+        dialog = LayerImportDialog(ckpt.path.name, weights, others,
+                                   self.document.spec.transposed, self.window)
         try:
             return dialog.choice() if dialog.exec() else None
         finally:
             dialog.deleteLater()
 
     def import_layer_from(self, path: str | os.PathLike[str], key: str | None = None,
-                          groups: int = 1) -> bool:
-        """Take weight ``key`` (asking which, and the groups, when None); True when done."""
-        path = Path(path)
+                          groups: int = 1, transposed: bool | None = None) -> bool:
+        """Take weight ``key`` as a ConvTranspose2d's (``transposed``) or a Conv2d's (None: the
+        current layer's kind), asking which weight, kind and groups when ``key`` is None;
+        True when done."""
+        path, old = Path(path), self.document.session
         try:
             ckpt = open_checkpoint(path)
             weights = conv_weights(ckpt)
@@ -184,13 +190,16 @@ class ImportController(QObject):
                 chosen = self.ask_layer(ckpt, weights)
                 if chosen is None:
                     return False
-                key, groups = chosen
-            new = session_with_layer(self.document.session, ckpt, key, groups)
+                key, groups, transposed = chosen
+            new = session_with_layer(old, ckpt, key, groups, transposed)
         except (CheckpointError, ValueError) as e:
             return self._fail("Cannot import the layer", path, str(e))
         if not self.document.replace_session(new, f"Import layer {key}"):
             return False  # over the budget: the document said why through `refused`
-        self.message.emit(f"Imported {describe_layer(ckpt, key, groups)}. {NOT_IN_STATE_DICT}.")
+        said = describe_layer(ckpt, key, groups, new.spec.transposed)
+        switch = kind_note(old, new)
+        self.message.emit(f"Imported {said}{'; ' + switch if switch else ''}. "
+                          f"{NOT_IN_STATE_DICT}.")
         return True
 
     # -- one tensor from a .npy file -----------------------------------------------------

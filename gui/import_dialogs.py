@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.io.checkpoint_import import NOT_IN_STATE_DICT, ConvWeight, group_choices
+from core.io.checkpoint_import import KINDS, NOT_IN_STATE_DICT, ConvWeight, group_choices
 from core.io.image_import import (
     INTERACTIVE_SIDE,
     MAX_SIDE,
@@ -107,10 +107,12 @@ class ImageImportDialog(QDialog):
 
 
 class LayerImportDialog(QDialog):
-    """Pick one convolution weight of a checkpoint, and its groups; `choice` reads them."""
+    """Pick one convolution weight of a checkpoint, the layer kind to read it as (Conv2d or
+    ConvTranspose2d: a state_dict does not say; ``transposed`` is the current layer's) and its
+    groups; `choice` reads them."""
 
     def __init__(self, name: str, weights: list[ConvWeight], others: int,
-                 parent: QWidget | None = None) -> None:
+                 transposed: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("layerImportDialog")
         self.setWindowTitle(f"Import a layer from {name}")
@@ -119,11 +121,17 @@ class LayerImportDialog(QDialog):
             item = QListWidgetItem(w.label())
             item.setData(256, w)  # Qt.UserRole
             self.list.addItem(item)
+        self.kind = QComboBox(objectName="layerKind")
+        self.kind.addItem("Conv2d: weight (out, in/groups, kH, kW)", False)
+        self.kind.addItem("ConvTranspose2d: weight (in, out/groups, kH, kW)", True)
+        self.kind.setCurrentIndex(list(KINDS.values()).index(transposed))
         self.groups = QComboBox(objectName="layerGroups")
         note = QLabel(
-            f"{len(weights)} tensor(s) can be a Conv2d weight (4-D); {others} other tensor(s) "
-            "are not listed. Groups: a weight's shape (out, in/groups, kH, kW) cannot tell "
-            f"them, pick the model's (1 is torch's default). {NOT_IN_STATE_DICT}.",
+            f"{len(weights)} tensor(s) can be a convolution weight (4-D); {others} other "
+            "tensor(s) are not listed. A state_dict does not say which layer a weight belongs "
+            "to, and a Conv2d and a ConvTranspose2d read the same 4-D weight differently: "
+            "pick the model's layer (the current one's kind is offered). Nor can the shape "
+            f"tell the groups: pick the model's (1 is torch's default). {NOT_IN_STATE_DICT}.",
             objectName="importNote")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -131,6 +139,7 @@ class LayerImportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
+        form.addRow("read as:", self.kind)
         form.addRow("groups:", self.groups)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Weight (key, shape, matching bias):"))
@@ -139,20 +148,32 @@ class LayerImportDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
         self.list.currentRowChanged.connect(self._on_list_currentRowChanged)
+        self.kind.currentIndexChanged.connect(self._on_kind_currentIndexChanged)
         self.list.setCurrentRow(0)
         self.resize(620, 420)
 
+    def _on_kind_currentIndexChanged(self, _index: int) -> None:
+        self._on_list_currentRowChanged(self.list.currentRow())
+
     def _on_list_currentRowChanged(self, row: int) -> None:
+        kept = self.groups.currentData()
         self.groups.clear()
         if row < 0:
             return
         weight: ConvWeight = self.list.item(row).data(256)
+        transposed = bool(self.kind.currentData())
         for g in group_choices(weight.shape):
+            c, o = weight.channels(transposed, g)
             extra = ", depthwise" if weight.shape[1] == 1 and g == weight.shape[0] > 1 else ""
-            self.groups.addItem(f"{g}  (in_channels {g * weight.shape[1]}{extra})", g)
+            fits = ("" if weight.bias_shape in (None, (o,))
+                    else f"; the bias has {weight.bias_shape[0]}, not {o}")
+            self.groups.addItem(f"{g}  (in_channels {c}, out_channels {o}{extra}{fits})", g)
+            if g == kept:
+                self.groups.setCurrentIndex(self.groups.count() - 1)
 
-    def choice(self) -> tuple[str, int] | None:
+    def choice(self) -> tuple[str, int, bool] | None:
+        """(key, groups, transposed), or None when no weight is selected."""
         item = self.list.currentItem()
         if item is None:
             return None
-        return item.data(256).key, int(self.groups.currentData())
+        return item.data(256).key, int(self.groups.currentData()), bool(self.kind.currentData())

@@ -54,9 +54,10 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
 
     Parameters
     ----------
-    layer : torch.nn.Conv2d
-        Hyperparameters (``padding_mode``, ``groups``, ``dilation``…), weight and bias are
-        taken from it (copied: edits in the window do not change the module).
+    layer : torch.nn.Conv2d or torch.nn.ConvTranspose2d
+        Hyperparameters (``padding_mode``, ``groups``, ``dilation``, ``output_padding``…),
+        weight and bias are taken from it (copied: edits in the window do not change the
+        module).
     input : tensor or array, shape (N, C, H, W) or (C, H, W)
         Converted to the layer's dtype.
     grad_output : tensor or array, optional
@@ -73,8 +74,8 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
     Raises
     ------
     ValueError
-        For anything but an ``nn.Conv2d``, or shapes the layer cannot take (the message
-        names them), before a window opens.
+        For anything but an ``nn.Conv2d`` or ``nn.ConvTranspose2d``, or shapes the layer
+        cannot take (the message names them), before a window opens.
     """
     from core.io.module_import import session_from_module
 

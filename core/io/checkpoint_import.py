@@ -10,9 +10,12 @@ Two formats:
   header naming each tensor's dtype, shape and byte range, then the raw little-endian data),
   with the header's size and every byte range checked against the file before reading.
 
-Then ``conv_weights(ckpt)`` lists the 4-D float tensors with their matching ``….bias``, and
-``session_with_layer(session, ckpt, key, groups)`` sets in/out channels, kernel size, groups
-and the tensors. Stride, padding and dilation are not in a state_dict: the session's stay.
+Then ``conv_weights(ckpt)`` lists the 4-D float tensors with their ``….bias``, and
+``session_with_layer(session, ckpt, key, groups, transposed)`` sets in/out channels, kernel
+size, groups and the tensors. Stride, padding and dilation are not in a state_dict: the
+session's stay. Nor is the layer's class: a Conv2d's weight is (out, in/groups, kH, kW), a
+ConvTranspose2d's (in, out/groups, kH, kW), and the same 4-D tensor reads as either, so the
+caller says which (the session's kind by default) and `describe_layer` names it.
 """
 
 from __future__ import annotations
@@ -31,8 +34,13 @@ import numpy as np
 from .. import budget
 from ..session import Session
 
-NOT_IN_STATE_DICT = ("stride, padding, dilation and padding_mode are not stored in a "
-                     "state_dict: the layer keeps its own; set them to the model's")
+NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode are not "
+                     "stored in a state_dict: the layer keeps its own; set them to the "
+                     "model's")
+#: The layer classes a 4-D weight can belong to, and whether each is transposed.
+KINDS = {"Conv2d": False, "ConvTranspose2d": True}
+_LAYOUTS = {False: "out_channels, in_channels/groups, kH, kW",
+            True: "in_channels, out_channels/groups, kH, kW"}
 SAFETENSORS_SUFFIX = ".safetensors"
 MAX_HEADER_BYTES = 100 * 2**20  # the safetensors library's own limit
 _SAFETENSORS_DTYPES = {
@@ -61,17 +69,31 @@ class Entry:
         return self.dtype.startswith(("float", "bfloat", "F", "BF"))
 
 
+def kind_name(transposed: bool) -> str:
+    """``Conv2d`` or ``ConvTranspose2d``."""
+    return "ConvTranspose2d" if transposed else "Conv2d"
+
+
 @dataclass(frozen=True)
 class ConvWeight:
-    """A tensor that can be a Conv2d weight, and its bias (None when the file has none)."""
+    """A tensor that can be a Conv2d or ConvTranspose2d weight, and its ``….bias`` (a 1-D
+    float tensor; None when the file has none). Which of its lengths fits depends on the
+    kind the weight is read as (`channels`)."""
 
     key: str
     shape: tuple[int, int, int, int]
     bias_key: str | None
+    bias_shape: tuple[int, ...] | None = None
 
     def label(self) -> str:
-        bias = f", bias {self.bias_key}" if self.bias_key else ", no bias"
+        bias = f", bias {self.bias_key} {self.bias_shape}" if self.bias_key else ", no bias"
         return f"{self.key} {self.shape}{bias}"
+
+    def channels(self, transposed: bool, groups: int) -> tuple[int, int]:
+        """(in_channels, out_channels) of the layer this weight makes, read as ``transposed``
+        (ConvTranspose2d) or not (Conv2d), with ``groups``."""
+        first, per_group = self.shape[:2]
+        return (first, per_group * groups) if transposed else (per_group * groups, first)
 
 
 class Checkpoint:
@@ -231,7 +253,7 @@ def open_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
 
 
 def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
-    """Every 4-D float tensor with no zero dimension, and its ``….bias`` of shape (out,).
+    """Every 4-D float tensor with no zero dimension, and its ``….bias`` (1-D float).
 
     Raises
     ------
@@ -243,19 +265,21 @@ def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
         if len(e.shape) == 4 and e.is_float and 0 not in e.shape:
             bias_key = e.key[: -len("weight")] + "bias" if e.key.endswith("weight") else None
             bias = ckpt._by_key.get(bias_key) if bias_key else None
-            ok = bias is not None and bias.shape == (e.shape[0],) and bias.is_float
-            found.append(ConvWeight(e.key, e.shape, bias_key if ok else None))
+            ok = bias is not None and len(bias.shape) == 1 and bias.is_float
+            found.append(ConvWeight(e.key, e.shape, bias_key if ok else None,
+                                    bias.shape if ok else None))
     if not found:
         ranks = Counter(len(e.shape) for e in ckpt.entries)
         held = ", ".join(f"{n} of rank {r}" for r, n in sorted(ranks.items())) or "no tensors"
         raise CheckpointError(
-            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: out_channels, "
-            f"in_channels/groups, kH, kW); it holds {held}")
+            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: {_LAYOUTS[False]}) "
+            f"or a ConvTranspose2d weight ({_LAYOUTS[True]}); it holds {held}")
     return found
 
 
 def group_choices(shape: tuple[int, ...]) -> list[int]:
-    """The groups a (O, I/g, kh, kw) weight allows: every divisor g of O (in_channels = g·I/g).
+    """The groups a 4-D weight allows: every divisor g of its first axis (a Conv2d's
+    out_channels, a ConvTranspose2d's in_channels; the other count is g × the second axis).
     The shape alone cannot tell which one the model used; 1 is torch's default."""
     o = shape[0]
     return [g for g in range(1, o + 1) if o % g == 0]
@@ -265,51 +289,92 @@ def weight_problem(entry: Entry) -> str | None:
     """Why ``entry`` cannot be a Conv2d weight, or None."""
     if len(entry.shape) != 4:
         return (f"tensor {entry.key!r} has shape {entry.shape}: a Conv2d weight is 4-D "
-                "(out_channels, in_channels/groups, kH, kW)")
+                f"({_LAYOUTS[False]}), and so is a ConvTranspose2d's ({_LAYOUTS[True]})")
     if 0 in entry.shape:
         return f"tensor {entry.key!r} has shape {entry.shape}, with a zero dimension"
     if not entry.is_float:
-        return f"tensor {entry.key!r} has dtype {entry.dtype}; a Conv2d weight is a float tensor"
+        return (f"tensor {entry.key!r} has dtype {entry.dtype}; a convolution's weight is a "
+                "float tensor")
     return None
 
 
-def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int = 1) -> Session:
-    """``session`` with the layer of weight ``key``: in/out channels, kernel size and
-    ``groups`` from its shape, the weight, and the matching bias (``bias=False`` without one).
-    Stride, padding, dilation, padding_mode, batch, input size and dtype are the session's;
-    the input keeps its values where the shapes overlap.
+def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int = 1,
+                       transposed: bool | None = None) -> Session:
+    """``session`` with the layer of weight ``key`` read as a ConvTranspose2d's (``transposed``)
+    or a Conv2d's; None: as the session's own kind. In/out channels, kernel size and
+    ``groups`` come from its shape, then the weight and the bias (``bias=False`` without one).
+    Stride, padding, dilation, padding_mode, batch, input size and dtype are the session's,
+    and output_padding when it stays transposed (a Conv2d has none: `kind_note` says so); the
+    input keeps its values where the shapes overlap.
 
     Raises
     ------
     CheckpointError
-        When ``key`` is missing or cannot be a weight, ``groups`` does not divide
-        out_channels, or the layer with these hyperparameters is invalid or over budget.
+        When ``key`` is missing or cannot be a weight, ``groups`` does not divide its first
+        axis, the bias's length is not the out_channels of the kind asked for, or the layer
+        with these hyperparameters is invalid or over budget.
     """
     weights = conv_weights(ckpt)  # first: a file with none says so, whatever the key
     entry = ckpt.entry(key)
     problem = weight_problem(entry)
     if problem:
         raise CheckpointError(problem)
-    o, per_group, kh, kw = entry.shape
+    if transposed is None:
+        transposed = session.spec.transposed
+    kind = kind_name(transposed)
     if groups not in group_choices(entry.shape):
-        raise CheckpointError(f"groups {groups} does not divide out_channels {o} of {key!r}")
+        axis = "in_channels" if transposed else "out_channels"
+        raise CheckpointError(f"groups {groups} does not divide {axis} {entry.shape[0]} of "
+                              f"{key!r} read as {kind}")
     match = next(c for c in weights if c.key == key)
+    in_channels, out_channels = match.channels(transposed, groups)
+    if match.bias_key is not None and match.bias_shape != (out_channels,):
+        raise CheckpointError(_bias_problem(match, transposed, groups))
+    changes = dict(in_channels=in_channels, out_channels=out_channels,
+                   kernel_size=entry.shape[2:], groups=groups,
+                   bias=match.bias_key is not None, transposed=transposed)
+    if not transposed:
+        changes["output_padding"] = (0, 0)
     try:
-        spec = session.spec.replace(in_channels=per_group * groups, out_channels=o,
-                                    kernel_size=(kh, kw), groups=groups,
-                                    bias=match.bias_key is not None)
+        spec = session.spec.replace(**changes)
         budget.check(spec, what=f"the layer of {key!r}")
     except ValueError as e:
-        raise CheckpointError(f"the layer of {key!r} {entry.shape} does not fit this session: "
-                              f"{e}") from None
+        raise CheckpointError(f"the layer of {key!r} {entry.shape} read as {kind} does not fit "
+                              f"this session: {e}") from None
     new = session.with_spec(spec).with_tensor("weight", ckpt.array(key))
     if match.bias_key is not None:
         new = new.with_tensor("bias", ckpt.array(match.bias_key))
     return new
 
 
-def describe_layer(ckpt: Checkpoint, key: str, groups: int) -> str:
-    """'features.0.weight (64, 3, 7, 7) with bias from resnet.pt, groups 1' for messages."""
+def _bias_problem(weight: ConvWeight, transposed: bool, groups: int) -> str:
+    """Why ``weight``'s bias cannot be the layer's, and the reading it would fit if any."""
+    (n,) = weight.bias_shape or (0,)
+    out = weight.channels(transposed, groups)[1]
+    said = (f"bias {weight.bias_key!r} has {n} values but {weight.key!r} {weight.shape} read "
+            f"as {kind_name(transposed)} with groups {groups} has out_channels {out}")
+    fits = [f"{kind_name(t)} with groups {g}" for t in (False, True)
+            for g in group_choices(weight.shape) if weight.channels(t, g)[1] == n]
+    if fits:
+        return f"{said}; the bias fits it read as {' or '.join(fits)}"
+    return f"{said}, and no reading of it fits the bias"
+
+
+def kind_note(before: Session, after: Session) -> str:
+    """What an import changed of the layer's kind, for the message ('' when it stayed)."""
+    if before.spec.transposed == after.spec.transposed:
+        return ""
+    note = (f"the layer is now a {kind_name(after.spec.transposed)} (was "
+            f"{kind_name(before.spec.transposed)})")
+    if before.spec.output_padding != after.spec.output_padding:
+        note += f"; output_padding {before.spec.output_padding} dropped: a Conv2d has none"
+    return note
+
+
+def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = False) -> str:
+    """'features.0.weight (64, 3, 7, 7) with bias from resnet.pt, read as Conv2d (out_channels,
+    in_channels/groups, kH, kW), groups 1' for messages."""
     match = next((c for c in conv_weights(ckpt) if c.key == key), None)
     bias = " with bias" if match and match.bias_key else " without bias"
-    return f"{key} {ckpt.entry(key).shape}{bias} from {ckpt.path.name}, groups {groups}"
+    return (f"{key} {ckpt.entry(key).shape}{bias} from {ckpt.path.name}, read as "
+            f"{kind_name(transposed)} ({_LAYOUTS[transposed]}), groups {groups}")

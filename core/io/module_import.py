@@ -1,4 +1,5 @@
-"""A live ``nn.Conv2d`` and its tensors as a session: what ``gui.show`` opens.
+"""A live ``nn.Conv2d`` or ``nn.ConvTranspose2d`` and its tensors as a session: what
+``gui.show`` opens.
 
 Duck-typed: nothing here imports torch (a module passed in means torch is loaded already).
 """
@@ -31,29 +32,37 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     return a
 
 
-def _check_layer(layer: Any) -> None:
-    kind = type(layer).__name__
+def _is_transposed(layer: Any) -> bool:
+    """Whether ``layer`` is an ``nn.ConvTranspose2d`` (True) or an ``nn.Conv2d`` (False);
+    a SpecError naming its class for anything else (Conv1d, ConvTranspose3d, Linear…)."""
     mro = [c.__name__ for c in type(layer).__mro__]
-    if "Conv2d" not in mro or "ConvTranspose2d" in mro or getattr(layer, "transposed", False):
-        raise SpecError(f"layer must be a torch.nn.Conv2d, got {kind}", ("layer",))
+    if "ConvTranspose2d" in mro:
+        return True
+    if "Conv2d" in mro and not getattr(layer, "transposed", False):
+        return False
+    raise SpecError(f"layer must be a torch.nn.Conv2d or torch.nn.ConvTranspose2d, got "
+                    f"{type(layer).__name__}", ("layer",))
 
 
 def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Session:
-    """The session of ``layer`` (an ``nn.Conv2d``) applied to ``input``.
+    """The session of ``layer`` (an ``nn.Conv2d`` or ``nn.ConvTranspose2d``) applied to
+    ``input``.
 
-    Hyperparameters (padding_mode included), weight and bias come from the module; the
-    dtype is the weight's (float32, float64, complex64 or complex128), and ``input`` and
-    ``grad_output`` are converted to it, as ``layer.to(x.dtype)`` users expect of numpy's
-    float64 arrays. ``grad_output`` defaults to ones (the gradient of ``output.sum()``).
+    Hyperparameters (padding_mode, output_padding), weight and bias come from the module
+    (a ConvTranspose2d's weight is (in, out/groups, kH, kW)); its forward is taken as
+    ``layer(input)``, without an ``output_size`` argument. The dtype is the weight's
+    (float32, float64, complex64 or complex128), and ``input`` and ``grad_output`` are
+    converted to it, as ``layer.to(x.dtype)`` users expect of numpy's float64 arrays.
+    ``grad_output`` defaults to ones (the gradient of ``output.sum()``).
 
     Raises
     ------
     ValueError
-        For anything but a Conv2d, an unsupported dtype, shapes torch would reject (naming
-        them), a grad_output whose shape is not the output's, or a layer over the memory
-        limit (`budget.BudgetError`).
+        For anything but a Conv2d or ConvTranspose2d, an unsupported dtype, shapes torch
+        would reject (naming them), a grad_output whose shape is not the output's, or a
+        layer over the memory limit (`budget.BudgetError`).
     """
-    _check_layer(layer)
+    transposed = _is_transposed(layer)
     weight = to_numpy(layer.weight, "layer.weight")
     dtype = weight.dtype.name
     if dtype not in DTYPES:
@@ -66,7 +75,8 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
         x.shape, weight.shape, bias=bias is not None, stride=tuple(layer.stride),
         padding=layer.padding if isinstance(layer.padding, str) else tuple(layer.padding),
         dilation=tuple(layer.dilation), groups=layer.groups, padding_mode=layer.padding_mode,
-        dtype=dtype)
+        dtype=dtype, transposed=transposed,
+        output_padding=tuple(getattr(layer, "output_padding", (0, 0))))
     budget.check(spec, what="this layer and input")
     if grad_output is None:
         gy = np.ones(spec.output_shape, dtype=dtype)

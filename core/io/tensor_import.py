@@ -120,6 +120,25 @@ def problem_with(spec: LayerSpec, name: str, array: np.ndarray) -> str | None:
     return None
 
 
+def _transposed_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> dict[str, Any]:
+    """The input size (and output_padding, where the current one cannot reach it) of a
+    transposed layer giving ``output_size``: out = (H − 1)·stride − pads + extent +
+    output_padding, so H follows from the output, and output_padding takes the remainder
+    (always below the stride, so torch accepts it) only when the current one leaves one."""
+    top, bottom, left, right = spec.pads
+    size, extra = [], []
+    for i, pads in enumerate((top + bottom, left + right)):
+        span = output_size[i] - spec.kernel_extent[i] + pads  # (H − 1)·stride + output_padding
+        steps, rest = divmod(span - spec.output_padding[i], spec.stride[i])
+        if rest:
+            steps, rest = divmod(span, spec.stride[i])
+        else:
+            rest = spec.output_padding[i]
+        size.append(steps + 1)
+        extra.append(rest)
+    return {"input_size": (size[0], size[1]), "output_padding": (extra[0], extra[1])}
+
+
 def _input_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> tuple[int, int]:
     """An input size giving ``output_size``: the current one where it does, else the nearest."""
     if spec.padding == "same":
@@ -138,14 +157,20 @@ def _changes(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> dict[str, An
         *batch, c, h, w = shape
         return {"batch": batch[0] if batch else None, "in_channels": c, "input_size": (h, w)}
     if name == "weight" and len(shape) == 4:
-        o, per_group, kh, kw = shape
-        return {"out_channels": o, "in_channels": per_group * spec.groups, "kernel_size": (kh, kw)}
+        first, per_group, kh, kw = shape
+        if spec.transposed:  # (in, out/groups, kH, kW)
+            return {"in_channels": first, "out_channels": per_group * spec.groups,
+                    "kernel_size": (kh, kw)}
+        return {"out_channels": first, "in_channels": per_group * spec.groups,
+                "kernel_size": (kh, kw)}
     if name == "bias" and len(shape) == 1:
         return {"out_channels": shape[0], "bias": True}
     if name == "grad_output" and len(shape) in (3, 4):
         *batch, o, oh, ow = shape
-        size = _input_size_for(spec, (oh, ow))
-        return {"batch": batch[0] if batch else None, "out_channels": o, "input_size": size}
+        changes = {"batch": batch[0] if batch else None, "out_channels": o}
+        if spec.transposed:
+            return changes | _transposed_size_for(spec, (oh, ow))
+        return changes | {"input_size": _input_size_for(spec, (oh, ow))}
     return None
 
 
@@ -154,9 +179,11 @@ def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:
 
     Only what the shape dictates changes: for an input (N, C, H, W), ``batch``,
     ``in_channels`` and ``input_size``; for a weight, ``out_channels``, ``in_channels`` and
-    ``kernel_size``; for a bias, ``out_channels``; for a grad_output, ``batch``,
-    ``out_channels`` and the nearest ``input_size`` giving that output size. A complex array
-    also makes the dtype complex.
+    ``kernel_size`` (read as the layer's kind: a transposed layer's weight is (in,
+    out/groups, kH, kW)); for a bias, ``out_channels``; for a grad_output, ``batch``,
+    ``out_channels`` and the nearest ``input_size`` giving that output size (a transposed
+    layer's is exact, with the ``output_padding`` below the stride that reaches it when the
+    current one cannot). A complex array also makes the dtype complex.
 
     Raises
     ------

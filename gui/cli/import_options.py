@@ -12,7 +12,13 @@ import argparse
 from typing import TextIO
 
 from core.io import image_import as images
-from core.io.checkpoint_import import NOT_IN_STATE_DICT, describe_layer, open_checkpoint
+from core.io.checkpoint_import import (
+    KINDS,
+    NOT_IN_STATE_DICT,
+    describe_layer,
+    kind_note,
+    open_checkpoint,
+)
 from core.io.checkpoint_import import session_with_layer as with_layer
 from core.io.presets import default_session
 from core.session import Session
@@ -39,6 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the layer of weight KEY in a .pt/.pth state_dict or a .safetensors file")
     g.add_argument("--layer-groups", metavar="G", type=int, default=1,
                    help="with --import-layer: groups (a weight's shape cannot tell; default 1)")
+    g.add_argument("--import-as", choices=list(KINDS), metavar="{Conv2d,ConvTranspose2d}",
+                   help="with --import-layer: the layer the weight belongs to (a state_dict "
+                        "does not say; a Conv2d reads a 4-D weight as (out, in/groups, kH, "
+                        "kW), a ConvTranspose2d as (in, out/groups, kH, kW)); default: the "
+                        "session's kind")
     g.add_argument("--gray", action="store_true",
                    help="draw the grids as grayscale feature maps (View › Feature maps in gray)")
 
@@ -67,6 +78,8 @@ def check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> Non
             p.error(str(e))
     if args.layer_groups != 1 and not args.import_layer:
         p.error("--layer-groups needs --import-layer")
+    if args.import_as and not args.import_layer:
+        p.error("--import-as needs --import-layer")
     if args.gray and args.export is not None:
         p.error("--gray draws the window; --export has none")
 
@@ -104,8 +117,12 @@ def imported_session(args: argparse.Namespace, notes: TextIO) -> Session:
     if args.import_layer:
         path, key = args.import_layer
         ckpt = open_checkpoint(path)
-        session = with_layer(session, ckpt, key, args.layer_groups)
-        notes.write(f"convviz: note: imported {describe_layer(ckpt, key, args.layer_groups)}; "
+        before = session
+        session = with_layer(session, ckpt, key, args.layer_groups,
+                             KINDS[args.import_as] if args.import_as else None)
+        said = describe_layer(ckpt, key, args.layer_groups, session.spec.transposed)
+        switch = kind_note(before, session)
+        notes.write(f"convviz: note: imported {said}; {switch + '; ' if switch else ''}"
                     f"{NOT_IN_STATE_DICT}\n")
     if args.import_image:
         size = parse_size(args.image_size) if args.image_size else None

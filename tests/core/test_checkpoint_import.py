@@ -21,7 +21,9 @@ from core import budget
 from core.io.checkpoint_import import (
     CheckpointError,
     conv_weights,
+    describe_layer,
     group_choices,
+    kind_note,
     open_checkpoint,
     session_with_layer,
 )
@@ -159,7 +161,7 @@ def test_a_tensor_that_cannot_be_a_conv_weight(tmp_path, model):
     ckpt = open_checkpoint(tmp_path / "m.pt")
     for key, text in (("5.weight", r"has shape \(10, 4\): a Conv2d weight is 4-D"),
                       ("z.weight", "with a zero dimension"),
-                      ("i.weight", "dtype int64; a Conv2d weight is a float tensor"),
+                      ("i.weight", "dtype int64; a convolution's weight is a float tensor"),
                       ("nope.weight", "has no tensor 'nope.weight'; weights here: 0.weight")):
         with pytest.raises(CheckpointError, match=text):
             session_with_layer(base_session(), ckpt, key)
@@ -170,9 +172,9 @@ def test_a_tensor_that_cannot_be_a_conv_weight(tmp_path, model):
 def test_a_layer_the_session_cannot_take_or_over_budget(ckpt_path):
     ckpt = open_checkpoint(ckpt_path)
     tiny = base_session().with_spec(base_session().spec.replace(input_size=(4, 4), padding=0))
-    with pytest.raises(CheckpointError, match=r"layer of '2.weight' \(4, 4, 3, 5\) does not fit "
-                                              "this session: kernel width extent 5 .* larger "
-                                              "than the padded input width 4"):
+    with pytest.raises(CheckpointError, match=r"layer of '2.weight' \(4, 4, 3, 5\) read as Conv2d "
+                                              "does not fit this session: kernel width extent "
+                                              "5 .* larger than the padded input width 4"):
         session_with_layer(tiny, ckpt, "2.weight", groups=2)
     budget.set_limit(1024)
     try:
@@ -180,6 +182,47 @@ def test_a_layer_the_session_cannot_take_or_over_budget(ckpt_path):
             session_with_layer(base_session(), ckpt, "0.weight")
     finally:
         budget.set_limit(None)
+
+
+def test_a_weight_is_read_as_the_kind_asked_for_and_the_bias_checks_it(tmp_path, model):
+    torch.manual_seed(4)
+    up = nn.ConvTranspose2d(4, 6, (3, 2), stride=2, padding=1, output_padding=1,
+                            groups=2).double()
+    torch.save({"up.weight": up.weight, "up.bias": up.bias, **model.state_dict()},
+               tmp_path / "m.pt")
+    ckpt = open_checkpoint(tmp_path / "m.pt")
+    conv = base_session()
+    transposed = conv.with_spec(conv.spec.replace(transposed=True, stride=2, output_padding=1))
+    s = session_with_layer(transposed, ckpt, "up.weight", groups=2)  # the session's kind
+    assert s.spec == transposed.spec.replace(in_channels=4, out_channels=6, kernel_size=(3, 2),
+                                             groups=2)
+    assert "read as ConvTranspose2d (in_channels, out_channels/groups" in describe_layer(
+        ckpt, "up.weight", 2, True)
+    x = torch.tensor(s.input, requires_grad=True)
+    y = up(x)
+    y.backward(torch.tensor(s.grad_output))
+    got = compute_session(s)
+    for ours, theirs in ((got.output, y), (got.grad_input, x.grad),
+                         (got.grad_weight, up.weight.grad), (got.grad_bias, up.bias.grad)):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=TOL, rtol=0)
+    # the same tensor read as a Conv2d's: (out 4, in/groups 3) — its bias of 6 says otherwise
+    with pytest.raises(CheckpointError, match=r"bias 'up.bias' has 6 values but 'up.weight' "
+                       r"\(4, 3, 3, 2\) read as Conv2d with groups 2 has out_channels 4; the "
+                       "bias fits it read as ConvTranspose2d with groups 2"):
+        session_with_layer(conv, ckpt, "up.weight", groups=2)
+    # another kind than the session's switches it, and says what it dropped
+    s = session_with_layer(transposed, ckpt, "0.weight", transposed=False)
+    assert not s.spec.transposed and s.spec.output_padding == (0, 0)
+    assert s.spec.weight_shape == (8, 3, 3, 3)
+    assert kind_note(transposed, s) == ("the layer is now a Conv2d (was ConvTranspose2d); "
+                                        "output_padding (1, 1) dropped: a Conv2d has none")
+    s = session_with_layer(conv, ckpt, "2.weight", transposed=True)
+    assert (s.spec.transposed, s.spec.in_channels, s.spec.out_channels) == (True, 4, 4)
+    assert kind_note(conv, s) == "the layer is now a ConvTranspose2d (was Conv2d)"
+    reflect = conv.with_spec(conv.spec.replace(padding_mode="reflect"))
+    with pytest.raises(CheckpointError, match="read as ConvTranspose2d does not fit this "
+                       "session: padding_mode must be 'zeros'"):
+        session_with_layer(reflect, ckpt, "2.weight", transposed=True)
 
 
 def test_truncated_and_foreign_files(tmp_path, model):
@@ -239,6 +282,29 @@ def test_session_from_a_module_takes_everything_from_it():
     np.testing.assert_allclose(compute_session(s).grad_input, x.grad.numpy(), atol=TOL)
 
 
+def test_session_from_a_conv_transpose_module_computes_as_torch():
+    torch.manual_seed(2)
+    conv = nn.ConvTranspose2d(4, 6, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2),
+                              dilation=(1, 2), groups=2).double()
+    x = torch.randn(2, 4, 5, 4, dtype=torch.float64, requires_grad=True)
+    y = conv(x)
+    gy = torch.randn(y.shape, dtype=torch.float64)
+    s = session_from_module(conv, x, gy)
+    assert s.spec == LayerSpec(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 3),
+                               padding=(1, 0), output_padding=(1, 2), dilation=(1, 2), groups=2,
+                               input_size=(5, 4), batch=2, transposed=True)
+    np.testing.assert_array_equal(s.weight, as_numpy(conv.weight))  # (in, out/groups, kH, kW)
+    y.backward(gy)
+    got = compute_session(s)
+    for ours, theirs in ((got.output, y), (got.grad_input, x.grad),
+                         (got.grad_weight, conv.weight.grad), (got.grad_bias, conv.bias.grad)):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=TOL, rtol=0)
+    conv.padding_mode = "reflect"  # torch refuses it at construction only; so do we, by name
+    with pytest.raises(SpecError, match="padding_mode must be 'zeros'") as info:
+        session_from_module(conv, x)
+    assert info.value.fields == ("padding_mode",)
+
+
 def test_session_from_a_module_converts_arrays_and_checks_shapes():
     conv = nn.Conv2d(1, 2, 3, bias=False, padding="same")  # float32
     x = np.random.default_rng(0).random((1, 5, 5))  # numpy float64, unbatched
@@ -251,8 +317,8 @@ def test_session_from_a_module_converts_arrays_and_checks_shapes():
         (lambda: session_from_module(conv, np.zeros((2, 5, 5))), "input has 2 channels but weight",
          ("input", "weight", "groups")),
         (lambda: session_from_module(nn.Linear(2, 2), x),
-         "layer must be a torch.nn.Conv2d, got Linear", ("layer",)),
-        (lambda: session_from_module(nn.ConvTranspose2d(1, 1, 3), x), "got ConvTranspose2d",
+         "layer must be a torch.nn.Conv2d or torch.nn.ConvTranspose2d, got Linear", ("layer",)),
+        (lambda: session_from_module(nn.ConvTranspose1d(1, 1, 3), x), "got ConvTranspose1d",
          ("layer",)),
         (lambda: session_from_module(nn.Conv2d(1, 1, 3).half(), x), "dtype float16",
          ("layer.weight",)),

@@ -46,8 +46,9 @@ def test_export_with_an_imported_layer_and_image(files, capsys, tmp_path):
                      d / "rgb.png", "--image-size", "8x10", "--image-scaling", "symmetric",
                      "--export", out], capsys)
     assert code == 0, err
-    assert "note: imported 0.weight (8, 3, 3, 3) with bias from model.pt, groups 1" in err
-    assert "stride, padding, dilation and padding_mode are not stored in a state_dict" in err
+    assert ("note: imported 0.weight (8, 3, 3, 3) with bias from model.pt, read as Conv2d "
+            "(out_channels, in_channels/groups, kH, kW), groups 1; stride, padding, "
+            "output_padding, dilation and padding_mode are not stored in a state_dict") in err
     spec = json.loads((out / "spec.json").read_text())
     assert (spec["in_channels"], spec["out_channels"], spec["input_size"]) == (3, 8, [8, 10])
     x = np.load(out / "input.npy")
@@ -61,6 +62,33 @@ def test_export_with_an_imported_layer_and_image(files, capsys, tmp_path):
     np.testing.assert_allclose(np.load(out / "grad_weight.npy"), conv.weight.grad.numpy(),
                                atol=1e-9)
     conv.zero_grad()
+
+
+def test_import_as_conv_transpose_reads_the_weight_as_one(files, capsys, tmp_path):
+    d, model = files
+    out = tmp_path / "out"
+    code, err = run(["--import-layer", d / "model.pt", "2.weight", "--import-as",
+                     "ConvTranspose2d", "--export", out], capsys)
+    assert code == 0, err
+    assert ("read as ConvTranspose2d (in_channels, out_channels/groups, kH, kW), groups 1; the "
+            "layer is now a ConvTranspose2d (was Conv2d)") in err
+    spec = json.loads((out / "spec.json").read_text())
+    assert spec["torch_class"] == "ConvTranspose2d" and spec["in_channels"] == 4
+    layer = torch.nn.ConvTranspose2d(4, 4, (3, 5), padding=spec["padding"], bias=False,
+                                     dtype=torch.float64)
+    assert spec["stride"] == [1, 1] and spec["dilation"] == [1, 1]
+    with torch.no_grad():
+        layer.weight.copy_(model[2].weight)
+    x = torch.tensor(np.load(out / "input.npy"), requires_grad=True)
+    y = layer(x)
+    y.backward(torch.tensor(np.load(out / "grad_output.npy")))
+    np.testing.assert_allclose(np.load(out / "output.npy"), y.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(np.load(out / "grad_weight.npy"), layer.weight.grad.numpy(),
+                               atol=1e-10)
+    code, err = run(["--import-layer", d / "model.pt", "0.weight", "--import-as",
+                     "ConvTranspose2d", "--export", tmp_path / "no"], capsys)
+    assert code == 2 and "the bias fits it read as Conv2d with groups 1" in err
+    assert not (tmp_path / "no").exists()
 
 
 def test_image_color_follows_the_layer_or_the_flag(files, capsys, tmp_path):
@@ -104,6 +132,7 @@ def test_bad_imports_are_one_line_and_exit_2_writing_nothing(files, capsys, tmp_
     (["--import-image", "a.png", "--image-size", "big"], "--image-size must be HxW"),
     (["--import-image", "a.png", "--image-size", "0x3"], "image size 0 × 3 is out of range"),
     (["--layer-groups", "2"], "--layer-groups needs --import-layer"),
+    (["--import-as", "ConvTranspose2d"], "--import-as needs --import-layer"),
     (["--gray", "--export", "out"], "--gray draws the window; --export has none"),
 ])
 def test_option_mistakes(capsys, args, text):

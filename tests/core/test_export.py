@@ -188,6 +188,26 @@ def test_import_grad_output_proposes_a_layer_with_that_output(tmp_path, spec, sh
     assert imp.apply(session).grad_output.shape == shape
 
 
+@pytest.mark.parametrize(("name", "shape", "want"), [
+    ("weight", (5, 2, 3, 3), {"in_channels": 5, "out_channels": 2}),  # (in, out/groups, …)
+    ("input", (1, 3, 4, 7), {"in_channels": 3, "input_size": (4, 7)}),
+    ("grad_output", (1, 4, 9, 12), {"input_size": (5, 6), "output_padding": (0, 1)}),
+    ("grad_output", (2, 3, 12, 7), {"input_size": (6, 4), "output_padding": (1, 0)}),
+])
+def test_import_into_a_transposed_layer_proposes_a_transposed_layer(tmp_path, name, shape,
+                                                                     want):
+    session = make(transposed=True, stride=2, padding=1, output_padding=1, groups=1)
+    imp = import_npy(saved(tmp_path, np.ones(shape)), name, session)
+    spec = imp.proposal
+    assert spec.transposed and spec.shape(name) == shape
+    assert {k: getattr(spec, k) for k in want} == want
+    s = imp.apply(session)  # torch's own transposed layer agrees on every shape
+    y = torch.nn.functional.conv_transpose2d(
+        torch.tensor(s.input), torch.tensor(s.weight), stride=spec.stride, padding=spec.padding,
+        output_padding=spec.output_padding, groups=spec.groups)
+    assert tuple(y.shape) == spec.output_shape == s.grad_output.shape
+
+
 def test_import_complex_into_real_layer_proposes_complex_dtype(tmp_path):
     session = make(dtype="float32")
     values = np.ones(session.weight.shape) * (1 + 2j)

@@ -183,14 +183,15 @@ def model_file(tmp_path_factory):
 def test_a_checkpoint_dropped_on_the_weight_grid_reproduces_the_module(window, imports,
                                                                       model_file):
     model, path = model_file
-    imports.next_layer = ("2.weight", 2)
+    imports.next_layer = ("2.weight", 2, False)
     before = window.document.session
     notes = []
     imports.message.connect(notes.append)
     assert drop(window.grids.grids["weight"].view.viewport(), path)
     assert imports.asked == [("layer", ["0.weight", "2.weight"])]
-    assert notes == ["Imported 2.weight (4, 4, 3, 5) without bias from model.pt, groups 2. "
-                     "stride, padding, dilation and padding_mode are not stored in a "
+    assert notes == ["Imported 2.weight (4, 4, 3, 5) without bias from model.pt, read as Conv2d "
+                     "(out_channels, in_channels/groups, kH, kW), groups 2. stride, padding, "
+                     "output_padding, dilation and padding_mode are not stored in a "
                      "state_dict: the layer keeps its own; set them to the model's."]
     assert window.document.undo_stack.undoText() == "Import layer 2.weight"
     s = window.document.session
@@ -220,13 +221,36 @@ def test_the_layer_dialog_lists_weights_and_their_groups(qtbot, model_file):
     dialog = LayerImportDialog("model.pt", weights, len(ckpt.entries) - len(weights))
     qtbot.addWidget(dialog)
     assert [dialog.list.item(i).text() for i in range(dialog.list.count())] == [
-        "0.weight (8, 3, 3, 3), bias 0.bias", "2.weight (4, 4, 3, 5), no bias"]
-    assert dialog.choice() == ("0.weight", 1)
+        "0.weight (8, 3, 3, 3), bias 0.bias (8,)", "2.weight (4, 4, 3, 5), no bias"]
+    assert dialog.choice() == ("0.weight", 1, False)
     dialog.list.setCurrentRow(1)
     assert [dialog.groups.itemData(i) for i in range(dialog.groups.count())] == [1, 2, 4]
     dialog.groups.setCurrentIndex(1)
-    assert dialog.choice() == ("2.weight", 2)
-    assert "in_channels 8" in dialog.groups.currentText()
+    assert dialog.choice() == ("2.weight", 2, False)
+    assert "in_channels 8, out_channels 4" in dialog.groups.currentText()
+    dialog.kind.setCurrentIndex(1)  # the same tensor read as a ConvTranspose2d's
+    assert dialog.choice() == ("2.weight", 2, True)
+    assert "in_channels 4, out_channels 8" in dialog.groups.currentText()
+    dialog.list.setCurrentRow(0)  # its bias (8,) fits no transposed reading of (8, 3, …)
+    assert dialog.groups.itemText(0) == "1  (in_channels 8, out_channels 3; the bias has 8, not 3)"
+
+
+def test_the_layer_dialog_offers_the_current_kind_and_imports_as_chosen(window, imports,
+                                                                      model_file, qtbot):
+    dialog = LayerImportDialog("model.pt", conv_weights(open_checkpoint(model_file[1])), 2,
+                               transposed=True)
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentText().startswith("ConvTranspose2d") and dialog.choice()[2]
+    imports.next_layer = ("2.weight", 1, True)  # the answer, read as ConvTranspose2d
+    notes = []
+    imports.message.connect(notes.append)
+    assert imports.import_layer_from(model_file[1])
+    spec = window.document.spec
+    assert spec.transposed and spec.weight_shape == (4, 4, 3, 5)
+    assert "read as ConvTranspose2d (in_channels, out_channels/groups, kH, kW), groups 1; " \
+           "the layer is now a ConvTranspose2d (was Conv2d)." in notes[0]
+    np.testing.assert_array_equal(window.document.session.weight,
+                                  model_file[0][2].weight.detach().numpy())
 
 
 @pytest.mark.parametrize("kind, text", [

@@ -62,6 +62,23 @@ def test_show_opens_the_modules_layer_and_the_crosscheck_agrees(qtbot, conv, ope
     np.testing.assert_allclose(got.grad_weight, conv.weight.grad.numpy(), atol=1e-10)
 
 
+def test_show_opens_a_conv_transpose_and_the_crosscheck_agrees(qtbot, opened):
+    torch.manual_seed(1)
+    layer = torch.nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1,
+                                     groups=2).double()
+    x = torch.randn(1, 2, 3, 4, dtype=torch.float64)
+    window = show(layer, x, block=False)
+    opened.append(window)
+    spec = window.document.session.spec
+    assert spec.transposed and spec.output_padding == (1, 1)
+    assert window.document.session.weight.shape == (2, 2, 3, 3)  # (in, out/groups, kH, kW)
+    check = window.status.check
+    qtbot.waitUntil(lambda: check.property("state") in ("ok", "bad"), timeout=60_000)
+    assert check.property("state") == "ok", check.text()
+    np.testing.assert_allclose(window.engine.latest.results.output,
+                               layer(x).detach().numpy(), atol=1e-10, rtol=0)
+
+
 def test_show_blocks_until_the_window_closes(qtbot, conv, opened):
     def close_it():
         for w in QApplication.topLevelWidgets():
@@ -102,7 +119,7 @@ def test_show_returns_at_once_under_ipython_gui_qt(qtbot, conv, opened, monkeypa
 
 def test_show_refuses_what_is_not_a_conv2d_before_opening(qtbot):
     before = len(QApplication.topLevelWidgets())
-    with pytest.raises(ValueError, match="layer must be a torch.nn.Conv2d, got Linear"):
+    with pytest.raises(ValueError, match="torch.nn.ConvTranspose2d, got Linear"):
         show(torch.nn.Linear(3, 3), torch.zeros(1, 3, 4, 4), block=False)
     with pytest.raises(ValueError, match=r"input has 3 channels but weight \(2, 1, 1, 1\)"):
         show(torch.nn.Conv2d(1, 2, 1), torch.zeros(1, 3, 4, 4), block=False)
