@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
 from core.spec import LayerSpec
+from core.tensors import FORWARD, SYMBOLS
 from core.torch_layer import layer_call
 
 SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
@@ -75,3 +76,26 @@ def _combo(name: str, items, tip: str) -> QComboBox:
         combo.addItem(text, data)
     combo.setToolTip(tip)
     return combo
+
+
+def shapes_html(spec: LayerSpec) -> str:
+    """Every forward tensor's shape, the padded (or uncropped) size, and the output-size
+    formula per axis with the numbers filled in, as the panel's rich text."""
+
+    def shape(s) -> str:
+        return "—" if s is None else str(tuple(s)).replace(",)", ")")
+
+    h_line, w_line = spec.output_size_formula()
+    # padding pads a Conv2d's input; a transposed layer's output is its full result
+    # with padding cropped off
+    padded = "output before cropping" if spec.transposed else "padded input"
+    rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
+    rows.append((padded, shape(spec.padded_size)))
+    table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
+    formulas = "".join(
+        f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
+        f"<span style='font-family:sans-serif; color:#4b5563'>{line.rsplit(' = ', 1)[0]}"
+        f"</span></p>"
+        for axis, size, line in zip("HW", spec.output_size, (h_line, w_line), strict=True)
+    )
+    return f"<table cellspacing='2'>{table}</table>{formulas}"

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
-from core.tensors import FORWARD, SYMBOLS
 from core.torch_layer import layer_class
 
 from .layer_fields import (
@@ -42,6 +41,7 @@ from .layer_fields import (
     _combo,
     _spin,
     call_html,
+    shapes_html,
 )
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
@@ -418,20 +418,4 @@ class LayerPanel(QWidget):
         self.title.setText(f"nn.{layer_class(spec)}")
         self.call.setText(call_html(spec))
         self.shapes.setToolTip(_TRANSPOSED_FORMULA if spec.transposed else _CONV_FORMULA)
-        def shape(s) -> str:
-            return "—" if s is None else str(tuple(s)).replace(",)", ")")
-
-        h_line, w_line = spec.output_size_formula()
-        # padding pads a Conv2d's input; a transposed layer's output is its full result
-        # with padding cropped off
-        padded = "output before cropping" if spec.transposed else "padded input"
-        rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
-        rows.append((padded, shape(spec.padded_size)))
-        table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
-        formulas = "".join(
-            f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
-            f"<span style='font-family:sans-serif; color:#4b5563'>{line.rsplit(' = ', 1)[0]}"
-            f"</span></p>"
-            for axis, size, line in zip("HW", spec.output_size, (h_line, w_line), strict=True)
-        )
-        self.shapes.setText(f"<table cellspacing='2'>{table}</table>{formulas}")
+        self.shapes.setText(shapes_html(spec))
