@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontInfo, QFontMetricsF
 
 from .diagram import Diagram, Panel
+from .equation import cell_number, trimmed
 
 PAD = 4  # around the whole picture: the only margin
 CELL = 50  # the largest cell; big planes get smaller cells (down to MIN_CELL)
@@ -85,14 +86,6 @@ def _cell_size(p: Panel) -> float:
     return float(max(MIN_CELL, min(CELL, MAX_GRID // longest)))
 
 
-def _trim(text: str) -> str:
-    if "e" not in text and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", "-0.0", ""):
-        text = "0"
-    return text.replace("-", "−")
-
-
 def cell_texts(values: np.ndarray, cell: float, font: QFont) -> list[list[str]] | None:
     """The values in the most precise format whose every text fits a cell; None if none."""
     if values.size == 0 or cell < 16:
@@ -103,11 +96,12 @@ def cell_texts(values: np.ndarray, cell: float, font: QFont) -> list[list[str]] 
     finite = np.abs(values[np.isfinite(values)])
     top = float(finite.max()) if finite.size else 0.0
     exp = top >= 1e4 or 0 < top < 1e-3
-    formats = ("{:.2e}", "{:.1e}", "{:.0e}") if exp else ("{:.3f}", "{:.2f}", "{:.1f}",
-                                                          "{:.0f}")
+    # no whole-number format: it would print 0.46 as 0 and 0.6 as 1; cells too small for
+    # one decimal show colours only (the sum below the picture has the values)
+    formats = ("{:.2e}", "{:.1e}", "{:.0e}") if exp else ("{:.3f}", "{:.2f}", "{:.1f}")
     room = cell - 8  # a little air on both sides of the widest number
     for fmt in formats:
-        texts = [[_trim(fmt.format(v)) if math.isfinite(v) else str(v) for v in row]
+        texts = [[cell_number(v, fmt) if math.isfinite(v) else str(v) for v in row]
                  for row in values.tolist()]
         if all(metrics.horizontalAdvance(t) <= room for row in texts for t in row):
             return texts
@@ -161,4 +155,4 @@ def layout(diagram: Diagram, width: float | None = None) -> Layout:
 
 
 def scale_text(p: Panel) -> str:
-    return f"colour scale ±{_trim(f'{p.limit:.3g}')}"
+    return f"colour scale ±{trimmed(f'{p.limit:.3g}')}"

@@ -40,6 +40,23 @@ def fmt(value, digits: int = 4) -> str:
     return text.replace("-", MINUS)
 
 
+def trimmed(text: str) -> str:
+    """A formatted number without trailing zeros: '0.500' -> '0.5', '256.000' -> '256',
+    '-0.000' -> '0'; the minus as U+2212."""
+    if "e" not in text and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "-0.0", ""):
+        text = "0"
+    return text.replace("-", MINUS)
+
+
+def cell_number(value: float, form: str) -> str:
+    """``value`` as a grid cell prints it in format ``form``, trimmed; a value that is not
+    zero but rounds to it prints '≈0', never the '0' of a true zero."""
+    text = trimmed(form.format(value))
+    return "≈0" if text == "0" and value != 0 and value == value else text
+
+
 def index_text(index) -> str:
     return "[" + ",".join(str(int(i)) if not isinstance(i, str) else i for i in index) + "]"
 
@@ -183,9 +200,12 @@ def padding_note(spec: LayerSpec) -> str:
         return ""
     top, bottom, left, right = spec.pads
     if spec.transposed:
-        return (f"the kernel copies paint {spec.padded_size[0]}×{spec.padded_size[1]} "
-                f"cells; padding crops top {top}, bottom {bottom}, left {left}, right "
-                f"{right} off it (output row oi is its row oi+{top})")
+        (ph, pw), (oph, opw) = spec.padded_size, spec.output_padding
+        extra = (f" with output_padding's {oph} row(s) and {opw} column(s) at the bottom/right"
+                 if oph or opw else "")
+        return (f"the full result is {ph}×{pw} cells (the kernel copies{extra}); padding crops "
+                f"top {top}, bottom {bottom}, left {left}, right {right} off it (output row "
+                f"oi is its row oi+{top})")
     return (f"xp = x padded by (top {top}, bottom {bottom}, left {left}, right {right}), "
             f"{spec.padding_mode}")
 

@@ -392,5 +392,5 @@ def checked_entry(text: str, step: int | None, spec: LayerSpec) -> tuple[str, tu
                              "only zero padding)")
         if not 0 <= step < n:
             raise ValueError(f"--step {step} is out of range: {tensor}{list(index)} is a sum "
-                             f"of {n} terms (steps 0 to {n - 1})")
+                             f"of {n} term{'s' if n != 1 else ''} (steps 0 to {n - 1})")
     return tensor, index

@@ -14,18 +14,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem
 
+from ..equation import cell_number, trimmed
+
 _FORMATS = ("{:.3f}", "{:.2f}", "{:.1f}")
 _EXP_FORMATS = ("{:.2e}", "{:.1e}", "{:.0e}")
 _MAX_WIDTHS = 65536  # measured texts a grid remembers (a 128×128 grid's are 16,384)
-
-
-def _trim(text: str) -> str:
-    """'0.500' -> '0.5', '256.000' -> '256', '-0.000' -> '0'; minus as U+2212."""
-    if "e" not in text and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", "-0.0"):
-        text = "0"
-    return text.replace("-", "−")
 
 
 def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False,
@@ -39,7 +32,7 @@ def _texts(values: np.ndarray, fmt: str, blank_nan: bool = False,
     def text(v: float) -> str:
         t = memo.get(v)
         if t is None:
-            t = memo[v] = _trim(fmt.format(v))
+            t = memo[v] = cell_number(v, fmt)
         return t
 
     return [["" if blank_nan and v != v else text(v) for v in row] for row in values.tolist()]
@@ -181,7 +174,7 @@ class CellTextItem(QGraphicsItem):
         advance = self._all_metrics[level].horizontalAdvance
         for fmt in self._formats():
             fits = advance(fmt.format(widest).replace("-", "−")) <= room
-            if not fits and advance(_trim(fmt.format(widest))) > room:
+            if not fits and advance(trimmed(fmt.format(widest))) > room:
                 continue  # even the largest value, trimmed, is too wide
             if not fits:  # trimmed texts ('1.000' -> '1') may still fit: measure the longest
                 flat = [t for row in self._format_texts(fmt) for t in row]

@@ -211,3 +211,16 @@ def test_an_empty_batch_and_a_large_plane_still_draw(qapp):
     assert rgb.shape[1] < 2000  # big planes get small cells, a kernel keeps readable ones
     out = d.panel("grad_weight")
     assert out.values.shape == (3, 3)
+
+
+def test_diagram_cells_too_small_for_a_decimal_show_colours_not_rounded_numbers(qapp):
+    """-0.4619 printed as '0' (a whole-number format) read as a structural zero."""
+    from gui.diagram_layout import cell_texts
+    from gui.widgets.cell_text import value_font
+
+    values = np.array([[-0.4619, 3.25], [0.0, 12.5]])
+    font = value_font(9)
+    for cell in range(16, 60, 2):
+        texts = cell_texts(values, cell, font)
+        if texts is not None:
+            assert texts[0][0] in ("−0.462", "−0.46", "−0.5") and texts[1][0] == "0", texts

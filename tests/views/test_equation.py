@@ -27,3 +27,12 @@ def test_an_empty_sum_names_its_reason(layer, target, index, reason):
     terms = explain_spec(spec, target, index, **session.tensors())
     assert len(terms) == 0
     assert reason in empty_reason(terms)
+
+
+def test_a_cell_never_prints_a_small_value_as_a_true_zero():
+    from gui.equation import cell_number
+
+    assert cell_number(0.0168, "{:.1f}") == "≈0" and cell_number(-0.04, "{:.1f}") == "≈0"
+    assert cell_number(0.0, "{:.1f}") == "0" and cell_number(-0.0, "{:.3f}") == "0"
+    assert cell_number(-0.4619, "{:.1f}") == "−0.5" and cell_number(2.0, "{:.3f}") == "2"
+    assert cell_number(1e-7, "{:.1e}") == "1.0e−07"
