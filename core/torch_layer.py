@@ -30,9 +30,18 @@ _LINES = (
 )
 
 
+#: The layer kinds by torch's class name, and whether each is transposed.
+KINDS = {"Conv2d": False, "ConvTranspose2d": True}
+
+
+def kind_name(transposed: bool) -> str:
+    """The ``torch.nn`` class of a layer that is (or is not) transposed."""
+    return next(name for name, t in KINDS.items() if t == transposed)
+
+
 def layer_class(spec: LayerSpec) -> str:
     """The ``torch.nn`` class: ``Conv2d``, or ``ConvTranspose2d`` for a transposed spec."""
-    return "ConvTranspose2d" if spec.transposed else "Conv2d"
+    return kind_name(spec.transposed)
 
 
 def layer_arguments(spec: LayerSpec) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.io.checkpoint_import import KINDS, NOT_IN_STATE_DICT, ConvWeight, group_choices
+from core.io.checkpoint_import import NOT_IN_STATE_DICT, ConvWeight, group_choices
 from core.io.image_import import (
     INTERACTIVE_SIDE,
     MAX_SIDE,
@@ -26,6 +26,7 @@ from core.io.image_import import (
     default_size,
 )
 from core.spec import LayerSpec
+from core.torch_layer import KINDS
 
 _COLOR_TITLES = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
 _FIT_TITLES = {"crop": "keep the aspect ratio, crop the centre", "stretch": "stretch"}

@@ -33,12 +33,11 @@ import numpy as np
 
 from .. import budget
 from ..session import Session
+from ..torch_layer import kind_name
 
 NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode are not "
                      "stored in a state_dict: the layer keeps its own; set them to the "
                      "model's")
-#: The layer classes a 4-D weight can belong to, and whether each is transposed.
-KINDS = {"Conv2d": False, "ConvTranspose2d": True}
 _LAYOUTS = {False: "out_channels, in_channels/groups, kH, kW",
             True: "in_channels, out_channels/groups, kH, kW"}
 SAFETENSORS_SUFFIX = ".safetensors"
@@ -67,11 +66,6 @@ class Entry:
     def is_float(self) -> bool:
         # torch's names (float32, bfloat16) or safetensors' (F32, BF16)
         return self.dtype.startswith(("float", "bfloat", "F", "BF"))
-
-
-def kind_name(transposed: bool) -> str:
-    """``Conv2d`` or ``ConvTranspose2d``."""
-    return "ConvTranspose2d" if transposed else "Conv2d"
 
 
 @dataclass(frozen=True)

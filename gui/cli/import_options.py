@@ -13,7 +13,6 @@ from typing import TextIO
 
 from core.io import image_import as images
 from core.io.checkpoint_import import (
-    KINDS,
     NOT_IN_STATE_DICT,
     describe_layer,
     kind_note,
@@ -22,6 +21,7 @@ from core.io.checkpoint_import import (
 from core.io.checkpoint_import import session_with_layer as with_layer
 from core.io.presets import default_session
 from core.session import Session
+from core.torch_layer import KINDS
 
 from .session_arg import open_session_arg
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
-from core.torch_layer import layer_class
+from core.torch_layer import KINDS, layer_class
 
 from .layer_fields import (
     _CONV_FORMULA,
@@ -47,7 +47,6 @@ from .layer_fields import (
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
-KINDS = ((False, "Conv2d"), (True, "ConvTranspose2d"))
 _NOT_TRANSPOSED = "not for a ConvTranspose2d: its padding is numbers, its padding_mode 'zeros'"
 
 class LayerPanel(QWidget):
@@ -87,7 +86,7 @@ class LayerPanel(QWidget):
 
         layer = self._group(outer, "Layer")
         self.kind = _combo(
-            "kind", KINDS,
+            "kind", [(t, name) for name, t in KINDS.items()],
             "Conv2d slides the kernel over the input; ConvTranspose2d paints a copy of the "
             "kernel, scaled by each input pixel, onto the output (stride spreads the copies, "
             "padding crops the result's border, output_padding adds rows/columns)",
