@@ -37,9 +37,9 @@ def call_html(spec: LayerSpec) -> str:
 _SIZED_FOR = "99999"
 
 
-_CONV_FORMULA = ("output size per axis: ⌊(size + pad_before + pad_after − dilation·(kernel − 1)"
+CONV_FORMULA = ("output size per axis: ⌊(size + pad_before + pad_after − dilation·(kernel − 1)"
                  " − 1) / stride⌋ + 1")
-_TRANSPOSED_FORMULA = ("output size per axis: (size − 1)·stride − 2·padding + dilation·(kernel − 1)"
+TRANSPOSED_FORMULA = ("output size per axis: (size − 1)·stride − 2·padding + dilation·(kernel − 1)"
                        " + output_padding + 1")
 
 
@@ -60,7 +60,7 @@ class _Spin(QSpinBox):
         return self._trim(super().minimumSizeHint())
 
 
-def _spin(minimum: int, name: str, tip: str) -> QSpinBox:
+def spin_field(minimum: int, name: str, tip: str) -> QSpinBox:
     """A field from the spec's ``minimum`` up to what Qt can hold (the budget judges sizes)."""
     spin = _Spin(objectName=name)
     spin.setRange(minimum, SPIN_MAX)
@@ -70,7 +70,7 @@ def _spin(minimum: int, name: str, tip: str) -> QSpinBox:
     return spin
 
 
-def _combo(name: str, items, tip: str) -> QComboBox:
+def combo_field(name: str, items, tip: str) -> QComboBox:
     combo = QComboBox(objectName=name)
     for data, text in items:
         combo.addItem(text, data)

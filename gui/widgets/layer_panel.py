@@ -35,13 +35,13 @@ from core.spec import DTYPES, PADDING_MODES, LayerSpec
 from core.torch_layer import KINDS, layer_class
 
 from .layer_fields import (
-    _CONV_FORMULA,
-    _TRANSPOSED_FORMULA,
+    CONV_FORMULA,
     SPIN_MAX,
-    _combo,
-    _spin,
+    TRANSPOSED_FORMULA,
     call_html,
+    combo_field,
     shapes_html,
+    spin_field,
 )
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
@@ -85,38 +85,39 @@ class LayerPanel(QWidget):
         self.call.setToolTip("the same layer in PyTorch")
 
         layer = self._group(outer, "Layer")
-        self.kind = _combo(
+        self.kind = combo_field(
             "kind", [(t, name) for name, t in KINDS.items()],
             "Conv2d slides the kernel over the input; ConvTranspose2d paints a copy of the "
             "kernel, scaled by each input pixel, onto the output (stride spreads the copies, "
             "padding crops the result's border, output_padding adds rows/columns)",
         )
-        self.in_channels = _spin(1, "in_channels", "in_channels: channels of the input")
-        self.out_channels = _spin(1, "out_channels", "out_channels: number of filters")
-        self.kernel_h = _spin(1, "kernel_h", "kernel height kH")
-        self.kernel_w = _spin(1, "kernel_w", "kernel width kW")
-        self.stride_h = _spin(1, "stride_h", "stride along the height")
-        self.stride_w = _spin(1, "stride_w", "stride along the width")
-        self.padding_kind = _combo(
+        self.in_channels = spin_field(1, "in_channels", "in_channels: channels of the input")
+        self.out_channels = spin_field(1, "out_channels", "out_channels: number of filters")
+        self.kernel_h = spin_field(1, "kernel_h", "kernel height kH")
+        self.kernel_w = spin_field(1, "kernel_w", "kernel width kW")
+        self.stride_h = spin_field(1, "stride_h", "stride along the height")
+        self.stride_w = spin_field(1, "stride_w", "stride along the width")
+        self.padding_kind = combo_field(
             "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
             "padding: numbers per axis, 'valid' (none) or 'same' (output as large as input)",
         )
         cropped = " (negative: cropped; not with padding_mode 'zeros')"
-        self.padding_h = _spin(-SPIN_MAX, "padding_h", "rows of padding above and below" + cropped)
-        self.padding_w = _spin(-SPIN_MAX, "padding_w",
-                               "columns of padding left and right" + cropped)
-        self.output_padding_h = _spin(
+        self.padding_h = spin_field(-SPIN_MAX, "padding_h",
+                                    "rows of padding above and below" + cropped)
+        self.padding_w = spin_field(-SPIN_MAX, "padding_w",
+                                    "columns of padding left and right" + cropped)
+        self.output_padding_h = spin_field(
             0, "output_padding_h",
             "rows added at the bottom of the output (smaller than the stride or the dilation)")
-        self.output_padding_w = _spin(
+        self.output_padding_w = spin_field(
             0, "output_padding_w",
             "columns added at the right of the output (smaller than the stride or the dilation)")
-        self.dilation_h = _spin(1, "dilation_h", "spacing between kernel rows")
-        self.dilation_w = _spin(1, "dilation_w", "spacing between kernel columns")
-        self.groups = _spin(1, "groups", "groups: in and out channels split into this many")
+        self.dilation_h = spin_field(1, "dilation_h", "spacing between kernel rows")
+        self.dilation_w = spin_field(1, "dilation_w", "spacing between kernel columns")
+        self.groups = spin_field(1, "groups", "groups: in and out channels split into this many")
         self.bias = QCheckBox("bias", objectName="bias")
         self.bias.setToolTip("add a learnable bias b to every output channel")
-        self.padding_mode = _combo(
+        self.padding_mode = combo_field(
             "padding_mode", [(m, m) for m in PADDING_MODES],
             "what the padded border holds: zeros, a mirror (reflect), the edge (replicate) "
             "or the other side (circular)",
@@ -140,16 +141,16 @@ class LayerPanel(QWidget):
         data = self._group(outer, "Input and numbers")
         self.batched = QCheckBox("batch N", objectName="batched")
         self.batched.setToolTip("unchecked: an unbatched (C, H, W) input")
-        self.batch = _spin(0, "batch", "batch size N (0 is an empty batch)")
-        self.input_h = _spin(1, "input_h", "input height H")
-        self.input_w = _spin(1, "input_w", "input width W")
-        self.dtype = _combo("dtype", [(d, d) for d in DTYPES], "the dtype of every tensor")
+        self.batch = spin_field(0, "batch", "batch size N (0 is an empty batch)")
+        self.input_h = spin_field(1, "input_h", "input height H")
+        self.input_w = spin_field(1, "input_w", "input width W")
+        self.dtype = combo_field("dtype", [(d, d) for d in DTYPES], "the dtype of every tensor")
         self._row(data, "batch", "", self.batched, self.batch)
         self._row(data, "input_size", "input H × W", self.input_h, self.input_w, sep="×")
         self._row(data, "dtype", "dtype", self.dtype)
 
         compute = self._group(outer, "Compute")
-        self.backend = _combo("backend", BACKENDS, "which implementation computes the numbers")
+        self.backend = combo_field("backend", BACKENDS, "which implementation computes the numbers")
         self._row(compute, "backend", "backend", self.backend)
         self.set_cuda_available(None)
 
@@ -416,5 +417,5 @@ class LayerPanel(QWidget):
     def _show_shapes(self, spec: LayerSpec) -> None:
         self.title.setText(f"nn.{layer_class(spec)}")
         self.call.setText(call_html(spec))
-        self.shapes.setToolTip(_TRANSPOSED_FORMULA if spec.transposed else _CONV_FORMULA)
+        self.shapes.setToolTip(TRANSPOSED_FORMULA if spec.transposed else CONV_FORMULA)
         self.shapes.setText(shapes_html(spec))
