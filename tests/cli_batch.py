@@ -19,6 +19,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Python for what of Qt and of the window is loaded: of gui, only the Qt-free command line
+#: glue (gui.cli) may be.
+QT_OR_WINDOW = ("sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph') "
+                "or m.startswith('gui.') and not m.startswith('gui.cli'))")
 
 _CHILD = r"""
 import contextlib, io, json, os, sys, traceback
@@ -42,8 +46,7 @@ for argv, cwd in cases:
     elif not isinstance(code, int):
         err.write(f"{code}\n")
         code = 1
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "pyqtgraph")
-                    or m.startswith("gui.") and not m.startswith("gui.cli"))
+    loaded = QT_OR_WINDOW
     report.append([code, out.getvalue(), err.getvalue(), loaded])
 sys.stdout.write(json.dumps(report))
 """
@@ -63,7 +66,7 @@ def main_runs(cases: list[tuple[list[str], Path]], env: dict[str, str] | None = 
     """``main.main(argv)`` for each ``(argv, working folder)``, in one child process."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen") if env is None else env
     payload = json.dumps([[list(map(str, argv)), str(cwd)] for argv, cwd in cases])
-    done = subprocess.run([sys.executable, "-c", _CHILD],
+    done = subprocess.run([sys.executable, "-c", _CHILD.replace("QT_OR_WINDOW", QT_OR_WINDOW)],
                           input=payload, capture_output=True, text=True, timeout=timeout,
                           env=env, cwd=ROOT)
     assert done.returncode == 0, f"the child ended early ({done.returncode}): {done.stderr}"

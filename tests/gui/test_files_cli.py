@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_batch import main_runs
+from cli_batch import QT_OR_WINDOW, main_runs
 from files_support import data_home_fixture, dialogs_fixture, edit_cell, files_fixture  # noqa: F401
 from hostile_files import TIB_SHAPE, hostile_files, npy_header
 
@@ -85,11 +85,6 @@ def test_export_into_an_unwritable_place_fails_in_one_line(tmp_path):
     blocker = tmp_path / "file"
     assert f"cannot create the folder {blocker / 'out'}: {blocker} is a file" in one_line(done)
 
-
-#: Python for what of Qt and of the window is loaded: of gui, only the Qt-free command line
-#: glue (gui.cli) may be.
-QT_OR_WINDOW = ("sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph') "
-                "or m.startswith('gui.') and not m.startswith('gui.cli'))")
 
 WINDOW_OPTIONS = [
     ("--screenshot", "x.png"), ("--with-crosscheck",), ("--select", "output[0,0,1,1]"),
