@@ -18,6 +18,7 @@ from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core, cell_pos
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, QSpinBox
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from core.explain import TARGETS, explain_spec
 from core.io.presets import load_preset
@@ -256,9 +257,7 @@ class Monkey:
         name = self.rng.choice(names)
         spin: QSpinBox = getattr(self.panel, name)
         stack = self.w.document.undo_stack
-        if QApplication.activeWindow() is not self.w:  # a popup had the keyboard
-            with self.qtbot.waitActive(self.w):
-                self.w.activateWindow()
+        self.activate()
         spin.setFocus()
         assert QApplication.focusWidget() is spin
         spin.selectAll()
@@ -273,6 +272,28 @@ class Monkey:
             self.qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
                                 | Qt.KeyboardModifier.ShiftModifier)
             assert stack.index() == expected, "Ctrl+Shift+Z in a focused field did not redo"
+
+    def activate(self) -> None:
+        """Give the window the keyboard back: a closed popup leaves no window active on the
+        offscreen platform, and a shortcut (Ctrl+Z) reaches only the active window. An
+        activation request can be lost, so it is repeated; one that never lands fails with
+        what held the keyboard."""
+        while (popup := QApplication.activePopupWidget()) is not None:
+            popup.close()
+        for _ in range(3):
+            if QApplication.activeWindow() is self.w:
+                return
+            self.w.activateWindow()
+            self.w.windowHandle().requestActivate()
+            try:
+                self.qtbot.waitUntil(lambda: QApplication.activeWindow() is self.w, timeout=2000)
+            except WaitTimeout:  # the request was lost: ask again
+                continue
+        tops = [type(t).__name__ for t in QApplication.topLevelWidgets() if t.isVisible()]
+        raise AssertionError(
+            f"the window never became active: active {QApplication.activeWindow()}, "
+            f"modal {QApplication.activeModalWidget()}, visible top-level widgets {tops}"
+        )
 
     def backend(self) -> None:
         combo = self.panel.backend
