@@ -116,6 +116,7 @@ def layer_spec(
             groups=groups,
             padding_mode=padding_mode,
             dtype=np.dtype(dtype).name,
+            dims=2,
         )
         if key is not None:
             if len(_SPECS) >= _SPECS_MAX:

@@ -59,7 +59,7 @@ def layer_spec(
     return LayerSpec.from_arrays(
         input_shape, weight_shape, bias=bias, stride=stride, padding=padding,
         dilation=dilation, groups=groups, dtype=np.dtype(dtype).name, transposed=True,
-        output_padding=output_padding,
+        output_padding=output_padding, dims=2,
     )
 
 

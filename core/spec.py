@@ -1,8 +1,9 @@
 """LayerSpec: one immutable description of a convolution layer and the tensors around it.
 
-An ``nn.Conv2d``, or with ``transposed=True`` an ``nn.ConvTranspose2d``. Every
-hyperparameter is normalised here (ints to pairs, padding strings resolved to
-top/bottom/left/right) and validated here, once: a refusal is a `SpecError` naming the
+An ``nn.Conv1d``, ``nn.Conv2d`` or ``nn.Conv3d`` (``dims`` spatial axes), or with
+``transposed=True`` their ``nn.ConvTranspose`` forms. Every hyperparameter is normalised
+here (ints to d-tuples, padding strings resolved to before/after per axis) and validated
+here, once: a refusal is a `SpecError` naming the
 fields it concerns and the numbers. The API, the app and saved sessions all share this
 object; `shape` gives every tensor's shape (the names are `core.tensors`').
 """
@@ -16,9 +17,12 @@ from functools import cached_property
 from typing import Any
 
 from .spec_args import (
+    AXES,
     SpecError,
     _count,
-    _pair,
+    _dims,
+    _ntuple,
+    check_causal,
     check_kernel_fits,
     check_output_size,
     check_padding_fits,
@@ -33,31 +37,38 @@ PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
 
 Pair = tuple[int, int]
-__all__ = ["DTYPES", "PADDING_MODES", "LayerSpec", "SpecError", "same_padding"]
+Sizes = tuple[int, ...]  # one int per spatial axis
+__all__ = ["AXES", "DTYPES", "PADDING_MODES", "LayerSpec", "SpecError", "same_padding"]
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """An ``nn.Conv2d`` layer plus the shape of the input it is applied to.
+    """An ``nn.Conv1d/2d/3d`` layer plus the shape of the input it is applied to.
 
     Parameters
     ----------
     in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
     padding_mode
-        As ``torch.nn.Conv2d``. ``padding`` is an int, a pair, ``'valid'`` or ``'same'``;
-        a negative padding crops, which torch allows for every ``padding_mode`` but 'zeros'.
-    input_size : (H, W)
+        As ``torch.nn.Conv{dims}d``: an int stands for the same value on every axis, a tuple
+        has one per axis. ``padding`` may also be ``'valid'`` or ``'same'``; a negative
+        padding crops, which torch allows for every ``padding_mode`` but 'zeros'.
+    input_size : one int per spatial axis ((L,), (H, W) or (D, H, W))
         Spatial size of the input.
     batch : int or None
         Batch size; ``None`` means an unbatched (C, H, W) input. ``0`` is an empty batch.
     dtype : str
         One of ``DTYPES``.
+    dims : 1, 2 or 3
+        The number of spatial axes: Conv1d, Conv2d or Conv3d. Every tuple has this length.
+    causal : bool
+        Conv1d only: ``F.pad(x, ((k-1)*dilation, 0))`` before an ``nn.Conv1d`` with no padding
+        of its own, the TCN/WaveNet causal convolution (an output sees no later input).
     transposed : bool
-        An ``nn.ConvTranspose2d``: the weight is (in_channels, out_channels/groups, kH, kW),
+        An ``nn.ConvTranspose{dims}d``: the weight is (in_channels, out_channels/groups, *k),
         each input pixel paints a copy of the kernel onto the output, ``padding`` crops
         the result's border (ints only, ``padding_mode`` 'zeros' only).
-    output_padding : (int, int)
-        ConvTranspose2d only: rows/columns added at the bottom/right of the output; each
+    output_padding : one int per axis
+        Transposed only: entries added at the end of each output axis; each
         smaller than the stride or the dilation of its axis, as torch requires.
 
     Raises
@@ -68,32 +79,37 @@ class LayerSpec:
 
     in_channels: int
     out_channels: int
-    kernel_size: Pair
-    stride: Pair = (1, 1)
-    padding: Pair | str = (0, 0)
-    dilation: Pair = (1, 1)
+    kernel_size: Sizes
+    stride: Sizes = 1  # type: ignore[assignment]  # a d-tuple once made
+    padding: Sizes | str = 0  # type: ignore[assignment]
+    dilation: Sizes = 1  # type: ignore[assignment]
     groups: int = 1
     bias: bool = True
     padding_mode: str = "zeros"
-    input_size: Pair = (5, 5)
+    input_size: Sizes = 5  # type: ignore[assignment]
     batch: int | None = 1
     dtype: str = "float64"
     transposed: bool = False
-    output_padding: Pair = (0, 0)
-    pads: tuple[int, int, int, int] = field(init=False, repr=False, compare=False)
+    output_padding: Sizes = 0  # type: ignore[assignment]
+    dims: int = 2
+    causal: bool = False
+    #: padding before and after each axis: (before0, after0, before1, after1, ...)
+    pads: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         put = object.__setattr__
+        put(self, "dims", _dims(self.dims))
+        d = self.dims
         put(self, "in_channels", _count("in_channels", self.in_channels, 1))
         put(self, "out_channels", _count("out_channels", self.out_channels, 1))
-        put(self, "kernel_size", _pair("kernel_size", self.kernel_size, 1))
-        put(self, "stride", _pair("stride", self.stride, 1))
-        put(self, "dilation", _pair("dilation", self.dilation, 1))
+        put(self, "kernel_size", _ntuple("kernel_size", self.kernel_size, 1, d))
+        put(self, "stride", _ntuple("stride", self.stride, 1, d))
+        put(self, "dilation", _ntuple("dilation", self.dilation, 1, d))
         put(self, "groups", _count("groups", self.groups, 1))
-        put(self, "input_size", _pair("input_size", self.input_size, 1))
+        put(self, "input_size", _ntuple("input_size", self.input_size, 1, d))
         if self.batch is not None:
             put(self, "batch", _count("batch", self.batch, 0))
-        for name in ("bias", "transposed"):
+        for name in ("bias", "transposed", "causal"):
             if not isinstance(getattr(self, name), bool):
                 raise SpecError(
                     f"{name} must be True or False, got {getattr(self, name)!r}", (name,)
@@ -114,16 +130,18 @@ class LayerSpec:
                     f"{name} {getattr(self, name)} is not divisible by groups {self.groups}",
                     (name, "groups"), channels=getattr(self, name), groups=self.groups,
                 )
-        put(self, "output_padding", _pair("output_padding", self.output_padding, 0))
+        put(self, "output_padding", _ntuple("output_padding", self.output_padding, 0, d))
         if self.transposed:
             check_transposed(self)
-        elif self.output_padding != (0, 0):
+        elif any(self.output_padding):
             raise SpecError(
                 f"output_padding {self.output_padding} is only for a transposed convolution "
-                "(ConvTranspose2d); a Conv2d has none",
+                f"(ConvTranspose{d}d); a Conv{d}d has none",
                 ("output_padding",),
             )
         put(self, "padding", self._normalised_padding())
+        if self.causal:
+            check_causal(self)
         put(self, "pads", self._resolved_pads())
         if self.transposed:
             check_output_size(self)
@@ -132,14 +150,15 @@ class LayerSpec:
             check_kernel_fits(self)
 
     # -- normalisation -------------------------------------------------------------------
-    def _normalised_padding(self) -> Pair | str:
+    def _normalised_padding(self) -> Sizes | str:
         if isinstance(self.padding, str):
             if self.padding not in PADDING_STRINGS:
                 raise SpecError(
-                    f"padding must be an int, a pair, 'valid' or 'same', got {self.padding!r}",
+                    f"padding must be an int, a tuple of {self.dims}, 'valid' or 'same', "
+                    f"got {self.padding!r}",
                     ("padding",),
                 )
-            if self.padding == "same" and self.stride != (1, 1):
+            if self.padding == "same" and any(s != 1 for s in self.stride):
                 raise SpecError(
                     f"padding 'same' is not supported for stride {self.stride}: "
                     "torch needs stride 1",
@@ -148,23 +167,25 @@ class LayerSpec:
             return self.padding
         # F.pad crops where a width is negative, so torch accepts negative padding for every
         # padding_mode but 'zeros' (whose convolution kernel refuses it).
-        pair = _pair("padding", self.padding, None)
-        if self.padding_mode == "zeros" and min(pair) < 0:
+        sizes = _ntuple("padding", self.padding, None, self.dims)
+        if self.padding_mode == "zeros" and min(sizes) < 0:
             raise SpecError(
                 f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}",
-                ("padding", "padding_mode"), padding=pair,
+                ("padding", "padding_mode"), padding=sizes,
             )
-        return pair
+        return sizes
 
-    def _resolved_pads(self) -> tuple[int, int, int, int]:
+    def _resolved_pads(self) -> tuple[int, ...]:
+        if self.causal:  # F.pad's (left, right) before the Conv1d
+            return (self.dilation[0] * (self.kernel_size[0] - 1), 0)
         if self.padding == "valid":
-            return (0, 0, 0, 0)
+            return (0,) * 2 * self.dims
         if self.padding == "same":
-            top, bottom = same_padding(self.kernel_size[0], self.dilation[0])
-            left, right = same_padding(self.kernel_size[1], self.dilation[1])
-            return (top, bottom, left, right)
-        ph, pw = self.padding
-        return (ph, ph, pw, pw)
+            return tuple(
+                p for k, d in zip(self.kernel_size, self.dilation, strict=True)
+                for p in same_padding(k, d)
+            )
+        return tuple(p for p in self.padding for _ in (0, 1))
 
     # -- derived shapes ------------------------------------------------------------------
     @property
@@ -172,10 +193,11 @@ class LayerSpec:
         return self.batch is not None
 
     @cached_property  # read many times per call of the pipeline
-    def kernel_extent(self) -> Pair:
-        """Rows and columns of the padded input one kernel window spans."""
-        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
-        return (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    def kernel_extent(self) -> Sizes:
+        """Entries of the padded input one kernel window spans, per axis."""
+        return tuple(
+            d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)
+        )
 
     @property
     def padded_tensor(self) -> str:
@@ -184,25 +206,30 @@ class LayerSpec:
         return "output" if self.transposed else "input"
 
     @cached_property  # read many times per call of the pipeline
-    def padded_size(self) -> Pair:
+    def padded_size(self) -> Sizes:
         """The padded input's size; for a transposed layer, the output's before cropping."""
-        top, bottom, left, right = self.pads
-        h, w = self.output_size if self.transposed else self.input_size
-        return (h + top + bottom, w + left + right)
+        sizes = self.output_size if self.transposed else self.input_size
+        return tuple(
+            n + before + after
+            for n, before, after in zip(sizes, self.pads[::2], self.pads[1::2], strict=True)
+        )
 
     @cached_property  # read many times per call of the pipeline
-    def output_size(self) -> Pair:
+    def output_size(self) -> Sizes:
         if self.transposed:
-            top, bottom, left, right = self.pads
-            return tuple(  # type: ignore[return-value]
+            return tuple(
                 (size - 1) * s - before - after + extent + op
                 for size, s, before, after, extent, op in zip(
-                    self.input_size, self.stride, (top, left), (bottom, right),
+                    self.input_size, self.stride, self.pads[::2], self.pads[1::2],
                     self.kernel_extent, self.output_padding, strict=True,
                 )
             )
-        (hp, wp), (eh, ew), (sh, sw) = self.padded_size, self.kernel_extent, self.stride
-        return ((hp - eh) // sh + 1, (wp - ew) // sw + 1)
+        return tuple(
+            (padded - extent) // s + 1
+            for padded, extent, s in zip(
+                self.padded_size, self.kernel_extent, self.stride, strict=True
+            )
+        )
 
     @property
     def in_per_group(self) -> int:
@@ -221,7 +248,7 @@ class LayerSpec:
         return self._with_batch((self.out_channels, *self.output_size))
 
     @cached_property  # read many times per call of the pipeline
-    def weight_shape(self) -> tuple[int, int, int, int]:
+    def weight_shape(self) -> tuple[int, ...]:
         if self.transposed:  # as ConvTranspose2d: (in, out/groups, kH, kW)
             return (self.in_channels, self.out_per_group, *self.kernel_size)
         return (self.out_channels, self.in_per_group, *self.kernel_size)
@@ -244,7 +271,7 @@ class LayerSpec:
             return self.weight_shape
         full = self.input_shape if layout == "input" else self.output_shape
         if padded and layout == self.padded_tensor:
-            return (*full[:-2], *self.padded_size)
+            return (*full[: -self.dims], *self.padded_size)
         return full
 
     def lead_axes(self, name: str) -> tuple[str, ...]:
@@ -256,11 +283,10 @@ class LayerSpec:
             return t.lead_axes[::-1]
         return t.lead_axes
 
-    def output_size_formula(self) -> tuple[str, str]:
+    def output_size_formula(self) -> tuple[str, ...]:
         """The output-size formula per axis with the numbers filled in, for display."""
         lines = []
-        top, bottom, left, right = self.pads
-        for i, (before, after) in enumerate(((top, bottom), (left, right))):
+        for i, (before, after) in enumerate(zip(self.pads[::2], self.pads[1::2], strict=True)):
             size, k = self.input_size[i], self.kernel_size[i]
             d, s = self.dilation[i], self.stride[i]
             if self.transposed:
@@ -273,7 +299,7 @@ class LayerSpec:
                 f"⌊({size} + {before} + {after} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = "
                 f"{self.output_size[i]}"
             )
-        return lines[0], lines[1]
+        return tuple(lines)
 
     # -- torch's own layer -----------------------------------------------------------------
     def as_conv(self) -> LayerSpec:
@@ -304,16 +330,18 @@ class LayerSpec:
             input_size=self.output_size,
             batch=self.batch,
             dtype=self.dtype,
+            dims=self.dims,
         )
 
     @cached_property
-    def conv_extra(self) -> Pair:
-        """Rows and columns `as_conv`'s output has beyond this layer's input (output_padding
-        // stride per axis; (0, 0) for a Conv2d)."""
+    def conv_extra(self) -> Sizes:
+        """Entries per axis `as_conv`'s output has beyond this layer's input (output_padding
+        // stride per axis; zeros for a convolution)."""
         if not self.transposed:
-            return (0, 0)
-        (h, w), (ch, cw) = self.input_size, self.as_conv().output_size
-        return (ch - h, cw - w)
+            return (0,) * self.dims
+        return tuple(
+            c - n for n, c in zip(self.input_size, self.as_conv().output_size, strict=True)
+        )
 
     # -- construction and serialisation --------------------------------------------------
     def replace(self, **changes: Any) -> LayerSpec:
@@ -340,6 +368,10 @@ class LayerSpec:
         if self.transposed:  # a Conv2d's dict keeps the keys nn.Conv2d has
             data["transposed"] = True
             data["output_padding"] = list(self.output_padding)
+        if self.dims != 2:  # files written before Conv1d/Conv3d are 2D and have no key
+            data["dims"] = self.dims
+        if self.causal:
+            data["causal"] = True
         return data
 
     @classmethod
@@ -372,12 +404,16 @@ class LayerSpec:
         dtype: str = "float64",
         transposed: bool = False,
         output_padding: Any = 0,
+        dims: int | None = None,
     ) -> LayerSpec:
         """The spec that ``F.conv2d(input, weight, ...)`` (``transposed``:
-        ``F.conv_transpose2d``) describes, with torch's shape checks."""
+        ``F.conv_transpose2d``; ``dims`` 1 or 3: conv1d, conv3d) describes, with torch's
+        shape checks. ``dims`` None reads it from the weight's rank."""
         groups = _count("groups", groups, 1)
+        if dims is not None:
+            dims = _dims(dims)
         batch, channels, out_channels, kernel, size = layer_shapes(
-            input_shape, weight_shape, groups, transposed
+            input_shape, weight_shape, groups, transposed, dims
         )
         return cls(
             in_channels=channels,
@@ -394,4 +430,5 @@ class LayerSpec:
             dtype=dtype,
             transposed=transposed,
             output_padding=output_padding,
+            dims=len(kernel),
         )

@@ -40,21 +40,43 @@ def _is_int(value: Any) -> bool:
     )
 
 
-def _pair(name: str, value: Any, minimum: int | None) -> Pair:
+#: The spatial axes' names in messages, per number of spatial dimensions d.
+AXES: dict[int, tuple[str, ...]] = {
+    1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")
+}
+DIMS = tuple(AXES)
+
+
+def _dims(value: Any) -> int:
+    if not _is_int(value) or int(value) not in DIMS:
+        raise SpecError(
+            f"dims must be 1, 2 or 3 (Conv1d, Conv2d, Conv3d), got {value!r}", ("dims",),
+            value=value,
+        )
+    return int(value)
+
+
+def _ntuple(name: str, value: Any, minimum: int | None, dims: int) -> tuple[int, ...]:
+    """``value`` as a d-tuple of ints: an int is repeated on every axis, as torch does."""
+    what = {1: "an int or a 1-tuple", 2: "an int or a pair", 3: "an int or a triple"}[dims]
     if _is_int(value):
-        pair = (int(value), int(value))
-    elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
-        if not all(_is_int(v) for v in value):
-            raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
-        pair = (int(value[0]), int(value[1]))
+        values = (int(value),) * dims
+    elif (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == dims
+          and all(_is_int(v) for v in value)):
+        values = tuple(int(v) for v in value)
     else:
-        raise SpecError(f"{name} must be an int or a pair of ints, got {value!r}", (name,))
-    for v in pair:
+        raise SpecError(f"{name} must be {what} of ints, got {value!r}", (name,),
+                        dims=dims)
+    for v in values:
         if minimum is not None and v < minimum:
             raise SpecError(
                 f"{name} must be >= {minimum}, got {value!r}", (name,), minimum=minimum, value=v
             )
-    return pair
+    return values
+
+
+def _pair(name: str, value: Any, minimum: int | None) -> Pair:
+    return _ntuple(name, value, minimum, 2)  # type: ignore[return-value]
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
@@ -74,30 +96,38 @@ def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
 
 
 def layer_shapes(
-    input_shape: Sequence[int], weight_shape: Sequence[int], groups: int, transposed: bool
-) -> tuple[int | None, int, int, Pair, Pair]:
+    input_shape: Sequence[int], weight_shape: Sequence[int], groups: int, transposed: bool,
+    dims: int | None = None,
+) -> tuple[int | None, int, int, tuple[int, ...], tuple[int, ...]]:
     """(batch, in_channels, out_channels, kernel_size, input_size) of a layer given arrays of
-    these shapes, with torch's checks: the weight is (out, in/groups, kH, kW), or for a
-    transposed layer (in, out/groups, kH, kW)."""
+    these shapes, with torch's checks: the weight is (out, in/groups, *kernel), or for a
+    transposed layer (in, out/groups, *kernel). ``dims``: the number of spatial axes (the
+    function's: conv1d's is 1); ``None`` reads it from the weight's rank."""
     input_shape, weight_shape = tuple(input_shape), tuple(weight_shape)
-    if len(input_shape) not in (3, 4):
+    if dims is None:
+        dims = len(weight_shape) - 2 if len(weight_shape) - 2 in DIMS else 2
+    axes = "".join(f", {a[0].upper()}" for a in AXES[dims])
+    kernel_axes = "".join(f", k{a[0].upper()}" for a in AXES[dims])
+    if len(input_shape) not in (dims + 1, dims + 2):
         raise SpecError(
-            f"input must be 3D (C, H, W) or 4D (N, C, H, W), got shape {input_shape}",
+            f"input must be {dims + 1}D (C{axes}) or {dims + 2}D (N, C{axes}), "
+            f"got shape {input_shape}",
             ("input",), shape=input_shape,
         )
     layout = ("in_channels, out_channels/groups" if transposed
               else "out_channels, in_channels/groups")
-    if len(weight_shape) != 4:
+    if len(weight_shape) != dims + 2:
         raise SpecError(
-            f"weight must be 4D ({layout}, kH, kW), got shape {weight_shape}",
+            f"weight must be {dims + 2}D ({layout}{kernel_axes}), got shape {weight_shape}",
             ("weight",), shape=weight_shape,
         )
-    *batch, channels, height, width = input_shape
-    first, per_group, kh, kw = weight_shape
+    batch = input_shape[: len(input_shape) - dims - 1]
+    channels, size = input_shape[len(batch)], input_shape[len(batch) + 1:]
+    first, per_group, *kernel = weight_shape
     if transposed and first != channels:
         raise SpecError(
             f"input has {channels} channels but weight {weight_shape} expects {first} "
-            f"(a transposed weight is ({layout}, kH, kW))",
+            f"(a transposed weight is ({layout}{kernel_axes}))",
             ("input", "weight"), channels=channels, expected=first,
         )
     if not transposed and per_group * groups != channels:
@@ -111,28 +141,28 @@ def layer_shapes(
     if 0 in weight_shape:
         raise SpecError(f"weight shape {weight_shape} has a zero dimension", ("weight",),
                         shape=weight_shape)
-    if height == 0 or width == 0:
+    if 0 in size:
         raise SpecError(f"input shape {input_shape} has a zero spatial dimension",
                         ("input",), shape=input_shape)
     out_channels = per_group * groups if transposed else first
-    return (batch[0] if batch else None), channels, out_channels, (kh, kw), (height, width)
+    return (batch[0] if batch else None), channels, out_channels, tuple(kernel), tuple(size)
 
 
 # -- a LayerSpec's own checks (it calls them as it is made) -----------------------------------
 def check_transposed(spec: LayerSpec) -> None:
     if isinstance(spec.padding, str):
         raise SpecError(
-            f"padding must be an int or a pair for a transposed convolution, "
-            f"got {spec.padding!r}",
+            f"padding must be an int or {'a pair' if spec.dims == 2 else 'a tuple'} for a "
+            f"transposed convolution, got {spec.padding!r}",
             ("padding",),
         )
     if spec.padding_mode != "zeros":
         raise SpecError(
             f"padding_mode must be 'zeros' for a transposed convolution (as "
-            f"ConvTranspose2d), got {spec.padding_mode!r}",
+            f"ConvTranspose{spec.dims}d), got {spec.padding_mode!r}",
             ("padding_mode",),
         )
-    for axis, op, s, d in zip(("height", "width"), spec.output_padding, spec.stride,
+    for axis, op, s, d in zip(AXES[spec.dims], spec.output_padding, spec.stride,
                               spec.dilation, strict=True):
         if op >= s and op >= d:
             raise SpecError(
@@ -142,9 +172,26 @@ def check_transposed(spec: LayerSpec) -> None:
                 output_padding=op, stride=s, dilation=d,
             )
 
+
+def check_causal(spec: LayerSpec) -> None:
+    """A causal layer is ``F.pad(x, ((k-1)*dilation, 0))`` then an ``nn.Conv1d`` without
+    padding: the padding is its own, so the Conv1d's must be 0 and zeros."""
+    if spec.dims != 1 or spec.transposed:
+        raise SpecError(
+            "causal is for a Conv1d (dims 1, not transposed): the left padding of a "
+            "TCN-style causal convolution", ("causal", "dims", "transposed"),
+        )
+    if spec.padding not in ((0,), "valid") or spec.padding_mode != "zeros":
+        raise SpecError(
+            f"a causal layer pads (k-1)*dilation on the left itself: padding must be 0 and "
+            f"padding_mode 'zeros', got {spec.padding!r} and {spec.padding_mode!r}",
+            ("causal", "padding", "padding_mode"),
+        )
+
+
 def check_output_size(spec: LayerSpec) -> None:
     formulas = spec.output_size_formula()
-    for axis, size, formula in zip(("height", "width"), spec.output_size, formulas,
+    for axis, size, formula in zip(AXES[spec.dims], spec.output_size, formulas,
                                    strict=True):
         if size < 1:
             raise SpecError(
@@ -154,10 +201,8 @@ def check_output_size(spec: LayerSpec) -> None:
             )
 
 def check_padding_fits(spec: LayerSpec) -> None:
-    top, bottom, left, right = spec.pads
-    for axis, size, before, after in (
-        ("height", spec.input_size[0], top, bottom),
-        ("width", spec.input_size[1], left, right),
+    for axis, size, before, after in zip(
+        AXES[spec.dims], spec.input_size, spec.pads[::2], spec.pads[1::2], strict=True
     ):
         largest = max(before, after)
         if spec.padding_mode == "reflect" and largest >= size:
@@ -174,11 +219,9 @@ def check_padding_fits(spec: LayerSpec) -> None:
             )
 
 def check_kernel_fits(spec: LayerSpec) -> None:
-    for axis, padded, extent, k, d in (
-        ("height", spec.padded_size[0], spec.kernel_extent[0], spec.kernel_size[0],
-         spec.dilation[0]),
-        ("width", spec.padded_size[1], spec.kernel_extent[1], spec.kernel_size[1],
-         spec.dilation[1]),
+    for axis, padded, extent, k, d in zip(
+        AXES[spec.dims], spec.padded_size, spec.kernel_extent, spec.kernel_size,
+        spec.dilation, strict=True,
     ):
         if extent > padded:
             raise SpecError(
