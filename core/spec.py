@@ -103,8 +103,8 @@ class LayerSpec:
         put(self, "in_channels", _count("in_channels", self.in_channels, 1))
         put(self, "out_channels", _count("out_channels", self.out_channels, 1))
         put(self, "kernel_size", _ntuple("kernel_size", self.kernel_size, 1, d))
-        put(self, "stride", _ntuple("stride", self.stride, 1, d))
-        put(self, "dilation", _ntuple("dilation", self.dilation, 1, d))
+        put(self, "stride", _ntuple("stride", self.stride, 1, d, one_for_all=True))
+        put(self, "dilation", _ntuple("dilation", self.dilation, 1, d, one_for_all=True))
         put(self, "groups", _count("groups", self.groups, 1))
         put(self, "input_size", _ntuple("input_size", self.input_size, 1, d))
         if self.batch is not None:
@@ -130,7 +130,8 @@ class LayerSpec:
                     f"{name} {getattr(self, name)} is not divisible by groups {self.groups}",
                     (name, "groups"), channels=getattr(self, name), groups=self.groups,
                 )
-        put(self, "output_padding", _ntuple("output_padding", self.output_padding, 0, d))
+        put(self, "output_padding",
+            _ntuple("output_padding", self.output_padding, 0, d, one_for_all=True))
         if self.transposed:
             check_transposed(self)
         elif any(self.output_padding):
@@ -167,7 +168,15 @@ class LayerSpec:
             return self.padding
         # F.pad crops where a width is negative, so torch accepts negative padding for every
         # padding_mode but 'zeros' (whose convolution kernel refuses it).
-        sizes = _ntuple("padding", self.padding, None, self.dims)
+        if (self.padding_mode != "zeros" and self.dims > 1 and not isinstance(self.padding, int)
+                and len(self.padding) == 1):
+            raise SpecError(
+                f"padding {self.padding!r} under padding_mode {self.padding_mode!r} pads one "
+                f"axis of {self.dims} (F.pad takes the widths as given): give an int or "
+                f"{self.dims} values", ("padding", "padding_mode"),
+            )
+        sizes = _ntuple("padding", self.padding, None, self.dims,
+                        one_for_all=self.padding_mode == "zeros")
         if self.padding_mode == "zeros" and min(sizes) < 0:
             raise SpecError(
                 f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}",

@@ -56,13 +56,18 @@ def _dims(value: Any) -> int:
     return int(value)
 
 
-def _ntuple(name: str, value: Any, minimum: int | None, dims: int) -> tuple[int, ...]:
-    """``value`` as a d-tuple of ints: an int is repeated on every axis, as torch does."""
+def _ntuple(name: str, value: Any, minimum: int | None, dims: int,
+            one_for_all: bool = False) -> tuple[int, ...]:
+    """``value`` as a d-tuple of ints: an int is repeated on every axis, as torch does.
+    ``one_for_all``: a 1-tuple is too, as torch's convolutions expand stride, padding,
+    dilation and output_padding (not kernel_size: its weight would have the wrong rank)."""
     what = {1: "an int or a 1-tuple", 2: "an int or a pair", 3: "an int or a triple"}[dims]
+    seq = isinstance(value, Sequence) and not isinstance(value, str)
+    if seq and one_for_all and len(value) == 1 and _is_int(value[0]):
+        value = value[0]
     if _is_int(value):
         values = (int(value),) * dims
-    elif (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == dims
-          and all(_is_int(v) for v in value)):
+    elif seq and len(value) == dims and all(_is_int(v) for v in value):
         values = tuple(int(v) for v in value)
     else:
         raise SpecError(f"{name} must be {what} of ints, got {value!r}", (name,),
