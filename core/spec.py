@@ -28,12 +28,13 @@ from .spec_args import (
     check_padding_fits,
     check_transposed,
     layer_shapes,
+    normalised_padding,
+    resolved_pads,
     same_padding,
 )
 from .tensors import tensor
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
 
 Pair = tuple[int, int]
@@ -140,61 +141,15 @@ class LayerSpec:
                 f"(ConvTranspose{d}d); a Conv{d}d has none",
                 ("output_padding",),
             )
-        put(self, "padding", self._normalised_padding())
+        put(self, "padding", normalised_padding(self))
         if self.causal:
             check_causal(self)
-        put(self, "pads", self._resolved_pads())
+        put(self, "pads", resolved_pads(self))
         if self.transposed:
             check_output_size(self)
         else:
             check_padding_fits(self)
             check_kernel_fits(self)
-
-    # -- normalisation -------------------------------------------------------------------
-    def _normalised_padding(self) -> Sizes | str:
-        if isinstance(self.padding, str):
-            if self.padding not in PADDING_STRINGS:
-                raise SpecError(
-                    f"padding must be an int, a tuple of {self.dims}, 'valid' or 'same', "
-                    f"got {self.padding!r}",
-                    ("padding",),
-                )
-            if self.padding == "same" and any(s != 1 for s in self.stride):
-                raise SpecError(
-                    f"padding 'same' is not supported for stride {self.stride}: "
-                    "torch needs stride 1",
-                    ("padding", "stride"), stride=self.stride,
-                )
-            return self.padding
-        # F.pad crops where a width is negative, so torch accepts negative padding for every
-        # padding_mode but 'zeros' (whose convolution kernel refuses it).
-        if (self.padding_mode != "zeros" and self.dims > 1 and not isinstance(self.padding, int)
-                and len(self.padding) == 1):
-            raise SpecError(
-                f"padding {self.padding!r} under padding_mode {self.padding_mode!r} pads one "
-                f"axis of {self.dims} (F.pad takes the widths as given): give an int or "
-                f"{self.dims} values", ("padding", "padding_mode"),
-            )
-        sizes = _ntuple("padding", self.padding, None, self.dims,
-                        one_for_all=self.padding_mode == "zeros")
-        if self.padding_mode == "zeros" and min(sizes) < 0:
-            raise SpecError(
-                f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}",
-                ("padding", "padding_mode"), padding=sizes,
-            )
-        return sizes
-
-    def _resolved_pads(self) -> tuple[int, ...]:
-        if self.causal:  # F.pad's (left, right) before the Conv1d
-            return (self.dilation[0] * (self.kernel_size[0] - 1), 0)
-        if self.padding == "valid":
-            return (0,) * 2 * self.dims
-        if self.padding == "same":
-            return tuple(
-                p for k, d in zip(self.kernel_size, self.dilation, strict=True)
-                for p in same_padding(k, d)
-            )
-        return tuple(p for p in self.padding for _ in (0, 1))
 
     # -- derived shapes ------------------------------------------------------------------
     @property
