@@ -22,9 +22,10 @@ differ. Every speed trick of the numpy backend lives here:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import lru_cache
 
 import numpy as np
@@ -218,20 +219,35 @@ class FastPipeline(Pipeline):
 
 
 def _pool() -> ThreadPoolExecutor:
-    """The workers of `THREADS` (made on first use, again if `THREADS` grew)."""
+    """The helper threads of `THREADS` (the calling thread is the first worker; made on
+    first use, again if `THREADS` grew)."""
     global _POOL, _POOL_SIZE
     with _POOL_LOCK:
-        if _POOL is None or _POOL_SIZE < THREADS:
+        if _POOL is None or _POOL_SIZE < THREADS - 1:
             if _POOL is not None:
                 _POOL.shutdown(wait=False)
-            _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
-            _POOL_SIZE = THREADS
+            _POOL = ThreadPoolExecutor(max_workers=max(1, THREADS - 1),
+                                       thread_name_prefix="core.conv")
+            _POOL_SIZE = THREADS - 1
         return _POOL
 
 
 _POOL_LOCK = threading.Lock()
 _POOL_SIZE = 0
 _POOL: ThreadPoolExecutor | None = None
+
+
+def share(function, jobs: list) -> list:
+    """``[function(job) for job in jobs]``, the first on this thread and the others on the
+    pool at the same time. The calling thread works rather than waits: it is already
+    running, while a pool thread must be woken (tens of µs on these VMs) and, done, must
+    wake it again. Every job has ended when this returns, also when one raised."""
+    futures = [_pool().submit(function, job) for job in jobs[1:]]
+    try:
+        first = function(jobs[0])
+    finally:
+        wait(futures)
+    return [first, *(f.result() for f in futures)]
 
 
 def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
@@ -250,14 +266,14 @@ def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
     bands = pipe.bands
     if workers > 1:
         jobs = [parts[k::workers] for k in range(workers)]
-        partials = list(_pool().map(pipe.run_alone, jobs))
+        partials = share(pipe.run_alone, jobs)
     elif split_bands(pipe):
         # One chunk in several bands (one large sample): the bands' outputs and grad_weight
         # sums are independent, so the workers share them out. (grad_input's fold adds
         # across the bands' edges: it keeps to one worker.)
         workers = min(THREADS, len(bands))
         jobs = [bands[k::workers] for k in range(workers)]
-        partials = list(_pool().map(pipe.run_bands, jobs))
+        partials = share(pipe.run_bands, jobs)
     else:
         partials = [pipe.run(parts)]
     grad_w = partials[0]
@@ -277,10 +293,58 @@ def split_bands(pipe: FastPipeline) -> bool:
     )
 
 
+@lru_cache(maxsize=256)
+def as_2d(spec: LayerSpec) -> LayerSpec | None:
+    """The Conv2d this module runs for ``spec``, or None where the textbook pipeline
+    (`core.pipeline`) runs it instead.
+
+    Two spatial axes: ``spec`` itself. A Conv1d is exactly a Conv2d of height 1 — kernel,
+    stride, dilation (1, ·), no padding on the height axis — over the same memory with an
+    axis of length 1 inserted, so it takes the 2-D path as it is (causal ones keep to the
+    textbook: their padding is one-sided). Three axes: None, for now.
+    """
+    if spec.dims == 2:
+        return spec
+    if spec.dims != 1 or spec.causal:
+        return None
+    padding = spec.padding if isinstance(spec.padding, str) else (0, *spec.padding)
+    return dataclasses.replace(
+        spec, kernel_size=(1, *spec.kernel_size), stride=(1, *spec.stride), padding=padding,
+        dilation=(1, *spec.dilation), input_size=(1, *spec.input_size),
+        output_padding=(0, *spec.output_padding), dims=2,
+    )
+
+
+def serves(spec: LayerSpec) -> bool:
+    """Whether `run` takes ``spec`` (else `core.pipeline.run` does; `core.conv._run`)."""
+    return as_2d(spec) is not None
+
+
 def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
         gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
     """`core.pipeline.run` on numpy, fast: the chunks on `THREADS` threads where they can
-    (`batch_pass`), as torch runs its kernels on its intra-op threads."""
+    (`batch_pass`), as torch runs its kernels on its intra-op threads; for a layer that
+    `serves`."""
+    flat = as_2d(spec)
+    if flat is None:
+        raise ValueError(f"the numpy fast path does not run this layer ({spec.dims} axes)")
+    if spec.dims == 2:
+        return run_2d(spec, x=x, w=w, b=b, gy=gy, want=want)
+    # A Conv1d as a Conv2d of height 1: views in, views out.
+    got = run_2d(flat, x=_tall(x), w=_tall(w), b=b, gy=_tall(gy), want=want)
+    shapes = {"output": spec.output_shape, "grad_input": spec.input_shape,
+              "grad_weight": spec.weight_shape}
+    return {name: a.reshape(shapes[name]) for name, a in got.items()}
+
+
+def _tall(a: np.ndarray | None) -> np.ndarray | None:
+    """A Conv1d tensor (..., L) as a view (..., 1, L)."""
+    return None if a is None else a[..., None, :]
+
+
+def run_2d(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
+           gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
+    """`run` of a layer of two spatial axes."""
     # The wide layout where it is exact: its unused columns of grad_input's products must
     # come out zero (fold adds them), which holds for a finite weight (0·inf is nan).
     wide = "grad_input" not in want or bool(np.isfinite(w).all())
