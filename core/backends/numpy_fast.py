@@ -301,7 +301,7 @@ def as_2d(spec: LayerSpec) -> LayerSpec | None:
     Two spatial axes: ``spec`` itself. A Conv1d is exactly a Conv2d of height 1 — kernel,
     stride, dilation (1, ·), no padding on the height axis — over the same memory with an
     axis of length 1 inserted, so it takes the 2-D path as it is (causal ones keep to the
-    textbook: their padding is one-sided). Three axes: None, for now.
+    textbook: their padding is one-sided). Three axes: None (`numpy_volume`).
     """
     if spec.dims == 2:
         return spec
@@ -316,7 +316,12 @@ def as_2d(spec: LayerSpec) -> LayerSpec | None:
 
 
 def serves(spec: LayerSpec) -> bool:
-    """Whether `run` takes ``spec`` (else `core.pipeline.run` does; `core.conv._run`)."""
+    """Whether `run` takes ``spec`` (else `core.pipeline.run` does; `core.conv._run`):
+    two axes, one as two (`as_2d`), three at stride 1 (`numpy_volume`)."""
+    if spec.dims == 3:
+        from . import numpy_volume  # (it builds on this module)
+
+        return numpy_volume.applies(spec)
     return as_2d(spec) is not None
 
 
@@ -325,9 +330,13 @@ def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray |
     """`core.pipeline.run` on numpy, fast: the chunks on `THREADS` threads where they can
     (`batch_pass`), as torch runs its kernels on its intra-op threads; for a layer that
     `serves`."""
+    if not serves(spec):
+        raise ValueError(f"the numpy fast path does not run this layer: {spec}")
+    if spec.dims == 3:
+        from . import numpy_volume
+
+        return numpy_volume.run(spec, x=x, w=w, b=b, gy=gy, want=want)
     flat = as_2d(spec)
-    if flat is None:
-        raise ValueError(f"the numpy fast path does not run this layer ({spec.dims} axes)")
     if spec.dims == 2:
         return run_2d(spec, x=x, w=w, b=b, gy=gy, want=want)
     # A Conv1d as a Conv2d of height 1: views in, views out.
