@@ -114,6 +114,31 @@ def plan(spec: LayerSpec, tuning: tuple) -> tuple:
     return volume, False, slabs, parts
 
 
+def scratch_elements(spec: LayerSpec, want: frozenset[str], tuning: tuple) -> int:
+    """The scratch of `run` in elements (for `core.budget`): per worker, a chunk's padded
+    input and/or its gradient (more copies under a non-zero padding mode), and per slab the
+    im2col matrix and output-sized planes (output, grad_output, its conjugate); a grad_weight
+    sum each."""
+    volume, _, slabs, parts = plan(spec, tuning)
+    workers = max(1, min(tuning[1], len(parts)))
+    if workers == 1 and len(slabs) > 1 and "grad_input" not in want:
+        workers = min(tuning[1], len(slabs))  # the workers share the slabs
+    m = max(p.stop - p.start for p in parts) if parts else 0
+    c, o = spec.in_channels, spec.out_channels
+    positions = max(d1 - d0 for d0, d1 in slabs) * volume.plane
+    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
+    copies = 0
+    if want & {"output", "grad_weight"}:
+        copies += 2 if other_mode else 1
+    if "grad_input" in want:
+        copies += 3 if other_mode else 1
+    band = c * math.prod(spec.kernel_size) + 3 * o
+    weight = math.prod(spec.weight_shape)
+    per_worker = weight * (("grad_weight" in want) + ("grad_input" in want))
+    padded = math.prod(spec.padded_size)
+    return workers * (m * (copies * c * padded + positions * band) + per_worker) + weight
+
+
 class VolumePipeline(FastPipeline):
     """`numpy_fast.FastPipeline` over slabs of output depths in the layout of `Volume`."""
 
