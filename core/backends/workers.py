@@ -74,6 +74,8 @@ class Helper:
 
 _HELPERS: list[Helper] = []
 _LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
+    os.register_at_fork(after_in_child=_HELPERS.clear)
 
 
 def helpers(count: int) -> list[Helper]:
