@@ -1,0 +1,98 @@
+"""Switching a layer between Conv1d, Conv2d and Conv3d (and their transposed forms): the
+layer the switch makes from the current one, its tensors, and what it kept and reset.
+
+Qt-free, so that the Layer panel (which proposes the switched layer) and the document
+(which makes it one undo step) share one rule:
+
+* channels, groups, bias, batch, dtype, padding_mode, a padding string and the kind
+  (Conv / ConvTranspose) are kept;
+* fewer axes keep the last ones (2D → 1D: the length is the width, the kernel its width;
+  3D → 2D: height and width);
+* more axes keep the old ones last and add the first ones: a depth of `DEPTH` entries
+  with the height's kernel, stride, padding and dilation (2D → 3D), a height equal to the
+  width (1D → 2D, a square); where that layer is refused (a kernel longer than the depth,
+  a padding 'reflect' refuses, the memory budget) the added axes take kernel 1, stride 1,
+  no padding and `DEPTH` entries;
+* causal goes (it is a Conv1d's); a switch to 1D starts without it.
+
+A tensor whose shape changes (its rank always does) is reset: input and weight to
+`core.session.Session.default`'s random values, grad_output to ones; the bias keeps its
+values.
+"""
+
+from __future__ import annotations
+
+from core import budget
+from core.session import Session
+from core.spec import LayerSpec
+from core.torch_layer import layer_class
+
+#: The size of a depth (or height) axis a switch adds when the copied one does not fit.
+DEPTH = 3
+_SIZES = ("kernel_size", "stride", "padding", "dilation", "output_padding", "input_size")
+_PLAIN = {"kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1, "output_padding": 0,
+          "input_size": DEPTH}
+
+
+def _sizes(spec: LayerSpec, name: str, dims: int, plain: bool) -> tuple[int, ...] | str:
+    values = getattr(spec, name)
+    if isinstance(values, str) or spec.causal and name == "padding":
+        return values if isinstance(values, str) else (0,) * dims  # F.pad's is not kept
+    if dims <= spec.dims:
+        return values[spec.dims - dims:]
+    added = dims - spec.dims
+    if plain:
+        return (_PLAIN[name],) * added + values
+    first = values[0]
+    if name == "input_size":  # a square from 1D; a small depth for 3D
+        return tuple(DEPTH if dims == 3 and i == 0 and spec.dims == 2 else first
+                     for i in range(added)) + values
+    return (first,) * added + values
+
+
+def switch_dims(spec: LayerSpec, dims: int) -> LayerSpec:
+    """``spec`` with ``dims`` spatial axes (see the module docstring).
+
+    Raises `core.spec.SpecError` (a `core.budget.BudgetError` among them) when no such layer
+    is valid or fits in memory: the first candidate's refusal.
+    """
+    if dims == spec.dims:
+        return spec
+    first_error: ValueError | None = None
+    for plain in (False, True):
+        changes = {name: _sizes(spec, name, dims, plain) for name in _SIZES}
+        try:
+            switched = spec.replace(dims=dims, causal=False, **changes)
+            budget.check(switched)
+        except ValueError as exc:  # SpecError, BudgetError
+            first_error = first_error or exc
+            continue
+        return switched
+    assert first_error is not None
+    raise first_error
+
+
+def switched_session(old: Session, spec: LayerSpec) -> Session:
+    """The session after a switch to ``spec`` (another number of axes than ``old``'s):
+    the bias kept, every other tensor reset (see the module docstring)."""
+    fresh = Session.default(spec)
+    bias = fresh.bias
+    if spec.bias and old.bias is not None and old.bias.shape == spec.shape("bias"):
+        bias = old.bias.astype(spec.dtype)
+    return Session(spec=spec, input=fresh.input, weight=fresh.weight,
+                   grad_output=fresh.grad_output, bias=bias)
+
+
+def switch_note(old: Session, new: Session) -> str:
+    """What a switch of the number of axes kept and reset, in words (the status bar's)."""
+    said = [f"Switched to nn.{layer_class(new.spec)}"]
+    kept = [f"{n} {tuple(getattr(new.spec, n))}" for n in ("kernel_size", "input_size")]
+    said.append(f"now {', '.join(kept)}")
+    reset = [f"{n} {old.spec.shape(n)} → {new.spec.shape(n)}"
+             for n in ("input", "weight", "grad_output")]
+    said.append("reset: " + ", ".join(reset) + " (input and weight random, grad_output ones)")
+    if new.bias is not None and old.bias is not None and new.bias.shape == old.bias.shape:
+        said.append("bias kept")
+    if old.spec.causal:
+        said.append("causal dropped: it is a Conv1d's")
+    return "; ".join(said)
