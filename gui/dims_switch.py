@@ -8,11 +8,11 @@ Qt-free, so that the Layer panel (which proposes the switched layer) and the doc
   (Conv / ConvTranspose) are kept;
 * fewer axes keep the last ones (2D → 1D: the length is the width, the kernel its width;
   3D → 2D: height and width);
-* more axes keep the old ones last and add the first ones: a depth of `DEPTH` entries
-  with the height's kernel, stride, padding and dilation (2D → 3D), a height equal to the
-  width (1D → 2D, a square); where that layer is refused (a kernel longer than the depth,
-  a padding 'reflect' refuses, the memory budget) the added axes take kernel 1, stride 1,
-  no padding and `DEPTH` entries;
+* more axes keep the old ones last and add the first ones, with the first old axis'
+  kernel, stride, padding and dilation: a depth of `DEPTH` entries (2D → 3D), a height
+  equal to the width (1D → 2D: a square; 1D → 3D both); where that layer is refused (a
+  kernel longer than the depth, a padding 'reflect' refuses, the memory budget) the added
+  axes take kernel 1, stride 1, no padding and `DEPTH` entries;
 * causal goes (it is a Conv1d's); a switch to 1D starts without it.
 
 A tensor whose shape changes (its rank always does) is reset: input and weight to
@@ -45,7 +45,7 @@ def _sizes(spec: LayerSpec, name: str, dims: int, plain: bool) -> tuple[int, ...
         return (_PLAIN[name],) * added + values
     first = values[0]
     if name == "input_size":  # a square from 1D; a small depth for 3D
-        return tuple(DEPTH if dims == 3 and i == 0 and spec.dims == 2 else first
+        return tuple(DEPTH if dims == 3 and i == 0 else first
                      for i in range(added)) + values
     return (first,) * added + values
 
@@ -84,15 +84,14 @@ def switched_session(old: Session, spec: LayerSpec) -> Session:
 
 
 def switch_note(old: Session, new: Session) -> str:
-    """What a switch of the number of axes kept and reset, in words (the status bar's)."""
-    said = [f"Switched to nn.{layer_class(new.spec)}"]
-    kept = [f"{n} {tuple(getattr(new.spec, n))}" for n in ("kernel_size", "input_size")]
-    said.append(f"now {', '.join(kept)}")
-    reset = [f"{n} {old.spec.shape(n)} → {new.spec.shape(n)}"
-             for n in ("input", "weight", "grad_output")]
-    said.append("reset: " + ", ".join(reset) + " (input and weight random, grad_output ones)")
+    """What a switch of the number of axes kept and reset, in words (the status bar's: short,
+    the new shapes are in the Layer panel)."""
+    reset = [n for n in ("input", "weight", "grad_output")
+             if old.spec.shape(n) != new.spec.shape(n)]
+    said = f"Switched to nn.{layer_class(new.spec)}: {', '.join(reset)} reset (new shapes; " \
+           "input and weight random, grad_output ones)"
     if new.bias is not None and old.bias is not None and new.bias.shape == old.bias.shape:
-        said.append("bias kept")
+        said += ", bias kept"
     if old.spec.causal:
-        said.append("causal dropped: it is a Conv1d's")
-    return "; ".join(said)
+        said += "; causal dropped (a Conv1d's)"
+    return said

@@ -148,10 +148,8 @@ class MainWindow(QMainWindow):
         self.panel_dock = QDockWidget("Layer", self, objectName="layerDock")
         self.panel_dock.setWidget(scroll)
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        # as wide as the fields need, whatever other docks come and go: never clipped
-        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth())
+        self._fit_panel()
+        self.panel.fieldsResized.connect(self._fit_panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
@@ -288,6 +286,14 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.help_action.triggered.connect(self.show_help)
         self.about_action.triggered.connect(self.show_about)
+
+    def _fit_panel(self) -> None:
+        """As wide as the fields need (a Conv3d's three boxes a row more than a Conv2d's two),
+        whatever other docks come and go: never clipped."""
+        scroll = self.panel_dock.widget()
+        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
 
     def _on_torch_probe_probed(self, status: TorchStatus) -> None:
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)

@@ -46,14 +46,21 @@ TRANSPOSED_FORMULA = ("output size per axis: (size − 1)·stride − 2·padding
                        " + output_padding + 1")
 
 
+#: Three boxes in a row (a Conv3d's depth, height, width) are sized for three digits: at five
+#: they made the Layer panel some 100 px wider than any 2D row.
+_SIZED_FOR_THREE = "999"
+
+
 class _Spin(QSpinBox):
-    """A spin box as wide as a five-digit value needs, whatever its range."""
+    """A spin box as wide as a five-digit value needs (``sized_for``), whatever its range."""
+
+    sized_for = _SIZED_FOR
 
     def _trim(self, hint: QSize) -> QSize:
         metrics = self.fontMetrics()
         widest = max((self.textFromValue(v) for v in (self.minimum(), self.maximum())), key=len)
         surplus = (metrics.horizontalAdvance(self.prefix() + widest + self.suffix())
-                   - metrics.horizontalAdvance(_SIZED_FOR))
+                   - metrics.horizontalAdvance(self.sized_for))
         return QSize(hint.width() - max(surplus, 0), hint.height())
 
     def sizeHint(self) -> QSize:
@@ -138,17 +145,20 @@ class AxisFields:
         """The boxes a layer with ``dims`` spatial axes (default: the shown number) reads."""
         return self.spins[3 - (dims or self.dims):]
 
-    def show(self, dims: int) -> None:
-        """Show the last ``dims`` boxes, each with its axis' tooltip."""
+    def show(self, dims: int) -> bool:
+        """Show the last ``dims`` boxes, each with its axis' tooltip; whether that changed."""
         if dims == self.dims:
-            return
+            return False
         self.dims = dims
         first = 3 - dims
         for i, spin in enumerate(self.spins):
             spin.setVisible(i >= first)
+            spin.sized_for = _SIZED_FOR_THREE if dims == 3 else _SIZED_FOR
+            spin.updateGeometry()
         for i, label in enumerate(self._seps):  # the separator before box i + 1
             label.setVisible(i + 1 > first)
         self.set_tip(self._instead)
+        return True
 
     def set_tip(self, instead: str = "") -> None:
         """Every box's tooltip says ``instead`` (why the boxes are disabled), or ('') its

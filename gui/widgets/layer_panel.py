@@ -61,6 +61,7 @@ class LayerPanel(FieldRows, QWidget):
     specEdited = Signal(object, str)  # a valid LayerSpec, the field that changed
     invalidChanged = Signal(bool)  # the fields describe a layer core rejects
     backendRequested = Signal(str)
+    fieldsResized = Signal()  # another number of boxes per row: the panel's width changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -263,8 +264,8 @@ class LayerPanel(FieldRows, QWidget):
 
     def _sync_enabled(self) -> None:
         dims = self.dims.currentData()
-        for fields in self.axes.values():
-            fields.show(dims)
+        if [fields.show(dims) for fields in self.axes.values()][0]:
+            self.fieldsResized.emit()
         label = self._forms["input_size"].labelForField(self._rows["input_size"])
         label.setText("input " + " × ".join(LETTERS[dims]))
         transposed = bool(self.kind.currentData())
