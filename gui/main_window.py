@@ -72,6 +72,14 @@ adds rows and columns at its bottom and right. Hover an input pixel to see its c
 output entry is the sum of the copies that cover it. The <b>im2col</b> tab shows it as
 x&nbsp;·&nbsp;W (one row per input pixel: its copy), folded and cropped; Explain &rsaquo;
 Compare puts it beside the Conv2d whose input gradient it is.</p>
+<h3>Conv1d and Conv3d</h3>
+<p>The <b>1D / 2D / 3D</b> switch beside the kind sets the number of spatial axes: a
+sequence (length), an image (height, width) or a volume (depth, height, width); every size
+field then has one box per axis. Switching keeps the channels, groups, bias and dtype and
+starts the tensors anew (one undo step). A Conv1d can be <b>causal</b>: it pads
+(k&minus;1)&middot;dilation on the left only, so that no output sees a later input. In the
+<b>im2col</b> tab a 1D image shows every channel as a row; a 3D one shows a channel's depth
+slices one below the other.</p>
 <h3>Editing</h3>
 <p><b>Click</b> a cell of input, weight, bias or grad_output to select it, <b>Shift+click</b>
 or <b>Shift+drag</b> a block. <b>Type a number</b>, press <b>Enter</b> or <b>double-click</b>
@@ -322,8 +330,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(
             self, "About ConvViz",
-            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv2d</code> and "
-            "<code>nn.ConvTranspose2d</code> compute their forward and backward pass, number "
+            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv1d/2d/3d</code> and "
+            "<code>nn.ConvTranspose1d/2d/3d</code> compute their forward and backward pass, number "
             "by number. The numbers come from ConvViz's own im2col implementation and are "
             "checked against torch in the background.</p>",
         )
