@@ -22,9 +22,11 @@ values.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core import budget
 from core.session import Session
-from core.spec import LayerSpec
+from core.spec import LayerSpec, SpecError
 from core.torch_layer import layer_class
 
 #: The size of a depth (or height) axis a switch adds when the copied one does not fit.
@@ -34,20 +36,35 @@ _PLAIN = {"kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1, "output_pa
           "input_size": DEPTH}
 
 
-def _sizes(spec: LayerSpec, name: str, dims: int, plain: bool) -> tuple[int, ...] | str:
-    values = getattr(spec, name)
-    if isinstance(values, str) or spec.causal and name == "padding":
-        return values if isinstance(values, str) else (0,) * dims  # F.pad's is not kept
-    if dims <= spec.dims:
-        return values[spec.dims - dims:]
+def _axis(spec: LayerSpec, index: int, dims: int, plain: bool) -> dict[str, Any]:
+    """Axis ``index`` of the switched layer, per size field (an int; a padding string as it
+    is): an old axis (the last ones are kept), or an added one (see the module docstring)."""
     added = dims - spec.dims
-    if plain:
-        return (_PLAIN[name],) * added + values
-    first = values[0]
-    if name == "input_size":  # a square from 1D; a small depth for 3D
-        return tuple(DEPTH if dims == 3 and i == 0 else first
-                     for i in range(added)) + values
-    return (first,) * added + values
+    out: dict[str, Any] = {}
+    for name in _SIZES:
+        values = getattr(spec, name)
+        if spec.causal and name == "padding":
+            values = (0,)  # F.pad's is not kept: the switched layer is not causal
+        if isinstance(values, str):
+            out[name] = values
+        elif index >= added:
+            out[name] = values[index - added]
+        elif plain:
+            out[name] = _PLAIN[name]
+        elif name == "input_size" and dims == 3 and index == 0:
+            out[name] = DEPTH  # a small depth; a height added from 1D is the width (a square)
+        else:
+            out[name] = values[0]
+    return out
+
+
+def _fits(spec: LayerSpec, axis: dict[str, Any]) -> bool:
+    """Whether one added axis is valid on its own (as the only axis of a 1D layer)."""
+    try:
+        spec.replace(dims=1, causal=False, **axis)
+    except SpecError:
+        return False
+    return True
 
 
 def switch_dims(spec: LayerSpec, dims: int) -> LayerSpec:
@@ -58,13 +75,21 @@ def switch_dims(spec: LayerSpec, dims: int) -> LayerSpec:
     """
     if dims == spec.dims:
         return spec
-    first_error: ValueError | None = None
-    for plain in (False, True):
-        changes = {name: _sizes(spec, name, dims, plain) for name in _SIZES}
+    axes = []
+    for i in range(dims):
+        axis = _axis(spec, i, dims, plain=False)
+        axes.append(axis if i >= dims - spec.dims or _fits(spec, axis)
+                    else _axis(spec, i, dims, plain=True))
+    candidates = [axes, [_axis(spec, i, dims, plain=True) for i in range(dims)]]
+    first_error: SpecError | None = None
+    for axes in candidates:
+        changes = {name: tuple(a[name] for a in axes) for name in _SIZES}
+        if isinstance(spec.padding, str):
+            changes["padding"] = spec.padding
         try:
             switched = spec.replace(dims=dims, causal=False, **changes)
             budget.check(switched)
-        except ValueError as exc:  # SpecError, BudgetError
+        except SpecError as exc:  # a BudgetError too
             first_error = first_error or exc
             continue
         return switched
@@ -88,7 +113,7 @@ def switch_note(old: Session, new: Session) -> str:
     the new shapes are in the Layer panel)."""
     reset = [n for n in ("input", "weight", "grad_output")
              if old.spec.shape(n) != new.spec.shape(n)]
-    said = f"Switched to nn.{layer_class(new.spec)}: {', '.join(reset)} reset (new shapes; " \
+    said = f"Switched to {layer_class(new.spec)}: {', '.join(reset)} reset (new shapes; " \
            "input and weight random, grad_output ones)"
     if new.bias is not None and old.bias is not None and new.bias.shape == old.bias.shape:
         said += ", bias kept"
