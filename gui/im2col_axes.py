@@ -43,8 +43,10 @@ def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group
     up, low = [a.upper() for a in LETTERS[spec.dims]], LETTERS[spec.dims]
     taps = per_group * math.prod(spec.kernel_size)
     return (
-        f"L = {'·'.join(up)} = {'·'.join(map(str, positions))} = {math.prod(positions)} "
-        f"{what} (rows labelled {','.join(low)});  K = {channels}·"
+        (f"L = {positions[0]} {what} (rows: l)" if spec.dims == 1 else
+         f"L = {'·'.join(up)} = {'·'.join(map(str, positions))} = {math.prod(positions)} "
+         f"{what} (rows labelled {','.join(low)})")
+        + f";  K = {channels}·"
         f"{'·'.join('k' + a for a in low)} = {per_group}·"
         f"{'·'.join(map(str, spec.kernel_size))} = {taps} taps per group (columns labelled "
         f"{channels[0].lower()};{','.join('k' + a for a in low)});  G = {spec.groups}"

@@ -11,7 +11,7 @@ Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self._fit_panel()
         self.panel.fieldsResized.connect(self._fit_panel)
+        self._refit = QTimer(self, singleShot=True, interval=0)  # once shown (showEvent)
+        self._refit.timeout.connect(self._fit_panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
@@ -318,6 +320,12 @@ class MainWindow(QMainWindow):
     def start_background(self) -> None:
         """Load torch off the UI thread (cross-check, CUDA check) once the window is up."""
         self.torch_probe.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # a hidden panel's rows keep their boxes' old sizes until shown (a window opening a
+        # 3D session): fit it again once it is on screen
+        self._refit.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for part in (self.engine, self.torch_probe, self.crosscheck):
