@@ -119,3 +119,9 @@ def axis_labels(spec: LayerSpec, kind: str, per_group: int, size: tuple[int, ...
     return tap
 
 
+
+
+def slice_rows(spec: LayerSpec, sizes: dict[str, tuple[int, ...]]) -> dict[str, int]:
+    """Rows per depth slice of each image drawn stacked (3D: its height), by name, from
+    each image's spatial ``sizes``; none for 1D and 2D."""
+    return {name: size[1] for name, size in sizes.items()} if spec.dims == 3 else {}

@@ -38,6 +38,7 @@ from .im2col_axes import (
     nd_caption,
     padded_fits,
     pairs,
+    slice_rows,
 )
 from .padded_frame import frame
 
@@ -118,6 +119,12 @@ ND_TITLES = {
 def titles(spec: LayerSpec) -> dict[str, str]:
     """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
     return {**TITLES, **ND_TITLES.get(spec.dims, {})}
+
+
+def slices(spec: LayerSpec) -> dict[str, int]:
+    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
+    return slice_rows(spec, {"output": spec.output_size, "grad_padded": spec.padded_size,
+                             "grad_input": spec.input_size})
 
 
 def labels(spec: LayerSpec) -> dict[str, tuple]:

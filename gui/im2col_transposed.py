@@ -26,7 +26,16 @@ from core.explain import Terms
 from core.spec import LayerSpec
 from core.transposed_steps import TransposedSteps
 
-from .im2col_axes import Marks, axis_labels, flat, image, image_mark, nd_caption, pairs
+from .im2col_axes import (
+    Marks,
+    axis_labels,
+    flat,
+    image,
+    image_mark,
+    nd_caption,
+    pairs,
+    slice_rows,
+)
 from .im2col_layout import PageMarks, block_diagonal, kept_terms, side_by_side
 
 #: The pages of the view for a transposed layer and the matrices on each, in layout order.
@@ -176,6 +185,12 @@ ND_TITLES = {
 def titles(spec: LayerSpec) -> dict[str, str]:
     """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
     return {**TITLES, **ND_TITLES.get(spec.dims, {})}
+
+
+def slices(spec: LayerSpec) -> dict[str, int]:
+    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
+    return slice_rows(spec, {"full_output": spec.padded_size, "output": spec.output_size,
+                             "grad_output": spec.output_size, "grad_input": spec.input_size})
 
 
 def labels(spec: LayerSpec) -> dict[str, tuple]:

@@ -241,10 +241,11 @@ class Im2colView(QWidget):
     def _show_header(self, steps: Im2colSteps | TransposedSteps) -> None:
         spec, lay = steps.spec, self.arrangement
         complex_ = spec.dtype.startswith("complex")
-        titles, labels = lay.titles(spec), lay.labels(spec)
+        titles, labels, slices = lay.titles(spec), lay.labels(spec), lay.slices(spec)
         for (_, name), plot in self.plots.items():
             plot.title.setText(dtype_title(titles[name], complex_), color="#4b5563")
             plot.set_labels(*labels[name])
+            plot.slice_rows = slices.get(name, 0)  # drawn with the array
         for i, page in enumerate(lay.PAGES):
             self.page_box.setItemText(i, dtype_title(lay.PAGE_TITLES[page], complex_))
         batch = spec.batch if spec.batched else None

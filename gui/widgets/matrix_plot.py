@@ -98,7 +98,12 @@ class MatrixPlot:
         self.box = QGraphicsPathItem()  # e.g. what a transposed layer's crop keeps
         self.box.setPen(_cosmetic(QColor("#111827"), 2.0, Qt.PenStyle.DashLine))
         self.box.setZValue(self.bands.zValue())
-        for item in (self.image, self.read, self.bands, self.current, self.texts, self.box):
+        self.slices = QGraphicsPathItem()  # a 3D image's depth slices, one below the other
+        self.slices.setPen(_cosmetic(QColor("#ffffff"), 3.0))
+        self.slices.setZValue(self.read.zValue() - 0.5)
+        self.slice_rows = 0  # rows per depth slice (0: not a stack)
+        for item in (self.image, self.read, self.bands, self.current, self.texts, self.box,
+                     self.slices):
             self.view.addItem(item)
         self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
         self.channel = 0
@@ -120,6 +125,7 @@ class MatrixPlot:
         self.image.setLookupTable(colormap(cmap).getLookupTable(nPts=256))
         self.image.setImage(values, levels=(lo, m), autoLevels=False)
         self.texts.set_values(values, dark_cells(values, (lo, m), colormap(cmap)), None)
+        self.set_slices(self.slice_rows)
         rows, cols = values.shape
         self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
 
@@ -131,6 +137,17 @@ class MatrixPlot:
                 else box:
             path.addRect(QRectF(left, top, cols, rows))
         self.box.setPath(path)
+
+    def set_slices(self, rows: int) -> None:
+        """Draw a white line between depth slices of ``rows`` rows each (0: none)."""
+        self.slice_rows = rows
+        path = QPainterPath()
+        if rows and self.array is not None:
+            height, width = self.array.shape
+            for r in range(rows, height, rows):
+                path.moveTo(0, r)
+                path.lineTo(width, r)
+        self.slices.setPath(path)
 
     def set_labels(self, rows: Callable[[int], str] | None,
                    cols: Callable[[int], str] | None) -> None:
