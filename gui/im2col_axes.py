@@ -106,17 +106,28 @@ def axis_labels(spec: LayerSpec, kind: str, per_group: int, size: tuple[int, ...
         h = size[1]
         return lambda i: f"{i // h},{i % h}"
     if kind == "L":
-        return None if len(size) == 1 else lambda i: ",".join(
-            map(str, np.unravel_index(i, size)))
+        return None if len(size) == 1 else lambda i: _position(i, size)
     kernel = spec.kernel_size
     taps = math.prod(kernel)
 
     def tap(i: int) -> str:
         g, k = divmod(i, per_group * taps)
         channel, t = divmod(k, taps)
-        return f"{g * per_group + channel};" + ",".join(map(str, np.unravel_index(t, kernel)))
+        return f"{g * per_group + channel};{_position(t, kernel)}"
 
     return tap
+
+
+def _position(i: int, size: tuple[int, ...]) -> str:
+    """Flat index ``i`` as its position "d,h,w" in an array of ``size`` ('' past its end: an
+    axis may be asked for a tick beyond the matrix)."""
+    if not 0 <= i < math.prod(size):
+        return ""
+    out = []
+    for n in reversed(size):
+        i, r = divmod(i, n)
+        out.append(r)
+    return ",".join(map(str, reversed(out)))
 
 
 
