@@ -39,11 +39,12 @@ class FieldRows:
         outer.addWidget(box)
         return form
 
-    def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "",
+    def _row(self, form: QFormLayout, field: str, label: str | None, *widgets, sep: str = "",
              first_line: int | None = None) -> None:
-        """A labelled row of ``widgets``; after ``first_line`` of them the rest go on a
-        second line (the padding's kind and numbers: side by side they made the panel, and
-        so the Layer dock, some 70 px wider than any other row)."""
+        """A row of ``widgets`` labelled ``label`` (None: across the label column); after
+        ``first_line`` of them the rest go on a second line (the padding's kind and numbers:
+        side by side they made the panel, and so the Layer dock, some 70 px wider than any
+        other row)."""
         row = QWidget(objectName=f"row_{field}")
         row.setProperty("role", "fieldRow")
         row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -62,7 +63,10 @@ class FieldRows:
                 box.addWidget(QLabel(sep))
             box.addWidget(w, 1)
             w.setProperty("field", field)
-        form.addRow(label, row)
+        if label is None:  # no label: the row spans the label column too
+            form.addRow(row)
+        else:
+            form.addRow(label, row)
         self._forms[field] = form
         error = QLabel(objectName=f"error_{field}")
         error.setProperty("role", "error")

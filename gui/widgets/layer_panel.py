@@ -136,7 +136,9 @@ class LayerPanel(FieldRows, QWidget):
             "or the other side (circular)",
         )
         axes = self.axes
-        self._row(layer, "transposed", "layer", self.kind, self.dims)
+        # the kind and the number of axes side by side, across the label column: with a
+        # label their row was the panel's widest, 21 px wider than a pair of size boxes
+        self._row(layer, "transposed", None, self.kind, self.dims)
         self._row(layer, "in_channels", "in_channels", self.in_channels)
         self._row(layer, "out_channels", "out_channels", self.out_channels)
         self._row(layer, "kernel_size", "kernel_size", axes["kernel_size"].widget)
