@@ -278,7 +278,8 @@ def marks(terms: Terms, sample: int, step: int | None = None) -> PageMarks:
         padded = t["padded"] if cut is None else cut.to_drawn(t["padded"].T).T
         size = spec.padded_size if cut is None else cut.shape
         channel = np.full_like(o, c)
-        out["grad_padded"] = image_mark(mark, channel, padded, size, c)
+        if d == 2 or padded_fits(spec):  # (else drawn blank, one cell: nothing to mark)
+            out["grad_padded"] = image_mark(mark, channel, padded, size, c)
         out["grad_input"] = image_mark(mark, channel, t["pixel"], spec.input_size, c)
     else:  # grad_bias
         out["grad_output"] = mark(pairs(l, o), cols=(entry[0],))

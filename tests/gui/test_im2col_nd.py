@@ -132,3 +132,20 @@ def test_an_output_entry_marks_the_cells_that_multiply_into_it(make_window, qtbo
     read, _ = view.marked("output")
     assert read.sum() == 1
     window.tabs.setCurrentWidget(window.grids)
+
+
+def test_a_huge_padding_leaves_col2im_s_grid_blank_and_says_so(make_window, qtbot):
+    """A 1D padded grid over the memory limit is not built: drawn blank, nothing marked on
+    it, the caption says why; the matrices are still core's."""
+    spec = LayerSpec(2, 2, 3, stride=10**8, padding=10**8, dims=1, input_size=5)
+    window = make_window(Session.default(spec))
+    window.selection.set_selection(Selection("grad_input", (0, 1, 2), step=0))
+    view = show_im2col(window, qtbot)
+    qtbot.waitUntil(lambda: view.page == "grad_cols", timeout=3000)
+    assert "not drawn" in view.caption.text()
+    assert np.isnan(view.shown("grad_padded")).all()
+    assert not view.marked("grad_padded")[0].any()
+    s = window.document.session
+    steps = im2col_steps(s.spec, s.input, s.weight, s.bias, s.grad_output)
+    np.testing.assert_array_equal(view.shown("grad_input"), steps.grad_input)
+    window.tabs.setCurrentWidget(window.grids)
