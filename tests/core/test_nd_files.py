@@ -256,3 +256,16 @@ def test_the_command_line_opens_the_new_presets(tmp_path, name):
     load, got = torch_from_folder(tmp_path / "out")
     for key, value in got.items():
         torch.testing.assert_close(value, load[key], rtol=1e-10, atol=1e-10)
+
+
+def test_a_picture_is_refused_by_a_1d_or_3d_layer_with_the_reason():
+    from core.io.image_import import default_size, session_with_image
+
+    for name in ("causal_conv1d", "conv3d"):
+        s = Session.default(EVERY_KIND[name])
+        with pytest.raises(SpecError, match=r"a picture is a 2D input \(1 × 4 × 5\) but the "
+                                            r"layer is a Conv[13]d") as info:
+            session_with_image(s, np.zeros((1, 4, 5)))
+        assert info.value.fields == ("input", "dims")
+    assert default_size(EVERY_KIND["causal_conv1d"]) == (10, 10)
+    assert default_size(EVERY_KIND["conv3d"]) == (5, 4)
