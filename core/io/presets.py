@@ -108,8 +108,6 @@ def _image(name: str, value: dict[str, Any], shape: tuple[int, ...]) -> np.ndarr
     file = value["image"]
     if name != "input":
         raise ValueError("only the input can be an image")
-    if len(shape) not in (3, 4):  # a picture is (C, H, W): a Conv2d's input, not 1D or 3D
-        raise ValueError(f"a picture is a 2D input; this layer's input has shape {shape}")
     if not isinstance(file, str) or Path(file).name != file or file.startswith("."):
         raise ValueError(f"image must be a file name in resources/images/, got {file!r}")
     unknown = sorted(set(value) - {"image", "color", "scaling", "fit"})
@@ -127,6 +125,9 @@ def _values(name: str, value: Any, spec: LayerSpec) -> np.ndarray:
     shape = expected_shape(spec, name)
     dtype = np.dtype(spec.dtype)
     if isinstance(value, dict) and "image" in value:
+        if spec.dims != 2:  # a picture is (C, H, W)
+            raise ValueError(f"a picture is a 2D input, but this layer has {spec.dims} "
+                             f"spatial ax{'is' if spec.dims == 1 else 'es'}")
         return _image(name, value, shape).astype(dtype)
     if isinstance(value, dict) and "fill" in value:
         fill = value["fill"]

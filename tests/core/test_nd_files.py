@@ -269,3 +269,13 @@ def test_a_picture_is_refused_by_a_1d_or_3d_layer_with_the_reason():
         assert info.value.fields == ("input", "dims")
     assert default_size(EVERY_KIND["causal_conv1d"]) == (10, 10)
     assert default_size(EVERY_KIND["conv3d"]) == (5, 4)
+
+
+def test_a_preset_of_a_1d_layer_cannot_take_a_picture():
+    from core.io.presets import PresetError, parse_preset
+
+    data = {"format": 1, "name": "x", "description": "y",
+            "spec": EVERY_KIND["conv1d"].to_dict(), "tensors": {"input": {"image": "shapes.png"}}}
+    with pytest.raises(PresetError, match="tensor 'input': a picture is a 2D input, but this "
+                                          "layer has 1 spatial axis"):
+        parse_preset(data)
