@@ -354,6 +354,8 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
                    bias=match.bias_key is not None, transposed=transposed)
     if not transposed:
         changes["output_padding"] = 0
+    else:  # a transposed layer is never causal (`kind_note` says so)
+        changes["causal"] = False
     try:
         spec = spec_with_dims(session.spec, dims).replace(**changes)
         budget.check(spec, what=f"the layer of {key!r}")
@@ -388,6 +390,8 @@ def kind_note(before: Session, after: Session) -> str:
     note = f"the layer is now a {layer_class(new)} (was {layer_class(old)})"
     if old.transposed and not new.transposed and any(old.output_padding):
         note += f"; output_padding {old.output_padding} dropped: a {layer_class(new)} has none"
+    if old.causal and not new.causal:
+        note += f"; no longer causal: a {layer_class(new)} has no causal form"
     return note
 
 

@@ -279,3 +279,30 @@ def test_a_preset_of_a_1d_layer_cannot_take_a_picture():
     with pytest.raises(PresetError, match="tensor 'input': a picture is a 2D input, but this "
                                           "layer has 1 spatial axis"):
         parse_preset(data)
+
+
+def test_the_command_line_imports_a_conv1d_weight_as_asked(tmp_path, capsys):
+    import main
+
+    torch.save(nd_model().state_dict(), tmp_path / "m.pt")
+    out = tmp_path / "out"
+    code = main.main(["causal_conv1d", "--import-layer", str(tmp_path / "m.pt"), "2.weight",
+                      "--import-as", "ConvTranspose1d", "--layer-groups", "2",
+                      "--export", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert ("read as ConvTranspose1d (in_channels, out_channels/groups, kL), groups 2; the "
+            "layer is now a ConvTranspose1d (was Conv1d); no longer causal: a ConvTranspose1d "
+            "has no causal form") in err
+    spec = json.loads((out / "spec.json").read_text())
+    assert (spec["torch_class"], spec["in_channels"], spec["out_channels"]) == (
+        "ConvTranspose1d", 4, 6)
+    load, got = torch_from_folder(out)
+    for key, value in got.items():
+        torch.testing.assert_close(value, load[key], rtol=1e-10, atol=1e-10)
+    code = main.main(["--import-layer", str(tmp_path / "m.pt"), "1.weight", "--import-as",
+                      "Conv1d", "--export", str(tmp_path / "no")])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "no").exists()
+    assert ("--import-as Conv1d takes a 3-D weight, but '1.weight' (2, 4, 1, 2, 2) is 5-D"
+            in err)
