@@ -139,6 +139,8 @@ def layer_call(spec: LayerSpec, dtype: str, *, full: bool = False) -> str:
     head = f"nn.{layer_class(spec)}("
     if full:
         texts = {name: f"{name}={value!r}" for name, value in args.items()}
+        if spec.causal:  # the padding is F.pad's: say plainly that the layer has none
+            texts["padding"] = "padding=0"
         texts["dtype"] = f"dtype={dtype}"
         lines = [", ".join(texts[n] for n in names if n in texts) for names in _LINES]
         return head + "".join(f"\n    {line}," for line in lines) + "\n)"

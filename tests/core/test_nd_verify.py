@@ -166,7 +166,7 @@ def test_snippets_of_every_kind_run_and_agree_with_torchs_values(monkeypatch):
     causal = sources["causal_conv1d"]
     assert "import torch.nn.functional as F" in causal
     assert "output = conv(F.pad(x, ((k - 1) * dilation, 0)))" in causal
-    assert "k, dilation = 3, 2" in causal and "padding=(0,)" in causal
+    assert "k, dilation = 3, 2" in causal and "stride=(1,), padding=0, dilation=(2,)" in causal
 
 
 @pytest.mark.parametrize("name", EVERY_KIND)
