@@ -46,8 +46,9 @@ NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode
 WEIGHT_RANKS = tuple(d + 2 for d in AXES)
 
 
-def _layout(transposed: bool, dims: int = 2) -> str:
-    """A weight's axes, e.g. 'out_channels, in_channels/groups, kH, kW' (Conv2d)."""
+def weight_layout(transposed: bool, dims: int = 2) -> str:
+    """A weight's axes, e.g. 'out_channels, in_channels/groups, kH, kW' (Conv2d); what a
+    "read as" choice shows beside `core.torch_layer.kinds(dims)`."""
     kernel = ", ".join(f"k{a[0].upper()}" for a in AXES[dims])
     if transposed:
         return f"in_channels, out_channels/groups, {kernel}"
@@ -286,8 +287,9 @@ def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
         ranks = Counter(len(e.shape) for e in ckpt.entries)
         held = ", ".join(f"{n} of rank {r}" for r, n in sorted(ranks.items())) or "no tensors"
         raise CheckpointError(
-            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: {_layout(False)}) "
-            f"or a ConvTranspose2d weight ({_layout(True)}), nor a 3-D one (Conv1d, "
+            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: "
+            f"{weight_layout(False)}) or a ConvTranspose2d weight ({weight_layout(True)}), nor "
+            "a 3-D one (Conv1d, "
             f"ConvTranspose1d) or a 5-D one (Conv3d, ConvTranspose3d); it holds {held}")
     return found
 
@@ -304,8 +306,9 @@ def weight_problem(entry: Entry) -> str | None:
     """Why ``entry`` cannot be a convolution's weight, or None."""
     if len(entry.shape) not in WEIGHT_RANKS:
         return (f"tensor {entry.key!r} has shape {entry.shape}: a Conv2d weight is 4-D "
-                f"({_layout(False)}), and so is a ConvTranspose2d's ({_layout(True)}); a "
-                "Conv1d's or ConvTranspose1d's is 3-D, a Conv3d's or ConvTranspose3d's 5-D")
+                f"({weight_layout(False)}), and so is a ConvTranspose2d's "
+                f"({weight_layout(True)}); a Conv1d's or ConvTranspose1d's is 3-D, a Conv3d's "
+                "or ConvTranspose3d's 5-D")
     if 0 in entry.shape:
         return f"tensor {entry.key!r} has shape {entry.shape}, with a zero dimension"
     if not entry.is_float:
@@ -403,4 +406,4 @@ def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = F
     shape = ckpt.entry(key).shape
     dims = len(shape) - 2 if len(shape) in WEIGHT_RANKS else 2
     return (f"{key} {shape}{bias} from {ckpt.path.name}, read as "
-            f"{kind_name(transposed, dims)} ({_layout(transposed, dims)}), groups {groups}")
+            f"{kind_name(transposed, dims)} ({weight_layout(transposed, dims)}), groups {groups}")
