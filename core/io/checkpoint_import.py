@@ -10,15 +10,12 @@ Two formats:
   header naming each tensor's dtype, shape and byte range, then the raw little-endian data),
   with the header's size and every byte range checked against the file before reading.
 
-Then ``conv_weights(ckpt)`` lists the 3-D, 4-D and 5-D float tensors (the weights of
-Conv1d, Conv2d and Conv3d layers and their transposed forms: the rank gives the number of
-spatial axes) with their ``….bias``, and ``session_with_layer(session, ckpt, key, groups,
-transposed)`` sets the spatial axes, in/out channels, kernel size, groups and the tensors.
-Stride, padding and dilation are not in a state_dict: the session's stay (per axis, see
-`core.session.spec_with_dims` when the rank changes them). Nor is the layer's class: a
-Conv2d's weight is (out, in/groups, kH, kW), a ConvTranspose2d's (in, out/groups, kH, kW),
-and the same tensor reads as either, so the caller says which (the session's kind by
-default) and `describe_layer` names it.
+Then ``conv_weights(ckpt)`` lists the 3-D to 5-D float tensors (Conv1d/2d/3d weights: the
+rank gives the spatial axes) with their ``….bias``, and ``session_with_layer(session, ckpt,
+key, groups, transposed)`` sets axes, channels, kernel size, groups and the tensors. Stride,
+padding and dilation are not in a state_dict: the session's stay. Nor is the layer's class:
+a Conv2d's weight is (out, in/groups, kH, kW), a ConvTranspose2d's (in, out/groups, kH, kW),
+so the caller says which (the session's kind by default) and `describe_layer` names it.
 """
 
 from __future__ import annotations
