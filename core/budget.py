@@ -205,7 +205,10 @@ def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) 
         padded = math.prod(spec.padded_size)  # fold's sum, even without padding
     weight = math.prod(spec.weight_shape)
     per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
-    return m * (copies * c * padded + c * taps * positions + o * positions) + per_weight * weight
+    # fold's strided adds go through numpy's ufunc buffers, a few `np.getbufsize()` each
+    buffers = 3 * np.getbufsize() if "grad_input" in want else 0
+    return (m * (copies * c * padded + c * taps * positions + o * positions)
+            + per_weight * weight + buffers)
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
