@@ -273,14 +273,14 @@ def check(
 
 
 # A transposed layer runs as `LayerSpec.as_conv`'s pipeline with the roles swapped
-# (`core.conv_transpose`): its output is the Conv2d's grad_input and the other way round.
+# (`core.conv_transpose`): its output is the Conv's grad_input and the other way round.
 _SWAPPED = {"output": "grad_input", "grad_input": "output", "grad_weight": "grad_weight"}
 
 
 def _estimate_transposed(
     spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple
 ) -> int:
-    """The Conv2d's estimate plus what the swap adds: the conjugated weight (complex), the
+    """The Conv's estimate plus what the swap adds: the conjugated weight (complex), the
     input widened by `LayerSpec.conv_extra` and grad_input cut from the wider result, the
     bias, its gradient and the output the bias is added to (`compute`)."""
     conv = spec.as_conv()
