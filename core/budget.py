@@ -195,20 +195,26 @@ def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) 
     taps, positions = math.prod(spec.kernel_size), math.prod(spec.output_size)
     per_sample = c * taps * positions * np.dtype(spec.dtype).itemsize
     m = min(n, max(1, chunk_bytes // max(per_sample, 1)))
-    padded = math.prod(spec.padded_size) if any(spec.pads) else 0
-    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
-    copies = 0
-    if want & {"output", "grad_weight"}:
-        copies += 2 if other_mode else 1
-    if "grad_input" in want:
-        copies += 3 if other_mode else 1
-        padded = math.prod(spec.padded_size)  # fold's sum, even without padding
+    padded = math.prod(spec.padded_size) if any(spec.pads) or "grad_input" in want else 0
+    copies = _padded_copies(spec, want)  # (grad_input: fold's sum, even without padding)
     weight = math.prod(spec.weight_shape)
     per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
     # fold's strided adds go through numpy's ufunc buffers, a few `np.getbufsize()` each
     buffers = 3 * np.getbufsize() if "grad_input" in want else 0
     return (m * (copies * c * padded + c * taps * positions + o * positions)
             + per_weight * weight + buffers)
+
+
+def _padded_copies(spec: LayerSpec, want: frozenset[str]) -> int:
+    """Padded-sized arrays a chunk holds: the padded input (np.pad's copy and its crop
+    under a non-zero mode) and/or its gradient (and pad_adjoint's copies per axis)."""
+    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
+    copies = 0
+    if want & {"output", "grad_weight"}:
+        copies += 2 if other_mode else 1
+    if "grad_input" in want:
+        copies += 3 if other_mode else 1
+    return copies
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
@@ -234,12 +240,7 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
                            -(-least // width)))
         if workers == 1 and "grad_input" not in want:  # the workers share the bands
             workers = min(threads, -(-oh // rows))
-    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
-    copies = 0
-    if want & {"output", "grad_weight"}:
-        copies += 2 if other_mode else 1
-    if "grad_input" in want:
-        copies += 3 if other_mode else 1
+    copies = _padded_copies(spec, want)
     # Per band: the im2col matrix (or its gradient), and output-sized rows: the output,
     # grad_output spread to the band's layout, its conjugate (grad_weight), one tap's
     # products (grad_input of a depthwise-like layer).
