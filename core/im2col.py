@@ -100,7 +100,7 @@ def fold_into(
     """`fold` into a given array ``out`` of shape (N, C, *padded), overwriting it."""
     n, c = out.shape[:2]
     size = output_size(out.shape[2:], kernel_size, stride, dilation)
-    taps = cols.reshape(n, c, -1, *size)
+    taps = cols.reshape(n, c, math.prod(kernel_size), *size)
     out.fill(0)
     # Per axis, the entries each kernel index reads (every output position's).
     reads = [
