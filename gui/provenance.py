@@ -3,9 +3,11 @@
 View logic only, no arithmetic on values: every cell comes from the columns of a
 `core.explain.Terms` (``explain_spec`` for a selection, ``readers`` for a hover).
 
-Cells are full indices into the grids' tensors, as int64 arrays of shape (k, ndim), with one
-exception: the input grid is drawn padded, so its cells are *padded* cells
-``(n, c, ph, pw)`` (``(c, ph, pw)`` unbatched). A border cell under reflect, replicate or
+Cells are full indices into the grids' tensors, as int64 arrays of shape (k, ndim), for a
+layer of any number d of spatial axes (a Conv1d's input cell is (n, c, l), a Conv3d's
+(n, c, d, h, w)), with one exception: a convolution's input grid is drawn padded, so its
+cells are *padded* cells ``(n, c, *padded)`` (``(c, *padded)`` unbatched), every spatial
+axis padded. A border cell under reflect, replicate or
 circular padding copies a real pixel; `Highlights.links` pairs such cells with the padded
 cell of the pixel they copy, for the grid to draw an arrow between them.
 
@@ -101,12 +103,18 @@ class Highlights:
     copies : int
         How many read input border cells copy a real pixel (arrows are drawn for at most
         `MAX_LINKS` of them; see `arrows_note`).
+    anchor : mapping grid -> tuple of int
+        The one full cell (padded for the padded input) of each grid the current term
+        touches (term 0 without a step; the target grid: the entry it adds to): where a
+        grid that shows one part of its spatial axes (a Conv3d's depth slice) should look.
+        Grids the term does not touch are absent.
     """
 
     cells: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
     links: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     focus: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     copies: int = 0
+    anchor: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def get(self, grid: str, style: str) -> np.ndarray:
         """Cells of ``grid`` in ``style``; an empty (0, 0) array when there are none."""
@@ -189,23 +197,11 @@ class Provenance:
 
     # -- building ------------------------------------------------------------------------
     def _padded_input(self, mask: np.ndarray) -> np.ndarray:
-        t = self.terms
-        columns = [t.n, t.c, t.ph, t.pw] if self.spec.batched else [t.c, t.ph, t.pw]
-        return np.stack([c[mask] for c in columns], axis=1)
+        return self.terms.padded_cells()[mask]
 
     def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
-        top, _, left, _ = self.spec.pads
-        h, w = self.spec.input_size
-        ph, pw = padded[:, -2], padded[:, -1]
-        src_r, src_c = source(self.spec, 0, ph), source(self.spec, 1, pw)
-        inside = (ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w)
-        keep = ~inside & (src_r >= 0) & (src_c >= 0)
-        frm = padded[keep]
-        to = frm.copy()
-        to[:, -2] = src_r[keep] + top
-        to[:, -1] = src_c[keep] + left
-        return frm, to
+        return copy_links(self.spec, padded)
 
     @property
     def window_grid(self) -> str:
@@ -218,14 +214,12 @@ class Provenance:
         """Output cells of the kernel copy the current term's input pixel paints (the
         copy's cropped cells left out): a transposed output entry's step."""
         t, spec = self.terms, self.spec
-        if step is None or t.target != "output" or t.kh[step] < 0:
+        if step is None or t.target != "output" or not t.has_tap[step]:
             return _empty(len(spec.output_shape))
-        win = window(spec, (int(t.h[step]), int(t.w[step])))
-        rows, cols = win.rows[win.rows >= 0], win.cols[win.cols >= 0]
-        r, c = np.meshgrid(rows, cols, indexing="ij")
+        win = window(spec, tuple(t.spatial[:, step].tolist()))
+        grid = np.meshgrid(*(p[p >= 0] for p in win.pixels), indexing="ij")
         lead = [int(t.n[step]), int(t.o[step])] if spec.batched else [int(t.o[step])]
-        return np.column_stack([np.broadcast_to(np.array(lead), (r.size, len(lead))),
-                                r.ravel(), c.ravel()]).astype(np.int64)
+        return _with_lead(np.array(lead), np.stack([g.ravel() for g in grid], axis=1))
 
     def _window(self, step: int | None) -> np.ndarray:
         """Padded cells of the kernel window of the current term's output position."""
@@ -237,19 +231,16 @@ class Provenance:
         if step is None:
             if t.target != "output":
                 return _empty(len(grid_shape(spec, "input")))
-            rows = np.flatnonzero(t.kh >= 0)
+            rows = np.flatnonzero(t.has_tap)
         else:
-            rows = np.array([step]) if t.kh[step] >= 0 else np.zeros(0, np.int64)
+            rows = np.array([step]) if t.has_tap[step] else np.zeros(0, np.int64)
         if rows.size == 0:
             return _empty(len(grid_shape(spec, "input")))
-        win = window(spec, (int(t.oi[rows[0]]), int(t.oj[rows[0]])))
-        ph, pw = np.meshgrid(win.padded_rows, win.padded_cols, indexing="ij")
+        cells = window(spec, tuple(t.out_spatial[:, rows[0]].tolist())).cells()
         lead = np.unique(np.stack([t.n[rows], t.c[rows]], axis=1), axis=0)
         if not spec.batched:
             lead = lead[:, 1:]
-        cells = [np.column_stack([np.broadcast_to(ld, (ph.size, ld.size)), ph.ravel(),
-                                  pw.ravel()]) for ld in lead]
-        return np.concatenate(cells).astype(np.int64)
+        return np.concatenate([_with_lead(ld, cells) for ld in lead])
 
     # -- per step ------------------------------------------------------------------------
     def at(self, step: int | None = None) -> Highlights:
@@ -279,7 +270,22 @@ class Provenance:
         win = self._window(step)
         if len(win):
             cells.setdefault(self.window_grid, {})["window"] = win
-        return Highlights(cells, links, focus, self.copies)
+        return Highlights(cells, links, focus, self.copies, self.anchor(step))
+
+    def anchor(self, step: int | None = None) -> dict[str, tuple[int, ...]]:
+        """The full cell of each grid term ``step`` touches (term 0 without a step), padded
+        for the padded input; the target grid: the entry (see `Highlights.anchor`)."""
+        t = self.terms
+        if len(t) == 0:
+            entry = t.entry
+            return {} if entry is None else {t.target: tuple(entry)}
+        k = 0 if step is None else step
+        out = {t.target: tuple(int(i) for i in t.entries()[k])}
+        for name, c in self._cells.items():
+            row = c.per_term[k]
+            if row >= 0:
+                out[name] = tuple(int(i) for i in c.cells[row])
+        return out
 
     def focus(self, step: int | None = None) -> dict[str, tuple[int | None, ...]]:
         """The slice every grid should show for term ``step`` (term 0 without a step); an
@@ -287,9 +293,9 @@ class Provenance:
         if len(self.terms):
             return term_focus(self.terms, 0 if step is None else step)
         focus: dict[str, tuple[int | None, ...]] = {}
-        entry, target = self.terms.entry, self.terms.target
-        if entry is not None and len(entry) > 2:
-            focus[target] = focus[LAYOUT[target]] = tuple(entry[:-2])
+        entry, target, dims = self.terms.entry, self.terms.target, self.spec.dims
+        if entry is not None and len(entry) > dims:
+            focus[target] = focus[LAYOUT[target]] = tuple(entry[:-dims])
         return focus
 
     def hover(self) -> Highlights:
@@ -300,25 +306,39 @@ class Provenance:
             parts = [styles[s] for s in ("read", "write", "window") if s in styles]
             cells[grid] = {"hover": np.concatenate(parts) if len(parts) > 1 else parts[0]}
         links = {"hover": full.links["read"]} if "read" in full.links else {}
-        return Highlights(cells, links, full.focus, full.copies)
+        return Highlights(cells, links, full.focus, full.copies, full.anchor)
+
+
+def _with_lead(lead: np.ndarray, spatial: np.ndarray) -> np.ndarray:
+    """Full cells: the one leading index ``lead`` before each row of ``spatial`` (k, d)."""
+    return np.column_stack([np.broadcast_to(lead, (len(spatial), lead.size)),
+                            spatial]).astype(np.int64)
+
+
+def copy_links(spec: LayerSpec, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The border cells among padded input cells ``padded`` (k, 2 + d or 3 + d) that copy a
+    real pixel, and the padded cell of that pixel (what a copy arrow joins)."""
+    d = spec.dims
+    spatial = padded[:, -d:].T  # (d, k)
+    before = np.array(spec.pads[::2]).reshape(-1, 1)
+    size = np.array(spec.input_size).reshape(-1, 1)
+    sources = np.stack([source(spec, a, spatial[a]) for a in range(d)]).reshape(d, -1)
+    inside = ((spatial >= before) & (spatial < before + size)).all(axis=0)
+    keep = ~inside & (sources >= 0).all(axis=0)
+    frm = padded[keep]
+    to = frm.copy()
+    to[:, -d:] = (sources[:, keep] + before).T
+    return frm, to
 
 
 def border_copies(terms: Terms) -> int:
     """How many distinct input border cells the terms read that copy a real pixel."""
-    from core.explain_links import padding_map
-
     spec = terms.spec
     mask = terms.reading("input")
     if not mask.any() or spec.padding_mode == "zeros" or spec.transposed:
         return 0
-    rows, cols = padding_map(spec)
-    top, _, left, _ = spec.pads
-    h, w = spec.input_size
-    ph, pw = terms.ph[mask], terms.pw[mask]
-    border = ~((ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w))
-    border &= (rows[ph] >= 0) & (cols[pw] >= 0)
-    cells = np.stack([terms.n[mask], terms.c[mask], ph, pw], axis=1)[border]
-    return len(np.unique(cells, axis=0)) if len(cells) else 0
+    frm, _ = copy_links(spec, terms.padded_cells()[mask])
+    return len(np.unique(frm, axis=0)) if len(frm) else 0
 
 
 def arrows_note(terms: Terms) -> str:
@@ -340,7 +360,8 @@ def sweep(spec: LayerSpec, target: str, position: int) -> Highlights:
         raise IndexError(f"entry {position} is out of range for {target} of shape {shape}")
     index = np.stack(np.unravel_index(np.arange(position, total), shape), axis=1)
     cells = {target: {"write": index[:1], "pending": index[1:]}}
-    return Highlights(cells, {}, {target: tuple(int(i) for i in index[0, :-2])})
+    current = tuple(int(i) for i in index[0])
+    return Highlights(cells, {}, {target: current[: -spec.dims]}, anchor={target: current})
 
 
 def entry_count(spec: LayerSpec, target: str) -> int:
