@@ -200,7 +200,9 @@ def _symbolic_transposed(terms: Terms) -> str:
         o_range = f"o∈{g * spec.out_per_group}..{(g + 1) * spec.out_per_group - 1}"
         under = [_shifted(p * s - before, dl, v) for p, s, dl, before, v in _axes(spec, entry[-d:])]
         gy = f"gy{index_text([*n, 'o', *under])}"
-        wt = _conj(f"W{index_text([c, 'o', *taps])}", terms, "weight")
+        # the weight's second index counts o within its group: o − (the group's first o)
+        o_in = _shifted(-g * spec.out_per_group, 1, "o")
+        wt = _conj(f"W{index_text([c, o_in, *taps])}", terms, "weight")
         return f"{lhs} = {_sub([o_range, *taps])} {gy} · {wt}"
     if target == "grad_weight":
         c, o_in, *tap = entry
