@@ -132,18 +132,25 @@ def _assemble(
     Combinations come row-major (the first axis slowest), or with ``interleave`` ordered by
     output position (every axis), then tap (every axis).
     """
-    pick = _grid(*(a[0].size for a in axes))  # (d, P): one read per axis
-    if interleave and pick.shape[1]:
-        keys = [axes[a][1][pick[a]] for a in reversed(range(len(axes)))]
-        keys += [axes[a][0][pick[a]] for a in reversed(range(len(axes)))]
-        pick = pick[:, np.lexsort(keys)]
-    i, k = _grid(values.size, pick.shape[1])
-    pick = pick[:, k]
-    columns = {
-        name: np.stack([axes[a][part][pick[a]] for a in range(len(axes))])
-        for part, name in enumerate(SPATIAL)
-    }
-    return table(i.size, len(axes), **{lead: values[i]}, **constants, **columns)
+    d, sizes = len(axes), tuple(a[0].size for a in axes)
+    count = int(np.prod(sizes))
+    columns = {name: np.empty((d, *sizes), dtype=np.int64) for name in SPATIAL}
+    for a, reads in enumerate(axes):  # each axis's reads broadcast over the others': no gather
+        along = [-1 if b == a else 1 for b in range(d)]
+        for part, name in enumerate(SPATIAL):
+            columns[name][a] = reads[part].reshape(along)
+    columns = {name: c.reshape(d, count) for name, c in columns.items()}
+    if interleave and count:
+        keys = [columns["tap"][a] for a in reversed(range(d))]
+        keys += [columns["out"][a] for a in reversed(range(d))]
+        order = np.lexsort(keys)
+        columns = {name: c[:, order] for name, c in columns.items()}
+    if values.size != 1:  # every value × every combination, the value slowest
+        shape = (d, values.size, count)
+        columns = {name: np.broadcast_to(c[:, None], shape).reshape(d, -1)
+                   for name, c in columns.items()}
+    return table(values.size * count, d, **{lead: np.repeat(values, count)}, **constants,
+                 **columns)
 
 
 def _group(first: int, count: int) -> np.ndarray:
@@ -185,8 +192,8 @@ def tap_links(spec: LayerSpec, o: int, cl: int, *tap: int) -> Table:
 def plane_links(spec: LayerSpec, o: int) -> Table:
     """Bias links of output channel o: its whole plane, every sample and position, nothing
     read from the input."""
-    n, *out = _grid(_batch(spec), *spec.output_size)
-    return table(n.size, spec.dims, n=n, o=o, out=np.stack(out))
+    grid = _grid(_batch(spec), *spec.output_size)
+    return table(grid.shape[1], spec.dims, n=grid[0], o=o, out=grid[1:])
 
 
 def _batch(spec: LayerSpec) -> int:
