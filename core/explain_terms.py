@@ -298,6 +298,23 @@ class Terms(Sequence[Term]):
                              f"got {tuple(padded)}")
         return (self.padded_spatial == where).all(axis=0)
 
+    def flat(self, column: str, sizes: Sequence[int]) -> np.ndarray:
+        """Row-major flat index over ``sizes`` of spatial column ``column`` (``out_spatial``,
+        ``taps``, ``padded_spatial`` or ``spatial``), shape (T,); -1 where it does not
+        apply. What an im2col matrix numbers its rows (output positions, ``spec.output_size``)
+        and its columns within a channel (taps, ``spec.kernel_size``) by, for any d."""
+        names = {v: k for k, v in _ARRAYS.items()}
+        if column not in names:
+            raise ValueError(f"column must be one of {', '.join(names)}, got {column!r}")
+        a = self._columns[names[column]]
+        if a.shape[0] != len(sizes):
+            raise ValueError(f"{column} has {a.shape[0]} axes, sizes {tuple(sizes)} has "
+                             f"{len(sizes)}")
+        present = a[0] >= 0
+        out = np.full(len(self), -1, dtype=np.int64)
+        out[present] = np.ravel_multi_index(tuple(a[:, present]), tuple(sizes))
+        return out
+
     def rows(self) -> np.ndarray:
         """Every column of each term as one row of ints: (T, 3 + 4d), `links.LEAD` then the
         rows of `links.SPATIAL` (a key that tells any two links apart)."""

@@ -316,3 +316,18 @@ def test_the_functional_form_reads_the_dims_from_the_weight(dims, transposed):
     if not transposed and dims == 1:
         causal = explain("output", (0, 0, 0), input=s.input, weight=s.weight, causal=True)
         assert causal.spec.causal and causal.spec.pads == (1, 0)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_flat_numbers_positions_and_taps_as_im2col_does(dims):
+    spec = LayerSpec(2, 2, 2, stride=2, padding=1, input_size=(3, 4, 5)[:dims], dims=dims,
+                     bias=True)
+    terms = explain_spec(spec, "grad_weight", (1, 1, *(1,) * dims))
+    rows = terms.flat("out_spatial", spec.output_size)
+    np.testing.assert_array_equal(
+        rows, [np.ravel_multi_index(tuple(q), spec.output_size) for q in terms.out_spatial.T])
+    bias = explain_spec(spec, "output", (0, 1, *(0,) * dims))
+    taps = bias.flat("taps", spec.kernel_size)
+    assert taps[-1] == -1 and (taps[:-1] >= 0).all()  # the bias term has no tap
+    with pytest.raises(ValueError, match="column must be one of"):
+        terms.flat("kh", spec.kernel_size)
