@@ -1,7 +1,7 @@
-"""gui.equation for Conv1d / Conv3d layers (and their transposed and causal forms): the sum's
-text writes every tensor with its own rank, and evaluated at each term's indices its index
-expressions name exactly the cells the term reads (the text is checked against explain, not
-against a copy of itself)."""
+"""gui.equation and gui.formula for Conv1d / Conv3d layers (and their transposed and causal
+forms): the sum's text, and the rule in letters, write every tensor with its own rank, and
+evaluated at each term's indices their index expressions name exactly the cells the term
+reads (the text is checked against explain, not against a copy of itself)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.session import Session
 from core.spec import LayerSpec
 from core.tensors import SYMBOLS
 from gui.equation import empty_reason, padding_note, position_vars, symbolic, tap_vars, term_text
+from gui.formula import formula
 
 SPECS = {
     "1d-reflect": LayerSpec(2, 4, 3, padding=2, dilation=2, stride=2, padding_mode="reflect",
@@ -140,3 +141,48 @@ def test_an_empty_d_dimensional_sum_names_its_reason(spec, target, index, reason
     terms = explain_spec(spec, target, index, **Session.default(spec).tensors())
     assert len(terms) == 0
     assert reason in empty_reason(terms)
+
+
+def _positions(spec: LayerSpec, term, target: str) -> tuple[int, ...]:
+    """What the position letters stand for: the entry's own position, or the position the
+    sum runs over (output positions; a transposed grad_weight's input pixels)."""
+    if target in ("output", "grad_input"):
+        return term.entry[-spec.dims:]
+    return term.pixel if spec.transposed and target == "grad_weight" else term.out
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", list(SPECS))
+def test_the_rule_in_letters_names_each_term_s_cells(name, target):
+    spec = SPECS[name]
+    if target == "grad_bias" and not spec.bias:
+        return
+    text = formula(spec, target)
+    where = position_vars(spec.dims)
+    assert text.split(" = ")[0].endswith(f"{','.join(where)}]" if target in (
+        "output", "grad_input") else "]")
+    factors = _factors(text)
+    for symbol, index in factors:
+        assert len(index) == len(spec.shape(SYMBOL[symbol])), (symbol, text)
+    for entry in {tuple(n // 2 for n in spec.shape(target)), (0,) * len(spec.shape(target))}:
+        terms = explain_spec(spec, target, entry)
+        for k, term in enumerate(terms):
+            if term.padded is not None and not spec.transposed and target == "grad_input" and \
+                    term.padded != tuple(np.add(term.pixel, spec.pads[::2])):
+                continue  # a read through a border copy: the "+ border cells" note
+            env = dict(zip(where, _positions(spec, term, target), strict=True))
+            env.update(zip(tap_vars(spec.dims), term.tap or (), strict=False))
+            env.update(n=int(terms.n[k]), o=int(terms.o[k]), c=int(terms.c[k]))
+            for symbol, index in factors:
+                if (symbol == "b") != (term.tap is None and target == "output"):
+                    continue
+                read = term.reads[SYMBOL[symbol]]
+                if symbol == "xp":
+                    read = (*read[: -spec.dims], *term.padded)
+                got = tuple(_evaluate(e, env) for e in index)
+                # with groups the weight counts a channel within its group (the note says so)
+                lead = len(read) - spec.dims
+                keep = slice(None) if spec.groups == 1 or symbol != "W" else slice(lead, None)
+                assert got[keep] == read[keep], (symbol, index, env, text)
+                if symbol != "W" and spec.batched:
+                    assert got[0] == read[0]
