@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_explain import CHECKS, MODES, entry, session
+from test_explain import CHECKS, MODES, autograd, entry, session, term_reads
 
 from core import LayerSpec, explain, explain_spec, readers, window
 from core.explain import SOURCES, TARGETS
@@ -89,50 +89,6 @@ def transposed_specs(draw, dims=(1, 3), batches=(None, 1, 2)) -> LayerSpec:
 
 def any_specs():
     return st.one_of(conv_specs(), conv_specs(), transposed_specs())  # convs fail more often
-
-
-# -- torch's answer ----------------------------------------------------------------------------
-def torch_forward(spec: LayerSpec, x, w, b):
-    d = spec.dims
-    if spec.transposed:
-        f = getattr(F, f"conv_transpose{d}d")
-        return f(x, w, b, spec.stride, spec.padding, spec.output_padding, spec.groups,
-                 spec.dilation)
-    if spec.causal:  # the TCN recipe: pad on the left only, then no padding of its own
-        return F.conv1d(F.pad(x, (spec.pads[0], 0)), w, b, spec.stride, 0, spec.dilation,
-                        spec.groups)
-    layer = getattr(torch.nn, f"Conv{d}d")(
-        spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride, spec.padding,
-        spec.dilation, spec.groups, spec.bias, spec.padding_mode,
-        dtype=getattr(torch, spec.dtype))
-    return layer._conv_forward(x, w, b)
-
-
-def _support(grad) -> set[tuple[int, ...]]:
-    return set() if grad is None else {tuple(i) for i in torch.nonzero(grad).tolist()}
-
-
-def autograd(spec: LayerSpec, s, target: str, index):
-    """The entry's value and, per tensor, the entries it has a non-zero derivative w.r.t."""
-    leaves = {name: torch.tensor(a, requires_grad=True) for name, a in s.tensors().items()}
-    x, w, b, gy = (leaves.get(n) for n in ("input", "weight", "bias", "grad_output"))
-    y = torch_forward(spec, x, w, b)
-    assert tuple(y.shape) == spec.output_shape
-    if target == "output":
-        value = y[index]
-    else:
-        wrt = {"grad_input": x, "grad_weight": w, "grad_bias": b}[target]
-        (grad,) = torch.autograd.grad(y, wrt, grad_outputs=gy, create_graph=True)
-        value = grad[index]
-    names = list(leaves)
-    grads = torch.autograd.grad(value, [leaves[n] for n in names], torch.ones_like(value),
-                                allow_unused=True)
-    return value.detach().numpy(), {n: _support(g) for n, g in zip(names, grads, strict=True)}
-
-
-def term_reads(terms, spec: LayerSpec) -> dict[str, set]:
-    names = [n for n in SOURCES if n != "bias" or spec.bias]
-    return {n: set(map(tuple, terms.indices(n).tolist())) for n in names}
 
 
 def torch_padded_source(spec: LayerSpec) -> np.ndarray:

@@ -46,6 +46,13 @@ def _factors(text: str) -> list[tuple[str, list[str]]]:
     return [(m.group(1), m.group(2).split(",")) for m in FACTOR.finditer(rhs)]
 
 
+def _through_a_copy(spec: LayerSpec, term, target: str) -> bool:
+    """A convolution's grad_input term read through a border cell that copies the pixel:
+    the sum's note ("+ the border cells that copy it") covers it, not its indices."""
+    return (target == "grad_input" and not spec.transposed and term.padded is not None
+            and term.padded != tuple(np.add(term.pixel, spec.pads[::2])))
+
+
 def _env(spec: LayerSpec, term, target: str) -> dict[str, int]:
     """What each letter of the sum stands for in this term."""
     env = {"n": term.entry[0] if target in ("output", "grad_input") else 0}
@@ -87,10 +94,8 @@ def test_the_sum_names_each_term_s_cells(name, target):
             target == "grad_weight" and spec.transposed, text
         checked = 0
         for k, term in enumerate(terms):
-            if spec.padding_mode != "zeros" and term.padded is not None and \
-                    not spec.transposed and target == "grad_input" and \
-                    term.padded != tuple(np.add(term.pixel, spec.pads[::2])):
-                continue  # a read through a border copy: the note's "+ border cells"
+            if _through_a_copy(spec, term, target):
+                continue
             env = _env(spec, term, target)
             for symbol, where in factors:
                 if (symbol == "b") != (term.tap is None and target == "output"):
@@ -167,9 +172,8 @@ def test_the_rule_in_letters_names_each_term_s_cells(name, target):
     for entry in {tuple(n // 2 for n in spec.shape(target)), (0,) * len(spec.shape(target))}:
         terms = explain_spec(spec, target, entry)
         for k, term in enumerate(terms):
-            if term.padded is not None and not spec.transposed and target == "grad_input" and \
-                    term.padded != tuple(np.add(term.pixel, spec.pads[::2])):
-                continue  # a read through a border copy: the "+ border cells" note
+            if _through_a_copy(spec, term, target):
+                continue
             env = dict(zip(where, _positions(spec, term, target), strict=True))
             env.update(zip(tap_vars(spec.dims), term.tap or (), strict=False))
             env.update(n=int(terms.n[k]), o=int(terms.o[k]), c=int(terms.c[k]))
