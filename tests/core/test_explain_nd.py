@@ -5,7 +5,7 @@ read equal the entries with a non-zero derivative under torch's autograd (double
 the gradients), the terms sum to the entry as torch computes it, each term sits where the
 per-axis geometry puts it, the reverse look-ups agree with the forward terms, and the N-d
 index arrays (`Terms.cells`, `padded_cells`) are full-rank indices into the tensors.
-Torch is the only reference here: explain reads no result of core's.
+Torch is the reference (and core.compute agrees); explain itself reads no result of core's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_explain import CHECKS, MODES, autograd, entry, session, term_reads
 
-from core import LayerSpec, explain, explain_spec, readers, window
+from core import LayerSpec, compute, explain, explain_spec, readers, window
 from core.explain import SOURCES, TARGETS
 from core.explain_links import padding_map
 
@@ -113,6 +113,9 @@ def test_terms_read_what_autograd_says_and_sum_to_the_entry(spec, target, seed, 
     value, reads = autograd(spec, s, target, index)
     assert term_reads(terms, spec) == reads
     np.testing.assert_allclose(terms.sum(), value, rtol=0, atol=1e-10)
+    # and as core computes it (the numbers the app shows beside the sum)
+    result = getattr(compute(spec, s.input, s.weight, s.bias, s.grad_output), target)
+    np.testing.assert_allclose(terms.sum(), result[index], rtol=0, atol=1e-10)
     assert (terms.entries() == index).all()
 
 

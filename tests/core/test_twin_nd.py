@@ -66,3 +66,16 @@ def test_a_causal_conv1d_has_no_twin_and_says_which_axis_pads_unevenly():
     spec = LayerSpec(1, 1, 3, dilation=2, causal=True, input_size=6, dims=1)
     with pytest.raises(ValueError, match=r"pads unevenly \(length 4/0\): a ConvTranspose1d"):
         twin(Session.default(spec))
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_compare_with_twin_puts_equal_numbers_side_by_side(layer):
+    from core.conv import compute
+    from core.twin import compare_with_twin
+
+    for spec in (LayerSpec(**layer), LayerSpec(transposed=True, **{**layer, "in_channels": 2,
+                                                                    "out_channels": 2})):
+        s = Session.default(spec, seed=5)
+        pair = compare_with_twin(s, compute(spec, s.input, s.weight, s.bias, s.grad_output))
+        assert pair.max_abs_delta < 1e-10 and pair.ours_values.shape == spec.shape(pair.ours)
+        assert pair.bias_removed == (spec.transposed and spec.bias)
