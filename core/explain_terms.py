@@ -285,8 +285,12 @@ class Terms(Sequence[Term]):
         """
         channel = self.o if self.spec.transposed else self.c
         lead = [self.n, channel] if self.spec.batched else [channel]
-        out = np.concatenate([np.stack(lead), self.padded_spatial]).T.copy()
-        out[~self.has_tap] = -1
+        out = np.empty((len(self), len(lead) + self.dims), dtype=np.int64)
+        for i, column in enumerate([*lead, *self.padded_spatial]):
+            out[:, i] = column
+        untapped = ~self.has_tap
+        if untapped.any():
+            out[untapped] = -1
         return out
 
     def through(self, padded: Sequence[int]) -> np.ndarray:

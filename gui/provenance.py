@@ -181,8 +181,8 @@ class Provenance:
             index = self._padded_input(mask) if padded else terms.indices(name)
             self._cells[name] = _distinct(index, mask, shape)
         all_terms = np.ones(len(terms), bool)
-        entries = terms.entries()
-        self._cells_target = _distinct(entries, all_terms, grid_shape(spec, terms.target))
+        self._cells_target = _distinct(terms.entries(), all_terms,
+                                       grid_shape(spec, terms.target))
         self._read_links: tuple[np.ndarray, np.ndarray] | None = None
         self.copies = 0
         if "input" in self._cells and padded_grid(spec, "input"):
@@ -197,7 +197,9 @@ class Provenance:
 
     # -- building ------------------------------------------------------------------------
     def _padded_input(self, mask: np.ndarray) -> np.ndarray:
-        return self.terms.padded_cells()[mask]
+        cells = self.terms.padded_cells()
+        # rows by number: a boolean mask over the rows of a 2-D array costs several times more
+        return cells if mask.all() else cells[np.flatnonzero(mask)]
 
     def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
@@ -280,7 +282,7 @@ class Provenance:
             entry = t.entry
             return {} if entry is None else {t.target: tuple(entry)}
         k = 0 if step is None else step
-        out = {t.target: tuple(int(i) for i in t.entries()[k])}
+        out = {t.target: t[k].entry}
         for name, c in self._cells.items():
             row = c.per_term[k]
             if row >= 0:
@@ -316,18 +318,25 @@ def _with_lead(lead: np.ndarray, spatial: np.ndarray) -> np.ndarray:
 
 
 def copy_links(spec: LayerSpec, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The border cells among padded input cells ``padded`` (k, 2 + d or 3 + d) that copy a
+    """The border cells among padded input cells ``padded`` (k, 2 + d or 1 + d) that copy a
     real pixel, and the padded cell of that pixel (what a copy arrow joins)."""
     d = spec.dims
-    spatial = padded[:, -d:].T  # (d, k)
-    before = np.array(spec.pads[::2]).reshape(-1, 1)
-    size = np.array(spec.input_size).reshape(-1, 1)
-    sources = np.stack([source(spec, a, spatial[a]) for a in range(d)]).reshape(d, -1)
-    inside = ((spatial >= before) & (spatial < before + size)).all(axis=0)
-    keep = ~inside & (sources >= 0).all(axis=0)
+    if spec.padding_mode == "zeros":  # a zero border copies nothing
+        return padded[:0], padded[:0]
+    inside = np.ones(len(padded), dtype=bool)
+    copies = np.ones(len(padded), dtype=bool)
+    sources = []
+    for axis in range(d):  # one axis at a time: 1-D arrays, no (d, k) reductions
+        p = padded[:, axis - d]
+        before, size = spec.pads[2 * axis], spec.input_size[axis]
+        inside &= (p >= before) & (p < before + size)
+        sources.append(source(spec, axis, p))
+        copies &= sources[-1] >= 0
+    keep = copies & ~inside
     frm = padded[keep]
     to = frm.copy()
-    to[:, -d:] = (sources[:, keep] + before).T
+    for axis in range(d):
+        to[:, axis - d] = sources[axis][keep] + spec.pads[2 * axis]
     return frm, to
 
 
