@@ -306,3 +306,22 @@ def test_the_command_line_imports_a_conv1d_weight_as_asked(tmp_path, capsys):
     assert code == 2 and not (tmp_path / "no").exists()
     assert ("--import-as Conv1d takes a 3-D weight, but '1.weight' (2, 4, 1, 2, 2) is 5-D"
             in err)
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv3d"])
+def test_a_kind_switch_of_1d_and_3d_layers_regroups_the_weight(name):
+    from core.session import kind_switch_note
+
+    s = random_session(EVERY_KIND[name], seed=8)
+    spec = s.spec.replace(transposed=True, stride=1, padding=0)
+    t = s.with_spec(spec)
+    assert t.weight.shape == spec.weight_shape and t.input.shape == s.input.shape
+    per_in, per_out = spec.in_per_group, spec.out_per_group
+    for o in range(spec.out_channels):  # the tap from input c to output o keeps its value
+        for c in range(spec.in_channels):
+            if c // per_in == o // per_out:
+                np.testing.assert_array_equal(t.weight[c, o % per_out], s.weight[o, c % per_in])
+    note = kind_switch_note(s, t)
+    assert note.startswith(f"Switched to ConvTranspose{spec.dims}d") and "regrouped" in note
+    back = t.with_spec(t.spec.replace(transposed=False))
+    np.testing.assert_array_equal(back.weight, s.weight)
