@@ -17,6 +17,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nd_cases import Case, any_cases, torch_output_shape, torch_run, valid_cases
@@ -31,8 +32,9 @@ MANY = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-def check_against_torch(case: Case) -> None:
-    """Every public function of the case's kind, and `compute`, on both CPU backends."""
+def check_against_torch(case: Case, backends: tuple[str, ...] = BACKENDS) -> None:
+    """Every public function of the case's kind, and `compute`, on ``backends`` (both CPU
+    ones), against torch on the CPU."""
     rng, x, w, b = case.tensors()
     tol = TOL[case.dtype]
     ref = torch_run(case, x, w, b, rng)
@@ -40,7 +42,7 @@ def check_against_torch(case: Case) -> None:
     spec = case.spec()
     assert spec.output_shape == ref.output.shape
     assert spec.weight_shape == w.shape
-    for backend in BACKENDS:
+    for backend in backends:
         if not case.causal:  # a causal layer is a spec (its F.pad is no function argument)
             got = case.function()(x, w, b, *case.args, backend)
             assert_matches(got, ref.output, tol)
@@ -77,6 +79,13 @@ def test_conv3d_family_matches_torch(case: Case) -> None:
 @given(dims=st.sampled_from([1, 3]), data=st.data())
 def test_matches_torch_in_single_precision(dims: int, data: st.DataObject) -> None:
     check_against_torch(data.draw(valid_cases(dims, dtypes=("float32", "complex64"))))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@settings(MANY, max_examples=40)
+@given(dims=st.sampled_from([1, 3]), data=st.data())
+def test_the_cuda_backend_matches_torch(dims: int, data: st.DataObject) -> None:
+    check_against_torch(data.draw(valid_cases(dims)), ("cuda",))
 
 
 # -- acceptance and rejection ------------------------------------------------------------------
