@@ -133,24 +133,22 @@ def _assemble(
     output position (every axis), then tap (every axis).
     """
     d, sizes = len(axes), tuple(a[0].size for a in axes)
-    count = int(np.prod(sizes))
-    columns = {name: np.empty((d, *sizes), dtype=np.int64) for name in SPATIAL}
-    for a, reads in enumerate(axes):  # each axis's reads broadcast over the others': no gather
-        along = [-1 if b == a else 1 for b in range(d)]
+    count, many = int(np.prod(sizes)), values.size
+    # Each axis's reads broadcast over the other axes and the lead values: one assignment
+    # per axis and column, no gathers, whatever the number of axes.
+    grids = {name: np.empty((d, many, *sizes), dtype=np.int64) for name in SPATIAL}
+    for a, reads in enumerate(axes):
+        along = [1, *(-1 if b == a else 1 for b in range(d))]
         for part, name in enumerate(SPATIAL):
-            columns[name][a] = reads[part].reshape(along)
-    columns = {name: c.reshape(d, count) for name, c in columns.items()}
-    if interleave and count:
-        keys = [columns["tap"][a] for a in reversed(range(d))]
-        keys += [columns["out"][a] for a in reversed(range(d))]
+            grids[name][a] = reads[part].reshape(along)
+    columns = {name: g.reshape(d, many, count) for name, g in grids.items()}
+    if interleave and count and many:
+        keys = [columns["tap"][a, 0] for a in reversed(range(d))]
+        keys += [columns["out"][a, 0] for a in reversed(range(d))]
         order = np.lexsort(keys)
-        columns = {name: c[:, order] for name, c in columns.items()}
-    if values.size != 1:  # every value × every combination, the value slowest
-        shape = (d, values.size, count)
-        columns = {name: np.broadcast_to(c[:, None], shape).reshape(d, -1)
-                   for name, c in columns.items()}
-    return table(values.size * count, d, **{lead: np.repeat(values, count)}, **constants,
-                 **columns)
+        columns = {name: c[:, :, order] for name, c in columns.items()}
+    columns = {name: c.reshape(d, many * count) for name, c in columns.items()}
+    return table(many * count, d, **{lead: np.repeat(values, count)}, **constants, **columns)
 
 
 def _group(first: int, count: int) -> np.ndarray:

@@ -151,7 +151,8 @@ class Terms(Sequence[Term]):
 
     Index tuples into the tensors, full-rank as ``spec.shape(name)`` has them (batched or
     not): `cells` (every term, -1 rows where untouched), `indices` (only the terms that
-    read a source), `entries` (the target's), `padded_cells` (the padded grid's).
+    read a source), `entries` (the target's), `padded_cells` (the padded grid's). Masks:
+    `has_tap`, `reading`, `through` (one padded cell). Flat numbers: `flat` (im2col's).
     """
 
     n: np.ndarray
