@@ -186,3 +186,22 @@ def test_compute_at_a_real_size(layer) -> None:
     assert_matches(got.grad_input, x.grad.numpy(), 1e-5)
     assert_matches(got.grad_weight, w.grad.numpy(), 1e-5)
     assert_matches(got.grad_bias, b.grad.numpy(), 1e-5)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_numpy_runs_the_fast_path_for_2d_only(dims: int) -> None:
+    """conv._run's one routing: 2-D layers on numpy_fast, 1-D and 3-D ones on the textbook
+    pipeline with the numpy backend (until the fast path is N-d)."""
+    from core.backends import numpy_fast
+
+    spec = LayerSpec(2, 3, 2, padding=1, input_size=(5,) * dims, batch=2, dims=dims)
+    rng = np.random.default_rng(dims)
+    x, w, gy = (rng.standard_normal(s) for s in (spec.input_shape, spec.weight_shape,
+                                                  spec.output_shape))
+    b = rng.standard_normal(spec.bias_shape)
+    with (mock.patch.object(numpy_fast, "run", wraps=numpy_fast.run) as fast,
+          mock.patch.object(core.pipeline, "run", wraps=core.pipeline.run) as textbook):
+        compute(spec, x, w, b, gy)
+    assert (fast.call_count, textbook.call_count) == ((1, 0) if dims == 2 else (0, 1))
+    if dims != 2:
+        assert type(textbook.call_args.args[1]).__name__ == "NumpyBackend"
