@@ -199,17 +199,9 @@ class PageMarks:
     marks: dict[str, Marks] = field(default_factory=dict)
 
 
-#: The N-d columns of `core.explain.Terms` ((d, T) each) and the 2D rows they replace.
-_TERM_AXES = {"out": ("out_spatial", ("oi", "oj")), "tap": ("taps", ("kh", "kw")),
-              "padded": ("padded_spatial", ("ph", "pw")), "pixel": ("spatial", ("h", "w"))}
-
-
-def _term_axes(terms: Terms, name: str) -> np.ndarray:
-    new, old = _TERM_AXES[name]
-    got = getattr(terms, new, None)
-    if got is not None:
-        return np.asarray(got).reshape(terms.spec.dims, -1)
-    return np.stack([getattr(terms, a) for a in old])  # Terms before it was N-d (2D only)
+#: The spatial columns of `core.explain.Terms` ((d, T) each) by the names used here.
+_TERM_AXES = {"out": "out_spatial", "tap": "taps", "padded": "padded_spatial",
+              "pixel": "spatial"}
 
 
 def kept_terms(terms: Terms, sample: int, step: int | None
@@ -220,11 +212,10 @@ def kept_terms(terms: Terms, sample: int, step: int | None
     (none if that term has no cell here)."""
     keep = terms.n == sample
     if terms.target != "grad_bias":
-        tap = _term_axes(terms, "tap")
-        keep &= tap[0] >= 0 if tap.size else np.ones_like(keep)
+        keep &= terms.has_tap
     rows = np.flatnonzero(keep)
     t = {name: getattr(terms, name)[rows] for name in ("o", "c")}
-    t.update({name: _term_axes(terms, name)[:, rows] for name in _TERM_AXES})
+    t.update({name: getattr(terms, column)[:, rows] for name, column in _TERM_AXES.items()})
     current = None
     if step is not None and keep[step]:
         current = int(np.searchsorted(rows, step))

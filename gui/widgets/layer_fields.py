@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from core.spec import AXES, LayerSpec
 from core.tensors import FORWARD, SYMBOLS
-from core.torch_layer import layer_call
+from core.torch_layer import layer_call, pad_call
 
 SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
 #: Each spatial axis' letter in the formulas, per number of spatial axes d.
@@ -20,7 +20,8 @@ LETTERS = {d: tuple(a[0].upper() for a in names) for d, names in AXES.items()}
 
 def call_html(spec: LayerSpec) -> str:
     """`core.torch_layer.layer_call` as rich text that wraps only between arguments (never inside
-    ``dilation=(2, 1)``): each argument's own spaces are non-breaking."""
+    ``dilation=(2, 1)``): each argument's own spaces are non-breaking. A causal layer's
+    ``F.pad`` call (`core.torch_layer.pad_call`) comes first, on a line of its own."""
     text = layer_call(spec, f"torch.{spec.dtype}")
     head, args = text[: text.index("(") + 1], text[text.index("(") + 1 : -1]
     parts, depth, start = [], 0, 0
@@ -31,7 +32,9 @@ def call_html(spec: LayerSpec) -> str:
             start = i + 1
     parts.append(args[start:])
     glued = [html.escape(p.strip()).replace(" ", "&nbsp;") for p in parts]
-    return f"{html.escape(head)}{', '.join(glued)})"
+    call = f"{html.escape(head)}{', '.join(glued)})"
+    pad = pad_call(spec)  # a causal layer: its padding is F.pad's, before the layer
+    return call if pad is None else f"{html.escape(pad).replace(' ', '&nbsp;')}, then<br>{call}"
 
 
 #: The widest value a field is sized for (five digits): a spin box sizes itself for its whole

@@ -148,6 +148,8 @@ def test_causal_builds_the_causal_layer_and_disables_the_padding(panel):
     assert field == "causal"
     assert spec == LayerSpec(2, 3, 3, dims=1, causal=True, dilation=2, input_size=12)
     assert spec.pads == (4, 0)
+    assert panel.call.text().startswith("F.pad(x,&nbsp;((3&nbsp;-&nbsp;1)&nbsp;*&nbsp;2,&nbsp;0)),"
+                                        " then<br>nn.Conv1d(2, 3, kernel_size=3, padding=0")
     for w in (panel.padding_kind, panel.padding_w):
         assert not w.isEnabled()
         assert "pads (k−1)·dilation = 4 on the left itself" in w.toolTip()
