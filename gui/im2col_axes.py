@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import budget
 from core.spec import LayerSpec
 
 
@@ -86,10 +85,15 @@ def image_mark(mark: Callable[..., Marks], channel: np.ndarray, spatial: np.ndar
     return mark(pairs(channel, rows, spatial[-1]), channel=shown)
 
 
+#: The most entries of col2im's padded grid a 1D or 3D layer's page draws (whole: there is
+#: no cut frame as for 2D); as many as the largest matrix the view draws.
+PADDED_MAX_ENTRIES = 2**23
+
+
 def padded_fits(spec: LayerSpec) -> bool:
-    """Whether col2im's padded grid (d ≠ 2: drawn whole) is within the memory limit."""
-    nbytes = spec.in_channels * math.prod(spec.padded_size) * np.dtype(spec.dtype).itemsize
-    return nbytes <= budget.limit()
+    """Whether col2im's padded grid (d ≠ 2: drawn whole) is small enough to build and draw
+    (`PADDED_MAX_ENTRIES`): a huge padding makes it huge, whatever the output."""
+    return spec.in_channels * math.prod(spec.padded_size) <= PADDED_MAX_ENTRIES
 
 
 def axis_labels(spec: LayerSpec, kind: str, per_group: int, size: tuple[int, ...] = ()

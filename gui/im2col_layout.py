@@ -95,7 +95,7 @@ def caption(spec: LayerSpec) -> str:
     )
 
 
-NOT_DRAWN = ";  col2im's padded grid is not drawn: over the memory limit (a huge padding)"
+NOT_DRAWN = ";  col2im's padded grid is not drawn (blank): a huge padding makes it too large"
 
 #: What the rows and columns of each matrix index (for `axis_labels`): "L" positions, "K"
 #: taps, "image" an image's rows (columns: plain), "" channels (plain numbers).
