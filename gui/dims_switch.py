@@ -110,13 +110,11 @@ def switched_session(old: Session, spec: LayerSpec) -> Session:
 
 def switch_note(old: Session, new: Session) -> str:
     """What a switch of the number of axes kept and reset, in words (the status bar's: short,
-    the new shapes are in the Layer panel)."""
-    reset = [n for n in ("input", "weight", "grad_output")
-             if old.spec.shape(n) != new.spec.shape(n)]
-    said = f"Switched to {layer_class(new.spec)}: {', '.join(reset)} reset (new shapes; " \
-           "input and weight random, grad_output ones)"
+    the new shapes are in the Layer panel). Every tensor but the bias changes rank."""
+    said = (f"Switched to {layer_class(new.spec)}: input and weight reset to random, "
+            "grad_output to ones")
     if new.bias is not None and old.bias is not None and new.bias.shape == old.bias.shape:
-        said += ", bias kept"
+        said += "; bias kept"
     if old.spec.causal:
         said += "; causal dropped (a Conv1d's)"
     return said

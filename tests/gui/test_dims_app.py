@@ -85,7 +85,8 @@ def test_switching_dims_is_one_undo_step_that_keeps_what_fits(window):
     np.testing.assert_array_equal(one.bias, before.bias)  # the bias still fits: kept
     np.testing.assert_array_equal(one.grad_output, 1)
     note = window.status.currentMessage()
-    assert "input, weight, grad_output reset" in note and "bias kept" in note
+    assert note == ("Switched to Conv1d: input and weight reset to random, grad_output to "
+                    "ones; bias kept")
     assert doc.undo_stack.undoText().startswith("Switch to")
     # the panel shows one box per argument, the length's
     assert panel.dims.currentData() == 1 and panel.kernel_w.isVisibleTo(panel)
