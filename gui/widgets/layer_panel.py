@@ -11,6 +11,12 @@ The fields' ranges are the spec's own (its minimums; negative padding, which cor
 only for 'zeros', and then says so); there is no maximum but Qt's: a value a spin box cannot
 hold (beyond ±2³¹ − 1) is kept as it is, with a note under the field, until the user changes
 that spin box. Nothing the panel shows is ever cut to fit it.
+
+The kind (Conv / ConvTranspose) and the number of spatial axes (1D / 2D / 3D) sit side by
+side; every size argument has a box per axis (`layer_fields.AxisFields`). Switching the axes
+proposes the layer `gui.dims_switch.switch_dims` maps (not what hidden boxes hold), which
+the document makes one undo step. A Conv1d can be causal: its padding is then F.pad's, and
+the padding fields are disabled, saying so.
 """
 
 from __future__ import annotations
