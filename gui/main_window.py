@@ -193,10 +193,10 @@ class MainWindow(QMainWindow):
             "grid's scale is fitted to the slice it shows")
         self.help_action = QAction("&Keyboard and mouse", self, shortcut=QKeySequence("F1"))
         self.about_action = QAction("&About ConvViz", self)
-        self.twin_action = QAction("&Compare with the matching Conv2d / ConvTranspose2d…", self)
+        self.twin_action = QAction("&Compare with the matching Conv / ConvTranspose…", self)
         self.twin_action.setToolTip(
-            "A ConvTranspose2d's output beside the grad_input of the Conv2d whose backward "
-            "pass it is (a Conv2d's grad_input beside its ConvTranspose2d's output)")
+            "A ConvTranspose's output beside the grad_input of the Conv whose backward pass "
+            "it is (a Conv's grad_input beside its ConvTranspose's output), in 1D, 2D or 3D")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
