@@ -197,3 +197,59 @@ def test_a_refusal_of_a_box_marks_its_rows(panel, qtbot, dims):
     assert marked_rows(panel) == set(error.fields)
     panel.revert()
     assert not marked_rows(panel) and panel.spec_from_fields().dims == dims
+
+
+def test_a_random_walk_of_the_panel_keeps_it_and_the_document_in_step(qtbot):
+    """Hundreds of random field changes, axes and kind switches, causal toggles, undos and
+    redos on a panel wired to a document: nothing raises, the document only ever holds
+    layers core accepts, and the panel shows the document's layer whenever it shows no
+    refusal (after an undo or redo that changed the layer always)."""
+    import random
+
+    from PySide6.QtWidgets import QSpinBox
+
+    from core import budget
+    from gui.document import Document
+    from gui.widgets.layer_panel import LayerPanel
+
+    rng = random.Random(14)
+    doc, panel = Document(), LayerPanel()
+    qtbot.addWidget(panel)
+    panel.specEdited.connect(doc.set_spec)
+    doc.sessionChanged.connect(panel.set_session)
+    panel.set_spec(doc.spec)
+    panel.show()
+    limits = {"in_channels": 4, "out_channels": 4, "groups": 2, "batch": 2}
+    switched = set()
+    for _ in range(400):
+        action = rng.random()
+        if action < 0.5:
+            spins = [s for s in panel.findChildren(QSpinBox)
+                     if s.isVisibleTo(panel) and s.isEnabled()]
+            spin = rng.choice(spins)
+            top = limits.get(spin.objectName(), 6 if spin.property("field") == "input_size"
+                             else 3)
+            spin.setValue(rng.randint(max(spin.minimum(), 0), top))
+        elif action < 0.65:
+            set_combo(panel.dims, rng.choice([1, 2, 3]))
+            switched.add(doc.spec.dims)
+        elif action < 0.72:
+            set_combo(panel.kind, rng.choice([False, True]))
+        elif action < 0.8:
+            combo = rng.choice([panel.padding_kind, panel.padding_mode, panel.dtype])
+            combo.setCurrentIndex(rng.randrange(combo.count()))
+        elif action < 0.86:
+            rng.choice([panel.causal, panel.bias, panel.batched]).toggle()
+        else:
+            stack, before = doc.undo_stack, doc.spec
+            (stack.undo if rng.random() < 0.6 else stack.redo)()
+            if doc.spec != before:  # (nothing to undo: fields being edited stay as they are)
+                assert panel.spec_from_fields() == doc.spec and not panel.message
+        budget.check(doc.spec)  # the document holds a layer core accepts, within budget
+        s = doc.session
+        for name in ("input", "weight", "grad_output"):
+            assert s.tensor(name).shape == doc.spec.shape(name)
+        if not panel.message:
+            assert panel.spec_from_fields() == doc.spec
+            assert panel.dims.currentData() == doc.spec.dims
+    assert switched == {1, 2, 3}
