@@ -310,3 +310,21 @@ def test_gray_feature_maps_span_the_scaled_values_from_min_to_max(window):
     grid = window.grids.grids["output"]
     assert grid.colorbar.colorMap().name == "diverging"
     assert tuple(grid.image.levels) == (-grid.limit, grid.limit)
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_a_picture_into_a_1d_or_3d_layer_is_refused_saying_why(window, imports, tmp_path,
+                                                               dims):
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    window.document.replace_session(Session.default(LayerSpec(3, 2, 3, dims=dims,
+                                                              input_size=5)))
+    path = write_png(tmp_path / "g.png", random_pixels((8, 8)))
+    before, depth = window.document.session, window.document.undo_stack.count()
+    assert not imports.import_image_from(path)
+    unchanged(window, before, depth)
+    title, what, detail = imports.files.prompts.errors[-1]
+    assert title == "Cannot import the image" and "g.png was not imported" in what
+    assert detail == (f"a picture is a 2D input and the layer is a Conv{dims}d: switch the "
+                      "layer to 2D first")
