@@ -328,3 +328,19 @@ def test_a_picture_into_a_1d_or_3d_layer_is_refused_saying_why(window, imports, 
     assert title == "Cannot import the image" and "g.png was not imported" in what
     assert detail == (f"a picture is a 2D input and the layer is a Conv{dims}d: switch the "
                       "layer to 2D first")
+
+
+def test_the_layer_dialog_names_the_kinds_by_the_weight_s_rank(qtbot):
+    from core.io.checkpoint_import import ConvWeight
+
+    weights = [ConvWeight("a.weight", (4, 2, 3), None), ConvWeight("b.weight", (4, 2, 3, 3, 3),
+                                                                   "b.bias", (4,))]
+    dialog = LayerImportDialog("m.pt", weights, 0, transposed=True)
+    qtbot.addWidget(dialog)
+    texts = [dialog.kind.itemText(i) for i in range(2)]
+    assert texts == ["Conv1d: weight (out, in/groups, kL)",
+                     "ConvTranspose1d: weight (in, out/groups, kL)"]
+    assert dialog.kind.currentData() is True  # the current layer's kind stays offered
+    dialog.list.setCurrentRow(1)
+    assert dialog.kind.currentText() == "ConvTranspose3d: weight (in, out/groups, kD, kH, kW)"
+    assert dialog.choice() == ("b.weight", 1, True)
