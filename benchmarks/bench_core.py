@@ -261,7 +261,8 @@ def function_pairs(case: Case) -> list[tuple[str, Callable, Callable]]:
         return transposed_pairs(case, x, w, gy, xt, wt, gyt)
     name = f"conv{case.dims}d"
     ours, theirs = getattr(core, name), getattr(F, name)
-    ours_input, theirs_input = getattr(core, f"{name}_input"), getattr(torch.nn.grad, f"{name}_input")
+    ours_input = getattr(core, f"{name}_input")
+    theirs_input = getattr(torch.nn.grad, f"{name}_input")
     ours_weight = getattr(core, f"{name}_weight")
     theirs_weight = getattr(torch.nn.grad, f"{name}_weight")
     return [
@@ -611,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append(("–", *huge_stride_pair()))
         print()
         print("each public function alone, numpy backend, against its torch counterpart")
-        print("| shape (N,C,*size)→O | function | ours (ms) | torch (ms) | ours/torch | other load |")
+        print("| shape (N,C,*size)→O | function | ours (ms) | torch (ms) | ours/torch "
+              "| other load |")
         print("|---|---|--:|--:|--:|--:|")
         for name, function, ours, ref in pairs:
             if args.wait_quiet:
