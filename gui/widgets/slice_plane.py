@@ -18,6 +18,7 @@ from core.padding import pad, pad_index
 from core.spec import LayerSpec
 
 from ..padded_frame import Frame, frame, padded_grid
+from .plane_axes import plane_pads
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +46,7 @@ class SlicePlane:
         if cut is not None:
             return cut.offset
         if self.padded:
-            top, _, left, _ = self.spec.pads
+            top, _, left, _ = plane_pads(self.spec)
             return (top, left)
         return (0, 0)
 
@@ -60,9 +61,15 @@ class SlicePlane:
         cut = self.frame()
         if cut is not None:
             return cut.plane(plane)[0]
-        if self.padded and any(self.spec.pads):
-            plane = pad(plane, self.spec.pads, self.spec.padding_mode)
+        pads = self.pads
+        if any(pads):
+            plane = pad(plane, pads, self.spec.padding_mode)
         return plane
+
+    @property
+    def pads(self) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right) padding of the drawn plane (all 0: none drawn)."""
+        return plane_pads(self.spec) if self.padded else (0, 0, 0, 0)
 
     def shape(self) -> tuple[int, int] | None:
         """Rows and columns of the drawn image (None: nothing to draw)."""
@@ -73,7 +80,10 @@ class SlicePlane:
             return (a.shape[0], 1)
         if self.padded:
             cut = self.frame()
-            return self.spec.padded_size if cut is None else cut.shape
+            if cut is not None:
+                return cut.shape
+            top, bottom, left, right = self.pads
+            return (a.shape[-2] + top + bottom, a.shape[-1] + left + right)
         return a.shape[-2:]
 
     def real_shape(self) -> tuple[int, int] | None:
@@ -124,7 +134,7 @@ class SlicePlane:
             padded = cut.to_padded(r, c)
             src = None if padded is None else cut.source(*padded)
             return None if src is None else self.full_index(*src)
-        (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
+        (h, w), (top, bottom, left, right) = self.real_shape(), self.pads
         sr = pad_index(h, top, bottom, spec.padding_mode)[r]
         sc = pad_index(w, left, right, spec.padding_mode)[c]
         return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))

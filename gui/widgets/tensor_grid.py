@@ -27,12 +27,12 @@ from core.tensors import tensor
 from core.tensors import title as tensor_title
 
 from ..compute import ComputeResult
-from ..padded_frame import padded_grid
 from ..selection import NOTHING, Selection, fits, rc
 from .colour_scale import ColourScale
 from .grid_editor import GridEditor
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
+from .plane_axes import lead_names
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
@@ -201,7 +201,7 @@ class TensorGrid(QWidget):
         old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
-        self.selector.set_axes(spec.lead_axes(self.name))
+        self.selector.set_axes(lead_names(spec, self.name))
         self._title.setText(_unbroken(tensor_title(self.name, spec)))
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
@@ -372,8 +372,8 @@ class TensorGrid(QWidget):
         values = to_view(plane, self._scale.mode)
         levels, cmap_name = self._scale.levels(self._array)
         pads = None
-        if padded_grid(self._spec, self.name) and any(self._spec.pads):
-            pads = self._spec.pads if cut is None else cut.pads
+        if any(shown.pads):
+            pads = shown.pads if cut is None else cut.pads
         self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()
         self.marks.redraw(self._placement())
