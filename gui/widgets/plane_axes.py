@@ -65,3 +65,12 @@ def spatial_axis(spec: LayerSpec, plane_axis: int) -> int | None:
     if spec.dims == 1:
         return None if plane_axis == 0 else 0
     return spec.dims - 2 + plane_axis
+
+
+def padded_lead(spec: LayerSpec, name: str, lead: tuple[int, ...]) -> tuple[int, ...] | None:
+    """``lead`` of the input grid in padded coordinates (a Conv3d's depth moves by its front
+    padding); None where it is the same."""
+    front = depth_pads(spec)[0] if spec is not None else 0
+    if not front or tensor(name).layout != "input" or not lead:
+        return None
+    return (*lead[:-1], lead[-1] + front)

@@ -29,10 +29,11 @@ from core.tensors import title as tensor_title
 from ..compute import ComputeResult
 from ..selection import NOTHING, Selection, fits, rc
 from .colour_scale import ColourScale
+from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
-from .plane_axes import lead_names
+from .plane_axes import lead_names, padded_lead
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
@@ -104,6 +105,9 @@ class TensorGrid(QWidget):
         self._stack = QStackedWidget()
         self._stack.addWidget(self.view)
         self._stack.addWidget(self._empty)
+        self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
+        self._stack.addWidget(self.depths)
+        self._strip_key: tuple | None = None
         layout.addWidget(self._stack, 1)
         footer = QHBoxLayout()
         footer.setSpacing(4)
@@ -284,6 +288,7 @@ class TensorGrid(QWidget):
         included); only meaningful for the input grid.
         """
         self.marks.set_cells(style, cells, padded, self._placement())
+        self._update_depths()
 
     def set_links(self, frm, to, layer: str = "explain") -> None:
         """Arrows from border cells ``frm`` to the padded cells ``to`` of the pixels they copy.
@@ -304,7 +309,9 @@ class TensorGrid(QWidget):
     def _placement(self) -> Placement:
         ndim = 4 if self._array is None else self._array.ndim
         plane = self._slice()
-        return Placement(ndim, self._lead, plane.offset, plane.shape() or (0, 0), plane.frame())
+        padded = padded_lead(self._spec, self.name, self._lead) if plane.padded else None
+        return Placement(ndim, self._lead, plane.offset, plane.shape() or (0, 0), plane.frame(),
+                         padded)
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -377,6 +384,8 @@ class TensorGrid(QWidget):
         self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()
         self.marks.redraw(self._placement())
+        self._strip_key = None
+        self._update_depths()
         self._update_readout()
         if self._fitted and self.view.aspect_is_stale(shown.shape() or (1, 1), self._showing()):
             self.fit()  # other numbers (another slice, new values) may need wider cells
@@ -389,6 +398,31 @@ class TensorGrid(QWidget):
 
     def _showing(self) -> bool:
         return self._stack.currentWidget() is self.view
+
+    def showing_depths(self) -> bool:
+        """Whether the grid shows its depth strip (`DepthStrip`) instead of one plane."""
+        return self._stack.currentWidget() is self.depths
+
+    def _update_depths(self) -> None:
+        """Show the depth strip while the highlighted reads span depths and the grid is at
+        one of them (a depth picked by hand elsewhere shows that plane alone)."""
+        depths, zeros = self.depths.spanned()
+        on = (len(depths) >= 2 and self.depths.current_depth() in depths
+              and self._stack.currentWidget() is not self._empty)
+        if not on:
+            self._strip_key = None
+            if self.showing_depths():
+                self._stack.setCurrentWidget(self.view)
+                self.fit()
+            return
+        levels, cmap_name = self._scale.levels(self._array)
+        key = (tuple(depths), tuple(zeros), self._lead, levels, cmap_name, self._scale.mode)
+        if key != self._strip_key:
+            self._strip_key = key
+            self.depths.show_depths(depths, zeros, levels, cmap_name, self._scale.mode)
+        else:
+            self.depths.redraw_marks()
+        self._stack.setCurrentWidget(self.depths)
 
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING

@@ -1,0 +1,253 @@
+"""DepthStrip: a Conv3d grid's depth slices side by side, the small multiples of one sum.
+
+An entry of a Conv3d's output reads a kernel window that spans several depth slices of
+the input (and every depth tap of the kernel): one H × W plane at a time cannot show the
+whole sum. When a grid's highlighted reads lie at two or more depths and the grid is at one
+of them, the grid shows those depths' planes in a strip instead of its single plane, each
+labelled with its depth ("d = 2", the one the grid is at marked ▶) and carrying exactly the
+highlights of its own depth, so the whole sum is on screen. The input's window may reach
+into its depth padding: such a slice is labelled as padding and drawn as what the padding
+mode puts there (zeros, or a copy of a real slice).
+
+The strip draws; the grid decides when it shows (`TensorGrid`). A click on a mini plane
+selects that cell through the grid (and the strip gives way to the single plane), a hover
+shows what the cell feeds, as on the plane itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from core.padding import source_index
+
+from ..selection import NOTHING, Selection
+from .cell_text import IndexLabelsItem
+from .grid_marks import GridMarks, Placement
+from .heatmap_view import HeatmapView
+from .plane_axes import DEPTH_LABEL, depth_pads
+from .slice_plane import SlicePlane
+from .tensor_info import to_view
+
+#: The highlight styles whose cells decide which depths the strip shows.
+SPANNING = ("read", "window")
+#: Every style a mini plane draws (the grid's own layers, hover included).
+_LABEL_H = 18  # pixels of a mini plane's depth label
+_NOTE_ROW = 99  # the note's row in the layout: under every row of planes
+
+
+class _Mini(QWidget):
+    """One depth slice: its label and a small heatmap with its own highlight layers."""
+
+    def __init__(self, strip: DepthStrip) -> None:
+        super().__init__(strip)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(1, 0, 1, 0)
+        box.setSpacing(0)
+        self.label = QLabel("", objectName="depthLabel")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setFixedHeight(_LABEL_H)
+        self.view = HeatmapView(scrub_wheel=False)
+        self.view.removeItem(self.view.colorbar)  # one scale: the grid's, on its own plane
+        self.view.colorbar.setVisible(False)
+        box.addWidget(self.label)
+        box.addWidget(self.view, 1)
+        self.marks = GridMarks(self.view.vb)
+        self.plane: SlicePlane | None = None
+        self.depth = 0  # in the grid's lead coordinates (padded for the input)
+        self.shape: tuple[int, int] = (1, 1)
+        self.view.vb.sigResized.connect(self._on_vb_sigResized)
+        self.view.vb.clicked.connect(self._on_vb_clicked)
+        self.view.vb.hovered.connect(self._on_vb_hovered)
+        self._strip = strip
+
+    def _on_vb_sigResized(self, _vb) -> None:
+        self.view.fit(self.shape, True)
+
+    def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
+        if pos is None or self.plane is None:
+            return None
+        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
+        if not (0 <= r < self.shape[0] and 0 <= c < self.shape[1]):
+            return None
+        return self.plane.real_index(r, c)
+
+    def _on_vb_clicked(self, pos: QPointF, _modifiers, _double: bool) -> None:
+        index = self._cell(pos)
+        if index is not None:
+            self._strip.picked(index)
+
+    def _on_vb_hovered(self, pos: QPointF | None) -> None:
+        text = ""
+        if pos is not None and self.plane is not None:
+            text = self.plane.describe(int(np.floor(pos.y())), int(np.floor(pos.x())),
+                                       self._strip.symbol)
+        self._strip.hovered(self._cell(pos), text)
+
+
+class DepthStrip(QWidget):
+    """The small multiples of one grid (see the module docstring)."""
+
+    def __init__(self, grid) -> None:
+        super().__init__(grid)
+        self.setObjectName(f"depthStrip_{grid.name}")
+        self._grid = grid
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.note = QLabel("", objectName="depthNote", wordWrap=True)
+        self.note.setVisible(False)
+        self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
+        self.minis: list[_Mini] = []
+        self._shown = 0
+        self._across = 0
+        self.depths: list[int] = []  # in padded coordinates for the input
+
+    # -- what the grid asks ----------------------------------------------------------------
+    def spanned(self) -> tuple[list[int], list[int]]:
+        """The depths (the last lead coordinate; padded for the input) the grid's spanning
+        highlights lie at, in order, split into those the strip draws and those in zero
+        padding (a window reaching there reads nothing: named in a note, not drawn)."""
+        g = self._grid
+        if g.array is None or g.array.ndim < 3 or g._spec is None or g._spec.dims != 3:
+            return [], []
+        depths: set[int] = set()
+        for style in SPANNING:
+            cells = g.marks.cells_array(style)
+            if len(cells) and cells.shape[1] == g.array.ndim:
+                depths.update(int(d) for d in np.unique(cells[:, -3]))
+        if not self._padded() or g._spec.padding_mode != "zeros":
+            return sorted(depths), []
+        front, size = depth_pads(g._spec)[0], g.array.shape[-3]
+        zeros = sorted(d for d in depths if not 0 <= d - front < size)
+        return sorted(set(depths) - set(zeros)), zeros
+
+    def current_depth(self) -> int | None:
+        """The grid's depth in the strip's coordinates (padded for the input)."""
+        g = self._grid
+        if not g.lead:
+            return None
+        return g.lead[-1] + (depth_pads(g._spec)[0] if self._padded() else 0)
+
+    def _padded(self) -> bool:
+        return SlicePlane(self._grid.name, None, self._grid._spec, ()).padded
+
+    def show_depths(self, depths: list[int], zeros: list[int], levels, cmap_name: str,
+                    mode: str) -> None:
+        """Draw the planes at ``depths`` with the grid's colour ``levels`` and map; say that
+        the window also covers the zero-padding depths ``zeros``."""
+        g = self._grid
+        front = depth_pads(g._spec)[0]
+        self.note.setVisible(bool(zeros))
+        if zeros:
+            listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
+            self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
+                              "which adds nothing")
+        spec, array, lead = g._spec, g.array, g.lead
+        self.depths = list(depths)
+        while len(self.minis) < len(depths):
+            self.minis.append(_Mini(self))
+        padded = self._padded()
+        front = depth_pads(spec)[0] if padded else 0
+        size = array.shape[-3]
+        current = self.current_depth()
+        for mini, depth in zip(self.minis, depths, strict=False):
+            real = depth - front
+            source = real
+            if padded and not 0 <= real < size:
+                source = int(source_index(np.array(depth), size, front, spec.padding_mode))
+            plane = SlicePlane(g.name, array, spec, (*lead[:-1], max(source, 0)))
+            values = to_view(plane.values(), mode)
+            real_shape, offset = plane.real_shape(), plane.offset
+            if source < 0:
+                values = np.zeros_like(values)
+                real_shape = (0, 0)
+            mini.plane = plane if 0 <= real < size else None
+            mini.depth, mini.shape = depth, plane.shape()
+            pads = plane.pads if any(plane.pads) else None
+            mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
+            mini.label.setText(self._label(self._axis, real, source, size, depth == current))
+            mini.label.setProperty("current", depth == current)
+            mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
+            where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
+                              plane.frame(), (*lead[:-1], depth) if padded else None)
+            self._copy_marks(mini, where)
+            mini.view.fit(mini.shape, True)
+        self._arrange(len(depths))
+
+    def redraw_marks(self) -> None:
+        """The grid's highlights changed (same depths): place them on every mini again."""
+        g = self._grid
+        padded = self._padded()
+        front = depth_pads(g._spec)[0] if padded else 0
+        for mini in self.minis[: self._shown]:
+            real = mini.depth - front
+            where = Placement(g.array.ndim, (*g.lead[:-1], real), mini.plane.offset
+                              if mini.plane else (0, 0), mini.shape,
+                              None if mini.plane is None else mini.plane.frame(),
+                              (*g.lead[:-1], mini.depth) if padded else None)
+            self._copy_marks(mini, where)
+
+    def _copy_marks(self, mini: _Mini, where: Placement) -> None:
+        for style, (cells, padded) in self._grid.marks.layers_given().items():
+            mini.marks.set_cells(style, cells, padded, where)
+
+    @property
+    def _axis(self) -> str:
+        return DEPTH_LABEL[self._grid.info.layout]
+
+    @staticmethod
+    def _label(axis: str, real: int, source: int, size: int, current: bool) -> str:
+        """'▶ d = 2' (the grid's depth), 'd = −1 (padding: zeros)'."""
+        mark = "▶ " if current else ""
+        text = f"{mark}{axis} = {real}".replace("-", "−")
+        if 0 <= real < size:
+            return text
+        if source < 0:
+            return f"{text} (padding: zeros)"
+        return f"{text} (padding: copies d = {source})"
+
+    def _arrange(self, count: int) -> None:
+        """Lay ``count`` minis out in the columns that give their cells the most room."""
+        if not count:
+            return
+        rows, cols = self.minis[0].shape
+        m = IndexLabelsItem.margin_for(rows, cols)
+        note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
+        w, h = max(self.width(), 1), max(self.height() - note, 1)
+        best, across = -1.0, 1
+        for n in range(1, count + 1):
+            down = math.ceil(count / n)
+            cell = min(w / (n * (cols + m)), max(h - down * _LABEL_H, 1) / (down * (rows + m)))
+            if cell > best + 1e-9:
+                best, across = cell, n
+        if (count, across) == (self._shown, self._across):
+            return
+        for mini in self.minis:
+            self._layout.removeWidget(mini)
+            mini.setVisible(False)
+        self._shown, self._across = count, across
+        for i, mini in enumerate(self.minis[:count]):
+            self._layout.addWidget(mini, i // across, i % across)
+            mini.setVisible(True)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._shown:
+            self._arrange(self._shown)
+
+    # -- what the minis report -------------------------------------------------------------
+    def picked(self, index: tuple[int, ...]) -> None:
+        self._grid.selectionRequested.emit(Selection(self._grid.name, index))
+
+    def hovered(self, index: tuple[int, ...] | None, text: str) -> None:
+        self._grid.readout.setText(text or " ")
+        self._grid.hoverRequested.emit(NOTHING if index is None
+                                       else Selection(self._grid.name, index))
+
+    @property
+    def symbol(self) -> str:
+        return self._grid.info.symbol
