@@ -51,8 +51,11 @@ class _Mini(QWidget):
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setFixedHeight(_LABEL_H)
         self.view = HeatmapView(scrub_wheel=False)
-        self.view.removeItem(self.view.colorbar)  # one scale: the grid's, on its own plane
+        # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
+        # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
         self.view.colorbar.setVisible(False)
+        self.view.colorbar.setMaximumWidth(0)
+        self.view.ci.layout.setColumnMaximumWidth(1, 0)
         box.addWidget(self.label)
         box.addWidget(self.view, 1)
         self.marks = GridMarks(self.view.vb)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
 
-
 _TIPS = {"d": "which depth slice to show", "kd": "which depth tap of the kernel to show"}
 
 
