@@ -27,6 +27,7 @@ from .provenance import NO_HIGHLIGHTS, Highlights, Provenance, entry_at, entry_c
 from .selection import NOTHING, Selection, SelectionModel, fits
 from .widgets.equation_panel import EquationPanel
 from .widgets.im2col_view import IM2COL_MAX_ENTRIES, Im2colView
+from .widgets.plane_axes import follow_depth
 from .widgets.player import PlayerBar
 
 #: Highlight styles the explainer draws on the grids (hover has its own layer).
@@ -284,7 +285,7 @@ class ExplainController(QObject):
                 look = readers if hover.tensor in SOURCES else explain_spec
                 terms = look(session.spec, hover.tensor, hover.index, **session.tensors())
                 if hover.padded is not None:  # a border cell: only the reads through it
-                    terms = terms[(terms.ph == hover.padded[0]) & (terms.pw == hover.padded[1])]
+                    terms = terms[_through(terms, hover.padded)]
                 highlights = Provenance(terms).hover()
         self._apply(highlights, ("hover",), focus_except=None, move=False)
 
@@ -309,6 +310,7 @@ class ExplainController(QObject):
                 grid.set_highlight(cells, style, padded=padded_grid(spec, name))
             if shows and move and name != focus_except and name in h.focus:
                 grid.set_slice(h.focus[name])
+                self._follow_depth(grid, h, spec)
         grid = self.grids.get("input")
         if grid is not None:
             shows = grid.array is not None and grid.array.shape == shapes.get("input")
@@ -321,6 +323,18 @@ class ExplainController(QObject):
                 if len(frm) or len(self._applied.get(("links", layer), _NO_CELLS)):
                     self._applied["links", layer] = frm
                     grid.set_links(frm, to, layer)
+
+    @staticmethod
+    def _follow_depth(grid, h: Highlights, spec) -> None:
+        """A Conv3d grid goes to the depth of the current term's cell (the player steps
+        through depth too), or to a depth the sum reads when it shows none of them."""
+        name = grid.name
+        reads = h.get(name, "read")
+        depth = follow_depth(spec, name, grid.lead, h.get(name, "current"),
+                             reads if len(reads) else h.get(name, "window"),
+                             padded_grid(spec, name))
+        if depth is not None:
+            grid.set_slice((*(None,) * (len(grid.lead) - 1), depth))
 
     def _update_im2col(self, sample: int | None = None) -> None:
         """Give the im2col view one sample's matrices, computed only when it is on screen."""
@@ -335,7 +349,7 @@ class ExplainController(QObject):
             # one on screen before
             sel = self.selection.selection
             picked = sel.tensor in ("output", "grad_input") and s.spec.batched and \
-                not sel.empty and len(sel.index) == 4
+                not sel.empty and len(sel.index) == s.spec.dims + 2
             sample = self._im2col_key[1] if self._im2col_key else \
                 sel.index[0] if picked else 0
         sample = min(max(sample, 0), max(n - 1, 0))
@@ -350,6 +364,14 @@ class ExplainController(QObject):
             return
         self.im2col.set_steps(im2col_steps(s.spec, s.input, s.weight, s.bias, s.grad_output,
                                            sample))
+
+
+def _through(terms: Terms, padded: tuple[int, ...]) -> np.ndarray:
+    """The terms that read padded input position ``padded`` (a d-tuple)."""
+    through = getattr(terms, "through", None)  # N-d Terms (core.explain, round 11)
+    if through is not None:
+        return through(padded)
+    return (terms.ph == padded[0]) & (terms.pw == padded[1])
 
 
 def _merged(base: Highlights, extra: Highlights) -> Highlights:

@@ -107,9 +107,33 @@ class DepthStrip(QWidget):
         self.minis: list[_Mini] = []
         self._shown = 0
         self._across = 0
+        self._key: tuple | None = None  # what the planes were last drawn for
         self.depths: list[int] = []  # in padded coordinates for the input
 
     # -- what the grid asks ----------------------------------------------------------------
+    def refresh(self, scale, empty: bool) -> bool:
+        """Draw the strip if the grid's highlighted reads span two or more depths and the
+        grid is at one of them (a depth picked by hand elsewhere shows that plane alone);
+        whether it has something to show. ``scale``: the grid's `ColourScale`; ``empty``:
+        the grid has no cells."""
+        depths, zeros = self.spanned()
+        if empty or len(depths) < 2 or self.current_depth() not in depths:
+            self._key = None
+            return False
+        g = self._grid
+        levels, cmap_name = scale.levels(g.array)
+        key = (tuple(depths), tuple(zeros), g.lead, levels, cmap_name, scale.mode)
+        if key != self._key:
+            self._key = key
+            self.show_depths(depths, zeros, levels, cmap_name, scale.mode)
+        else:
+            self.redraw_marks()
+        return True
+
+    def forget(self) -> None:
+        """The grid drew new values: draw the planes anew at the next `refresh`."""
+        self._key = None
+
     def spanned(self) -> tuple[list[int], list[int]]:
         """The depths (the last lead coordinate; padded for the input) the grid's spanning
         highlights lie at, in order, split into those the strip draws and those in zero

@@ -19,6 +19,8 @@ padding has no place in one plane and is shown by the depth strip (`depth_strip`
 
 from __future__ import annotations
 
+import numpy as np
+
 from core.spec import LayerSpec
 from core.tensors import tensor
 
@@ -74,3 +76,40 @@ def padded_lead(spec: LayerSpec, name: str, lead: tuple[int, ...]) -> tuple[int,
     if not front or tensor(name).layout != "input" or not lead:
         return None
     return (*lead[:-1], lead[-1] + front)
+
+
+def fit_lead(lead: tuple[int | None, ...], length: int) -> tuple[int | None, ...]:
+    """A slice's leading index as (n, c) or (o, c) (`gui.provenance.term_focus`) fitted to a
+    grid with ``length`` lead axes: a Conv1d's strip drops the channel (its rows), a
+    Conv3d's slice keeps its depth (None)."""
+    lead = tuple(lead)[:length]
+    return lead + (None,) * (length - len(lead))
+
+
+def follow_depth(spec: LayerSpec, name: str, lead: tuple[int, ...], current: np.ndarray,
+                 reads: np.ndarray, padded: bool) -> int | None:
+    """The depth a Conv3d grid moves to for an explained sum: the current term's cell's
+    (``current``, the player's step), else the first depth the ``reads`` lie at when the
+    grid is at none of them; None: stay. Cells are full indices (padded ones for the input
+    grid, ``padded``): a padding depth moves the grid to the nearest real one."""
+    if spec is None or spec.dims != 3 or not lead:
+        return None
+    front = depth_pads(spec)[0] if padded else 0
+    size = spec.shape(name)[-3]
+    ndim = len(spec.shape(name))
+    if len(current) and current.shape[1] == ndim:
+        return int(np.clip(current[0, -3] - front, 0, size - 1))
+    if len(reads) == 0 or reads.shape[1] != ndim:
+        return None
+    depths = np.unique(np.clip(reads[:, -3] - front, 0, size - 1))
+    return None if lead[-1] in depths else int(depths[0])
+
+
+def plane_caption(spec: LayerSpec, name: str) -> str:
+    """What a Conv1d strip's rows and columns are ('rows c, columns l'); '' elsewhere (a
+    plane of rows and columns needs no words)."""
+    layout = tensor(name).layout
+    if spec.dims != 1 or layout == "bias":
+        return ""
+    rows = spec.lead_axes(name)[1]
+    return f"rows {rows}, columns {'k' if layout == 'weight' else 'l'}"

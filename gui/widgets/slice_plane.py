@@ -18,7 +18,7 @@ from core.padding import pad, pad_index
 from core.spec import LayerSpec
 
 from ..padded_frame import Frame, frame, padded_grid
-from .plane_axes import plane_pads
+from .plane_axes import depth_pads, plane_pads
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +112,20 @@ class SlicePlane:
         """Padded coordinates of plane cell (r, c) (None: a marker of undrawn padding)."""
         cut = self.frame()
         return (r, c) if cut is None else cut.to_padded(r, c)
+
+    def padded_position(self, r: int, c: int) -> tuple[int, ...] | None:
+        """The padded input position (one coordinate per spatial axis, as
+        `core.explain.Terms.through` takes it) of plane cell (r, c): a Conv1d's column, a
+        Conv2d's (row, column), a Conv3d's (depth, row, column) with the shown depth; None
+        for a marker of undrawn padding."""
+        cell = self.padded_cell(r, c)
+        if cell is None or self.spec is None:
+            return None
+        if self.spec.dims == 1:
+            return (cell[1],)
+        if self.spec.dims == 3:
+            return (self.lead[-1] + depth_pads(self.spec)[0], *cell)
+        return cell
 
     def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
         """Full index of the pixel that border cell (r, c) copies; None for a real cell, a

@@ -33,7 +33,7 @@ from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
-from .plane_axes import lead_names, padded_lead
+from .plane_axes import fit_lead, lead_names, padded_lead, plane_caption
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
@@ -107,7 +107,6 @@ class TensorGrid(QWidget):
         self._stack.addWidget(self._empty)
         self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
         self._stack.addWidget(self.depths)
-        self._strip_key: tuple | None = None
         layout.addWidget(self._stack, 1)
         footer = QHBoxLayout()
         footer.setSpacing(4)
@@ -151,7 +150,7 @@ class TensorGrid(QWidget):
             return
         copied = None if cell is None else self._slice().copied_pixel(*cell)
         hover = NOTHING if copied is None else Selection(
-            self.name, copied, padded=self._slice().padded_cell(*cell))
+            self.name, copied, padded=self._slice().padded_position(*cell))
         self.hoverRequested.emit(hover)
 
     def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
@@ -210,7 +209,9 @@ class TensorGrid(QWidget):
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:
-            self._shape_label.setText(str(tuple(array.shape)).replace(",)", ")"))
+            caption = plane_caption(spec, self.name)
+            shape = str(tuple(array.shape)).replace(",)", ")")
+            self._shape_label.setText(f"{shape}  {caption}" if caption else shape)
         if array is None or array.shape != old_shape:
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
@@ -230,9 +231,12 @@ class TensorGrid(QWidget):
         """Show the 2D slice ``array[lead]`` (e.g. (n, c)); ignored when out of range.
 
         None in a place keeps the axis where it is (``(n, None)``: sample n, same channel).
+        A lead of other length fits the grid's axes (`plane_axes.fit_lead`): a Conv1d strip
+        takes (n, c) as n, a Conv3d slice (n, c) as n, c at the same depth.
         """
-        if self._array is None or len(lead) != len(self._lead):
+        if self._array is None:
             return
+        lead = fit_lead(lead, len(self._lead))
         lead = tuple(old if i is None else int(i) for i, old in zip(lead, self._lead,
                                                                    strict=True))
         if lead == self._lead:
@@ -384,7 +388,7 @@ class TensorGrid(QWidget):
         self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()
         self.marks.redraw(self._placement())
-        self._strip_key = None
+        self.depths.forget()
         self._update_depths()
         self._update_readout()
         if self._fitted and self.view.aspect_is_stale(shown.shape() or (1, 1), self._showing()):
@@ -404,25 +408,12 @@ class TensorGrid(QWidget):
         return self._stack.currentWidget() is self.depths
 
     def _update_depths(self) -> None:
-        """Show the depth strip while the highlighted reads span depths and the grid is at
-        one of them (a depth picked by hand elsewhere shows that plane alone)."""
-        depths, zeros = self.depths.spanned()
-        on = (len(depths) >= 2 and self.depths.current_depth() in depths
-              and self._stack.currentWidget() is not self._empty)
-        if not on:
-            self._strip_key = None
-            if self.showing_depths():
-                self._stack.setCurrentWidget(self.view)
-                self.fit()
-            return
-        levels, cmap_name = self._scale.levels(self._array)
-        key = (tuple(depths), tuple(zeros), self._lead, levels, cmap_name, self._scale.mode)
-        if key != self._strip_key:
-            self._strip_key = key
-            self.depths.show_depths(depths, zeros, levels, cmap_name, self._scale.mode)
-        else:
-            self.depths.redraw_marks()
-        self._stack.setCurrentWidget(self.depths)
+        """The depth strip instead of the plane while it has depths to show (`DepthStrip`)."""
+        if self.depths.refresh(self._scale, self._stack.currentWidget() is self._empty):
+            self._stack.setCurrentWidget(self.depths)
+        elif self.showing_depths():
+            self._stack.setCurrentWidget(self.view)
+            self.fit()
 
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING
