@@ -139,16 +139,16 @@ class DepthStrip(QWidget):
         highlights lie at, in order, split into those the strip draws and those in zero
         padding (a window reaching there reads nothing: named in a note, not drawn)."""
         g = self._grid
-        if g.array is None or g.array.ndim < 3 or g._spec is None or g._spec.dims != 3:
+        if g.array is None or g.array.ndim < 3 or g.spec is None or g.spec.dims != 3:
             return [], []
         depths: set[int] = set()
         for style in SPANNING:
             cells = g.marks.cells_array(style)
             if len(cells) and cells.shape[1] == g.array.ndim:
                 depths.update(int(d) for d in np.unique(cells[:, -3]))
-        if not self._padded() or g._spec.padding_mode != "zeros":
+        if not self._padded() or g.spec.padding_mode != "zeros":
             return sorted(depths), []
-        front, size = depth_pads(g._spec)[0], g.array.shape[-3]
+        front, size = depth_pads(g.spec)[0], g.array.shape[-3]
         zeros = sorted(d for d in depths if not 0 <= d - front < size)
         return sorted(set(depths) - set(zeros)), zeros
 
@@ -157,23 +157,23 @@ class DepthStrip(QWidget):
         g = self._grid
         if not g.lead:
             return None
-        return g.lead[-1] + (depth_pads(g._spec)[0] if self._padded() else 0)
+        return g.lead[-1] + (depth_pads(g.spec)[0] if self._padded() else 0)
 
     def _padded(self) -> bool:
-        return SlicePlane(self._grid.name, None, self._grid._spec, ()).padded
+        return SlicePlane(self._grid.name, None, self._grid.spec, ()).padded
 
     def show_depths(self, depths: list[int], zeros: list[int], levels, cmap_name: str,
                     mode: str) -> None:
         """Draw the planes at ``depths`` with the grid's colour ``levels`` and map; say that
         the window also covers the zero-padding depths ``zeros``."""
         g = self._grid
-        front = depth_pads(g._spec)[0]
+        front = depth_pads(g.spec)[0]
         self.note.setVisible(bool(zeros))
         if zeros:
             listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
             self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
                               "which adds nothing")
-        spec, array, lead = g._spec, g.array, g.lead
+        spec, array, lead = g.spec, g.array, g.lead
         self.depths = list(depths)
         while len(self.minis) < len(depths):
             self.minis.append(_Mini(self))
@@ -209,7 +209,7 @@ class DepthStrip(QWidget):
         """The grid's highlights changed (same depths): place them on every mini again."""
         g = self._grid
         padded = self._padded()
-        front = depth_pads(g._spec)[0] if padded else 0
+        front = depth_pads(g.spec)[0] if padded else 0
         for mini in self.minis[: self._shown]:
             real = mini.depth - front
             where = Placement(g.array.ndim, (*g.lead[:-1], real), mini.plane.offset

@@ -323,6 +323,11 @@ class TensorGrid(QWidget):
         return self._array
 
     @property
+    def spec(self):
+        """The layer the grid's tensor belongs to (None before the first one)."""
+        return self._spec
+
+    @property
     def lead(self) -> tuple[int, ...]:
         return self._lead
 

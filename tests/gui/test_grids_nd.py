@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, Qt
 from core.padding import pad
 from core.session import Session
 from core.spec import LayerSpec
+from gui.fills import fill_axes, fill_values
 from gui.selection import Selection
 from gui.widgets.tensor_grid import TensorGrid
 
@@ -204,3 +205,32 @@ def test_a_click_on_a_depth_slice_selects_that_cell(qtbot):
                      pos=mini.view.mapFromScene(scene))
     assert grid.current_selection() == Selection("weight", (1, 0, 2, 2, 1))
     assert grid.lead == (1, 0, 2)
+
+
+def test_fill_patterns_on_a_conv1d_strip_and_a_conv3d_kernel():
+    # a Conv1d strip: the pattern runs along the positions, each channel alike
+    sx = fill_values("sobel_x", (2, 5), "float64", spatial=1)
+    np.testing.assert_array_equal(sx, [[0, -1, 0, 1, 0]] * 2)
+    np.testing.assert_array_equal(fill_values("laplacian", (3,), "float64", spatial=1),
+                                  [1, -2, 1])
+    with pytest.raises(ValueError, match="Sobel y"):
+        fill_values("sobel_y", (2, 5), "float64", spatial=1)
+    # a Conv3d kernel: one pattern over depth, rows and columns
+    lap = fill_values("laplacian", (2, 3, 3, 3), "float64", spatial=3)
+    assert lap[0, 1, 1, 1] == -6 and lap.sum() == 0 and np.count_nonzero(lap[1]) == 7
+    delta = fill_values("delta", (3, 3, 3), "float64", spatial=3)
+    assert delta[1, 1, 1] == 1 and delta.sum() == 1
+    sobel = fill_values("sobel_x", (3, 3, 3), "float64", spatial=3)
+    np.testing.assert_array_equal(sobel[1], 2 * fill_values("sobel_x", (3, 3), "float64"))
+    assert abs(fill_values("gaussian", (3, 5, 5), "float64", spatial=3).sum() - 1) < 5e-3
+    # the scope decides: a Conv3d slice is a plane, the whole tensor a volume
+    assert fill_axes(CONV3D, "slice") == 2 and fill_axes(CONV3D, "tensor") == 3
+    assert fill_axes(CONV1D, "tensor") == 1 and fill_axes(None, "tensor") == 2
+
+
+def test_the_fill_menu_of_a_conv1d_strip_has_no_sobel_y(qtbot):
+    grid = _grid(qtbot, "weight", Session.default(CONV1D))
+    menu = grid.editor.build_menu()
+    labels = [a.text() for sub in menu.actions() if sub.menu() for a in sub.menu().actions()]
+    assert "Sobel x" in labels and "Sobel y" not in labels
+    grid.editor.fill("laplacian", "tensor")
