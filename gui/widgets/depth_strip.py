@@ -68,7 +68,10 @@ class _Mini(QWidget):
         self._strip = strip
 
     def _on_vb_sigResized(self, _vb) -> None:
-        self.view.fit(self.shape, True)
+        self.fit()
+
+    def fit(self) -> None:
+        self.view.fit(self.shape, True, self._strip.region)
 
     def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
         if pos is None or self.plane is None:
@@ -108,6 +111,9 @@ class DepthStrip(QWidget):
         self._shown = 0
         self._across = 0
         self._key: tuple | None = None  # what the planes were last drawn for
+        #: (top, left, rows, cols) of the planes the minis zoom to: the spanning reads and
+        #: a cell around them (None: whole planes)
+        self.region: tuple[int, int, int, int] | None = None
         self.depths: list[int] = []  # in padded coordinates for the input
 
     # -- what the grid asks ----------------------------------------------------------------
@@ -202,7 +208,9 @@ class DepthStrip(QWidget):
             where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                               plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini, where)
-            mini.view.fit(mini.shape, True)
+        self.region = self._region(depths)
+        for mini in self.minis[: len(depths)]:
+            mini.fit()
         self._arrange(len(depths))
 
     def redraw_marks(self) -> None:
@@ -217,6 +225,26 @@ class DepthStrip(QWidget):
                               None if mini.plane is None else mini.plane.frame(),
                               (*g.lead[:-1], mini.depth) if padded else None)
             self._copy_marks(mini, where)
+
+    def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
+        """The part of the planes the spanning reads lie in, with a cell of context each
+        side, when that is clearly less than a whole plane (more room for each number)."""
+        rows, cols = self.minis[0].shape
+        boxes = []
+        for mini in self.minis[: len(depths)]:
+            for style in SPANNING:
+                layer = mini.marks.layers.get(style)
+                if layer is not None and layer.count:
+                    cells = np.array(sorted(layer.drawn()))
+                    boxes.append((*cells.min(axis=0), *cells.max(axis=0)))
+        if not boxes:
+            return None
+        b = np.array(boxes)
+        top, left = max(int(b[:, 0].min()) - 1, 0), max(int(b[:, 1].min()) - 1, 0)
+        bottom, right = min(int(b[:, 2].max()) + 2, rows), min(int(b[:, 3].max()) + 2, cols)
+        if (bottom - top) * (right - left) > 0.6 * rows * cols:
+            return None
+        return top, left, bottom - top, right - left
 
     def _copy_marks(self, mini: _Mini, where: Placement) -> None:
         for style, (cells, padded) in self._grid.marks.layers_given().items():
@@ -241,7 +269,7 @@ class DepthStrip(QWidget):
         """Lay ``count`` minis out in the columns that give their cells the most room."""
         if not count:
             return
-        rows, cols = self.minis[0].shape
+        rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
         m = IndexLabelsItem.margin_for(rows, cols)
         note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
         w, h = max(self.width(), 1), max(self.height() - note, 1)
