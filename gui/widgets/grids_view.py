@@ -43,11 +43,11 @@ _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to pri
 
 
 def _strip_planes(spec: LayerSpec, name: str) -> int:
-    """How many planes wide to count grid ``name``: a Conv3d's input shows a sum's depth
-    slices side by side (`depth_strip`), as many as the kernel has taps in depth (up to 3:
-    more go into rows, and the single plane shown without a selection must not get all the
-    room)."""
-    if spec.dims != 3 or name != "input":
+    """How many planes wide to count grid ``name``: a Conv3d's input and weight show a
+    sum's depth slices side by side (`depth_strip`), as many as the kernel has taps in
+    depth (up to 3: more go into rows, and the single plane shown without a selection must
+    not get all the room)."""
+    if spec.dims != 3 or name not in ("input", "weight"):
         return 1
     return max(1, min(spec.kernel_size[0], 3))
 
