@@ -50,6 +50,8 @@ def _drawn(grid, style: str = "read") -> set[tuple[int, int]]:
 def _plane_cells(grid, cells: set[tuple[int, ...]], lead, padded: bool):
     """(row, col) of the image cells of ``cells`` that lie in slice ``lead``."""
     top, left = (0, 0) if padded else grid.offset
+    if grid.array.ndim == 1:  # the bias: a column
+        return {(c[0], 0) for c in cells}
     return {(c[-2] + top, c[-1] + left) for c in cells if tuple(c[:-2]) == tuple(lead)}
 
 
