@@ -119,9 +119,10 @@ def test_the_player_steps_through_depth(make_window, qtbot):
         term = terms[step]
         if term.tap is None:  # the bias term
             continue
+        c = term.reads["input"][1]
         depth = int(np.clip(term.padded[0] - front, 0, spec.input_size[0] - 1))
-        assert x.lead == (0, term.c, depth), step
-        assert w.lead == (1, term.c, term.tap[0]), step
+        assert x.lead == (0, c, depth), step
+        assert w.lead == (1, c, term.tap[0]), step
         current = [m for m in x.depths.minis[: len(x.depths.depths)]
                    if m.label.text().startswith("▶")]
         assert len(current) == 1 and current[0].depth == depth + front
