@@ -9,7 +9,7 @@ import pytest
 from gui_checks import assert_results_match_core, cell_pos
 from PySide6.QtCore import QPointF, Qt
 
-from core.explain import SOURCES, explain_spec
+from core.explain import SOURCES, explain_spec, readers
 from core.session import Session
 from core.spec import LayerSpec
 from gui.selection import Selection
@@ -131,16 +131,26 @@ def test_the_player_steps_through_depth(make_window, qtbot):
     assert len(seen) >= 2  # the window spans depth: the grid followed
 
 
-def test_hovering_a_conv1d_cell_shows_what_it_feeds(make_window, qtbot):
+def test_hovering_a_conv1d_border_cell_shows_the_reads_through_it(make_window, qtbot):
+    """Reflect padding: the strip's left border cell of channel 1 copies position 1; hovering
+    it shows the outputs that read that very cell, hovering a weight tap what it feeds."""
     session = Session.default(SPECS["conv1d"])
     window = make_window(session)
-    grid = window.grids.grids["weight"]
-    qtbot.mouseMove(grid.view.viewport(), cell_pos(grid, 1, 2))
-    qtbot.waitUntil(lambda: len(window.grids.grids["output"].highlighted("hover")) > 0)
-    from core.explain import readers
-
-    terms = readers(session.spec, "weight", grid.lead + (1, 2), **session.tensors())
-    assert set(window.grids.grids["output"].highlighted("hover")) == _rows(terms.entries())
+    grid, out = window.grids.grids["input"], window.grids.grids["output"]
+    grid.vb.hovered.emit(QPointF(0.5, 1.5))  # plane cell (1, 0): padded position 0
+    qtbot.waitUntil(lambda: bool(grid.highlighted("hover")), timeout=2000)
+    hover = window.selection.hover
+    assert hover.padded == (0,) and hover.index == (0, 1, 1)
+    terms = readers(session.spec, "input", hover.index, **session.tensors())
+    through = terms.through((0,))
+    assert through.any() and not through.all()
+    assert set(out.highlighted("hover")) == _rows(terms[through].entries())
+    weight = window.grids.grids["weight"]
+    weight.vb.hovered.emit(QPointF(2.5, 1.5))  # W[0, 1, 2]
+    qtbot.waitUntil(lambda: window.selection.hover.tensor == "weight", timeout=2000)
+    terms = readers(session.spec, "weight", (0, 1, 2), **session.tensors())
+    qtbot.waitUntil(lambda: set(out.highlighted("hover")) == _rows(terms.entries()),
+                    timeout=2000)
 
 
 @pytest.mark.parametrize("kind", ["conv1d", "conv3d"])
