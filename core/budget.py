@@ -53,13 +53,14 @@ SIZE_FIELDS = ("batch", "in_channels", "out_channels", "kernel_size", "stride", 
 def size_fields(spec: LayerSpec) -> tuple[str, ...]:
     """The `SIZE_FIELDS` of ``spec`` above their least value: lowering any shrinks the
     layer (the stride only for a transposed layer, whose output it widens)."""
+    ones = (1,) * spec.dims
     above = {
         "batch": spec.batch is not None and spec.batch > 1,
         "in_channels": spec.in_channels > 1,
         "out_channels": spec.out_channels > 1,
-        "kernel_size": spec.kernel_size != (1, 1),
-        "stride": spec.transposed and spec.stride != (1, 1),
-        "input_size": spec.input_size != (1, 1),
+        "kernel_size": spec.kernel_size != ones,
+        "stride": spec.transposed and spec.stride != ones,
+        "input_size": spec.input_size != ones,
     }
     return tuple(name for name in SIZE_FIELDS if above[name])
 
@@ -171,19 +172,46 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
     small = compact.small_spec(spec)
     if small is not None:
         n = spec.batch or 1
-        (hc, wc), (h, w) = small.input_size, spec.input_size
-        step = min(hc * w, h * wc)  # gather and scatter go one axis at a time
+        # gather and scatter go one axis at a time: the result and the largest step before
+        steps = compact.step_sizes(small.input_size, spec.input_size)
+        cells = steps[-1] + max(steps[:-1], default=0)
         if want & {"output", "grad_weight"}:
-            total += n * spec.in_channels * (hc * wc + step)
+            total += n * spec.in_channels * cells
         if "grad_input" in want:
-            total += n * spec.in_channels * (hc * wc + step)
+            total += n * spec.in_channels * cells
         spec = small
+    if spec.dims != 2:  # numpy's textbook pipeline (`core.conv._run`)
+        return (total + _textbook_elements(spec, want, tuning[0])) * itemsize + OVERHEAD
     return (total + _scratch_elements(spec, want, itemsize, tuning)) * itemsize + OVERHEAD
+
+
+def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) -> int:
+    """The scratch of `core.pipeline.run` on numpy, one chunk of ``m`` samples at a time:
+    the padded chunk and/or its gradient (more copies under a non-zero padding mode), the
+    im2col matrix (reused for its gradient), grad_output's conjugate and the grad_weight
+    sums."""
+    n = spec.batch or 1
+    c, o = spec.in_channels, spec.out_channels
+    taps, positions = math.prod(spec.kernel_size), math.prod(spec.output_size)
+    per_sample = c * taps * positions * np.dtype(spec.dtype).itemsize
+    m = min(n, max(1, chunk_bytes // max(per_sample, 1)))
+    padded = math.prod(spec.padded_size) if any(spec.pads) else 0
+    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
+    copies = 0
+    if want & {"output", "grad_weight"}:
+        copies += 2 if other_mode else 1
+    if "grad_input" in want:
+        copies += 3 if other_mode else 1
+        padded = math.prod(spec.padded_size)  # fold's sum, even without padding
+    weight = math.prod(spec.weight_shape)
+    per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
+    return m * (copies * c * padded + c * taps * positions + o * positions) + per_weight * weight
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
                       tuning: tuple) -> int:
-    """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum."""
+    """Per worker: the padded chunk (and/or its gradient), one band, a grad_weight sum (the
+    fast path of two spatial axes, `core.backends.numpy_fast`)."""
     chunk_bytes, threads, min_band, min_band_taps, wide_max_ratio = tuning
     n = spec.batch or 1
     c, o = spec.in_channels, spec.out_channels
@@ -258,7 +286,7 @@ def _estimate_transposed(
     extra = 0
     if np.dtype(spec.dtype).kind == "c" and want & {"output", "grad_input"}:
         extra += sizes["weight"]
-    if spec.conv_extra != (0, 0):
+    if any(spec.conv_extra):
         if want & {"output", "grad_weight"}:
             extra += math.prod(conv.output_shape)
         if "grad_input" in want:

@@ -24,6 +24,7 @@ the output times the kernel (plus the real input, for the gradient).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,7 +48,7 @@ def small_spec(spec: LayerSpec) -> LayerSpec | None:
     windows read (one output position, many phases), or where the padded axis is over
     twice what is read."""
     axes, worth = [], False
-    for i in (0, 1):
+    for i in range(spec.dims):
         length, stride, dilation, gathered = _layout(
             spec.kernel_size[i], spec.stride[i], spec.dilation[i], spec.output_size[i]
         )
@@ -55,53 +56,80 @@ def small_spec(spec: LayerSpec) -> LayerSpec | None:
         axes.append((length, stride, dilation))
     if not worth:
         return None
-    (hc, sh, dh), (wc, sw, dw) = axes
+    size, stride, dilation = zip(*axes, strict=True)
     return LayerSpec(
         in_channels=spec.in_channels,
         out_channels=spec.out_channels,
         kernel_size=spec.kernel_size,
-        stride=(sh, sw),
+        stride=stride,
         padding=0,
-        dilation=(dh, dw),
+        dilation=dilation,
         groups=spec.groups,
         bias=spec.bias,
-        input_size=(hc, wc),
+        input_size=size,
         batch=spec.batch,
         dtype=spec.dtype,
+        dims=spec.dims,
     )
 
 
 @dataclass(frozen=True, eq=False)
 class Compact:
-    """The small layer and, per axis, the real pixel each of its input cells copies (-1: zero)."""
+    """The small layer and, per spatial axis, the real pixel each of its input cells copies
+    (-1: zero)."""
 
     spec: LayerSpec
-    rows: np.ndarray
-    cols: np.ndarray
+    maps: tuple[np.ndarray, ...]
+
+    def _order(self, size: tuple[int, ...]) -> list[int]:
+        return order(tuple(m.size for m in self.maps), size)
 
     def gather(self, x: np.ndarray) -> np.ndarray:
-        """The small layer's input from the real one: (..., H, W) → (..., Hc, Wc)."""
-        if self.rows.size * x.shape[-1] <= x.shape[-2] * self.cols.size:  # smaller one first
-            return _take(_take(x, self.rows, -2), self.cols, -1)
-        return _take(_take(x, self.cols, -1), self.rows, -2)
+        """The small layer's input from the real one: (..., *size) → (..., *compact size)."""
+        dims = len(self.maps)
+        for i in self._order(x.shape[-dims:]):
+            x = _take(x, self.maps[i], i - dims)
+        return x
 
-    def scatter(self, grad: np.ndarray, input_size: tuple[int, int]) -> np.ndarray:
+    def scatter(self, grad: np.ndarray, input_size: tuple[int, ...]) -> np.ndarray:
         """The adjoint of `gather`: a gradient w.r.t. the small input onto the real one."""
-        (h, w), (hc, wc) = input_size, grad.shape[-2:]
-        if hc * w <= h * wc:
-            return _put(_put(grad, self.cols, w, -1), self.rows, h, -2)
-        return _put(_put(grad, self.rows, h, -2), self.cols, w, -1)
+        dims = len(self.maps)
+        for i in reversed(self._order(input_size)):
+            grad = _put(grad, self.maps[i], input_size[i], i - dims)
+        return grad
 
 
-def reads(spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
+def order(small: tuple[int, ...], size: tuple[int, ...]) -> list[int]:
+    """The axes in the order `Compact.gather` goes through them, from the real ``size`` to
+    the ``small`` one: the one that shrinks most first, so that the next copies are of the
+    smallest arrays (ties: the earlier axis); `Compact.scatter` goes the other way."""
+    return sorted(range(len(size)), key=lambda i: small[i] / size[i])
+
+
+def step_sizes(small: tuple[int, ...], size: tuple[int, ...]) -> list[int]:
+    """Cells per channel of each array `Compact.gather` makes (``scatter``'s are the same),
+    the last being the small input: what `core.budget` counts."""
+    current, steps = list(size), []
+    for i in order(small, size):
+        current[i] = small[i]
+        steps.append(math.prod(current))
+    return steps
+
+
+def _padded_reads(spec: LayerSpec, i: int) -> np.ndarray:
+    """The padded positions axis ``i``'s (output position, tap) pairs read, output-major."""
+    k, s, d, out = spec.kernel_size[i], spec.stride[i], spec.dilation[i], spec.output_size[i]
+    return (np.arange(out)[:, None] * s + np.arange(k) * d).ravel()
+
+
+def reads(spec: LayerSpec) -> tuple[np.ndarray, ...]:
     """Per axis, the real position every (output position, tap) reads, output-major
-    (-1: zero padding): the maps of the gathered layout on both axes, whatever it costs."""
-    maps = []
-    for i, before in enumerate((spec.pads[0], spec.pads[2])):
-        k, s, d, out = spec.kernel_size[i], spec.stride[i], spec.dilation[i], spec.output_size[i]
-        padded = (np.arange(out)[:, None] * s + np.arange(k) * d).ravel()
-        maps.append(source_index(padded, spec.input_size[i], before, spec.padding_mode))
-    return maps[0], maps[1]
+    (-1: zero padding): the maps of the gathered layout on every axis, whatever it costs."""
+    return tuple(
+        source_index(_padded_reads(spec, i), spec.input_size[i], spec.pads[2 * i],
+                     spec.padding_mode)
+        for i in range(spec.dims)
+    )
 
 
 @lru_cache(maxsize=256)
@@ -112,16 +140,16 @@ def plan(spec: LayerSpec) -> Compact | None:
     if small is None:
         return None
     maps = []
-    for i, before in enumerate((spec.pads[0], spec.pads[2])):
-        k, s, d, out = spec.kernel_size[i], spec.stride[i], spec.dilation[i], spec.output_size[i]
+    for i in range(spec.dims):
+        k, out = spec.kernel_size[i], spec.output_size[i]
         if small.stride[i] == k and small.dilation[i] == 1 and small.input_size[i] == out * k:
-            padded = (np.arange(out)[:, None] * s + np.arange(k) * d).ravel()  # gathered
+            padded = _padded_reads(spec, i)  # gathered
         else:
             padded = np.arange(small.input_size[i])
-        index = source_index(padded, spec.input_size[i], before, spec.padding_mode)
+        index = source_index(padded, spec.input_size[i], spec.pads[2 * i], spec.padding_mode)
         index.flags.writeable = False
         maps.append(index)
-    return Compact(small, *maps)
+    return Compact(small, tuple(maps))
 
 
 def _as_slice(index: np.ndarray) -> slice | None:

@@ -1,8 +1,10 @@
-"""``nn.Conv2d``'s forward pass and autograd's gradients, by im2col + matmul: the public API.
+"""``nn.Conv1d/2d/3d``'s forward pass and autograd's gradients, by im2col + matmul.
 
-The functions take torch's names and argument order, check their arguments like
-``nn.Conv2d`` and run the pipeline of `core.pipeline` (numpy: its fast path,
-`core.backends.numpy_fast`)::
+One implementation for every number of spatial axes d (`forward`, `input_grad`,
+`weight_grad`, `bias_grad`, `compute`); `conv2d` and its gradients here, and conv1d/conv3d
+in `core.conv_family`, are thin wrappers with torch's names and argument order. They check
+their arguments like ``nn.Conv{d}d`` and run the pipeline of `core.pipeline` (numpy with
+two spatial axes: its fast path, `core.backends.numpy_fast`)::
 
     forward      xp = pad(x);  cols = unfold(xp);  y = W_g @ cols_g  (+ bias)
     grad_weight  dW_g += dY_g @ conj(cols_g)ᵀ
@@ -89,26 +91,27 @@ def layer_spec(
     dilation: Any,
     groups: Any,
     padding_mode: str,
+    dims: int = 2,
 ) -> LayerSpec:
-    """The `LayerSpec` behind a functional call, validated like ``nn.Conv2d``.
+    """The `LayerSpec` behind a functional call, validated like ``nn.Conv{dims}d``.
 
     Specs are remembered by the value of the arguments, with their types (`_value_key`):
     building and checking one costs more than a small layer's whole computation. The
     shapes are tuples of ints (an array's ``shape``, or checked by `_size`).
     """
-    args = (tuple(input_shape), tuple(weight_shape), dtype, bias, stride, padding, dilation,
-            groups, padding_mode)
-    hyper = args[3:]
+    args = (dims, tuple(input_shape), tuple(weight_shape), dtype, bias, stride, padding,
+            dilation, groups, padding_mode)
+    hyper = args[4:]
     kinds = tuple(map(type, hyper))
     if all(k in _KEY_SCALARS for k in kinds):  # the usual call: plain ints and strings
-        key = (*args[:3], hyper, kinds)
+        key = (*args[:4], hyper, kinds)
     else:
         key = _value_key(args)
     spec = None if key is None else _SPECS.get(key)
     if spec is None:
         spec = LayerSpec.from_arrays(
-            args[0],
             args[1],
+            args[2],
             bias=bias,
             stride=stride,
             padding=padding,
@@ -116,7 +119,7 @@ def layer_spec(
             groups=groups,
             padding_mode=padding_mode,
             dtype=np.dtype(dtype).name,
-            dims=2,
+            dims=dims,
         )
         if key is not None:
             if len(_SPECS) >= _SPECS_MAX:
@@ -176,8 +179,9 @@ def _run(
 ) -> dict[str, np.ndarray]:
     """Run the pipeline once over the batch and return the requested tensors.
 
-    numpy runs the fast path (`core.backends.numpy_fast`: the same steps, rearranged, on
-    several threads); torch's backends the textbook pipeline (`core.pipeline`). A layer
+    numpy runs the fast path for two spatial axes (`core.backends.numpy_fast`: the same
+    steps, rearranged, on several threads); torch's backends, and numpy for one or three
+    axes, the textbook pipeline (`core.pipeline`). A layer
     whose windows read little of its padded input runs as its small equivalent
     (`core.compact`).
     """
@@ -188,12 +192,72 @@ def _run(
         if "grad_input" in got:
             got["grad_input"] = small.scatter(got["grad_input"], spec.input_size)
         return got
-    if backend == "numpy":
+    if backend == "numpy" and spec.dims == 2:  # the fast path is 2-D only, for now
         return numpy_fast.run(spec, x=x, w=w, b=b, gy=gy, want=want)
+    # torch's backends, and numpy for 1 or 3 spatial axes: the textbook pipeline
     return pipeline.run(spec, get_backend(backend), x=x, w=w, b=b, gy=gy, want=want)
 
 
-# -- public API, with torch's names and argument order -----------------------------------
+# -- the public functions of every dims, with torch's names and argument order -------------
+# `conv2d` and its gradients below, conv1d/conv3d in `core.conv_family`: thin wrappers of
+# these, which take the number of spatial axes and the caller's name (for the budget).
+def forward(dims: int, what: str, input: Any, weight: Any, bias: Any, stride: Any,
+            padding: Any, dilation: Any, groups: Any, padding_mode: str,
+            backend: str) -> np.ndarray:
+    """``F.conv{dims}d`` (with ``padding_mode`` as ``nn.Conv{dims}d``)."""
+    x = _array("input", input)
+    w = _array("weight", weight, x.dtype)
+    b = None if bias is None else _array("bias", bias, x.dtype)
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, dims=dims, **hyper)
+    if b is not None:
+        _check_shape("bias", b, spec.bias_shape)
+    want = frozenset({"output"})
+    budget.check(spec, what=what, outputs=want)
+    return _run(spec, backend, x=x, w=w, b=b, want=want)["output"]
+
+
+def input_grad(dims: int, what: str, input_size: Sequence[int], weight: Any, grad_output: Any,
+               stride: Any, padding: Any, dilation: Any, groups: Any, padding_mode: str,
+               backend: str) -> np.ndarray:
+    """``torch.nn.grad.conv{dims}d_input``."""
+    input_size = _size("input_size", input_size, (dims + 1, dims + 2))
+    w = _array("weight", weight)
+    gy = _array("grad_output", grad_output, w.dtype, like="weight")
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(input_size, w.shape, w.dtype, bias=False, dims=dims, **hyper)
+    _check_shape("grad_output", gy, spec.output_shape)
+    want = frozenset({"grad_input"})
+    budget.check(spec, what=what, outputs=want)
+    return _run(spec, backend, w=w, gy=gy, want=want)["grad_input"]
+
+
+def weight_grad(dims: int, what: str, input: Any, weight_size: Sequence[int], grad_output: Any,
+                stride: Any, padding: Any, dilation: Any, groups: Any, padding_mode: str,
+                backend: str) -> np.ndarray:
+    """``torch.nn.grad.conv{dims}d_weight``."""
+    x = _array("input", input)
+    gy = _array("grad_output", grad_output, x.dtype)
+    weight_size = _size("weight_size", weight_size, (dims + 2,))
+    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
+    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, dims=dims, **hyper)
+    _check_shape("grad_output", gy, spec.output_shape)
+    want = frozenset({"grad_weight"})
+    budget.check(spec, what=what, outputs=want)
+    w = np.zeros(weight_size, dtype=x.dtype)
+    return _run(spec, backend, x=x, w=w, gy=gy, want=want)["grad_weight"]
+
+
+def bias_grad(dims: int, grad_output: Any) -> np.ndarray:
+    """``grad_output`` (N, O, *out) or unbatched (O, *out) summed over all but the channel."""
+    gy = _array("grad_output", grad_output)
+    if gy.ndim not in (dims + 1, dims + 2):
+        raise SpecError(f"grad_output must be {dims + 1}D or {dims + 2}D, got shape {gy.shape}",
+                        ("grad_output",), shape=gy.shape)
+    channel = gy.ndim - dims - 1
+    return gy.sum(axis=tuple(a for a in range(gy.ndim) if a != channel))
+
+
 def conv2d(
     input: Any,
     weight: Any,
@@ -220,16 +284,8 @@ def conv2d(
     -------
     ndarray, shape (N, O, OH, OW) or (O, OH, OW), in the input's dtype.
     """
-    x = _array("input", input)
-    w = _array("weight", weight, x.dtype)
-    b = None if bias is None else _array("bias", bias, x.dtype)
-    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
-    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, **hyper)
-    if b is not None:
-        _check_shape("bias", b, spec.bias_shape)
-    want = frozenset({"output"})
-    budget.check(spec, what="conv2d", outputs=want)
-    return _run(spec, backend, x=x, w=w, b=b, want=want)["output"]
+    return forward(2, "conv2d", input, weight, bias, stride, padding, dilation, groups,
+                   padding_mode, backend)
 
 
 def conv2d_input(
@@ -255,15 +311,8 @@ def conv2d_input(
     -------
     ndarray, shape ``input_size``, in the weight's dtype.
     """
-    input_size = _size("input_size", input_size, (3, 4))
-    w = _array("weight", weight)
-    gy = _array("grad_output", grad_output, w.dtype, like="weight")
-    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
-    spec = layer_spec(input_size, w.shape, w.dtype, bias=False, **hyper)
-    _check_shape("grad_output", gy, spec.output_shape)
-    want = frozenset({"grad_input"})
-    budget.check(spec, what="conv2d_input", outputs=want)
-    return _run(spec, backend, w=w, gy=gy, want=want)["grad_input"]
+    return input_grad(2, "conv2d_input", input_size, weight, grad_output, stride, padding,
+                      dilation, groups, padding_mode, backend)
 
 
 def conv2d_weight(
@@ -283,16 +332,8 @@ def conv2d_weight(
     -------
     ndarray, shape ``weight_size`` (O, C/groups, kh, kw), in the input's dtype.
     """
-    x = _array("input", input)
-    gy = _array("grad_output", grad_output, x.dtype)
-    weight_size = _size("weight_size", weight_size, (4,))
-    hyper = _hyper(stride, padding, dilation, groups, padding_mode)
-    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, **hyper)
-    _check_shape("grad_output", gy, spec.output_shape)
-    want = frozenset({"grad_weight"})
-    budget.check(spec, what="conv2d_weight", outputs=want)
-    w = np.zeros(weight_size, dtype=x.dtype)
-    return _run(spec, backend, x=x, w=w, gy=gy, want=want)["grad_weight"]
+    return weight_grad(2, "conv2d_weight", input, weight_size, grad_output, stride, padding,
+                       dilation, groups, padding_mode, backend)
 
 
 def conv2d_bias(grad_output: Any) -> np.ndarray:
@@ -300,12 +341,7 @@ def conv2d_bias(grad_output: Any) -> np.ndarray:
 
     ``grad_output`` is (N, O, OH, OW) or unbatched (O, OH, OW); returns shape (O,).
     """
-    gy = _array("grad_output", grad_output)
-    if gy.ndim not in (3, 4):
-        raise SpecError(f"grad_output must be 3D or 4D, got shape {gy.shape}", ("grad_output",),
-                        shape=gy.shape)
-    axes = (0, 2, 3) if gy.ndim == 4 else (1, 2)
-    return gy.sum(axis=axes)
+    return bias_grad(2, grad_output)
 
 
 def compute(
@@ -349,7 +385,7 @@ def compute(
         output=got["output"],
         grad_input=got["grad_input"],
         grad_weight=got["grad_weight"],
-        grad_bias=conv2d_bias(gy) if spec.bias else None,
+        grad_bias=bias_grad(spec.dims, gy) if spec.bias else None,
     )
     for a in (results.output, results.grad_input, results.grad_weight, results.grad_bias):
         if a is not None:

@@ -1,7 +1,8 @@
-"""``nn.ConvTranspose2d``'s forward pass and autograd's gradients, by the Conv2d pipeline.
+"""``nn.ConvTranspose1d/2d/3d``'s forward pass and autograd's gradients, by the Conv pipeline.
 
 A transposed convolution is a convolution's adjoint. With ``conv = spec.as_conv()`` (the
-Conv2d with the same weight, stride, padding, dilation and groups, channels swapped)::
+Conv with the same weight, stride, padding, dilation and groups, channels swapped; shown
+for two spatial axes, the same for every d through `forward`, `input_grad`, `weight_grad`)::
 
     forward      y  = conv2d_input(y.shape, conj(W), x)      matmul + col2im (fold)
     grad_input   gx = conv2d(gy, conj(W))                    im2col + matmul
@@ -27,18 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import budget
-from .conv import (
-    ConvResults,
-    _array,
-    _check_shape,
-    _size,
-    compute,
-    conv2d,
-    conv2d_bias,
-    conv2d_input,
-    conv2d_weight,
-)
+from . import budget, conv
+from .conv import ConvResults, _array, _check_shape, _size, bias_grad, compute
 from .spec import LayerSpec
 
 
@@ -53,22 +44,24 @@ def layer_spec(
     output_padding: Any = 0,
     groups: Any = 1,
     dilation: Any = 1,
+    dims: int = 2,
 ) -> LayerSpec:
-    """The transposed `LayerSpec` that ``F.conv_transpose2d(input, weight, ...)`` describes,
-    with torch's shape checks (the weight is (in_channels, out_channels/groups, kH, kW))."""
+    """The transposed `LayerSpec` that ``F.conv_transpose{dims}d(input, weight, ...)``
+    describes, with torch's shape checks (the weight is (in_channels, out_channels/groups,
+    *kernel))."""
     return LayerSpec.from_arrays(
         input_shape, weight_shape, bias=bias, stride=stride, padding=padding,
         dilation=dilation, groups=groups, dtype=np.dtype(dtype).name, transposed=True,
-        output_padding=output_padding, dims=2,
+        output_padding=output_padding, dims=dims,
     )
 
 
 # -- the role swap ---------------------------------------------------------------------------
-def _conv_args(spec: LayerSpec) -> dict[str, Any]:
-    """The keyword arguments of `spec.as_conv()` for core.conv's functions."""
-    conv = spec.as_conv()
-    return {"stride": conv.stride, "padding": conv.padding, "dilation": conv.dilation,
-            "groups": conv.groups}
+def _conv_args(spec: LayerSpec) -> tuple[Any, ...]:
+    """stride, padding, dilation, groups and padding_mode of `spec.as_conv()`, in the order
+    core.conv's generic functions take them."""
+    c = spec.as_conv()
+    return (c.stride, c.padding, c.dilation, c.groups, c.padding_mode)
 
 
 def _conj(a: np.ndarray) -> np.ndarray:
@@ -76,32 +69,84 @@ def _conj(a: np.ndarray) -> np.ndarray:
 
 
 def _extended(x: np.ndarray, spec: LayerSpec) -> np.ndarray:
-    """``x`` as the Conv2d's grad_output: zeros for the `conv_extra` positions it lacks."""
-    eh, ew = spec.conv_extra
-    if not (eh or ew):
+    """``x`` as the Conv's grad_output: zeros for the `conv_extra` positions it lacks."""
+    if not any(spec.conv_extra):
         return x
-    widths = [(0, 0)] * (x.ndim - 2) + [(0, eh), (0, ew)]
+    widths = [(0, 0)] * (x.ndim - spec.dims) + [(0, e) for e in spec.conv_extra]
     return np.pad(x, widths)
 
 
 def _cropped(gx: np.ndarray, spec: LayerSpec) -> np.ndarray:
-    """The Conv2d's output without the `conv_extra` positions: the transposed grad_input."""
-    if spec.conv_extra == (0, 0):
+    """The Conv's output without the `conv_extra` positions: the transposed grad_input."""
+    if not any(spec.conv_extra):
         return gx
-    h, w = spec.input_size
-    return np.ascontiguousarray(gx[..., :h, :w])
+    return np.ascontiguousarray(gx[(..., *(slice(n) for n in spec.input_size))])
 
 
-def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+def _add_bias(y: np.ndarray, b: np.ndarray | None, dims: int) -> np.ndarray:
     if b is None:
         return y
+    b = b.reshape(-1, *[1] * dims)  # over the channel axis, batched or not
     if y.flags.writeable:
-        y += b.reshape(-1, 1, 1)
+        y += b
         return y
-    return y + b.reshape(-1, 1, 1)
+    return y + b
 
 
-# -- public API, with torch's names and argument order ---------------------------------------
+# -- the public functions of every dims, with torch's names and argument order -------------
+# conv_transpose2d and its gradients below, the 1-D and 3-D ones in `core.conv_family`:
+# thin wrappers of these (the number of spatial axes and the caller's name, for the budget).
+def forward(dims: int, what: str, input: Any, weight: Any, bias: Any, stride: Any,
+            padding: Any, output_padding: Any, groups: Any, dilation: Any,
+            backend: str) -> np.ndarray:
+    """``F.conv_transpose{dims}d``: the Conv's input gradient of conj(W) at x, plus bias."""
+    x = _array("input", input)
+    w = _array("weight", weight, x.dtype)
+    b = None if bias is None else _array("bias", bias, x.dtype)
+    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, stride=stride,
+                      padding=padding, output_padding=output_padding, groups=groups,
+                      dilation=dilation, dims=dims)
+    if b is not None:
+        _check_shape("bias", b, spec.bias_shape)
+    budget.check(spec, what=what, outputs=("output",))
+    y = conv.input_grad(dims, what, spec.as_conv().input_shape, _conj(w), _extended(x, spec),
+                        *_conv_args(spec), backend)
+    return _add_bias(y, b, dims)
+
+
+def input_grad(dims: int, what: str, input_size: Sequence[int], weight: Any, grad_output: Any,
+               stride: Any, padding: Any, output_padding: Any, groups: Any, dilation: Any,
+               backend: str) -> np.ndarray:
+    """A transposed layer's grad_input: the Conv's forward pass of gy with conj(W)."""
+    input_size = _size("input_size", input_size, (dims + 1, dims + 2))
+    w = _array("weight", weight)
+    gy = _array("grad_output", grad_output, w.dtype, like="weight")
+    spec = layer_spec(input_size, w.shape, w.dtype, bias=False, stride=stride,
+                      padding=padding, output_padding=output_padding, groups=groups,
+                      dilation=dilation, dims=dims)
+    _check_shape("grad_output", gy, spec.output_shape)
+    budget.check(spec, what=what, outputs=("grad_input",))
+    gx = conv.forward(dims, what, gy, _conj(w), None, *_conv_args(spec), backend)
+    return _cropped(gx, spec)
+
+
+def weight_grad(dims: int, what: str, input: Any, weight_size: Sequence[int], grad_output: Any,
+                stride: Any, padding: Any, output_padding: Any, groups: Any, dilation: Any,
+                backend: str) -> np.ndarray:
+    """A transposed layer's grad_weight: the Conv's, roles swapped, conjugated."""
+    x = _array("input", input)
+    gy = _array("grad_output", grad_output, x.dtype)
+    weight_size = _size("weight_size", weight_size, (dims + 2,))
+    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, stride=stride,
+                      padding=padding, output_padding=output_padding, groups=groups,
+                      dilation=dilation, dims=dims)
+    _check_shape("grad_output", gy, spec.output_shape)
+    budget.check(spec, what=what, outputs=("grad_weight",))
+    gw = conv.weight_grad(dims, what, gy, weight_size, _extended(x, spec), *_conv_args(spec),
+                          backend)
+    return np.conjugate(gw, out=gw) if np.iscomplexobj(gw) else gw
+
+
 def conv_transpose2d(
     input: Any,
     weight: Any,
@@ -129,18 +174,8 @@ def conv_transpose2d(
     ndarray, shape (N, O, OH, OW) or (O, OH, OW), in the input's dtype, with
     ``OH = (H − 1)·stride − 2·padding + dilation·(kh − 1) + output_padding + 1``.
     """
-    x = _array("input", input)
-    w = _array("weight", weight, x.dtype)
-    b = None if bias is None else _array("bias", bias, x.dtype)
-    spec = layer_spec(x.shape, w.shape, x.dtype, bias=b is not None, stride=stride,
-                      padding=padding, output_padding=output_padding, groups=groups,
-                      dilation=dilation)
-    if b is not None:
-        _check_shape("bias", b, spec.bias_shape)
-    budget.check(spec, what="conv_transpose2d", outputs=("output",))
-    y = conv2d_input(spec.as_conv().input_shape, _conj(w), _extended(x, spec),
-                     backend=backend, **_conv_args(spec))
-    return _add_bias(y, b)
+    return forward(2, "conv_transpose2d", input, weight, bias, stride, padding,
+                   output_padding, groups, dilation, backend)
 
 
 def conv_transpose2d_input(
@@ -167,16 +202,8 @@ def conv_transpose2d_input(
     ndarray, shape ``input_size``, in the weight's dtype (autograd's convention:
     ``Σ conj(W)·gy``).
     """
-    input_size = _size("input_size", input_size, (3, 4))
-    w = _array("weight", weight)
-    gy = _array("grad_output", grad_output, w.dtype, like="weight")
-    spec = layer_spec(input_size, w.shape, w.dtype, bias=False, stride=stride,
-                      padding=padding, output_padding=output_padding, groups=groups,
-                      dilation=dilation)
-    _check_shape("grad_output", gy, spec.output_shape)
-    budget.check(spec, what="conv_transpose2d_input", outputs=("grad_input",))
-    gx = conv2d(gy, _conj(w), None, backend=backend, **_conv_args(spec))
-    return _cropped(gx, spec)
+    return input_grad(2, "conv_transpose2d_input", input_size, weight, grad_output, stride,
+                      padding, output_padding, groups, dilation, backend)
 
 
 def conv_transpose2d_weight(
@@ -197,17 +224,8 @@ def conv_transpose2d_weight(
     ndarray, shape ``weight_size`` (C, O/groups, kh, kw), in the input's dtype
     (autograd's convention: ``Σ conj(x)·gy``).
     """
-    x = _array("input", input)
-    gy = _array("grad_output", grad_output, x.dtype)
-    weight_size = _size("weight_size", weight_size, (4,))
-    spec = layer_spec(x.shape, weight_size, x.dtype, bias=False, stride=stride,
-                      padding=padding, output_padding=output_padding, groups=groups,
-                      dilation=dilation)
-    _check_shape("grad_output", gy, spec.output_shape)
-    budget.check(spec, what="conv_transpose2d_weight", outputs=("grad_weight",))
-    gw = conv2d_weight(gy, weight_size, _extended(x, spec), backend=backend,
-                       **_conv_args(spec))
-    return np.conjugate(gw, out=gw) if np.iscomplexobj(gw) else gw
+    return weight_grad(2, "conv_transpose2d_weight", input, weight_size, grad_output, stride,
+                       padding, output_padding, groups, dilation, backend)
 
 
 def compute_transposed(
@@ -224,10 +242,10 @@ def compute_transposed(
     got = compute(spec.as_conv(), gy, _conj(w), None, _extended(x, spec), backend)
     grad_weight = got.grad_weight.conj() if np.iscomplexobj(w) else got.grad_weight
     results = ConvResults(
-        output=_add_bias(got.grad_input, b),
+        output=_add_bias(got.grad_input, b, spec.dims),
         grad_input=_cropped(got.output, spec),
         grad_weight=grad_weight,
-        grad_bias=conv2d_bias(gy) if spec.bias else None,
+        grad_bias=bias_grad(spec.dims, gy) if spec.bias else None,
     )
     for a in (results.output, results.grad_input, results.grad_weight, results.grad_bias):
         if a is not None:

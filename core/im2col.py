@@ -1,13 +1,17 @@
-"""im2col (unfold) and col2im (fold) over an already padded input, in numpy.
+"""im2col (unfold) and col2im (fold) over an already padded input, in numpy, for 1, 2 or 3
+spatial axes (as many as the kernel has).
 
 Layout follows ``torch.nn.functional.unfold``: ``cols[n, (c, i, j), l]`` is the padded
-input pixel that kernel tap (i, j) of channel c reads at output position l (row-major).
+input pixel that kernel tap (i, j) of channel c reads at output position l (row-major;
+with d axes the tap is (i₀, …, i_d-1) and l runs over the output positions row-major).
 The im2col matrix of the textbook — rows = output positions — is ``cols[n].T``; keeping
 positions last makes ``W @ cols`` land directly in the NCHW output layout.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,52 +19,56 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 Pair = tuple[int, int]
+Sizes = tuple[int, ...]  # one int per spatial axis: (L,), (H, W) or (D, H, W)
 
 
-def output_size(padded_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair) -> Pair:
-    """Output rows and columns of a convolution over an input already padded to ``padded_size``."""
-    return tuple(  # type: ignore[return-value]
+def output_size(padded_size: Sizes, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> Sizes:
+    """Output size per axis of a convolution over an input already padded to ``padded_size``."""
+    return tuple(
         (p - d * (k - 1) - 1) // s + 1
         for p, k, s, d in zip(padded_size, kernel_size, stride, dilation, strict=True)
     )
 
 
-def windows(xp: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
-    """Read-only strided view of every kernel window: shape (N, C, kh, kw, OH, OW), no copy."""
-    n, c, hp, wp = xp.shape
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    oh, ow = output_size((hp, wp), kernel_size, stride, dilation)
-    s_n, s_c, s_h, s_w = xp.strides
+def windows(xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> np.ndarray:
+    """Read-only strided view of every kernel window: shape (N, C, *k, *out), no copy.
+
+    ``xp`` is (N, C, *padded) with one spatial axis per entry of ``kernel_size``.
+    """
+    dims = len(kernel_size)
+    out = output_size(xp.shape[-dims:], kernel_size, stride, dilation)
+    lead, spatial = xp.strides[:-dims], xp.strides[-dims:]
     return as_strided(
         xp,
-        shape=(n, c, kh, kw, oh, ow),
-        strides=(s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw),
+        shape=(*xp.shape[:-dims], *kernel_size, *out),
+        strides=(*lead, *(t * d for t, d in zip(spatial, dilation, strict=True)),
+                 *(t * s for t, s in zip(spatial, stride, strict=True))),
         writeable=False,
     )
 
 
-def unfold(xp: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
+def unfold(xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> np.ndarray:
     """im2col: every kernel window of the padded input as a column.
 
     Parameters
     ----------
-    xp : ndarray, shape (N, C, Hp, Wp)
-        The padded input.
+    xp : ndarray, shape (N, C, *padded)
+        The padded input, with as many spatial axes as ``kernel_size`` has entries.
 
     Returns
     -------
-    ndarray, shape (N, C·kh·kw, OH·OW)
+    ndarray, shape (N, C·prod(k), prod(out))
     """
     n, c = xp.shape[:2]
-    (kh, kw), (oh, ow) = kernel_size, output_size(xp.shape[-2:], kernel_size, stride, dilation)
-    out = np.empty((n, c * kh * kw, oh * ow), dtype=xp.dtype)
-    return unfold_into(xp, kernel_size, stride, dilation, out)
+    out = output_size(xp.shape[2:], kernel_size, stride, dilation)
+    cols = np.empty((n, c * math.prod(kernel_size), math.prod(out)), dtype=xp.dtype)
+    return unfold_into(xp, kernel_size, stride, dilation, cols)
 
 
 def unfold_into(
-    xp: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair, out: np.ndarray
+    xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes, out: np.ndarray
 ) -> np.ndarray:
-    """`unfold` into a given contiguous array ``out`` of shape (N, C·kh·kw, OH·OW).
+    """`unfold` into a given contiguous array ``out`` of shape (N, C·prod(k), prod(out)).
 
     The pipeline reuses one such buffer for every chunk of the batch: the copy from the
     window view is the only pass over the data, with no fresh pages to fault in.
@@ -71,39 +79,39 @@ def unfold_into(
 
 
 def fold(
-    cols: np.ndarray, padded_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
+    cols: np.ndarray, padded_size: Sizes, kernel_size: Sizes, stride: Sizes, dilation: Sizes
 ) -> np.ndarray:
     """col2im, the adjoint of `unfold`: sum every column back onto the padded input.
 
     Parameters
     ----------
-    cols : ndarray, shape (N, C·kh·kw, OH·OW)
+    cols : ndarray, shape (N, C·prod(k), prod(out))
 
     Returns
     -------
-    ndarray, shape (N, C, Hp, Wp)
+    ndarray, shape (N, C, *padded_size)
     """
     n, ck, _ = cols.shape
-    c = ck // (kernel_size[0] * kernel_size[1])
+    c = ck // math.prod(kernel_size)
     out = np.empty((n, c, *padded_size), dtype=cols.dtype)
     return fold_into(cols, kernel_size, stride, dilation, out)
 
 
 def fold_into(
-    cols: np.ndarray, kernel_size: Pair, stride: Pair, dilation: Pair, out: np.ndarray
+    cols: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes, out: np.ndarray
 ) -> np.ndarray:
-    """`fold` into a given array ``out`` of shape (N, C, Hp, Wp), overwriting it."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    n, c, hp, wp = out.shape
-    oh, ow = output_size((hp, wp), kernel_size, stride, dilation)
-    taps = cols.reshape(n, c, kh, kw, oh, ow)
+    """`fold` into a given array ``out`` of shape (N, C, *padded), overwriting it."""
+    n, c = out.shape[:2]
+    size = output_size(out.shape[2:], kernel_size, stride, dilation)
+    taps = cols.reshape(n, c, *kernel_size, *size)
     out.fill(0)
     # One vectorised add per kernel tap: windows overlap, so taps must not be added at once.
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            target = out[:, :, rows, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
-            np.add(target, taps[:, :, i, j], out=target)
+    for tap in itertools.product(*map(range, kernel_size)):
+        target = out[(..., *(
+            slice(i * d, i * d + s * (o - 1) + 1, s)
+            for i, d, s, o in zip(tap, dilation, stride, size, strict=True)
+        ))]
+        np.add(target, taps[(slice(None), slice(None), *tap)], out=target)
     return out
 
 

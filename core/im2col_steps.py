@@ -26,20 +26,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class Im2colSteps:
-    """Every matrix of one sample's forward and backward pass (G = groups, L = OH·OW).
+    """Every matrix of one sample's forward and backward pass (G = groups, L = prod(out):
+    OH·OW for two spatial axes; one axis per entry of the kernel, 1 to 3).
 
     Attributes
     ----------
-    cols : (G, L, K)                im2col matrix per group, K = C/G·kh·kw
+    cols : (G, L, K)                im2col matrix per group, K = C/G·prod(k) (C/G·kh·kw)
     weight_matrix : (G, O/G, K)     W reshaped; output = cols @ weight_matrixᵀ
     product : (G, L, O/G)           cols @ weight_matrixᵀ (bias not added)
-    output : (O, OH, OW)            product reshaped, plus bias
+    output : (O, *out)              product reshaped, plus bias
     grad_output_matrix : (G, L, O/G)  dY
     grad_weight_matrix : (G, O/G, K)  dYᵀ · conj(cols): this sample's share of grad_weight
     grad_cols : (G, L, K)           dY · conj(W): the gradient w.r.t. cols
-    grad_input : (C, H, W)          pad_adjoint(col2im(grad_cols))
-    padded : (C, Hp, Wp)            the input after pad() — made when first read
-    grad_padded : (C, Hp, Wp)       col2im(grad_cols) — made when first read
+    grad_input : (C, *size)         pad_adjoint(col2im(grad_cols))
+    padded : (C, *padded)           the input after pad() — made when first read
+    grad_padded : (C, *padded)      col2im(grad_cols) — made when first read
 
     The matrices cost the output times the kernel, whatever the stride, padding and
     dilation: cols is gathered from the pixels the windows read. The padded grids cost the
@@ -118,23 +119,29 @@ def im2col_steps(
     _check_budget(spec)
     x = input[sample] if spec.batched else input
     gy = grad_output[sample] if spec.batched else grad_output
-    g, og = spec.groups, spec.out_per_group
-    (oh, ow), (kh, kw), c = spec.output_size, spec.kernel_size, spec.in_channels
+    g, og, c, d = spec.groups, spec.out_per_group, spec.in_channels, spec.dims
+    out, k = spec.output_size, spec.kernel_size
+    positions = math.prod(out)
+    # The gathered input is (C, o0·k0, o1·k1, ...): each output position's taps side by side
+    # per axis. As (C, o0, k0, o1, k1, ...) its taps go first: (C, k0, k1, ..., o0, o1, ...).
+    interleaved = tuple(n for pair in zip(out, k, strict=True) for n in pair)
+    taps_first = (0, *range(2, 2 * d + 1, 2), *range(1, 2 * d, 2))
 
-    reads = compact.Compact(spec, *compact.reads(spec))  # every (position, tap) per axis
-    taps = reads.gather(x).reshape(c, oh, kh, ow, kw).transpose(0, 2, 4, 1, 3)
-    cols = taps.reshape(g, -1, oh * ow).swapaxes(1, 2)  # (G, L, K)
+    reads = compact.Compact(spec, compact.reads(spec))  # every (position, tap) per axis
+    taps = reads.gather(x).reshape(c, *interleaved).transpose(taps_first)
+    cols = taps.reshape(g, -1, positions).swapaxes(1, 2)  # (G, L, K)
     w_mat = weight.reshape(g, og, -1)
     product = group_matmul(cols, w_mat.swapaxes(1, 2))
-    output = product.swapaxes(1, 2).reshape(spec.out_channels, oh, ow)
+    output = product.swapaxes(1, 2).reshape(spec.out_channels, *out)
     if bias is not None:
-        output = output + bias[:, None, None]
+        output = output + bias.reshape(-1, *[1] * d)
 
-    dy = gy.reshape(g, og, oh * ow).swapaxes(1, 2)  # (G, L, O/G)
+    dy = gy.reshape(g, og, positions).swapaxes(1, 2)  # (G, L, O/G)
     grad_weight_matrix = group_matmul(dy.swapaxes(1, 2), cols, conj_b=True)
     grad_cols = group_matmul(dy, w_mat, conj_b=True)
-    grad_taps = grad_cols.swapaxes(1, 2).reshape(c, kh, kw, oh, ow).transpose(0, 3, 1, 4, 2)
-    grad_input = reads.scatter(grad_taps.reshape(c, oh * kh, ow * kw), spec.input_size)
+    grad_taps = grad_cols.swapaxes(1, 2).reshape(c, *k, *out).transpose(np.argsort(taps_first))
+    gathered = grad_taps.reshape(c, *(o * n for o, n in zip(out, k, strict=True)))
+    grad_input = reads.scatter(gathered, spec.input_size)
 
     arrays = dict(
         cols=cols, weight_matrix=w_mat, product=product, output=output,
@@ -171,9 +178,8 @@ def _check_tensors(spec: LayerSpec, input, weight, bias, grad_output) -> None:
 def _check_budget(spec: LayerSpec) -> None:
     """Refuse, before allocating, matrices over the memory limit: the steps hold all of one
     sample's at once (cols, grad_cols and their copies on the way; the output-sized ones)."""
-    (oh, ow), (kh, kw) = spec.output_size, spec.kernel_size
-    positions = oh * ow
-    elements = 4 * spec.in_channels * kh * kw * positions + 4 * spec.out_channels * positions
+    positions, taps = math.prod(spec.output_size), math.prod(spec.kernel_size)
+    elements = 4 * spec.in_channels * taps * positions + 4 * spec.out_channels * positions
     elements += 2 * spec.in_channels * math.prod(spec.input_size)
     nbytes = elements * np.dtype(spec.dtype).itemsize
     if nbytes > budget.limit():
@@ -187,7 +193,6 @@ def im2col_entries(spec: LayerSpec) -> int:
     is allocated. (The padded grids are built only when read, and the app draws a huge
     padding cut short.) A transposed layer's matrices are its Conv2d's (`LayerSpec.as_conv`)."""
     spec = spec.as_conv()
-    kh, kw = spec.kernel_size
-    positions = spec.output_size[0] * spec.output_size[1]
-    taps = spec.in_channels * kh * kw
+    positions = math.prod(spec.output_size)
+    taps = spec.in_channels * math.prod(spec.kernel_size)
     return max(positions * taps, positions * spec.out_channels, taps * spec.out_channels)

@@ -1,4 +1,4 @@
-"""Padding of the last two axes, its adjoint, and the map from padded cells to real pixels.
+"""Padding of the last d axes (1 to 3), its adjoint, and the map from padded cells to pixels.
 
 The padding map is what ties a border cell to the pixel it copies: ``zeros`` cells copy
 nothing (-1), ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the
@@ -52,26 +52,24 @@ def source_index(padded: np.ndarray | int, size: int, before: int, mode: str) ->
                     ("padding_mode",))
 
 
-def pad(x: np.ndarray, pads: tuple[int, int, int, int], mode: str) -> np.ndarray:
-    """Pad the last two axes of ``x`` by ``pads = (top, bottom, left, right)``.
+def pad(x: np.ndarray, pads: tuple[int, ...], mode: str) -> np.ndarray:
+    """Pad the last d axes of ``x`` by ``pads = (before0, after0, ..., before_d-1, after_d-1)``
+    (d = len(pads) // 2; for two axes (top, bottom, left, right)).
 
     Negative widths crop, as in torch's ``F.pad`` (an axis is cropped on both sides or
     padded on both sides). Returns ``x`` itself (no copy) when there is nothing to pad.
     """
     if min(pads) < 0:
-        (top, bottom, left, right), grow = _crop_and_grow(pads)
-        height, width = x.shape[-2:]
-        return pad(x[..., top : height - bottom, left : width - right], grow, mode)
-    top, bottom, left, right = pads
+        crop, grow = _crop_and_grow(pads)
+        return pad(x[_inner(x.shape, crop)], grow, mode)
     if not any(pads):
         return x
-    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+    dims = len(pads) // 2
+    widths = [(0, 0)] * (x.ndim - dims) + list(zip(pads[::2], pads[1::2], strict=True))
     return np.pad(x, widths, mode=_NUMPY_MODE[mode])
 
 
-def pad_adjoint(
-    grad_padded: np.ndarray, pads: tuple[int, int, int, int], mode: str
-) -> np.ndarray:
+def pad_adjoint(grad_padded: np.ndarray, pads: tuple[int, ...], mode: str) -> np.ndarray:
     """Fold a gradient w.r.t. the padded input back onto the input (the adjoint of `pad`).
 
     Under ``zeros`` the border is dropped; otherwise each border cell's gradient is added
@@ -82,19 +80,29 @@ def pad_adjoint(
     if min(pads) < 0:
         crop, grow = _crop_and_grow(pads)
         return pad(pad_adjoint(grad_padded, grow, mode), crop, "zeros")
-    top, bottom, left, right = pads
-    height = grad_padded.shape[-2] - top - bottom
-    width = grad_padded.shape[-1] - left - right
-    core = grad_padded[..., top : top + height, left : left + width]
+    core = grad_padded[_inner(grad_padded.shape, pads)]
     if mode == "zeros" or not any(pads):
         return np.array(core, copy=True)
-    rows = _fold_axis(grad_padded, -2, height, top, bottom, mode)
-    return _fold_axis(rows, -1, width, left, right, mode)
+    dims = len(pads) // 2
+    out = grad_padded
+    for axis, before, after in zip(range(-dims, 0), pads[::2], pads[1::2], strict=True):
+        size = grad_padded.shape[axis] - before - after
+        out = _fold_axis(out, axis, size, before, after, mode)
+    return out
 
 
-def _crop_and_grow(pads: tuple[int, int, int, int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _inner(shape: tuple[int, ...], pads: tuple[int, ...]) -> tuple:
+    """The index of what lies inside widths ``pads`` (>= 0) of the last d axes of ``shape``."""
+    dims = len(pads) // 2
+    return (..., *(
+        slice(before, n - after)
+        for n, before, after in zip(shape[-dims:], pads[::2], pads[1::2], strict=True)
+    ))
+
+
+def _crop_and_grow(pads: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Split widths into what is cropped (negative ones) and what is padded (positive ones)."""
-    for before, after in (pads[:2], pads[2:]):
+    for before, after in zip(pads[::2], pads[1::2], strict=True):
         if before * after < 0:
             # F.pad's modes disagree on what that means; a convolution never asks for it.
             raise SpecError(f"pads {pads} crop one side of an axis and pad the other",

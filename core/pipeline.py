@@ -1,4 +1,4 @@
-"""The textbook pipeline: ``nn.Conv2d``'s forward and backward by im2col + matmul.
+"""The textbook pipeline: ``nn.Conv1d/2d/3d``'s forward and backward by im2col + matmul.
 
 Per chunk of samples, on any `core.backends.Backend`::
 
@@ -16,6 +16,7 @@ conjugated. The numpy backend runs the same steps rearranged for speed
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -43,22 +44,22 @@ class Pipeline:
                  parts: tuple[slice, ...]) -> None:
         self.spec, self.ops, self.want, self.parts = spec, ops, want, parts
         g, og = spec.groups, spec.out_per_group
-        oh, ow = spec.output_size
-        self.positions = oh * ow
-        self.per_group = spec.in_per_group * spec.kernel_size[0] * spec.kernel_size[1]
+        self.positions = math.prod(spec.output_size)
+        self.per_group = spec.in_per_group * math.prod(spec.kernel_size)
         self.w = ops.asarray(w)
-        self.w_mat = self.w.reshape(g, og, self.per_group)  # (G, O/G, C/G·kh·kw)
+        self.w_mat = self.w.reshape(g, og, self.per_group)  # (G, O/G, C/G·prod(k))
         batched = spec.batched
         self.x = None if x is None else ops.asarray(x if batched else x[None])
         self.gy = None if gy is None else ops.asarray(gy if batched else gy[None])
         self.n = 1 if spec.batch is None else spec.batch
         self.out: dict[str, Array] = {}
         if "output" in want:
-            self.out["output"] = ops.empty((self.n, spec.out_channels, oh, ow), self.w)
-            self.bias = None if b is None else ops.asarray(b).reshape(1, -1, 1, 1)
+            self.out["output"] = ops.empty((self.n, spec.out_channels, *spec.output_size),
+                                           self.w)
+            self.bias = None if b is None else ops.asarray(b).reshape(1, -1, *[1] * spec.dims)
         if "grad_input" in want:
             self.out["grad_input"] = ops.empty((self.n, spec.in_channels, *spec.input_size), self.w)
-            self.w_adj = self.w_mat.conj().swapaxes(-1, -2)  # (G, C/G·kh·kw, O/G)
+            self.w_adj = self.w_mat.conj().swapaxes(-1, -2)  # (G, C/G·prod(k), O/G)
         self.need_cols = self.x is not None and ("output" in want or "grad_weight" in want)
         self.w_adj_shape = (g, self.per_group, og)
 
@@ -111,7 +112,7 @@ class Pipeline:
 def add_grad_weight_h(ops: Backend, grad_w: Array, cols: Array, dy: Array) -> None:
     """Add one chunk's dW_gᴴ = cols_g·conj(dY_g)ᵀ, sample by sample, to ``grad_w``.
 
-    ``cols`` is (m, G, C/G·kh·kw, L) and ``dy`` holds m samples' grad_output over the same L
+    ``cols`` is (m, G, C/G·prod(k), L) and ``dy`` holds m samples' grad_output over the same L
     positions. cols·conj(dY)ᵀ = (dY·conj(cols)ᵀ)ᴴ: only the small factor is conjugated, and
     BLAS is faster with the long axis inner in both.
     """
@@ -128,7 +129,7 @@ def chunks(spec: LayerSpec, positions: int, chunk_bytes: int) -> tuple[slice, ..
     """The batch in chunks of samples whose im2col matrices (of ``positions`` columns)
     fit ``chunk_bytes`` (at least one sample each)."""
     itemsize = np.dtype(spec.dtype).itemsize
-    per_group = spec.in_per_group * spec.kernel_size[0] * spec.kernel_size[1]
+    per_group = spec.in_per_group * math.prod(spec.kernel_size)
     per_sample = spec.groups * per_group * positions * itemsize  # one sample's cols
     n = 1 if spec.batch is None else spec.batch
     step = max(1, chunk_bytes // max(per_sample, 1))
@@ -139,6 +140,6 @@ def run(spec: LayerSpec, ops: Backend, *, x: np.ndarray | None, w: np.ndarray,
         b: np.ndarray | None, gy: np.ndarray | None, want: frozenset[str]
         ) -> dict[str, np.ndarray]:
     """The pipeline once over the batch, one chunk after another on ``ops``."""
-    parts = chunks(spec, spec.output_size[0] * spec.output_size[1], CHUNK_BYTES)
+    parts = chunks(spec, math.prod(spec.output_size), CHUNK_BYTES)
     pipe = Pipeline(spec, ops, x, w, b, gy, want, parts)
     return pipe.results(pipe.run(pipe.parts))

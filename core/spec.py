@@ -28,12 +28,13 @@ from .spec_args import (
     check_padding_fits,
     check_transposed,
     layer_shapes,
+    normalised_padding,
+    resolved_pads,
     same_padding,
 )
 from .tensors import tensor
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-PADDING_STRINGS = ("valid", "same")
 DTYPES = ("float32", "float64", "complex64", "complex128")
 
 Pair = tuple[int, int]
@@ -103,8 +104,8 @@ class LayerSpec:
         put(self, "in_channels", _count("in_channels", self.in_channels, 1))
         put(self, "out_channels", _count("out_channels", self.out_channels, 1))
         put(self, "kernel_size", _ntuple("kernel_size", self.kernel_size, 1, d))
-        put(self, "stride", _ntuple("stride", self.stride, 1, d))
-        put(self, "dilation", _ntuple("dilation", self.dilation, 1, d))
+        put(self, "stride", _ntuple("stride", self.stride, 1, d, one_for_all=True))
+        put(self, "dilation", _ntuple("dilation", self.dilation, 1, d, one_for_all=True))
         put(self, "groups", _count("groups", self.groups, 1))
         put(self, "input_size", _ntuple("input_size", self.input_size, 1, d))
         if self.batch is not None:
@@ -130,7 +131,8 @@ class LayerSpec:
                     f"{name} {getattr(self, name)} is not divisible by groups {self.groups}",
                     (name, "groups"), channels=getattr(self, name), groups=self.groups,
                 )
-        put(self, "output_padding", _ntuple("output_padding", self.output_padding, 0, d))
+        put(self, "output_padding",
+            _ntuple("output_padding", self.output_padding, 0, d, one_for_all=True))
         if self.transposed:
             check_transposed(self)
         elif any(self.output_padding):
@@ -139,53 +141,15 @@ class LayerSpec:
                 f"(ConvTranspose{d}d); a Conv{d}d has none",
                 ("output_padding",),
             )
-        put(self, "padding", self._normalised_padding())
+        put(self, "padding", normalised_padding(self))
         if self.causal:
             check_causal(self)
-        put(self, "pads", self._resolved_pads())
+        put(self, "pads", resolved_pads(self))
         if self.transposed:
             check_output_size(self)
         else:
             check_padding_fits(self)
             check_kernel_fits(self)
-
-    # -- normalisation -------------------------------------------------------------------
-    def _normalised_padding(self) -> Sizes | str:
-        if isinstance(self.padding, str):
-            if self.padding not in PADDING_STRINGS:
-                raise SpecError(
-                    f"padding must be an int, a tuple of {self.dims}, 'valid' or 'same', "
-                    f"got {self.padding!r}",
-                    ("padding",),
-                )
-            if self.padding == "same" and any(s != 1 for s in self.stride):
-                raise SpecError(
-                    f"padding 'same' is not supported for stride {self.stride}: "
-                    "torch needs stride 1",
-                    ("padding", "stride"), stride=self.stride,
-                )
-            return self.padding
-        # F.pad crops where a width is negative, so torch accepts negative padding for every
-        # padding_mode but 'zeros' (whose convolution kernel refuses it).
-        sizes = _ntuple("padding", self.padding, None, self.dims)
-        if self.padding_mode == "zeros" and min(sizes) < 0:
-            raise SpecError(
-                f"padding must be >= 0 for padding_mode 'zeros', got {self.padding!r}",
-                ("padding", "padding_mode"), padding=sizes,
-            )
-        return sizes
-
-    def _resolved_pads(self) -> tuple[int, ...]:
-        if self.causal:  # F.pad's (left, right) before the Conv1d
-            return (self.dilation[0] * (self.kernel_size[0] - 1), 0)
-        if self.padding == "valid":
-            return (0,) * 2 * self.dims
-        if self.padding == "same":
-            return tuple(
-                p for k, d in zip(self.kernel_size, self.dilation, strict=True)
-                for p in same_padding(k, d)
-            )
-        return tuple(p for p in self.padding for _ in (0, 1))
 
     # -- derived shapes ------------------------------------------------------------------
     @property

@@ -40,6 +40,8 @@ def _is_int(value: Any) -> bool:
     )
 
 
+PADDING_STRINGS = ("valid", "same")
+
 #: The spatial axes' names in messages, per number of spatial dimensions d.
 AXES: dict[int, tuple[str, ...]] = {
     1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")
@@ -56,13 +58,18 @@ def _dims(value: Any) -> int:
     return int(value)
 
 
-def _ntuple(name: str, value: Any, minimum: int | None, dims: int) -> tuple[int, ...]:
-    """``value`` as a d-tuple of ints: an int is repeated on every axis, as torch does."""
+def _ntuple(name: str, value: Any, minimum: int | None, dims: int,
+            one_for_all: bool = False) -> tuple[int, ...]:
+    """``value`` as a d-tuple of ints: an int is repeated on every axis, as torch does.
+    ``one_for_all``: a 1-tuple is too, as torch's convolutions expand stride, padding,
+    dilation and output_padding (not kernel_size: its weight would have the wrong rank)."""
     what = {1: "an int or a 1-tuple", 2: "an int or a pair", 3: "an int or a triple"}[dims]
+    seq = isinstance(value, Sequence) and not isinstance(value, str)
+    if seq and one_for_all and len(value) == 1 and _is_int(value[0]):
+        value = value[0]
     if _is_int(value):
         values = (int(value),) * dims
-    elif (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == dims
-          and all(_is_int(v) for v in value)):
+    elif seq and len(value) == dims and all(_is_int(v) for v in value):
         values = tuple(int(v) for v in value)
     else:
         raise SpecError(f"{name} must be {what} of ints, got {value!r}", (name,),
@@ -149,6 +156,55 @@ def layer_shapes(
 
 
 # -- a LayerSpec's own checks (it calls them as it is made) -----------------------------------
+def normalised_padding(spec: LayerSpec) -> tuple[int, ...] | str:
+    """The spec's padding as given, checked: a string, or one int per axis."""
+    if isinstance(spec.padding, str):
+        if spec.padding not in PADDING_STRINGS:
+            raise SpecError(
+                f"padding must be an int, a tuple of {spec.dims}, 'valid' or 'same', "
+                f"got {spec.padding!r}",
+                ("padding",),
+            )
+        if spec.padding == "same" and any(s != 1 for s in spec.stride):
+            raise SpecError(
+                f"padding 'same' is not supported for stride {spec.stride}: "
+                "torch needs stride 1",
+                ("padding", "stride"), stride=spec.stride,
+            )
+        return spec.padding
+    # F.pad crops where a width is negative, so torch accepts negative padding for every
+    # padding_mode but 'zeros' (whose convolution kernel refuses it).
+    if (spec.padding_mode != "zeros" and spec.dims > 1 and isinstance(spec.padding, Sequence)
+            and len(spec.padding) == 1):
+        raise SpecError(
+            f"padding {spec.padding!r} under padding_mode {spec.padding_mode!r} pads one "
+            f"axis of {spec.dims} (F.pad takes the widths as given): give an int or "
+            f"{spec.dims} values", ("padding", "padding_mode"),
+        )
+    sizes = _ntuple("padding", spec.padding, None, spec.dims,
+                    one_for_all=spec.padding_mode == "zeros")
+    if spec.padding_mode == "zeros" and min(sizes) < 0:
+        raise SpecError(
+            f"padding must be >= 0 for padding_mode 'zeros', got {spec.padding!r}",
+            ("padding", "padding_mode"), padding=sizes,
+        )
+    return sizes
+
+
+def resolved_pads(spec: LayerSpec) -> tuple[int, ...]:
+    """Padding before and after each axis: (before0, after0, before1, after1, ...)."""
+    if spec.causal:  # F.pad's (left, right) before the Conv1d
+        return (spec.dilation[0] * (spec.kernel_size[0] - 1), 0)
+    if spec.padding == "valid":
+        return (0,) * 2 * spec.dims
+    if spec.padding == "same":
+        return tuple(
+            p for k, d in zip(spec.kernel_size, spec.dilation, strict=True)
+            for p in same_padding(k, d)
+        )
+    return tuple(p for p in spec.padding for _ in (0, 1))
+
+
 def check_transposed(spec: LayerSpec) -> None:
     if isinstance(spec.padding, str):
         raise SpecError(

@@ -100,9 +100,10 @@ def transposed_steps(
     """`core.im2col_steps.im2col_steps` of a transposed spec (its arrays checked there)."""
     x = _extended(np.asarray(input), spec)
     conv = im2col_steps(spec.as_conv(), grad_output, _conj(weight), None, x, sample)
-    h, w = spec.input_size
-    grad_input = conv.output[:, :h, :w]
-    output = conv.grad_input if bias is None else conv.grad_input + bias[:, None, None]
+    grad_input = conv.output[(slice(None), *(slice(n) for n in spec.input_size))]
+    output = conv.grad_input
+    if bias is not None:
+        output = output + bias.reshape(-1, *[1] * spec.dims)
     weight_matrix = np.asarray(weight).reshape(spec.groups, spec.in_per_group, -1)
     for a in (weight_matrix, output, grad_input):
         a.flags.writeable = False

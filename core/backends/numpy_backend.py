@@ -59,32 +59,36 @@ class NumpyBackend:
             return x
         if spec.padding_mode != "zeros":
             return padding.pad(x, spec.pads, spec.padding_mode)
-        top, _, left, _ = spec.pads
-        height, width = x.shape[-2:]
         # The border of a zeroed buffer stays zero: only the interior is written, per chunk.
         # (A chunk is always a prefix of the buffer's leading axis, so borders line up.)
-        xp = self.scratch("padded", (*x.shape[:-2], *spec.padded_size), x, zeroed=True)
-        xp[..., top : top + height, left : left + width] = x
+        xp = self.scratch("padded", (*x.shape[:-spec.dims], *spec.padded_size), x, zeroed=True)
+        xp[_interior(spec, x.shape)] = x
         return xp
 
     def pad_adjoint(self, g: np.ndarray, spec, out: np.ndarray) -> np.ndarray:
-        top, _, left, _ = spec.pads
         if spec.padding_mode == "zeros" or not any(spec.pads):
-            height, width = out.shape[-2:]
-            np.copyto(out, g[..., top : top + height, left : left + width])
+            np.copyto(out, g[_interior(spec, out.shape)])
         else:
             out[...] = padding.pad_adjoint(g, spec.pads, spec.padding_mode)
         return out
 
     def unfold(self, xp: np.ndarray, spec) -> np.ndarray:
         n, c = xp.shape[:2]
-        (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
-        if (kh, kw) == (1, 1) and spec.stride == (1, 1) and xp.flags.c_contiguous:
-            return xp.reshape(n, c, oh * ow)  # a 1×1 kernel's im2col matrix is the input
-        cols = self.scratch("cols", (n, c * kh * kw, oh * ow), xp)
+        taps, positions = math.prod(spec.kernel_size), math.prod(spec.output_size)
+        if taps == 1 and max(spec.stride) == 1 and xp.flags.c_contiguous:
+            return xp.reshape(n, c, positions)  # a 1×1 kernel's im2col matrix is the input
+        cols = self.scratch("cols", (n, c * taps, positions), xp)
         return im2col.unfold_into(xp, spec.kernel_size, spec.stride, spec.dilation, cols)
 
     def fold(self, cols: np.ndarray, spec) -> np.ndarray:
         n = cols.shape[0]
         out = self.scratch("grad_padded", (n, spec.in_channels, *spec.padded_size), cols)
         return im2col.fold_into(cols, spec.kernel_size, spec.stride, spec.dilation, out)
+
+
+def _interior(spec, shape: tuple[int, ...]) -> tuple:
+    """Where an unpadded input of ``shape`` sits in its zero-padded buffer (pads >= 0)."""
+    return (..., *(
+        slice(before, before + n)
+        for before, n in zip(spec.pads[::2], shape[-spec.dims:], strict=True)
+    ))

@@ -5,6 +5,9 @@ Imported lazily by `core.backends.get_backend`; nothing else in `core` imports t
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -57,29 +60,36 @@ class TorchBackend:
         return torch.matmul(a, b) if out is None else torch.matmul(a, b, out=out)
 
     def pad(self, x: torch.Tensor, spec) -> torch.Tensor:
-        top, bottom, left, right = spec.pads
         if not any(spec.pads):
             return x
-        return F.pad(x, (left, right, top, bottom), mode=_TORCH_MODE[spec.padding_mode])
+        # F.pad lists the last axis first: (before_last, after_last, ..., before0, after0)
+        widths = [p for axis in range(spec.dims - 1, -1, -1) for p in spec.pads[2 * axis:][:2]]
+        return F.pad(x, widths, mode=_TORCH_MODE[spec.padding_mode])
 
     def pad_adjoint(self, g: torch.Tensor, spec, out: torch.Tensor) -> torch.Tensor:
         """Fold the padded gradient ``g`` back onto the input, into ``out``.
 
         Negative widths cropped the input (as ``F.pad`` does): cropped pixels get zero.
         """
-        height, width = spec.input_size
-        crop_top, crop_bottom, crop_left, crop_right = (max(-p, 0) for p in spec.pads)
-        top, bottom, left, right = (max(p, 0) for p in spec.pads)
-        if crop_top or crop_bottom or crop_left or crop_right:
+        crop = [max(-p, 0) for p in spec.pads]
+        grow = [max(p, 0) for p in spec.pads]
+        if any(crop):
             out.zero_()
-        inner = out[..., crop_top : height - crop_bottom, crop_left : width - crop_right]
-        h, w = inner.shape[-2:]
-        if spec.padding_mode == "zeros" or not (top or bottom or left or right):
-            inner.copy_(g[..., top : top + h, left : left + w])
-        else:
-            mode = spec.padding_mode
-            rows = self._fold_axis(g, -2, pad_index(h, top, bottom, mode))
-            inner.copy_(self._fold_axis(rows, -1, pad_index(w, left, right, mode)))
+        inner = out[(..., *(
+            slice(before, n - after)
+            for n, before, after in zip(spec.input_size, crop[::2], crop[1::2], strict=True)
+        ))]
+        sizes = inner.shape[-spec.dims:]
+        if spec.padding_mode == "zeros" or not any(grow):
+            inner.copy_(g[(..., *(
+                slice(before, before + n) for before, n in zip(grow[::2], sizes, strict=True)
+            ))])
+            return out
+        for axis, (n, before, after) in enumerate(zip(sizes, grow[::2], grow[1::2],
+                                                      strict=True)):
+            index = pad_index(n, before, after, spec.padding_mode)
+            g = self._fold_axis(g, axis - spec.dims, index)
+        inner.copy_(g)
         return out
 
     def _fold_axis(self, g: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
@@ -91,9 +101,30 @@ class TorchBackend:
         return out.index_add_(dim % g.ndim, torch.from_numpy(index).to(self.device), g)
 
     def unfold(self, xp: torch.Tensor, spec) -> torch.Tensor:
-        return F.unfold(xp, spec.kernel_size, dilation=spec.dilation, stride=spec.stride)
+        if spec.dims == 2:  # torch's own im2col (it has none for 1 or 3 axes)
+            return F.unfold(xp, spec.kernel_size, dilation=spec.dilation, stride=spec.stride)
+        # The windows as a strided view (N, C, *k, *out), copied into the matrix.
+        xp = xp.contiguous()
+        lead, spatial = xp.stride()[:2], xp.stride()[2:]
+        view = xp.as_strided(
+            (*xp.shape[:2], *spec.kernel_size, *spec.output_size),
+            (*lead, *(t * d for t, d in zip(spatial, spec.dilation, strict=True)),
+             *(t * s for t, s in zip(spatial, spec.stride, strict=True))),
+        )
+        return view.reshape(xp.shape[0], -1, math.prod(spec.output_size))
 
     def fold(self, cols: torch.Tensor, spec) -> torch.Tensor:
-        return F.fold(
-            cols, spec.padded_size, spec.kernel_size, dilation=spec.dilation, stride=spec.stride
-        )
+        if spec.dims == 2:  # torch's own col2im
+            return F.fold(cols, spec.padded_size, spec.kernel_size, dilation=spec.dilation,
+                          stride=spec.stride)
+        n, size = cols.shape[0], spec.output_size
+        taps = cols.reshape(n, -1, *spec.kernel_size, *size)
+        out = torch.zeros((n, taps.shape[1], *spec.padded_size), dtype=cols.dtype,
+                          device=self.device)
+        # One add per kernel tap: windows overlap, so taps must not be added at once.
+        for tap in itertools.product(*map(range, spec.kernel_size)):
+            out[(..., *(
+                slice(i * d, i * d + s * (o - 1) + 1, s)
+                for i, d, s, o in zip(tap, spec.dilation, spec.stride, size, strict=True)
+            ))] += taps[(slice(None), slice(None), *tap)]
+        return out

@@ -330,3 +330,27 @@ def test_cuda_backend_runs_or_says_why_not() -> None:
     with pytest.raises(ValueError) as excinfo:
         conv2d(X, W, backend="cuda")
     assert_names(excinfo, "cuda", "CUDA")
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_a_one_tuple_expands_where_torch_expands_it(dims):
+    """torch's convolutions expand a 1-tuple stride, dilation, output_padding and (under
+    'zeros') padding to every axis; not kernel_size, nor padding under another mode."""
+    conv = getattr(torch.nn, f"Conv{dims}d")
+    transposed = getattr(torch.nn, f"ConvTranspose{dims}d")
+    x = torch.zeros((1, 2) + (6,) * dims, dtype=torch.float64)
+    got = LayerSpec(2, 3, 3, stride=(2,), padding=(1,), dilation=(1,), input_size=6,
+                    dims=dims)
+    ref = conv(2, 3, 3, stride=(2,), padding=(1,), dilation=(1,)).double()(x)
+    assert got.output_shape == tuple(ref.shape)
+    got = LayerSpec(2, 3, 3, stride=(2,), padding=(1,), output_padding=(1,), input_size=6,
+                    dims=dims, transposed=True)
+    ref = transposed(2, 3, 3, stride=(2,), padding=(1,), output_padding=(1,)).double()(x)
+    assert got.output_shape == tuple(ref.shape)
+    for layer, kwargs in ((conv, {"kernel_size": (3,)}),
+                          (conv, {"kernel_size": 3, "padding": (1,), "padding_mode": "reflect"})):
+        with pytest.raises((RuntimeError, ValueError)):
+            layer(2, 3, **kwargs).double()(x)
+        with pytest.raises(SpecError) as caught:
+            LayerSpec(2, 3, input_size=6, dims=dims, **kwargs)
+        assert set(caught.value.fields) & {"kernel_size", "padding"}

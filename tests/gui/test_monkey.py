@@ -18,7 +18,6 @@ from files_support import data_home_fixture, files_fixture  # noqa: F401
 from gui_checks import assert_results_match_core, cell_pos
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QFileDialog, QSpinBox
-from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from core.explain import TARGETS, explain_spec
 from core.io.presets import load_preset
@@ -30,6 +29,7 @@ from gui.selection import Selection, fits
 ACTIONS = int(os.environ.get("MONKEY_ACTIONS", "3000"))
 SECONDS = float(os.environ.get("MONKEY_SECONDS", "50"))
 SEED = int(os.environ.get("MONKEY_SEED", "20261123"))
+MINIMUM = 1000
 KEYS = [Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Return,
         Qt.Key.Key_Escape, Qt.Key.Key_Delete, Qt.Key.Key_Tab, Qt.Key.Key_F2, Qt.Key.Key_5,
         Qt.Key.Key_Minus, Qt.Key.Key_Period, Qt.Key.Key_Backspace, Qt.Key.Key_A]
@@ -274,26 +274,7 @@ class Monkey:
             assert stack.index() == expected, "Ctrl+Shift+Z in a focused field did not redo"
 
     def activate(self) -> None:
-        """Give the window the keyboard back: a closed popup leaves no window active on the
-        offscreen platform, and a shortcut (Ctrl+Z) reaches only the active window. An
-        activation request can be lost, so it is repeated; one that never lands fails with
-        what held the keyboard."""
-        while (popup := QApplication.activePopupWidget()) is not None:
-            popup.close()
-        for _ in range(3):
-            if QApplication.activeWindow() is self.w:
-                return
-            self.w.activateWindow()
-            self.w.windowHandle().requestActivate()
-            try:
-                self.qtbot.waitUntil(lambda: QApplication.activeWindow() is self.w, timeout=2000)
-            except WaitTimeout:  # the request was lost: ask again
-                continue
-        tops = [type(t).__name__ for t in QApplication.topLevelWidgets() if t.isVisible()]
-        raise AssertionError(
-            f"the window never became active: active {QApplication.activeWindow()}, "
-            f"modal {QApplication.activeModalWidget()}, visible top-level widgets {tops}"
-        )
+        activate(self.qtbot, self.w)
 
     def backend(self) -> None:
         combo = self.panel.backend
@@ -314,6 +295,17 @@ class Monkey:
         name = self.rng.choices(names, weights=[self.WEIGHTS[n] for n in names])[0]
         getattr(self, name)()
         return name
+
+
+def activate(qtbot, window) -> None:
+    """Give the window the keyboard: a shortcut (Ctrl+Z) reaches only the active window, and
+    closing a popup leaves no window active on the offscreen platform."""
+    while (popup := QApplication.activePopupWidget()) is not None:
+        popup.close()
+    assert window.isVisible(), "the main window is hidden"
+    if QApplication.activeWindow() is not window:
+        with qtbot.waitActive(window):
+            window.activateWindow()
 
 
 def assert_nothing_stale(window) -> None:
@@ -373,14 +365,14 @@ def test_monkey(qtbot, window, monkeypatch, tmp_path, files):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(_cancelled))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(_no_folder))
     _worst_case_ids(monkeypatch)
-    with qtbot.waitActive(window):
-        window.activateWindow()
+    activate(qtbot, window)
     rng = random.Random(SEED)
     monkey = Monkey(qtbot, window, rng, tmp_path)
     deadline = time.monotonic() + SECONDS
     done = 0
     for done in range(1, ACTIONS + 1):
         name = monkey.step()
+        assert window.isVisible(), f"action {done} ({name}) hid the window"
         if name in Monkey.REPLACING or done % 25 == 0:  # each check repaints: not every time
             try:
                 assert_nothing_stale(window)
@@ -389,9 +381,10 @@ def test_monkey(qtbot, window, monkeypatch, tmp_path, files):
         if done % 250 == 0:
             float32 = window.document.spec.dtype in ("float32", "complex64")
             assert_results_match_core(window, rtol=1e-4 if float32 else 1e-9)
-        if time.monotonic() > deadline:
+        # the deadline bounds the time on a quick machine; a loaded one still does the least
+        # number of actions that makes the run worth it (it used to fail there instead)
+        if time.monotonic() > deadline and done >= min(ACTIONS, MINIMUM):
             break
-    assert done >= min(ACTIONS, 1000), f"only {done} actions in {SECONDS} s"
     edits = monkey.forgotten + window.document.undo_stack.count()
     assert edits > 50  # the monkey really edited things
     window.panel.revert()

@@ -85,9 +85,14 @@ def test_show_blocks_until_the_window_closes(qtbot, conv, opened):
             if isinstance(w, MainWindow) and w.isVisible():
                 w.close()
 
-    QTimer.singleShot(500, close_it)
+    closer = QTimer(singleShot=True, interval=500)  # stopped after: see the guard below
+    closer.timeout.connect(close_it)
+    closer.start()
     start = time.monotonic()
-    window = show(conv, np.zeros((4, 5, 5)))
+    try:
+        window = show(conv, np.zeros((4, 5, 5)))
+    finally:
+        closer.stop()
     opened.append(window)
     assert time.monotonic() - start >= 0.4
     assert not window.isVisible()
@@ -96,15 +101,22 @@ def test_show_blocks_until_the_window_closes(qtbot, conv, opened):
 
 def test_show_returns_at_once_inside_a_running_event_loop(qtbot, conv, opened):
     got = []
+    # a blocking bug still ends; stopped after the test, or it closes the windows of whatever
+    # test this process runs next (it did: the monkey's window, 5 s into it)
+    guard = QTimer(singleShot=True, interval=5000)
+    guard.timeout.connect(QApplication.closeAllWindows)
 
     def call():
-        QTimer.singleShot(5000, QApplication.closeAllWindows)  # a blocking bug still ends
+        guard.start()
         got.append(show(conv, torch.zeros(1, 4, 5, 5, dtype=torch.float64)))
 
     ticker = QTimer(singleShot=True, interval=300)
-    with qtbot.waitSignal(ticker.timeout, timeout=10_000):  # runs a QEventLoop
-        QTimer.singleShot(0, call)
-        ticker.start()
+    try:
+        with qtbot.waitSignal(ticker.timeout, timeout=10_000):  # runs a QEventLoop
+            QTimer.singleShot(0, call)
+            ticker.start()
+    finally:
+        guard.stop()
     opened.extend(got)
     assert len(got) == 1 and got[0].isVisible()
 
