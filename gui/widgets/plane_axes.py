@@ -105,11 +105,12 @@ def follow_depth(spec: LayerSpec, name: str, lead: tuple[int, ...], current: np.
     return None if lead[-1] in depths else int(depths[0])
 
 
-def plane_caption(spec: LayerSpec, name: str) -> str:
-    """What a Conv1d strip's rows and columns are ('rows c, columns l'); '' elsewhere (a
-    plane of rows and columns needs no words)."""
+def shape_text(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> str:
+    """A grid's shape note: '(2, 3, 8)', and for a Conv1d strip what its rows and columns
+    are ('(2, 3, 8)  rows c, columns l'; a plane of rows and columns needs no words)."""
+    text = str(tuple(shape)).replace(",)", ")")
     layout = tensor(name).layout
     if spec.dims != 1 or layout == "bias":
-        return ""
+        return text
     rows = spec.lead_axes(name)[1]
-    return f"rows {rows}, columns {'k' if layout == 'weight' else 'l'}"
+    return f"{text}  rows {rows}, columns {'k' if layout == 'weight' else 'l'}"

@@ -18,7 +18,9 @@ from core.padding import pad, pad_index
 from core.spec import LayerSpec
 
 from ..padded_frame import Frame, frame, padded_grid
-from .plane_axes import depth_pads, plane_pads
+from ..selection import rc
+from .grid_marks import Placement
+from .plane_axes import depth_pads, padded_lead, plane_pads
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +87,27 @@ class SlicePlane:
             top, bottom, left, right = self.pads
             return (a.shape[-2] + top + bottom, a.shape[-1] + left + right)
         return a.shape[-2:]
+
+    def placement(self) -> Placement:
+        """Where the plane sits, for the grid's marks (`GridMarks`)."""
+        ndim = 4 if self.array is None else self.array.ndim
+        shifted = padded_lead(self.spec, self.name, self.lead) if self.padded else None
+        return Placement(ndim, self.lead, self.offset, self.shape() or (0, 0), self.frame(),
+                         shifted)
+
+    def cursor(self, sel) -> tuple[tuple[int, int] | None, list[tuple[int, int]]]:
+        """The plane cell of selection ``sel``'s current cell (None: not on this plane) and
+        the plane cells of its block (none for a single cell)."""
+        other = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self.lead
+        if sel.empty or self.array is None or other:
+            return None, []
+        (top, left), (r, c) = self.offset, rc(sel.index)
+        _, rows, cols = sel.block()
+        block = []
+        if sel.is_block():
+            block = [(i + top, j + left) for i in range(rows.start, rows.stop)
+                     for j in range(cols.start, cols.stop)]
+        return (r + top, c + left), block
 
     def real_shape(self) -> tuple[int, int] | None:
         """Rows and columns of real (unpadded) cells in the slice."""

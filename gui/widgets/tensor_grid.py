@@ -27,13 +27,13 @@ from core.tensors import tensor
 from core.tensors import title as tensor_title
 
 from ..compute import ComputeResult
-from ..selection import NOTHING, Selection, fits, rc
+from ..selection import NOTHING, Selection, fits
 from .colour_scale import ColourScale
 from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
-from .plane_axes import fit_lead, lead_names, padded_lead, plane_caption
+from .plane_axes import fit_lead, lead_names, shape_text
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
@@ -209,9 +209,7 @@ class TensorGrid(QWidget):
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:
-            caption = plane_caption(spec, self.name)
-            shape = str(tuple(array.shape)).replace(",)", ")")
-            self._shape_label.setText(f"{shape}  {caption}" if caption else shape)
+            self._shape_label.setText(shape_text(spec, self.name, array.shape))
         if array is None or array.shape != old_shape:
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
@@ -311,11 +309,7 @@ class TensorGrid(QWidget):
         return self.marks.link_count(layer)
 
     def _placement(self) -> Placement:
-        ndim = 4 if self._array is None else self._array.ndim
-        plane = self._slice()
-        padded = padded_lead(self._spec, self.name, self._lead) if plane.padded else None
-        return Placement(ndim, self._lead, plane.offset, plane.shape() or (0, 0), plane.frame(),
-                         padded)
+        return self._slice().placement()
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
@@ -424,19 +418,7 @@ class TensorGrid(QWidget):
         return self._selection if self._selection.tensor == self.name else NOTHING
 
     def _draw_selection(self) -> None:
-        sel = self.current_selection()
-        top, left = self._slice().offset
-        other_slice = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self._lead
-        if sel.empty or self._array is None or other_slice:
-            self.view.draw_cursor(None, [])
-            return
-        r, c = rc(sel.index)
-        _, rows, cols = sel.block()
-        block = []
-        if sel.is_block():
-            block = [(i + top, j + left) for i in range(rows.start, rows.stop)
-                     for j in range(cols.start, cols.stop)]
-        self.view.draw_cursor((r + top, c + left), block)
+        self.view.draw_cursor(*self._slice().cursor(self.current_selection()))
 
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
@@ -447,11 +429,7 @@ class TensorGrid(QWidget):
         if self._hover is not None:
             text = self.describe(*self._hover)
         else:
-            sel = self.current_selection()
-            text = ""
-            if not sel.empty and self._array is not None:
-                r, c = rc(sel.index)
-                top, left = self._slice().offset
-                text = self.describe(r + top, c + left)
+            cell = self._slice().cursor(self.current_selection())[0]
+            text = "" if cell is None else self.describe(*cell)
         self.readout.setText(text or " ")
 
