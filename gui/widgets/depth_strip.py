@@ -27,7 +27,7 @@ from core.padding import source_index
 from ..selection import NOTHING, Selection
 from .cell_text import IndexLabelsItem
 from .grid_marks import GridMarks, Placement
-from .heatmap_view import HeatmapView
+from .heatmap_view import MAX_ASPECT, HeatmapView
 from .plane_axes import DEPTH_LABEL, depth_pads
 from .slice_plane import SlicePlane
 from .tensor_info import to_view
@@ -266,7 +266,8 @@ class DepthStrip(QWidget):
         return f"{text} (padding: copies d = {source})"
 
     def _arrange(self, count: int) -> None:
-        """Lay ``count`` minis out in the columns that give their cells the most room."""
+        """Lay ``count`` minis out in the columns that give their cells the most room (the
+        height a number needs, as wide as `MAX_ASPECT` times that)."""
         if not count:
             return
         rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
@@ -276,7 +277,9 @@ class DepthStrip(QWidget):
         best, across = -1.0, 1
         for n in range(1, count + 1):
             down = math.ceil(count / n)
-            cell = min(w / (n * (cols + m)), max(h - down * _LABEL_H, 1) / (down * (rows + m)))
+            # a cell may be up to MAX_ASPECT times wider than tall (room for its number)
+            cell = min(w / (n * (cols + m)) / MAX_ASPECT,
+                       max(h - down * _LABEL_H, 1) / (down * (rows + m)))
             if cell > best + 1e-9:
                 best, across = cell, n
         if (count, across) == (self._shown, self._across):
