@@ -37,6 +37,7 @@ SPANNING = ("read", "window")
 #: Every style a mini plane draws (the grid's own layers, hover included).
 _LABEL_H = 18  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
+_CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
 
 
 class _Mini(QWidget):
@@ -266,22 +267,11 @@ class DepthStrip(QWidget):
         return f"{text} (padding: copies d = {source})"
 
     def _arrange(self, count: int) -> None:
-        """Lay ``count`` minis out in the columns that give their cells the most room (the
-        height a number needs, as wide as `MAX_ASPECT` times that)."""
+        """Lay ``count`` minis out in the columns whose cells come closest to printing
+        their numbers (cells may grow up to `MAX_ASPECT` times wider than tall)."""
         if not count:
             return
-        rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
-        m = IndexLabelsItem.margin_for(rows, cols)
-        note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
-        w, h = max(self.width(), 1), max(self.height() - note, 1)
-        best, across = -1.0, 1
-        for n in range(1, count + 1):
-            down = math.ceil(count / n)
-            # a cell may be up to MAX_ASPECT times wider than tall (room for its number)
-            cell = min(w / (n * (cols + m)) / MAX_ASPECT,
-                       max(h - down * _LABEL_H, 1) / (down * (rows + m)))
-            if cell > best + 1e-9:
-                best, across = cell, n
+        across = max(range(1, count + 1), key=lambda n: (self._room(count, n), -n))
         if (count, across) == (self._shown, self._across):
             return
         for mini in self.minis:
@@ -291,6 +281,24 @@ class DepthStrip(QWidget):
         for i, mini in enumerate(self.minis[:count]):
             self._layout.addWidget(mini, i // across, i % across)
             mini.setVisible(True)
+
+    def _room(self, count: int, across: int) -> float:
+        """How much of what its numbers need (1: just enough) a cell gets with ``count``
+        minis ``across`` a row."""
+        rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
+        m = IndexLabelsItem.margin_for(rows, cols)
+        note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
+        down = math.ceil(count / across)
+        spacing = self._layout.spacing()
+        w = (self.width() - (across - 1) * spacing) / across - _CHROME
+        h = (self.height() - note - (down - 1) * spacing) / down - _LABEL_H - _CHROME
+        most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
+        cell_h = min(most_h, most_w)
+        cell_w = min(most_w, MAX_ASPECT * cell_h)
+        labels = [mini.view.labels for mini in self.minis[:count]]
+        need_w = max(max(lb.min_width() for lb in labels), 1.0)
+        need_h = max(max(lb.min_height() for lb in labels), 1.0)
+        return min(cell_w / need_w, cell_h / need_h)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
