@@ -250,9 +250,12 @@ class ExplainController(QObject):
             return
         if not 0 <= row < len(prov):
             self._apply(NO_HIGHLIGHTS, ("hover",), move=False)
-            for name, lead in prov.focus(self.step).items():
+            # back to the step's slice (term 0's without one), a Conv3d grid's depth too
+            back = prov.at(None if not len(prov) else self.step or 0)
+            for name, lead in back.focus.items():
                 if name != sel.tensor and name in self.grids:
                     self.grids[name].set_slice(lead)
+                    self._follow_depth(self.grids[name], back, self.terms.spec)
             return
         h = prov.at(row)
         cells = {g: {"hover": st["current"]} for g, st in h.cells.items() if "current" in st}
@@ -329,8 +332,10 @@ class ExplainController(QObject):
         """A Conv3d grid goes to the depth of the current term's cell (the player steps
         through depth too), or to a depth the sum reads when it shows none of them."""
         name = grid.name
-        reads = h.get(name, "read")
-        depth = follow_depth(spec, name, grid.lead, h.get(name, "current"),
+        reads, current = h.get(name, "read"), h.get(name, "current")
+        if not len(current):  # a term of the Sum list under the pointer: its factors
+            current = h.get(name, "hover")
+        depth = follow_depth(spec, name, grid.lead, current,
                              reads if len(reads) else h.get(name, "window"),
                              padded_grid(spec, name))
         if depth is not None:

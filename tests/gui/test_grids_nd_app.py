@@ -179,3 +179,19 @@ def test_a_click_on_a_depth_slice_selects_its_cell(make_window, qtbot):
                      pos=mini.view.mapFromScene(scene))
     assert window.selection.selection == Selection("input", (0, x.lead[1], 3, 0, 1))
     assert not x.showing_depths() and x.lead[-1] == 3
+
+
+def test_a_term_under_the_pointer_shows_its_depth_and_leaving_goes_back(make_window, qtbot):
+    session = Session.default(SPECS["conv3d"])
+    window = make_window(session)
+    window.selection.set_selection(Selection("output", (0, 0, 2, 1, 1), step=0))
+    terms = window.explainer.terms
+    x = window.grids.grids["input"]
+    front = depth_pads(session.spec)[0]
+    start = x.lead
+    last = max(range(len(terms)), key=lambda k: -1 if terms[k].padded is None
+               else terms[k].padded[0])
+    window.equation.termHovered.emit(last)  # the deepest read
+    assert x.lead[-1] == terms[last].padded[0] - front != start[-1]
+    window.equation.termHovered.emit(-1)
+    assert x.lead == start
