@@ -119,11 +119,11 @@ class DepthStrip(QWidget):
         self.depths: list[int] = []  # in padded coordinates for the input
 
     # -- what the grid asks ----------------------------------------------------------------
-    def refresh(self, scale, empty: bool) -> bool:
+    def refresh(self, scale, empty: bool, changed: str | None = None) -> bool:
         """Draw the strip if the grid's highlighted reads span two or more depths and the
         grid is at one of them (a depth picked by hand elsewhere shows that plane alone);
         whether it has something to show. ``scale``: the grid's `ColourScale`; ``empty``:
-        the grid has no cells."""
+        the grid has no cells; ``changed``: the one highlight style that changed (None: any)."""
         depths, zeros = self.spanned()
         if empty or len(depths) < 2 or self.current_depth() not in depths:
             self._key = None
@@ -135,7 +135,7 @@ class DepthStrip(QWidget):
             self._key = key
             self.show_depths(depths, zeros, levels, cmap_name, scale.mode)
         else:
-            self.redraw_marks()
+            self.redraw_marks(changed)
         return True
 
     def forget(self) -> None:
@@ -228,8 +228,9 @@ class DepthStrip(QWidget):
             mini.fit()
         self._arrange(len(depths))
 
-    def redraw_marks(self) -> None:
-        """The grid's highlights changed (same depths): place them on every mini again."""
+    def redraw_marks(self, style: str | None = None) -> None:
+        """The grid's highlights changed (same depths): place them (``style``'s alone, when
+        given) on every mini again."""
         g = self._grid
         padded = self._padded()
         front = depth_pads(g.spec)[0] if padded else 0
@@ -239,7 +240,7 @@ class DepthStrip(QWidget):
                               if mini.plane else (0, 0), mini.shape,
                               None if mini.plane is None else mini.plane.frame(),
                               (*g.lead[:-1], mini.depth) if padded else None)
-            self._copy_marks(mini, where)
+            self._copy_marks(mini, where, style)
 
     def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
         """The part of the planes the spanning reads lie in, with a cell of context each
@@ -261,9 +262,10 @@ class DepthStrip(QWidget):
             return None
         return top, left, bottom - top, right - left
 
-    def _copy_marks(self, mini: _Mini, where: Placement) -> None:
+    def _copy_marks(self, mini: _Mini, where: Placement, only: str | None = None) -> None:
         for style, (cells, padded) in self._grid.marks.layers_given().items():
-            mini.marks.set_cells(style, cells, padded, where)
+            if only is None or style == only:
+                mini.marks.set_cells(style, cells, padded, where)
 
     @property
     def _axis(self) -> str:

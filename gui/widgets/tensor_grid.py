@@ -290,7 +290,7 @@ class TensorGrid(QWidget):
         included); only meaningful for the input grid.
         """
         self.marks.set_cells(style, cells, padded, self._placement())
-        self._update_depths()
+        self._update_depths(style)
 
     def set_links(self, frm, to, layer: str = "explain") -> None:
         """Arrows from border cells ``frm`` to the padded cells ``to`` of the pixels they copy.
@@ -406,9 +406,10 @@ class TensorGrid(QWidget):
         """Whether the grid shows its depth strip (`DepthStrip`) instead of one plane."""
         return self._stack.currentWidget() is self.depths
 
-    def _update_depths(self) -> None:
-        """The depth strip instead of the plane while it has depths to show (`DepthStrip`)."""
-        if self.depths.refresh(self._scale, self._stack.currentWidget() is self._empty):
+    def _update_depths(self, changed: str | None = None) -> None:
+        """The depth strip instead of the plane while it has depths to show (`DepthStrip`);
+        ``changed``: the one highlight style that changed."""
+        if self.depths.refresh(self._scale, self._stack.currentWidget() is self._empty, changed):
             self._stack.setCurrentWidget(self.depths)
         elif self.showing_depths():
             self._stack.setCurrentWidget(self.view)
