@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
 
+_LEAST_W, _ARROWS_W = 48, 32  # pixels: the narrowest box; its arrows and frame
 _TIPS = {"d": "which depth slice to show", "kd": "which depth tap of the kernel to show"}
 
 
@@ -37,7 +38,7 @@ class SliceSelector(QWidget):
         for axis in axes:
             label = QLabel(axis, objectName="selectorLabel")
             spin = QSpinBox(objectName=f"selector_{axis}")
-            spin.setFixedWidth(62)
+            spin.setFixedWidth(_LEAST_W)
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._on_spin_valueChanged)
             self._box.addWidget(label)
@@ -72,6 +73,10 @@ class SliceSelector(QWidget):
             spin.setValue(lead[i])
             spin.setSuffix(f" / {size}")
             spin.setEnabled(size > 1)
+            # as wide as its widest text (a Conv3d grid has three boxes beside its readout)
+            text = f"{max(size - 1, 0)} / {size}"
+            spin.setFixedWidth(max(_LEAST_W, spin.fontMetrics().horizontalAdvance(text)
+                                   + _ARROWS_W))
             spin.blockSignals(False)
         return tuple(lead)
 
