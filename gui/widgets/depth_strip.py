@@ -9,6 +9,10 @@ highlights of its own depth, so the whole sum is on screen. The input's window m
 into its depth padding: such a slice is labelled as padding and drawn as what the padding
 mode puts there (zeros, or a copy of a real slice).
 
+A Conv1d's strips do the same along their last lead axis: a grad_input entry reads every
+output channel's kernel (the weight's strips 'o = 0', 'o = 1', … side by side), a
+grad_weight entry every sample's input and grad_output ('n = 0', 'n = 1', …).
+
 The strip draws; the grid decides when it shows (`TensorGrid`). A click on a mini plane
 selects that cell through the grid (and the strip gives way to the single plane), a hover
 shows what the cell feeds, as on the plane itself.
@@ -28,7 +32,7 @@ from ..selection import NOTHING, Selection
 from .cell_text import IndexLabelsItem
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import MAX_ASPECT, HeatmapView
-from .plane_axes import DEPTH_LABEL, depth_pads
+from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
 from .tensor_info import to_view
 
@@ -147,7 +151,7 @@ class DepthStrip(QWidget):
         highlights lie at, in order, split into those the strip draws and those in zero
         padding (a window reaching there reads nothing: named in a note, not drawn)."""
         g = self._grid
-        if g.array is None or g.array.ndim < 3 or g.spec is None or g.spec.dims != 3:
+        if g.array is None or g.array.ndim < 3 or g.spec is None or g.spec.dims == 2:
             return [], []
         given = [g.marks.cells_array(style) for style in SPANNING]
         # the same arrays again (another style changed, an animation step): no new look.
@@ -269,7 +273,12 @@ class DepthStrip(QWidget):
 
     @property
     def _axis(self) -> str:
-        return DEPTH_LABEL[self._grid.info.layout]
+        """The strip's axis: a Conv3d's depth ('d', the kernel's 'kd'), a Conv1d strip's
+        last lead axis (the sample n, the weight's output channel o)."""
+        g = self._grid
+        if g.spec.dims == 1:
+            return lead_names(g.spec, g.name)[-1]
+        return DEPTH_LABEL[g.info.layout]
 
     @staticmethod
     def _label(axis: str, real: int, source: int, size: int, current: bool) -> str:

@@ -75,7 +75,7 @@ def test_selected_entries_highlight_exactly_what_explain_reads(make_window, kind
         grid = grids[name]
         assert set(grid.highlighted("read")) == cells, name
         padded = name == "input" and not spec.transposed
-        if spec.dims == 3 and grid.showing_depths():
+        if grid.showing_depths():  # (a Conv1d's strips side by side, a Conv3d's slices)
             _check_depth_slices(grid, cells, padded)
         else:  # what is drawn: the reads in the slice on screen (a whole channel strip in 1D)
             lead = grid.lead
@@ -88,9 +88,10 @@ def test_selected_entries_highlight_exactly_what_explain_reads(make_window, kind
 
 
 def _check_depth_slices(grid, cells: set[tuple[int, ...]], padded: bool) -> None:
-    """Each small multiple draws exactly the reads at its depth (in the grid's n, c)."""
+    """Each small multiple draws exactly the reads at its depth (in the grid's n, c), or
+    a Conv1d's at its sample or output channel."""
     strip = grid.depths
-    front = depth_pads(grid.spec)[0] if padded else 0
+    front = depth_pads(grid.spec)[0] if padded else 0  # (0 for a Conv1d)
     lead = grid.lead[:-1]
     depths = {c[-3] for c in cells}
     drawn_depths = [d for d in strip.depths]
@@ -195,3 +196,17 @@ def test_a_term_under_the_pointer_shows_its_depth_and_leaving_goes_back(make_win
     assert x.lead[-1] == terms[last].padded[0] - front != start[-1]
     window.equation.termHovered.emit(-1)
     assert x.lead == start
+
+
+def test_conv1d_sums_over_channels_and_samples_show_every_strip(make_window):
+    session = Session.default(SPECS["conv1d"])
+    window = make_window(session)
+    grids = window.grids.grids
+    window.selection.set_selection(Selection("grad_input", (1, 1, 0)))
+    w = grids["weight"]
+    assert w.showing_depths() and w.depths.depths == [0, 1, 2]  # every output channel
+    assert [m.label.text() for m in w.depths.minis[:3]] == ["▶ o = 0", "o = 1", "o = 2"]
+    window.selection.set_selection(Selection("grad_weight", (1, 1, 1)))
+    for name in ("input", "grad_output"):  # every sample
+        assert grids[name].showing_depths() and grids[name].depths.depths == [0, 1], name
+    assert not w.showing_depths()
