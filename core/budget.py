@@ -195,17 +195,26 @@ def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) 
     taps, positions = math.prod(spec.kernel_size), math.prod(spec.output_size)
     per_sample = c * taps * positions * np.dtype(spec.dtype).itemsize
     m = min(n, max(1, chunk_bytes // max(per_sample, 1)))
-    padded = math.prod(spec.padded_size) if any(spec.pads) else 0
+    padded = math.prod(spec.padded_size) if any(spec.pads) or "grad_input" in want else 0
+    copies = _padded_copies(spec, want)  # (grad_input: fold's sum, even without padding)
+    weight = math.prod(spec.weight_shape)
+    per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
+    # fold's strided adds go through numpy's ufunc buffers, a few `np.getbufsize()` each
+    buffers = 3 * np.getbufsize() if "grad_input" in want else 0
+    return (m * (copies * c * padded + c * taps * positions + o * positions)
+            + per_weight * weight + buffers)
+
+
+def _padded_copies(spec: LayerSpec, want: frozenset[str]) -> int:
+    """Padded-sized arrays a chunk holds: the padded input (np.pad's copy and its crop
+    under a non-zero mode) and/or its gradient (and pad_adjoint's copies per axis)."""
     other_mode = spec.padding_mode != "zeros" and any(spec.pads)
     copies = 0
     if want & {"output", "grad_weight"}:
         copies += 2 if other_mode else 1
     if "grad_input" in want:
         copies += 3 if other_mode else 1
-        padded = math.prod(spec.padded_size)  # fold's sum, even without padding
-    weight = math.prod(spec.weight_shape)
-    per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
-    return m * (copies * c * padded + c * taps * positions + o * positions) + per_weight * weight
+    return copies
 
 
 def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
@@ -231,12 +240,7 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
                            -(-least // width)))
         if workers == 1 and "grad_input" not in want:  # the workers share the bands
             workers = min(threads, -(-oh // rows))
-    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
-    copies = 0
-    if want & {"output", "grad_weight"}:
-        copies += 2 if other_mode else 1
-    if "grad_input" in want:
-        copies += 3 if other_mode else 1
+    copies = _padded_copies(spec, want)
     # Per band: the im2col matrix (or its gradient), and output-sized rows: the output,
     # grad_output spread to the band's layout, its conjugate (grad_weight), one tap's
     # products (grad_input of a depthwise-like layer).
@@ -270,14 +274,14 @@ def check(
 
 
 # A transposed layer runs as `LayerSpec.as_conv`'s pipeline with the roles swapped
-# (`core.conv_transpose`): its output is the Conv2d's grad_input and the other way round.
+# (`core.conv_transpose`): its output is the Conv's grad_input and the other way round.
 _SWAPPED = {"output": "grad_input", "grad_input": "output", "grad_weight": "grad_weight"}
 
 
 def _estimate_transposed(
     spec: LayerSpec, want: frozenset[str], everything: bool, tuning: tuple
 ) -> int:
-    """The Conv2d's estimate plus what the swap adds: the conjugated weight (complex), the
+    """The Conv's estimate plus what the swap adds: the conjugated weight (complex), the
     input widened by `LayerSpec.conv_extra` and grad_input cut from the wider result, the
     bias, its gradient and the output the bias is added to (`compute`)."""
     conv = spec.as_conv()

@@ -374,7 +374,7 @@ def compute(
     elif bias is not None:
         raise SpecError("a bias tensor was given but the spec has bias off", ("bias",))
     budget.check(spec, what="compute")
-    if spec.transposed:  # this pipeline, with the roles of the Conv2d's tensors swapped
+    if spec.transposed:  # this pipeline, with the roles of the Conv's tensors swapped
         from .conv_transpose import compute_transposed
 
         return compute_transposed(spec, x, w, b, gy, backend)

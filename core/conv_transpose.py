@@ -7,18 +7,18 @@ for two spatial axes, the same for every d through `forward`, `input_grad`, `wei
     forward      y  = conv2d_input(y.shape, conj(W), x)      matmul + col2im (fold)
     grad_input   gx = conv2d(gy, conj(W))                    im2col + matmul
     grad_weight  gW = conj(conv2d_weight(gy, W.shape, x))    the roles swapped
-    grad_bias    gb = Σ gy                                   as Conv2d's
+    grad_bias    gb = Σ gy                                   as a Conv's
 
 The forward pass does not conjugate the weight (``conv2d_input`` does: it is an adjoint,
 hence the ``conj(W)`` handed to it); the gradients follow autograd's convention for complex
 tensors. Where an output_padding reaches the stride (allowed below the dilation) the
-Conv2d has more output positions than ``x`` (`LayerSpec.conv_extra`): they read only
+Conv has more output positions than ``x`` (`LayerSpec.conv_extra`): they read only
 rows/columns of ``y`` that no input pixel paints, so ``x`` stands for them as zeros and
 ``gx`` drops them.
 
 Every function validates the transposed layer first (`LayerSpec` with ``transposed=True``:
 a refusal is a `SpecError` naming the fields and numbers) and asks `core.budget.check`
-before anything is allocated; the Conv2d calls underneath then never refuse.
+before anything is allocated; the Conv calls underneath then never refuse.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def compute_transposed(
     backend: str = "numpy",
 ) -> ConvResults:
     """`core.conv.compute` of a transposed spec, on arrays and a budget it has checked: the
-    Conv2d's forward and backward in one pass over ``spec.as_conv()`` (its grad_input is
+    Conv's forward and backward in one pass over ``spec.as_conv()`` (its grad_input is
     this layer's output, its output this layer's grad_input)."""
     got = compute(spec.as_conv(), gy, _conj(w), None, _extended(x, spec), backend)
     grad_weight = got.grad_weight.conj() if np.iscomplexobj(w) else got.grad_weight

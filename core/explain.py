@@ -1,24 +1,30 @@
 """Provenance: every term behind an entry of the output or a gradient, and the reverse look-ups.
 
-`explain` answers "where does this number come from?": ``output[n, o, oi, oj]`` is one term
-per kernel tap of o's group (plus the bias), ``grad_input[n, c, h, w]`` one per (output
-channel, output position, tap) whose read lands on the pixel through the padding map,
-``grad_weight[o, c', kh, kw]`` one per (sample, output position), ``grad_bias[o]`` one per
-grad_output entry of channel o. Terms that read zero padding add nothing and are left out;
-`window` gives the padded cells a kernel window covers, real or not, for drawing.
+`explain` answers "where does this number come from?", for a layer of d = 1, 2 or 3 spatial
+axes (``spec.dims``; a causal Conv1d is one whose padding is all on the left):
+``output[n, o, *q]`` is one term per kernel tap of o's group (plus the bias),
+``grad_input[n, c, *x]`` one per (output channel, output position, tap) whose read lands on
+the pixel through the padding map, ``grad_weight[o, c', *k]`` one per (sample, output
+position), ``grad_bias[o]`` one per grad_output entry of channel o. Terms that read zero
+padding add nothing and are left out; `window` gives the padded cells a kernel window
+covers, real or not, for drawing.
 
 `readers` goes the other way for hovering: the terms that read one input pixel, weight tap,
 bias or grad_output entry, with the entries they add to.
 
-The terms come back as `Terms`, a sequence backed by int64 columns (see `COLUMNS` in
-`core.explain_links`) and value arrays, so that tens of thousands of terms cost numpy time;
-a `Term` object is made only when one is indexed. Complex gradients follow autograd:
-``grad_input = Σ conj(w)·gy``, ``grad_weight = Σ gy·conj(x)``.
+The terms come back as `Terms`, a sequence backed by int64 columns and value arrays, so
+that tens of thousands of terms cost numpy time; a `Term` object is made only when one is
+indexed. The N-d form (`core.explain_terms`): ``n, o, c`` per term, ``out_spatial``,
+``taps``, ``padded_spatial``, ``spatial`` (d, T) per axis and term; ``cells(name)`` the
+full-rank index into each tensor, ``padded_cells()`` into the padded grid. A 2D layer keeps
+its names (``oi, oj, kh, kw, ph, pw, h, w``; `Window`'s ``padded_rows``, ``rows``, ...).
+Complex gradients follow autograd: ``grad_input = Σ conj(w)·gy``,
+``grad_weight = Σ gy·conj(x)``.
 
 A transposed layer answers the same questions in its own names (`core.explain_transposed`):
-``output[n, o, oi, oj]`` is one term per (input channel of o's group, input pixel, tap)
-whose painted kernel copy covers it, ``grad_input[n, c, h, w]`` one per tap of the copy
-pixel (h, w) paints, and an input pixel's `readers` are the output entries of its copy.
+``output[n, o, *q]`` is one term per (input channel of o's group, input pixel, tap)
+whose painted kernel copy covers it, ``grad_input[n, c, *x]`` one per tap of the copy
+pixel x paints, and an input pixel's `readers` are the output entries of its copy.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from . import conv_transpose, explain_transposed
 from . import explain_links as links
+from . import explain_transposed
 from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
 from .spec import DTYPES, LayerSpec, SpecError
 from .spec_args import _is_int
@@ -57,42 +63,70 @@ _LINKS = {
 }
 
 
+def _outer(masks: Sequence[np.ndarray]) -> np.ndarray:
+    """The AND of one mask per axis over the grid of all axes: shape (len(m) for m in masks)."""
+    d = len(masks)
+    out = np.ones((), dtype=bool)
+    for a, m in enumerate(masks):
+        out = out & m.reshape([-1 if b == a else 1 for b in range(d)])
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Window:
     """The padded cells one kernel window covers, zero padding included, for drawing.
 
+    Per axis of the layer's d spatial axes, the window is a set of padded positions (one per
+    tap); its cells are their cartesian product, shape ``spec.kernel_size``.
+
     Attributes
     ----------
-    out : (oi, oj)
+    out : tuple of d ints
         The output position.
-    padded_rows : ndarray of int, shape (kh,)
-        Padded row of each kernel row; ``padded_cols`` (kw,) likewise.
-    rows : ndarray of int, shape (kh,)
-        The real row each padded row copies, -1 for zero padding; ``cols`` (kw,) likewise.
-    pads : (top, bottom, left, right)
-        Padded cell (ph, pw) lies over real pixel (ph - top, pw - left) where that is inside.
+    padded : tuple of d ndarrays of int
+        Padded position of each tap along each axis (shapes (k0,), (k1,), ...).
+    pixels : tuple of d ndarrays of int
+        The real position each padded position copies, -1 for zero padding.
+    pads : (before0, after0, before1, after1, ...)
+        Padded cell p lies over real pixel ``p - before`` per axis where that is inside.
+    input_size : tuple of d ints
+    padded_rows, padded_cols, rows, cols : ndarray of int
+        A 2D window's ``padded[0]``, ``padded[1]``, ``pixels[0]``, ``pixels[1]``.
     """
 
-    out: tuple[int, int]
-    padded_rows: np.ndarray
-    padded_cols: np.ndarray
-    rows: np.ndarray
-    cols: np.ndarray
-    pads: tuple[int, int, int, int]
-    input_size: tuple[int, int]
+    out: tuple[int, ...]
+    padded: tuple[np.ndarray, ...]
+    pixels: tuple[np.ndarray, ...]
+    pads: tuple[int, ...]
+    input_size: tuple[int, ...]
+
+    def _axis_2d(self, axis: int, what: str) -> np.ndarray:
+        if len(self.out) != 2:
+            raise AttributeError(f"a {len(self.out)}-axis window has no rows and columns: "
+                                 f"use Window.{what}[axis]")
+        return getattr(self, what)[axis]
+
+    padded_rows = property(lambda self: self._axis_2d(0, "padded"))
+    padded_cols = property(lambda self: self._axis_2d(1, "padded"))
+    rows = property(lambda self: self._axis_2d(0, "pixels"))
+    cols = property(lambda self: self._axis_2d(1, "pixels"))
 
     @property
     def real(self) -> np.ndarray:
-        """(kh, kw) bool: the cell reads a real pixel (itself or the one it copies)."""
-        return (self.rows[:, None] >= 0) & (self.cols[None, :] >= 0)
+        """Shape kernel_size, bool: the cell reads a real pixel (itself or one it copies)."""
+        return _outer([p >= 0 for p in self.pixels])
 
     @property
     def border(self) -> np.ndarray:
-        """(kh, kw) bool: the cell lies in the padded border (zero, or a copy of a pixel)."""
-        top, _, left, _ = self.pads
-        inside_h = (self.padded_rows >= top) & (self.padded_rows < top + self.input_size[0])
-        inside_w = (self.padded_cols >= left) & (self.padded_cols < left + self.input_size[1])
-        return ~(inside_h[:, None] & inside_w[None, :])
+        """Shape kernel_size, bool: the cell lies in the padded border (zero, or a copy)."""
+        inside = [(p >= before) & (p < before + size) for p, before, size in
+                  zip(self.padded, self.pads[::2], self.input_size, strict=True)]
+        return ~_outer(inside)
+
+    def cells(self) -> np.ndarray:
+        """Every padded cell of the window, row-major (the kernel's order): (prod k, d)."""
+        grid = np.meshgrid(*self.padded, indexing="ij")
+        return np.stack([g.ravel() for g in grid], axis=1).astype(np.int64)
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -170,25 +204,28 @@ def explain(
     padding_mode: str = "zeros",
     transposed: bool = False,
     output_padding: Any = 0,
+    causal: bool = False,
 ) -> Terms:
-    """Every term behind one entry of ``conv2d`` or one of its gradients, with torch's arguments.
+    """Every term behind one entry of ``conv{d}d`` or one of its gradients, with torch's
+    arguments; d (1, 2 or 3) is the weight's rank less two.
 
-    With ``transposed=True``, of ``conv_transpose2d`` (weight (C, O/groups, kh, kw),
-    ``output_padding`` as torch's; ``padding_mode`` 'zeros' only).
+    With ``transposed=True``, of ``conv_transpose{d}d`` (weight (C, O/groups, *k),
+    ``output_padding`` as torch's; ``padding_mode`` 'zeros' only). With ``causal=True``
+    (d = 1, padding 0), of ``conv1d(F.pad(input, ((k-1)·dilation, 0)), ...)``.
 
     Parameters
     ----------
     target : {'output', 'grad_input', 'grad_weight', 'grad_bias'}
     index : tuple of int
-        Full index into the target as given (3 numbers for an unbatched output or
+        Full index into the target as given (2 + d numbers for an unbatched output or
         grad_input); negative numbers count from the end.
-    input : ndarray, shape (N, C, H, W) or (C, H, W)
-    weight : ndarray, shape (O, C/groups, kh, kw)
+    input : ndarray, shape (N, C, *size) or (C, *size)
+    weight : ndarray, shape (O, C/groups, *k)
     grad_output : ndarray, the output's shape
         Needed for the gradient targets.
     bias : ndarray, shape (O,), or None
     stride, padding, dilation, groups, padding_mode
-        As ``torch.nn.Conv2d``.
+        As ``torch.nn.Conv{d}d``: an int or a d-tuple.
 
     Returns
     -------
@@ -206,26 +243,19 @@ def explain(
             f"input dtype {x.dtype.name} is not supported; use one of {', '.join(DTYPES)}",
             ("input",), dtype=x.dtype.name,
         )
-    if transposed:
-        spec = conv_transpose.layer_spec(
-            x.shape, w.shape, x.dtype, bias=bias is not None, stride=stride, padding=padding,
-            output_padding=output_padding, groups=groups, dilation=dilation,
-        ).replace(padding_mode=padding_mode)
-        return explain_spec(spec, target, index, input=x, weight=w, grad_output=grad_output,
-                            bias=bias)
-    spec = LayerSpec.from_arrays(
-        x.shape,
-        w.shape,
-        bias=bias is not None,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-        padding_mode=padding_mode,
-        dtype=x.dtype.name,
-    )
-    if output_padding != 0:  # a Conv2d has none: the spec says so, naming the field
-        spec = spec.replace(output_padding=output_padding)
+    # The number of spatial axes is the weight's rank less two, as torch's conv{d}d sees it.
+    layer = dict(bias=bias is not None, stride=stride, padding=padding, dilation=dilation,
+                 groups=groups, dtype=x.dtype.name)
+    if transposed:  # every mode but zeros is refused by the spec, naming padding_mode
+        spec = LayerSpec.from_arrays(x.shape, w.shape, transposed=True,
+                                     output_padding=output_padding, **layer)
+        spec = spec.replace(padding_mode=padding_mode)
+    else:
+        spec = LayerSpec.from_arrays(x.shape, w.shape, padding_mode=padding_mode, **layer)
+        if output_padding != 0:  # a convolution has none: the spec says so, naming the field
+            spec = spec.replace(output_padding=output_padding)
+    if causal:
+        spec = spec.replace(causal=True)
     return explain_spec(spec, target, index, input=x, weight=w, grad_output=grad_output, bias=bias)
 
 
@@ -283,23 +313,24 @@ def readers(
 
 
 def window(spec: LayerSpec, out: Sequence[int]) -> Window:
-    """The padded cells the kernel window at output position ``out = (oi, oj)`` covers.
+    """The padded cells the kernel window at output position ``out`` (d numbers) covers.
 
-    For a transposed layer, ``out = (h, w)`` is an input pixel and the window its painted
-    kernel copy: ``padded_rows``/``padded_cols`` are the rows/columns of the output before
-    padding crops it, ``rows``/``cols`` the output's own (-1: cropped), ``border`` the
-    cropped cells (the window of its Conv2d, `LayerSpec.as_conv`, at that position).
+    For a transposed layer, ``out`` is an input pixel and the window its painted kernel
+    copy: ``padded`` holds the positions of the output before padding crops it, ``pixels``
+    the output's own (-1: cropped), ``border`` the cropped cells (the window of its
+    convolution, `LayerSpec.as_conv`, at that position).
     """
     if spec.transposed:
         return window(spec.as_conv(), _index("input pixel", out, spec.input_size))
-    oi, oj = _index("output position", out, spec.output_size)
-    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
-    ph = oi * sh + np.arange(kh) * dh
-    pw = oj * sw + np.arange(kw) * dw
-    arrays = (ph, pw, links.source(spec, 0, ph), links.source(spec, 1, pw))
-    for a in arrays:
+    out = _index("output position", out, spec.output_size)
+    padded, pixels = [], []
+    for axis, q in enumerate(out):
+        p = q * spec.stride[axis] + np.arange(spec.kernel_size[axis]) * spec.dilation[axis]
+        padded.append(p)
+        pixels.append(links.source(spec, axis, p))
+    for a in (*padded, *pixels):
         a.flags.writeable = False
-    return Window((oi, oj), *arrays, spec.pads, spec.input_size)
+    return Window(out, tuple(padded), tuple(pixels), spec.pads, spec.input_size)
 
 
 def _terms(
@@ -312,11 +343,11 @@ def _terms(
 ) -> Terms:
     """The terms of ``target`` linked to entry ``index`` of tensor ``layout``."""
     full = (0, *index) if layout in ("input", "grad_output") and not spec.batched else index
-    if spec.transposed:  # the Conv2d's links with the roles swapped
+    if spec.transposed:  # the convolution's links with the roles swapped
         table = explain_transposed.transposed_links(spec, layout, full)
     else:
         table = _LINKS[layout](spec, *full)
     if target == "output" and layout == "grad_output" and spec.bias:
-        n, o, oi, oj = full
-        table = links.concat(table, links.table(1, n=n, o=o, oi=oi, oj=oj))
+        n, o, *out = full
+        table = links.concat(table, links.table(1, spec.dims, n=n, o=o, out=out))
     return Terms(target, spec, table, {}, None, entry)._evaluated(tensors)

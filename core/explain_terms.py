@@ -3,6 +3,13 @@
 `core.explain` finds the terms; this module holds them. Each row of a `Terms` is one link
 of the convolution (see `core.explain_links`) seen from its `target`: the factors it reads,
 the value it adds, and where it sits (output position, kernel tap, padded cell, pixel).
+
+The N-d form, for a layer of d spatial axes (``spec.dims``): the lead columns ``n, o, c``
+have shape (T,), the spatial ones ``out_spatial``, ``taps``, ``padded_spatial`` and
+``spatial`` shape (d, T), one row per axis. A 2D layer also names those rows as before
+(``oi, oj, kh, kw, ph, pw, h, w``). The exact tensor index of each term's cells comes from
+`Terms.cells` (full-rank, as ``spec.shape(name)``, batched or not) and
+`Terms.padded_cells` (the padded grid's).
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ class Term:
     target : str
         The tensor whose entry this term adds to.
     entry : tuple of int
-        That entry's full index (3 numbers for an unbatched output or grad_input).
+        That entry's full index (2 + d numbers for an unbatched output or grad_input).
     reads : mapping str -> tuple of int
         Full index into each tensor the term reads (``input``, ``weight``, ``bias``,
         ``grad_output``), unbatched tensors without the sample.
@@ -57,19 +64,19 @@ class Term:
     conjugated : tuple of str
         The factors that enter `value` conjugated: ``('weight',)`` for grad_input,
         ``('input',)`` for grad_weight.
-    out : (oi, oj)
-        The output position the term belongs to.
-    tap : (kh, kw) or None
-        The kernel tap; None for the bias term and grad_bias terms.
-    padded : (ph, pw) or None
+    out : tuple of d ints
+        The output position the term belongs to ((oi, oj) in 2D).
+    tap : tuple of d ints, or None
+        The kernel tap ((kh, kw) in 2D); None for the bias term and grad_bias terms.
+    padded : tuple of d ints, or None
         The cell of the padded input the input read comes from (for grad_input: the cell
         the contribution lands on before the padding adjoint folds it onto `pixel`).
-    pixel : (h, w) or None
+    pixel : tuple of d ints, or None
         The real input pixel that padded cell copies.
 
     For a transposed layer (`core.explain_transposed`) `padded` is the cell of the output
-    before padding crops it that the term's kernel copy lands on (``out`` plus the top and
-    left padding), and `pixel` the input pixel that paints the copy.
+    before padding crops it that the term's kernel copy lands on (``out`` plus the padding
+    before each axis), and `pixel` the input pixel that paints the copy.
     """
 
     target: str
@@ -78,14 +85,38 @@ class Term:
     factors: Mapping[str, Scalar]
     value: Scalar | None
     conjugated: tuple[str, ...]
-    out: tuple[int, int]
-    tap: tuple[int, int] | None
-    padded: tuple[int, int] | None
-    pixel: tuple[int, int] | None
+    out: tuple[int, ...]
+    tap: tuple[int, ...] | None
+    padded: tuple[int, ...] | None
+    pixel: tuple[int, ...] | None
+
+
+def _row_2d(name: str) -> property:
+    """The 2D name of one row of a spatial column (``kh`` is ``taps[0]``): d=2 only, for a
+    name of another number of axes would mean a different axis."""
+    column, axis = links.NAMES_2D[name]
+
+    def get(self: Terms) -> np.ndarray:
+        if self.spec.dims != 2:
+            raise AttributeError(
+                f"Terms.{name} is a 2D name; this layer has {self.spec.dims} spatial axes: "
+                f"use {_ARRAYS[column]}[axis] instead"
+            )
+        return self._columns[column][axis]
+
+    return property(get, doc=f"{_ARRAYS[column]}[{axis}] of a 2D layer, shape (T,).")
+
+
+# The attribute each table column is known by on `Terms`.
+_ARRAYS = {"out": "out_spatial", "tap": "taps", "padded": "padded_spatial", "pixel": "spatial"}
 
 
 class Terms(Sequence[Term]):
     """The terms of one sum (or of one reverse look-up), in animation order, as columns.
+
+    The columns are numpy arrays over the T terms; the spatial ones have one row per spatial
+    axis of the layer (d = ``spec.dims``: 1, 2 or 3), so that every number of dimensions
+    reads the same way.
 
     Attributes
     ----------
@@ -95,29 +126,50 @@ class Terms(Sequence[Term]):
     entry : tuple of int or None
         The explained entry's full index; None for a reverse look-up, whose terms add to
         several entries (see `entries`).
-    n, o, c, oi, oj, kh, kw, ph, pw, h, w : ndarray of int64, shape (T,)
-        Per term: sample, output channel, input channel (absolute), output position, kernel
-        tap, padded input cell, real input pixel. -1 where it does not apply (the bias term
-        has no c, tap or cell; n is 0 for an unbatched layer).
+    n, o, c : ndarray of int64, shape (T,)
+        Per term: sample, output channel, input channel (absolute). -1 where it does not
+        apply (the bias term has no c; n is 0 for an unbatched layer).
+    out_spatial : ndarray of int64, shape (d, T)
+        The output position of each term.
+    taps : ndarray of int64, shape (d, T)
+        The kernel tap; -1 for the bias term and grad_bias terms (`has_tap`).
+    padded_spatial : ndarray of int64, shape (d, T)
+        The padded input cell read (transposed: the cell of the output before the crop);
+        -1 where there is no tap.
+    spatial : ndarray of int64, shape (d, T)
+        The real input pixel (that the padded cell copies; transposed: that paints the
+        copy); -1 where there is no tap.
+    oi, oj, kh, kw, ph, pw, h, w : ndarray of int64, shape (T,)
+        A 2D layer's rows of the four spatial columns by their old names (``oi`` is
+        ``out_spatial[0]``, ``w`` is ``spatial[1]``); AttributeError for another d.
     value : ndarray, shape (T,), or None
         Each term's contribution; None when found without tensors.
     factors : mapping str -> ndarray, shape (T,)
         The raw value each term reads from each tensor (0 where a term does not read it).
     conjugated : tuple of str
         The factors conjugated in `value`.
+
+    Index tuples into the tensors, full-rank as ``spec.shape(name)`` has them (batched or
+    not): `cells` (every term, -1 rows where untouched), `indices` (only the terms that
+    read a source), `entries` (the target's), `padded_cells` (the padded grid's). Masks:
+    `has_tap`, `reading`, `through` (one padded cell). Flat numbers: `flat` (im2col's).
     """
 
     n: np.ndarray
     o: np.ndarray
     c: np.ndarray
-    oi: np.ndarray
-    oj: np.ndarray
-    kh: np.ndarray
-    kw: np.ndarray
-    ph: np.ndarray
-    pw: np.ndarray
-    h: np.ndarray
-    w: np.ndarray
+    out_spatial: np.ndarray
+    taps: np.ndarray
+    padded_spatial: np.ndarray
+    spatial: np.ndarray
+    oi = _row_2d("oi")
+    oj = _row_2d("oj")
+    kh = _row_2d("kh")
+    kw = _row_2d("kw")
+    ph = _row_2d("ph")
+    pw = _row_2d("pw")
+    h = _row_2d("h")
+    w = _row_2d("w")
 
     def __init__(
         self,
@@ -130,14 +182,19 @@ class Terms(Sequence[Term]):
     ) -> None:
         self.target, self.spec, self.entry = target, spec, entry
         self.conjugated = CONJUGATED[target]
-        self._columns = {name: columns[name] for name in links.COLUMNS}
+        self._columns = {name: columns[name] for name in (*links.LEAD, *links.SPATIAL)}
         for a in (*self._columns.values(), *factors.values(), value):
             if a is not None:
                 a.flags.writeable = False
-        for name, a in self._columns.items():
-            setattr(self, name, a)
+        self.n, self.o, self.c = (self._columns[k] for k in links.LEAD)
+        for column, attribute in _ARRAYS.items():
+            setattr(self, attribute, self._columns[column])
         self.factors = dict(factors)
         self.value = value
+
+    @property
+    def dims(self) -> int:
+        return self.spec.dims
 
     # -- sequence ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -151,7 +208,7 @@ class Terms(Sequence[Term]):
             return Terms(
                 self.target,
                 self.spec,
-                {k: a[i] for k, a in self._columns.items()},
+                links.select(self._columns, i),
                 {k: a[i] for k, a in self.factors.items()},
                 None if self.value is None else self.value[i],
                 self.entry,
@@ -178,16 +235,21 @@ class Terms(Sequence[Term]):
         with np.errstate(all="ignore"):  # inf - inf is nan, quietly, as in torch
             return self.value.sum()
 
+    @property
+    def has_tap(self) -> np.ndarray:
+        """(T,) bool: the term has a kernel tap (all but an output's bias term and the
+        terms of a grad_bias)."""
+        return self.taps[0] >= 0
+
     def reading(self, name: str) -> np.ndarray:
         """Mask of the terms that read tensor ``name`` (one of `SOURCES`), shape (T,)."""
         if name not in SOURCES:
             raise ValueError(f"tensor must be one of {', '.join(SOURCES)}, got {name!r}")
         if self.target == "output":
-            bias = self.kh < 0
             if name in ("input", "weight"):
-                return ~bias
+                return self.has_tap
             if name == "bias":
-                return bias
+                return ~self.has_tap
         return np.full(len(self), name in FACTORS[self.target])
 
     def indices(self, name: str) -> np.ndarray:
@@ -199,29 +261,95 @@ class Terms(Sequence[Term]):
         """Full index of the entry of `target` each term adds to: shape (T, ndim)."""
         return np.stack(self._index_columns(self.target), axis=1)
 
+    def cells(self, name: str) -> np.ndarray:
+        """Full index into tensor ``name`` (any of the eight) of the cell each term reads or
+        adds to: shape (T, ndim), ndim as ``spec.shape(name)``; a row of -1 where the term
+        does not touch ``name`` (the bias term reads no weight; output terms touch no
+        gradient)."""
+        shape = self.spec.shape(name)
+        if shape is None:
+            raise ValueError(f"{name} does not exist: the layer has no bias")
+        if name == self.target:
+            return self.entries()
+        out = np.full((len(self), len(shape)), -1, dtype=np.int64)
+        if name in SOURCES:
+            mask = self.reading(name)
+            out[mask] = self.indices(name)
+        return out
+
+    def padded_cells(self) -> np.ndarray:
+        """Index of each term's padded cell in the padded grid: (T, 2 + d), the sample left
+        out unbatched; a row of -1 for a term without a tap.
+
+        A convolution's padded input: ``(n, c, *padded_spatial)``; a transposed layer's
+        output before the crop: ``(n, o, *padded_spatial)``.
+        """
+        channel = self.o if self.spec.transposed else self.c
+        lead = [self.n, channel] if self.spec.batched else [channel]
+        out = np.empty((len(self), len(lead) + self.dims), dtype=np.int64)
+        for i, column in enumerate([*lead, *self.padded_spatial]):
+            out[:, i] = column
+        untapped = ~self.has_tap
+        if untapped.any():
+            out[untapped] = -1
+        return out
+
+    def through(self, padded: Sequence[int]) -> np.ndarray:
+        """(T,) bool: the terms whose padded cell is ``padded`` (d numbers): what one border
+        cell of the padded grid holds when hovered."""
+        where = np.asarray(padded, dtype=np.int64).reshape(-1, 1)
+        if where.shape[0] != self.dims:
+            raise ValueError(f"a padded cell of this layer has {self.dims} numbers, "
+                             f"got {tuple(padded)}")
+        return (self.padded_spatial == where).all(axis=0)
+
+    def flat(self, column: str, sizes: Sequence[int]) -> np.ndarray:
+        """Row-major flat index over ``sizes`` of spatial column ``column`` (``out_spatial``,
+        ``taps``, ``padded_spatial`` or ``spatial``), shape (T,); -1 where it does not
+        apply. What an im2col matrix numbers its rows (output positions, ``spec.output_size``)
+        and its columns within a channel (taps, ``spec.kernel_size``) by, for any d."""
+        names = {v: k for k, v in _ARRAYS.items()}
+        if column not in names:
+            raise ValueError(f"column must be one of {', '.join(names)}, got {column!r}")
+        a = self._columns[names[column]]
+        if a.shape[0] != len(sizes):
+            raise ValueError(f"{column} has {a.shape[0]} axes, sizes {tuple(sizes)} has "
+                             f"{len(sizes)}")
+        present = a[0] >= 0
+        out = np.full(len(self), -1, dtype=np.int64)
+        out[present] = np.ravel_multi_index(tuple(a[:, present]), tuple(sizes))
+        return out
+
+    def rows(self) -> np.ndarray:
+        """Every column of each term as one row of ints: (T, 3 + 4d), `links.LEAD` then the
+        rows of `links.SPATIAL` (a key that tells any two links apart)."""
+        parts = [self._columns[k][None] for k in links.LEAD]
+        parts += [self._columns[k] for k in links.SPATIAL]
+        return np.concatenate(parts).T
+
     def _index_columns(self, name: str, *, with_sample: bool = False) -> list[np.ndarray]:
-        col = self._columns
+        col, spec = self._columns, self.spec
         layout = LAYOUT.get(name, name)
-        if layout == "weight" and self.spec.transposed:  # (in, out/groups, kh, kw)
-            return [col["c"], col["o"] % self.spec.out_per_group, col["kh"], col["kw"]]
+        if layout == "weight" and spec.transposed:  # (in, out/groups, *k)
+            return [col["c"], col["o"] % spec.out_per_group, *col["tap"]]
         if layout == "weight":
-            return [col["o"], col["c"] % self.spec.in_per_group, col["kh"], col["kw"]]
+            return [col["o"], col["c"] % spec.in_per_group, *col["tap"]]
         if layout == "bias":
             return [col["o"]]
         if layout == "input":
-            index = [col["n"], col["c"], col["h"], col["w"]]
+            index = [col["n"], col["c"], *col["pixel"]]
         else:
-            index = [col["n"], col["o"], col["oi"], col["oj"]]
-        return index if with_sample or self.spec.batched else index[1:]
+            index = [col["n"], col["o"], *col["out"]]
+        return index if with_sample or spec.batched else index[1:]
 
     def _term(self, i: int) -> Term:
-        col = {k: int(a[i]) for k, a in self._columns.items()}
+        col = self._columns
         names = FACTORS[self.target]
-        if self.target == "output" and col["kh"] < 0:
+        tapped = bool(col["tap"][0, i] >= 0)
+        if self.target == "output" and not tapped:
             names = ("bias",)
         reads = {n: tuple(int(a[i]) for a in self._index_columns(n)) for n in names}
-        tap = None if col["kh"] < 0 else (col["kh"], col["kw"])
-        cell = None if col["ph"] < 0 else (col["ph"], col["pw"])
+        cell = None if col["padded"][0, i] < 0 else tuple(col["padded"][:, i].tolist())
         return Term(
             target=self.target,
             entry=tuple(int(a[i]) for a in self._index_columns(self.target)),
@@ -229,10 +357,10 @@ class Terms(Sequence[Term]):
             factors={n: self.factors[n][i].item() for n in names if n in self.factors},
             value=None if self.value is None else self.value[i].item(),
             conjugated=self.conjugated,
-            out=(col["oi"], col["oj"]),
-            tap=tap,
+            out=tuple(col["out"][:, i].tolist()),
+            tap=tuple(col["tap"][:, i].tolist()) if tapped else None,
             padded=cell,
-            pixel=None if cell is None else (col["h"], col["w"]),
+            pixel=None if cell is None else tuple(col["pixel"][:, i].tolist()),
         )
 
     def _evaluated(self, tensors: Mapping[str, np.ndarray]) -> Terms:

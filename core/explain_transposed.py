@@ -1,27 +1,30 @@
-"""The links of a transposed layer: its Conv2d's links, seen with the roles swapped.
+"""The links of a transposed layer: its convolution's links, seen with the roles swapped.
 
-A transposed layer is its Conv2d (`LayerSpec.as_conv`) run backwards (`core.conv_transpose`):
-the Conv2d's input is this layer's output space, its output this layer's input. One link
-``W[c, o', kh, kw] · x[n, c, h, w]`` adding to ``y[n, o, oi, oj]`` is the Conv2d's link of
-output position (h, w) and tap (kh, kw) reading the pixel (oi, oj): input pixel (h, w)
-*paints* a copy of the kernel onto the output before the crop (the Conv2d's padded input,
-cell ``(h·sh + kh·dh, w·sw + kw·dw)``), and padding crops the copies' cells outside the
-output (the Conv2d's zero padding, where no link is). So the Conv2d's link tables serve, with
-the columns renamed::
+A transposed layer (of any number d of spatial axes) is its convolution
+(`LayerSpec.as_conv`) run backwards (`core.conv_transpose`): the convolution's input is this
+layer's output space, its output this layer's input. One link ``W[c, o', *k] · x[n, c, *x]``
+adding to ``y[n, o, *q]`` is the convolution's link of output position ``x`` and tap ``k``
+reading the pixel ``q``: input pixel ``x`` *paints* a copy of the kernel onto the output
+before the crop (the convolution's padded input, cell ``x·stride + k·dilation`` per axis),
+and padding crops the copies' cells outside the output (the convolution's zero padding,
+where no link is). So the convolution's link tables serve, with the columns renamed
+(`core.explain_links` names them; in 2D ``out`` is (oi, oj), ``pixel`` (h, w))::
 
-    this layer    o  c  oi oj h  w     (n, kh, kw, ph, pw unchanged)
-    the Conv2d    c  o  h  w  oi oj
+    this layer    o  c  out    pixel     (n, tap, padded unchanged)
+    the conv      c  o  pixel  out
 
-``output[n, o, oi, oj]`` collects the links that land on the Conv2d's pixel (oi, oj) (its
-grad_input's links), ``grad_input[n, c, h, w]`` the links of the Conv2d's output (h, w)
+``output[n, o, *q]`` collects the links that land on the convolution's pixel ``q`` (its
+grad_input's links), ``grad_input[n, c, *x]`` the links of the convolution's output ``x``
 (its forward window), ``grad_weight`` the links of one tap, ``grad_bias[o]`` every output
-position of channel o. The Conv2d's output positions past this layer's input
+position of channel o. The convolution's output positions past this layer's input
 (`LayerSpec.conv_extra`) read zeros it adds itself: their links are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 from . import explain_links as links
 from .spec import LayerSpec
@@ -33,7 +36,7 @@ _CONV_LINKS = {
     "input": links.window_links,
     "weight": links.tap_links,
 }
-_RENAMED = {"o": "c", "c": "o", "oi": "h", "oj": "w", "h": "oi", "w": "oj"}
+_RENAMED = {"o": "c", "c": "o", "out": "pixel", "pixel": "out"}
 
 
 def transposed_links(spec: LayerSpec, layout: str, index: Sequence[int]) -> links.Table:
@@ -47,9 +50,8 @@ def transposed_links(spec: LayerSpec, layout: str, index: Sequence[int]) -> link
     if layout == "bias":
         return links.plane_links(spec, *index)
     table = _CONV_LINKS[layout](spec.as_conv(), *index)
-    renamed = {name: table[_RENAMED.get(name, name)] for name in links.COLUMNS}
-    if spec.conv_extra != (0, 0):
-        h, w = spec.input_size
-        inside = (renamed["h"] < h) & (renamed["w"] < w)
-        renamed = {name: a[inside] for name, a in renamed.items()}
+    renamed = {name: table[_RENAMED.get(name, name)] for name in table}
+    if any(spec.conv_extra):
+        size = np.array(spec.input_size)[:, None]
+        renamed = links.select(renamed, (renamed["pixel"] < size).all(axis=0))
     return renamed

@@ -24,10 +24,10 @@ Sizes = tuple[int, ...]  # one int per spatial axis: (L,), (H, W) or (D, H, W)
 
 def output_size(padded_size: Sizes, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> Sizes:
     """Output size per axis of a convolution over an input already padded to ``padded_size``."""
-    return tuple(
+    return tuple([  # type: ignore[return-value]
         (p - d * (k - 1) - 1) // s + 1
         for p, k, s, d in zip(padded_size, kernel_size, stride, dilation, strict=True)
-    )
+    ])
 
 
 def windows(xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> np.ndarray:
@@ -36,15 +36,12 @@ def windows(xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes) 
     ``xp`` is (N, C, *padded) with one spatial axis per entry of ``kernel_size``.
     """
     dims = len(kernel_size)
-    out = output_size(xp.shape[-dims:], kernel_size, stride, dilation)
-    lead, spatial = xp.strides[:-dims], xp.strides[-dims:]
-    return as_strided(
-        xp,
-        shape=(*xp.shape[:-dims], *kernel_size, *out),
-        strides=(*lead, *(t * d for t, d in zip(spatial, dilation, strict=True)),
-                 *(t * s for t, s in zip(spatial, stride, strict=True))),
-        writeable=False,
-    )
+    shape, strides = xp.shape, xp.strides
+    out = output_size(shape[-dims:], kernel_size, stride, dilation)
+    taps = [t * d for t, d in zip(strides[-dims:], dilation, strict=True)]
+    steps = [t * s for t, s in zip(strides[-dims:], stride, strict=True)]
+    return as_strided(xp, (*shape[:-dims], *kernel_size, *out),
+                      (*strides[:-dims], *taps, *steps), writeable=False)
 
 
 def unfold(xp: np.ndarray, kernel_size: Sizes, stride: Sizes, dilation: Sizes) -> np.ndarray:
@@ -103,15 +100,17 @@ def fold_into(
     """`fold` into a given array ``out`` of shape (N, C, *padded), overwriting it."""
     n, c = out.shape[:2]
     size = output_size(out.shape[2:], kernel_size, stride, dilation)
-    taps = cols.reshape(n, c, *kernel_size, *size)
+    taps = cols.reshape(n, c, math.prod(kernel_size), *size)
     out.fill(0)
+    # Per axis, the entries each kernel index reads (every output position's).
+    reads = [
+        [slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
+        for k, s, d, o in zip(kernel_size, stride, dilation, size, strict=True)
+    ]
     # One vectorised add per kernel tap: windows overlap, so taps must not be added at once.
-    for tap in itertools.product(*map(range, kernel_size)):
-        target = out[(..., *(
-            slice(i * d, i * d + s * (o - 1) + 1, s)
-            for i, d, s, o in zip(tap, dilation, stride, size, strict=True)
-        ))]
-        np.add(target, taps[(slice(None), slice(None), *tap)], out=target)
+    for t, where in enumerate(itertools.product(*reads)):
+        target = out[(..., *where)]
+        np.add(target, taps[:, :, t], out=target)
     return out
 
 

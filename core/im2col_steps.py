@@ -2,7 +2,8 @@
 
 Built from the very steps `core.conv` computes with (pad, unfold, matmul per group, fold,
 pad_adjoint), laid out the textbook way: rows are output positions, columns are the
-(C/groups)·kh·kw kernel taps of one group.
+(C/groups)·prod(kernel_size) kernel taps of one group (C/groups·kh·kw for a Conv2d), for
+every number of spatial axes.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def im2col_steps(
         raise SpecError(f"sample {sample!r} is out of range for batch size {n}", ("sample",),
                         batch=n)
     _check_tensors(spec, input, weight, bias, grad_output)
-    if spec.transposed:  # its Conv2d's steps, read under the transposed layer's names
+    if spec.transposed:  # its Conv's steps, read under the transposed layer's names
         from .transposed_steps import transposed_steps
 
         return transposed_steps(spec, input, weight, bias, grad_output, sample)
@@ -191,7 +192,7 @@ def im2col_entries(spec: LayerSpec) -> int:
     """Entries of the largest matrix `im2col_steps` builds for one sample (cols, dcols, the
     product, W as one block-diagonal matrix): what showing them costs, known before anything
     is allocated. (The padded grids are built only when read, and the app draws a huge
-    padding cut short.) A transposed layer's matrices are its Conv2d's (`LayerSpec.as_conv`)."""
+    padding cut short.) A transposed layer's matrices are its Conv's (`LayerSpec.as_conv`)."""
     spec = spec.as_conv()
     positions = math.prod(spec.output_size)
     taps = spec.in_channels * math.prod(spec.kernel_size)

@@ -61,8 +61,8 @@ def resize(a: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, fill: float =
 
 
 def regroup_weight(weight: np.ndarray, groups: int) -> np.ndarray:
-    """A Conv2d's weight (out, in/groups, kH, kW) as a ConvTranspose2d's (in, out/groups, kH,
-    kW), or back (the same regrouping both ways).
+    """A Conv's weight (out, in/groups, *k) as a ConvTranspose's (in, out/groups, *k), or
+    back (the same regrouping both ways; any number of kernel axes).
 
     Every value keeps its meaning: the tap linking input channel ``c`` to output channel
     ``o`` moves from ``[o, c % (in/groups)]`` to ``[c, o % (out/groups)]``.
@@ -73,7 +73,7 @@ def regroup_weight(weight: np.ndarray, groups: int) -> np.ndarray:
 
 
 def kind_switch_note(old: Session, new: Session) -> str:
-    """What switching between Conv2d and ConvTranspose2d kept and what it reset, in words
+    """What switching between Conv and ConvTranspose kept and what it reset, in words
     (for the status bar): ``old`` and ``new`` differ in ``spec.transposed``."""
     said = [f"Switched to {layer_class(new.spec)}"]
     kept = [n for n in ("input", "bias") if getattr(new, n) is not None
@@ -90,9 +90,47 @@ def kind_switch_note(old: Session, new: Session) -> str:
     else:
         said.append(f"grad_output resized {old_out} → {new_out} (values kept where they "
                     "overlap, new cells 1)")
-    if old.spec.output_padding != (0, 0) and not new.spec.transposed:
-        said.append(f"output_padding {old.spec.output_padding} dropped: a Conv2d has none")
+    if any(old.spec.output_padding) and not new.spec.transposed:
+        said.append(f"output_padding {old.spec.output_padding} dropped: a "
+                    f"{layer_class(new.spec)} has none")
     return "; ".join(said)
+
+
+def _per_axis(value: tuple[int, ...], dims: int) -> tuple[int, ...]:
+    # the last axes stay (a width stays a length); an added axis copies the first
+    return value[-dims:] if dims <= len(value) else (value[0],) * (dims - len(value)) + value
+
+
+def spec_with_dims(spec: LayerSpec, dims: int) -> LayerSpec:
+    """``spec`` with ``dims`` spatial axes: every per-axis field keeps its last axes (a 2D
+    (H, W) becomes a 1D (W,)), or gains copies of its first (a 3D (H, H, W)); padding
+    'same'/'valid' stays; causal goes unless the layer stays 1D. The same spec when its dims
+    already are ``dims``.
+
+    Raises
+    ------
+    SpecError
+        When the layer with ``dims`` axes is invalid (e.g. output_padding no longer fits).
+    """
+    if spec.dims == dims:
+        return spec
+    changes = {name: _per_axis(getattr(spec, name), dims)
+               for name in ("kernel_size", "stride", "dilation", "input_size", "output_padding")}
+    if not isinstance(spec.padding, str):
+        changes["padding"] = _per_axis(spec.padding, dims)
+    return spec.replace(dims=dims, causal=spec.causal and dims == 1, **changes)
+
+
+def with_spatial_rank(a: np.ndarray, old_dims: int, new_dims: int) -> np.ndarray:
+    """``a`` (spatial axes last, ``old_dims`` of them) with ``new_dims``: dropped leading
+    spatial axes keep their index 0; added ones have length 1 (a 2D map is a 3D slab)."""
+    if new_dims < old_dims:
+        lead = a.ndim - old_dims
+        return a[(slice(None),) * lead + (0,) * (old_dims - new_dims)]
+    if new_dims > old_dims:
+        lead = a.shape[: a.ndim - old_dims]
+        return a.reshape(*lead, *(1,) * (new_dims - old_dims), *a.shape[len(lead):])
+    return a
 
 
 def random_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -167,10 +205,12 @@ class Session:
 
         New input/weight/bias cells are 0; new grad_output cells are 1, so that the default
         meaning (the gradient of ``output.sum()``) survives a change of output size. A switch
-        between Conv2d and ConvTranspose2d regroups the weight (`regroup_weight`) first.
+        between Conv and ConvTranspose regroups the weight (`regroup_weight`) first; another
+        number of spatial axes keeps index 0 of dropped axes (`with_spatial_rank`).
         """
         dtype = np.dtype(spec.dtype)
-        weight = self.weight
+        was, now = self.spec.dims, spec.dims
+        weight = with_spatial_rank(self.weight, was, now)
         if spec.transposed != self.spec.transposed:  # another kind: the channels swap places
             weight = regroup_weight(weight, self.spec.groups)
         bias = None
@@ -179,10 +219,11 @@ class Session:
             bias = resize(old, spec.shape("bias"), dtype)
         return Session(
             spec=spec,
-            input=resize(self.input, spec.shape("input"), dtype),
+            input=resize(with_spatial_rank(self.input, was, now), spec.shape("input"), dtype),
             weight=resize(weight, spec.shape("weight"), dtype),
             bias=bias,
-            grad_output=resize(self.grad_output, spec.shape("grad_output"), dtype, fill=1.0),
+            grad_output=resize(with_spatial_rank(self.grad_output, was, now),
+                               spec.shape("grad_output"), dtype, fill=1.0),
         )
 
 

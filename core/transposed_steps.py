@@ -1,8 +1,8 @@
 """The im2col matrices of one sample of a transposed layer, named for what they are there.
 
-A transposed layer runs as its Conv2d (`LayerSpec.as_conv`) with the roles swapped
-(`core.conv_transpose`), so its matrices are that Conv2d's `Im2colSteps` with the roles
-swapped — the Conv2d's input is this layer's grad_output, its weight conj(W), its
+A transposed layer runs as its Conv (`LayerSpec.as_conv`) with the roles swapped
+(`core.conv_transpose`), so its matrices are that Conv's `Im2colSteps` with the roles
+swapped — the Conv's input is this layer's grad_output, its weight conj(W), its
 grad_output this layer's input — read under this layer's names::
 
     forward      cols = x_g · W_g          each input pixel's painted kernel copy (a row)
@@ -12,9 +12,9 @@ grad_output this layer's input — read under this layer's names::
                  gx   = gcols · conj(W_g)ᵀ
     grad_weight  gW_g = conj(x_g)ᵀ · gcols   this sample's share
 
-Rows are input positions (L = H'·W', the Conv2d's output positions: `LayerSpec.conv_extra`
+Rows are input positions (L = H'·W' in 2-D, the Conv's output positions: `LayerSpec.conv_extra`
 rows/columns past the input are zeros of x that paint nothing); columns are the
-(O/G)·kh·kw taps of one group's kernel copy.
+(O/G)·prod(k) taps of one group's kernel copy (O/G·kh·kw in 2-D).
 """
 
 from __future__ import annotations
@@ -32,22 +32,22 @@ from .spec import LayerSpec
 @dataclass(frozen=True, eq=False)
 class TransposedSteps:
     """Every matrix of one sample's forward and backward pass of a transposed layer
-    (G = groups, L = the input positions, K = O/G·kh·kw).
+    (G = groups, L = the input positions, K = O/G·prod(k)).
 
     Attributes
     ----------
     conv : Im2colSteps
-        The Conv2d's steps these are read from (`LayerSpec.as_conv`; input gy, weight
+        The Conv's steps these are read from (`LayerSpec.as_conv`; input gy, weight
         conj(W), grad_output x).
     input_matrix : (G, L, C/G)          x, one row per input position
     weight_matrix : (G, C/G, K)         W reshaped: one row per input channel's kernels
     cols : (G, L, K)                    input_matrix @ weight_matrix: the painted copies
-    full_output : (O, Hp, Wp)           fold(cols): the output before padding crops it
-    output : (O, OH, OW)                full_output cropped, plus bias
-    grad_output : (O, OH, OW)           this sample's grad_output (what the next one unfolds)
+    full_output : (O, *padded)          fold(cols): the output before padding crops it
+    output : (O, *out)                  full_output cropped, plus bias
+    grad_output : (O, *out)             this sample's grad_output (what the next one unfolds)
     grad_output_cols : (G, L, K)        unfold(grad_output): what each copy's taps land on
     grad_input_matrix : (G, L, C/G)     grad_output_cols @ conj(weight_matrix)ᵀ
-    grad_input : (C, H, W)              grad_input_matrix reshaped (the rows past x dropped)
+    grad_input : (C, *size)             grad_input_matrix reshaped (the rows past x dropped)
     grad_weight_matrix : (G, C/G, K)    conj(input_matrix)ᵀ @ grad_output_cols
     """
 

@@ -1,4 +1,5 @@
-"""The Conv2d and the ConvTranspose2d that are each other's backward pass.
+"""The Conv2d and the ConvTranspose2d that are each other's backward pass (and likewise the
+Conv1d / Conv3d and their transposed forms: everything here is per spatial axis).
 
 A ConvTranspose2d's forward pass *is* a Conv2d's input gradient: for a transposed layer
 (in → out channels, weight (in, out/groups, kH, kW)) with input x, the ``nn.Conv2d(out, in,
@@ -20,7 +21,7 @@ import numpy as np
 
 from .conv import ConvResults, compute
 from .session import Session
-from .spec import LayerSpec
+from .spec import AXES, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -65,39 +66,50 @@ def twin(session: Session) -> Session:
     spec = session.spec
     if spec.padding_mode != "zeros":
         raise ValueError(
-            f"padding_mode {spec.padding_mode!r} has no transposed twin: a ConvTranspose2d "
-            "pads with zeros only"
+            f"padding_mode {spec.padding_mode!r} has no transposed twin: a "
+            f"ConvTranspose{spec.dims}d pads with zeros only"
         )
-    top, bottom, left, right = spec.pads
-    if top != bottom or left != right:
+    before, after = spec.pads[::2], spec.pads[1::2]
+    if before != after:
+        what = _uneven(spec)
         raise ValueError(
-            f"padding {spec.padding!r} pads unevenly ({top}/{bottom} rows, {left}/{right} "
-            "columns): a ConvTranspose2d crops the same amount from both sides"
+            f"padding {spec.padding!r} pads unevenly ({what}): a "
+            f"ConvTranspose{spec.dims}d crops the same amount from both sides"
         )
     dtype = np.dtype(spec.dtype)
     weight = np.conj(session.weight) if dtype.kind == "c" else session.weight
     if spec.transposed:
         other = spec.as_conv()
-        if spec.conv_extra != (0, 0):
+        if any(spec.conv_extra):
             raise ValueError(
                 f"output_padding {spec.output_padding} is not smaller than the stride "
-                f"{spec.stride}: the Conv2d on a {spec.output_size} input gives "
+                f"{spec.stride}: the Conv{spec.dims}d on a {spec.output_size} input gives "
                 f"{other.output_size}, not this input's {spec.input_size}"
             )
         return Session(spec=other, input=np.zeros(other.input_shape, dtype), weight=weight,
                        grad_output=session.input)
     output_padding = tuple(
         (size + 2 * pad - d * (k - 1) - 1) % s
-        for size, pad, d, k, s in zip(spec.input_size, (top, left), spec.dilation,
+        for size, pad, d, k, s in zip(spec.input_size, before, spec.dilation,
                                       spec.kernel_size, spec.stride, strict=True)
     )
     other = LayerSpec(in_channels=spec.out_channels, out_channels=spec.in_channels,
-                      kernel_size=spec.kernel_size, stride=spec.stride, padding=(top, left),
+                      kernel_size=spec.kernel_size, stride=spec.stride, padding=before,
                       dilation=spec.dilation, groups=spec.groups, bias=False,
                       input_size=spec.output_size, batch=spec.batch, dtype=spec.dtype,
-                      transposed=True, output_padding=output_padding)
+                      transposed=True, output_padding=output_padding, dims=spec.dims)
     return Session(spec=other, input=session.grad_output, weight=weight,
                    grad_output=np.ones(other.output_shape, dtype))
+
+
+def _uneven(spec: LayerSpec) -> str:
+    """'1/2 rows, 0/0 columns' (2D), or per axis by name ('length 4/0' for a causal Conv1d)."""
+    pairs = list(zip(spec.pads[::2], spec.pads[1::2], strict=True))
+    if spec.dims == 2:
+        (top, bottom), (left, right) = pairs
+        return f"{top}/{bottom} rows, {left}/{right} columns"
+    return ", ".join(f"{name} {a}/{b}" for name, (a, b) in zip(AXES[spec.dims], pairs,
+                                                              strict=True))
 
 
 def compare_with_twin(session: Session, results: ConvResults) -> TwinComparison:
@@ -109,7 +121,7 @@ def compare_with_twin(session: Session, results: ConvResults) -> TwinComparison:
         ours = np.asarray(results.output)
         removed = session.bias is not None
         if removed:  # the bias is added after the painting; the Conv2d has none
-            ours = ours - session.bias.reshape(-1, 1, 1)
+            ours = ours - session.bias.reshape(-1, *(1,) * session.spec.dims)
         return TwinComparison("output", "grad_input", ours, theirs.grad_input, other, removed)
     return TwinComparison("grad_input", "output", np.asarray(results.grad_input),
                           theirs.output, other, False)

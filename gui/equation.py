@@ -4,6 +4,10 @@ line per term. Qt-free, so the equation panel and the tests share it.
     grad_weight[1,0,2,1] = Σ_{i,j} gy[0,1,i,j] · x[0,0,i+2,j+1]
     output[0,0,2,2] = b[0] + Σ_{c,i,j} xp[0,c,2+i,2+j] · W[0,c,i,j]
 
+Every tensor is written with its own rank, one index per spatial axis of the layer: a
+Conv1d's ``output[0,1,4] = b[1] + Σ_{c,i} xp[0,c,i+4] · W[1,c,i]``, a Conv3d's
+``output[n,o,d,h,w]`` summed over taps ``i, j, k`` (`tap_vars`).
+
 ``xp`` is the padded input (its border filled by the padding mode); without padding the
 input is written ``x``. Complex gradients conjugate as autograd does (``conj(W)``, ``conj(x)``).
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.explain import Terms
-from core.spec import LayerSpec
+from core.spec import AXES, LayerSpec
 from core.tensors import SYMBOLS
 
 MINUS = "−"
@@ -98,49 +102,73 @@ def entry_text(target: str, entry) -> str:
     return f"{target}{index_text(entry)}"
 
 
+def tap_vars(dims: int) -> tuple[str, ...]:
+    """The summed tap indices of a d-axis layer: i; i, j; i, j, k."""
+    return tuple("ijk"[:dims])
+
+
+def position_vars(dims: int) -> tuple[str, ...]:
+    """The letters of a d-axis layer's spatial axes (l; h, w; d, h, w), from their names."""
+    return tuple(name[0] for name in AXES[dims])
+
+
+def _axes(spec: LayerSpec, values) -> list[tuple]:
+    """(value, stride, dilation, padding before, tap letter) for each spatial axis."""
+    return list(zip(values, spec.stride, spec.dilation, spec.pads[::2], tap_vars(spec.dims),
+                    strict=True))
+
+
 def symbolic(terms: Terms) -> str:
-    """The entry's sum in symbols with its numbers filled in (see the module docstring)."""
+    """The entry's sum in symbols with its numbers filled in (see the module docstring).
+
+    Each tensor is written with its own rank: a Conv1d's output entry ``output[n,o,l]``
+    sums over ``c, i``, a Conv3d's ``output[n,o,d,h,w]`` over ``c, i, j, k``.
+    """
     spec, target, entry = terms.spec, terms.target, terms.entry
     if entry is None:
         raise ValueError("a reverse look-up has no single entry to write")
     if spec.transposed:
         return _symbolic_transposed(terms)
-    (sh, sw), (dh, dw) = spec.stride, spec.dilation
-    top, _, left, _ = spec.pads
+    d, taps = spec.dims, list(tap_vars(spec.dims))
     x = _input_symbol(spec)
     lhs = entry_text(target, entry)
     if target == "output":
-        *n, o, oi, oj = entry
+        *n, o = entry[: -d]
         c0 = (o // spec.out_per_group) * spec.in_per_group
-        xi = index_text([*n, affine(c0, 1, "c"), affine(oi * sh, dh, "i"),
-                         affine(oj * sw, dw, "j")])
-        rhs = f"{_sub(['c', 'i', 'j'])} {x}{xi} · W{index_text([o, 'c', 'i', 'j'])}"
+        xi = index_text([*n, affine(c0, 1, "c"),
+                         *(affine(q * s, dl, v) for q, s, dl, _, v in _axes(spec, entry[-d:]))])
+        rhs = f"{_sub(['c', *taps])} {x}{xi} · W{index_text([o, 'c', *taps])}"
         if spec.bias:
             rhs = f"b[{o}] + {rhs}"
         return f"{lhs} = {rhs}"
     if target == "grad_input":
-        *n, c, h, w = entry
+        *n, c = entry[: -d]
         g = c // spec.in_per_group
         o_range = f"o∈{g * spec.out_per_group}..{(g + 1) * spec.out_per_group - 1}"
-        rows = _back(h + top, dh, sh, "i")
-        cols = _back(w + left, dw, sw, "j")
-        gy = f"gy{index_text([*n, 'o', rows, cols])}"
-        wt = _conj(f"W{index_text(['o', c % spec.in_per_group, 'i', 'j'])}", terms, "weight")
-        copies = len({(int(a), int(b)) for a, b in zip(terms.ph, terms.pw, strict=True)})
+        back = [_back(p + before, dl, s, v) for p, s, dl, before, v in _axes(spec, entry[-d:])]
+        gy = f"gy{index_text([*n, 'o', *back])}"
+        wt = _conj(f"W{index_text(['o', c % spec.in_per_group, *taps])}", terms, "weight")
+        copies = len(set(map(tuple, terms.padded_spatial.T.tolist())))
         note = f"  (+ the {copies - 1} border cells that copy it)" if copies > 1 else ""
-        return f"{lhs} = {_sub([o_range, 'i', 'j'])} {gy} · {wt}{note}"
+        return f"{lhs} = {_sub([o_range, *taps])} {gy} · {wt}{note}"
     if target == "grad_weight":
-        o, c, i, j = entry
+        o, c, *tap = entry
         c_abs = (o // spec.out_per_group) * spec.in_per_group + c
         n, summed = _sample_var(spec)
-        gy = f"gy{index_text([*_lead(spec, n), o, 'i', 'j'])}"
-        xi = index_text([*_lead(spec, n), c_abs, affine(i * dh, sh, "i"),
-                         affine(j * dw, sw, "j")])
+        gy = f"gy{index_text([*_lead(spec, n), o, *taps])}"
+        xi = index_text([*_lead(spec, n), c_abs,
+                         *(affine(k * dl, s, v) for k, s, dl, _, v in _axes(spec, tap))])
         xt = _conj(f"{x}{xi}", terms, "input")
-        return f"{lhs} = {_sub([*summed, 'i', 'j'])} {gy} · {xt}"
-    (o,) = entry
+        return f"{lhs} = {_sub([*summed, *taps])} {gy} · {xt}"
+    return _symbolic_bias(terms)
+
+
+def _symbolic_bias(terms: Terms) -> str:
+    spec, (o,) = terms.spec, terms.entry
     n, summed = _sample_var(spec)
-    return f"{lhs} = {_sub([*summed, 'i', 'j'])} gy{index_text([*_lead(spec, n), o, 'i', 'j'])}"
+    taps = list(tap_vars(spec.dims))
+    gy = f"gy{index_text([*_lead(spec, n), o, *taps])}"
+    return f"{entry_text(terms.target, terms.entry)} = {_sub([*summed, *taps])} {gy}"
 
 
 def _shifted(base: int, coef: int, var: str) -> str:
@@ -152,39 +180,41 @@ def _shifted(base: int, coef: int, var: str) -> str:
 
 def _symbolic_transposed(terms: Terms) -> str:
     """A transposed layer's entry as a sum: an output entry collects the kernel copies that
-    cover it (input pixel (P − d·i)/s for tap i, P its row before the crop), an input
+    cover it (input pixel (P − d·i)/s for tap i, P its position before the crop), an input
     pixel's gradient reads grad_output under its own copy."""
     spec, target, entry = terms.spec, terms.target, terms.entry
-    (sh, sw), (dh, dw) = spec.stride, spec.dilation
-    top, _, left, _ = spec.pads
+    d, taps = spec.dims, list(tap_vars(spec.dims))
     lhs = entry_text(target, entry)
     if target == "output":
-        *n, o, oi, oj = entry
+        *n, o = entry[: -d]
         g = o // spec.out_per_group
         c_range = f"c∈{g * spec.in_per_group}..{(g + 1) * spec.in_per_group - 1}"
-        xi = index_text([*n, "c", _back(oi + top, dh, sh, "i"), _back(oj + left, dw, sw, "j")])
-        wt = f"W{index_text(['c', o % spec.out_per_group, 'i', 'j'])}"
-        rhs = f"{_sub([c_range, 'i', 'j'])} x{xi} · {wt}"
+        back = [_back(q + before, dl, s, v) for q, s, dl, before, v in _axes(spec, entry[-d:])]
+        xi = index_text([*n, "c", *back])
+        wt = f"W{index_text(['c', o % spec.out_per_group, *taps])}"
+        rhs = f"{_sub([c_range, *taps])} x{xi} · {wt}"
         return f"{lhs} = {f'b[{o}] + ' if spec.bias else ''}{rhs}"
     if target == "grad_input":
-        *n, c, h, w = entry
+        *n, c = entry[: -d]
         g = c // spec.in_per_group
         o_range = f"o∈{g * spec.out_per_group}..{(g + 1) * spec.out_per_group - 1}"
-        rows, cols = _shifted(h * sh - top, dh, "i"), _shifted(w * sw - left, dw, "j")
-        gy = f"gy{index_text([*n, 'o', rows, cols])}"
-        wt = _conj(f"W{index_text([c, 'o', 'i', 'j'])}", terms, "weight")
-        return f"{lhs} = {_sub([o_range, 'i', 'j'])} {gy} · {wt}"
+        under = [_shifted(p * s - before, dl, v) for p, s, dl, before, v in _axes(spec, entry[-d:])]
+        gy = f"gy{index_text([*n, 'o', *under])}"
+        # the weight's second index counts o within its group: o − (the group's first o)
+        o_in = _shifted(-g * spec.out_per_group, 1, "o")
+        wt = _conj(f"W{index_text([c, o_in, *taps])}", terms, "weight")
+        return f"{lhs} = {_sub([o_range, *taps])} {gy} · {wt}"
     if target == "grad_weight":
-        c, o_in, i, j = entry
+        c, o_in, *tap = entry
         o = (c // spec.in_per_group) * spec.out_per_group + o_in
         n, summed = _sample_var(spec)
-        rows, cols = _shifted(i * dh - top, sh, "h"), _shifted(j * dw - left, sw, "w")
-        gy = f"gy{index_text([*_lead(spec, n), o, rows, cols])}"
-        xt = _conj(f"x{index_text([*_lead(spec, n), c, 'h', 'w'])}", terms, "input")
-        return f"{lhs} = {_sub([*summed, 'h', 'w'])} {gy} · {xt}"
-    (o,) = entry
-    n, summed = _sample_var(spec)
-    return f"{lhs} = {_sub([*summed, 'i', 'j'])} gy{index_text([*_lead(spec, n), o, 'i', 'j'])}"
+        where = list(position_vars(d))
+        under = [_shifted(k * dl - before, s, v)
+                 for (k, s, dl, before, _), v in zip(_axes(spec, tap), where, strict=True)]
+        gy = f"gy{index_text([*_lead(spec, n), o, *under])}"
+        xt = _conj(f"x{index_text([*_lead(spec, n), c, *where])}", terms, "input")
+        return f"{lhs} = {_sub([*summed, *where])} {gy} · {xt}"
+    return _symbolic_bias(terms)
 
 
 def _back(p: int, d: int, s: int, var: str) -> str:
@@ -194,20 +224,45 @@ def _back(p: int, d: int, s: int, var: str) -> str:
     return inner if s == 1 else f"({inner})/{s}"
 
 
+#: The words for the two sides of each axis, the last d of them for a d-axis layer.
+SIDES = (("front", "back"), ("top", "bottom"), ("left", "right"))
+
+
+def _sides(spec: LayerSpec) -> str:
+    names = SIDES[-spec.dims:]
+    return ", ".join(f"{a} {before}, {b} {after}" for (a, b), before, after in
+                     zip(names, spec.pads[::2], spec.pads[1::2], strict=True))
+
+
+def _tuple(items) -> str:
+    """'l' for one item, '(d, h, w)' for several."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"({', '.join(items)})"
+
+
 def padding_note(spec: LayerSpec) -> str:
     """What ``xp`` means, when the sum uses it (for a transposed layer: the crop)."""
     if not any(spec.pads):
         return ""
-    top, bottom, left, right = spec.pads
-    if spec.transposed:
+    if spec.transposed and spec.dims == 2:
+        top, bottom, left, right = spec.pads
         (ph, pw), (oph, opw) = spec.padded_size, spec.output_padding
         extra = (f" with output_padding's {oph} row(s) and {opw} column(s) at the bottom/right"
                  if oph or opw else "")
         return (f"the full result is {ph}×{pw} cells (the kernel copies{extra}); padding crops "
                 f"top {top}, bottom {bottom}, left {left}, right {right} off it (output row "
                 f"oi is its row oi+{top})")
-    return (f"xp = x padded by (top {top}, bottom {bottom}, left {left}, right {right}), "
-            f"{spec.padding_mode}")
+    if spec.transposed:
+        size = "×".join(map(str, spec.padded_size))
+        extra = (f" with output_padding {_tuple(spec.output_padding)} at the end"
+                 if any(spec.output_padding) else "")
+        letters = position_vars(spec.dims)
+        shifted = [f"{v}+{b}" for v, b in zip(letters, spec.pads[::2], strict=True)]
+        return (f"the full result is {size} cells (the kernel copies{extra}); padding crops "
+                f"{_sides(spec)} off it (output position {_tuple(letters)} is its "
+                f"{_tuple(shifted)})")
+    causal = " (causal: the past only)" if spec.causal else ""
+    return f"xp = x padded by ({_sides(spec)}), {spec.padding_mode}{causal}"
 
 
 def term_text(terms: Terms, i: int) -> str:
@@ -224,7 +279,7 @@ def term_text(terms: Terms, i: int) -> str:
         text = _conj(f"{sym}{index_text(term.reads[name])}", terms, name)
         if (name == "input" and term.padded is not None and not terms.spec.transposed
                 and _in_border(terms.spec, term.padded)):  # (transposed: an output cell)
-            text += f" (border {term.padded[0]},{term.padded[1]})"
+            text += f" (border {','.join(map(str, term.padded))})"
         parts.append(text)
         if name in term.factors:
             values.append(fmt(term.factors[name]))
@@ -245,20 +300,20 @@ def empty_reason(terms: Terms) -> str:
         return "every tap of its window reads zero padding, and there is no bias"
     if target == "grad_weight":
         return "at every output position this tap reads zero padding"
+    if target == "grad_input" and spec.transposed:
+        return "padding crops every cell of the kernel copy this pixel paints"
     if target == "grad_input":
-        top, bottom, left, right = spec.pads
-        (h, w), (r, c) = spec.input_size, terms.entry[-2:]
-        if r < -top or r >= h + bottom or c < -left or c >= w + right:
+        pixel = terms.entry[-spec.dims:]
+        if any(p < -before or p >= size + after for p, size, before, after in
+               zip(pixel, spec.input_size, spec.pads[::2], spec.pads[1::2], strict=True)):
             return "the negative padding crops this pixel away"
         return "no kernel window reads this pixel: the stride and dilation step over it"
     return "nothing reaches it"
 
 
-def _in_border(spec: LayerSpec, padded: tuple[int, int]) -> bool:
-    top, _, left, _ = spec.pads
-    h, w = spec.input_size
-    ph, pw = padded
-    return not (0 <= ph - top < h and 0 <= pw - left < w)
+def _in_border(spec: LayerSpec, padded: tuple[int, ...]) -> bool:
+    return not all(0 <= p - before < size for p, before, size in
+                   zip(padded, spec.pads[::2], spec.input_size, strict=True))
 
 
 def running_sums(terms: Terms) -> np.ndarray | None:

@@ -26,7 +26,7 @@ from core.io.image_import import (
     default_size,
 )
 from core.spec import LayerSpec
-from core.torch_layer import KINDS
+from core.torch_layer import kinds
 
 _COLOR_TITLES = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
 _FIT_TITLES = {"crop": "keep the aspect ratio, crop the centre", "stretch": "stretch"}
@@ -125,7 +125,7 @@ class LayerImportDialog(QDialog):
         self.kind = QComboBox(objectName="layerKind")
         self.kind.addItem("Conv2d: weight (out, in/groups, kH, kW)", False)
         self.kind.addItem("ConvTranspose2d: weight (in, out/groups, kH, kW)", True)
-        self.kind.setCurrentIndex(list(KINDS.values()).index(transposed))
+        self.kind.setCurrentIndex(list(kinds(2).values()).index(transposed))
         self.groups = QComboBox(objectName="layerGroups")
         note = QLabel(
             f"{len(weights)} tensor(s) can be a convolution weight (4-D); {others} other "

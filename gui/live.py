@@ -54,11 +54,11 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
 
     Parameters
     ----------
-    layer : torch.nn.Conv2d or torch.nn.ConvTranspose2d
+    layer : torch.nn.Conv1d, Conv2d, Conv3d or ConvTranspose1d, 2d, 3d
         Hyperparameters (``padding_mode``, ``groups``, ``dilation``, ``output_padding``…),
         weight and bias are taken from it (copied: edits in the window do not change the
         module).
-    input : tensor or array, shape (N, C, H, W) or (C, H, W)
+    input : tensor or array, shape (N, C, *size) or (C, *size), one size per spatial axis
         Converted to the layer's dtype.
     grad_output : tensor or array, optional
         The upstream gradient ∂L/∂y, shape of the output; ones (``y.sum()``) by default.
@@ -74,7 +74,7 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
     Raises
     ------
     ValueError
-        For anything but an ``nn.Conv2d`` or ``nn.ConvTranspose2d``, or shapes the layer
+        For anything but one of those convolutions, or shapes the layer
         cannot take (the message names them), before a window opens.
     """
     from core.io.module_import import session_from_module

@@ -3,9 +3,11 @@
 View logic only, no arithmetic on values: every cell comes from the columns of a
 `core.explain.Terms` (``explain_spec`` for a selection, ``readers`` for a hover).
 
-Cells are full indices into the grids' tensors, as int64 arrays of shape (k, ndim), with one
-exception: the input grid is drawn padded, so its cells are *padded* cells
-``(n, c, ph, pw)`` (``(c, ph, pw)`` unbatched). A border cell under reflect, replicate or
+Cells are full indices into the grids' tensors, as int64 arrays of shape (k, ndim), for a
+layer of any number d of spatial axes (a Conv1d's input cell is (n, c, l), a Conv3d's
+(n, c, d, h, w)), with one exception: a convolution's input grid is drawn padded, so its
+cells are *padded* cells ``(n, c, *padded)`` (``(c, *padded)`` unbatched), every spatial
+axis padded. A border cell under reflect, replicate or
 circular padding copies a real pixel; `Highlights.links` pairs such cells with the padded
 cell of the pixel they copy, for the grid to draw an arrow between them.
 
@@ -25,18 +27,19 @@ hover     what a hovered cell feeds or is fed by
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.explain import SOURCES, TARGETS, Terms, explain_spec, window
+from core.explain import SOURCES, Terms, window
 from core.explain_links import source
 from core.explain_terms import LAYOUT
 from core.spec import LayerSpec
 from core.tensors import NAMES, TENSORS
 
+# --select ENTRY --step K is read in gui.entry_args; the app and the exporter import it here
+from .entry_args import checked_entry, parse_entry  # noqa: F401
 from .padded_frame import padded_grid
 
 STYLES = ("read", "done", "current", "write", "window", "source", "pending", "hover")
@@ -101,12 +104,18 @@ class Highlights:
     copies : int
         How many read input border cells copy a real pixel (arrows are drawn for at most
         `MAX_LINKS` of them; see `arrows_note`).
+    anchor : mapping grid -> tuple of int
+        The one full cell (padded for the padded input) of each grid the current term
+        touches (term 0 without a step; the target grid: the entry it adds to): where a
+        grid that shows one part of its spatial axes (a Conv3d's depth slice) should look.
+        Grids the term does not touch are absent.
     """
 
     cells: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
     links: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     focus: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     copies: int = 0
+    anchor: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def get(self, grid: str, style: str) -> np.ndarray:
         """Cells of ``grid`` in ``style``; an empty (0, 0) array when there are none."""
@@ -173,8 +182,8 @@ class Provenance:
             index = self._padded_input(mask) if padded else terms.indices(name)
             self._cells[name] = _distinct(index, mask, shape)
         all_terms = np.ones(len(terms), bool)
-        entries = terms.entries()
-        self._cells_target = _distinct(entries, all_terms, grid_shape(spec, terms.target))
+        self._cells_target = _distinct(terms.entries(), all_terms,
+                                       grid_shape(spec, terms.target))
         self._read_links: tuple[np.ndarray, np.ndarray] | None = None
         self.copies = 0
         if "input" in self._cells and padded_grid(spec, "input"):
@@ -189,23 +198,13 @@ class Provenance:
 
     # -- building ------------------------------------------------------------------------
     def _padded_input(self, mask: np.ndarray) -> np.ndarray:
-        t = self.terms
-        columns = [t.n, t.c, t.ph, t.pw] if self.spec.batched else [t.c, t.ph, t.pw]
-        return np.stack([c[mask] for c in columns], axis=1)
+        cells = self.terms.padded_cells()
+        # rows by number: a boolean mask over the rows of a 2-D array costs several times more
+        return cells if mask.all() else cells[np.flatnonzero(mask)]
 
     def _links(self, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Border cells among ``padded`` input cells that copy a pixel, and that pixel's cell."""
-        top, _, left, _ = self.spec.pads
-        h, w = self.spec.input_size
-        ph, pw = padded[:, -2], padded[:, -1]
-        src_r, src_c = source(self.spec, 0, ph), source(self.spec, 1, pw)
-        inside = (ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w)
-        keep = ~inside & (src_r >= 0) & (src_c >= 0)
-        frm = padded[keep]
-        to = frm.copy()
-        to[:, -2] = src_r[keep] + top
-        to[:, -1] = src_c[keep] + left
-        return frm, to
+        return copy_links(self.spec, padded)
 
     @property
     def window_grid(self) -> str:
@@ -218,14 +217,12 @@ class Provenance:
         """Output cells of the kernel copy the current term's input pixel paints (the
         copy's cropped cells left out): a transposed output entry's step."""
         t, spec = self.terms, self.spec
-        if step is None or t.target != "output" or t.kh[step] < 0:
+        if step is None or t.target != "output" or not t.has_tap[step]:
             return _empty(len(spec.output_shape))
-        win = window(spec, (int(t.h[step]), int(t.w[step])))
-        rows, cols = win.rows[win.rows >= 0], win.cols[win.cols >= 0]
-        r, c = np.meshgrid(rows, cols, indexing="ij")
+        win = window(spec, tuple(t.spatial[:, step].tolist()))
+        grid = np.meshgrid(*(p[p >= 0] for p in win.pixels), indexing="ij")
         lead = [int(t.n[step]), int(t.o[step])] if spec.batched else [int(t.o[step])]
-        return np.column_stack([np.broadcast_to(np.array(lead), (r.size, len(lead))),
-                                r.ravel(), c.ravel()]).astype(np.int64)
+        return _with_lead(np.array(lead), np.stack([g.ravel() for g in grid], axis=1))
 
     def _window(self, step: int | None) -> np.ndarray:
         """Padded cells of the kernel window of the current term's output position."""
@@ -237,19 +234,16 @@ class Provenance:
         if step is None:
             if t.target != "output":
                 return _empty(len(grid_shape(spec, "input")))
-            rows = np.flatnonzero(t.kh >= 0)
+            rows = np.flatnonzero(t.has_tap)
         else:
-            rows = np.array([step]) if t.kh[step] >= 0 else np.zeros(0, np.int64)
+            rows = np.array([step]) if t.has_tap[step] else np.zeros(0, np.int64)
         if rows.size == 0:
             return _empty(len(grid_shape(spec, "input")))
-        win = window(spec, (int(t.oi[rows[0]]), int(t.oj[rows[0]])))
-        ph, pw = np.meshgrid(win.padded_rows, win.padded_cols, indexing="ij")
+        cells = window(spec, tuple(t.out_spatial[:, rows[0]].tolist())).cells()
         lead = np.unique(np.stack([t.n[rows], t.c[rows]], axis=1), axis=0)
         if not spec.batched:
             lead = lead[:, 1:]
-        cells = [np.column_stack([np.broadcast_to(ld, (ph.size, ld.size)), ph.ravel(),
-                                  pw.ravel()]) for ld in lead]
-        return np.concatenate(cells).astype(np.int64)
+        return np.concatenate([_with_lead(ld, cells) for ld in lead])
 
     # -- per step ------------------------------------------------------------------------
     def at(self, step: int | None = None) -> Highlights:
@@ -279,7 +273,22 @@ class Provenance:
         win = self._window(step)
         if len(win):
             cells.setdefault(self.window_grid, {})["window"] = win
-        return Highlights(cells, links, focus, self.copies)
+        return Highlights(cells, links, focus, self.copies, self.anchor(step))
+
+    def anchor(self, step: int | None = None) -> dict[str, tuple[int, ...]]:
+        """The full cell of each grid term ``step`` touches (term 0 without a step), padded
+        for the padded input; the target grid: the entry (see `Highlights.anchor`)."""
+        t = self.terms
+        if len(t) == 0:
+            entry = t.entry
+            return {} if entry is None else {t.target: tuple(entry)}
+        k = 0 if step is None else step
+        out = {t.target: t[k].entry}
+        for name, c in self._cells.items():
+            row = c.per_term[k]
+            if row >= 0:
+                out[name] = tuple(int(i) for i in c.cells[row])
+        return out
 
     def focus(self, step: int | None = None) -> dict[str, tuple[int | None, ...]]:
         """The slice every grid should show for term ``step`` (term 0 without a step); an
@@ -287,9 +296,9 @@ class Provenance:
         if len(self.terms):
             return term_focus(self.terms, 0 if step is None else step)
         focus: dict[str, tuple[int | None, ...]] = {}
-        entry, target = self.terms.entry, self.terms.target
-        if entry is not None and len(entry) > 2:
-            focus[target] = focus[LAYOUT[target]] = tuple(entry[:-2])
+        entry, target, dims = self.terms.entry, self.terms.target, self.spec.dims
+        if entry is not None and len(entry) > dims:
+            focus[target] = focus[LAYOUT[target]] = tuple(entry[:-dims])
         return focus
 
     def hover(self) -> Highlights:
@@ -300,25 +309,46 @@ class Provenance:
             parts = [styles[s] for s in ("read", "write", "window") if s in styles]
             cells[grid] = {"hover": np.concatenate(parts) if len(parts) > 1 else parts[0]}
         links = {"hover": full.links["read"]} if "read" in full.links else {}
-        return Highlights(cells, links, full.focus, full.copies)
+        return Highlights(cells, links, full.focus, full.copies, full.anchor)
+
+
+def _with_lead(lead: np.ndarray, spatial: np.ndarray) -> np.ndarray:
+    """Full cells: the one leading index ``lead`` before each row of ``spatial`` (k, d)."""
+    return np.column_stack([np.broadcast_to(lead, (len(spatial), lead.size)),
+                            spatial]).astype(np.int64)
+
+
+def copy_links(spec: LayerSpec, padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The border cells among padded input cells ``padded`` (k, 2 + d or 1 + d) that copy a
+    real pixel, and the padded cell of that pixel (what a copy arrow joins)."""
+    d = spec.dims
+    if spec.padding_mode == "zeros":  # a zero border copies nothing
+        return padded[:0], padded[:0]
+    inside = np.ones(len(padded), dtype=bool)
+    copies = np.ones(len(padded), dtype=bool)
+    sources = []
+    for axis in range(d):  # one axis at a time: 1-D arrays, no (d, k) reductions
+        p = padded[:, axis - d]
+        before, size = spec.pads[2 * axis], spec.input_size[axis]
+        inside &= (p >= before) & (p < before + size)
+        sources.append(source(spec, axis, p))
+        copies &= sources[-1] >= 0
+    keep = copies & ~inside
+    frm = padded[keep]
+    to = frm.copy()
+    for axis in range(d):
+        to[:, axis - d] = sources[axis][keep] + spec.pads[2 * axis]
+    return frm, to
 
 
 def border_copies(terms: Terms) -> int:
     """How many distinct input border cells the terms read that copy a real pixel."""
-    from core.explain_links import padding_map
-
     spec = terms.spec
     mask = terms.reading("input")
     if not mask.any() or spec.padding_mode == "zeros" or spec.transposed:
         return 0
-    rows, cols = padding_map(spec)
-    top, _, left, _ = spec.pads
-    h, w = spec.input_size
-    ph, pw = terms.ph[mask], terms.pw[mask]
-    border = ~((ph - top >= 0) & (ph - top < h) & (pw - left >= 0) & (pw - left < w))
-    border &= (rows[ph] >= 0) & (cols[pw] >= 0)
-    cells = np.stack([terms.n[mask], terms.c[mask], ph, pw], axis=1)[border]
-    return len(np.unique(cells, axis=0)) if len(cells) else 0
+    frm, _ = copy_links(spec, terms.padded_cells()[mask])
+    return len(np.unique(frm, axis=0)) if len(frm) else 0
 
 
 def arrows_note(terms: Terms) -> str:
@@ -340,7 +370,8 @@ def sweep(spec: LayerSpec, target: str, position: int) -> Highlights:
         raise IndexError(f"entry {position} is out of range for {target} of shape {shape}")
     index = np.stack(np.unravel_index(np.arange(position, total), shape), axis=1)
     cells = {target: {"write": index[:1], "pending": index[1:]}}
-    return Highlights(cells, {}, {target: tuple(int(i) for i in index[0, :-2])})
+    current = tuple(int(i) for i in index[0])
+    return Highlights(cells, {}, {target: current[: -spec.dims]}, anchor={target: current})
 
 
 def entry_count(spec: LayerSpec, target: str) -> int:
@@ -353,44 +384,3 @@ def entry_at(spec: LayerSpec, target: str, position: int) -> tuple[int, ...]:
     """Full index of the sweep's entry ``position`` (C order)."""
     shape = grid_shape(spec, target)
     return tuple(int(i) for i in np.unravel_index(position, shape))
-
-
-# -- the command line's --select ENTRY --step K ----------------------------------------------
-_ENTRY = re.compile(r"^\s*([a-z_]+)\s*\[\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*,?\s*\]\s*$")
-
-
-def parse_entry(text: str) -> tuple[str, tuple[int, ...]]:
-    """'grad_weight[0,0,1,1]' → ('grad_weight', (0, 0, 1, 1)); ValueError when malformed."""
-    m = _ENTRY.match(text)
-    names = (*TARGETS, *SOURCES)
-    if m is None or m.group(1) not in names:
-        raise ValueError(f"cannot read {text!r}: write a tensor and an index, e.g. "
-                         f"grad_weight[0,0,1,1] (tensors: {', '.join(names)})")
-    return m.group(1), tuple(int(i) for i in m.group(2).split(","))
-
-
-def checked_entry(text: str, step: int | None, spec: LayerSpec) -> tuple[str, tuple[int, ...]]:
-    """The entry ``--select TEXT --step K`` names, checked against ``spec``; negative numbers
-    count from the end. ValueError, with the shape or the number of terms, when it does not fit.
-    """
-    tensor, index = parse_entry(text)
-    shape = spec.shape(tensor)
-    if shape is None:
-        raise ValueError(f"{tensor} does not exist: the layer has no bias")
-    if len(index) != len(shape) or not all(-s <= i < s for i, s in zip(index, shape,
-                                                                         strict=True)):
-        raise ValueError(f"{tensor}{list(index)} is not an entry of {tensor}, whose shape is "
-                         f"{tuple(shape)}")
-    index = tuple(i % s for i, s in zip(index, shape, strict=True))
-    if step is not None:
-        if tensor not in TARGETS:
-            raise ValueError(f"--step needs an entry of {', '.join(TARGETS)}, not {tensor}")
-        n = len(explain_spec(spec, tensor, index))
-        if n == 0:
-            raise ValueError(f"--step {step} has nothing to show: {tensor}{list(index)} is a "
-                             "sum of no terms (no window of this layer reaches it, or it reads "
-                             "only zero padding)")
-        if not 0 <= step < n:
-            raise ValueError(f"--step {step} is out of range: {tensor}{list(index)} is a sum "
-                             f"of {n} term{'s' if n != 1 else ''} (steps 0 to {n - 1})")
-    return tensor, index

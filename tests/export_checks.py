@@ -19,22 +19,24 @@ TORCH_KEYS = {"in_channels", "out_channels", "kernel_size", "stride", "padding",
 
 
 def torch_from_folder(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    """Run the torch layer ``folder/spec.json`` names (nn.Conv2d or nn.ConvTranspose2d),
-    built from its keyword arguments there, on the exported inputs.
+    """Run the torch layer ``folder/spec.json`` names (nn.Conv1d … nn.ConvTranspose3d),
+    built from its keyword arguments there, on the exported inputs (padded by
+    ``F.pad(x, causal_pad)`` first when the file has one).
 
     Returns the exported tensors (by file stem) and torch's output and gradients.
     """
     spec = json.loads((folder / "spec.json").read_text())
     load = {p.stem: torch.tensor(np.load(p, allow_pickle=False)) for p in folder.glob("*.npy")}
     dtype = getattr(torch, spec["dtype"])
-    keys = TORCH_KEYS | ({"output_padding"} if spec["torch_class"] == "ConvTranspose2d" else set())
+    transposed = spec["torch_class"].startswith("ConvTranspose")
+    keys = TORCH_KEYS | ({"output_padding"} if transposed else set())
     conv = getattr(torch.nn, spec["torch_class"])(**{k: spec[k] for k in keys}, dtype=dtype)
     with torch.no_grad():
         conv.weight.copy_(load["weight"])
         if spec["bias"]:
             conv.bias.copy_(load["bias"])
     x = load["input"].clone().requires_grad_()
-    y = conv(x)
+    y = conv(torch.nn.functional.pad(x, spec["causal_pad"]) if "causal_pad" in spec else x)
     y.backward(load["grad_output"])
     got = {"output": y.detach(), "grad_input": x.grad, "grad_weight": conv.weight.grad}
     if spec["bias"]:

@@ -14,9 +14,11 @@ def cell_set(highlights, grid: str, style: str) -> set[tuple[int, ...]]:
 
 
 def padded_to_real(spec: LayerSpec, cells: np.ndarray) -> np.ndarray:
-    """Padded input cells (k, ndim) as the real pixels they show, zero padding dropped."""
-    r, c = source(spec, 0, cells[:, -2]), source(spec, 1, cells[:, -1])
-    keep = (r >= 0) & (c >= 0)
+    """Padded input cells (k, ndim) as the real pixels they show, zero padding dropped (the
+    last ``spec.dims`` numbers are the padded position)."""
+    d = spec.dims
+    real = np.stack([source(spec, a, cells[:, a - d]) for a in range(d)], axis=1)
+    keep = (real >= 0).all(axis=1)
     out = cells[keep].copy()
-    out[:, -2], out[:, -1] = r[keep], c[keep]
+    out[:, -d:] = real[keep]
     return out

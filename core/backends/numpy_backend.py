@@ -9,6 +9,7 @@ layout's steps are the fast path's: `core.backends.numpy_fast.WideBackend`.)
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,12 +63,12 @@ class NumpyBackend:
         # The border of a zeroed buffer stays zero: only the interior is written, per chunk.
         # (A chunk is always a prefix of the buffer's leading axis, so borders line up.)
         xp = self.scratch("padded", (*x.shape[:-spec.dims], *spec.padded_size), x, zeroed=True)
-        xp[_interior(spec, x.shape)] = x
+        xp[_interior(spec.pads, spec.input_size)] = x
         return xp
 
     def pad_adjoint(self, g: np.ndarray, spec, out: np.ndarray) -> np.ndarray:
         if spec.padding_mode == "zeros" or not any(spec.pads):
-            np.copyto(out, g[_interior(spec, out.shape)])
+            np.copyto(out, g[_interior(spec.pads, spec.input_size)])
         else:
             out[...] = padding.pad_adjoint(g, spec.pads, spec.padding_mode)
         return out
@@ -86,9 +87,8 @@ class NumpyBackend:
         return im2col.fold_into(cols, spec.kernel_size, spec.stride, spec.dilation, out)
 
 
-def _interior(spec, shape: tuple[int, ...]) -> tuple:
-    """Where an unpadded input of ``shape`` sits in its zero-padded buffer (pads >= 0)."""
-    return (..., *(
-        slice(before, before + n)
-        for before, n in zip(spec.pads[::2], shape[-spec.dims:], strict=True)
-    ))
+@lru_cache(maxsize=256)
+def _interior(pads: tuple[int, ...], size: tuple[int, ...]) -> tuple:
+    """Where an input of ``size`` sits in its padded buffer (pads >= 0): an index made
+    once per layer (it is asked for per chunk)."""
+    return (..., *(slice(before, before + n) for before, n in zip(pads[::2], size, strict=True)))

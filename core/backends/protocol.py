@@ -43,14 +43,14 @@ class Backend(Protocol[A]):
         """``a @ b`` (batched over leading axes), into ``out`` when given."""
 
     def pad(self, x: A, spec: LayerSpec) -> A:
-        """``x`` (n, C, H, W) padded to ``spec.padded_size`` in ``spec.padding_mode``."""
+        """``x`` (n, C, *size) padded to ``spec.padded_size`` in ``spec.padding_mode``."""
 
     def pad_adjoint(self, g: A, spec: LayerSpec, out: A) -> A:
         """The adjoint of `pad`: the padded gradient ``g`` folded back onto the input's
         shape, written into ``out``."""
 
     def unfold(self, xp: A, spec: LayerSpec) -> A:
-        """im2col of the padded input: (n, C·kh·kw, OH·OW), as ``F.unfold``."""
+        """im2col of the padded input: (n, C·prod(k), prod(out)), as ``F.unfold`` for 2-D."""
 
     def fold(self, cols: A, spec: LayerSpec) -> A:
-        """col2im, the adjoint of `unfold`: (n, C·kh·kw, OH·OW) summed onto (n, C, Hp, Wp)."""
+        """col2im, the adjoint of `unfold`: (n, C·prod(k), prod(out)) onto (n, C, *padded)."""

@@ -111,15 +111,16 @@ class TorchBackend:
             (*lead, *(t * d for t, d in zip(spatial, spec.dilation, strict=True)),
              *(t * s for t, s in zip(spatial, spec.stride, strict=True))),
         )
-        return view.reshape(xp.shape[0], -1, math.prod(spec.output_size))
+        taps = xp.shape[1] * math.prod(spec.kernel_size)
+        return view.reshape(xp.shape[0], taps, math.prod(spec.output_size))
 
     def fold(self, cols: torch.Tensor, spec) -> torch.Tensor:
         if spec.dims == 2:  # torch's own col2im
             return F.fold(cols, spec.padded_size, spec.kernel_size, dilation=spec.dilation,
                           stride=spec.stride)
         n, size = cols.shape[0], spec.output_size
-        taps = cols.reshape(n, -1, *spec.kernel_size, *size)
-        out = torch.zeros((n, taps.shape[1], *spec.padded_size), dtype=cols.dtype,
+        taps = cols.reshape(n, spec.in_channels, *spec.kernel_size, *size)
+        out = torch.zeros((n, spec.in_channels, *spec.padded_size), dtype=cols.dtype,
                           device=self.device)
         # One add per kernel tap: windows overlap, so taps must not be added at once.
         for tap in itertools.product(*map(range, spec.kernel_size)):

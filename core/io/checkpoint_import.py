@@ -10,12 +10,12 @@ Two formats:
   header naming each tensor's dtype, shape and byte range, then the raw little-endian data),
   with the header's size and every byte range checked against the file before reading.
 
-Then ``conv_weights(ckpt)`` lists the 4-D float tensors with their ``….bias``, and
-``session_with_layer(session, ckpt, key, groups, transposed)`` sets in/out channels, kernel
-size, groups and the tensors. Stride, padding and dilation are not in a state_dict: the
-session's stay. Nor is the layer's class: a Conv2d's weight is (out, in/groups, kH, kW), a
-ConvTranspose2d's (in, out/groups, kH, kW), and the same 4-D tensor reads as either, so the
-caller says which (the session's kind by default) and `describe_layer` names it.
+Then ``conv_weights(ckpt)`` lists the 3-D to 5-D float tensors (Conv1d/2d/3d weights: the
+rank gives the spatial axes) with their ``….bias``, and ``session_with_layer(session, ckpt,
+key, groups, transposed)`` sets axes, channels, kernel size, groups and the tensors. Stride,
+padding and dilation are not in a state_dict: the session's stay. Nor is the layer's class:
+a Conv2d's weight is (out, in/groups, kH, kW), a ConvTranspose2d's (in, out/groups, kH, kW),
+so the caller says which (the session's kind by default) and `describe_layer` names it.
 """
 
 from __future__ import annotations
@@ -32,14 +32,26 @@ from typing import Any
 import numpy as np
 
 from .. import budget
-from ..session import Session
-from ..torch_layer import kind_name
+from ..session import Session, spec_with_dims
+from ..spec_args import AXES
+from ..torch_layer import kind_name, layer_class
 
 NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode are not "
                      "stored in a state_dict: the layer keeps its own; set them to the "
                      "model's")
-_LAYOUTS = {False: "out_channels, in_channels/groups, kH, kW",
-            True: "in_channels, out_channels/groups, kH, kW"}
+#: The ranks a convolution's weight has: 2 + its spatial axes (Conv1d's 3 … Conv3d's 5).
+WEIGHT_RANKS = tuple(d + 2 for d in AXES)
+
+
+def weight_layout(transposed: bool, dims: int = 2) -> str:
+    """A weight's axes, e.g. 'out_channels, in_channels/groups, kH, kW' (Conv2d); what a
+    "read as" choice shows beside `core.torch_layer.kinds(dims)`."""
+    kernel = ", ".join(f"k{a[0].upper()}" for a in AXES[dims])
+    if transposed:
+        return f"in_channels, out_channels/groups, {kernel}"
+    return f"out_channels, in_channels/groups, {kernel}"
+
+
 SAFETENSORS_SUFFIX = ".safetensors"
 MAX_HEADER_BYTES = 100 * 2**20  # the safetensors library's own limit
 _SAFETENSORS_DTYPES = {
@@ -70,14 +82,19 @@ class Entry:
 
 @dataclass(frozen=True)
 class ConvWeight:
-    """A tensor that can be a Conv2d or ConvTranspose2d weight, and its ``….bias`` (a 1-D
-    float tensor; None when the file has none). Which of its lengths fits depends on the
-    kind the weight is read as (`channels`)."""
+    """A tensor that can be a Conv or ConvTranspose weight (3-D to 5-D: `dims` spatial axes),
+    and its ``….bias`` (a 1-D float tensor; None when the file has none). Which of its
+    lengths fits depends on the kind the weight is read as (`channels`)."""
 
     key: str
-    shape: tuple[int, int, int, int]
+    shape: tuple[int, ...]
     bias_key: str | None
     bias_shape: tuple[int, ...] | None = None
+
+    @property
+    def dims(self) -> int:
+        """The layer's spatial axes: the weight is (channels, channels, *kernel)."""
+        return len(self.shape) - 2
 
     def label(self) -> str:
         bias = f", bias {self.bias_key} {self.bias_shape}" if self.bias_key else ", no bias"
@@ -85,7 +102,7 @@ class ConvWeight:
 
     def channels(self, transposed: bool, groups: int) -> tuple[int, int]:
         """(in_channels, out_channels) of the layer this weight makes, read as ``transposed``
-        (ConvTranspose2d) or not (Conv2d), with ``groups``."""
+        (ConvTranspose) or not (Conv), with ``groups``."""
         first, per_group = self.shape[:2]
         return (first, per_group * groups) if transposed else (per_group * groups, first)
 
@@ -247,7 +264,8 @@ def open_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
 
 
 def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
-    """Every 4-D float tensor with no zero dimension, and its ``….bias`` (1-D float).
+    """Every 3-D, 4-D or 5-D float tensor with no zero dimension (a Conv1d, Conv2d or Conv3d
+    weight, or a transposed one's), and its ``….bias`` (1-D float).
 
     Raises
     ------
@@ -256,7 +274,7 @@ def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
     """
     found = []
     for e in ckpt.entries:
-        if len(e.shape) == 4 and e.is_float and 0 not in e.shape:
+        if len(e.shape) in WEIGHT_RANKS and e.is_float and 0 not in e.shape:
             bias_key = e.key[: -len("weight")] + "bias" if e.key.endswith("weight") else None
             bias = ckpt._by_key.get(bias_key) if bias_key else None
             ok = bias is not None and len(bias.shape) == 1 and bias.is_float
@@ -266,24 +284,28 @@ def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
         ranks = Counter(len(e.shape) for e in ckpt.entries)
         held = ", ".join(f"{n} of rank {r}" for r, n in sorted(ranks.items())) or "no tensors"
         raise CheckpointError(
-            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: {_LAYOUTS[False]}) "
-            f"or a ConvTranspose2d weight ({_LAYOUTS[True]}); it holds {held}")
+            f"{ckpt.path.name} has no tensor that can be a Conv2d weight (4-D: "
+            f"{weight_layout(False)}) or a ConvTranspose2d weight ({weight_layout(True)}), nor "
+            "a 3-D one (Conv1d, "
+            f"ConvTranspose1d) or a 5-D one (Conv3d, ConvTranspose3d); it holds {held}")
     return found
 
 
 def group_choices(shape: tuple[int, ...]) -> list[int]:
-    """The groups a 4-D weight allows: every divisor g of its first axis (a Conv2d's
-    out_channels, a ConvTranspose2d's in_channels; the other count is g × the second axis).
+    """The groups a weight allows: every divisor g of its first axis (a Conv's
+    out_channels, a ConvTranspose's in_channels; the other count is g × the second axis).
     The shape alone cannot tell which one the model used; 1 is torch's default."""
     o = shape[0]
     return [g for g in range(1, o + 1) if o % g == 0]
 
 
 def weight_problem(entry: Entry) -> str | None:
-    """Why ``entry`` cannot be a Conv2d weight, or None."""
-    if len(entry.shape) != 4:
+    """Why ``entry`` cannot be a convolution's weight, or None."""
+    if len(entry.shape) not in WEIGHT_RANKS:
         return (f"tensor {entry.key!r} has shape {entry.shape}: a Conv2d weight is 4-D "
-                f"({_LAYOUTS[False]}), and so is a ConvTranspose2d's ({_LAYOUTS[True]})")
+                f"({weight_layout(False)}), and so is a ConvTranspose2d's "
+                f"({weight_layout(True)}); a Conv1d's or ConvTranspose1d's is 3-D, a Conv3d's "
+                "or ConvTranspose3d's 5-D")
     if 0 in entry.shape:
         return f"tensor {entry.key!r} has shape {entry.shape}, with a zero dimension"
     if not entry.is_float:
@@ -294,9 +316,11 @@ def weight_problem(entry: Entry) -> str | None:
 
 def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int = 1,
                        transposed: bool | None = None) -> Session:
-    """``session`` with the layer of weight ``key`` read as a ConvTranspose2d's (``transposed``)
-    or a Conv2d's; None: as the session's own kind. In/out channels, kernel size and
-    ``groups`` come from its shape, then the weight and the bias (``bias=False`` without one).
+    """``session`` with the layer of weight ``key`` read as a ConvTranspose's (``transposed``)
+    or a Conv's; None: as the session's own kind. The spatial axes (the weight's rank − 2:
+    Conv1d, 2d or 3d), in/out channels, kernel size and ``groups`` come from its shape, then
+    the weight and the bias (``bias=False`` without one). Another number of axes than the
+    session's changes the per-axis fields as `core.session.spec_with_dims` does.
     Stride, padding, dilation, padding_mode, batch, input size and dtype are the session's,
     and output_padding when it stays transposed (a Conv2d has none: `kind_note` says so); the
     input keeps its values where the shapes overlap.
@@ -315,7 +339,8 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
         raise CheckpointError(problem)
     if transposed is None:
         transposed = session.spec.transposed
-    kind = kind_name(transposed)
+    dims = len(entry.shape) - 2
+    kind = kind_name(transposed, dims)
     if groups not in group_choices(entry.shape):
         axis = "in_channels" if transposed else "out_channels"
         raise CheckpointError(f"groups {groups} does not divide {axis} {entry.shape[0]} of "
@@ -328,9 +353,11 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
                    kernel_size=entry.shape[2:], groups=groups,
                    bias=match.bias_key is not None, transposed=transposed)
     if not transposed:
-        changes["output_padding"] = (0, 0)
+        changes["output_padding"] = 0
+    else:  # a transposed layer is never causal (`kind_note` says so)
+        changes["causal"] = False
     try:
-        spec = session.spec.replace(**changes)
+        spec = spec_with_dims(session.spec, dims).replace(**changes)
         budget.check(spec, what=f"the layer of {key!r}")
     except ValueError as e:
         raise CheckpointError(f"the layer of {key!r} {entry.shape} read as {kind} does not fit "
@@ -346,8 +373,9 @@ def _bias_problem(weight: ConvWeight, transposed: bool, groups: int) -> str:
     (n,) = weight.bias_shape or (0,)
     out = weight.channels(transposed, groups)[1]
     said = (f"bias {weight.bias_key!r} has {n} values but {weight.key!r} {weight.shape} read "
-            f"as {kind_name(transposed)} with groups {groups} has out_channels {out}")
-    fits = [f"{kind_name(t)} with groups {g}" for t in (False, True)
+            f"as {kind_name(transposed, weight.dims)} with groups {groups} has out_channels "
+            f"{out}")
+    fits = [f"{kind_name(t, weight.dims)} with groups {g}" for t in (False, True)
             for g in group_choices(weight.shape) if weight.channels(t, g)[1] == n]
     if fits:
         return f"{said}; the bias fits it read as {' or '.join(fits)}"
@@ -356,12 +384,14 @@ def _bias_problem(weight: ConvWeight, transposed: bool, groups: int) -> str:
 
 def kind_note(before: Session, after: Session) -> str:
     """What an import changed of the layer's kind, for the message ('' when it stayed)."""
-    if before.spec.transposed == after.spec.transposed:
+    old, new = before.spec, after.spec
+    if (old.transposed, old.dims) == (new.transposed, new.dims):
         return ""
-    note = (f"the layer is now a {kind_name(after.spec.transposed)} (was "
-            f"{kind_name(before.spec.transposed)})")
-    if before.spec.output_padding != after.spec.output_padding:
-        note += f"; output_padding {before.spec.output_padding} dropped: a Conv2d has none"
+    note = f"the layer is now a {layer_class(new)} (was {layer_class(old)})"
+    if old.transposed and not new.transposed and any(old.output_padding):
+        note += f"; output_padding {old.output_padding} dropped: a {layer_class(new)} has none"
+    if old.causal and not new.causal:
+        note += f"; no longer causal: a {layer_class(new)} has no causal form"
     return note
 
 
@@ -370,5 +400,7 @@ def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = F
     in_channels/groups, kH, kW), groups 1' for messages."""
     match = next((c for c in conv_weights(ckpt) if c.key == key), None)
     bias = " with bias" if match and match.bias_key else " without bias"
-    return (f"{key} {ckpt.entry(key).shape}{bias} from {ckpt.path.name}, read as "
-            f"{kind_name(transposed)} ({_LAYOUTS[transposed]}), groups {groups}")
+    shape = ckpt.entry(key).shape
+    dims = len(shape) - 2 if len(shape) in WEIGHT_RANKS else 2
+    return (f"{key} {shape}{bias} from {ckpt.path.name}, read as "
+            f"{kind_name(transposed, dims)} ({weight_layout(transposed, dims)}), groups {groups}")

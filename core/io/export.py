@@ -6,8 +6,10 @@ are named after the tensors so that a reader can rebuild the layer in torch::
 
     input.npy  weight.npy  bias.npy*  grad_output.npy              what the user edits
     output.npy  grad_input.npy  grad_weight.npy  grad_bias.npy*    what the layer computes
-    spec.json              torch's class ("torch_class": "Conv2d" or "ConvTranspose2d"),
-                           its keyword names, input_size, batch, dtype
+    spec.json              torch's class ("torch_class": "Conv1d" … "ConvTranspose3d"),
+                           its keyword arguments by torch's names, input_size, batch, dtype,
+                           "dims" (not 2D), "causal" and "causal_pad" (a causal Conv1d:
+                           F.pad(input, causal_pad) first, then the layer with padding 0)
 
 (* only when the layer has a bias.)
 """
@@ -31,7 +33,7 @@ from ..conv import ConvResults
 from ..session import Session
 from ..spec import LayerSpec
 from ..tensors import RESULTS
-from ..torch_layer import layer_class
+from ..torch_layer import causal_pad, layer_class
 from .atomic import WriteError, atomic_write_bytes, os_reason, sync_folder
 from .session_io import save_arrays, session_arrays
 
@@ -46,9 +48,15 @@ def result_arrays(session: Session, results: ConvResults) -> dict[str, np.ndarra
 
 def export_spec(spec: LayerSpec) -> dict:
     """What ``spec.json`` holds: torch's class and `LayerSpec.to_dict` (torch's keyword
-    names, plus input_size, batch and dtype), so that a reader can rebuild the layer with
-    ``getattr(torch.nn, d["torch_class"])(**{k: d[k] for k in its arguments})``."""
-    return {"torch_class": layer_class(spec), **spec.to_dict()}
+    names, plus input_size, batch and dtype; dims when not 2), so that a reader can rebuild
+    the layer with ``getattr(torch.nn, d["torch_class"])(**{k: d[k] for k in its
+    arguments})``. A causal layer adds ``"causal_pad": [(k-1)*dilation, 0]``: its forward is
+    ``layer(F.pad(input, causal_pad))`` (its "padding" is 0)."""
+    data = {"torch_class": layer_class(spec), **spec.to_dict()}
+    pad = causal_pad(spec)
+    if pad is not None:
+        data["causal_pad"] = list(pad)
+    return data
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

@@ -23,6 +23,7 @@ import numpy as np
 from .. import budget
 from ..session import Session
 from ..spec import LayerSpec, SpecError
+from ..torch_layer import layer_class
 
 COLORS = ("gray", "rgb")
 FITS = ("crop", "stretch")
@@ -216,9 +217,9 @@ def load_image(path: str | os.PathLike[str], options: ImageOptions | None = None
 
 
 def default_size(spec: LayerSpec) -> tuple[int, int]:
-    """The size an import offers first: the current input size, each side at most
-    `INTERACTIVE_SIDE`."""
-    h, w = spec.input_size
+    """The size an import offers first: the current input size (its last two axes; a 1D
+    layer's length both ways), each side at most `INTERACTIVE_SIDE`."""
+    h, w = spec.input_size[-2:] if spec.dims > 1 else spec.input_size * 2
     return min(h, INTERACTIVE_SIDE), min(w, INTERACTIVE_SIDE)
 
 
@@ -233,6 +234,12 @@ def image_spec(spec: LayerSpec, shape: tuple[int, int, int]) -> LayerSpec:
         when the layer would not fit in memory.
     """
     c, h, w = shape
+    if spec.dims != 2:
+        raise SpecError(
+            f"a picture is a 2D input ({c} × {h} × {w}) but the layer is a "
+            f"{layer_class(spec)}, whose input has {spec.dims} spatial "
+            f"ax{'is' if spec.dims == 1 else 'es'}: make the layer 2D (Conv2d or "
+            "ConvTranspose2d) first", ("input", "dims"), image=(c, h, w), dims=spec.dims)
     try:
         new = spec.replace(in_channels=c, input_size=(h, w))
     except SpecError as e:

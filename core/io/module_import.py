@@ -1,5 +1,5 @@
-"""A live ``nn.Conv2d`` or ``nn.ConvTranspose2d`` and its tensors as a session: what
-``gui.show`` opens.
+"""A live ``nn.Conv1d/2d/3d`` or ``nn.ConvTranspose1d/2d/3d`` and its tensors as a session:
+what ``gui.show`` opens.
 
 Duck-typed: nothing here imports torch (a module passed in means torch is loaded already).
 """
@@ -13,6 +13,7 @@ import numpy as np
 from .. import budget
 from ..session import Session
 from ..spec import DTYPES, LayerSpec, SpecError
+from ..torch_layer import KINDS, Kind
 
 
 def to_numpy(value: Any, name: str) -> np.ndarray:
@@ -32,24 +33,24 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     return a
 
 
-def _is_transposed(layer: Any) -> bool:
-    """Whether ``layer`` is an ``nn.ConvTranspose2d`` (True) or an ``nn.Conv2d`` (False);
-    a SpecError naming its class for anything else (Conv1d, ConvTranspose3d, Linear…)."""
-    mro = [c.__name__ for c in type(layer).__mro__]
-    if "ConvTranspose2d" in mro:
-        return True
-    if "Conv2d" in mro and not getattr(layer, "transposed", False):
-        return False
-    raise SpecError(f"layer must be a torch.nn.Conv2d or torch.nn.ConvTranspose2d, got "
+def layer_kind(layer: Any) -> Kind:
+    """The kind of ``layer`` (an ``nn.Conv1d/2d/3d`` or ``nn.ConvTranspose1d/2d/3d``, or a
+    subclass); a SpecError naming its class for anything else (Linear, a lazy layer…)."""
+    for cls in type(layer).__mro__:
+        kind = KINDS.get(cls.__name__)
+        if kind is not None and bool(getattr(layer, "transposed", False)) == kind.transposed:
+            return kind
+    raise SpecError(f"layer must be a torch.nn convolution ({', '.join(KINDS)}), got "
                     f"{type(layer).__name__}", ("layer",))
 
 
 def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Session:
-    """The session of ``layer`` (an ``nn.Conv2d`` or ``nn.ConvTranspose2d``) applied to
-    ``input``.
+    """The session of ``layer`` (an ``nn.Conv1d/2d/3d`` or ``nn.ConvTranspose1d/2d/3d``)
+    applied to ``input``.
 
     Hyperparameters (padding_mode, output_padding), weight and bias come from the module
-    (a ConvTranspose2d's weight is (in, out/groups, kH, kW)); its forward is taken as
+    (a ConvTranspose2d's weight is (in, out/groups, kH, kW)); the input's rank must be the
+    layer's ((N,) C and one axis per spatial dimension); its forward is taken as
     ``layer(input)``, without an ``output_size`` argument. The dtype is the weight's
     (float32, float64, complex64 or complex128), and ``input`` and ``grad_output`` are
     converted to it, as ``layer.to(x.dtype)`` users expect of numpy's float64 arrays.
@@ -58,11 +59,11 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
     Raises
     ------
     ValueError
-        For anything but a Conv2d or ConvTranspose2d, an unsupported dtype, shapes torch
+        For anything but one of those layers, an unsupported dtype, shapes torch
         would reject (naming them), a grad_output whose shape is not the output's, or a
         layer over the memory limit (`budget.BudgetError`).
     """
-    transposed = _is_transposed(layer)
+    kind = layer_kind(layer)
     weight = to_numpy(layer.weight, "layer.weight")
     dtype = weight.dtype.name
     if dtype not in DTYPES:
@@ -75,8 +76,9 @@ def session_from_module(layer: Any, input: Any, grad_output: Any = None) -> Sess
         x.shape, weight.shape, bias=bias is not None, stride=tuple(layer.stride),
         padding=layer.padding if isinstance(layer.padding, str) else tuple(layer.padding),
         dilation=tuple(layer.dilation), groups=layer.groups, padding_mode=layer.padding_mode,
-        dtype=dtype, transposed=transposed,
-        output_padding=tuple(getattr(layer, "output_padding", (0, 0))))
+        dtype=dtype, transposed=kind.transposed,
+        output_padding=tuple(getattr(layer, "output_padding", None) or (0,) * kind.dims),
+        dims=kind.dims)
     budget.check(spec, what="this layer and input")
     if grad_output is None:
         gy = np.ones(spec.output_shape, dtype=dtype)

@@ -125,6 +125,9 @@ def _values(name: str, value: Any, spec: LayerSpec) -> np.ndarray:
     shape = expected_shape(spec, name)
     dtype = np.dtype(spec.dtype)
     if isinstance(value, dict) and "image" in value:
+        if spec.dims != 2:  # a picture is (C, H, W)
+            raise ValueError(f"a picture is a 2D input, but this layer has {spec.dims} "
+                             f"spatial ax{'is' if spec.dims == 1 else 'es'}")
         return _image(name, value, shape).astype(dtype)
     if isinstance(value, dict) and "fill" in value:
         fill = value["fill"]

@@ -31,6 +31,7 @@ from numpy.lib import format as npy_format
 from ..budget import BudgetError, check
 from ..session import EDITABLE, Session
 from ..spec import LayerSpec, SpecError
+from ..torch_layer import layer_class
 from . import untrusted
 from .atomic import atomic_write
 
@@ -57,9 +58,15 @@ class SessionError(ValueError):
                  fields: Sequence[str] = (), **numbers: Any) -> None:
         self.problem = problem
         self.path = None if path is None else os.fspath(path)
+        super().__init__(problem if path is None else f"cannot open {self.path}: {problem}")
+        # after super(): a SessionTensorError's SpecError.__init__ would reset them
         self.fields: tuple[str, ...] = tuple(fields)
         self.numbers: dict[str, Any] = numbers
-        super().__init__(problem if path is None else f"cannot open {self.path}: {problem}")
+
+
+class SessionTensorError(SessionError, SpecError):
+    """A tensor in a session file that does not fit the file's spec (its rank, shape or
+    dtype): a `SpecError` too, whose ``fields`` name the tensor."""
 
 
 def spec_json(spec: LayerSpec) -> str:
@@ -182,21 +189,32 @@ def _tensors(npz: Any, entries: set[str], spec: LayerSpec) -> dict[str, np.ndarr
     for name in names:
         shape, dtype = _header(npz, name)
         if dtype.kind not in "fc":
-            raise SessionError(
+            raise SessionTensorError(
                 f"tensor '{name}' has dtype {dtype.name}; a float or complex type is needed",
                 None, (name,), dtype=dtype.name,
             )
         if dtype.name != spec.dtype:
-            raise SessionError(
+            raise SessionTensorError(
                 f"tensor '{name}' has dtype {dtype.name} but the spec says {spec.dtype}",
                 None, (name,), dtype=dtype.name, expected=spec.dtype,
             )
+        if len(shape) != len(expected[name]):
+            raise SessionTensorError(_rank_problem(spec, name, shape, expected[name]), None,
+                                     (name,), shape=shape, expected=expected[name])
         if shape != expected[name]:
-            raise SessionError(
+            raise SessionTensorError(
                 f"tensor '{name}' has shape {shape} but the spec needs {expected[name]}",
                 None, (name,), shape=shape, expected=expected[name],
             )
     return {name: _data(npz, name) for name in names}
+
+
+def _rank_problem(spec: LayerSpec, name: str, shape: tuple[int, ...],
+                  expected: tuple[int, ...]) -> str:
+    """Why a tensor of another rank than the spec's cannot be read, in the layer's terms."""
+    return (f"tensor '{name}' has {len(shape)} axes, shape {shape}, but the spec is a "
+            f"{spec.dims}D layer ({layer_class(spec)}) whose {name} has {len(expected)}: "
+            f"shape {expected}")
 
 
 def _open(f: BinaryIO) -> Any:
@@ -236,8 +254,10 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     SessionError
         (a ``ValueError``) for a missing or unreadable file, a file with pickled objects, a
         truncated or corrupt archive, an unknown format version, a spec torch would reject,
-        missing tensors, or tensors whose dtype or shape do not fit the spec. The message
-        reads ``cannot open PATH: PROBLEM``.
+        missing tensors, or tensors whose dtype or shape do not fit the spec (then a
+        `SessionTensorError`, a `SpecError` too, whose fields name the tensor; a tensor of
+        another rank than the spec's dims says so). The message reads ``cannot open PATH:
+        PROBLEM``.
     """
     path = Path(path)
     try:
@@ -252,7 +272,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
             tensors = _tensors(npz, entries, spec)
         return Session(spec=spec, **tensors)
     except SessionError as e:
-        raise SessionError(e.problem, path, e.fields, **e.numbers) from e.__cause__
+        raise type(e)(e.problem, path, e.fields, **e.numbers) from e.__cause__
     except ValueError as e:
         raise _wrap(str(e), e, path) from e
 

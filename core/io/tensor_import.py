@@ -19,6 +19,7 @@ import numpy as np
 from ..budget import ENV_VAR, check, format_bytes, limit
 from ..session import EDITABLE, Session
 from ..spec import LayerSpec, SpecError
+from ..torch_layer import layer_class
 from . import untrusted
 
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -120,14 +121,15 @@ def problem_with(spec: LayerSpec, name: str, array: np.ndarray) -> str | None:
     return None
 
 
-def _transposed_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> dict[str, Any]:
+def _transposed_size_for(spec: LayerSpec, output_size: tuple[int, ...]) -> dict[str, Any]:
     """The input size (and output_padding, where the current one cannot reach it) of a
     transposed layer giving ``output_size``: out = (H − 1)·stride − pads + extent +
-    output_padding, so H follows from the output, and output_padding takes the remainder
-    (always below the stride, so torch accepts it) only when the current one leaves one."""
-    top, bottom, left, right = spec.pads
+    output_padding per axis, so H follows from the output, and output_padding takes the
+    remainder (always below the stride, so torch accepts it) only when the current one
+    leaves one."""
     size, extra = [], []
-    for i, pads in enumerate((top + bottom, left + right)):
+    for i in range(spec.dims):
+        pads = spec.pads[2 * i] + spec.pads[2 * i + 1]
         span = output_size[i] - spec.kernel_extent[i] + pads  # (H − 1)·stride + output_padding
         steps, rest = divmod(span - spec.output_padding[i], spec.stride[i])
         if rest:
@@ -136,51 +138,62 @@ def _transposed_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> dict[
             rest = spec.output_padding[i]
         size.append(steps + 1)
         extra.append(rest)
-    return {"input_size": (size[0], size[1]), "output_padding": (extra[0], extra[1])}
+    return {"input_size": tuple(size), "output_padding": tuple(extra)}
 
 
-def _input_size_for(spec: LayerSpec, output_size: tuple[int, int]) -> tuple[int, int]:
+def _input_size_for(spec: LayerSpec, output_size: tuple[int, ...]) -> tuple[int, ...]:
     """An input size giving ``output_size``: the current one where it does, else the nearest."""
     if spec.padding == "same":
         return output_size
-    top, bottom, left, right = spec.pads
     size = []
-    for i, pads in enumerate((top + bottom, left + right)):
+    for i in range(spec.dims):
+        pads = spec.pads[2 * i] + spec.pads[2 * i + 1]
         smallest = (output_size[i] - 1) * spec.stride[i] + spec.kernel_extent[i] - pads
         largest = smallest + spec.stride[i] - 1
         size.append(min(max(spec.input_size[i], smallest), largest))
-    return size[0], size[1]
+    return tuple(size)
 
 
 def _changes(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> dict[str, Any] | None:
-    if name == "input" and len(shape) in (3, 4):
-        *batch, c, h, w = shape
-        return {"batch": batch[0] if batch else None, "in_channels": c, "input_size": (h, w)}
-    if name == "weight" and len(shape) == 4:
-        first, per_group, kh, kw = shape
-        if spec.transposed:  # (in, out/groups, kH, kW)
+    d = spec.dims  # the rank fixes the shape's meaning: another rank is another layer
+    if name in ("input", "grad_output") and len(shape) in (d + 1, d + 2):
+        batch, channels, size = shape[: len(shape) - d - 1], shape[-d - 1], shape[-d:]
+        changes: dict[str, Any] = {"batch": batch[0] if batch else None}
+        if name == "input":
+            return changes | {"in_channels": channels, "input_size": tuple(size)}
+        changes["out_channels"] = channels
+        if spec.transposed:
+            return changes | _transposed_size_for(spec, size)
+        return changes | {"input_size": _input_size_for(spec, size)}
+    if name == "weight" and len(shape) == d + 2:
+        first, per_group, *kernel = shape
+        if spec.transposed:  # (in, out/groups, *k)
             return {"in_channels": first, "out_channels": per_group * spec.groups,
-                    "kernel_size": (kh, kw)}
+                    "kernel_size": tuple(kernel)}
         return {"out_channels": first, "in_channels": per_group * spec.groups,
-                "kernel_size": (kh, kw)}
+                "kernel_size": tuple(kernel)}
     if name == "bias" and len(shape) == 1:
         return {"out_channels": shape[0], "bias": True}
-    if name == "grad_output" and len(shape) in (3, 4):
-        *batch, o, oh, ow = shape
-        changes = {"batch": batch[0] if batch else None, "out_channels": o}
-        if spec.transposed:
-            return changes | _transposed_size_for(spec, (oh, ow))
-        return changes | {"input_size": _input_size_for(spec, (oh, ow))}
     return None
+
+
+def _rank_refusal(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> str:
+    expected = spec.shape(name) or (spec.out_channels,)
+    ranks = {"input": (spec.dims + 1, spec.dims + 2), "grad_output": (spec.dims + 1, spec.dims + 2),
+             "weight": (spec.dims + 2,), "bias": (1,)}[name]
+    said = " or ".join(str(r) for r in ranks)
+    return (f"a {name} cannot have {len(shape)} dimensions (shape {shape}): the layer is a "
+            f"{layer_class(spec)}, whose {name} has {said} (now {expected})")
 
 
 def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:
     """The layer closest to ``spec`` whose tensor ``name`` has ``array``'s shape and kind.
 
-    Only what the shape dictates changes: for an input (N, C, H, W), ``batch``,
+    Only what the shape dictates changes, and never the number of spatial axes (an array
+    of another rank is refused): for an input (N, C, *size), ``batch``,
     ``in_channels`` and ``input_size``; for a weight, ``out_channels``, ``in_channels`` and
     ``kernel_size`` (read as the layer's kind: a transposed layer's weight is (in,
-    out/groups, kH, kW)); for a bias, ``out_channels``; for a grad_output, ``batch``,
+    out/groups, *k)); for a bias, ``out_channels``; for a grad_output, ``batch``,
     ``out_channels`` and the nearest ``input_size`` giving that output size (a transposed
     layer's is exact, with the ``output_padding`` below the stride that reaches it when the
     current one cannot). A complex array also makes the dtype complex.
@@ -194,8 +207,8 @@ def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:
     """
     changes = _changes(spec, name, array.shape)
     if changes is None:
-        raise SpecError(f"a {name} cannot have {array.ndim} dimensions (shape {array.shape})",
-                        (name,), shape=array.shape)
+        raise SpecError(_rank_refusal(spec, name, array.shape), (name,), shape=array.shape,
+                        dims=spec.dims)
     changes["dtype"] = _dtype_for(spec, array)
     try:
         fitted = spec.replace(**changes)

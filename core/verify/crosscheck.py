@@ -1,5 +1,5 @@
-"""Cross-check: the same layer run by torch's own layer (``nn.Conv2d`` or
-``nn.ConvTranspose2d``) and autograd.
+"""Cross-check: the same layer run by torch's own layer (``nn.Conv1d/2d/3d`` or
+``nn.ConvTranspose1d/2d/3d``; a causal Conv1d after ``F.pad``) and autograd.
 
 The app shows its own numbers (`core.conv.compute`) and, in the background, compares them
 with what torch computes for the same spec and tensors. torch is imported lazily, inside
@@ -8,6 +8,7 @@ with what torch computes for the same spec and tensors. torch is imported lazily
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from ..conv import ConvResults
 from ..spec import LayerSpec
 from ..tensors import RESULTS
-from ..torch_layer import layer_arguments, layer_class
+from ..torch_layer import causal_pad, layer_arguments, layer_class
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ def torch_reference(
     grad_output: np.ndarray,
     device: str = "cpu",
 ) -> dict[str, np.ndarray | None]:
-    """Run torch's layer (``layer_class(spec)``: ``nn.Conv2d`` or ``nn.ConvTranspose2d``)
-    forward and ``backward(grad_output)`` on copies of the tensors.
+    """Run torch's layer (``layer_class(spec)``: ``nn.Conv{d}d`` or ``nn.ConvTranspose{d}d``)
+    forward and ``backward(grad_output)`` on copies of the tensors. A causal layer runs as
+    its snippet does: ``conv(F.pad(x, ((k-1)*dilation, 0)))``, and grad_input is the
+    gradient with respect to the unpadded ``x``.
 
     Returns
     -------
@@ -83,7 +86,8 @@ def torch_reference(
         if spec.bias:
             conv.bias.copy_(torch.tensor(np.asarray(bias)))
     x = torch.tensor(np.asarray(input), device=device, requires_grad=True)
-    y = conv(x)
+    pad = causal_pad(spec)
+    y = conv(x if pad is None else torch.nn.functional.pad(x, pad))
     y.backward(torch.tensor(np.asarray(grad_output), device=device))
 
     def out(t):
@@ -100,19 +104,20 @@ def torch_reference(
 def _reduction_lengths(spec: LayerSpec) -> dict[str, int]:
     """How many products each entry of each result sums (bounds its rounding error)."""
     n = 1 if spec.batch is None else max(spec.batch, 1)
-    kh, kw = spec.kernel_size
-    positions = n * spec.output_size[0] * spec.output_size[1]
+    taps = math.prod(spec.kernel_size)
+    positions = n * math.prod(spec.output_size)
     if spec.transposed:  # the output sums what the input pixels paint; grad_weight sums
         # over the input's pixels, grad_bias over the output's
         return {
-            "output": spec.in_per_group * kh * kw + 1,
-            "grad_input": spec.out_per_group * kh * kw,
-            "grad_weight": n * spec.input_size[0] * spec.input_size[1],
+            "output": spec.in_per_group * taps + 1,
+            "grad_input": spec.out_per_group * taps,
+            "grad_weight": n * math.prod(spec.input_size),
             "grad_bias": positions,
         }
     return {
-        "output": spec.in_per_group * kh * kw + 1,
-        "grad_input": spec.out_per_group * kh * kw * 4,  # padding adjoints pile up a few more
+        "output": spec.in_per_group * taps + 1,
+        # padding adjoints pile up a few more: 2 per padded axis
+        "grad_input": spec.out_per_group * taps * 2 ** spec.dims,
         "grad_weight": positions,
         "grad_bias": positions,
     }

@@ -1,9 +1,10 @@
 """"Copy as PyTorch code": a script that rebuilds the layer in torch and checks ConvViz.
 
-The script builds the same ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), loads the weight
-and bias, runs the input, calls backward with grad_output and asserts that torch's output
-and gradients equal the values ConvViz computed, embedded as literals. Every number is
-written so that it reads back as exactly the same value in the layer's dtype.
+The script builds the same ``nn.Conv1d/2d/3d`` (or ``nn.ConvTranspose1d/2d/3d``; a causal
+layer is ``F.pad(x, ((k-1)*dilation, 0))`` then an ``nn.Conv1d`` with ``padding=0``), loads
+the weight and bias, runs the input, calls backward with grad_output and asserts that
+torch's output and gradients equal the values ConvViz computed, embedded as literals. Every
+number is written so that it reads back as exactly the same value in the layer's dtype.
 
 The tolerance of each check is a rounding-error bound, not a guess: any order of summing
 ``L`` products errs by at most about ``L·u·Σ|terms|`` (``u = ε/2``), so two implementations
@@ -18,7 +19,7 @@ import numpy as np
 from ..budget import tensor_elements
 from ..conv import ConvResults, compute
 from ..session import Session
-from ..torch_layer import layer_call, layer_class
+from ..torch_layer import layer_call, layer_class, pad_call
 
 #: Numbers a snippet may embed as literals (some 20 MB of text); a larger layer is refused
 #: before any text is built, pointing to the .npy export instead.
@@ -118,7 +119,9 @@ def tolerances(session: Session) -> dict[str, float]:
 
 def pytorch_snippet(session: Session, results: ConvResults) -> str:
     """A self-contained Python script that reproduces ``results`` with torch's own layer
-    (``torch.nn.Conv2d``, or ``torch.nn.ConvTranspose2d`` for a transposed spec).
+    (``torch.nn.Conv{d}d``, or ``torch.nn.ConvTranspose{d}d`` for a transposed spec; a
+    causal spec pads first: ``conv(F.pad(x, ((k-1)*dilation, 0)))``, and ``x.grad`` is the
+    gradient with respect to the unpadded input).
 
     Parameters
     ----------
@@ -154,17 +157,22 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
         for a in (*session.tensors().values(), *(e for e in expected.values() if e is not None))
     )
     shape = "unbatched " if spec.batch is None else ""
+    pad = pad_call(spec, named=True)
+    causal = "Causal " if pad else ""
     lines = [
-        f'"""nn.{layer_class(spec)} forward and backward, checked against the values ConvViz '
-        "computed.",
+        f'"""{causal}nn.{layer_class(spec)} forward and backward, checked against the values '
+        "ConvViz computed.",
         "",
         f"Layer: {spec.in_channels} -> {spec.out_channels} channels, {shape}input "
         f"{spec.input_shape}, {spec.dtype}. Run with: python snippet.py",
-        '"""',
-        "import torch",
-        "from torch import nn",
-        "",
     ]
+    if pad:
+        lines.append("Causal: the input is padded on the left by (k-1)*dilation, so that no "
+                     "output sees a later input.")
+    lines += ['"""', "import torch", "from torch import nn"]
+    if pad:
+        lines.append("import torch.nn.functional as F")
+    lines.append("")
     if nonfinite:
         lines += ['nan, inf = float("nan"), float("inf")', ""]
     lines += [f"dtype = torch.{spec.dtype}", "conv = " + layer_call(spec, "dtype", full=True),
@@ -177,7 +185,9 @@ def pytorch_snippet(session: Session, results: ConvResults) -> str:
         f"x = {_tensor(session.input)}.requires_grad_()",
         f"grad_output = {_tensor(session.grad_output)}",
         "",
-        "output = conv(x)",
+        *(["# causal: (k-1)*dilation zeros before the first entry, none after",
+            f"k, dilation = {spec.kernel_size[0]}, {spec.dilation[0]}"] if pad else []),
+        f"output = conv({pad or 'x'})",
         "output.backward(grad_output)",
         "",
         "# What ConvViz computed; each tolerance is a rounding-error bound for this layer.",

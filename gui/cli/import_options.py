@@ -45,11 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the layer of weight KEY in a .pt/.pth state_dict or a .safetensors file")
     g.add_argument("--layer-groups", metavar="G", type=int, default=1,
                    help="with --import-layer: groups (a weight's shape cannot tell; default 1)")
-    g.add_argument("--import-as", choices=list(KINDS), metavar="{Conv2d,ConvTranspose2d}",
+    g.add_argument("--import-as", choices=list(KINDS), metavar="{" + ",".join(KINDS) + "}",
                    help="with --import-layer: the layer the weight belongs to (a state_dict "
                         "does not say; a Conv2d reads a 4-D weight as (out, in/groups, kH, "
-                        "kW), a ConvTranspose2d as (in, out/groups, kH, kW)); default: the "
-                        "session's kind")
+                        "kW), a ConvTranspose2d as (in, out/groups, kH, kW); a 3-D weight is "
+                        "a Conv1d's or ConvTranspose1d's, a 5-D one a Conv3d's or "
+                        "ConvTranspose3d's); default: the session's kind")
     g.add_argument("--gray", action="store_true",
                    help="draw the grids as grayscale feature maps (View › Feature maps in gray)")
 
@@ -118,8 +119,13 @@ def imported_session(args: argparse.Namespace, notes: TextIO) -> Session:
         path, key = args.import_layer
         ckpt = open_checkpoint(path)
         before = session
+        kind = KINDS[args.import_as] if args.import_as else None
+        rank = len(ckpt.entry(key).shape)
+        if kind is not None and rank != kind.dims + 2:
+            raise ValueError(f"--import-as {args.import_as} takes a {kind.dims + 2}-D weight, "
+                             f"but {key!r} {ckpt.entry(key).shape} is {rank}-D")
         session = with_layer(session, ckpt, key, args.layer_groups,
-                             KINDS[args.import_as] if args.import_as else None)
+                             None if kind is None else kind.transposed)
         said = describe_layer(ckpt, key, args.layer_groups, session.spec.transposed)
         switch = kind_note(before, session)
         notes.write(f"convviz: note: imported {said}; {switch + '; ' if switch else ''}"

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
-from core.torch_layer import KINDS, layer_class
+from core.torch_layer import kinds, layer_class
 
 from .layer_fields import (
     CONV_FORMULA,
@@ -86,7 +86,7 @@ class LayerPanel(QWidget):
 
         layer = self._group(outer, "Layer")
         self.kind = combo_field(
-            "kind", [(t, name) for name, t in KINDS.items()],
+            "kind", [(t, name) for name, t in kinds(2).items()],
             "Conv2d slides the kernel over the input; ConvTranspose2d paints a copy of the "
             "kernel, scaled by each input pixel, onto the output (stride spreads the copies, "
             "padding crops the result's border, output_padding adds rows/columns)",

@@ -317,9 +317,11 @@ def test_session_from_a_module_converts_arrays_and_checks_shapes():
         (lambda: session_from_module(conv, np.zeros((2, 5, 5))), "input has 2 channels but weight",
          ("input", "weight", "groups")),
         (lambda: session_from_module(nn.Linear(2, 2), x),
-         "layer must be a torch.nn.Conv2d or torch.nn.ConvTranspose2d, got Linear", ("layer",)),
-        (lambda: session_from_module(nn.ConvTranspose1d(1, 1, 3), x), "got ConvTranspose1d",
-         ("layer",)),
+         r"layer must be a torch.nn convolution \(Conv1d, Conv2d, Conv3d, ConvTranspose1d, "
+         r"ConvTranspose2d, ConvTranspose3d\), got Linear", ("layer",)),
+        (lambda: session_from_module(nn.ConvTranspose1d(1, 1, 3), x[None]),  # 2D input
+         r"input must be 2D \(C, L\) or 3D \(N, C, L\), got shape \(1, 1, 5, 5\)",
+         ("input",)),
         (lambda: session_from_module(nn.Conv2d(1, 1, 3).half(), x), "dtype float16",
          ("layer.weight",)),
         (lambda: session_from_module(conv, np.array(["a"])), "input must hold numbers",

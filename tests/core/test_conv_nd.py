@@ -17,13 +17,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nd_cases import Case, any_cases, torch_output_shape, torch_run, valid_cases
 from torch_reference import assert_matches, random_array
 
 import core
-from core import LayerSpec, SpecError, compute
+from core import LayerSpec, SpecError, compact, compute
 
 TOL = {"float64": 1e-10, "complex128": 1e-10, "float32": 1e-5, "complex64": 1e-5}
 BACKENDS = ("numpy", "torch")
@@ -31,8 +32,9 @@ MANY = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-def check_against_torch(case: Case) -> None:
-    """Every public function of the case's kind, and `compute`, on both CPU backends."""
+def check_against_torch(case: Case, backends: tuple[str, ...] = BACKENDS) -> None:
+    """Every public function of the case's kind, and `compute`, on ``backends`` (both CPU
+    ones), against torch on the CPU."""
     rng, x, w, b = case.tensors()
     tol = TOL[case.dtype]
     ref = torch_run(case, x, w, b, rng)
@@ -40,7 +42,7 @@ def check_against_torch(case: Case) -> None:
     spec = case.spec()
     assert spec.output_shape == ref.output.shape
     assert spec.weight_shape == w.shape
-    for backend in BACKENDS:
+    for backend in backends:
         if not case.causal:  # a causal layer is a spec (its F.pad is no function argument)
             got = case.function()(x, w, b, *case.args, backend)
             assert_matches(got, ref.output, tol)
@@ -77,6 +79,13 @@ def test_conv3d_family_matches_torch(case: Case) -> None:
 @given(dims=st.sampled_from([1, 3]), data=st.data())
 def test_matches_torch_in_single_precision(dims: int, data: st.DataObject) -> None:
     check_against_torch(data.draw(valid_cases(dims, dtypes=("float32", "complex64"))))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@settings(MANY, max_examples=40)
+@given(dims=st.sampled_from([1, 3]), data=st.data())
+def test_the_cuda_backend_matches_torch(dims: int, data: st.DataObject) -> None:
+    check_against_torch(data.draw(valid_cases(dims)), ("cuda",))
 
 
 # -- acceptance and rejection ------------------------------------------------------------------
@@ -157,3 +166,27 @@ def test_a_transposed_forward_is_a_conv_input_gradient(layer) -> None:
     got = transpose(gy, w.conj(), None, spec.stride, spec.padding, matching, spec.groups,
                     spec.dilation)
     assert_matches(got, expected, 1e-10)
+
+
+# -- named cases the properties reach only by chance ----------------------------------------
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dims", [1, 3])
+def test_same_padding_of_an_even_kernel_puts_the_extra_entry_after(dims: int, mode: str) -> None:
+    kernel = (4, 2, 3)[:dims]
+    case = Case(dims, False, 2, 2, kernel, 1, "same", (1, 3, 1)[:dims], 1, True, mode, 0, False,
+                (6, 7, 5)[:dims], 2, "float64", 7)
+    assert case.spec().pads == (1, 2, 1, 2, 1, 1)[: 2 * dims]
+    assert case.spec().output_shape == (2, 2, *(6, 7, 5)[:dims])
+    check_against_torch(case)
+
+
+def test_a_causal_layer_with_a_dilation_far_beyond_its_kernel() -> None:
+    """WaveNet's last layers: dilation 512 over 1000 samples, against F.pad then F.conv1d;
+    strided, the windows skip most entries (the compact route)."""
+    case = Case(1, False, 3, 4, (2,), 1, 0, 512, 1, True, "zeros", 0, True, (1000,), 2,
+                "float64", 9)
+    assert case.spec().pads == (512, 0)
+    check_against_torch(case)
+    strided = dataclasses.replace(case, stride=7, dtype="complex128")
+    assert compact.plan(strided.spec()) is not None
+    check_against_torch(strided)

@@ -76,26 +76,34 @@ def entry(draw, spec: LayerSpec, name: str) -> tuple[int, ...]:
 
 
 # -- torch's answer ----------------------------------------------------------------------------
-def _conv(spec: LayerSpec):
-    return torch.nn.Conv2d(
+def torch_forward(spec: LayerSpec, x, w, b):
+    """torch's own layer of any d: nn.Conv{d}d (its padding modes), F.conv_transpose{d}d, or
+    the causal Conv1d's recipe (pad on the left only, then no padding of its own)."""
+    d = spec.dims
+    if spec.transposed:
+        return getattr(F, f"conv_transpose{d}d")(x, w, b, spec.stride, spec.padding,
+                                                 spec.output_padding, spec.groups, spec.dilation)
+    if spec.causal:
+        return F.conv1d(F.pad(x, (spec.pads[0], 0)), w, b, spec.stride, 0, spec.dilation,
+                        spec.groups)
+    layer = getattr(torch.nn, f"Conv{d}d")(
         spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride, spec.padding,
         spec.dilation, spec.groups, spec.bias, spec.padding_mode, dtype=getattr(torch, spec.dtype),
     )
+    return layer._conv_forward(x, w, b)
 
 
 def _support(grad: torch.Tensor | None) -> set[tuple[int, ...]]:
     return set() if grad is None else {tuple(i) for i in torch.nonzero(grad).tolist()}
 
 
-def autograd_reads(spec: LayerSpec, s: Session, target: str, index) -> dict[str, set]:
-    """The entries of each tensor that ``target[index]`` has a non-zero derivative w.r.t."""
+def autograd(spec: LayerSpec, s: Session, target: str, index):
+    """``target[index]`` as torch computes it, and the entries of each tensor it has a
+    non-zero derivative w.r.t. (double backward for the gradients)."""
     leaves = {name: torch.tensor(a, requires_grad=True) for name, a in s.tensors().items()}
     x, w, b, gy = (leaves.get(n) for n in ("input", "weight", "bias", "grad_output"))
-    if spec.transposed:
-        y = F.conv_transpose2d(x, w, b, spec.stride, spec.padding, spec.output_padding,
-                               spec.groups, spec.dilation)
-    else:
-        y = _conv(spec)._conv_forward(x, w, b)
+    y = torch_forward(spec, x, w, b)
+    assert tuple(y.shape) == spec.output_shape
     if target == "output":
         value = y[index]
     else:
@@ -105,7 +113,12 @@ def autograd_reads(spec: LayerSpec, s: Session, target: str, index) -> dict[str,
     names = list(leaves)
     grads = torch.autograd.grad(value, [leaves[n] for n in names], torch.ones_like(value),
                                 allow_unused=True)
-    return {n: _support(g) for n, g in zip(names, grads, strict=True)}
+    return value.detach().numpy(), {n: _support(g) for n, g in zip(names, grads, strict=True)}
+
+
+def autograd_reads(spec: LayerSpec, s: Session, target: str, index) -> dict[str, set]:
+    """The entries of each tensor that ``target[index]`` has a non-zero derivative w.r.t."""
+    return autograd(spec, s, target, index)[1]
 
 
 def term_reads(terms, spec: LayerSpec) -> dict[str, set]:

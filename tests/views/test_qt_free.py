@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEW_LOGIC = ("gui.diagram", "gui.equation", "gui.fills", "gui.im2col_layout", "gui.padded_frame",
-              "gui.im2col_transposed", "gui.provenance")
+VIEW_LOGIC = ("gui.diagram", "gui.entry_args", "gui.equation", "gui.formula", "gui.fills",
+              "gui.im2col_layout", "gui.padded_frame", "gui.im2col_transposed", "gui.provenance")
 
 
 def test_view_logic_imports_without_qt_or_torch():
