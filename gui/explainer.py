@@ -288,7 +288,7 @@ class ExplainController(QObject):
                 look = readers if hover.tensor in SOURCES else explain_spec
                 terms = look(session.spec, hover.tensor, hover.index, **session.tensors())
                 if hover.padded is not None:  # a border cell: only the reads through it
-                    terms = terms[_through(terms, hover.padded)]
+                    terms = terms[terms.through(hover.padded)]
                 highlights = Provenance(terms).hover()
         self._apply(highlights, ("hover",), focus_except=None, move=False)
 
@@ -369,14 +369,6 @@ class ExplainController(QObject):
             return
         self.im2col.set_steps(im2col_steps(s.spec, s.input, s.weight, s.bias, s.grad_output,
                                            sample))
-
-
-def _through(terms: Terms, padded: tuple[int, ...]) -> np.ndarray:
-    """The terms that read padded input position ``padded`` (a d-tuple)."""
-    through = getattr(terms, "through", None)  # N-d Terms (core.explain, round 11)
-    if through is not None:
-        return through(padded)
-    return (terms.ph == padded[0]) & (terms.pw == padded[1])
 
 
 def _merged(base: Highlights, extra: Highlights) -> Highlights:
