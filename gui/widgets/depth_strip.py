@@ -38,7 +38,6 @@ from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
-#: Every style a mini plane draws (the grid's own layers, hover included).
 _LABEL_H = 18  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
@@ -67,6 +66,7 @@ class _Mini(QWidget):
         self.plane: SlicePlane | None = None
         self.depth = 0  # in the grid's lead coordinates (padded for the input)
         self.shape: tuple[int, int] = (1, 1)
+        self.where: Placement | None = None  # the slice's place, for the grid's marks
         self.view.vb.sigResized.connect(self._on_vb_sigResized)
         self.view.vb.clicked.connect(self._on_vb_clicked)
         self.view.vb.hovered.connect(self._on_vb_hovered)
@@ -192,18 +192,17 @@ class DepthStrip(QWidget):
         """Draw the planes at ``depths`` with the grid's colour ``levels`` and map; say that
         the window also covers the zero-padding depths ``zeros``."""
         g = self._grid
-        front = depth_pads(g.spec)[0]
+        spec, array, lead = g.spec, g.array, g.lead
+        padded = self._padded()
+        front = depth_pads(spec)[0] if padded else 0
         self.note.setVisible(bool(zeros))
         if zeros:
             listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
             self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
                               "which adds nothing")
-        spec, array, lead = g.spec, g.array, g.lead
         self.depths = list(depths)
         while len(self.minis) < len(depths):
             self.minis.append(_Mini(self))
-        padded = self._padded()
-        front = depth_pads(spec)[0] if padded else 0
         size = array.shape[-3]
         current = self.current_depth()
         for mini, depth in zip(self.minis, depths, strict=False):
@@ -224,9 +223,9 @@ class DepthStrip(QWidget):
             mini.label.setText(self._label(self._axis, real, source, size, depth == current))
             mini.label.setProperty("current", depth == current)
             mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
-            where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
-                              plane.frame(), (*lead[:-1], depth) if padded else None)
-            self._copy_marks(mini, where)
+            mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
+                                   plane.frame(), (*lead[:-1], depth) if padded else None)
+            self._copy_marks(mini)
         self.region = self._region(depths)
         for mini in self.minis[: len(depths)]:
             mini.fit()
@@ -235,16 +234,8 @@ class DepthStrip(QWidget):
     def redraw_marks(self, style: str | None = None) -> None:
         """The grid's highlights changed (same depths): place them (``style``'s alone, when
         given) on every mini again."""
-        g = self._grid
-        padded = self._padded()
-        front = depth_pads(g.spec)[0] if padded else 0
         for mini in self.minis[: self._shown]:
-            real = mini.depth - front
-            where = Placement(g.array.ndim, (*g.lead[:-1], real), mini.plane.offset
-                              if mini.plane else (0, 0), mini.shape,
-                              None if mini.plane is None else mini.plane.frame(),
-                              (*g.lead[:-1], mini.depth) if padded else None)
-            self._copy_marks(mini, where, style)
+            self._copy_marks(mini, style)
 
     def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
         """The part of the planes the spanning reads lie in, with a cell of context each
@@ -266,10 +257,11 @@ class DepthStrip(QWidget):
             return None
         return top, left, bottom - top, right - left
 
-    def _copy_marks(self, mini: _Mini, where: Placement, only: str | None = None) -> None:
+    def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
+        """The grid's marks (``only`` that style's, when given) on ``mini``'s slice."""
         for style, (cells, padded) in self._grid.marks.layers_given().items():
             if only is None or style == only:
-                mini.marks.set_cells(style, cells, padded, where)
+                mini.marks.set_cells(style, cells, padded, mini.where)
 
     @property
     def _axis(self) -> str:
