@@ -258,10 +258,15 @@ class DepthStrip(QWidget):
         return top, left, bottom - top, right - left
 
     def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
-        """The grid's marks (``only`` that style's, when given) on ``mini``'s slice."""
-        for style, (cells, padded) in self._grid.marks.layers_given().items():
+        """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
+        ``mini``'s slice, and the copy arrows of its padded border."""
+        marks = self._grid.marks
+        for style, (cells, padded) in marks.layers_given().items():
             if only is None or style == only:
                 mini.marks.set_cells(style, cells, padded, mini.where)
+        if only is None or only == "links":
+            for layer, (frm, to) in marks.links_given().items():
+                mini.marks.set_links(layer, frm, to, mini.where)
 
     @property
     def _axis(self) -> str:

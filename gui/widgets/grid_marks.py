@@ -88,6 +88,10 @@ class GridMarks:
         same marks on other slices (`depth_strip`)."""
         return dict(self._cells)
 
+    def links_given(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Every link layer's arrows as given (padded input cells: from, to)."""
+        return dict(self._links)
+
     def link_count(self, layer: str) -> int:
         item = self.link_items.get(layer)
         return 0 if item is None else item.count

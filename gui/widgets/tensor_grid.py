@@ -299,6 +299,7 @@ class TensorGrid(QWidget):
         'hover' (one set of arrows each).
         """
         self.marks.set_links(layer, frm, to, self._placement())
+        self._update_depths("links")
 
     def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
         """The cells last given for ``style`` (as index tuples)."""

@@ -234,3 +234,16 @@ def test_the_fill_menu_of_a_conv1d_strip_has_no_sobel_y(qtbot):
     labels = [a.text() for sub in menu.actions() if sub.menu() for a in sub.menu().actions()]
     assert "Sobel x" in labels and "Sobel y" not in labels
     grid.editor.fill("laplacian", "tensor")
+
+
+def test_the_depth_strip_draws_the_copy_arrows_of_each_slice(qtbot):
+    session = Session.default(CONV3D.replace(padding_mode="reflect"))
+    grid = _grid(qtbot, "input", session)
+    reads = _window_reads(0, 0, 0)  # padded depths 0..2, rows and columns 0..2
+    grid.set_highlight(reads, "read", padded=True)
+    assert grid.showing_depths()
+    # border cell (pd 1, ph 0, pw 1) of channel 0 copies padded (1, 2, 1) under reflect
+    frm, to = np.array([(0, 0, 1, 0, 1)]), np.array([(0, 0, 1, 2, 1)])
+    grid.set_links(frm, to, "explain")
+    counts = {m.depth: m.marks.link_count("explain") for m in grid.depths.minis[:3]}
+    assert counts == {0: 0, 1: 1, 2: 0}
