@@ -11,6 +11,7 @@ Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -331,6 +332,15 @@ class MainWindow(QMainWindow):
         for part in (self.engine, self.torch_probe, self.crosscheck):
             part.shutdown()
         super().closeEvent(event)
+
+    def __del__(self) -> None:
+        # An edit leaves the window in reference cycles (undo commands, slots), so the garbage
+        # collector frees it: it clears every part's attributes first, and the C++ window then
+        # went last, sending its children's teardown events to filters of half-cleared parts
+        # (tracebacks; gui.show() in a notebook). Finalizers run before any clearing: the C++
+        # side goes here while every part is whole.
+        if shiboken6.isValid(self) and shiboken6.ownedByPython(self):
+            shiboken6.delete(self)
 
     def show_help(self) -> None:
         QMessageBox.information(self, "Keyboard and mouse", HELP)
