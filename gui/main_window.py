@@ -12,9 +12,10 @@ Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -327,6 +328,17 @@ class MainWindow(QMainWindow):
         # a hidden panel's rows keep their boxes' old sizes until shown (a window opening a
         # 3D session): fit it again once it is on screen
         self._refit.start()
+
+    def settle(self) -> None:
+        """Lay the window out now as the event loop would soon: the panel's pending refit
+        (a 3D layer's wider rows) and the layout requests it posts. A capture taken right
+        after a result (--screenshot) drew the wider Layer panel over the tensors."""
+        if self._refit.isActive():
+            self._refit.stop()
+            self._fit_panel()
+        for _ in range(3):  # the dock's request reaches the window's layout, then its parts
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            QApplication.processEvents()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for part in (self.engine, self.torch_probe, self.crosscheck):
