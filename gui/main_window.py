@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         doc.sessionChanged.connect(sel.set_session)
         doc.sessionChanged.connect(self.grids.grad_note.set_session)
         doc.specChanged.connect(self.complex_switch.set_spec)
+        doc.specChanged.connect(self._name_twin_action)
         doc.specChanged.connect(self.grids.set_spec)
         self.shared_scale_action.toggled.connect(self.grids.set_shared_scale)
         for grid in self.grids.editable():
@@ -310,6 +311,11 @@ class MainWindow(QMainWindow):
     def _on_torch_probe_probed(self, status: TorchStatus) -> None:
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)
             self.panel.set_cuda_available(status.cuda_available)
+
+    def _name_twin_action(self, spec) -> None:
+        """The Compare action names this layer's own family (Conv1d / ConvTranspose1d…)."""
+        self.twin_action.setText(
+            f"&Compare with the matching Conv{spec.dims}d / ConvTranspose{spec.dims}d…")
 
     def _on_twin_action_triggered(self) -> None:
         if self.engine.latest is not None:
