@@ -66,14 +66,14 @@ term, <b>Esc</b> clears the selection. The player bar sets the speed; <b>Animate
 outputs that read it, a kernel tap its input pixels, a grad_output entry the grad_input
 pixels it reaches.</li>
 </ol>
-<h3>ConvTranspose2d</h3>
+<h3>ConvTranspose1d / 2d / 3d</h3>
 <p>Switch the layer's kind at the top of the Layer panel. In an <b>nn.ConvTranspose2d</b>
 each input pixel <i>paints</i> a copy of the kernel, scaled by its value, onto the output:
 stride spreads the copies apart, padding crops the border of the result and output_padding
 adds rows and columns at its bottom and right. Hover an input pixel to see its copy; an
 output entry is the sum of the copies that cover it. The <b>im2col</b> tab shows it as
 x&nbsp;·&nbsp;W (one row per input pixel: its copy), folded and cropped; Explain &rsaquo;
-Compare puts it beside the Conv2d whose input gradient it is.</p>
+Compare puts it beside the Conv2d whose input gradient it is (likewise in 1D and 3D).</p>
 <h3>Conv1d and Conv3d</h3>
 <p>The <b>1D / 2D / 3D</b> switch beside the kind sets the number of spatial axes: a
 sequence (length), an image (height, width) or a volume (depth, height, width); every size
@@ -91,7 +91,8 @@ selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 
 <b>Right-click</b>: fill with zeros, ones, random, arange, a delta or classic kernels.</p>
 <h3>Viewing</h3>
 <p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
-(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight).
+(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight), and
+in 3D the depth <i>d</i> (a strip shows the depth slices a sum reads side by side).
 <b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
 In a Conv2d's input, the hatched frame is the padding: hover a border cell to see which
 pixel it copies.</p>
