@@ -1,4 +1,5 @@
-"""ConvViz: see exactly how nn.Conv2d and nn.ConvTranspose2d compute forward and backward.
+"""ConvViz: see exactly how PyTorch's nn.Conv1d/2d/3d and nn.ConvTranspose1d/2d/3d compute
+forward and backward, number by number.
 
     python main.py [SESSION] [--select ENTRY [--step K]] [--tab im2col]
                    [--screenshot PNG [--with-crosscheck]]
@@ -10,7 +11,8 @@
 SESSION is a session file (.npz), a preset file (.json) or a preset name (e.g. sobel_edges).
 ``--screenshot`` renders the main window after the first result, saves it and exits 0.
 ``--select ENTRY`` (e.g. ``grad_weight[0,0,1,1]``) selects an entry and shows where it
-comes from; ``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
+comes from (one index per spatial axis: ``output[0,1,5]`` in a Conv1d, five in a Conv3d);
+``--step K`` shows its sum up to term K (0-based), as a figure with --screenshot.
 ``--figure diagram`` draws only the tensors, highlights and sum (no window): PNG, SVG, or a
 GIF of the selected entry's terms.
 ``--export DIR`` loads SESSION (the default scene without one), computes it
@@ -45,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", metavar="DIR",
                    help="write every tensor as .npy and spec.json into DIR (no window) and exit")
     p.add_argument("--select", metavar="ENTRY",
-                   help='select an entry and show where it comes from, e.g. "grad_weight[0,0,1,1]"')
+                   help='select an entry and show where it comes from, e.g. "grad_weight[0,0,1,1]" '
+                        "(one index per axis of the tensor: 3 in a Conv1d, 5 in a Conv3d)")
     p.add_argument("--step", metavar="K", type=int,
                    help="with --select: show the sum up to term K (0-based), term K current")
     p.add_argument("--tab", choices=("tensors", "im2col"),

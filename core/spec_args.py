@@ -252,11 +252,13 @@ def check_causal(spec: LayerSpec) -> None:
             "causal is for a Conv1d (dims 1, not transposed): the left padding of a "
             "TCN-style causal convolution", ("causal", "dims", "transposed"),
         )
-    if spec.padding not in ((0,), "valid") or spec.padding_mode != "zeros":
+    wrong = [] if spec.padding in ((0,), "valid") else [f"padding 0, not {spec.padding!r}"]
+    if spec.padding_mode != "zeros":
+        wrong.append(f"padding_mode 'zeros', not {spec.padding_mode!r}")
+    if wrong:  # name only what is wrong (a causal layer's padding (0,) read as a culprit)
         raise SpecError(
-            f"a causal layer pads (k-1)*dilation on the left itself: padding must be 0 and "
-            f"padding_mode 'zeros', got {spec.padding!r} and {spec.padding_mode!r}",
-            ("causal", "padding", "padding_mode"),
+            "a causal layer pads (k-1)*dilation on the left itself (F.pad, with zeros): its "
+            f"Conv1d needs {' and '.join(wrong)}", ("causal", "padding", "padding_mode"),
         )
 
 

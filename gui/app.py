@@ -96,6 +96,7 @@ class Screenshot(QObject):
         if self.code == 0:
             return
         QApplication.processEvents()
+        self.window.settle()  # the panel's refit and the layout it asks for, before the grab
         try:  # atomic: an existing PNG is replaced whole or left as it was
             atomic_write_bytes(self.path, png_bytes(self.window))
             self.code = 0

@@ -28,6 +28,7 @@ from core.tensors import BACKWARD, EDITABLE, FORWARD, operator, title
 from .equation import padding_note, running_sums, symbolic, term_text
 from .padded_frame import padded_grid
 from .provenance import Highlights, Provenance, arrows_note
+from .widgets.plane_axes import fit_lead, follow_depth, lead_names, padded_lead, plane_pads
 from .widgets.tensor_info import to_view
 
 #: The rows of tensors and the operators between them, per selected tensor (None: none),
@@ -133,22 +134,25 @@ def _panel(session: Session, results: ConvResults, name: str, lead: tuple[int, .
     top = left = 0
     rows, cols = plane.shape
     padded = padded_grid(spec, name)
-    if padded and any(spec.pads):
-        top, left = max(spec.pads[0], 0), max(spec.pads[2], 0)
-        plane = pad(plane, spec.pads, spec.padding_mode)
+    pads = plane_pads(spec)
+    if padded and any(pads):
+        top, left = max(pads[0], 0), max(pads[2], 0)
+        plane = pad(plane, pads, spec.padding_mode)
         rows, cols = min(rows, plane.shape[0] - top), min(cols, plane.shape[1] - left)
     values = np.asarray(to_view(plane, mode), dtype=np.float64)
-    axes = tuple(a for a in spec.lead_axes(name) if spec.batched or a != "n") if lead else ()
+    axes = lead_names(spec, name)[len(lead_names(spec, name)) - len(lead):] if lead else ()
     where = ", ".join(f"{a}={i}" for a, i in zip(axes, lead, strict=False))
+    shifted = padded_lead(spec, name, lead) if padded else None
+    in_padded = lead if shifted is None else shifted  # a Conv3d input's padded depth
     view = "" if not np.iscomplexobj(array) else f" · {mode}"
     subtitle = f"{where + ' · ' if where else ''}{tuple(array.shape)}{view}"
-    marks = {s: _in_slice(h.get(name, s), lead, (top, left), padded, array.ndim)
-             for s in STYLE_ORDER}
+    marks = {s: _in_slice(h.get(name, s), in_padded if padded else lead, (top, left), padded,
+                          array.ndim) for s in STYLE_ORDER}
     marks = {s: m for s, m in marks.items() if len(m)}
     links = np.zeros((0, 4), np.int64)
     if padded:
-        parts = [np.concatenate([_in_slice(f, lead, (0, 0), True, array.ndim),
-                                 _in_slice(t, lead, (0, 0), True, array.ndim)], axis=1)
+        parts = [np.concatenate([_in_slice(f, in_padded, (0, 0), True, array.ndim),
+                                 _in_slice(t, in_padded, (0, 0), True, array.ndim)], axis=1)
                  for f, t in h.links.values() if len(f)]
         if parts:
             links = np.unique(np.concatenate(parts), axis=0)
@@ -197,9 +201,8 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
         if step is not None and not 0 <= step < len(terms):
             raise IndexError(f"step {step} is out of range for {len(terms)} terms")
         h = (provenance if provenance is not None else Provenance(terms)).at(step)
-        for name, focus in h.focus.items():  # None on an axis: keep the grid's (or 0)
-            old = leads.get(name) or (0,) * len(focus)
-            leads[name] = tuple(o if f is None else f for f, o in zip(focus, old, strict=False))
+        for name, focus in h.focus.items():
+            leads[name] = _followed(session.spec, name, focus, leads.get(name), h)
         lines.append(symbolic(terms))
         sums = running_sums(terms)
         if step is not None:
@@ -223,6 +226,22 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
             panels.append(p)
         rows.append((tuple(panels), tuple(kept_ops)))
     return Diagram(tuple(rows), tuple(lines), tuple(notes))
+
+
+def _followed(spec, name: str, focus: tuple, old: tuple | None, h: Highlights) -> tuple:
+    """The slice of ``name`` a diagram shows for a focus (None on an axis: keep the
+    grid's, or 0), fitted to a Conv1d strip's or a Conv3d slice's lead axes, a Conv3d at
+    the depth of the current term (or one the sum reads)."""
+    shape = spec.shape(name)
+    length = 0 if shape is None else max(len(shape) - 2, 0)
+    focus = fit_lead(focus, length)
+    old = fit_lead(old or (0,) * length, length)
+    lead = tuple((0 if o is None else o) if f is None else f
+                 for f, o in zip(focus, old, strict=True))
+    reads = h.get(name, "read")
+    depth = follow_depth(spec, name, lead, h.get(name, "current"),
+                         reads if len(reads) else h.get(name, "window"), padded_grid(spec, name))
+    return lead if depth is None else (*lead[:-1], depth)
 
 
 def _operator(op: str, spec) -> str:

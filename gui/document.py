@@ -28,6 +28,7 @@ from core.spec import LayerSpec
 from core.torch_layer import layer_class
 
 from .dims_switch import switch_note, switched_session
+from .undo_notes import UndoNotes
 
 _SET_SPEC_ID, _SET_CELLS_ID = 4001, 4002
 SPEC_MERGE_SECONDS = 0.8
@@ -90,6 +91,8 @@ class Document(QObject):
         self.history_limit = history_limit
         self.dropped_steps = 0  # undo steps dropped to stay under history_limit
         self._replaying = False  # rebuilding the stack: commands neither act nor merge
+        self._undo_notes = UndoNotes(self.undo_stack, self.noted.emit)  # "Undone: …"
+        self.undo_stack.indexChanged.connect(self._on_undo_stack_indexChanged)
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -183,9 +186,13 @@ class Document(QObject):
         stack = self.undo_stack
         return sum(_nbytes(stack.command(i)) for i in range(stack.count()))
 
+    def _on_undo_stack_indexChanged(self, index: int) -> None:
+        self._undo_notes.moved(index)
+
     def _push(self, command: QUndoCommand) -> None:
-        self.undo_stack.push(command)
-        self._trim()
+        with self._undo_notes.quiet():
+            self.undo_stack.push(command)
+            self._trim()
 
     def _trim(self) -> None:
         """Drop the oldest steps while the history holds more than ``history_limit`` bytes

@@ -27,6 +27,7 @@ from .provenance import NO_HIGHLIGHTS, Highlights, Provenance, entry_at, entry_c
 from .selection import NOTHING, Selection, SelectionModel, fits
 from .widgets.equation_panel import EquationPanel
 from .widgets.im2col_view import IM2COL_MAX_ENTRIES, Im2colView
+from .widgets.plane_axes import follow_depth
 from .widgets.player import PlayerBar
 
 #: Highlight styles the explainer draws on the grids (hover has its own layer).
@@ -249,9 +250,12 @@ class ExplainController(QObject):
             return
         if not 0 <= row < len(prov):
             self._apply(NO_HIGHLIGHTS, ("hover",), move=False)
-            for name, lead in prov.focus(self.step).items():
+            # back to the step's slice (term 0's without one), a Conv3d grid's depth too
+            back = prov.at(None if not len(prov) else self.step or 0)
+            for name, lead in back.focus.items():
                 if name != sel.tensor and name in self.grids:
                     self.grids[name].set_slice(lead)
+                    self._follow_depth(self.grids[name], back, self.terms.spec)
             return
         h = prov.at(row)
         cells = {g: {"hover": st["current"]} for g, st in h.cells.items() if "current" in st}
@@ -284,7 +288,7 @@ class ExplainController(QObject):
                 look = readers if hover.tensor in SOURCES else explain_spec
                 terms = look(session.spec, hover.tensor, hover.index, **session.tensors())
                 if hover.padded is not None:  # a border cell: only the reads through it
-                    terms = terms[(terms.ph == hover.padded[0]) & (terms.pw == hover.padded[1])]
+                    terms = terms[terms.through(hover.padded)]
                 highlights = Provenance(terms).hover()
         self._apply(highlights, ("hover",), focus_except=None, move=False)
 
@@ -309,6 +313,7 @@ class ExplainController(QObject):
                 grid.set_highlight(cells, style, padded=padded_grid(spec, name))
             if shows and move and name != focus_except and name in h.focus:
                 grid.set_slice(h.focus[name])
+                self._follow_depth(grid, h, spec)
         grid = self.grids.get("input")
         if grid is not None:
             shows = grid.array is not None and grid.array.shape == shapes.get("input")
@@ -321,6 +326,20 @@ class ExplainController(QObject):
                 if len(frm) or len(self._applied.get(("links", layer), _NO_CELLS)):
                     self._applied["links", layer] = frm
                     grid.set_links(frm, to, layer)
+
+    @staticmethod
+    def _follow_depth(grid, h: Highlights, spec) -> None:
+        """A Conv3d grid goes to the depth of the current term's cell (the player steps
+        through depth too), or to a depth the sum reads when it shows none of them."""
+        name = grid.name
+        reads, current = h.get(name, "read"), h.get(name, "current")
+        if not len(current):  # a term of the Sum list under the pointer: its factors
+            current = h.get(name, "hover")
+        depth = follow_depth(spec, name, grid.lead, current,
+                             reads if len(reads) else h.get(name, "window"),
+                             padded_grid(spec, name))
+        if depth is not None:
+            grid.set_slice((*(None,) * (len(grid.lead) - 1), depth))
 
     def _update_im2col(self, sample: int | None = None) -> None:
         """Give the im2col view one sample's matrices, computed only when it is on screen."""
@@ -335,7 +354,7 @@ class ExplainController(QObject):
             # one on screen before
             sel = self.selection.selection
             picked = sel.tensor in ("output", "grad_input") and s.spec.batched and \
-                not sel.empty and len(sel.index) == 4
+                not sel.empty and len(sel.index) == s.spec.dims + 2
             sample = self._im2col_key[1] if self._im2col_key else \
                 sel.index[0] if picked else 0
         sample = min(max(sample, 0), max(n - 1, 0))

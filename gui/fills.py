@@ -4,6 +4,7 @@ Pure numpy, no Qt: the values a user asks for (zeros, ones, seeded random normal
 delta, classic 3×3 kernels) and the text they paste. Parsing never evaluates code: a
 literal like ``[[1, 2], [3, 4]]`` is read by a small one-pass parser of brackets and
 numbers, anything else is split into numbers; text over `MAX_PASTE_CHARS` is refused.
+The kernels have a Conv1d's and a Conv3d's forms too (one and three spatial axes).
 """
 
 from __future__ import annotations
@@ -31,55 +32,95 @@ FILLS: tuple[tuple[str, str] | None, ...] = (
 )
 FILL_LABELS = {f[0]: f[1] for f in FILLS if f is not None}
 
-_KERNELS = {
-    "sobel_x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float),
-    "sobel_y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=float),
-    "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
-}
+_SMOOTH, _DERIVATIVE, _SECOND = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0]), \
+    np.array([1.0, -2.0, 1.0])
 
 
-def _centred(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``kernel`` placed at the centre of a zero array of ``shape`` (cropped if larger)."""
-    out = np.zeros(shape)
-    kh, kw = kernel.shape
-    h, w = shape
-    # overlap along each axis, centred on both sides
-    rs, rk = max(0, (h - kh) // 2), max(0, (kh - h) // 2)
-    cs, ck = max(0, (w - kw) // 2), max(0, (kw - w) // 2)
-    n_r, n_c = min(h, kh), min(w, kw)
-    out[rs : rs + n_r, cs : cs + n_c] = kernel[rk : rk + n_r, ck : ck + n_c]
+def _sobel(axis: int, dims: int) -> np.ndarray:
+    """Sobel's kernel on ``dims`` axes: the derivative along ``axis`` (-1: columns, x;
+    -2: rows, y), smoothing [1, 2, 1] along the others (in 2D the classic 3×3)."""
+    out = np.ones((1,) * dims)
+    for a in range(dims):
+        v = _DERIVATIVE if a == dims + axis else _SMOOTH
+        out = out * v.reshape([-1 if i == a else 1 for i in range(dims)])
     return out
 
 
-def _gaussian(shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    y = np.arange(h) - (h - 1) / 2
-    x = np.arange(w) - (w - 1) / 2
-    sy, sx = max(h / 4, 0.5), max(w / 4, 0.5)
-    g = np.exp(-(y[:, None] ** 2) / (2 * sy**2) - x[None, :] ** 2 / (2 * sx**2))
+def _laplacian(dims: int) -> np.ndarray:
+    """The discrete Laplacian on ``dims`` axes ([1, −2, 1]; the 3×3 cross; the 3×3×3 one)."""
+    out = np.zeros((3,) * dims)
+    for a in range(dims):
+        index = [1] * dims
+        index[a] = slice(None)
+        out[tuple(index)] += _SECOND
+    return out
+
+
+def _centred(kernel: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``kernel`` placed at the centre of a zero array of ``shape`` (cropped if larger)."""
+    out = np.zeros(shape)
+    dst, src = [], []
+    for k, n in zip(kernel.shape, shape, strict=True):
+        # overlap along each axis, centred on both sides
+        start, skip, size = max(0, (n - k) // 2), max(0, (k - n) // 2), min(n, k)
+        dst.append(slice(start, start + size))
+        src.append(slice(skip, skip + size))
+    out[tuple(dst)] = kernel[tuple(src)]
+    return out
+
+
+def _gaussian(shape: tuple[int, ...]) -> np.ndarray:
+    g = np.ones(())
+    for n in shape:
+        x = np.arange(n) - (n - 1) / 2
+        g = np.multiply.outer(g, np.exp(-(x**2) / (2 * max(n / 4, 0.5) ** 2)))
     return np.round(g / g.sum(), 4)
 
 
-def _plane(kind: str, shape: tuple[int, int]) -> np.ndarray:
-    """One 2D slice of a spatial pattern."""
+#: Patterns that need two spatial axes (a Conv1d's positions have no rows to take y along).
+PLANAR = ("sobel_y",)
+
+
+def _pattern(kind: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A spatial pattern over ``shape`` (one, two or three spatial axes)."""
+    dims = len(shape)
     if kind == "delta":
         out = np.zeros(shape)
-        out[(shape[0] - 1) // 2, (shape[1] - 1) // 2] = 1.0
+        out[tuple((n - 1) // 2 for n in shape)] = 1.0
         return out
-    if kind in _KERNELS:
-        return _centred(_KERNELS[kind], shape)
+    if kind == "sobel_x":
+        return _centred(_sobel(-1, dims), shape)
+    if kind == "sobel_y":
+        if dims < 2:
+            raise ValueError("Sobel y needs rows and columns: a Conv1d has positions only")
+        return _centred(_sobel(-2, dims), shape)
+    if kind == "laplacian":
+        return _centred(_laplacian(dims), shape)
     if kind == "gaussian":
         return _gaussian(shape)
     if kind == "box":
-        return np.full(shape, np.round(1.0 / (shape[0] * shape[1]), 4))
+        return np.full(shape, np.round(1.0 / int(np.prod(shape)), 4))
     raise ValueError(f"unknown fill {kind!r}; known: {', '.join(FILL_LABELS)}")
 
 
-def fill_values(kind: str, shape: tuple[int, ...], dtype: np.dtype | str, seed: int = 0):
+def fill_axes(spec, scope: str) -> int:
+    """The spatial axes a pattern filling ``scope`` ('selection', 'slice', 'tensor') of a
+    grid of layer ``spec`` lies on: a Conv1d strip's positions (its rows are channels), a
+    plane, or all of a Conv3d tensor's depth, rows and columns."""
+    dims = 2 if spec is None else spec.dims
+    if dims == 1:
+        return 1
+    return 3 if dims == 3 and scope == "tensor" else 2
+
+
+def fill_values(kind: str, shape: tuple[int, ...], dtype: np.dtype | str, seed: int = 0,
+                spatial: int = 2):
     """Values of fill ``kind`` for a block of ``shape``.
 
-    Spatial patterns (delta, kernels) fill every 2D slice over the last two axes; a 1D
-    shape is treated as a column. Random values are seeded and rounded to 2 decimals.
+    Spatial patterns (delta, kernels) fill every slice over the last ``spatial`` axes (2: a
+    plane; 1: a Conv1d's positions, each channel alike; 3: a Conv3d kernel's depth, rows and
+    columns); a 1D shape is treated as a column. Random values are seeded and rounded to 2
+    decimals.
     """
     dtype = np.dtype(dtype)
     if kind == "zeros":
@@ -90,10 +131,11 @@ def fill_values(kind: str, shape: tuple[int, ...], dtype: np.dtype | str, seed: 
         out = np.arange(int(np.prod(shape)), dtype=float).reshape(shape)
     elif kind == "random":
         out = random_normal(np.random.default_rng(seed), shape, dtype)
+    elif len(shape) == 1:  # the bias: a column
+        out = _pattern(kind, (shape[0], 1))[:, 0] if spatial >= 2 else _pattern(kind, shape)
     else:
-        plane_shape = (shape[-2], shape[-1]) if len(shape) >= 2 else (shape[0], 1)
-        plane = _plane(kind, plane_shape)
-        out = np.broadcast_to(plane if len(shape) >= 2 else plane[:, 0], shape)
+        axes = min(spatial, len(shape))
+        out = np.broadcast_to(_pattern(kind, tuple(shape[-axes:])), shape)
     return np.array(out, dtype=dtype)
 
 

@@ -73,8 +73,8 @@ class ImportController(QObject):
         self.image_action.setStatusTip("Use a picture (PNG, JPEG, BMP, GIF, TIFF) as the input")
         self.image_action.triggered.connect(self.import_image)
         self.layer_action = QAction("Import &layer from a checkpoint…", self)
-        self.layer_action.setStatusTip("Take a Conv2d or ConvTranspose2d weight (and bias) "
-                                       "from a .pt/.pth state_dict or a .safetensors file")
+        self.layer_action.setStatusTip("Take a Conv1d/2d/3d or ConvTranspose1d/2d/3d weight (and "
+                                       "bias) from a .pt/.pth state_dict or a .safetensors file")
         self.layer_action.triggered.connect(self.import_layer)
         self.gray_action = QAction("Feature maps in &gray", self, checkable=True)
         self.gray_action.setStatusTip("Draw every grid as a grayscale image (black = its "

@@ -11,9 +11,11 @@ Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -64,14 +66,14 @@ term, <b>Esc</b> clears the selection. The player bar sets the speed; <b>Animate
 outputs that read it, a kernel tap its input pixels, a grad_output entry the grad_input
 pixels it reaches.</li>
 </ol>
-<h3>ConvTranspose2d</h3>
+<h3>ConvTranspose1d / 2d / 3d</h3>
 <p>Switch the layer's kind at the top of the Layer panel. In an <b>nn.ConvTranspose2d</b>
 each input pixel <i>paints</i> a copy of the kernel, scaled by its value, onto the output:
 stride spreads the copies apart, padding crops the border of the result and output_padding
 adds rows and columns at its bottom and right. Hover an input pixel to see its copy; an
 output entry is the sum of the copies that cover it. The <b>im2col</b> tab shows it as
 x&nbsp;·&nbsp;W (one row per input pixel: its copy), folded and cropped; Explain &rsaquo;
-Compare puts it beside the Conv2d whose input gradient it is.</p>
+Compare puts it beside the Conv2d whose input gradient it is (likewise in 1D and 3D).</p>
 <h3>Conv1d and Conv3d</h3>
 <p>The <b>1D / 2D / 3D</b> switch beside the kind sets the number of spatial axes: a
 sequence (length), an image (height, width) or a volume (depth, height, width); every size
@@ -89,7 +91,8 @@ selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 
 <b>Right-click</b>: fill with zeros, ones, random, arange, a delta or classic kernels.</p>
 <h3>Viewing</h3>
 <p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
-(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight).
+(<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight), and
+in 3D the depth <i>d</i> (a strip shows the depth slices a sum reads side by side).
 <b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
 In a Conv2d's input, the hatched frame is the padding: hover a border cell to see which
 pixel it copies.</p>
@@ -241,6 +244,7 @@ class MainWindow(QMainWindow):
         doc.sessionChanged.connect(sel.set_session)
         doc.sessionChanged.connect(self.grids.grad_note.set_session)
         doc.specChanged.connect(self.complex_switch.set_spec)
+        doc.specChanged.connect(self._name_twin_action)
         doc.specChanged.connect(self.grids.set_spec)
         self.shared_scale_action.toggled.connect(self.grids.set_shared_scale)
         for grid in self.grids.editable():
@@ -309,6 +313,11 @@ class MainWindow(QMainWindow):
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)
             self.panel.set_cuda_available(status.cuda_available)
 
+    def _name_twin_action(self, spec) -> None:
+        """The Compare action names this layer's own family (Conv1d / ConvTranspose1d…)."""
+        self.twin_action.setText(
+            f"&Compare with the matching Conv{spec.dims}d / ConvTranspose{spec.dims}d…")
+
     def _on_twin_action_triggered(self) -> None:
         if self.engine.latest is not None:
             self.twin_view.show_for(self.engine.latest)
@@ -327,10 +336,30 @@ class MainWindow(QMainWindow):
         # 3D session): fit it again once it is on screen
         self._refit.start()
 
+    def settle(self) -> None:
+        """Lay the window out now as the event loop would soon: the panel's pending refit
+        (a 3D layer's wider rows) and the layout requests it posts. A capture taken right
+        after a result (--screenshot) drew the wider Layer panel over the tensors."""
+        if self._refit.isActive():
+            self._refit.stop()
+            self._fit_panel()
+        for _ in range(3):  # the dock's request reaches the window's layout, then its parts
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            QApplication.processEvents()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for part in (self.engine, self.torch_probe, self.crosscheck):
             part.shutdown()
         super().closeEvent(event)
+
+    def __del__(self) -> None:
+        # An edit leaves the window in reference cycles (undo commands, slots), so the garbage
+        # collector frees it: it clears every part's attributes first, and the C++ window then
+        # went last, sending its children's teardown events to filters of half-cleared parts
+        # (tracebacks; gui.show() in a notebook). Finalizers run before any clearing: the C++
+        # side goes here while every part is whole.
+        if shiboken6.isValid(self) and shiboken6.ownedByPython(self):
+            shiboken6.delete(self)
 
     def show_help(self) -> None:
         QMessageBox.information(self, "Keyboard and mouse", HELP)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.explain_links import source
+from core.padding import source_index
 from core.spec import LayerSpec
+
+from .widgets.plane_axes import plane_pads, plane_size
 
 #: A side with at most this much padding is drawn whole.
 FULL = 8
@@ -120,10 +122,14 @@ class Frame:
         pr, pc = int(self.rows.padded(r)), int(self.cols.padded(c))
         return None if pr < 0 or pc < 0 else (pr, pc)
 
+    def _source(self, axis: AxisFrame, padded: np.ndarray) -> np.ndarray:
+        """The real position each padded position along ``axis`` copies (-1: zero padding)."""
+        return source_index(padded, axis.size, axis.before, self.spec.padding_mode)
+
     def source(self, pr: int, pc: int) -> tuple[int, int] | None:
         """The real pixel padded cell (pr, pc) copies; None for zero padding."""
-        sr = int(source(self.spec, 0, np.array(pr)))
-        sc = int(source(self.spec, 1, np.array(pc)))
+        sr = int(self._source(self.rows, np.array(pr)))
+        sc = int(self._source(self.cols, np.array(pc)))
         return None if sr < 0 or sc < 0 else (sr, sc)
 
     def plane(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +137,7 @@ class Frame:
         zeros: they stand for many cells, with no one value)."""
         pr = self.rows.padded(np.arange(self.rows.length))
         pc = self.cols.padded(np.arange(self.cols.length))
-        sr, sc = source(self.spec, 0, pr), source(self.spec, 1, pc)
+        sr, sc = self._source(self.rows, pr), self._source(self.cols, pc)
         marker = (pr < 0)[:, None] | (pc < 0)[None, :]
         zero = (sr < 0)[:, None] | (sc < 0)[None, :] | marker
         out = image[np.ix_(np.maximum(sr, 0), np.maximum(sc, 0))]
@@ -179,8 +185,8 @@ def padded_grid(spec: LayerSpec | None, name: str) -> bool:
 def frame(spec: LayerSpec | None) -> Frame | None:
     """The cut frame of ``spec``'s padded input; None where the grid draws all of it (no
     side padded beyond `FULL`, or a negative padding, which crops)."""
-    if spec is None or min(spec.pads) < 0 or max(spec.pads) <= FULL:
+    if spec is None or min(spec.pads) < 0 or max(plane_pads(spec)) <= FULL:
         return None
-    top, bottom, left, right = spec.pads
-    h, w = spec.input_size
+    top, bottom, left, right = plane_pads(spec)
+    h, w = plane_size(spec)
     return Frame(spec, AxisFrame(h, top, bottom), AxisFrame(w, left, right))

@@ -31,15 +31,17 @@ class Selection:
     step : int or None
         Animation step within the selected entry's sum (used by the explainer).
     padded : tuple of int or None
-        For a hovered border cell of the input: its (row, column) in the padded input;
-        ``index`` is then the real pixel it copies (reflect, replicate, circular padding).
+        For a hovered border cell of the input: its position in the padded input, one
+        coordinate per spatial axis ((row, column) for a Conv2d, (position,) for a Conv1d,
+        (depth, row, column) for a Conv3d); ``index`` is then the real pixel it copies
+        (reflect, replicate, circular padding).
     """
 
     tensor: str | None = None
     index: Index | None = None
     anchor: Index | None = None
     step: int | None = None
-    padded: tuple[int, int] | None = None
+    padded: tuple[int, ...] | None = None
 
     @property
     def empty(self) -> bool:

@@ -223,6 +223,19 @@ def default_size(spec: LayerSpec) -> tuple[int, int]:
     return min(h, INTERACTIVE_SIDE), min(w, INTERACTIVE_SIDE)
 
 
+def check_takes_pictures(spec: LayerSpec, shape: tuple[int, int, int] | None = None) -> None:
+    """Raise `SpecError` unless ``spec`` is 2D: a picture is (C, H, W), a Conv2d's input (said
+    before any of the picture's options, which would not help)."""
+    if spec.dims == 2:
+        return
+    what = "" if shape is None else f" ({' × '.join(map(str, shape))})"
+    raise SpecError(
+        f"a picture is a 2D input{what} but the layer is a {layer_class(spec)}, whose input "
+        f"has {spec.dims} spatial ax{'is' if spec.dims == 1 else 'es'}: make the layer 2D "
+        "(Conv2d or ConvTranspose2d) first", ("input", "dims"),
+        **({} if shape is None else {"image": shape}), dims=spec.dims)
+
+
 def image_spec(spec: LayerSpec, shape: tuple[int, int, int]) -> LayerSpec:
     """``spec`` with ``in_channels`` and ``input_size`` from a (C, H, W) image; the rest kept.
 
@@ -234,12 +247,7 @@ def image_spec(spec: LayerSpec, shape: tuple[int, int, int]) -> LayerSpec:
         when the layer would not fit in memory.
     """
     c, h, w = shape
-    if spec.dims != 2:
-        raise SpecError(
-            f"a picture is a 2D input ({c} × {h} × {w}) but the layer is a "
-            f"{layer_class(spec)}, whose input has {spec.dims} spatial "
-            f"ax{'is' if spec.dims == 1 else 'es'}: make the layer 2D (Conv2d or "
-            "ConvTranspose2d) first", ("input", "dims"), image=(c, h, w), dims=spec.dims)
+    check_takes_pictures(spec, shape)
     try:
         new = spec.replace(in_channels=c, input_size=(h, w))
     except SpecError as e:

@@ -177,13 +177,27 @@ def _changes(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> dict[str, An
     return None
 
 
+def _ranks(name: str, dims: int) -> tuple[int, ...]:
+    """The numbers of dimensions ``name`` has in a layer with ``dims`` spatial axes."""
+    return {"input": (dims + 1, dims + 2), "grad_output": (dims + 1, dims + 2),
+            "weight": (dims + 2,), "bias": (1,)}[name]
+
+
 def _rank_refusal(spec: LayerSpec, name: str, shape: tuple[int, ...]) -> str:
     expected = spec.shape(name) or (spec.out_channels,)
-    ranks = {"input": (spec.dims + 1, spec.dims + 2), "grad_output": (spec.dims + 1, spec.dims + 2),
-             "weight": (spec.dims + 2,), "bias": (1,)}[name]
-    said = " or ".join(str(r) for r in ranks)
-    return (f"a {name} cannot have {len(shape)} dimensions (shape {shape}): the layer is a "
-            f"{layer_class(spec)}, whose {name} has {said} (now {expected})")
+    n, said = len(shape), " or ".join(str(r) for r in _ranks(name, spec.dims))
+    article = "an" if name[0] in "aeiou" else "a"
+    dimensions = f"{n} dimension{'s' if n != 1 else ''}"
+    text = (f"{article} {name} cannot have {dimensions} in a {layer_class(spec)} (its {name} "
+            f"has {said}, now {expected})")
+    # the rank another number of spatial axes takes: say which, so the user can switch
+    others = [d for d in (1, 2, 3) if d != spec.dims and n in _ranks(name, d)]
+    if others:
+        kind = "ConvTranspose" if spec.transposed else "Conv"
+        kinds = " or ".join(f"{kind}{d}d" for d in others)
+        text += (f"; {dimensions} fit a {kinds}: switch the layer to "
+                 f"{' or '.join(f'{d}D' for d in others)} first")
+    return text
 
 
 def fitting_spec(spec: LayerSpec, name: str, array: np.ndarray) -> LayerSpec:

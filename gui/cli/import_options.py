@@ -131,6 +131,7 @@ def imported_session(args: argparse.Namespace, notes: TextIO) -> Session:
         notes.write(f"convviz: note: imported {said}; {switch + '; ' if switch else ''}"
                     f"{NOT_IN_STATE_DICT}\n")
     if args.import_image:
+        images.check_takes_pictures(session.spec)  # first: no colour or size would help
         size = parse_size(args.image_size) if args.image_size else None
         options = images.ImageOptions(
             color=_color_for(session, args, bool(args.import_layer)),

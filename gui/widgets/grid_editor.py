@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMenu
 
 from ..document import new_merge_key
-from ..fills import FILLS, format_number, parse_number
+from ..fills import FILLS, PLANAR, fill_axes, format_number, parse_number
 from ..selection import rc
 from .grid_edits import GridEdits
 
@@ -341,6 +341,8 @@ class GridEditor(GridEdits):
                         sub.addSeparator()
                         continue
                     kind, label = item
+                    if kind in PLANAR and fill_axes(g.spec, scope) < 2:
+                        continue  # (no rows to take y along)
                     if kind == "random":
                         label = f"{label} (seed {self._seed + 1})"
                     self._add(sub, label, ("fill", kind, scope))

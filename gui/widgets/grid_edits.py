@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
 from ..document import CellEdit
-from ..fills import FILL_LABELS, fill_values, format_block, parse_block
+from ..fills import FILL_LABELS, fill_axes, fill_values, format_block, parse_block
 from ..selection import Selection
 
 
@@ -116,5 +116,6 @@ class GridEdits(QObject):
             self._seed += 1
             seed = self._seed
         label = FILL_LABELS[kind] + (f" (seed {seed})" if kind == "random" else "")
-        values = fill_values(kind, a[index].shape, a.dtype, seed)
+        values = fill_values(kind, a[index].shape, a.dtype, seed,
+                             spatial=fill_axes(g.spec, scope))
         self._emit(index, values, f"Fill {g.info.symbol} {what} with {label.lower()}")

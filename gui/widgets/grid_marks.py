@@ -24,6 +24,9 @@ class Placement:
     offset: tuple[int, int]  # (top, left) padding before the real cells
     shape: tuple[int, int]  # rows and columns of the image (padded for the input)
     frame: Frame | None = None  # the drawn part of a huge padding (None: all of it)
+    #: the shown slice's leading index in padded coordinates (a Conv3d input's depth is
+    #: padded: its padded cells carry the padded depth); None: the same as ``lead``
+    padded_lead: tuple[int, ...] | None = None
 
     def drawn(self, padded: np.ndarray) -> np.ndarray:
         """(k, 2) padded cells → the cells drawn (reads in undrawn padding: its marker)."""
@@ -76,14 +79,28 @@ class GridMarks:
         arr = self._cells.get(style, (np.zeros((0, 0), np.int64), False))[0]
         return [tuple(int(i) for i in row) for row in arr]
 
+    def cells_array(self, style: str) -> np.ndarray:
+        """The cells last given for ``style`` as an (k, ndim) array (no copy)."""
+        return self._cells.get(style, (np.zeros((0, 0), np.int64), False))[0]
+
+    def layers_given(self) -> dict[str, tuple[np.ndarray, bool]]:
+        """Every style's cells as given (and whether padded): for a view that places the
+        same marks on other slices (`depth_strip`)."""
+        return dict(self._cells)
+
+    def links_given(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Every link layer's arrows as given (padded input cells: from, to)."""
+        return dict(self._links)
+
     def link_count(self, layer: str) -> int:
         item = self.link_items.get(layer)
         return 0 if item is None else item.count
 
     # -- placing -------------------------------------------------------------------------
     @staticmethod
-    def _in_slice(cells: np.ndarray, where: Placement) -> np.ndarray:
-        lead = np.asarray(where.lead, np.int64)
+    def _in_slice(cells: np.ndarray, where: Placement, padded: bool = False) -> np.ndarray:
+        lead = where.lead if not padded or where.padded_lead is None else where.padded_lead
+        lead = np.asarray(lead, np.int64)
         if len(cells) == 0 or cells.shape[1] < 3 or not len(lead):
             return np.ones(len(cells), bool)
         return np.all(cells[:, :-2] == lead, axis=1)
@@ -95,7 +112,7 @@ class GridMarks:
         elif cells.shape[1] == 1:  # the bias: a column
             rc = np.stack([cells[:, 0], np.zeros(len(cells), np.int64)], axis=1)
         else:
-            rc = cells[self._in_slice(cells, where)][:, -2:].copy()
+            rc = cells[self._in_slice(cells, where, padded)][:, -2:].copy()
             if not padded:
                 rc += np.asarray(where.offset, np.int64)
             else:
@@ -106,6 +123,6 @@ class GridMarks:
         frm, to = self._links[layer]
         if frm.shape[1] != where.ndim or len(frm) != len(to):
             frm = to = np.zeros((0, 2), np.int64)
-        keep = self._in_slice(frm, where)
+        keep = self._in_slice(frm, where, padded=True)
         self.link_items[layer].set_links(where.drawn(frm[keep][:, -2:]),
                                          where.drawn(to[keep][:, -2:]))

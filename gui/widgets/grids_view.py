@@ -42,6 +42,16 @@ _COMPACT_CELL, _COMPACT_SAVES = 26, 14
 _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 
 
+def _strip_planes(spec: LayerSpec, name: str) -> int:
+    """How many planes wide to count grid ``name``: a Conv3d's input and weight show a
+    sum's depth slices side by side (`depth_strip`), as many as the kernel has taps in
+    depth (up to 3: more go into rows, and the single plane shown without a selection must
+    not get all the room)."""
+    if spec.dims != 3 or name not in ("input", "weight"):
+        return 1
+    return max(1, min(spec.kernel_size[0], 3))
+
+
 class GradOutputNote(QWidget):
     """Says what grad_output means, with one-click Ones / Random."""
 
@@ -148,7 +158,7 @@ class GridsView(QWidget):
                 if cut is not None:
                     h, w = cut.shape  # (a huge padding: the few border cells drawn)
                 m = IndexLabelsItem.margin_for(h, w)
-                cols[i] = max(cols[i], w + m)
+                cols[i] = max(cols[i], (w + m) * _strip_planes(spec, name))
                 rows[r] = max(rows[r], h + m)
         self._cells = (cols, rows)
         self._share_room()

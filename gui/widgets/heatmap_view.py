@@ -115,13 +115,18 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             return False
         return self.labels.fits_at(w / shown.width(), h / shown.height())
 
-    def fit(self, shape: tuple[int, int], showing: bool) -> None:
+    def fit(self, shape: tuple[int, int], showing: bool,
+            region: tuple[int, int, int, int] | None = None) -> None:
         """Zoom to show a whole plane of ``shape``, cells as wide as their numbers need (up
         to `MAX_ASPECT` × their height) when the box has the room; ``showing``: the view is
-        the grid's page on screen (else cells stay square)."""
+        the grid's page on screen (else cells stay square). ``region``: (top, left, rows,
+        cols) of the plane to show instead of all of it (its row and column numbers then
+        stick to the edges)."""
+        top, left = (0, 0) if region is None else region[:2]
+        rows, cols = shape if region is None else region[2:]
         m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
-        self.vb.setAspectLocked(True, self._cell_aspect(shape, m, showing))
-        self.vb.setRange(QRectF(-m, -m, shape[1] + m, shape[0] + m), padding=_RANGE_PAD)
+        self.vb.setAspectLocked(True, self._cell_aspect((rows, cols), m, showing))
+        self.vb.setRange(QRectF(left - m, top - m, cols + m, rows + m), padding=_RANGE_PAD)
 
     def aspect_is_stale(self, shape: tuple[int, int], showing: bool) -> bool:
         """Whether the values now need other cell widths than the view has."""

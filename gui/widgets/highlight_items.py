@@ -50,6 +50,11 @@ class CellsLayer(QGraphicsItem):
         self.count = 0
         self.setZValue(z)
 
+    def drawn(self) -> set[tuple[int, int]]:
+        """The (row, col) of the plane cells this layer marks now."""
+        cols = max(int(self._rect.width()), 1)
+        return {(int(i) // cols, int(i) % cols) for i in np.flatnonzero(self._mask)}
+
     def set_cells(self, rc: np.ndarray, shape: tuple[int, int]) -> None:
         """Cells as an (k, 2) int array of (row, col) in a plane of ``shape`` (rows, cols).
 

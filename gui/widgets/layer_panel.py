@@ -58,6 +58,10 @@ _PADDING_KIND = ("padding: numbers per axis, 'valid' (none) or 'same' (output as
                  "input)")
 _CAUSAL = ("causal (Conv1d only): F.pad(x, ((k−1)·dilation, 0)) then an nn.Conv1d with no "
            "padding, so that no output sees a later input (TCN, WaveNet)")
+_CAUSAL_TRANSPOSED = ("causal is for a Conv1d: a ConvTranspose1d has no causal form (switch the "
+                      "kind to Conv to make the layer causal)")
+_CAUSAL_MODE = ("not with causal: the layer's F.pad pads with zeros and its Conv1d pads nothing, "
+                "so padding_mode is 'zeros'")
 _CAUSAL_PADS = ("causal: the layer pads (k−1)·dilation = {n} on the left itself (F.pad) and its "
                 "Conv1d has padding 0; uncheck causal to set the padding")
 
@@ -202,12 +206,12 @@ class LayerPanel(FieldRows, QWidget):
         def sizes(field: str) -> tuple[int, ...]:
             return tuple(self._value(spin) for spin in self.axes[field].used(dims))
 
-        causal = dims == 1 and self.causal.isChecked()
+        transposed = bool(self.kind.currentData())
+        causal = dims == 1 and not transposed and self.causal.isChecked()
         kind = self.padding_kind.currentData()
         # a causal layer pads itself (F.pad): its Conv1d's own padding is 0, whatever the
         # (disabled) padding fields hold
         padding = 0 if causal else kind if kind != "numbers" else sizes("padding")
-        transposed = bool(self.kind.currentData())
         # a convolution has no output_padding: its (hidden) field is not part of the layer
         output_padding = sizes("output_padding") if transposed else 0
         return LayerSpec(
@@ -277,8 +281,14 @@ class LayerPanel(FieldRows, QWidget):
         label = self._forms["input_size"].labelForField(self._rows["input_size"])
         label.setText("input " + " × ".join(LETTERS[dims]))
         transposed = bool(self.kind.currentData())
-        # (checked on a ConvTranspose1d, core refuses it, marking the row: uncheck it there)
         self._forms["causal"].setRowVisible(self._rows["causal"], dims == 1)
+        # causal is a Conv1d's alone: a ConvTranspose1d's box is unchecked and greyed out
+        if transposed and self.causal.isChecked():
+            self.causal.blockSignals(True)
+            self.causal.setChecked(False)
+            self.causal.blockSignals(False)
+        self.causal.setEnabled(not transposed)
+        self.causal.setToolTip(_CAUSAL_TRANSPOSED if transposed else _CAUSAL)
         causal = dims == 1 and self.causal.isChecked()
         numbers = self.padding_kind.currentData() == "numbers"
         self.padding_kind.setEnabled(not causal)
@@ -291,16 +301,19 @@ class LayerPanel(FieldRows, QWidget):
         self.axes["padding"].set_tip(why)
         self.batch.setEnabled(self.batched.isChecked())
         self._forms["output_padding"].setRowVisible(self._rows["output_padding"], transposed)
-        # a transposed layer takes numbers and 'zeros' only: the other choices are greyed
-        # out (one still selected is refused with core's message, and can be changed)
+        # a transposed layer takes numbers and 'zeros' only, a causal one 'zeros': the other
+        # choices are greyed out (one still selected is refused with core's message, and can
+        # be changed)
         for combo, allowed in ((self.padding_kind, "numbers"), (self.padding_mode, "zeros")):
             model = combo.model()
             assert isinstance(model, QStandardItemModel)
+            off_causal = causal and combo is self.padding_mode
+            why = _NOT_TRANSPOSED if transposed else _CAUSAL_MODE if off_causal else ""
             for i in range(combo.count()):
                 if combo.itemData(i) != allowed:
                     item = model.item(i)
-                    item.setEnabled(not transposed)
-                    item.setToolTip(_NOT_TRANSPOSED if transposed else "")
+                    item.setEnabled(not why)
+                    item.setToolTip(why)
 
     # -- data in -------------------------------------------------------------------------
     def set_spec(self, spec: LayerSpec) -> None:

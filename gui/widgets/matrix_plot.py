@@ -3,6 +3,7 @@ the current cell and dashed frames; `CellAxis`, its row and column labels at cel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -51,6 +52,22 @@ class CellAxis(pg.AxisItem):
         width = max(QFontMetricsF(font).horizontalAdvance(label(i))
                     for i in {0, max(last, 0)})
         return max(self.MIN_PIXELS, width + self.GAP)
+
+    def label_width(self, count: int) -> float:
+        """Pixels the widest of the labels of ``count`` rows needs ("1,2,10" for a 3D layer's
+        positions; the last few thousand rows are the longest ones)."""
+        font = self.style.get("tickFont") or self.font()
+        metrics, label = QFontMetricsF(font), self.labeler or str
+        return max((metrics.horizontalAdvance(label(i))
+                    for i in range(max(count - 4096, 0), count)), default=0.0)
+
+    def fit_labels(self, count: int) -> None:
+        """A left axis as wide as its widest label needs: pyqtgraph widens it only after a
+        paint that clipped them, so a first frame (a --screenshot) showed "0" for "0,0,0"."""
+        if self.orientation not in ("left", "right"):
+            return
+        text = math.ceil(self.label_width(count))
+        self.setWidth(text + self.style["tickTextOffset"][0] + max(0, self.style["tickLength"]))
 
     def tickValues(self, minVal: float, maxVal: float, size: float):
         minVal, maxVal = sorted((minVal, maxVal))  # an inverted view gives them reversed
@@ -127,6 +144,7 @@ class MatrixPlot:
         self.texts.set_values(values, dark_cells(values, (lo, m), colormap(cmap)), None)
         self.set_slices(self.slice_rows)
         rows, cols = values.shape
+        self.axes[1].fit_labels(rows)
         self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
 
     def set_box(self, box: tuple[int, int, int, int] | list | None) -> None:
@@ -154,6 +172,8 @@ class MatrixPlot:
         """What each row and column indexes, as labels (None: their numbers)."""
         self.axes[1].set_labeler(rows)
         self.axes[0].set_labeler(cols)
+        if self.array is not None:
+            self.axes[1].fit_labels(self.array.shape[0])
 
     def shows_values(self) -> bool:
         """Whether the cells on screen are large enough to print their values (and do)."""

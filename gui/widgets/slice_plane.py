@@ -18,6 +18,9 @@ from core.padding import pad, pad_index
 from core.spec import LayerSpec
 
 from ..padded_frame import Frame, frame, padded_grid
+from ..selection import rc
+from .grid_marks import Placement
+from .plane_axes import depth_pads, padded_lead, plane_pads
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +48,7 @@ class SlicePlane:
         if cut is not None:
             return cut.offset
         if self.padded:
-            top, _, left, _ = self.spec.pads
+            top, _, left, _ = plane_pads(self.spec)
             return (top, left)
         return (0, 0)
 
@@ -60,9 +63,15 @@ class SlicePlane:
         cut = self.frame()
         if cut is not None:
             return cut.plane(plane)[0]
-        if self.padded and any(self.spec.pads):
-            plane = pad(plane, self.spec.pads, self.spec.padding_mode)
+        pads = self.pads
+        if any(pads):
+            plane = pad(plane, pads, self.spec.padding_mode)
         return plane
+
+    @property
+    def pads(self) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right) padding of the drawn plane (all 0: none drawn)."""
+        return plane_pads(self.spec) if self.padded else (0, 0, 0, 0)
 
     def shape(self) -> tuple[int, int] | None:
         """Rows and columns of the drawn image (None: nothing to draw)."""
@@ -73,8 +82,32 @@ class SlicePlane:
             return (a.shape[0], 1)
         if self.padded:
             cut = self.frame()
-            return self.spec.padded_size if cut is None else cut.shape
+            if cut is not None:
+                return cut.shape
+            top, bottom, left, right = self.pads
+            return (a.shape[-2] + top + bottom, a.shape[-1] + left + right)
         return a.shape[-2:]
+
+    def placement(self) -> Placement:
+        """Where the plane sits, for the grid's marks (`GridMarks`)."""
+        ndim = 4 if self.array is None else self.array.ndim
+        shifted = padded_lead(self.spec, self.name, self.lead) if self.padded else None
+        return Placement(ndim, self.lead, self.offset, self.shape() or (0, 0), self.frame(),
+                         shifted)
+
+    def cursor(self, sel) -> tuple[tuple[int, int] | None, list[tuple[int, int]]]:
+        """The plane cell of selection ``sel``'s current cell (None: not on this plane) and
+        the plane cells of its block (none for a single cell)."""
+        other = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self.lead
+        if sel.empty or self.array is None or other:
+            return None, []
+        (top, left), (r, c) = self.offset, rc(sel.index)
+        _, rows, cols = sel.block()
+        block = []
+        if sel.is_block():
+            block = [(i + top, j + left) for i in range(rows.start, rows.stop)
+                     for j in range(cols.start, cols.stop)]
+        return (r + top, c + left), block
 
     def real_shape(self) -> tuple[int, int] | None:
         """Rows and columns of real (unpadded) cells in the slice."""
@@ -103,6 +136,20 @@ class SlicePlane:
         cut = self.frame()
         return (r, c) if cut is None else cut.to_padded(r, c)
 
+    def padded_position(self, r: int, c: int) -> tuple[int, ...] | None:
+        """The padded input position (one coordinate per spatial axis, as
+        `core.explain.Terms.through` takes it) of plane cell (r, c): a Conv1d's column, a
+        Conv2d's (row, column), a Conv3d's (depth, row, column) with the shown depth; None
+        for a marker of undrawn padding."""
+        cell = self.padded_cell(r, c)
+        if cell is None or self.spec is None:
+            return None
+        if self.spec.dims == 1:
+            return (cell[1],)
+        if self.spec.dims == 3:
+            return (self.lead[-1] + depth_pads(self.spec)[0], *cell)
+        return cell
+
     def copied_pixel(self, r: int, c: int) -> tuple[int, ...] | None:
         """Full index of the pixel that border cell (r, c) copies; None for a real cell, a
         zero-padding cell, or a plane without a padded border."""
@@ -124,7 +171,7 @@ class SlicePlane:
             padded = cut.to_padded(r, c)
             src = None if padded is None else cut.source(*padded)
             return None if src is None else self.full_index(*src)
-        (h, w), (top, bottom, left, right) = self.real_shape(), spec.pads
+        (h, w), (top, bottom, left, right) = self.real_shape(), self.pads
         sr = pad_index(h, top, bottom, spec.padding_mode)[r]
         sc = pad_index(w, left, right, spec.padding_mode)[c]
         return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))

@@ -27,7 +27,7 @@ class StatusBar(QStatusBar):
                             objectName="statusCheck")
         self.check.setProperty("state", "pending")
         self.check.setToolTip(
-            "The same layer is run by torch's own (nn.Conv2d or nn.ConvTranspose2d) + "
+            "The same layer is run by torch's own (nn.Conv1d/2d/3d or nn.ConvTranspose1d/2d/3d) + "
             "autograd in the background and "
             "compared with the numbers shown"
         )

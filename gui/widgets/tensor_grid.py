@@ -27,12 +27,13 @@ from core.tensors import tensor
 from core.tensors import title as tensor_title
 
 from ..compute import ComputeResult
-from ..padded_frame import padded_grid
-from ..selection import NOTHING, Selection, fits, rc
+from ..selection import NOTHING, Selection, fits
 from .colour_scale import ColourScale
+from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
+from .plane_axes import fit_lead, lead_names, shape_text
 from .slice_plane import SlicePlane, same_data
 from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
@@ -104,6 +105,8 @@ class TensorGrid(QWidget):
         self._stack = QStackedWidget()
         self._stack.addWidget(self.view)
         self._stack.addWidget(self._empty)
+        self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
+        self._stack.addWidget(self.depths)
         layout.addWidget(self._stack, 1)
         footer = QHBoxLayout()
         footer.setSpacing(4)
@@ -147,7 +150,7 @@ class TensorGrid(QWidget):
             return
         copied = None if cell is None else self._slice().copied_pixel(*cell)
         hover = NOTHING if copied is None else Selection(
-            self.name, copied, padded=self._slice().padded_cell(*cell))
+            self.name, copied, padded=self._slice().padded_position(*cell))
         self.hoverRequested.emit(hover)
 
     def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
@@ -201,12 +204,12 @@ class TensorGrid(QWidget):
         old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
-        self.selector.set_axes(spec.lead_axes(self.name))
+        self.selector.set_axes(lead_names(spec, self.name))
         self._title.setText(_unbroken(tensor_title(self.name, spec)))
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:
-            self._shape_label.setText(str(tuple(array.shape)).replace(",)", ")"))
+            self._shape_label.setText(shape_text(spec, self.name, array.shape))
         if array is None or array.shape != old_shape:
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
@@ -226,9 +229,12 @@ class TensorGrid(QWidget):
         """Show the 2D slice ``array[lead]`` (e.g. (n, c)); ignored when out of range.
 
         None in a place keeps the axis where it is (``(n, None)``: sample n, same channel).
+        A lead of other length fits the grid's axes (`plane_axes.fit_lead`): a Conv1d strip
+        takes (n, c) as n, a Conv3d slice (n, c) as n, c at the same depth.
         """
-        if self._array is None or len(lead) != len(self._lead):
+        if self._array is None:
             return
+        lead = fit_lead(lead, len(self._lead))
         lead = tuple(old if i is None else int(i) for i, old in zip(lead, self._lead,
                                                                    strict=True))
         if lead == self._lead:
@@ -284,6 +290,7 @@ class TensorGrid(QWidget):
         included); only meaningful for the input grid.
         """
         self.marks.set_cells(style, cells, padded, self._placement())
+        self._update_depths(style)
 
     def set_links(self, frm, to, layer: str = "explain") -> None:
         """Arrows from border cells ``frm`` to the padded cells ``to`` of the pixels they copy.
@@ -292,6 +299,7 @@ class TensorGrid(QWidget):
         'hover' (one set of arrows each).
         """
         self.marks.set_links(layer, frm, to, self._placement())
+        self._update_depths("links")
 
     def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
         """The cells last given for ``style`` (as index tuples)."""
@@ -302,14 +310,17 @@ class TensorGrid(QWidget):
         return self.marks.link_count(layer)
 
     def _placement(self) -> Placement:
-        ndim = 4 if self._array is None else self._array.ndim
-        plane = self._slice()
-        return Placement(ndim, self._lead, plane.offset, plane.shape() or (0, 0), plane.frame())
+        return self._slice().placement()
 
     # -- reading back (tests, explainer) -------------------------------------------------
     @property
     def array(self) -> np.ndarray | None:
         return self._array
+
+    @property
+    def spec(self):
+        """The layer the grid's tensor belongs to (None before the first one)."""
+        return self._spec
 
     @property
     def lead(self) -> tuple[int, ...]:
@@ -372,11 +383,13 @@ class TensorGrid(QWidget):
         values = to_view(plane, self._scale.mode)
         levels, cmap_name = self._scale.levels(self._array)
         pads = None
-        if padded_grid(self._spec, self.name) and any(self._spec.pads):
-            pads = self._spec.pads if cut is None else cut.pads
+        if any(shown.pads):
+            pads = shown.pads if cut is None else cut.pads
         self.view.draw(values, levels, cmap_name, shown.real_shape(), shown.offset, pads, cut)
         self._draw_selection()
         self.marks.redraw(self._placement())
+        self.depths.forget()
+        self._update_depths()
         self._update_readout()
         if self._fitted and self.view.aspect_is_stale(shown.shape() or (1, 1), self._showing()):
             self.fit()  # other numbers (another slice, new values) may need wider cells
@@ -390,23 +403,24 @@ class TensorGrid(QWidget):
     def _showing(self) -> bool:
         return self._stack.currentWidget() is self.view
 
+    def showing_depths(self) -> bool:
+        """Whether the grid shows its depth strip (`DepthStrip`) instead of one plane."""
+        return self._stack.currentWidget() is self.depths
+
+    def _update_depths(self, changed: str | None = None) -> None:
+        """The depth strip instead of the plane while it has depths to show (`DepthStrip`);
+        ``changed``: the one highlight style that changed."""
+        if self.depths.refresh(self._scale, self._stack.currentWidget() is self._empty, changed):
+            self._stack.setCurrentWidget(self.depths)
+        elif self.showing_depths():
+            self._stack.setCurrentWidget(self.view)
+            self.fit()
+
     def current_selection(self) -> Selection:
         return self._selection if self._selection.tensor == self.name else NOTHING
 
     def _draw_selection(self) -> None:
-        sel = self.current_selection()
-        top, left = self._slice().offset
-        other_slice = not sel.empty and len(sel.index) > 2 and sel.index[:-2] != self._lead
-        if sel.empty or self._array is None or other_slice:
-            self.view.draw_cursor(None, [])
-            return
-        r, c = rc(sel.index)
-        _, rows, cols = sel.block()
-        block = []
-        if sel.is_block():
-            block = [(i + top, j + left) for i in range(rows.start, rows.stop)
-                     for j in range(cols.start, cols.stop)]
-        self.view.draw_cursor((r + top, c + left), block)
+        self.view.draw_cursor(*self._slice().cursor(self.current_selection()))
 
     # -- readout -------------------------------------------------------------------------
     def describe(self, r: int, c: int) -> str:
@@ -417,11 +431,7 @@ class TensorGrid(QWidget):
         if self._hover is not None:
             text = self.describe(*self._hover)
         else:
-            sel = self.current_selection()
-            text = ""
-            if not sel.empty and self._array is not None:
-                r, c = rc(sel.index)
-                top, left = self._slice().offset
-                text = self.describe(r + top, c + left)
+            cell = self._slice().cursor(self.current_selection())[0]
+            text = "" if cell is None else self.describe(*cell)
         self.readout.setText(text or " ")
 

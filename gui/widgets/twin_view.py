@@ -52,14 +52,22 @@ class TwinView(QDialog):
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # one box per axis in front of the table's two (sample, channel, depth: as the shape
+        # asks); the table holds the last two axes: a Conv1d's channels × positions, else
+        # height × width of one channel (and depth)
         self.sample = QSpinBox(objectName="twinSample")
         self.channel = QSpinBox(objectName="twinChannel")
+        self.depth = QSpinBox(objectName="twinDepth")
         self.sample.setPrefix("n = ")
         self.channel.setPrefix("channel ")
+        self.depth.setPrefix("d = ")
+        self.axes_note = QLabel(objectName="twinAxes")
         picks = QHBoxLayout()
-        picks.addWidget(self.sample)
-        picks.addWidget(self.channel)
+        for spin in (self.sample, self.channel, self.depth):
+            picks.addWidget(spin)
+        picks.addWidget(self.axes_note)
         picks.addStretch(1)
+        self._lead: tuple[QSpinBox, ...] = ()  # the boxes picking this shape's lead axes
         self.ours_title, self.theirs_title = QLabel(), QLabel()
         self.ours, self.theirs = _table("twinOurs"), _table("twinTheirs")
         grid = QGridLayout()
@@ -71,8 +79,8 @@ class TwinView(QDialog):
         layout.addWidget(self.header)
         layout.addLayout(picks)
         layout.addLayout(grid, 1)
-        self.sample.valueChanged.connect(self._on_pick_valueChanged)
-        self.channel.valueChanged.connect(self._on_pick_valueChanged)
+        for spin in (self.sample, self.channel, self.depth):
+            spin.valueChanged.connect(self._on_pick_valueChanged)
         self.resize(900, 480)
 
     # -- data in -------------------------------------------------------------------------
@@ -115,21 +123,29 @@ class TwinView(QDialog):
         )
         self.ours_title.setText(f"{layer_class(spec)}: {mine}")
         self.theirs_title.setText(f"{layer_class(other)}: {_TITLES[c.theirs]}")
-        lead = c.ours_values.shape[:-2]
-        batched = len(lead) == 2
-        for spin, count, shown in ((self.sample, lead[0] if batched else 1, batched),
-                                   (self.channel, lead[-1], True)):
+        dims, values = spec.dims, c.ours_values
+        batched = values.ndim == dims + 2
+        # the axes before the table's two: the sample (batched), the channel (2D and 3D),
+        # the depth (3D)
+        lead = [self.sample] if batched else []
+        lead += [self.channel] if dims >= 2 else []
+        lead += [self.depth] if dims == 3 else []
+        self._lead = tuple(lead)
+        for spin in (self.sample, self.channel, self.depth):
+            used = spin in self._lead
+            count = values.shape[self._lead.index(spin)] if used else 1
             spin.blockSignals(True)
             spin.setRange(0, max(count - 1, 0))
             spin.blockSignals(False)
-            spin.setVisible(shown and count > 1)
+            spin.setVisible(used and count > 1)
+        rows, cols = ("channels", "positions") if dims == 1 else ("rows h", "columns w")
+        self.axes_note.setText(f"table: {rows} down, {cols} across")
 
     def _plane(self, a: np.ndarray) -> np.ndarray:
-        if a.ndim == 4:
-            if a.shape[0] == 0:  # an empty batch: nothing to show
-                return a[:0, 0] if a.shape[1] else np.zeros((0, 0), a.dtype)
-            a = a[self.sample.value()]
-        return a[self.channel.value()]
+        """The two last axes at the boxes' picks (empty for an empty batch or channel)."""
+        if a.ndim != len(self._lead) + 2 or 0 in a.shape[:len(self._lead)]:
+            return np.zeros((0, 0), a.dtype)
+        return a[tuple(spin.value() for spin in self._lead)]
 
     def _fill(self) -> None:
         c = self.comparison

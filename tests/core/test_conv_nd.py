@@ -219,7 +219,7 @@ def test_a_causal_layer_with_a_dilation_far_beyond_its_kernel() -> None:
     (lambda: core.conv_transpose1d(np.zeros((1, 2, 2)), np.zeros((2, 1, 3)), padding=3),
      ("padding", "input_size", "kernel_size"), "output length would be -2"),
     (lambda: LayerSpec(1, 1, 3, padding=1, causal=True, input_size=5, dims=1),
-     ("causal", "padding", "padding_mode"), "padding must be 0"),
+     ("causal", "padding", "padding_mode"), "needs padding 0"),
     (lambda: LayerSpec(1, 1, 3, causal=True, input_size=(5, 5)), ("causal", "dims",
                                                                    "transposed"),
      "causal is for a Conv1d"),

@@ -150,15 +150,34 @@ def test_npy_of_the_wrong_rank_is_refused_naming_the_tensor(tmp_path, spec, name
     np.save(tmp_path / "a.npy", np.ones(shape))
     imp = import_npy(tmp_path / "a.npy", name, s)
     assert not imp.fits and imp.proposal is None
-    assert f"a {name} cannot have {len(shape)} dimensions" in imp.refusal
     kind = f"Conv{'Transpose' if spec.transposed else ''}{spec.dims}d"
-    assert kind in imp.refusal
+    article = "an" if name == "input" else "a"
+    assert f"{article} {name} cannot have {len(shape)} dimensions in a {kind}" in imp.refusal
     with pytest.raises(SpecError) as info:
         imp.apply(s)
     assert info.value.fields == (name,)
     with pytest.raises(SpecError) as info:
         fitting_spec(spec, name, np.ones(shape))
     assert info.value.fields == (name,) and info.value.numbers["dims"] == spec.dims
+
+
+@pytest.mark.parametrize("spec, name, shape, phrase", [
+    (EVERY_KIND["conv1d"], "input", (1, 4, 5, 5),
+     "4 dimensions fit a Conv2d or Conv3d: switch the layer to 2D or 3D first"),
+    (EVERY_KIND["conv3d"], "input", (2, 5, 4), "3 dimensions fit a Conv1d or Conv2d"),
+    (EVERY_KIND["conv_transpose1d"], "weight", (2, 2, 3, 3),
+     "4 dimensions fit a ConvTranspose2d: switch the layer to 2D first"),
+    (EVERY_KIND["conv3d"], "input", (5,), "an input cannot have 1 dimension in a Conv3d"),
+])
+def test_a_wrong_rank_refusal_reads_well_and_names_the_layer_it_fits(tmp_path, spec, name,
+                                                                    shape, phrase):
+    """Review r11 #14: "a input", "1 dimensions", and no word of the other layers."""
+    np.save(tmp_path / "a.npy", np.ones(shape))
+    refusal = import_npy(tmp_path / "a.npy", name, Session.default(spec)).refusal
+    assert phrase in refusal
+    assert "a input" not in refusal and "1 dimensions" not in refusal
+    if len(shape) == 1:
+        assert "switch" not in refusal  # no layer takes it
 
 
 @pytest.mark.parametrize("spec, name, shape, changed", [

@@ -140,3 +140,45 @@ def test_a_screenshot_that_cannot_be_written_keeps_the_old_file(window, qtbot, t
                                        f"{out}: No space left on device\n")
     assert out.read_bytes() == b"the previous screenshot"
     assert [p.name for p in tmp_path.iterdir()] == ["shot.png"]
+
+
+@pytest.mark.parametrize("preset, entry, step", [("conv3d_basic", "output[0,0,1,1,1]", 9),
+                                                 ("conv_transpose3d", "output[0,0,1,2,3]", 0)])
+def test_a_screenshot_waits_for_the_wider_3d_layer_panel(qtbot, monkeypatch, preset, entry,
+                                                         step):
+    """As ``main.py PRESET --select ENTRY --screenshot``: when the picture is taken, the Layer
+    panel has its 3D width and the tensors lie beside it, not under it (review r11 #3)."""
+    from PySide6.QtWidgets import QApplication
+
+    import gui.app
+    from core.io.presets import load_preset
+    from gui.entry_args import checked_entry
+    from gui.main_window import MainWindow
+    from gui.selection import Selection
+
+    exits, seen = [], []
+
+    class NoExit:  # the real exit would end the event loops of the tests that follow
+        processEvents = staticmethod(QApplication.processEvents)
+        exit = staticmethod(exits.append)
+
+    def grab(window):
+        scroll = window.panel_dock.widget()
+        seen.append((window.panel_dock.geometry(), window.tabs.geometry(), scroll.width(),
+                     scroll.minimumWidth()))
+        return b"png"
+
+    monkeypatch.setattr(gui.app, "QApplication", NoExit)
+    monkeypatch.setattr(gui.app, "png_bytes", grab)
+    monkeypatch.setattr(gui.app, "atomic_write_bytes", lambda path, data: None)
+    window = MainWindow(load_preset(preset))  # as gui.app.run: select, show, then the shot
+    qtbot.addWidget(window)
+    tensor, index = checked_entry(entry, step, window.document.spec)
+    window.selection.set_selection(Selection(tensor, index, step=step))
+    window.show()
+    shot = gui.app.Screenshot(window, Path("unused.png"), crosscheck=False)
+    qtbot.waitUntil(lambda: exits == [0], timeout=5000)
+    assert shot.code == 0
+    (dock, tabs, width, minimum), = seen
+    assert width >= minimum  # the panel got the width its 3D rows need
+    assert dock.right() < tabs.left()  # and the tensors start right of it

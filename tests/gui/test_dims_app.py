@@ -160,15 +160,40 @@ def test_causal_builds_the_causal_layer_and_disables_the_padding(panel):
     assert "causal" not in panel.padding_w.toolTip()
 
 
-def test_causal_on_a_transposed_layer_is_refused_marking_the_rows(panel):
+def test_a_conv_transpose1d_has_no_causal_box_to_check(panel):
+    """Review r11 #15: the box was checkable on a ConvTranspose1d, and always refused."""
+    edited = []
+    panel.specEdited.connect(lambda spec, field: edited.append(spec))
     panel.set_spec(LayerSpec(2, 3, 3, dims=1, causal=True, input_size=12))
-    set_combo(panel.kind, True)
-    with pytest.raises(SpecError) as info:
-        panel.spec_from_fields()
-    assert panel.message == str(info.value)
-    assert marked_rows(panel) == {"causal", "transposed"}  # dims sits in the kind's row
+    set_combo(panel.kind, True)  # a causal Conv1d becomes a (plain) ConvTranspose1d
+    assert not panel.message and edited[-1].transposed and not edited[-1].causal
+    assert not panel.causal.isChecked() and not panel.causal.isEnabled()
+    assert "a ConvTranspose1d has no causal form" in panel.causal.toolTip()
+    set_combo(panel.kind, False)
+    assert panel.causal.isEnabled() and not edited[-1].causal
+    assert panel.causal.toolTip().startswith("causal (Conv1d only)")
+
+
+def test_a_causal_layer_greys_out_the_padding_modes_but_zeros(panel):
+    panel.set_spec(LayerSpec(2, 3, 3, dims=1, input_size=12))
+    model = panel.padding_mode.model()
+    modes = [panel.padding_mode.itemData(i) for i in range(panel.padding_mode.count())]
+    assert all(model.item(i).isEnabled() for i in range(len(modes)))
+    panel.causal.setChecked(True)
+    for i, mode in enumerate(modes):
+        assert model.item(i).isEnabled() == (mode == "zeros")
+        if mode != "zeros":
+            assert "not with causal" in model.item(i).toolTip()
     panel.causal.setChecked(False)
-    assert not panel.message and panel.spec_from_fields().transposed
+    assert all(model.item(i).isEnabled() for i in range(len(modes)))
+
+
+def test_a_causal_reflect_layer_is_refused_naming_only_the_mode():
+    with pytest.raises(SpecError) as info:
+        LayerSpec(2, 3, 3, dims=1, causal=True, padding_mode="reflect", input_size=12)
+    message = str(info.value)
+    assert "needs padding_mode 'zeros', not 'reflect'" in message
+    assert "(0,)" not in message and "padding 0" not in message
 
 
 @pytest.mark.parametrize("transposed", [False, True])

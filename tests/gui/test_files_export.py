@@ -114,7 +114,7 @@ def test_import_that_needs_a_new_layer_asks_and_reshapes(window, files, tmp_path
 @pytest.mark.parametrize(
     "array, phrase",
     [
-        (np.zeros((4, 3, 3)), "cannot have 3 dimensions"),
+        (np.zeros((4, 3, 3)), "cannot have 3 dimensions in a Conv2d"),
         (np.zeros((4, 2, 3, 3), dtype=np.int64), "a float or complex array is needed"),
         (np.array([{"a": 1}], dtype=object), "pickled Python objects"),
     ],

@@ -129,9 +129,10 @@ def test_show_returns_at_once_under_ipython_gui_qt(qtbot, conv, opened, monkeypa
     assert window.isVisible()
 
 
-def test_show_refuses_what_is_not_a_conv2d_before_opening(qtbot):
+def test_show_refuses_what_is_not_a_convolution_before_opening(qtbot):
     before = len(QApplication.topLevelWidgets())
-    with pytest.raises(ValueError, match="torch.nn.ConvTranspose2d, got Linear"):
+    with pytest.raises(ValueError,
+                       match=r"torch.nn convolution \(Conv1d, .*ConvTranspose3d\), got Linear"):
         show(torch.nn.Linear(3, 3), torch.zeros(1, 3, 4, 4), block=False)
     with pytest.raises(ValueError, match=r"input has 3 channels but weight \(2, 1, 1, 1\)"):
         show(torch.nn.Conv2d(1, 2, 1), torch.zeros(1, 3, 4, 4), block=False)

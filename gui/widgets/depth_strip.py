@@ -1,0 +1,341 @@
+"""DepthStrip: a Conv3d grid's depth slices side by side, the small multiples of one sum.
+
+An entry of a Conv3d's output reads a kernel window that spans several depth slices of
+the input (and every depth tap of the kernel): one H × W plane at a time cannot show the
+whole sum. When a grid's highlighted reads lie at two or more depths and the grid is at one
+of them, the grid shows those depths' planes in a strip instead of its single plane, each
+labelled with its depth ("d = 2", the one the grid is at marked ▶) and carrying exactly the
+highlights of its own depth, so the whole sum is on screen. The input's window may reach
+into its depth padding: such a slice is labelled as padding and drawn as what the padding
+mode puts there (zeros, or a copy of a real slice).
+
+A Conv1d's strips do the same along their last lead axis: a grad_input entry reads every
+output channel's kernel (the weight's strips 'o = 0', 'o = 1', … side by side), a
+grad_weight entry every sample's input and grad_output ('n = 0', 'n = 1', …).
+
+The strip draws; the grid decides when it shows (`TensorGrid`). A click on a mini plane
+selects that cell through the grid (and the strip gives way to the single plane), a hover
+shows what the cell feeds, as on the plane itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from core.padding import source_index
+
+from ..selection import NOTHING, Selection
+from .cell_text import IndexLabelsItem
+from .grid_marks import GridMarks, Placement
+from .heatmap_view import MAX_ASPECT, HeatmapView
+from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
+from .slice_plane import SlicePlane
+from .tensor_info import to_view
+
+#: The highlight styles whose cells decide which depths the strip shows.
+SPANNING = ("read", "window")
+_LABEL_H = 18  # pixels of a mini plane's depth label
+_NOTE_ROW = 99  # the note's row in the layout: under every row of planes
+_CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
+
+
+class _Mini(QWidget):
+    """One depth slice: its label and a small heatmap with its own highlight layers."""
+
+    def __init__(self, strip: DepthStrip) -> None:
+        super().__init__(strip)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(1, 0, 1, 0)
+        box.setSpacing(0)
+        self.label = QLabel("", objectName="depthLabel")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setFixedHeight(_LABEL_H)
+        self.view = HeatmapView(scrub_wheel=False)
+        # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
+        # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
+        self.view.colorbar.setVisible(False)
+        self.view.colorbar.setMaximumWidth(0)
+        self.view.ci.layout.setColumnMaximumWidth(1, 0)
+        box.addWidget(self.label)
+        box.addWidget(self.view, 1)
+        self.marks = GridMarks(self.view.vb)
+        self.plane: SlicePlane | None = None
+        self.depth = 0  # in the grid's lead coordinates (padded for the input)
+        self.shape: tuple[int, int] = (1, 1)
+        self.where: Placement | None = None  # the slice's place, for the grid's marks
+        self.view.vb.sigResized.connect(self._on_vb_sigResized)
+        self.view.vb.clicked.connect(self._on_vb_clicked)
+        self.view.vb.hovered.connect(self._on_vb_hovered)
+        self._strip = strip
+
+    def _on_vb_sigResized(self, _vb) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        self.view.fit(self.shape, True, self._strip.region)
+
+    def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
+        if pos is None or self.plane is None:
+            return None
+        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
+        if not (0 <= r < self.shape[0] and 0 <= c < self.shape[1]):
+            return None
+        return self.plane.real_index(r, c)
+
+    def _on_vb_clicked(self, pos: QPointF, _modifiers, _double: bool) -> None:
+        index = self._cell(pos)
+        if index is not None:
+            self._strip.picked(index)
+
+    def _on_vb_hovered(self, pos: QPointF | None) -> None:
+        text = ""
+        if pos is not None and self.plane is not None:
+            text = self.plane.describe(int(np.floor(pos.y())), int(np.floor(pos.x())),
+                                       self._strip.symbol)
+        self._strip.hovered(self._cell(pos), text)
+
+
+class DepthStrip(QWidget):
+    """The small multiples of one grid (see the module docstring)."""
+
+    def __init__(self, grid) -> None:
+        super().__init__(grid)
+        self.setObjectName(f"depthStrip_{grid.name}")
+        self._grid = grid
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.note = QLabel("", objectName="depthNote", wordWrap=True)
+        self.note.setVisible(False)
+        self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
+        self.minis: list[_Mini] = []
+        self._shown = 0
+        self._across = 0
+        self._key: tuple | None = None  # what the planes were last drawn for
+        self._spanned: tuple = (None, ([], []))  # (the cells' key, `spanned`'s answer)
+        #: (top, left, rows, cols) of the planes the minis zoom to: the spanning reads and
+        #: a cell around them (None: whole planes)
+        self.region: tuple[int, int, int, int] | None = None
+        self.depths: list[int] = []  # in padded coordinates for the input
+
+    # -- what the grid asks ----------------------------------------------------------------
+    def refresh(self, scale, empty: bool, changed: str | None = None) -> bool:
+        """Draw the strip if the grid's highlighted reads span two or more depths and the
+        grid is at one of them (a depth picked by hand elsewhere shows that plane alone);
+        whether it has something to show. ``scale``: the grid's `ColourScale`; ``empty``:
+        the grid has no cells; ``changed``: the one highlight style that changed (None: any)."""
+        depths, zeros = self.spanned()
+        if empty or len(depths) < 2 or self.current_depth() not in depths:
+            self._key = None
+            return False
+        g = self._grid
+        levels, cmap_name = scale.levels(g.array)
+        key = (tuple(depths), tuple(zeros), g.lead, levels, cmap_name, scale.mode)
+        if key != self._key:
+            self._key = key
+            self.show_depths(depths, zeros, levels, cmap_name, scale.mode)
+        else:
+            self.redraw_marks(changed)
+        return True
+
+    def forget(self) -> None:
+        """The grid drew new values: draw the planes anew at the next `refresh`."""
+        self._key = None
+
+    def spanned(self) -> tuple[list[int], list[int]]:
+        """The depths (the last lead coordinate; padded for the input) the grid's spanning
+        highlights lie at, in order, split into those the strip draws and those in zero
+        padding (a window reaching there reads nothing: named in a note, not drawn)."""
+        g = self._grid
+        if g.array is None or g.array.ndim < 3 or g.spec is None or g.spec.dims == 2:
+            return [], []
+        given = [g.marks.cells_array(style) for style in SPANNING]
+        # the same arrays again (another style changed, an animation step): no new look.
+        # The key holds the arrays themselves: a freed array's id can be reused
+        key = (g.spec, g.array.shape, given)
+        old = self._spanned[0]
+        if old is not None and old[:2] == key[:2] and all(
+                a is b for a, b in zip(old[2], given, strict=True)):
+            return self._spanned[1]
+        depths: set[int] = set()
+        for cells in given:
+            if len(cells) and cells.shape[1] == g.array.ndim:
+                depths.update(int(d) for d in np.unique(cells[:, -3]))
+        self._spanned = (key, self._split(sorted(depths)))
+        return self._spanned[1]
+
+    def _split(self, depths: list[int]) -> tuple[list[int], list[int]]:
+        """``depths`` as (drawn, zero padding)."""
+        g = self._grid
+        if not self._padded() or g.spec.padding_mode != "zeros":
+            return sorted(depths), []
+        front, size = depth_pads(g.spec)[0], g.array.shape[-3]
+        zeros = sorted(d for d in depths if not 0 <= d - front < size)
+        return sorted(set(depths) - set(zeros)), zeros
+
+    def current_depth(self) -> int | None:
+        """The grid's depth in the strip's coordinates (padded for the input)."""
+        g = self._grid
+        if not g.lead:
+            return None
+        return g.lead[-1] + (depth_pads(g.spec)[0] if self._padded() else 0)
+
+    def _padded(self) -> bool:
+        return SlicePlane(self._grid.name, None, self._grid.spec, ()).padded
+
+    def show_depths(self, depths: list[int], zeros: list[int], levels, cmap_name: str,
+                    mode: str) -> None:
+        """Draw the planes at ``depths`` with the grid's colour ``levels`` and map; say that
+        the window also covers the zero-padding depths ``zeros``."""
+        g = self._grid
+        spec, array, lead = g.spec, g.array, g.lead
+        padded = self._padded()
+        front = depth_pads(spec)[0] if padded else 0
+        self.note.setVisible(bool(zeros))
+        if zeros:
+            listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
+            self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
+                              "which adds nothing")
+        self.depths = list(depths)
+        while len(self.minis) < len(depths):
+            self.minis.append(_Mini(self))
+        size = array.shape[-3]
+        current = self.current_depth()
+        for mini, depth in zip(self.minis, depths, strict=False):
+            real = depth - front
+            source = real
+            if padded and not 0 <= real < size:
+                source = int(source_index(np.array(depth), size, front, spec.padding_mode))
+            plane = SlicePlane(g.name, array, spec, (*lead[:-1], max(source, 0)))
+            values = to_view(plane.values(), mode)
+            real_shape, offset = plane.real_shape(), plane.offset
+            if source < 0:
+                values = np.zeros_like(values)
+                real_shape = (0, 0)
+            mini.plane = plane if 0 <= real < size else None
+            mini.depth, mini.shape = depth, plane.shape()
+            pads = plane.pads if any(plane.pads) else None
+            mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
+            mini.label.setText(self._label(self._axis, real, source, size, depth == current))
+            mini.label.setProperty("current", depth == current)
+            mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
+            mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
+                                   plane.frame(), (*lead[:-1], depth) if padded else None)
+            self._copy_marks(mini)
+        self.region = self._region(depths)
+        for mini in self.minis[: len(depths)]:
+            mini.fit()
+        self._arrange(len(depths))
+
+    def redraw_marks(self, style: str | None = None) -> None:
+        """The grid's highlights changed (same depths): place them (``style``'s alone, when
+        given) on every mini again."""
+        for mini in self.minis[: self._shown]:
+            self._copy_marks(mini, style)
+
+    def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
+        """The part of the planes the spanning reads lie in, with a cell of context each
+        side, when that is clearly less than a whole plane (more room for each number)."""
+        rows, cols = self.minis[0].shape
+        boxes = []
+        for mini in self.minis[: len(depths)]:
+            for style in SPANNING:
+                layer = mini.marks.layers.get(style)
+                if layer is not None and layer.count:
+                    cells = np.array(sorted(layer.drawn()))
+                    boxes.append((*cells.min(axis=0), *cells.max(axis=0)))
+        if not boxes:
+            return None
+        b = np.array(boxes)
+        top, left = max(int(b[:, 0].min()) - 1, 0), max(int(b[:, 1].min()) - 1, 0)
+        bottom, right = min(int(b[:, 2].max()) + 2, rows), min(int(b[:, 3].max()) + 2, cols)
+        if (bottom - top) * (right - left) > 0.6 * rows * cols:
+            return None
+        return top, left, bottom - top, right - left
+
+    def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
+        """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
+        ``mini``'s slice, and the copy arrows of its padded border."""
+        marks = self._grid.marks
+        for style, (cells, padded) in marks.layers_given().items():
+            if only is None or style == only:
+                mini.marks.set_cells(style, cells, padded, mini.where)
+        if only is None or only == "links":
+            for layer, (frm, to) in marks.links_given().items():
+                mini.marks.set_links(layer, frm, to, mini.where)
+
+    @property
+    def _axis(self) -> str:
+        """The strip's axis: a Conv3d's depth ('d', the kernel's 'kd'), a Conv1d strip's
+        last lead axis (the sample n, the weight's output channel o)."""
+        g = self._grid
+        if g.spec.dims == 1:
+            return lead_names(g.spec, g.name)[-1]
+        return DEPTH_LABEL[g.info.layout]
+
+    @staticmethod
+    def _label(axis: str, real: int, source: int, size: int, current: bool) -> str:
+        """'▶ d = 2' (the grid's depth), 'd = −1 (padding: zeros)'."""
+        mark = "▶ " if current else ""
+        text = f"{mark}{axis} = {real}".replace("-", "−")
+        if 0 <= real < size:
+            return text
+        if source < 0:
+            return f"{text} (padding: zeros)"
+        return f"{text} (padding: copies d = {source})"
+
+    def _arrange(self, count: int) -> None:
+        """Lay ``count`` minis out in the columns whose cells come closest to printing
+        their numbers (cells may grow up to `MAX_ASPECT` times wider than tall)."""
+        if not count:
+            return
+        across = max(range(1, count + 1), key=lambda n: (self._room(count, n), -n))
+        if (count, across) == (self._shown, self._across):
+            return
+        for mini in self.minis:
+            self._layout.removeWidget(mini)
+            mini.setVisible(False)
+        self._shown, self._across = count, across
+        for i, mini in enumerate(self.minis[:count]):
+            self._layout.addWidget(mini, i // across, i % across)
+            mini.setVisible(True)
+
+    def _room(self, count: int, across: int) -> float:
+        """How much of what its numbers need (1: just enough) a cell gets with ``count``
+        minis ``across`` a row."""
+        rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
+        m = IndexLabelsItem.margin_for(rows, cols)
+        note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
+        down = math.ceil(count / across)
+        spacing = self._layout.spacing()
+        w = (self.width() - (across - 1) * spacing) / across - _CHROME
+        h = (self.height() - note - (down - 1) * spacing) / down - _LABEL_H - _CHROME
+        most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
+        cell_h = min(most_h, most_w)
+        cell_w = min(most_w, MAX_ASPECT * cell_h)
+        labels = [mini.view.labels for mini in self.minis[:count]]
+        need_w = max(max(lb.min_width() for lb in labels), 1.0)
+        need_h = max(max(lb.min_height() for lb in labels), 1.0)
+        return min(cell_w / need_w, cell_h / need_h)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._shown:
+            self._arrange(self._shown)
+
+    # -- what the minis report -------------------------------------------------------------
+    def picked(self, index: tuple[int, ...]) -> None:
+        self._grid.selectionRequested.emit(Selection(self._grid.name, index))
+
+    def hovered(self, index: tuple[int, ...] | None, text: str) -> None:
+        self._grid.readout.setText(text or " ")
+        self._grid.hoverRequested.emit(NOTHING if index is None
+                                       else Selection(self._grid.name, index))
+
+    @property
+    def symbol(self) -> str:
+        return self._grid.info.symbol

@@ -1,0 +1,212 @@
+"""Conv1d and Conv3d (and their transposed forms) in the real window: a selected entry's
+reads highlighted exactly as core.explain gives them, on a Conv1d's strips and on each of a
+Conv3d's depth slices; the player stepping through depth; hover; editing a cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_checks import assert_results_match_core, cell_pos
+from PySide6.QtCore import QPointF, Qt
+
+from core.explain import SOURCES, explain_spec, readers
+from core.session import Session
+from core.spec import LayerSpec
+from gui.selection import Selection
+from gui.widgets.plane_axes import depth_pads
+
+SPECS = {
+    "conv1d": LayerSpec(dims=1, in_channels=2, out_channels=3, kernel_size=3, input_size=8,
+                        padding=1, batch=2, padding_mode="reflect"),
+    "causal1d": LayerSpec(dims=1, in_channels=2, out_channels=2, kernel_size=3,
+                          input_size=9, dilation=2, causal=True, batch=None),
+    "transposed1d": LayerSpec(dims=1, in_channels=2, out_channels=4, kernel_size=3,
+                              input_size=5, stride=2, padding=1, groups=2, transposed=True),
+    "conv3d": LayerSpec(dims=3, in_channels=2, out_channels=2, kernel_size=3,
+                        input_size=(4, 5, 5), padding=1, batch=1),
+    "transposed3d": LayerSpec(dims=3, in_channels=2, out_channels=2, kernel_size=(2, 3, 3),
+                              input_size=(3, 3, 3), stride=(2, 1, 1), transposed=True),
+}
+
+
+def _rows(a) -> set[tuple[int, ...]]:
+    return {tuple(int(i) for i in row) for row in a}
+
+
+def _want(terms, name: str) -> set[tuple[int, ...]]:
+    """The cells explain says the sum reads of ``name`` (padded cells for a convolution's
+    input, whose grid is drawn padded)."""
+    mask = terms.reading(name)
+    if name == "input" and not terms.spec.transposed:
+        return _rows(terms.padded_cells()[mask])
+    return _rows(terms.indices(name))
+
+
+def _drawn(grid, style: str = "read") -> set[tuple[int, int]]:
+    layer = grid.marks.layers.get(style)
+    return set() if layer is None or grid.showing_depths() else layer.drawn()
+
+
+def _plane_cells(grid, cells: set[tuple[int, ...]], lead, padded: bool):
+    """(row, col) of the image cells of ``cells`` that lie in slice ``lead``."""
+    top, left = (0, 0) if padded else grid.offset
+    if grid.array.ndim == 1:  # the bias: a column
+        return {(c[0], 0) for c in cells}
+    return {(c[-2] + top, c[-1] + left) for c in cells if tuple(c[:-2]) == tuple(lead)}
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+@pytest.mark.parametrize("target", ["output", "grad_input", "grad_weight"])
+def test_selected_entries_highlight_exactly_what_explain_reads(make_window, kind, target):
+    session = Session.default(SPECS[kind])
+    window = make_window(session)
+    spec = session.spec
+    shape = spec.shape(target)
+    index = tuple(int(i) for i in np.array(shape) // 2)
+    window.selection.set_selection(Selection(target, index))
+    terms = window.explainer.terms
+    want = explain_spec(spec, target, index, **session.tensors())
+    assert len(terms) == len(want) > 0
+    grids = window.grids.grids
+    for name in SOURCES:
+        if spec.shape(name) is None:
+            continue
+        cells = _want(want, name)
+        grid = grids[name]
+        assert set(grid.highlighted("read")) == cells, name
+        padded = name == "input" and not spec.transposed
+        if grid.showing_depths():  # (a Conv1d's strips side by side, a Conv3d's slices)
+            _check_depth_slices(grid, cells, padded)
+        else:  # what is drawn: the reads in the slice on screen (a whole channel strip in 1D)
+            lead = grid.lead
+            if padded and spec.dims == 3:
+                lead = (*lead[:-1], lead[-1] + depth_pads(spec)[0])
+            assert _drawn(grid) == _plane_cells(grid, cells, lead, padded), name
+    assert grids[target].highlighted("write") == [index]
+    assert window.equation.running_sum() == pytest.approx(
+        getattr(window.engine.latest.results, target)[index], rel=1e-9, abs=1e-12)
+
+
+def _check_depth_slices(grid, cells: set[tuple[int, ...]], padded: bool) -> None:
+    """Each small multiple draws exactly the reads at its depth (in the grid's n, c), or
+    a Conv1d's at its sample or output channel."""
+    strip = grid.depths
+    front = depth_pads(grid.spec)[0] if padded else 0  # (0 for a Conv1d)
+    lead = grid.lead[:-1]
+    depths = {c[-3] for c in cells}
+    drawn_depths = [d for d in strip.depths]
+    assert set(drawn_depths) <= depths and len(drawn_depths) >= 2
+    for mini, depth in zip(strip.minis, strip.depths, strict=False):
+        want = {(c[-2], c[-1]) if padded else (c[-2] + grid.offset[0], c[-1] + grid.offset[1])
+                for c in cells if c[-3] == depth and tuple(c[:-3]) == lead}
+        assert mini.marks.layers["read"].drawn() == want, (depth, depth - front)
+        assert mini.label.text().endswith(f"= {depth - front}".replace("-", "−")) or \
+            "padding" in mini.label.text()
+
+
+def test_the_player_steps_through_depth(make_window, qtbot):
+    session = Session.default(SPECS["conv3d"])
+    window = make_window(session)
+    spec = session.spec
+    index = (0, 1, 1, 2, 2)
+    window.selection.set_selection(Selection("output", index))
+    terms = window.explainer.terms
+    x, w = window.grids.grids["input"], window.grids.grids["weight"]
+    assert x.showing_depths() and w.showing_depths()
+    front = depth_pads(spec)[0]
+    seen = set()
+    for step in range(len(terms)):
+        window.selection.set_selection(Selection("output", index, step=step))
+        term = terms[step]
+        if term.tap is None:  # the bias term
+            continue
+        c = term.reads["input"][1]
+        depth = int(np.clip(term.padded[0] - front, 0, spec.input_size[0] - 1))
+        assert x.lead == (0, c, depth), step
+        assert w.lead == (1, c, term.tap[0]), step
+        current = [m for m in x.depths.minis[: len(x.depths.depths)]
+                   if m.label.text().startswith("▶")]
+        assert len(current) == 1 and current[0].depth == depth + front
+        assert current[0].marks.layers["current"].drawn() == {term.padded[1:]}
+        seen.add(depth)
+    assert len(seen) >= 2  # the window spans depth: the grid followed
+
+
+def test_hovering_a_conv1d_border_cell_shows_the_reads_through_it(make_window, qtbot):
+    """Reflect padding: the strip's left border cell of channel 1 copies position 1; hovering
+    it shows the outputs that read that very cell, hovering a weight tap what it feeds."""
+    session = Session.default(SPECS["conv1d"])
+    window = make_window(session)
+    grid, out = window.grids.grids["input"], window.grids.grids["output"]
+    grid.vb.hovered.emit(QPointF(0.5, 1.5))  # plane cell (1, 0): padded position 0
+    qtbot.waitUntil(lambda: bool(grid.highlighted("hover")), timeout=2000)
+    hover = window.selection.hover
+    assert hover.padded == (0,) and hover.index == (0, 1, 1)
+    terms = readers(session.spec, "input", hover.index, **session.tensors())
+    through = terms.through((0,))
+    assert through.any() and not through.all()
+    assert set(out.highlighted("hover")) == _rows(terms[through].entries())
+    weight = window.grids.grids["weight"]
+    weight.vb.hovered.emit(QPointF(2.5, 1.5))  # W[0, 1, 2]
+    qtbot.waitUntil(lambda: window.selection.hover.tensor == "weight", timeout=2000)
+    terms = readers(session.spec, "weight", (0, 1, 2), **session.tensors())
+    qtbot.waitUntil(lambda: set(out.highlighted("hover")) == _rows(terms.entries()),
+                    timeout=2000)
+
+
+@pytest.mark.parametrize("kind", ["conv1d", "conv3d"])
+def test_editing_a_cell_recomputes(make_window, qtbot, kind):
+    session = Session.default(SPECS[kind])
+    window = make_window(session)
+    grid = window.grids.grids["input"]
+    qtbot.mouseClick(grid.view.viewport(), Qt.MouseButton.LeftButton, pos=cell_pos(grid, 1, 2))
+    index = window.selection.selection.index
+    assert index == (*grid.lead, 1, 2)
+    qtbot.keyClicks(grid.view, "4")
+    qtbot.keyClick(grid.editor.line_edit, Qt.Key.Key_Return)
+    assert window.document.tensor("input")[index] == 4
+    assert_results_match_core(window)
+
+
+def test_a_click_on_a_depth_slice_selects_its_cell(make_window, qtbot):
+    session = Session.default(SPECS["conv3d"])
+    window = make_window(session)
+    window.selection.set_selection(Selection("output", (0, 0, 2, 1, 1)))
+    x = window.grids.grids["input"]
+    assert x.showing_depths()
+    mini = next(m for m in x.depths.minis if m.label.text().startswith("d = 3"))
+    scene = mini.view.vb.mapViewToScene(QPointF(2.5, 1.5))  # padded (1, 2): pixel (0, 1)
+    qtbot.mouseClick(mini.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=mini.view.mapFromScene(scene))
+    assert window.selection.selection == Selection("input", (0, x.lead[1], 3, 0, 1))
+    assert not x.showing_depths() and x.lead[-1] == 3
+
+
+def test_a_term_under_the_pointer_shows_its_depth_and_leaving_goes_back(make_window, qtbot):
+    session = Session.default(SPECS["conv3d"])
+    window = make_window(session)
+    window.selection.set_selection(Selection("output", (0, 0, 2, 1, 1), step=0))
+    terms = window.explainer.terms
+    x = window.grids.grids["input"]
+    front = depth_pads(session.spec)[0]
+    start = x.lead
+    last = max(range(len(terms)), key=lambda k: -1 if terms[k].padded is None
+               else terms[k].padded[0])
+    window.equation.termHovered.emit(last)  # the deepest read
+    assert x.lead[-1] == terms[last].padded[0] - front != start[-1]
+    window.equation.termHovered.emit(-1)
+    assert x.lead == start
+
+
+def test_conv1d_sums_over_channels_and_samples_show_every_strip(make_window):
+    session = Session.default(SPECS["conv1d"])
+    window = make_window(session)
+    grids = window.grids.grids
+    window.selection.set_selection(Selection("grad_input", (1, 1, 0)))
+    w = grids["weight"]
+    assert w.showing_depths() and w.depths.depths == [0, 1, 2]  # every output channel
+    assert [m.label.text() for m in w.depths.minis[:3]] == ["▶ o = 0", "o = 1", "o = 2"]
+    window.selection.set_selection(Selection("grad_weight", (1, 1, 1)))
+    for name in ("input", "grad_output"):  # every sample
+        assert grids[name].showing_depths() and grids[name].depths.depths == [0, 1], name
+    assert not w.showing_depths()
