@@ -142,6 +142,11 @@ class DepthStrip(QWidget):
             self.redraw_marks(changed)
         return True
 
+    def shows_values(self) -> bool:
+        """Whether every slice on screen prints its values."""
+        minis = self.minis[: self._shown]
+        return bool(minis) and all(m.view.shows_values() for m in minis)
+
     def forget(self) -> None:
         """The grid drew new values: draw the planes anew at the next `refresh`."""
         self._key = None

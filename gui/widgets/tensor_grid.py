@@ -342,7 +342,10 @@ class TensorGrid(QWidget):
         return self._scale.values(self._array, self._lead)
 
     def shows_values(self) -> bool:
-        """Whether the cells on screen are large enough to print their values (and do)."""
+        """Whether the cells on screen are large enough to print their values (and do):
+        the plane's, or every slice's of the depth strip."""
+        if self._array is not None and self.showing_depths():
+            return self.depths.shows_values()
         return self._array is not None and self._showing() and self.view.shows_values()
 
     @property
