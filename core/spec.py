@@ -24,6 +24,7 @@ from .spec_args import (
     _ntuple,
     check_causal,
     check_kernel_fits,
+    check_one_tuple_dilation,
     check_output_size,
     check_padding_fits,
     check_transposed,
@@ -105,6 +106,7 @@ class LayerSpec:
         put(self, "out_channels", _count("out_channels", self.out_channels, 1))
         put(self, "kernel_size", _ntuple("kernel_size", self.kernel_size, 1, d))
         put(self, "stride", _ntuple("stride", self.stride, 1, d, one_for_all=True))
+        check_one_tuple_dilation(self)
         put(self, "dilation", _ntuple("dilation", self.dilation, 1, d, one_for_all=True))
         put(self, "groups", _count("groups", self.groups, 1))
         put(self, "input_size", _ntuple("input_size", self.input_size, 1, d))

@@ -205,6 +205,21 @@ def resolved_pads(spec: LayerSpec) -> tuple[int, ...]:
     return tuple(p for p in spec.padding for _ in (0, 1))
 
 
+def check_one_tuple_dilation(spec: LayerSpec) -> None:
+    """torch's nn.ConvNd pads 'same' for the other modes itself, zipping the dilation with
+    the kernel size: a 1-tuple dilation pads one axis of d (or none). Refused rather than
+    computed differently from torch."""
+    value = spec.dilation
+    if (spec.dims > 1 and spec.padding == "same" and spec.padding_mode != "zeros"
+            and isinstance(value, Sequence) and len(value) == 1):
+        raise SpecError(
+            f"dilation {value!r} with padding 'same' under padding_mode "
+            f"{spec.padding_mode!r}: torch's Conv{spec.dims}d pads only one axis of "
+            f"{spec.dims} then; give an int or {spec.dims} values",
+            ("dilation", "padding", "padding_mode"),
+        )
+
+
 def check_transposed(spec: LayerSpec) -> None:
     if isinstance(spec.padding, str):
         raise SpecError(

@@ -190,3 +190,41 @@ def test_a_causal_layer_with_a_dilation_far_beyond_its_kernel() -> None:
     strided = dataclasses.replace(case, stride=7, dtype="complex128")
     assert compact.plan(strided.spec()) is not None
     check_against_torch(strided)
+
+
+@pytest.mark.parametrize(("call", "fields", "words"), [
+    (lambda: core.conv1d(np.zeros((1, 2, 5, 5)), np.zeros((3, 2, 3))), ("input",),
+     r"input must be 2D \(C, L\) or 3D \(N, C, L\), got shape \(1, 2, 5, 5\)"),
+    (lambda: core.conv3d(np.zeros((2, 4, 4, 4)), np.zeros((3, 2, 3, 3))), ("weight",),
+     r"weight must be 5D \(out_channels, in_channels/groups, kD, kH, kW\)"),
+    (lambda: core.conv1d(np.zeros((1, 2, 5)), np.zeros((3, 2, 7))),
+     ("kernel_size", "dilation", "padding", "input_size"),
+     "kernel length extent 7 .* larger than the padded input length 5"),
+    (lambda: core.conv3d(np.zeros((1, 2, 4, 4, 4)), np.zeros((3, 2, 1, 1, 1)), stride=(1, 0, 1)),
+     ("stride",), "stride must be >= 1"),
+    (lambda: core.conv1d(np.zeros((1, 2, 5)), np.zeros((3, 2, 2)), padding=5,
+                         padding_mode="reflect"),
+     ("padding", "padding_mode", "input_size"),
+     "padding 5 must be smaller than the input length 5 for padding_mode 'reflect'"),
+    (lambda: core.conv1d_input((1, 2, 5, 1), np.zeros((3, 2, 2)), np.zeros((1, 3, 4))),
+     ("input_size",), "input_size must have 2 or 3 entries, got 4"),
+    (lambda: core.conv3d_weight(np.zeros((1, 2, 3, 3, 3)), (3, 2, 2, 2), np.zeros((1, 3, 2, 2))),
+     ("weight_size",), "weight_size must have 5 entries, got 4"),
+    (lambda: core.conv1d_bias(np.zeros((1, 3, 4, 4))), ("grad_output",),
+     r"grad_output must be 2D or 3D, got shape \(1, 3, 4, 4\)"),
+    (lambda: core.conv_transpose3d(np.zeros((1, 2, 2, 2, 2)), np.zeros((2, 1, 3, 3, 3)),
+                                   stride=2, output_padding=(0, 2, 0)),
+     ("output_padding", "stride", "dilation"),
+     r"output_padding 2 must be smaller than either the stride 2 or the dilation 1 \(height\)"),
+    (lambda: core.conv_transpose1d(np.zeros((1, 2, 2)), np.zeros((2, 1, 3)), padding=3),
+     ("padding", "input_size", "kernel_size"), "output length would be -2"),
+    (lambda: LayerSpec(1, 1, 3, padding=1, causal=True, input_size=5, dims=1),
+     ("causal", "padding", "padding_mode"), "padding must be 0"),
+    (lambda: LayerSpec(1, 1, 3, causal=True, input_size=(5, 5)), ("causal", "dims",
+                                                                   "transposed"),
+     "causal is for a Conv1d"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_refusals_name_the_fields_and_the_numbers(call, fields, words) -> None:
+    with pytest.raises(SpecError, match=words) as caught:
+        call()
+    assert caught.value.fields == fields

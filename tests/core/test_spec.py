@@ -354,3 +354,17 @@ def test_a_one_tuple_expands_where_torch_expands_it(dims):
         with pytest.raises(SpecError) as caught:
             LayerSpec(2, 3, input_size=6, dims=dims, **kwargs)
         assert set(caught.value.fields) & {"kernel_size", "padding"}
+
+
+def test_a_one_tuple_dilation_with_same_under_another_mode_is_refused_as_torch_misreads_it():
+    """nn.Conv3d zips a 1-tuple dilation with the kernel size to pad 'same' for the other
+    modes: it pads one axis (here none), so its output is not 'same'."""
+    layer = torch.nn.Conv3d(1, 1, (1, 1, 2), padding="same", dilation=(2,),
+                            padding_mode="reflect").double()
+    assert layer(torch.zeros(1, 1, 3, 3, 4, dtype=torch.float64)).shape[-1] != 4
+    with pytest.raises(SpecError) as caught:
+        LayerSpec(1, 1, (1, 1, 2), padding="same", dilation=(2,), padding_mode="reflect",
+                  input_size=(3, 3, 4), dims=3)
+    assert set(caught.value.fields) == {"dilation", "padding", "padding_mode"}
+    assert LayerSpec(1, 1, (1, 1, 2), padding="same", dilation=(2,), input_size=(3, 3, 4),
+                     dims=3).output_size == (3, 3, 4)  # 'zeros': torch expands it
