@@ -11,6 +11,7 @@ each shown result against it (`gui.crosscheck`) are jobs of their own.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -48,10 +49,9 @@ def _work_units(session: Session) -> float:
     wide padding) is not mistaken for a small job."""
     spec = session.spec
     n = 1 if spec.batch is None else spec.batch
-    kh, kw = spec.kernel_size
-    oh, ow = spec.output_size
     factor = 4.0 if spec.dtype.startswith("complex") else 1.0
-    macs = n * oh * ow * spec.in_channels * kh * kw * (spec.out_per_group + 3)
+    positions, taps = math.prod(spec.output_size), math.prod(spec.kernel_size)
+    macs = n * positions * spec.in_channels * taps * (spec.out_per_group + 3)
     elements = budget.estimate_bytes(spec) / np.dtype(spec.dtype).itemsize
     return factor * (macs + MEMORY_WEIGHT * elements) + 1.0
 

@@ -27,6 +27,8 @@ from core.session_delta import apply, compact, diff, freeze, same_bits
 from core.spec import LayerSpec
 from core.torch_layer import layer_class
 
+from .dims_switch import switch_note, switched_session
+
 _SET_SPEC_ID, _SET_CELLS_ID = 4001, 4002
 SPEC_MERGE_SECONDS = 0.8
 #: What the undo history may keep, in bytes, before its oldest steps are dropped.
@@ -121,7 +123,8 @@ class Document(QObject):
 
     # -- user intent: each pushes one command --------------------------------------------
     def set_spec(self, spec: LayerSpec, field: str | None = None) -> bool:
-        """Change the hyperparameters, keeping tensor values where old and new shapes overlap.
+        """Change the hyperparameters, keeping tensor values where old and new shapes overlap
+        (another number of spatial axes: `gui.dims_switch.switched_session`, and says so).
 
         Consecutive changes of the same ``field`` within `SPEC_MERGE_SECONDS` merge into one
         undo step (holding a spin box arrow). Returns False when the budget refused it.
@@ -130,7 +133,13 @@ class Document(QObject):
             return True
         if not self._admits(spec, "this layer"):
             return False
-        old, new = self._session, self._session.with_spec(spec)
+        old = self._session
+        if old.spec.dims != spec.dims:  # other ranks: the tensors are made anew
+            new = switched_session(old, spec)
+            self._push(SetSpec(self, old, new, field))
+            self.noted.emit(switch_note(old, new))
+            return True
+        new = old.with_spec(spec)
         self._push(SetSpec(self, old, new, field))
         if old.spec.transposed != spec.transposed:
             self.noted.emit(kind_switch_note(old, new))
@@ -273,10 +282,11 @@ def _blank(cls: type, text: str):
 
 class SetSpec(ReplaceSession):
     """A hyperparameter change (values kept where the old and new shapes overlap); a switch
-    between Conv2d and ConvTranspose2d is one step of its own, never merged."""
+    between Conv and ConvTranspose, or of the number of spatial axes (`gui.dims_switch`), is
+    one step of its own, never merged."""
 
     def __init__(self, doc: Document, old: Session, new: Session, field: str | None) -> None:
-        switch = old.spec.transposed != new.spec.transposed
+        switch = (old.spec.transposed, old.spec.dims) != (new.spec.transposed, new.spec.dims)
         text = f"Switch to {layer_class(new.spec)}" if switch else f"Set {field or 'layer'}"
         super().__init__(doc, old, new, text)
         field = None if switch else field

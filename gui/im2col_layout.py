@@ -10,11 +10,16 @@ weight; cells outside the blocks are NaN, drawn blank):
                                    → col2im → grad_padded (C, Hp, Wp) → pad adjoint → grad_input
 
 L = OH·OW output positions (row l = oi·OW + oj), K = (C/G)·kh·kw taps per group (column
-g·K + k, k = c'·kh·kw + i·kw + j).
+g·K + k, k = c'·kh·kw + i·kw + j). For d spatial axes, L = prod(output size) and
+K = (C/G)·prod(kernel_size), both row-major over the axes (`flat`); an image (C, *spatial)
+is drawn as `image` makes it: 1D all channels at once (C × L), 2D one channel, 3D one
+channel's depth slices stacked (D·H × W). Rows and columns are labelled with what they
+index (`axis_labels`): "d,h,w" output positions, "c;kd,kh,kw" taps.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +29,17 @@ from core.explain import Terms
 from core.im2col_steps import Im2colSteps
 from core.spec import LayerSpec
 
+from .im2col_axes import (
+    Marks,
+    axis_labels,
+    flat,
+    image,
+    image_mark,
+    nd_caption,
+    padded_fits,
+    pairs,
+    slice_rows,
+)
 from .padded_frame import frame
 
 #: The pages of the view and the matrices on each, in the order they are laid out.
@@ -65,6 +81,9 @@ PLACES = {
 
 def caption(spec: LayerSpec) -> str:
     """L, K and G in words and numbers, and a note when col2im's padded grid is not drawn."""
+    if spec.dims != 2:
+        return nd_caption(spec, "output positions", spec.output_size, spec.in_per_group,
+                          "C/G") + ("" if padded_fits(spec) else NOT_DRAWN)
     (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
     return (
         f"L = OH·OW = {oh}·{ow} = {oh * ow} output positions;  "
@@ -74,6 +93,49 @@ def caption(spec: LayerSpec) -> str:
            f";  col2im's padded grid ({spec.padded_size[0]}×{spec.padded_size[1]}) is "
            "not drawn: a huge padding")
     )
+
+
+NOT_DRAWN = ";  col2im's padded grid is not drawn (blank): a huge padding makes it too large"
+
+#: What the rows and columns of each matrix index (for `axis_labels`): "L" positions, "K"
+#: taps, "image" an image's rows (columns: plain), "" channels (plain numbers).
+LABELS = {
+    "cols": ("L", "K"), "weight_t": ("K", ""), "product": ("L", ""), "output": ("image", ""),
+    "grad_output_t": ("", "L"), "grad_weight": ("", "K"), "grad_output": ("L", ""),
+    "weight": ("", "K"), "grad_cols": ("L", "K"), "grad_padded": ("image", ""),
+    "grad_input": ("image", ""),
+}
+#: Titles of the images for 1 and 3 spatial axes (2D: `TITLES`).
+ND_TITLES = {
+    1: {"output": "output  (O × L, a row per channel)",
+        "grad_padded": "col2im(dcols)  (C × padded L)",
+        "grad_input": "pad adjoint → grad_input  (C × L)"},
+    3: {"output": "output o  (D·H × W: depth slices stacked)",
+        "grad_padded": "col2im(dcols), channel c  (D·H × W)",
+        "grad_input": "pad adjoint → grad_input c  (D·H × W)"},
+}
+
+
+def titles(spec: LayerSpec) -> dict[str, str]:
+    """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
+    return {**TITLES, **ND_TITLES.get(spec.dims, {})}
+
+
+def slices(spec: LayerSpec) -> dict[str, int]:
+    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
+    return slice_rows(spec, {"output": spec.output_size, "grad_padded": spec.padded_size,
+                             "grad_input": spec.input_size})
+
+
+def labels(spec: LayerSpec) -> dict[str, tuple]:
+    """Each matrix's (row, column) labellers (`axis_labels`; None: plain numbers)."""
+    sizes = {"L": spec.output_size, "K": (), "image": spec.output_size, "": ()}
+    out = {}
+    for name, kinds in LABELS.items():
+        size = {"grad_padded": spec.padded_size, "grad_input": spec.input_size}.get(name)
+        out[name] = tuple(axis_labels(spec, k, spec.in_per_group, size or sizes[k])
+                          for k in kinds)
+    return out
 
 
 def boxes(spec: LayerSpec) -> dict[str, tuple[int, int, int, int]]:
@@ -100,39 +162,35 @@ def block_diagonal(a: np.ndarray) -> np.ndarray:
 def matrices(steps: Im2colSteps) -> dict[str, np.ndarray]:
     """Every array the view shows, by name (see the module docstring)."""
     w_t = steps.weight_matrix.swapaxes(1, 2)  # (G, K, O/G)
-    cut = frame(steps.spec)
+    spec = steps.spec
+    if spec.dims != 2:  # drawn whole (no cut frame), unless over the memory limit: blank
+        return _matrices(steps, w_t, image(steps.grad_padded, spec.dims)
+                         if padded_fits(spec) else np.full((1, 1), np.nan, np.float32))
+    cut = frame(spec)
     # a huge padding: col2im's padded grid would cost the padded size; its drawn frame is
     # shown blank (the view's caption says so), the read cells still marked on it
     grad_padded = steps.grad_padded if cut is None else \
         np.full((steps.spec.in_channels, *cut.shape), np.nan, np.float32)
+    return _matrices(steps, w_t, grad_padded)
+
+
+def _matrices(steps: Im2colSteps, w_t: np.ndarray, grad_padded: np.ndarray
+              ) -> dict[str, np.ndarray]:
+    dims = steps.spec.dims
     dy_t = steps.grad_output_matrix.swapaxes(1, 2)  # (G, O/G, L)
     return {
         "cols": side_by_side(steps.cols),
         "weight_t": block_diagonal(w_t),
         "product": side_by_side(steps.product),
-        "output": steps.output,
+        "output": image(steps.output, dims),
         "grad_output_t": np.concatenate(list(dy_t), axis=0),
         "grad_weight": block_diagonal(steps.grad_weight_matrix),
         "grad_output": side_by_side(steps.grad_output_matrix),
         "weight": block_diagonal(steps.weight_matrix),
         "grad_cols": side_by_side(steps.grad_cols),
         "grad_padded": grad_padded,
-        "grad_input": steps.grad_input,
+        "grad_input": image(steps.grad_input, dims),
     }
-
-
-@dataclass(frozen=True, eq=False)
-class Marks:
-    """What to mark on one shown array: cells (rows, cols) read and current, whole bands.
-
-    For the 3D images the cells are (channel, row, col).
-    """
-
-    read: np.ndarray
-    current: np.ndarray
-    rows: tuple[int, ...] = ()
-    cols: tuple[int, ...] = ()
-    channel: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,23 +199,23 @@ class PageMarks:
     marks: dict[str, Marks] = field(default_factory=dict)
 
 
-def pairs(*columns: np.ndarray) -> np.ndarray:
-    """Index columns as (T, len(columns)) cells: what `Marks` holds."""
-    return np.stack(columns, axis=1).astype(np.int64) if columns[0].size else \
-        np.zeros((0, len(columns)), np.int64)
+#: The spatial columns of `core.explain.Terms` ((d, T) each) by the names used here.
+_TERM_AXES = {"out": "out_spatial", "tap": "taps", "padded": "padded_spatial",
+              "pixel": "spatial"}
 
 
 def kept_terms(terms: Terms, sample: int, step: int | None
                ) -> tuple[dict[str, np.ndarray], Callable[..., Marks]]:
-    """The index columns of the terms with a cell in sample ``sample``'s matrices (not an
-    output's bias term; every term of a grad_bias), and a maker of `Marks` from their cells
-    whose current cell is term ``step``'s (none if that term has no cell here)."""
+    """The columns of the terms with a cell in sample ``sample``'s matrices (not an output's
+    bias term; every term of a grad_bias): "o", "c" (T,), "out", "tap", "padded", "pixel"
+    (d, T); and a maker of `Marks` from their cells whose current cell is term ``step``'s
+    (none if that term has no cell here)."""
     keep = terms.n == sample
     if terms.target != "grad_bias":
-        keep &= terms.kh >= 0
+        keep &= terms.has_tap
     rows = np.flatnonzero(keep)
-    t = {name: getattr(terms, name)[rows] for name in ("o", "c", "oi", "oj", "kh", "kw",
-                                                        "ph", "pw", "h", "w")}
+    t = {name: getattr(terms, name)[rows] for name in ("o", "c")}
+    t.update({name: getattr(terms, column)[:, rows] for name, column in _TERM_AXES.items()})
     current = None
     if step is not None and keep[step]:
         current = int(np.searchsorted(rows, step))
@@ -177,42 +235,43 @@ def marks(terms: Terms, sample: int, step: int | None = None) -> PageMarks:
     """
     spec, target = terms.spec, terms.target
     page = PAGE_OF[target]
-    (kh, kw), ow = spec.kernel_size, spec.output_size[1]
-    og, cg = spec.out_per_group, spec.in_per_group
-    k_all = cg * kh * kw
+    d, kernel, positions = spec.dims, spec.kernel_size, spec.output_size
+    og, cg, taps = spec.out_per_group, spec.in_per_group, math.prod(spec.kernel_size)
+    k_all = cg * taps
     t, mark = kept_terms(terms, sample, step)
-    l = t["oi"] * ow + t["oj"]
+    l = flat(t["out"], positions)
     o = t["o"]
     col = np.zeros_like(o)
     if target != "grad_bias":
         g = o // og
-        col = g * k_all + (t["c"] - g * cg) * kh * kw + t["kh"] * kw + t["kw"]
+        col = g * k_all + (t["c"] - g * cg) * taps + flat(t["tap"], kernel)
     entry = terms.entry
     out: dict[str, Marks] = {}
     if target == "output":
-        ei, ej = entry[-2:]
-        e_row, e_o = ei * ow + ej, entry[-3]
+        e_row, e_o = int(flat(entry[-d:], positions)), entry[-d - 1]
         out["cols"] = mark(pairs(l, col), rows=(e_row,))
         out["weight_t"] = mark(pairs(col, o), cols=(e_o,))
         out["product"] = mark(pairs(l, o), rows=(e_row,), cols=(e_o,))
-        out["output"] = mark(pairs(o, t["oi"], t["oj"]), channel=e_o)
+        out["output"] = image_mark(mark, o, t["out"], positions, e_o)
     elif target == "grad_weight":
         e_o = entry[0]
         g = e_o // og
-        e_col = g * k_all + entry[1] * kh * kw + entry[2] * kw + entry[3]
+        e_col = g * k_all + entry[1] * taps + int(flat(entry[2:], kernel))
         out["cols"] = mark(pairs(l, col), cols=(e_col,))
         out["grad_output_t"] = mark(pairs(o, l), rows=(e_o,))
         out["grad_weight"] = mark(pairs(o, col), rows=(e_o,), cols=(e_col,))
     elif target == "grad_input":
-        c = entry[-3]
+        c = entry[-d - 1]
         out["grad_output"] = mark(pairs(l, o))
         out["weight"] = mark(pairs(o, col))
         out["grad_cols"] = mark(pairs(l, col))
-        cut = frame(spec)
-        ph, pw = (t["ph"], t["pw"]) if cut is None else \
-            cut.to_drawn(np.stack([t["ph"], t["pw"]], axis=1)).T
-        out["grad_padded"] = mark(pairs(np.full_like(o, c), ph, pw), channel=c)
-        out["grad_input"] = mark(pairs(np.full_like(o, c), t["h"], t["w"]), channel=c)
+        cut = frame(spec) if d == 2 else None
+        padded = t["padded"] if cut is None else cut.to_drawn(t["padded"].T).T
+        size = spec.padded_size if cut is None else cut.shape
+        channel = np.full_like(o, c)
+        if d == 2 or padded_fits(spec):  # (else drawn blank, one cell: nothing to mark)
+            out["grad_padded"] = image_mark(mark, channel, padded, size, c)
+        out["grad_input"] = image_mark(mark, channel, t["pixel"], spec.input_size, c)
     else:  # grad_bias
         out["grad_output"] = mark(pairs(l, o), cols=(entry[0],))
     return PageMarks(page, out)

@@ -12,10 +12,13 @@ the blocks), as `gui.im2col_layout` does for a Conv2d:
 
 L = the input positions H'·W' (row l = h·W' + w; W' counts `LayerSpec.conv_extra` columns
 past the input, zeros that paint nothing), K = (O/G)·kh·kw taps of one copy (column
-g·K + k, k = o'·kh·kw + i·kw + j, o' the output channel within group g).
+g·K + k, k = o'·kh·kw + i·kw + j, o' the output channel within group g). With 1 or 3
+spatial axes the same, row-major over the axes (`gui.im2col_axes`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,7 +26,17 @@ from core.explain import Terms
 from core.spec import LayerSpec
 from core.transposed_steps import TransposedSteps
 
-from .im2col_layout import Marks, PageMarks, block_diagonal, kept_terms, pairs, side_by_side
+from .im2col_axes import (
+    Marks,
+    axis_labels,
+    flat,
+    image,
+    image_mark,
+    nd_caption,
+    pairs,
+    slice_rows,
+)
+from .im2col_layout import PageMarks, block_diagonal, kept_terms, side_by_side
 
 #: The pages of the view for a transposed layer and the matrices on each, in layout order.
 PAGES = {
@@ -69,28 +82,37 @@ PLACES = {
 def matrices(steps: TransposedSteps) -> dict[str, np.ndarray]:
     """Every array the view shows for a transposed layer, by name (see the module docstring)."""
     x_t = steps.input_matrix.swapaxes(1, 2)  # (G, C/G, L)
+    dims = steps.spec.dims
     return {
         "input_matrix": side_by_side(steps.input_matrix),
         "weight_matrix": block_diagonal(steps.weight_matrix),
         "cols": side_by_side(steps.cols),
-        "full_output": steps.full_output,
-        "output": steps.output,
+        "full_output": image(steps.full_output, dims),
+        "output": image(steps.output, dims),
         "input_matrix_t": np.concatenate(list(x_t), axis=0),
         "grad_output_cols": side_by_side(steps.grad_output_cols),
         "grad_weight_matrix": block_diagonal(steps.grad_weight_matrix),
-        "grad_output": steps.grad_output,
+        "grad_output": image(steps.grad_output, dims),
         "weight_matrix_t": block_diagonal(steps.weight_matrix.swapaxes(1, 2)),
         "grad_input_matrix": side_by_side(steps.grad_input_matrix),
-        "grad_input": steps.grad_input,
+        "grad_input": image(steps.grad_input, dims),
     }
 
 
-def boxes(spec: LayerSpec) -> dict[str, tuple[int, int, int, int]]:
+def boxes(spec: LayerSpec) -> dict[str, tuple[int, int, int, int] | list]:
     """(top, left, rows, columns) of the full output that padding keeps: the output (no
-    frame when padding crops nothing)."""
-    top, _, left, _ = spec.pads
+    frame when padding crops nothing). 1D: across all channels (rows); 3D: a list, one box
+    per kept depth slice of the stacked image."""
     if spec.padded_size == spec.output_size:
         return {}
+    before, size = spec.pads[::2], spec.output_size
+    if spec.dims == 1:
+        return {"full_output": (0, before[0], spec.out_channels, size[0])}
+    if spec.dims == 3:
+        hp = spec.padded_size[1]
+        return {"full_output": [(z * hp + before[1], before[2], size[1], size[2])
+                                for z in range(before[0], before[0] + size[0])]}
+    top, _, left, _ = spec.pads
     return {"full_output": (top, left, *spec.output_size)}
 
 
@@ -99,48 +121,97 @@ def marks(terms: Terms, sample: int, step: int | None = None) -> PageMarks:
     term has no cell in any matrix; terms of other samples are not in these matrices)."""
     spec, target = terms.spec, terms.target
     page = PAGE_OF[target]
-    (kh, kw), w_rows = spec.kernel_size, spec.as_conv().output_size[1]
-    og, cg = spec.out_per_group, spec.in_per_group
-    k_all = og * kh * kw
+    d, kernel, rows = spec.dims, spec.kernel_size, spec.as_conv().output_size
+    og, cg, taps = spec.out_per_group, spec.in_per_group, math.prod(spec.kernel_size)
+    k_all = og * taps
     t, mark = kept_terms(terms, sample, step)
     o, c = t["o"], t["c"]
     if target != "grad_bias":
-        l = t["h"] * w_rows + t["w"]
+        l = flat(t["pixel"], rows)
         g = c // cg
-        col = g * k_all + (o - g * og) * kh * kw + t["kh"] * kw + t["kw"]
+        col = g * k_all + (o - g * og) * taps + flat(t["tap"], kernel)
     entry = terms.entry
     out: dict[str, Marks] = {}
     if target == "output":
-        e_o = entry[-3]
+        e_o = entry[-d - 1]
         out["input_matrix"] = mark(pairs(l, c))
         out["weight_matrix"] = mark(pairs(c, col))
         out["cols"] = mark(pairs(l, col))
-        out["full_output"] = mark(pairs(o, t["ph"], t["pw"]), channel=e_o)
-        out["output"] = mark(pairs(o, t["oi"], t["oj"]), channel=e_o)
+        out["full_output"] = image_mark(mark, o, t["padded"], spec.padded_size, e_o)
+        out["output"] = image_mark(mark, o, t["out"], spec.output_size, e_o)
     elif target == "grad_weight":
         e_c = entry[0]
-        e_col = (e_c // cg) * k_all + entry[1] * kh * kw + entry[2] * kw + entry[3]
+        e_col = (e_c // cg) * k_all + entry[1] * taps + int(flat(entry[2:], kernel))
         out["input_matrix_t"] = mark(pairs(c, l), rows=(e_c,))
         out["grad_output_cols"] = mark(pairs(l, col), cols=(e_col,))
         out["grad_weight_matrix"] = mark(pairs(c, col), rows=(e_c,), cols=(e_col,))
     elif target == "grad_input":
-        e_c, e_h, e_w = entry[-3:]
-        e_row = e_h * w_rows + e_w
+        e_c = entry[-d - 1]
+        e_row = int(flat(entry[-d:], rows))
         # gy's channel on screen: the current term's (the terms read every o of the group)
-        cells = mark(pairs(o, t["oi"], t["oj"]))
+        cells = image_mark(mark, o, t["out"], spec.output_size, None)
         shown = (cells.current if len(cells.current) else cells.read)[:1, 0]
-        out["grad_output"] = mark(cells.read, channel=int(shown[0]) if shown.size else None)
+        channel = int(shown[0]) if shown.size else None
+        out["grad_output"] = image_mark(mark, o, t["out"], spec.output_size, channel)
         out["grad_output_cols"] = mark(pairs(l, col), rows=(e_row,))
         out["weight_matrix_t"] = mark(pairs(col, c), cols=(e_c,))
         out["grad_input_matrix"] = mark(pairs(l, c), rows=(e_row,), cols=(e_c,))
-        out["grad_input"] = mark(pairs(c, t["h"], t["w"]), channel=e_c)
+        out["grad_input"] = image_mark(mark, c, t["pixel"], spec.input_size, e_c)
     else:  # grad_bias
-        out["grad_output"] = mark(pairs(o, t["oi"], t["oj"]), channel=entry[0])
+        out["grad_output"] = image_mark(mark, o, t["out"], spec.output_size, entry[0])
     return PageMarks(page, out)
+
+
+#: What the rows and columns of each matrix index (`gui.im2col_axes.axis_labels`).
+LABELS = {
+    "weight_matrix": ("", "K"), "input_matrix": ("L", ""), "cols": ("L", "K"),
+    "full_output": ("image", ""), "output": ("image", ""), "grad_output_cols": ("L", "K"),
+    "input_matrix_t": ("", "L"), "grad_weight_matrix": ("", "K"), "grad_output": ("image", ""),
+    "weight_matrix_t": ("K", ""), "grad_input_matrix": ("L", ""), "grad_input": ("image", ""),
+}
+#: Titles of the images for 1 and 3 spatial axes (2D: `TITLES`).
+ND_TITLES = {
+    1: {"full_output": "fold(cols): full output  (O × padded L)",
+        "output": "crop (+ b) → output y  (O × L)",
+        "grad_output": "grad_output gy  (O × L)",
+        "grad_input": "reshape → grad_input  (C × L)"},
+    3: {"full_output": "fold(cols): full output, channel o  (D·H × W)",
+        "output": "crop (+ b) → output y, channel o  (D·H × W)",
+        "grad_output": "grad_output gy, channel o  (D·H × W)",
+        "grad_input": "reshape → grad_input, channel c  (D·H × W)"},
+}
+
+
+def titles(spec: LayerSpec) -> dict[str, str]:
+    """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
+    return {**TITLES, **ND_TITLES.get(spec.dims, {})}
+
+
+def slices(spec: LayerSpec) -> dict[str, int]:
+    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
+    return slice_rows(spec, {"full_output": spec.padded_size, "output": spec.output_size,
+                             "grad_output": spec.output_size, "grad_input": spec.input_size})
+
+
+def labels(spec: LayerSpec) -> dict[str, tuple]:
+    """Each matrix's (row, column) labellers (`gui.im2col_axes.axis_labels`)."""
+    size = {"full_output": spec.padded_size, "grad_input": spec.input_size}
+    out = {}
+    for name, kinds in LABELS.items():
+        rows = size.get(name, spec.output_size if kinds[0] == "image" else
+                        spec.as_conv().output_size)
+        out[name] = tuple(axis_labels(spec, k, spec.out_per_group, rows) for k in kinds)
+    return out
 
 
 def caption(spec: LayerSpec) -> str:
     """L, K and G in words and numbers, and what the crop keeps of the full output."""
+    if spec.dims != 2:
+        crop = ("" if spec.padded_size == spec.output_size else
+                f";  padding crops the full output {spec.padded_size} to "
+                f"{spec.output_size} (dashed)")
+        return nd_caption(spec, "input positions", spec.as_conv().output_size,
+                          spec.out_per_group, "O/G") + crop
     (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
     (lh, lw), (eh, ew) = spec.as_conv().output_size, spec.conv_extra
     hp, wp = spec.padded_size

@@ -41,6 +41,7 @@ from core.io.image_import import (
 )
 from core.io.tensor_import import TensorFileError, describe_change, import_npy
 from core.spec import LayerSpec
+from core.torch_layer import layer_class
 
 from .document import Document
 from .export_actions import NPY_FILTER
@@ -130,6 +131,10 @@ class ImportController(QObject):
                           options: ImageOptions | None = None) -> bool:
         """Read a picture into the input (asking for ``options`` when None); True when done."""
         path, session = Path(path), self.document.session
+        if session.spec.dims != 2:  # a picture is (C, H, W): a Conv2d's input
+            return self._fail("Cannot import the image", path,
+                              f"a picture is a 2D input and the layer is a "
+                              f"{layer_class(session.spec)}: switch the layer to 2D first")
         try:
             picture = image_size(path)
             options = options or self.ask_image_options(path, picture, session.spec)

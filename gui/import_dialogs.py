@@ -25,8 +25,7 @@ from core.io.image_import import (
     ImageOptions,
     default_size,
 )
-from core.spec import LayerSpec
-from core.torch_layer import kinds
+from core.spec import AXES, LayerSpec
 
 _COLOR_TITLES = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
 _FIT_TITLES = {"crop": "keep the aspect ratio, crop the centre", "stretch": "stretch"}
@@ -108,9 +107,9 @@ class ImageImportDialog(QDialog):
 
 
 class LayerImportDialog(QDialog):
-    """Pick one convolution weight of a checkpoint, the layer kind to read it as (Conv2d or
-    ConvTranspose2d: a state_dict does not say; ``transposed`` is the current layer's) and its
-    groups; `choice` reads them."""
+    """Pick one convolution weight of a checkpoint, the layer kind to read it as (Conv or
+    ConvTranspose, with as many axes as the weight's kernel: a state_dict does not say;
+    ``transposed`` is the current layer's) and its groups; `choice` reads them."""
 
     def __init__(self, name: str, weights: list[ConvWeight], others: int,
                  transposed: bool = False, parent: QWidget | None = None) -> None:
@@ -123,14 +122,15 @@ class LayerImportDialog(QDialog):
             item.setData(256, w)  # Qt.UserRole
             self.list.addItem(item)
         self.kind = QComboBox(objectName="layerKind")
-        self.kind.addItem("Conv2d: weight (out, in/groups, kH, kW)", False)
-        self.kind.addItem("ConvTranspose2d: weight (in, out/groups, kH, kW)", True)
-        self.kind.setCurrentIndex(list(kinds(2).values()).index(transposed))
+        self.kind.addItem("", False)  # texts: the selected weight's (`_name_kinds`)
+        self.kind.addItem("", True)
+        self.kind.setCurrentIndex(self.kind.findData(transposed))
+        self._name_kinds(2)
         self.groups = QComboBox(objectName="layerGroups")
         note = QLabel(
-            f"{len(weights)} tensor(s) can be a convolution weight (4-D); {others} other "
+            f"{len(weights)} tensor(s) can be a convolution weight; {others} other "
             "tensor(s) are not listed. A state_dict does not say which layer a weight belongs "
-            "to, and a Conv2d and a ConvTranspose2d read the same 4-D weight differently: "
+            "to, and a Conv and a ConvTranspose read the same weight differently: "
             "pick the model's layer (the current one's kind is offered). Nor can the shape "
             f"tell the groups: pick the model's (1 is torch's default). {NOT_IN_STATE_DICT}.",
             objectName="importNote")
@@ -153,6 +153,12 @@ class LayerImportDialog(QDialog):
         self.list.setCurrentRow(0)
         self.resize(620, 420)
 
+    def _name_kinds(self, dims: int) -> None:
+        """The kinds as read for a weight with ``dims`` kernel axes (Conv1d/2d/3d)."""
+        kernel = ", ".join("k" + a[0].upper() for a in AXES[dims])
+        self.kind.setItemText(0, f"Conv{dims}d: weight (out, in/groups, {kernel})")
+        self.kind.setItemText(1, f"ConvTranspose{dims}d: weight (in, out/groups, {kernel})")
+
     def _on_kind_currentIndexChanged(self, _index: int) -> None:
         self._on_list_currentRowChanged(self.list.currentRow())
 
@@ -162,6 +168,8 @@ class LayerImportDialog(QDialog):
         if row < 0:
             return
         weight: ConvWeight = self.list.item(row).data(256)
+        if len(weight.shape) - 2 in AXES:
+            self._name_kinds(len(weight.shape) - 2)
         transposed = bool(self.kind.currentData())
         for g in group_choices(weight.shape):
             c, o = weight.channels(transposed, g)

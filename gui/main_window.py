@@ -11,7 +11,7 @@ Later features hook in here: ``file_menu`` (sessions, export), ``view_menu``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -72,6 +72,14 @@ adds rows and columns at its bottom and right. Hover an input pixel to see its c
 output entry is the sum of the copies that cover it. The <b>im2col</b> tab shows it as
 x&nbsp;·&nbsp;W (one row per input pixel: its copy), folded and cropped; Explain &rsaquo;
 Compare puts it beside the Conv2d whose input gradient it is.</p>
+<h3>Conv1d and Conv3d</h3>
+<p>The <b>1D / 2D / 3D</b> switch beside the kind sets the number of spatial axes: a
+sequence (length), an image (height, width) or a volume (depth, height, width); every size
+field then has one box per axis. Switching keeps the channels, groups, bias and dtype and
+starts the tensors anew (one undo step). A Conv1d can be <b>causal</b>: it pads
+(k&minus;1)&middot;dilation on the left only, so that no output sees a later input. In the
+<b>im2col</b> tab a 1D image shows every channel as a row; a 3D one shows a channel's depth
+slices one below the other.</p>
 <h3>Editing</h3>
 <p><b>Click</b> a cell of input, weight, bias or grad_output to select it, <b>Shift+click</b>
 or <b>Shift+drag</b> a block. <b>Type a number</b>, press <b>Enter</b> or <b>double-click</b>
@@ -148,10 +156,10 @@ class MainWindow(QMainWindow):
         self.panel_dock = QDockWidget("Layer", self, objectName="layerDock")
         self.panel_dock.setWidget(scroll)
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        # as wide as the fields need, whatever other docks come and go: never clipped
-        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth())
+        self._fit_panel()
+        self.panel.fieldsResized.connect(self._fit_panel)
+        self._refit = QTimer(self, singleShot=True, interval=0)  # once shown (showEvent)
+        self._refit.timeout.connect(self._fit_panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
@@ -185,10 +193,10 @@ class MainWindow(QMainWindow):
             "grid's scale is fitted to the slice it shows")
         self.help_action = QAction("&Keyboard and mouse", self, shortcut=QKeySequence("F1"))
         self.about_action = QAction("&About ConvViz", self)
-        self.twin_action = QAction("&Compare with the matching Conv2d / ConvTranspose2d…", self)
+        self.twin_action = QAction("&Compare with the matching Conv / ConvTranspose…", self)
         self.twin_action.setToolTip(
-            "A ConvTranspose2d's output beside the grad_input of the Conv2d whose backward "
-            "pass it is (a Conv2d's grad_input beside its ConvTranspose2d's output)")
+            "A ConvTranspose's output beside the grad_input of the Conv whose backward pass "
+            "it is (a Conv's grad_input beside its ConvTranspose's output), in 1D, 2D or 3D")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -289,6 +297,14 @@ class MainWindow(QMainWindow):
         self.help_action.triggered.connect(self.show_help)
         self.about_action.triggered.connect(self.show_about)
 
+    def _fit_panel(self) -> None:
+        """As wide as the fields need (a Conv3d's three boxes a row more than a Conv2d's two),
+        whatever other docks come and go: never clipped."""
+        scroll = self.panel_dock.widget()
+        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
+
     def _on_torch_probe_probed(self, status: TorchStatus) -> None:
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)
             self.panel.set_cuda_available(status.cuda_available)
@@ -305,6 +321,12 @@ class MainWindow(QMainWindow):
         """Load torch off the UI thread (cross-check, CUDA check) once the window is up."""
         self.torch_probe.start()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # a hidden panel's rows keep their boxes' old sizes until shown (a window opening a
+        # 3D session): fit it again once it is on screen
+        self._refit.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for part in (self.engine, self.torch_probe, self.crosscheck):
             part.shutdown()
@@ -316,8 +338,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(
             self, "About ConvViz",
-            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv2d</code> and "
-            "<code>nn.ConvTranspose2d</code> compute their forward and backward pass, number "
+            "<b>ConvViz</b><p>See exactly how PyTorch's <code>nn.Conv1d/2d/3d</code> and "
+            "<code>nn.ConvTranspose1d/2d/3d</code> compute their forward and backward pass, number "
             "by number. The numbers come from ConvViz's own im2col implementation and are "
             "checked against torch in the background.</p>",
         )

@@ -1,23 +1,27 @@
 """The Layer panel's field widgets and texts: spin boxes as wide as their numbers, combo
-boxes, the layer as PyTorch code in rich text, the output-size formulas."""
+boxes, one size argument's spin boxes per spatial axis (`AxisFields`), the layer as PyTorch
+code in rich text, the output-size formulas."""
 
 from __future__ import annotations
 
 import html
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QComboBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from core.spec import LayerSpec
+from core.spec import AXES, LayerSpec
 from core.tensors import FORWARD, SYMBOLS
-from core.torch_layer import layer_call
+from core.torch_layer import layer_call, pad_call
 
 SPIN_MAX = 2**31 - 1  # the most a QSpinBox (a C int) holds
+#: Each spatial axis' letter in the formulas, per number of spatial axes d.
+LETTERS = {d: tuple(a[0].upper() for a in names) for d, names in AXES.items()}
 
 
 def call_html(spec: LayerSpec) -> str:
     """`core.torch_layer.layer_call` as rich text that wraps only between arguments (never inside
-    ``dilation=(2, 1)``): each argument's own spaces are non-breaking."""
+    ``dilation=(2, 1)``): each argument's own spaces are non-breaking. A causal layer's
+    ``F.pad`` call (`core.torch_layer.pad_call`) comes first, on a line of its own."""
     text = layer_call(spec, f"torch.{spec.dtype}")
     head, args = text[: text.index("(") + 1], text[text.index("(") + 1 : -1]
     parts, depth, start = [], 0, 0
@@ -28,7 +32,9 @@ def call_html(spec: LayerSpec) -> str:
             start = i + 1
     parts.append(args[start:])
     glued = [html.escape(p.strip()).replace(" ", "&nbsp;") for p in parts]
-    return f"{html.escape(head)}{', '.join(glued)})"
+    call = f"{html.escape(head)}{', '.join(glued)})"
+    pad = pad_call(spec)  # a causal layer: its padding is F.pad's, before the layer
+    return call if pad is None else f"{html.escape(pad).replace(' ', '&nbsp;')}, then<br>{call}"
 
 
 #: The widest value a field is sized for (five digits): a spin box sizes itself for its whole
@@ -43,14 +49,21 @@ TRANSPOSED_FORMULA = ("output size per axis: (size − 1)·stride − 2·padding
                        " + output_padding + 1")
 
 
+#: Three boxes in a row (a Conv3d's depth, height, width) are sized for three digits: at five
+#: they made the Layer panel some 100 px wider than any 2D row.
+_SIZED_FOR_THREE = "999"
+
+
 class _Spin(QSpinBox):
-    """A spin box as wide as a five-digit value needs, whatever its range."""
+    """A spin box as wide as a five-digit value needs (``sized_for``), whatever its range."""
+
+    sized_for = _SIZED_FOR
 
     def _trim(self, hint: QSize) -> QSize:
         metrics = self.fontMetrics()
         widest = max((self.textFromValue(v) for v in (self.minimum(), self.maximum())), key=len)
         surplus = (metrics.horizontalAdvance(self.prefix() + widest + self.suffix())
-                   - metrics.horizontalAdvance(_SIZED_FOR))
+                   - metrics.horizontalAdvance(self.sized_for))
         return QSize(hint.width() - max(surplus, 0), hint.height())
 
     def sizeHint(self) -> QSize:
@@ -85,7 +98,6 @@ def shapes_html(spec: LayerSpec) -> str:
     def shape(s) -> str:
         return "—" if s is None else str(tuple(s)).replace(",)", ")")
 
-    h_line, w_line = spec.output_size_formula()
     # padding pads a Conv2d's input; a transposed layer's output is its full result
     # with padding cropped off
     padded = "output before cropping" if spec.transposed else "padded input"
@@ -96,6 +108,68 @@ def shapes_html(spec: LayerSpec) -> str:
         f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
         f"<span style='font-family:sans-serif; color:#4b5563'>{line.rsplit(' = ', 1)[0]}"
         f"</span></p>"
-        for axis, size, line in zip("HW", spec.output_size, (h_line, w_line), strict=True)
+        for axis, size, line in zip(LETTERS[spec.dims], spec.output_size,
+                                    spec.output_size_formula(), strict=True)
     )
     return f"<table cellspacing='2'>{table}</table>{formulas}"
+
+
+class AxisFields:
+    """One size argument's spin boxes, one per spatial axis (depth, height, width), in a row
+    of their own joined by ``sep``: a layer with d spatial axes uses (and shows) the last d,
+    so a Conv1d's length is the width's box and a Conv3d adds the depth's in front.
+
+    ``tip`` is the tooltip with ``{axis}`` (the axis' name) and ``{A}`` (its letter) to fill.
+    The boxes are ``<prefix>_d``, ``<prefix>_h`` and ``<prefix>_w``, each with property
+    ``field`` (the spec's field: what a refusal names).
+    """
+
+    SUFFIXES = ("d", "h", "w")
+
+    def __init__(self, field: str, prefix: str, minimum: int, tip: str, sep: str = "") -> None:
+        self.field, self.tip = field, tip
+        self.spins = tuple(spin_field(minimum, f"{prefix}_{a}", "") for a in self.SUFFIXES)
+        self.widget = QWidget(objectName=f"axes_{field}")
+        box = QHBoxLayout(self.widget)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self._seps: list[QLabel] = []
+        for i, spin in enumerate(self.spins):
+            if i and sep:
+                label = QLabel(sep)
+                self._seps.append(label)
+                box.addWidget(label)
+            box.addWidget(spin, 1)
+            spin.setProperty("field", field)
+        self.dims, self._instead = 0, ""
+        self.show(2)
+
+    def used(self, dims: int | None = None) -> tuple[QSpinBox, ...]:
+        """The boxes a layer with ``dims`` spatial axes (default: the shown number) reads."""
+        return self.spins[3 - (dims or self.dims):]
+
+    def show(self, dims: int) -> bool:
+        """Show the last ``dims`` boxes, each with its axis' tooltip; whether that changed."""
+        if dims == self.dims:
+            return False
+        self.dims = dims
+        first = 3 - dims
+        for i, spin in enumerate(self.spins):
+            spin.setVisible(i >= first)
+            spin.sized_for = _SIZED_FOR_THREE if dims == 3 else _SIZED_FOR
+            spin.updateGeometry()
+        for i, label in enumerate(self._seps):  # the separator before box i + 1
+            label.setVisible(i + 1 > first)
+        self.set_tip(self._instead)
+        return True
+
+    def set_tip(self, instead: str = "") -> None:
+        """Every box's tooltip says ``instead`` (why the boxes are disabled), or ('') its
+        axis' own."""
+        self._instead = instead
+        for spin, axis in zip(self.used(), AXES[self.dims], strict=True):
+            spin.setToolTip(instead or self.tip.format(axis=axis, A=axis[0].upper()))
+
+    def setEnabled(self, enabled: bool) -> None:  # noqa: N802  (as QWidget's)
+        for spin in self.spins:
+            spin.setEnabled(enabled)

@@ -11,19 +11,21 @@ The fields' ranges are the spec's own (its minimums; negative padding, which cor
 only for 'zeros', and then says so); there is no maximum but Qt's: a value a spin box cannot
 hold (beyond ±2³¹ − 1) is kept as it is, with a note under the field, until the user changes
 that spin box. Nothing the panel shows is ever cut to fit it.
+
+The kind (Conv / ConvTranspose) and the number of spatial axes (1D / 2D / 3D) sit side by
+side; every size argument has a box per axis (`layer_fields.AxisFields`). Switching the axes
+proposes the layer `gui.dims_switch.switch_dims` maps (not what hidden boxes hold), which
+the document makes one undo step. A Conv1d can be causal: its padding is then F.pad's, and
+the padding fields are disabled, saying so.
 """
 
 from __future__ import annotations
-
-import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -32,12 +34,16 @@ from PySide6.QtWidgets import (
 
 from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
-from core.torch_layer import kinds, layer_class
+from core.torch_layer import layer_class
 
+from ..dims_switch import switch_dims
+from .field_rows import FieldRows
 from .layer_fields import (
     CONV_FORMULA,
+    LETTERS,
     SPIN_MAX,
     TRANSPOSED_FORMULA,
+    AxisFields,
     call_html,
     combo_field,
     shapes_html,
@@ -47,14 +53,21 @@ from .layer_fields import (
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
-_NOT_TRANSPOSED = "not for a ConvTranspose2d: its padding is numbers, its padding_mode 'zeros'"
+_NOT_TRANSPOSED = "not for a ConvTranspose: its padding is numbers, its padding_mode 'zeros'"
+_PADDING_KIND = ("padding: numbers per axis, 'valid' (none) or 'same' (output as large as "
+                 "input)")
+_CAUSAL = ("causal (Conv1d only): F.pad(x, ((k−1)·dilation, 0)) then an nn.Conv1d with no "
+           "padding, so that no output sees a later input (TCN, WaveNet)")
+_CAUSAL_PADS = ("causal: the layer pads (k−1)·dilation = {n} on the left itself (F.pad) and its "
+                "Conv1d has padding 0; uncheck causal to set the padding")
 
-class LayerPanel(QWidget):
+class LayerPanel(FieldRows, QWidget):
     """Edits the layer spec; see the module docstring."""
 
     specEdited = Signal(object, str)  # a valid LayerSpec, the field that changed
     invalidChanged = Signal(bool)  # the fields describe a layer core rejects
     backendRequested = Signal(str)
+    fieldsResized = Signal()  # another number of boxes per row: the panel's width changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,34 +99,40 @@ class LayerPanel(QWidget):
 
         layer = self._group(outer, "Layer")
         self.kind = combo_field(
-            "kind", [(t, name) for name, t in kinds(2).items()],
-            "Conv2d slides the kernel over the input; ConvTranspose2d paints a copy of the "
-            "kernel, scaled by each input pixel, onto the output (stride spreads the copies, "
-            "padding crops the result's border, output_padding adds rows/columns)",
+            "kind", ((False, "Conv"), (True, "ConvTranspose")),
+            "Conv slides the kernel over the input; ConvTranspose paints a copy of the "
+            "kernel, scaled by each input entry, onto the output (stride spreads the copies, "
+            "padding crops the result's border, output_padding adds entries at the end)",
+        )
+        self.dims = combo_field(
+            "dims", ((1, "1D"), (2, "2D"), (3, "3D")),
+            "spatial axes: 1D a sequence (length), 2D an image (height, width), 3D a volume "
+            "(depth, height, width) — nn.Conv1d, nn.Conv2d, nn.Conv3d",
         )
         self.in_channels = spin_field(1, "in_channels", "in_channels: channels of the input")
         self.out_channels = spin_field(1, "out_channels", "out_channels: number of filters")
-        self.kernel_h = spin_field(1, "kernel_h", "kernel height kH")
-        self.kernel_w = spin_field(1, "kernel_w", "kernel width kW")
-        self.stride_h = spin_field(1, "stride_h", "stride along the height")
-        self.stride_w = spin_field(1, "stride_w", "stride along the width")
+        cropped = " (negative: cropped; not with padding_mode 'zeros')"
+        self.axes = {
+            "kernel_size": AxisFields("kernel_size", "kernel", 1, "kernel {axis} k{A}", "×"),
+            "stride": AxisFields("stride", "stride", 1, "stride along the {axis}"),
+            "padding": AxisFields("padding", "padding", -SPIN_MAX,
+                                  "entries of padding at both ends of the {axis}" + cropped),
+            "output_padding": AxisFields(
+                "output_padding", "output_padding", 0,
+                "entries added at the end of the output's {axis} (smaller than the stride or "
+                "the dilation)"),
+            "dilation": AxisFields("dilation", "dilation", 1,
+                                   "spacing between kernel taps along the {axis}"),
+            "input_size": AxisFields("input_size", "input", 1, "input {axis} {A}", "×"),
+        }
+        for fields in self.axes.values():  # kernel_d, kernel_h, kernel_w, stride_d, ...
+            for spin in fields.spins:
+                setattr(self, spin.objectName(), spin)
         self.padding_kind = combo_field(
             "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
-            "padding: numbers per axis, 'valid' (none) or 'same' (output as large as input)",
-        )
-        cropped = " (negative: cropped; not with padding_mode 'zeros')"
-        self.padding_h = spin_field(-SPIN_MAX, "padding_h",
-                                    "rows of padding above and below" + cropped)
-        self.padding_w = spin_field(-SPIN_MAX, "padding_w",
-                                    "columns of padding left and right" + cropped)
-        self.output_padding_h = spin_field(
-            0, "output_padding_h",
-            "rows added at the bottom of the output (smaller than the stride or the dilation)")
-        self.output_padding_w = spin_field(
-            0, "output_padding_w",
-            "columns added at the right of the output (smaller than the stride or the dilation)")
-        self.dilation_h = spin_field(1, "dilation_h", "spacing between kernel rows")
-        self.dilation_w = spin_field(1, "dilation_w", "spacing between kernel columns")
+            _PADDING_KIND)
+        self.causal = QCheckBox("causal", objectName="causal")
+        self.causal.setToolTip(_CAUSAL)
         self.groups = spin_field(1, "groups", "groups: in and out channels split into this many")
         self.bias = QCheckBox("bias", objectName="bias")
         self.bias.setToolTip("add a learnable bias b to every output channel")
@@ -122,31 +141,32 @@ class LayerPanel(QWidget):
             "what the padded border holds: zeros, a mirror (reflect), the edge (replicate) "
             "or the other side (circular)",
         )
-        self._row(layer, "transposed", "layer", self.kind)
+        axes = self.axes
+        # the kind and the number of axes side by side, across the label column: with a
+        # label their row was the panel's widest, 21 px wider than a pair of size boxes
+        self._row(layer, "transposed", None, self.kind, self.dims)
         self._row(layer, "in_channels", "in_channels", self.in_channels)
         self._row(layer, "out_channels", "out_channels", self.out_channels)
-        self._row(layer, "kernel_size", "kernel_size", self.kernel_h, self.kernel_w, sep="×")
-        self._row(layer, "stride", "stride", self.stride_h, self.stride_w)
-        self._row(layer, "padding", "padding", self.padding_kind, self.padding_h, self.padding_w,
+        self._row(layer, "kernel_size", "kernel_size", axes["kernel_size"].widget)
+        self._row(layer, "stride", "stride", axes["stride"].widget)
+        self._row(layer, "padding", "padding", self.padding_kind, axes["padding"].widget,
                   first_line=1)
+        self._row(layer, "causal", "", self.causal)
         # its name on two lines: on one it is the widest label, and would widen the panel
         # (taking the width from the grids) for the rows of every other layer too
-        self._row(layer, "output_padding", "output_\npadding", self.output_padding_h,
-                  self.output_padding_w)
+        self._row(layer, "output_padding", "output_\npadding", axes["output_padding"].widget)
         self._row(layer, "padding_mode", "padding_mode", self.padding_mode)
-        self._row(layer, "dilation", "dilation", self.dilation_h, self.dilation_w)
+        self._row(layer, "dilation", "dilation", axes["dilation"].widget)
         self._row(layer, "groups", "groups", self.groups)
         self._row(layer, "bias", "", self.bias)
 
         data = self._group(outer, "Input and numbers")
         self.batched = QCheckBox("batch N", objectName="batched")
-        self.batched.setToolTip("unchecked: an unbatched (C, H, W) input")
+        self.batched.setToolTip("unchecked: an unbatched (C, *spatial) input")
         self.batch = spin_field(0, "batch", "batch size N (0 is an empty batch)")
-        self.input_h = spin_field(1, "input_h", "input height H")
-        self.input_w = spin_field(1, "input_w", "input width W")
         self.dtype = combo_field("dtype", [(d, d) for d in DTYPES], "the dtype of every tensor")
         self._row(data, "batch", "", self.batched, self.batch)
-        self._row(data, "input_size", "input H × W", self.input_h, self.input_w, sep="×")
+        self._row(data, "input_size", "input H × W", axes["input_size"].widget)
         self._row(data, "dtype", "dtype", self.dtype)
 
         compute = self._group(outer, "Compute")
@@ -167,91 +187,51 @@ class LayerPanel(QWidget):
 
         for spin in self.findChildren(QSpinBox):
             spin.valueChanged.connect(self._on_field_changed)
-        for box in (self.bias, self.batched):
+        for box in (self.bias, self.batched, self.causal):
             box.toggled.connect(self._on_field_changed)
         for combo in (self.kind, self.padding_kind, self.padding_mode, self.dtype):
             combo.currentIndexChanged.connect(self._on_field_changed)
+        self.dims.currentIndexChanged.connect(self._on_dims_currentIndexChanged)
         self.backend.currentIndexChanged.connect(self._on_backend_currentIndexChanged)
-
-    def _group(self, outer: QVBoxLayout, title: str) -> QFormLayout:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setVerticalSpacing(4)
-        form.setContentsMargins(4, 6, 4, 6)  # the group's frame has its own padding
-        outer.addWidget(box)
-        return form
-
-    def _row(self, form: QFormLayout, field: str, label: str, *widgets, sep: str = "",
-             first_line: int | None = None) -> None:
-        """A labelled row of ``widgets``; after ``first_line`` of them the rest go on a
-        second line (the padding's kind and numbers: side by side they made the panel, and
-        so the Layer dock, some 70 px wider than any other row)."""
-        row = QWidget(objectName=f"row_{field}")
-        row.setProperty("role", "fieldRow")
-        row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lines = QVBoxLayout(row)
-        lines.setContentsMargins(0, 0, 0, 0)
-        lines.setSpacing(4)
-        box = QHBoxLayout()
-        box.setSpacing(4)
-        lines.addLayout(box)
-        for i, w in enumerate(widgets):
-            if i and i == first_line:
-                box = QHBoxLayout()
-                box.setSpacing(4)
-                lines.addLayout(box)
-            elif i and sep:
-                box.addWidget(QLabel(sep))
-            box.addWidget(w, 1)
-            w.setProperty("field", field)
-        form.addRow(label, row)
-        self._forms[field] = form
-        error = QLabel(objectName=f"error_{field}")
-        error.setProperty("role", "error")
-        error.setWordWrap(True)
-        error.setTextFormat(Qt.TextFormat.RichText)
-        error.linkActivated.connect(self._on_error_linkActivated)
-        error.hide()
-        form.addRow(error)
-        self._rows[field], self._errors[field] = row, error
 
     # -- reading the fields --------------------------------------------------------------
     def spec_from_fields(self) -> LayerSpec:
         """The spec the fields describe; raises core's `SpecError` when invalid."""
-        v = self._value
+        dims = self.dims.currentData()
+
+        def sizes(field: str) -> tuple[int, ...]:
+            return tuple(self._value(spin) for spin in self.axes[field].used(dims))
+
+        causal = dims == 1 and self.causal.isChecked()
         kind = self.padding_kind.currentData()
-        padding = kind if kind != "numbers" else (v(self.padding_h), v(self.padding_w))
+        # a causal layer pads itself (F.pad): its Conv1d's own padding is 0, whatever the
+        # (disabled) padding fields hold
+        padding = 0 if causal else kind if kind != "numbers" else sizes("padding")
         transposed = bool(self.kind.currentData())
-        # a Conv2d has no output_padding: its (hidden) field is not part of the layer
-        output_padding = ((v(self.output_padding_h), v(self.output_padding_w)) if transposed
-                          else (0, 0))
+        # a convolution has no output_padding: its (hidden) field is not part of the layer
+        output_padding = sizes("output_padding") if transposed else 0
         return LayerSpec(
-            in_channels=v(self.in_channels),
-            out_channels=v(self.out_channels),
-            kernel_size=(v(self.kernel_h), v(self.kernel_w)),
-            stride=(v(self.stride_h), v(self.stride_w)),
+            in_channels=self._value(self.in_channels),
+            out_channels=self._value(self.out_channels),
+            kernel_size=sizes("kernel_size"),
+            stride=sizes("stride"),
             padding=padding,
-            dilation=(v(self.dilation_h), v(self.dilation_w)),
-            groups=v(self.groups),
+            dilation=sizes("dilation"),
+            groups=self._value(self.groups),
             bias=self.bias.isChecked(),
             padding_mode=self.padding_mode.currentData(),
-            input_size=(v(self.input_h), v(self.input_w)),
-            batch=v(self.batch) if self.batched.isChecked() else None,
+            input_size=sizes("input_size"),
+            batch=self._value(self.batch) if self.batched.isChecked() else None,
             dtype=self.dtype.currentData(),
             transposed=transposed,
             output_padding=output_padding,
+            dims=dims,
+            causal=causal,
         )
 
     def _value(self, spin: QSpinBox) -> int:
         """The field's value: the spin box's, or the one it could not hold (see `set_spec`)."""
         return self._beyond.get(spin, spin.value())
-
-    @property
-    def message(self) -> str:
-        """Core's message for the invalid fields ('' when the fields are valid)."""
-        return self._message
 
     def _on_field_changed(self, *_args) -> None:
         sender = self.sender()
@@ -271,15 +251,45 @@ class LayerPanel(QWidget):
             self._show_shapes(spec)
             self.specEdited.emit(spec, field)
 
+    def _on_dims_currentIndexChanged(self, _index: int) -> None:
+        """Another number of spatial axes: the layer `gui.dims_switch` makes of the current
+        one (sizes mapped, not read from the hidden boxes), shown and proposed."""
+        dims = self.dims.currentData()
+        if self._spec is None or self._spec.dims == dims:
+            self._on_field_changed()
+            return
+        try:
+            spec = switch_dims(self._spec, dims)
+        except ValueError as exc:
+            self._sync_enabled()
+            self._show_error("transposed", str(exc), getattr(exc, "fields", ()))
+            return
+        self.set_spec(spec)
+        self.specEdited.emit(spec, "dims")
+
     def _on_backend_currentIndexChanged(self, _index: int) -> None:
         self.backendRequested.emit(self.backend.currentData())
 
     def _sync_enabled(self) -> None:
-        numbers = self.padding_kind.currentData() == "numbers"
-        self.padding_h.setEnabled(numbers)
-        self.padding_w.setEnabled(numbers)
-        self.batch.setEnabled(self.batched.isChecked())
+        dims = self.dims.currentData()
+        if [fields.show(dims) for fields in self.axes.values()][0]:
+            self.fieldsResized.emit()
+        label = self._forms["input_size"].labelForField(self._rows["input_size"])
+        label.setText("input " + " × ".join(LETTERS[dims]))
         transposed = bool(self.kind.currentData())
+        # (checked on a ConvTranspose1d, core refuses it, marking the row: uncheck it there)
+        self._forms["causal"].setRowVisible(self._rows["causal"], dims == 1)
+        causal = dims == 1 and self.causal.isChecked()
+        numbers = self.padding_kind.currentData() == "numbers"
+        self.padding_kind.setEnabled(not causal)
+        self.axes["padding"].setEnabled(numbers and not causal)
+        why = ""
+        if causal:
+            k, d = self._value(self.kernel_w), self._value(self.dilation_w)
+            why = _CAUSAL_PADS.format(n=(k - 1) * d)
+        self.padding_kind.setToolTip(why or _PADDING_KIND)
+        self.axes["padding"].set_tip(why)
+        self.batch.setEnabled(self.batched.isChecked())
         self._forms["output_padding"].setRowVisible(self._rows["output_padding"], transposed)
         # a transposed layer takes numbers and 'zeros' only: the other choices are greyed
         # out (one still selected is refused with core's message, and can be changed)
@@ -292,63 +302,16 @@ class LayerPanel(QWidget):
                     item.setEnabled(not transposed)
                     item.setToolTip(_NOT_TRANSPOSED if transposed else "")
 
-    # -- errors --------------------------------------------------------------------------
-    def _show_error(self, field: str, message: str, fields: tuple[str, ...] = ()) -> None:
-        """Show ``message`` under ``field``'s row (the one just edited) and mark the rows of
-        ``fields``; an empty message clears both."""
-        was_invalid = bool(self._message)
-        marked = {f for f in fields if f in self._rows} if message else set()
-        for name, row in self._rows.items():
-            bad = name in marked
-            if bool(row.property("invalid")) != bad:
-                row.setProperty("invalid", bad)
-                row.style().unpolish(row)
-                row.style().polish(row)
-                for w in row.findChildren(QWidget):
-                    w.setProperty("invalid", bad)
-                    w.style().unpolish(w)
-                    w.style().polish(w)
-        where = field if field in self._errors else next(
-            (name for name in self._rows if name in marked), next(iter(self._errors)))
-        for name, label in self._errors.items():
-            if message and name == where:
-                label.setText(f"⚠ {html.escape(message)} <a href='revert'>Revert</a>")
-            elif name in self._notes:
-                label.setText(f"⚠ {html.escape(self._notes[name])}")
-            label.setVisible((bool(message) and name == where) or name in self._notes)
-        self._message, self._invalid = message, marked
-        if bool(message) != was_invalid:
-            self.invalidChanged.emit(bool(message))
-
-    def revert(self) -> None:
-        """Put the fields back to the last valid layer (the document's)."""
-        if self._spec is not None:
-            self.set_spec(self._spec)
-
-    def _on_error_linkActivated(self, _link: str) -> None:
-        self.revert()
-
     # -- data in -------------------------------------------------------------------------
     def set_spec(self, spec: LayerSpec) -> None:
         """Show ``spec`` (silently: no specEdited) and clear any error."""
         self._spec = spec
-        values = {
-            self.in_channels: spec.in_channels,
-            self.out_channels: spec.out_channels,
-            self.kernel_h: spec.kernel_size[0],
-            self.kernel_w: spec.kernel_size[1],
-            self.stride_h: spec.stride[0],
-            self.stride_w: spec.stride[1],
-            self.dilation_h: spec.dilation[0],
-            self.dilation_w: spec.dilation[1],
-            self.groups: spec.groups,
-            self.input_h: spec.input_size[0],
-            self.input_w: spec.input_size[1],
-            self.output_padding_h: spec.output_padding[0],
-            self.output_padding_w: spec.output_padding[1],
-        }
-        if isinstance(spec.padding, tuple):
-            values[self.padding_h], values[self.padding_w] = spec.padding
+        values = {self.in_channels: spec.in_channels, self.out_channels: spec.out_channels,
+                  self.groups: spec.groups}
+        for field, fields in self.axes.items():
+            given = getattr(spec, field)
+            if isinstance(given, tuple) and not (field == "padding" and spec.causal):
+                values.update(zip(fields.used(spec.dims), given, strict=True))
         if spec.batch is not None:
             values[self.batch] = spec.batch
         self._beyond.clear()
@@ -362,13 +325,15 @@ class LayerPanel(QWidget):
                 spin.setValue(value)
                 spin.blockSignals(False)
         kind = spec.padding if isinstance(spec.padding, str) else "numbers"
-        for combo, data in ((self.kind, spec.transposed), (self.padding_kind, kind),
+        for combo, data in ((self.kind, spec.transposed), (self.dims, spec.dims),
+                            (self.padding_kind, kind),
                             (self.padding_mode, spec.padding_mode), (self.dtype, spec.dtype)):
             if combo.currentData() != data:
                 combo.blockSignals(True)
                 combo.setCurrentIndex(combo.findData(data))
                 combo.blockSignals(False)
-        for box, checked in ((self.bias, spec.bias), (self.batched, spec.batch is not None)):
+        for box, checked in ((self.bias, spec.bias), (self.batched, spec.batch is not None),
+                             (self.causal, spec.causal)):
             if box.isChecked() != checked:
                 box.blockSignals(True)
                 box.setChecked(checked)
@@ -376,23 +341,6 @@ class LayerPanel(QWidget):
         self._sync_enabled()
         self._show_error("", "")
         self._show_shapes(spec)
-
-    def _keep_beyond(self, spin: QSpinBox, value: int) -> None:
-        """Keep ``value``, which ``spin`` cannot hold, as the field's value, and say so."""
-        self._beyond[spin] = value
-        self._say_beyond(spin.property("field"))
-
-    def _say_beyond(self, field: str) -> None:
-        """The note under ``field`` for the values its spin boxes keep (none: no note)."""
-        kept = [(s, v) for s, v in self._beyond.items() if s.property("field") == field]
-        if not kept:
-            self._notes.pop(field, None)
-            return
-        spin = kept[0][0]
-        self._notes[field] = (
-            f"{field} {', '.join(str(v) for _, v in kept)} is beyond what this field can show "
-            f"({spin.minimum()} to {spin.maximum()}); the layer keeps it until you change it"
-        )
 
     def set_session(self, session) -> None:
         """The document changed; a tensor edit leaves fields being edited (even invalid) alone."""

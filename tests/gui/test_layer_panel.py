@@ -372,23 +372,25 @@ def test_a_refusal_marks_exactly_the_fields_core_names(panel, qtbot, memory_limi
 
 
 # -- ranges are LayerSpec's: nothing it accepts is clamped or rewritten ----------------------
-def _layer_with(spin, value: int):
-    """A layer whose field behind ``spin`` is ``value`` and is otherwise as small as it can
-    be (room for any kernel, padding or crop), to ask LayerSpec whether it takes ``value``."""
+def _layer_with(spin, value: int, dims: int = 2):
+    """A layer with ``dims`` spatial axes whose field behind ``spin`` is ``value`` and is
+    otherwise as small as it can be (room for any kernel, padding or crop), to ask LayerSpec
+    whether it takes ``value``. A per-axis box is the last ``dims`` of (``_d``, ``_h``,
+    ``_w``): its axis is its place among them."""
     from core.spec import LayerSpec
 
     field, name = spin.property("field"), spin.objectName()
     room = 2**40
-    fields = dict(in_channels=1, out_channels=1, kernel_size=(1, 1), input_size=(room, room),
-                  padding_mode="replicate", batch=1)
+    fields = dict(in_channels=1, out_channels=1, kernel_size=1, input_size=room,
+                  padding_mode="replicate", batch=1, dims=dims)
     if field == "output_padding":  # a transposed layer's, below a stride made to fit it
         fields.update(transposed=True, padding_mode="zeros", stride=max(value, 0) + 1)
-    if name.endswith(("_h", "_w")):
-        pair = [1, 1] if field not in ("padding", "output_padding") else [0, 0]
-        if field == "input_size":
-            fields["kernel_size"] = (1, 1)
-        pair[name.endswith("_w")] = value
-        fields[field] = tuple(pair)
+    if name.endswith(("_d", "_h", "_w")):
+        axis = "dhw".index(name[-1]) - (3 - dims)
+        assert axis >= 0, f"{name} is not a box of a {dims}D layer"
+        sizes = [1] * dims if field not in ("padding", "output_padding") else [0] * dims
+        sizes[axis] = value
+        fields[field] = tuple(sizes)
     else:
         assert field in ("in_channels", "out_channels", "groups", "batch"), (
             f"{name}: tell _layer_with how to build a layer with this field")
@@ -398,30 +400,38 @@ def _layer_with(spin, value: int):
     return LayerSpec(**fields)
 
 
-def test_every_range_is_what_layer_spec_accepts(panel):
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_every_range_is_what_layer_spec_accepts(panel, dims):
+    """Every spin box a layer with ``dims`` axes shows, against LayerSpec: its least value
+    is legal, one below is refused naming its field (unless Qt's least: a kept crop), and
+    anything above Qt's most is kept and said."""
     from PySide6.QtWidgets import QSpinBox
 
     from core.spec import SpecError
     from gui.widgets.layer_panel import SPIN_MAX
 
-    spins = panel.findChildren(QSpinBox)
-    assert len(spins) >= 14
+    set_combo(panel.dims, dims)
+    assert panel.spec_from_fields().dims == dims
+    spins = [s for s in panel.findChildren(QSpinBox) if s.isVisibleTo(panel)]
+    per_axis = [s for s in spins if s.objectName().endswith(("_d", "_h", "_w"))]
+    assert len(per_axis) == 5 * dims  # output_padding's row shows for a transposed layer
+    assert len(spins) >= 4 + 5 * dims
     for spin in spins:
         name, field = spin.objectName(), spin.property("field")
-        assert _layer_with(spin, spin.minimum())  # the least value a field shows is legal
+        assert _layer_with(spin, spin.minimum(), dims)  # the least value a field shows is legal
         if spin.minimum() > -SPIN_MAX:  # and one below it is not: the spec's own minimum
             with pytest.raises(SpecError) as info:
-                _layer_with(spin, spin.minimum() - 1)
+                _layer_with(spin, spin.minimum() - 1, dims)
             assert field in info.value.fields, name
         else:  # below Qt's least (negative padding, a crop): legal, and kept as it is
-            beyond = _layer_with(spin, spin.minimum() - 1)
+            beyond = _layer_with(spin, spin.minimum() - 1, dims)
             panel.set_spec(beyond)
             assert panel.spec_from_fields() == beyond, name
             assert str(spin.minimum() - 1) in panel.findChild(
                 type(panel.shapes), f"error_{field}").text()
         # no maximum but Qt's; anything above is kept and said
         assert spin.maximum() == SPIN_MAX, name
-        beyond = _layer_with(spin, SPIN_MAX + 1)
+        beyond = _layer_with(spin, SPIN_MAX + 1, dims)
         panel.set_spec(beyond)
         assert panel.spec_from_fields() == beyond, name
         note = panel.findChild(type(panel.shapes), f"error_{field}")

@@ -310,3 +310,37 @@ def test_gray_feature_maps_span_the_scaled_values_from_min_to_max(window):
     grid = window.grids.grids["output"]
     assert grid.colorbar.colorMap().name == "diverging"
     assert tuple(grid.image.levels) == (-grid.limit, grid.limit)
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_a_picture_into_a_1d_or_3d_layer_is_refused_saying_why(window, imports, tmp_path,
+                                                               dims):
+    from core.session import Session
+    from core.spec import LayerSpec
+
+    window.document.replace_session(Session.default(LayerSpec(3, 2, 3, dims=dims,
+                                                              input_size=5)))
+    path = write_png(tmp_path / "g.png", random_pixels((8, 8)))
+    before, depth = window.document.session, window.document.undo_stack.count()
+    assert not imports.import_image_from(path)
+    unchanged(window, before, depth)
+    title, what, detail = imports.files.prompts.errors[-1]
+    assert title == "Cannot import the image" and "g.png was not imported" in what
+    assert detail == (f"a picture is a 2D input and the layer is a Conv{dims}d: switch the "
+                      "layer to 2D first")
+
+
+def test_the_layer_dialog_names_the_kinds_by_the_weight_s_rank(qtbot):
+    from core.io.checkpoint_import import ConvWeight
+
+    weights = [ConvWeight("a.weight", (4, 2, 3), None), ConvWeight("b.weight", (4, 2, 3, 3, 3),
+                                                                   "b.bias", (4,))]
+    dialog = LayerImportDialog("m.pt", weights, 0, transposed=True)
+    qtbot.addWidget(dialog)
+    texts = [dialog.kind.itemText(i) for i in range(2)]
+    assert texts == ["Conv1d: weight (out, in/groups, kL)",
+                     "ConvTranspose1d: weight (in, out/groups, kL)"]
+    assert dialog.kind.currentData() is True  # the current layer's kind stays offered
+    dialog.list.setCurrentRow(1)
+    assert dialog.kind.currentText() == "ConvTranspose3d: weight (in, out/groups, kD, kH, kW)"
+    assert dialog.choice() == ("b.weight", 1, True)

@@ -1,0 +1,206 @@
+"""One matrix of the im2col view: `MatrixPlot`, a heatmap with axes, the read cells, bands,
+the current cell and dashed frames; `CellAxis`, its row and column labels at cell centres."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem
+
+from ..im2col_axes import Marks
+from .cell_text import CellTextItem, dark_cells
+from .grid_items import colormap, nice_limit
+from .highlight_items import CellsLayer
+from .tensor_info import to_view
+
+_BAND = QColor("#0f766e")
+_NO_CELLS = np.zeros((0, 2), np.int64)
+
+
+def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class CellAxis(pg.AxisItem):
+    """Row or column numbers at cell centres: whole numbers only, never 0.5 or 1.5, spaced
+    so that no two labels touch (a top axis leaves room for its widest number)."""
+
+    MIN_PIXELS = 28  # between two labels' centres, at least
+    GAP = 8  # pixels between two labels of a top axis
+    #: what row/column i indexes, as a label ("2;1,0,2"); None: the number i
+    labeler: Callable[[int], str] | None = None
+
+    def set_labeler(self, labeler: Callable[[int], str] | None) -> None:
+        if labeler is not self.labeler:
+            self.labeler = labeler
+            self.picture = None  # pyqtgraph's cached drawing of the ticks
+            self.update()
+
+    def min_spacing(self, last: int) -> float:
+        """Pixels between two labels' centres when the largest number is ``last``."""
+        if self.orientation not in ("top", "bottom"):
+            return self.MIN_PIXELS
+        font = self.style.get("tickFont") or self.font()
+        label = self.labeler or str
+        width = max(QFontMetricsF(font).horizontalAdvance(label(i))
+                    for i in {0, max(last, 0)})
+        return max(self.MIN_PIXELS, width + self.GAP)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):
+        minVal, maxVal = sorted((minVal, maxVal))  # an inverted view gives them reversed
+        first, last = max(int(np.ceil(minVal - 0.5)), 0), int(np.floor(maxVal - 0.5))
+        if last < first or size <= 0:
+            return []
+        per_cell = size / max(maxVal - minVal, 1e-9)
+        room = self.min_spacing(last)
+        nice = (m * 10**e for e in range(12) for m in (1, 2, 5))  # 1, 2, 5, 10, 20, ...
+        step = next((k for k in nice if k * per_cell >= room), 10**12)
+        start = -(-first // step) * step
+        return [(float(step), [k + 0.5 for k in range(start, last + 1, step)])]
+
+    def tickStrings(self, values, scale, spacing):
+        label = self.labeler or str
+        return [label(int(round(v - 0.5))) for v in values]
+
+
+class MatrixPlot:
+    """One array: a heatmap with axes, a mask of read cells, bands and the current cell.
+
+    A title, a top and a left axis around a ViewBox, in a sub-layout of ``layout`` (not a
+    PlotItem, whose parentless option menus would outlive the window).
+    """
+
+    def __init__(self, name: str, layout: pg.GraphicsLayout, title: str) -> None:
+        self.name = name
+        self.layout = layout
+        self.view = pg.ViewBox(invertY=True, enableMenu=False)
+        self.title = layout.addLabel(title, row=0, col=1, color="#4b5563")
+        self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
+        layout.addItem(self.axes[0], row=1, col=1)
+        layout.addItem(self.axes[1], row=2, col=0)
+        layout.addItem(self.view, row=2, col=1)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.read = CellsLayer("read")
+        self.bands = QGraphicsPathItem()
+        self.bands.setPen(_cosmetic(_BAND, 1.5, Qt.PenStyle.DashLine))
+        self.bands.setBrush(QBrush(QColor(15, 118, 110, 40)))
+        self.bands.setZValue(6)
+        self.bands.setZValue(self.read.zValue() + 1)
+        self.current = CellsLayer("current")
+        self.texts = CellTextItem(blank_nan=True)  # the values, when the cells have room
+        self.texts.setZValue(self.current.zValue() + 1)
+        self.box = QGraphicsPathItem()  # e.g. what a transposed layer's crop keeps
+        self.box.setPen(_cosmetic(QColor("#111827"), 2.0, Qt.PenStyle.DashLine))
+        self.box.setZValue(self.bands.zValue())
+        self.slices = QGraphicsPathItem()  # a 3D image's depth slices, one below the other
+        self.slices.setPen(_cosmetic(QColor("#ffffff"), 3.0))
+        self.slices.setZValue(self.read.zValue() - 0.5)
+        self.slice_rows = 0  # rows per depth slice (0: not a stack)
+        for item in (self.image, self.read, self.bands, self.current, self.texts, self.box,
+                     self.slices):
+            self.view.addItem(item)
+        self.array: np.ndarray | None = None  # the 2D array on screen, as core gave it
+        self.channel = 0
+        self.read_mask = np.zeros((0, 0), bool)  # what is marked, for tests
+        self.current_mask = np.zeros((0, 0), bool)
+
+    def set_array(self, array: np.ndarray, mode: str, channel: int = 0) -> None:
+        """Show a 2D array, or channel ``channel`` of a 3D image."""
+        if array.ndim == 3:
+            channel = min(max(channel, 0), array.shape[0] - 1)
+            array = array[channel]
+        self.channel = channel
+        self.array = array
+        values = np.asarray(to_view(array, mode), dtype=np.float64)
+        finite = np.abs(values[np.isfinite(values)])
+        m = nice_limit(float(finite.max()) if finite.size else 1.0)
+        cmap = "sequential" if mode == "abs" and np.iscomplexobj(array) else "diverging"
+        lo = 0.0 if cmap == "sequential" else -m
+        self.image.setLookupTable(colormap(cmap).getLookupTable(nPts=256))
+        self.image.setImage(values, levels=(lo, m), autoLevels=False)
+        self.texts.set_values(values, dark_cells(values, (lo, m), colormap(cmap)), None)
+        self.set_slices(self.slice_rows)
+        rows, cols = values.shape
+        self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
+
+    def set_box(self, box: tuple[int, int, int, int] | list | None) -> None:
+        """Frame cells (top, left, rows, cols) with a dashed line (a list: several frames, a
+        3D layer's per depth slice); None: no frame."""
+        path = QPainterPath()
+        for top, left, rows, cols in [] if box is None else [box] if isinstance(box, tuple) \
+                else box:
+            path.addRect(QRectF(left, top, cols, rows))
+        self.box.setPath(path)
+
+    def set_slices(self, rows: int) -> None:
+        """Draw a white line between depth slices of ``rows`` rows each (0: none)."""
+        self.slice_rows = rows
+        path = QPainterPath()
+        if rows and self.array is not None:
+            height, width = self.array.shape
+            for r in range(rows, height, rows):
+                path.moveTo(0, r)
+                path.lineTo(width, r)
+        self.slices.setPath(path)
+
+    def set_labels(self, rows: Callable[[int], str] | None,
+                   cols: Callable[[int], str] | None) -> None:
+        """What each row and column indexes, as labels (None: their numbers)."""
+        self.axes[1].set_labeler(rows)
+        self.axes[0].set_labeler(cols)
+
+    def shows_values(self) -> bool:
+        """Whether the cells on screen are large enough to print their values (and do)."""
+        shown, w, h = self.view.viewRect(), self.view.width(), self.view.height()
+        if self.array is None or shown.width() <= 0 or shown.height() <= 0:
+            return False
+        return self.texts.fits_at(w / shown.width(), h / shown.height())
+
+    def clear(self) -> None:
+        """Show nothing (the previous layer's matrices must not stay as if current)."""
+        self.array = None
+        self.image.clear()
+        self.set_box(None)
+        self.set_marks(None)
+
+    def set_marks(self, mark: Marks | None) -> None:
+        """The read cells and the entry's bands (once per selection)."""
+        shape = None if self.array is None else self.array.shape
+        self.read_mask = np.zeros(shape or (0, 0), bool)
+        if mark is None or shape is None:
+            self.read.set_cells(_NO_CELLS, shape or (0, 0))
+            self.bands.setPath(QPainterPath())
+            self.set_current(None)
+            return
+        read = self._in_channel(mark.read)
+        self.read_mask[read[:, 0], read[:, 1]] = True
+        self.read.set_cells(read, shape)
+        band = QPainterPath()
+        for r in mark.rows:
+            band.addRect(QRectF(0, r, shape[1], 1))
+        for c in mark.cols:
+            band.addRect(QRectF(c, 0, 1, shape[0]))
+        self.bands.setPath(band)
+        self.set_current(mark)
+
+    def set_current(self, mark: Marks | None) -> None:
+        """Box the current term's cell (every step)."""
+        shape = (0, 0) if self.array is None else self.array.shape
+        self.current_mask = np.zeros(shape, bool)
+        cells = _NO_CELLS if mark is None else self._in_channel(mark.current)
+        self.current_mask[cells[:, 0], cells[:, 1]] = True
+        self.current.set_cells(cells, shape)
+
+    def _in_channel(self, cells: np.ndarray) -> np.ndarray:
+        """(row, col) cells; an image's (channel, row, col) cells of the channel on screen."""
+        if cells.shape[1] == 3:
+            return cells[cells[:, 0] == self.channel][:, 1:]
+        return cells
+
+
