@@ -43,6 +43,12 @@ _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
 
 
+def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
+    """``cells`` when they index a tensor of ``ndim`` axes, else none (marks of another
+    layer, given before its results replaced them)."""
+    return cells if cells.ndim == 2 and cells.shape[1] == ndim else np.zeros((0, ndim), np.int64)
+
+
 class _Mini(QWidget):
     """One depth slice: its label and a small heatmap with its own highlight layers."""
 
@@ -170,6 +176,10 @@ class DepthStrip(QWidget):
         for cells in given:
             if len(cells) and cells.shape[1] == g.array.ndim:
                 depths.update(int(d) for d in np.unique(cells[:, -3]))
+        # marks of another layer (a new document while its results compute) may name
+        # depths this tensor does not have: only the ones it has (padding included)
+        front, back = depth_pads(g.spec) if self._padded() else (0, 0)
+        depths = {d for d in depths if 0 <= d < g.array.shape[-3] + front + back}
         self._spanned = (key, self._split(sorted(depths)))
         return self._spanned[1]
 
@@ -265,13 +275,14 @@ class DepthStrip(QWidget):
     def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
         """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
         ``mini``'s slice, and the copy arrows of its padded border."""
-        marks = self._grid.marks
+        marks, ndim = self._grid.marks, mini.where.ndim
         for style, (cells, padded) in marks.layers_given().items():
             if only is None or style == only:
-                mini.marks.set_cells(style, cells, padded, mini.where)
+                mini.marks.set_cells(style, _fitting(cells, ndim), padded, mini.where)
         if only is None or only == "links":
             for layer, (frm, to) in marks.links_given().items():
-                mini.marks.set_links(layer, frm, to, mini.where)
+                mini.marks.set_links(layer, _fitting(frm, ndim), _fitting(to, ndim),
+                                     mini.where)
 
     @property
     def _axis(self) -> str:
