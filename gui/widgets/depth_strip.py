@@ -241,10 +241,17 @@ class DepthStrip(QWidget):
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
-        self.region = self._region(depths)
-        for mini in self.minis[: len(depths)]:
-            mini.fit()
+        self._zoom(len(depths))
         self._arrange(len(depths))
+
+    def _zoom(self, count: int) -> None:
+        """Whole planes when their numbers print so (every column in view); else the part
+        the sum reads (`_region`), for the room its numbers need."""
+        self.region = None
+        if count and max(self._room(count, n) for n in range(1, count + 1)) < 1.0:
+            self.region = self._region(self.depths)
+        for mini in self.minis[:count]:
+            mini.fit()
 
     def redraw_marks(self, style: str | None = None) -> None:
         """The grid's highlights changed (same depths): place them (``style``'s alone, when
@@ -341,6 +348,7 @@ class DepthStrip(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._shown:
+            self._zoom(self._shown)
             self._arrange(self._shown)
 
     # -- what the minis report -------------------------------------------------------------
