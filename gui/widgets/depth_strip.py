@@ -38,9 +38,9 @@ from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
-_LABEL_H = 18  # pixels of a mini plane's depth label
+_LABEL_H = 15  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
-_CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
+_CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
 
 
 def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
@@ -55,7 +55,7 @@ class _Mini(QWidget):
     def __init__(self, strip: DepthStrip) -> None:
         super().__init__(strip)
         box = QVBoxLayout(self)
-        box.setContentsMargins(1, 0, 1, 0)
+        box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         self.label = QLabel("", objectName="depthLabel")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -66,6 +66,8 @@ class _Mini(QWidget):
         self.view.colorbar.setVisible(False)
         self.view.colorbar.setMaximumWidth(0)
         self.view.ci.layout.setColumnMaximumWidth(1, 0)
+        self.view.ci.layout.setContentsMargins(0, 0, 0, 0)  # every pixel to the cells
+        self.view.ci.layout.setHorizontalSpacing(0)
         box.addWidget(self.label)
         box.addWidget(self.view, 1)
         self.marks = GridMarks(self.view.vb)
@@ -114,7 +116,7 @@ class DepthStrip(QWidget):
         self._grid = grid
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
+        self._layout.setSpacing(3)
         self.note = QLabel("", objectName="depthNote", wordWrap=True)
         self.note.setVisible(False)
         self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
