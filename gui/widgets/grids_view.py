@@ -89,6 +89,19 @@ class GradOutputNote(QWidget):
         else:
             text = "L = Σ y·gy"  # y.backward(gy); the tooltip says it in full
         self.label.setText(text)
+        self._fit_label()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_label()
+
+    def _fit_label(self) -> None:
+        """The label whole or not at all: a narrow column (a Conv3d's, beside three spin
+        boxes) would cut it under the buttons; its tooltip still says what L is."""
+        need = (self.label.fontMetrics().horizontalAdvance(self.label.text())
+                + self.ones.sizeHint().width() + self.random.sizeHint().width()
+                + 2 * self.layout().spacing())
+        self.label.setVisible(self.width() >= need)
 
     def _on_ones_clicked(self) -> None:
         self.fillRequested.emit("ones")

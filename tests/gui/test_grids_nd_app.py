@@ -241,3 +241,13 @@ def test_a_diagram_shows_the_depth_of_the_selected_entry_and_of_each_term(kind, 
         shown = int(panels[name].subtitle.split(f"{'kd' if name == 'weight' else 'd'}=")[1]
                     .split(" ")[0].rstrip(","))
         assert shown == max(depth, 0), name
+
+
+def test_the_grad_output_note_is_whole_or_hidden_in_a_narrow_column(make_window, qtbot):
+    window = make_window(Session.default(SPECS["conv3d"]))
+    note = window.grids.grad_note
+    for size in ((1600, 1000), (1280, 800), (1000, 700)):
+        window.resize(*size)
+        qtbot.wait(20)
+        text = note.label.fontMetrics().horizontalAdvance(note.label.text())
+        assert not note.label.isVisible() or note.label.width() >= text, size
