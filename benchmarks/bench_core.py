@@ -48,10 +48,11 @@ numpy arrays, torch tensors, oneDNN scratch, autograd's saved state — because 
 process's own resident set. For ``cuda`` the figure is ``torch.cuda.max_memory_allocated``
 above the memory allocated before the step, in-process.
 
-Shapes (padding 1 for 3×3 kernels and 2 for the 5×5 one, i.e. "same"-sized outputs at
-stride 1, as these layers are used in practice): see `CASES`. Rows marked T are
-``nn.ConvTranspose2d`` layers (shape = its input; torch's step: ``F.conv_transpose2d`` and
-autograd).
+Shapes (padding 1 for 3×3 kernels, 2 for the 5×5 one and 4 for the 9-tap Conv1d, i.e.
+"same"-sized outputs at stride 1, as these layers are used in practice): see `CASES`. Rows
+marked T are ``nn.ConvTranspose2d`` layers (shape = its input; torch's step:
+``F.conv_transpose2d`` and autograd); rows marked 1D and 3D are ``nn.Conv1d`` and
+``nn.Conv3d`` layers (torch's step: ``F.conv1d`` / ``F.conv3d`` and autograd).
 
 Run ``python benchmarks/bench_core.py`` (``make bench``); ``--quick`` for a fast smoke run,
 ``--backends numpy,torch`` to choose, ``--no-memory`` to skip the subprocesses.
@@ -87,31 +88,35 @@ from core import LayerSpec  # noqa: E402
 @dataclass(frozen=True)
 class Case:
     name: str
-    input_shape: tuple[int, int, int, int]
+    input_shape: tuple[int, ...]  # (N, C, *spatial): 1, 2 or 3 spatial axes
     out_channels: int
     kernel: int
     stride: int
     padding: int
     groups: int = 1
-    transposed: bool = False  # an nn.ConvTranspose2d: input_shape is its input
+    transposed: bool = False  # an nn.ConvTranspose{d}d: input_shape is its input
     output_padding: int = 0
 
+    @property
+    def dims(self) -> int:
+        return len(self.input_shape) - 2
+
     def spec(self) -> LayerSpec:
-        c = self.input_shape[1]
+        n, c, *size = self.input_shape
         if self.transposed:
-            n, _, h, w = self.input_shape
             return LayerSpec(c, self.out_channels, self.kernel, stride=self.stride,
                              padding=self.padding, output_padding=self.output_padding,
-                             groups=self.groups, bias=False, input_size=(h, w), batch=n,
-                             dtype="float32", transposed=True)
+                             groups=self.groups, bias=False, input_size=tuple(size), batch=n,
+                             dtype="float32", transposed=True, dims=self.dims)
         return LayerSpec.from_arrays(
             self.input_shape,
-            (self.out_channels, c // self.groups, self.kernel, self.kernel),
+            (self.out_channels, c // self.groups, *[self.kernel] * self.dims),
             bias=False,
             stride=self.stride,
             padding=self.padding,
             groups=self.groups,
             dtype="float32",
+            dims=self.dims,
         )
 
     def tensors(self) -> tuple[LayerSpec, np.ndarray, np.ndarray, np.ndarray]:
@@ -133,6 +138,9 @@ CASES = [
     Case("T (1,16,64,64)→8 k4 s2 p1", (1, 16, 64, 64), 8, 4, 2, 1, transposed=True),
     Case("T (8,64,28,28)→32 k3 s2 p1 op1", (8, 64, 28, 28), 32, 3, 2, 1, transposed=True,
          output_padding=1),
+    # issue 14: one and three spatial axes (nn.Conv1d, nn.Conv3d)
+    Case("1D (8,64,4096)→64 k9", (8, 64, 4096), 64, 9, 1, 4),
+    Case("3D (2,16,16,64,64)→32 k3", (2, 16, 16, 64, 64), 32, 3, 1, 1),
 ]
 
 
@@ -212,9 +220,10 @@ def torch_step(case: Case, device: str) -> Callable[[], tuple[np.ndarray, ...]]:
 
     def forward(xr, wr):
         if case.transposed:
-            return F.conv_transpose2d(xr, wr, None, case.stride, case.padding,
-                                      case.output_padding, case.groups)
-        return F.conv2d(xr, wr, None, case.stride, case.padding, 1, case.groups)
+            return getattr(F, f"conv_transpose{case.dims}d")(
+                xr, wr, None, case.stride, case.padding, case.output_padding, case.groups)
+        return getattr(F, f"conv{case.dims}d")(xr, wr, None, case.stride, case.padding, 1,
+                                               case.groups)
 
     if device == "cpu":
         xt, wt, gyt = (torch.from_numpy(a) for a in (x, w, gy))
@@ -250,17 +259,23 @@ def function_pairs(case: Case) -> list[tuple[str, Callable, Callable]]:
     layer = {"stride": case.stride, "padding": case.padding, "groups": case.groups}
     if case.transposed:
         return transposed_pairs(case, x, w, gy, xt, wt, gyt)
+    name = f"conv{case.dims}d"
+    ours, theirs = getattr(core, name), getattr(F, name)
+    ours_input = getattr(core, f"{name}_input")
+    theirs_input = getattr(torch.nn.grad, f"{name}_input")
+    ours_weight = getattr(core, f"{name}_weight")
+    theirs_weight = getattr(torch.nn.grad, f"{name}_weight")
     return [
-        ("conv2d", lambda: core.conv2d(x, w, **layer), lambda: F.conv2d(xt, wt, **layer)),
+        (name, lambda: ours(x, w, **layer), lambda: theirs(xt, wt, **layer)),
         (
-            "conv2d_input",
-            lambda: core.conv2d_input(x.shape, w, gy, **layer),
-            lambda: torch.nn.grad.conv2d_input(x.shape, wt, gyt, **layer),
+            f"{name}_input",
+            lambda: ours_input(x.shape, w, gy, **layer),
+            lambda: theirs_input(x.shape, wt, gyt, **layer),
         ),
         (
-            "conv2d_weight",
-            lambda: core.conv2d_weight(x, w.shape, gy, **layer),
-            lambda: torch.nn.grad.conv2d_weight(xt, w.shape, gyt, **layer),
+            f"{name}_weight",
+            lambda: ours_weight(x, w.shape, gy, **layer),
+            lambda: theirs_weight(xt, w.shape, gyt, **layer),
         ),
     ]
 
@@ -274,18 +289,21 @@ def transposed_pairs(case: Case, x, w, gy, xt, wt, gyt) -> list[tuple[str, Calla
     layer = {"stride": case.stride, "padding": case.padding,
              "output_padding": case.output_padding, "groups": case.groups}
 
+    d = case.dims
+
     def backward(mask: list[bool]) -> Callable:
-        args = ([case.stride] * 2, [case.padding] * 2, [1, 1], True,
-                [case.output_padding] * 2, case.groups, mask)
+        args = ([case.stride] * d, [case.padding] * d, [1] * d, True,
+                [case.output_padding] * d, case.groups, mask)
         return lambda: torch.ops.aten.convolution_backward(gyt, xt, wt, None, *args)
 
+    name = f"conv_transpose{d}d"
+    ours, ours_input = getattr(core, name), getattr(core, f"{name}_input")
+    ours_weight, theirs = getattr(core, f"{name}_weight"), getattr(F, name)
     return [
-        ("conv_transpose2d", lambda: core.conv_transpose2d(x, w, **layer),
-         lambda: F.conv_transpose2d(xt, wt, **layer)),
-        ("conv_transpose2d_input", lambda: core.conv_transpose2d_input(x.shape, w, gy, **layer),
+        (name, lambda: ours(x, w, **layer), lambda: theirs(xt, wt, **layer)),
+        (f"{name}_input", lambda: ours_input(x.shape, w, gy, **layer),
          backward([True, False, False])),
-        ("conv_transpose2d_weight",
-         lambda: core.conv_transpose2d_weight(x, w.shape, gy, **layer),
+        (f"{name}_weight", lambda: ours_weight(x, w.shape, gy, **layer),
          backward([False, True, False])),
     ]
 
@@ -579,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "| shape (N,C,H,W)→O | backend | ours (ms) | torch (ms) | time ours/torch "
+        "| shape (N,C,*size)→O | backend | ours (ms) | torch (ms) | time ours/torch "
         "| ours peak (MiB) | torch peak (MiB) | memory ours/torch | other load |"
     )
     print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
@@ -594,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append(("–", *huge_stride_pair()))
         print()
         print("each public function alone, numpy backend, against its torch counterpart")
-        print("| shape (N,C,H,W)→O | function | ours (ms) | torch (ms) | ours/torch | other load |")
+        print("| shape (N,C,*size)→O | function | ours (ms) | torch (ms) | ours/torch "
+              "| other load |")
         print("|---|---|--:|--:|--:|--:|")
         for name, function, ours, ref in pairs:
             if args.wait_quiet:

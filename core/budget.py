@@ -180,9 +180,15 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
         if "grad_input" in want:
             total += n * spec.in_channels * cells
         spec = small
-    if spec.dims != 2:  # numpy's textbook pipeline (`core.conv._run`)
-        return (total + _textbook_elements(spec, want, tuning[0])) * itemsize + OVERHEAD
-    return (total + _scratch_elements(spec, want, itemsize, tuning)) * itemsize + OVERHEAD
+    flat = _fast().as_2d(spec)  # the Conv2d numpy's fast path runs (`core.conv._run`)
+    if flat is None:  # numpy's textbook pipeline, or the fast one of a Conv3d
+        scratch = _textbook_elements(spec, want, tuning[0])
+        if _fast().serves(spec):
+            from .backends import numpy_volume
+
+            scratch = max(scratch, numpy_volume.scratch_elements(spec, want, tuning))
+        return (total + scratch) * itemsize + OVERHEAD
+    return (total + _scratch_elements(flat, want, itemsize, tuning)) * itemsize + OVERHEAD
 
 
 def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) -> int:

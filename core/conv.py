@@ -192,9 +192,9 @@ def _run(
         if "grad_input" in got:
             got["grad_input"] = small.scatter(got["grad_input"], spec.input_size)
         return got
-    if backend == "numpy" and spec.dims == 2:  # the fast path is 2-D only, for now
+    if backend == "numpy" and numpy_fast.serves(spec):  # 2-D, 1-D as 2-D, 3-D at stride 1
         return numpy_fast.run(spec, x=x, w=w, b=b, gy=gy, want=want)
-    # torch's backends, and numpy for 1 or 3 spatial axes: the textbook pipeline
+    # torch's backends, and numpy where the fast path does not serve: the textbook pipeline
     return pipeline.run(spec, get_backend(backend), x=x, w=w, b=b, gy=gy, want=want)
 
 

@@ -86,8 +86,9 @@ def pad_adjoint(grad_padded: np.ndarray, pads: tuple[int, ...], mode: str) -> np
     dims = len(pads) // 2
     out = grad_padded
     for axis, before, after in zip(range(-dims, 0), pads[::2], pads[1::2], strict=True):
-        size = grad_padded.shape[axis] - before - after
-        out = _fold_axis(out, axis, size, before, after, mode)
+        if before or after:  # (an axis without padding has nothing to fold: no copy)
+            size = grad_padded.shape[axis] - before - after
+            out = _fold_axis(out, axis, size, before, after, mode)
     return out
 
 

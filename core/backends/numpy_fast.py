@@ -13,8 +13,12 @@ differ. Every speed trick of the numpy backend lives here:
   (`core.pipeline.CHUNK_BYTES`), but at least `MIN_BAND` columns (`MIN_BAND_TAPS` for
   depthwise-like layers);
 * **tap by tap** grad_input for depthwise-like layers (`numpy_taps`);
-* **threads**: chunks (or bands) on up to `THREADS` workers, each with a single-threaded
-  BLAS (`blas`), so that the copies around the products run in parallel too;
+* **threads**: chunks (or bands) on up to `THREADS` workers — the calling thread and
+  helpers kept off its CPU (`workers.share`) — each with a single-threaded BLAS (`blas`),
+  so that the copies around the products run in parallel too; blocks of chunks that a
+  worker left unstarted go to another;
+* **one and three spatial axes**: a Conv1d as a Conv2d of height 1 (`as_2d`), a stride-1
+  Conv3d in `numpy_volume`'s layout;
 * **small ufunc buffers** (`UFUNC_BUFSIZE`) and scratch reused across chunks
   (`NumpyBackend.scratch`);
 * the plan of a layer (`plan`) worked out once, not per call.
@@ -22,9 +26,9 @@ differ. Every speed trick of the numpy backend lives here:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -34,11 +38,13 @@ from ..pipeline import Pipeline, add_grad_weight_h
 from ..spec import LayerSpec
 from . import blas, numpy_taps
 from .numpy_backend import NumpyBackend
+from .workers import share
 
 # Tuning, measured on a 2-core AVX-512 machine; see benchmarks/bench_core.py.
 MIN_BAND = 512  # never fewer columns than this in a band (numpy's per-call costs)
 MIN_BAND_TAPS = 4096  # depthwise-like layers: many thin numpy calls per band
 WIDE_MAX_RATIO = 1.25  # the wide layout when it adds at most 25 % columns
+BLOCKS_PER_WORKER = 2  # the batch's chunks in up to this many blocks per worker
 # numpy's ufuncs run over a 2D operand with strided rows (a run, one row per channel)
 # several times slower when a row is shorter than about half of `np.getbufsize()` (8192):
 # measured 3-4x on runs of 800-2000 values. The pipeline runs with smaller buffers, and
@@ -144,10 +150,11 @@ class FastPipeline(Pipeline):
         self.grid, self.by_taps, self.bands, parts = layout
         super().__init__(spec, WideBackend(), x, w, b, gy, want, parts)
 
-    def run(self, parts, bands: tuple | None = None) -> np.ndarray | None:
+    def run(self, parts, bands: tuple | None = None, ops: WideBackend | None = None
+            ) -> np.ndarray | None:
         """Run ``parts`` of the batch (over ``bands``, by default all) with their own
-        scratch; return their dW_gᴴ sum."""
-        ops = WideBackend()
+        scratch (or ``ops``'s); return their dW_gᴴ sum."""
+        ops = WideBackend() if ops is None else ops
         grad_w = None
         if "grad_weight" in self.want:  # dW_gᴴ, summed over the chunks
             grad_w = ops.zeros(self.w_adj_shape, self.w)
@@ -162,10 +169,19 @@ class FastPipeline(Pipeline):
                     self.chunk_wide(ops, part, grad_w, bands)
         return grad_w
 
-    def run_alone(self, parts: list[slice]) -> np.ndarray | None:
-        """`run` on a worker thread, with a single-threaded BLAS."""
+    def run_alone(self, blocks: list[int]) -> None:
+        """`run` on a worker thread, with a single-threaded BLAS, of the blocks of chunks
+        (`batch_pass`) ``blocks``, then of any block no worker has started yet (one whose
+        worker is late: another process holds its CPU); each block's dW_gᴴ sum into
+        ``self.sums``."""
+        ops = WideBackend()
         with blas.single_threaded():
-            return self.run(parts)
+            for k in [*blocks, *range(len(self.blocks))]:
+                with self.claims:
+                    if k in self.sums:
+                        continue
+                    self.sums[k] = None  # claimed
+                self.sums[k] = self.run(self.blocks[k], ops=ops)
 
     def run_bands(self, bands: tuple) -> np.ndarray | None:
         """`run` of the whole batch over some of the bands, on a worker thread, with a
@@ -217,23 +233,6 @@ class FastPipeline(Pipeline):
         return wide.reshape(*a.shape[:2], -1)
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The workers of `THREADS` (made on first use, again if `THREADS` grew)."""
-    global _POOL, _POOL_SIZE
-    with _POOL_LOCK:
-        if _POOL is None or _POOL_SIZE < THREADS:
-            if _POOL is not None:
-                _POOL.shutdown(wait=False)
-            _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core.conv")
-            _POOL_SIZE = THREADS
-        return _POOL
-
-
-_POOL_LOCK = threading.Lock()
-_POOL_SIZE = 0
-_POOL: ThreadPoolExecutor | None = None
-
-
 def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
     """Run the pipeline over the whole batch; return dW_gᴴ per group, or None.
 
@@ -249,15 +248,23 @@ def batch_pass(pipe: FastPipeline) -> np.ndarray | None:
         workers = max(1, min(THREADS, len(parts)))
     bands = pipe.bands
     if workers > 1:
-        jobs = [parts[k::workers] for k in range(workers)]
-        partials = list(_pool().map(pipe.run_alone, jobs))
+        # Consecutive chunks in blocks, a few per worker; each worker starts on its own
+        # and then takes any left, so that one kept waiting (its CPU busy with another
+        # process) holds up no more than a block. The sums add in block order whoever
+        # ran them: the result does not depend on the timing.
+        count = min(len(parts), BLOCKS_PER_WORKER * workers)
+        pipe.blocks = [parts[k * len(parts) // count:(k + 1) * len(parts) // count]
+                       for k in range(count)]
+        pipe.sums, pipe.claims = {}, threading.Lock()
+        share(pipe.run_alone, [list(range(k, count, workers)) for k in range(workers)])
+        partials = [pipe.sums[k] for k in range(count)]
     elif split_bands(pipe):
         # One chunk in several bands (one large sample): the bands' outputs and grad_weight
         # sums are independent, so the workers share them out. (grad_input's fold adds
         # across the bands' edges: it keeps to one worker.)
         workers = min(THREADS, len(bands))
         jobs = [bands[k::workers] for k in range(workers)]
-        partials = list(_pool().map(pipe.run_bands, jobs))
+        partials = share(pipe.run_bands, jobs)
     else:
         partials = [pipe.run(parts)]
     grad_w = partials[0]
@@ -277,10 +284,67 @@ def split_bands(pipe: FastPipeline) -> bool:
     )
 
 
+@lru_cache(maxsize=256)
+def as_2d(spec: LayerSpec) -> LayerSpec | None:
+    """The Conv2d this module runs for ``spec``, or None where the textbook pipeline
+    (`core.pipeline`) runs it instead.
+
+    Two spatial axes: ``spec`` itself. A Conv1d is exactly a Conv2d of height 1 — kernel,
+    stride, dilation (1, ·), no padding on the height axis — over the same memory with an
+    axis of length 1 inserted, so it takes the 2-D path as it is (causal ones keep to the
+    textbook: their padding is one-sided). Three axes: None (`numpy_volume`).
+    """
+    if spec.dims == 2:
+        return spec
+    if spec.dims != 1 or spec.causal:
+        return None
+    padding = spec.padding if isinstance(spec.padding, str) else (0, *spec.padding)
+    return dataclasses.replace(
+        spec, kernel_size=(1, *spec.kernel_size), stride=(1, *spec.stride), padding=padding,
+        dilation=(1, *spec.dilation), input_size=(1, *spec.input_size),
+        output_padding=(0, *spec.output_padding), dims=2,
+    )
+
+
+def serves(spec: LayerSpec) -> bool:
+    """Whether `run` takes ``spec`` (else `core.pipeline.run` does; `core.conv._run`):
+    two axes, one as two (`as_2d`), three at stride 1 (`numpy_volume`)."""
+    if spec.dims == 3:
+        from . import numpy_volume  # (it builds on this module)
+
+        return numpy_volume.applies(spec)
+    return as_2d(spec) is not None
+
+
 def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
         gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
     """`core.pipeline.run` on numpy, fast: the chunks on `THREADS` threads where they can
-    (`batch_pass`), as torch runs its kernels on its intra-op threads."""
+    (`batch_pass`), as torch runs its kernels on its intra-op threads; for a layer that
+    `serves`."""
+    if not serves(spec):
+        raise ValueError(f"the numpy fast path does not run this layer: {spec}")
+    if spec.dims == 3:
+        from . import numpy_volume
+
+        return numpy_volume.run(spec, x=x, w=w, b=b, gy=gy, want=want)
+    flat = as_2d(spec)
+    if spec.dims == 2:
+        return run_2d(spec, x=x, w=w, b=b, gy=gy, want=want)
+    # A Conv1d as a Conv2d of height 1: views in, views out.
+    got = run_2d(flat, x=_tall(x), w=_tall(w), b=b, gy=_tall(gy), want=want)
+    shapes = {"output": spec.output_shape, "grad_input": spec.input_shape,
+              "grad_weight": spec.weight_shape}
+    return {name: a.reshape(shapes[name]) for name, a in got.items()}
+
+
+def _tall(a: np.ndarray | None) -> np.ndarray | None:
+    """A Conv1d tensor (..., L) as a view (..., 1, L)."""
+    return None if a is None else a[..., None, :]
+
+
+def run_2d(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
+           gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
+    """`run` of a layer of two spatial axes."""
     # The wide layout where it is exact: its unused columns of grad_input's products must
     # come out zero (fold adds them), which holds for a finite weight (0·inf is nan).
     wide = "grad_input" not in want or bool(np.isfinite(w).all())

@@ -34,16 +34,25 @@ DTYPES = ("float64", "complex128", "float32", "complex64")
 
 @contextmanager
 def small_chunks() -> Iterator[list[int]]:
-    """Chunks of one sample; yields the samples of every chunk the pipeline ran."""
-    runs: list[int] = []
-    chunk = core.pipeline.Pipeline.chunk
+    """Chunks of one sample; yields the samples of every chunk the pipeline ran (the
+    textbook's `chunk` or the fast path's `chunk_wide`)."""
+    from core.backends import numpy_fast, numpy_volume
 
-    def counted(self, ops, part, grad_w):
-        runs.append(part.stop - part.start)
-        return chunk(self, ops, part, grad_w)
+    runs: list[int] = []
+
+    def counting(method):
+        def counted(self, ops, part, *args):
+            runs.append(part.stop - part.start)
+            return method(self, ops, part, *args)
+        return counted
 
     with (mock.patch.object(core.pipeline, "CHUNK_BYTES", 64),
-          mock.patch.object(core.pipeline.Pipeline, "chunk", counted)):
+          mock.patch.object(core.pipeline.Pipeline, "chunk",
+                            counting(core.pipeline.Pipeline.chunk)),
+          mock.patch.object(numpy_fast.FastPipeline, "chunk_wide",
+                            counting(numpy_fast.FastPipeline.chunk_wide)),
+          mock.patch.object(numpy_volume.VolumePipeline, "chunk_wide",
+                            counting(numpy_volume.VolumePipeline.chunk_wide))):
         yield runs
 
 
@@ -189,9 +198,10 @@ def test_compute_at_a_real_size(layer) -> None:
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
-def test_numpy_runs_the_fast_path_for_2d_only(dims: int) -> None:
-    """conv._run's one routing: 2-D layers on numpy_fast, 1-D and 3-D ones on the textbook
-    pipeline with the numpy backend (until the fast path is N-d)."""
+def test_numpy_runs_the_fast_path_where_it_serves(dims: int) -> None:
+    """conv._run's one routing: 2-D and 1-D layers on numpy_fast, a 3-D one there only at
+    stride 1 with planes not much larger than the output (`numpy_fast.serves`; not this
+    one), else the textbook pipeline with the numpy backend."""
     from core.backends import numpy_fast
 
     spec = LayerSpec(2, 3, 2, padding=1, input_size=(5,) * dims, batch=2, dims=dims)
@@ -202,6 +212,7 @@ def test_numpy_runs_the_fast_path_for_2d_only(dims: int) -> None:
     with (mock.patch.object(numpy_fast, "run", wraps=numpy_fast.run) as fast,
           mock.patch.object(core.pipeline, "run", wraps=core.pipeline.run) as textbook):
         compute(spec, x, w, b, gy)
-    assert (fast.call_count, textbook.call_count) == ((1, 0) if dims == 2 else (0, 1))
-    if dims != 2:
+    assert numpy_fast.serves(spec) == (dims != 3)
+    assert (fast.call_count, textbook.call_count) == ((1, 0) if dims != 3 else (0, 1))
+    if dims == 3:
         assert type(textbook.call_args.args[1]).__name__ == "NumpyBackend"
