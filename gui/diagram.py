@@ -210,7 +210,8 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
             if sums is not None:
                 lines.append(f"running sum after term {step}:  {_number(sums[step])}")
         elif sums is not None and len(sums):
-            lines.append(f"= {_number(sums[-1])}  ({len(terms)} terms)")
+            n = len(terms)
+            lines.append(f"= {_number(sums[-1])}  ({n} term{'' if n == 1 else 's'})")
         notes = [n for n in (padding_note(session.spec), arrows_note(terms)) if n]
     else:
         tensor = None
@@ -238,8 +239,10 @@ def _followed(spec, name: str, focus: tuple, old: tuple | None, h: Highlights) -
     old = fit_lead(old or (0,) * length, length)
     lead = tuple((0 if o is None else o) if f is None else f
                  for f, o in zip(focus, old, strict=True))
-    reads = h.get(name, "read")
-    depth = follow_depth(spec, name, lead, h.get(name, "current"),
+    reads, current = h.get(name, "read"), h.get(name, "current")
+    if not len(current):  # the tensor holding the entry: the entry's own slice
+        current = h.get(name, "write")
+    depth = follow_depth(spec, name, lead, current,
                          reads if len(reads) else h.get(name, "window"), padded_grid(spec, name))
     return lead if depth is None else (*lead[:-1], depth)
 

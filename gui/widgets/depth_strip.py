@@ -38,9 +38,15 @@ from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
-_LABEL_H = 18  # pixels of a mini plane's depth label
+_LABEL_H = 15  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
-_CHROME = 8  # pixels of a mini plane's margins besides its cells (each way)
+_CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
+
+
+def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
+    """``cells`` when they index a tensor of ``ndim`` axes, else none (marks of another
+    layer, given before its results replaced them)."""
+    return cells if cells.ndim == 2 and cells.shape[1] == ndim else np.zeros((0, ndim), np.int64)
 
 
 class _Mini(QWidget):
@@ -49,7 +55,7 @@ class _Mini(QWidget):
     def __init__(self, strip: DepthStrip) -> None:
         super().__init__(strip)
         box = QVBoxLayout(self)
-        box.setContentsMargins(1, 0, 1, 0)
+        box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         self.label = QLabel("", objectName="depthLabel")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -60,6 +66,8 @@ class _Mini(QWidget):
         self.view.colorbar.setVisible(False)
         self.view.colorbar.setMaximumWidth(0)
         self.view.ci.layout.setColumnMaximumWidth(1, 0)
+        self.view.ci.layout.setContentsMargins(0, 0, 0, 0)  # every pixel to the cells
+        self.view.ci.layout.setHorizontalSpacing(0)
         box.addWidget(self.label)
         box.addWidget(self.view, 1)
         self.marks = GridMarks(self.view.vb)
@@ -108,7 +116,7 @@ class DepthStrip(QWidget):
         self._grid = grid
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
+        self._layout.setSpacing(3)
         self.note = QLabel("", objectName="depthNote", wordWrap=True)
         self.note.setVisible(False)
         self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
@@ -142,6 +150,11 @@ class DepthStrip(QWidget):
             self.redraw_marks(changed)
         return True
 
+    def shows_values(self) -> bool:
+        """Whether every slice on screen prints its values."""
+        minis = self.minis[: self._shown]
+        return bool(minis) and all(m.view.shows_values() for m in minis)
+
     def forget(self) -> None:
         """The grid drew new values: draw the planes anew at the next `refresh`."""
         self._key = None
@@ -165,6 +178,10 @@ class DepthStrip(QWidget):
         for cells in given:
             if len(cells) and cells.shape[1] == g.array.ndim:
                 depths.update(int(d) for d in np.unique(cells[:, -3]))
+        # marks of another layer (a new document while its results compute) may name
+        # depths this tensor does not have: only the ones it has (padding included)
+        front, back = depth_pads(g.spec) if self._padded() else (0, 0)
+        depths = {d for d in depths if 0 <= d < g.array.shape[-3] + front + back}
         self._spanned = (key, self._split(sorted(depths)))
         return self._spanned[1]
 
@@ -226,10 +243,17 @@ class DepthStrip(QWidget):
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
-        self.region = self._region(depths)
-        for mini in self.minis[: len(depths)]:
-            mini.fit()
+        self._zoom(len(depths))
         self._arrange(len(depths))
+
+    def _zoom(self, count: int) -> None:
+        """Whole planes when their numbers print so (every column in view); else the part
+        the sum reads (`_region`), for the room its numbers need."""
+        self.region = None
+        if count and max(self._room(count, n) for n in range(1, count + 1)) < 1.0:
+            self.region = self._region(self.depths)
+        for mini in self.minis[:count]:
+            mini.fit()
 
     def redraw_marks(self, style: str | None = None) -> None:
         """The grid's highlights changed (same depths): place them (``style``'s alone, when
@@ -260,13 +284,14 @@ class DepthStrip(QWidget):
     def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
         """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
         ``mini``'s slice, and the copy arrows of its padded border."""
-        marks = self._grid.marks
+        marks, ndim = self._grid.marks, mini.where.ndim
         for style, (cells, padded) in marks.layers_given().items():
             if only is None or style == only:
-                mini.marks.set_cells(style, cells, padded, mini.where)
+                mini.marks.set_cells(style, _fitting(cells, ndim), padded, mini.where)
         if only is None or only == "links":
             for layer, (frm, to) in marks.links_given().items():
-                mini.marks.set_links(layer, frm, to, mini.where)
+                mini.marks.set_links(layer, _fitting(frm, ndim), _fitting(to, ndim),
+                                     mini.where)
 
     @property
     def _axis(self) -> str:
@@ -325,6 +350,7 @@ class DepthStrip(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._shown:
+            self._zoom(self._shown)
             self._arrange(self._shown)
 
     # -- what the minis report -------------------------------------------------------------

@@ -279,7 +279,7 @@ class EquationPanel(QWidget):
             self.value.setText(f"{entry} = {fmt(total)}    (no terms: {empty_reason(terms)})")
             self.current.setVisible(False)
         elif step is None:
-            self.value.setText(f"{entry} = {fmt(total)}    ({n} terms)")
+            self.value.setText(f"{entry} = {fmt(total)}    ({n} term{'' if n == 1 else 's'})")
             self.current.setVisible(False)
         else:
             self.value.setText(

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
 from ..document import CellEdit
-from ..fills import FILL_LABELS, fill_axes, fill_values, format_block, parse_block
+from ..fills import FILL_LABELS, PLANAR, fill_axes, fill_values, format_block, parse_block
 from ..selection import Selection
 
 
@@ -103,6 +103,10 @@ class GridEdits(QObject):
         g = self.grid
         a = g.array
         if not g.editable or a is None or a.size == 0:
+            return
+        if kind in PLANAR and fill_axes(g.spec, scope) < 2:
+            self._status(f"{FILL_LABELS[kind]} needs rows and columns: a Conv1d strip has "
+                         "positions only (nothing filled)")
             return
         sel = self._selection()
         if scope == "selection" and not sel.empty:

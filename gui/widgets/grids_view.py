@@ -40,14 +40,17 @@ _ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to sp
 #: saves `_COMPACT_SAVES` pixels across each grid.
 _COMPACT_CELL, _COMPACT_SAVES = 26, 14
 _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
+_STRIP_MAX_W = 9  # planes wider than this (cells) are not counted once per depth slice
 
 
-def _strip_planes(spec: LayerSpec, name: str) -> int:
-    """How many planes wide to count grid ``name``: a Conv3d's input and weight show a
-    sum's depth slices side by side (`depth_strip`), as many as the kernel has taps in
-    depth (up to 3: more go into rows, and the single plane shown without a selection must
-    not get all the room)."""
-    if spec.dims != 3 or name not in ("input", "weight"):
+def _strip_planes(spec: LayerSpec, name: str, width: int) -> int:
+    """How many planes wide to count grid ``name`` whose plane is ``width`` cells across: a
+    Conv3d's input and weight show a sum's depth slices side by side (`depth_strip`), as
+    many as the kernel has taps in depth (up to 3: more go into rows, and the single plane
+    shown without a selection must not get all the room) — when the planes are small
+    enough for side-by-side slices to print their numbers at all (a wide input column
+    would only starve the others)."""
+    if spec.dims != 3 or name not in ("input", "weight") or width > _STRIP_MAX_W:
         return 1
     return max(1, min(spec.kernel_size[0], 3))
 
@@ -86,6 +89,19 @@ class GradOutputNote(QWidget):
         else:
             text = "L = Σ y·gy"  # y.backward(gy); the tooltip says it in full
         self.label.setText(text)
+        self._fit_label()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_label()
+
+    def _fit_label(self) -> None:
+        """The label whole or not at all: a narrow column (a Conv3d's, beside three spin
+        boxes) would cut it under the buttons; its tooltip still says what L is."""
+        need = (self.label.fontMetrics().horizontalAdvance(self.label.text())
+                + self.ones.sizeHint().width() + self.random.sizeHint().width()
+                + 2 * self.layout().spacing())
+        self.label.setVisible(self.width() >= need)
 
     def _on_ones_clicked(self) -> None:
         self.fillRequested.emit("ones")
@@ -158,7 +174,7 @@ class GridsView(QWidget):
                 if cut is not None:
                     h, w = cut.shape  # (a huge padding: the few border cells drawn)
                 m = IndexLabelsItem.margin_for(h, w)
-                cols[i] = max(cols[i], (w + m) * _strip_planes(spec, name))
+                cols[i] = max(cols[i], (w + m) * _strip_planes(spec, name, w))
                 rows[r] = max(rows[r], h + m)
         self._cells = (cols, rows)
         self._share_room()

@@ -3,10 +3,12 @@
 Passive: data comes in through ``set_session`` / ``set_result`` / ``set_selection`` /
 ``set_highlight``; what the user wants goes out through signals (``cellsEdited`` carries a
 `gui.document.CellEdit`, ``selectionRequested`` and ``hoverRequested`` carry a `Selection`).
-The grid shows one 2D slice at a time (selectors for batch and channel); the input shows
-its padded border with the values the padding mode puts there. The parts: `SlicePlane` (the
-drawn plane's coordinates), `ColourScale`, `HeatmapView` (the picture), `GridEditor` (mouse,
-keys, menu), `GridMarks` (highlights and arrows).
+The grid shows one 2D slice at a time, the tensor's last two axes (selectors for the axes
+before them: `plane_axes`; a Conv1d tensor is a channels × positions strip, a Conv3d one an
+H × W slice at a depth); the input shows its padded border with the values the padding mode
+puts there. The parts: `SlicePlane` (the drawn plane's coordinates), `ColourScale`,
+`HeatmapView` (the picture), `GridEditor` (mouse, keys, menu), `GridMarks` (highlights and
+arrows), `DepthStrip` (a sum's slices side by side).
 """
 
 from __future__ import annotations
@@ -342,7 +344,10 @@ class TensorGrid(QWidget):
         return self._scale.values(self._array, self._lead)
 
     def shows_values(self) -> bool:
-        """Whether the cells on screen are large enough to print their values (and do)."""
+        """Whether the cells on screen are large enough to print their values (and do):
+        the plane's, or every slice's of the depth strip."""
+        if self._array is not None and self.showing_depths():
+            return self.depths.shows_values()
         return self._array is not None and self._showing() and self.view.shows_values()
 
     @property

@@ -233,7 +233,14 @@ def test_the_fill_menu_of_a_conv1d_strip_has_no_sobel_y(qtbot):
     menu = grid.editor.build_menu()
     labels = [a.text() for sub in menu.actions() if sub.menu() for a in sub.menu().actions()]
     assert "Sobel x" in labels and "Sobel y" not in labels
+    edits, notes = [], []
+    grid.cellsEdited.connect(edits.append)
+    grid.statusMessage.connect(notes.append)
     grid.editor.fill("laplacian", "tensor")
+    assert len(edits) == 1 and edits[0].values.shape == (3, 2, 3)
+    np.testing.assert_array_equal(edits[0].values[1, 0], [1, -2, 1])
+    grid.editor.fill("sobel_y", "tensor")  # asked for anyway (not from the menu): said, not done
+    assert len(edits) == 1 and "Sobel y needs rows and columns" in notes[-1]
 
 
 def test_the_depth_strip_draws_the_copy_arrows_of_each_slice(qtbot):

@@ -210,3 +210,44 @@ def test_conv1d_sums_over_channels_and_samples_show_every_strip(make_window):
     for name in ("input", "grad_output"):  # every sample
         assert grids[name].showing_depths() and grids[name].depths.depths == [0, 1], name
     assert not w.showing_depths()
+
+
+@pytest.mark.parametrize("kind, target, index, step", [
+    ("conv3d", "output", (0, 0, 1, 1, 1), 9), ("conv3d", "grad_weight", (1, 1, 1, 0, 1), 3),
+    ("transposed3d", "output", (0, 0, 1, 2, 2), 0)])
+def test_a_diagram_shows_the_depth_of_the_selected_entry_and_of_each_term(kind, target, index,
+                                                                         step):
+    from core.session import compute_session
+    from gui.diagram import build_diagram
+
+    session = Session.default(SPECS[kind])
+    results = compute_session(session)
+    d = build_diagram(session, results, target, index, step)
+    panels = {p.name: p for row in d.rows for p in row[0]}
+    entry = panels[target]
+    axis = "kd" if target == "grad_weight" else "d"
+    assert f"{axis}={index[-3]}" in entry.subtitle
+    assert len(entry.marks.get("write", [])) == 1  # the entry outlined on its own slice
+    terms = explain_spec(session.spec, target, index, **session.tensors())
+    for name in SOURCES:
+        if name not in panels or not terms.reading(name).any() or name == "bias":
+            continue
+        cell = terms.cells(name)[step]
+        if name == "input" and not session.spec.transposed:
+            cell = terms.padded_cells()[step]
+            depth = cell[-3] - depth_pads(session.spec)[0]
+        else:
+            depth = cell[-3]
+        shown = int(panels[name].subtitle.split(f"{'kd' if name == 'weight' else 'd'}=")[1]
+                    .split(" ")[0].rstrip(","))
+        assert shown == max(depth, 0), name
+
+
+def test_the_grad_output_note_is_whole_or_hidden_in_a_narrow_column(make_window, qtbot):
+    window = make_window(Session.default(SPECS["conv3d"]))
+    note = window.grids.grad_note
+    for size in ((1600, 1000), (1280, 800), (1000, 700)):
+        window.resize(*size)
+        qtbot.wait(20)
+        text = note.label.fontMetrics().horizontalAdvance(note.label.text())
+        assert not note.label.isVisible() or note.label.width() >= text, size

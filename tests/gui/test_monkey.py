@@ -38,7 +38,8 @@ TEXTS = ["1", "-2.5", "0", "1e3", "abc", "3+4j", "", "7\t8\n9\t10", "[[1, 2], [3
 # small ranges keep each recompute cheap while still reaching invalid combinations
 SPIN_LIMITS = {"in_channels": 6, "out_channels": 6, "groups": 4, "kernel_h": 5, "kernel_w": 5,
                "stride_h": 3, "stride_w": 3, "padding_h": 4, "padding_w": 4, "dilation_h": 3,
-               "dilation_w": 3, "batch": 3, "input_h": 20, "input_w": 20}
+               "dilation_w": 3, "batch": 3, "input_h": 20, "input_w": 20,
+               "kernel_d": 3, "stride_d": 2, "padding_d": 2, "dilation_d": 2, "input_d": 4}
 
 
 class Monkey:
@@ -142,11 +143,13 @@ class Monkey:
 
     def combo(self) -> None:
         combo: QComboBox = self.rng.choice([self.panel.dtype, self.panel.padding_kind,
-                                            self.panel.padding_mode])
+                                            self.panel.padding_mode, self.panel.dims,
+                                            self.panel.dims, self.panel.kind])
         combo.setCurrentIndex(self.rng.randrange(combo.count()))
 
     def check(self) -> None:
-        box: QCheckBox = self.rng.choice([self.panel.bias, self.panel.batched])
+        box: QCheckBox = self.rng.choice([self.panel.bias, self.panel.batched,
+                                          self.panel.causal])
         box.toggle()
 
     def undo_redo(self) -> None:
@@ -241,9 +244,9 @@ class Monkey:
         if terms is None or len(terms) == 0 or terms.spec != self.w.document.spec:
             return None
         if terms.target == "output":
-            name, cols = "input", (terms.n, terms.c, terms.h, terms.w)
+            name, cols = "input", (terms.n, terms.c, *terms.spatial)
         else:
-            name, cols = "grad_output", (terms.n, terms.o, terms.oi, terms.oj)
+            name, cols = "grad_output", (terms.n, terms.o, *terms.out_spatial)
         rows = np.flatnonzero(np.all([c >= 0 for c in cols[1:]], axis=0))
         if rows.size == 0:
             return None
@@ -253,7 +256,8 @@ class Monkey:
 
     def undo_in_field(self) -> None:
         """Type into a Layer-panel field, Enter, then Ctrl+Z there (the field keeps focus)."""
-        names = [n for n in sorted(SPIN_LIMITS) if getattr(self.panel, n).isEnabled()]
+        names = [n for n in sorted(SPIN_LIMITS) if getattr(self.panel, n).isEnabled()
+                 and getattr(self.panel, n).isVisible()]
         name = self.rng.choice(names)
         spin: QSpinBox = getattr(self.panel, name)
         stack = self.w.document.undo_stack
