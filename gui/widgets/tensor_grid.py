@@ -43,9 +43,11 @@ from .text_line import TextLine
 
 
 def _unbroken(title: str) -> str:
-    """``title`` with no line break inside ∂L/∂x (a word joiner after the slash): a narrow
-    grid's title breaks only at its spaces."""
-    return title.replace("/", "/\u2060")
+    """``title`` with no line break inside ∂L/∂x (a word joiner after the slash) nor inside
+    the formula after the name (no-break spaces): a narrow grid's title breaks only between
+    the name and its formula ("output" / "y = x ⊛ W + b", never "… + " / "b")."""
+    name, space, formula = title.partition(" ")
+    return (name + space + formula.replace(" ", "\u00a0")).replace("/", "/\u2060")
 
 
 class TensorGrid(QWidget):
