@@ -202,7 +202,7 @@ def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) 
     per_sample = c * taps * positions * np.dtype(spec.dtype).itemsize
     m = min(n, max(1, chunk_bytes // max(per_sample, 1)))
     padded = math.prod(spec.padded_size) if any(spec.pads) or "grad_input" in want else 0
-    copies = _padded_copies(spec, want)  # (grad_input: fold's sum, even without padding)
+    copies = padded_copies(spec, want)  # (grad_input: fold's sum, even without padding)
     weight = math.prod(spec.weight_shape)
     per_weight = 3 * ("grad_weight" in want) + ("grad_input" in want)
     # fold's strided adds go through numpy's ufunc buffers, a few `np.getbufsize()` each
@@ -211,7 +211,7 @@ def _textbook_elements(spec: LayerSpec, want: frozenset[str], chunk_bytes: int) 
             + per_weight * weight + buffers)
 
 
-def _padded_copies(spec: LayerSpec, want: frozenset[str]) -> int:
+def padded_copies(spec: LayerSpec, want: frozenset[str]) -> int:
     """Padded-sized arrays a chunk holds: the padded input (np.pad's copy and its crop
     under a non-zero mode) and/or its gradient (and pad_adjoint's copies per axis)."""
     other_mode = spec.padding_mode != "zeros" and any(spec.pads)
@@ -246,7 +246,7 @@ def _scratch_elements(spec: LayerSpec, want: frozenset[str], itemsize: int,
                            -(-least // width)))
         if workers == 1 and "grad_input" not in want:  # the workers share the bands
             workers = min(threads, -(-oh // rows))
-    copies = _padded_copies(spec, want)
+    copies = padded_copies(spec, want)
     # Per band: the im2col matrix (or its gradient), and output-sized rows: the output,
     # grad_output spread to the band's layout, its conjugate (grad_weight), one tap's
     # products (grad_input of a depthwise-like layer).

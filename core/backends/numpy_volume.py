@@ -27,6 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import pipeline
+from ..budget import padded_copies
 from ..pipeline import add_grad_weight_h
 from ..spec import LayerSpec
 from . import numpy_fast
@@ -166,12 +167,7 @@ def scratch_elements(spec: LayerSpec, want: frozenset[str], tuning: tuple) -> in
         workers = min(tuning[1], slabs)  # the workers share the slabs
     m = max(p.stop - p.start for p in parts) if parts else 0
     c, o = spec.in_channels, spec.out_channels
-    other_mode = spec.padding_mode != "zeros" and any(spec.pads)
-    copies = 0
-    if want & {"output", "grad_weight"}:
-        copies += 2 if other_mode else 1
-    if "grad_input" in want:
-        copies += 3 if other_mode else 1
+    copies = padded_copies(spec, want)
     band = c * math.prod(spec.kernel_size) + 3 * o
     weight = math.prod(spec.weight_shape)
     per_worker = weight * (("grad_weight" in want) + ("grad_input" in want))
