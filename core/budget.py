@@ -181,12 +181,13 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
             total += n * spec.in_channels * cells
         spec = small
     flat = _fast().as_2d(spec)  # the Conv2d numpy's fast path runs (`core.conv._run`)
-    if flat is None:  # numpy's textbook pipeline, or the fast one of a Conv3d
+    if flat is None:  # numpy's textbook pipeline, or the fast one in `numpy_volume`'s layout
         scratch = _textbook_elements(spec, want, tuning[0])
-        if _fast().serves(spec):
+        volume = _fast().as_3d(spec)
+        if volume is not None:
             from .backends import numpy_volume
 
-            scratch = max(scratch, numpy_volume.scratch_elements(spec, want, tuning))
+            scratch = max(scratch, numpy_volume.scratch_elements(volume, want, tuning))
         return (total + scratch) * itemsize + OVERHEAD
     return (total + _scratch_elements(flat, want, itemsize, tuning)) * itemsize + OVERHEAD
 

@@ -17,8 +17,9 @@ differ. Every speed trick of the numpy backend lives here:
   helpers kept off its CPU (`workers.share`) — each with a single-threaded BLAS (`blas`),
   so that the copies around the products run in parallel too; blocks of chunks that a
   worker left unstarted go to another;
-* **one and three spatial axes**: a Conv1d as a Conv2d of height 1 (`as_2d`), a stride-1
-  Conv3d in `numpy_volume`'s layout;
+* **one and three spatial axes**: a stride-1 Conv3d in `numpy_volume`'s layout, a Conv1d
+  as a Conv2d of height 1 (`as_2d`) or, where its row is too long to stay in cache, as a
+  Conv3d of depth and height 1 in slabs of columns (`as_3d`);
 * **small ufunc buffers** (`UFUNC_BUFSIZE`) and scratch reused across chunks
   (`NumpyBackend.scratch`);
 * the plan of a layer (`plan`) worked out once, not per call.
@@ -292,28 +293,57 @@ def as_2d(spec: LayerSpec) -> LayerSpec | None:
     Two spatial axes: ``spec`` itself. A Conv1d is exactly a Conv2d of height 1 — kernel,
     stride, dilation (1, ·), no padding on the height axis — over the same memory with an
     axis of length 1 inserted, so it takes the 2-D path as it is (causal ones keep to the
-    textbook: their padding is one-sided). Three axes: None (`numpy_volume`).
+    textbook: their padding is one-sided), unless `numpy_volume` takes it (`as_3d`). Three
+    axes: None.
     """
     if spec.dims == 2:
         return spec
-    if spec.dims != 1 or spec.causal:
+    if spec.dims != 1 or spec.causal or as_3d(spec) is not None:
         return None
-    padding = spec.padding if isinstance(spec.padding, str) else (0, *spec.padding)
+    return _lifted(spec, 1)
+
+
+def as_3d(spec: LayerSpec) -> LayerSpec | None:
+    """The Conv3d `numpy_volume` runs for ``spec``, or None: a Conv3d that it `applies` to
+    (stride 1) as it is; a Conv1d whose one row's im2col matrix does not fit a slab — at
+    stride 1, not causal, not depthwise-like (those keep the 2-D path's tap-by-tap route)
+    — as a Conv3d of depth and height 1, so that its row runs in slabs of columns that
+    stay in cache (`numpy_volume.slab_size`)."""
+    return _as_3d(spec, tuning())
+
+
+@lru_cache(maxsize=256)
+def _as_3d(spec: LayerSpec, tuning: tuple) -> LayerSpec | None:
+    from . import numpy_volume  # (it builds on this module)
+
+    if spec.dims == 3:
+        return spec if numpy_volume.applies(spec) else None
+    if spec.dims != 1 or spec.causal or spec.stride != (1,) or numpy_taps.applies(spec):
+        return None
+    volume = _lifted(spec, 2)
+    if not numpy_volume.applies(volume):
+        return None
+    columns = numpy_volume.slab_size(volume, tuning[0], tuning[2])[2]
+    return volume if columns < volume.padded_size[2] else None
+
+
+def _lifted(spec: LayerSpec, axes: int) -> LayerSpec:
+    """A Conv1d as the layer of ``axes`` more leading spatial axes of size 1 (kernel,
+    stride and dilation 1, no padding on them) over the same memory."""
+    ones, zeros = (1,) * axes, (0,) * axes
+    padding = spec.padding if isinstance(spec.padding, str) else (*zeros, *spec.padding)
     return dataclasses.replace(
-        spec, kernel_size=(1, *spec.kernel_size), stride=(1, *spec.stride), padding=padding,
-        dilation=(1, *spec.dilation), input_size=(1, *spec.input_size),
-        output_padding=(0, *spec.output_padding), dims=2,
+        spec, kernel_size=(*ones, *spec.kernel_size), stride=(*ones, *spec.stride),
+        padding=padding, dilation=(*ones, *spec.dilation),
+        input_size=(*ones, *spec.input_size),
+        output_padding=(*zeros, *spec.output_padding), dims=1 + axes,
     )
 
 
 def serves(spec: LayerSpec) -> bool:
     """Whether `run` takes ``spec`` (else `core.pipeline.run` does; `core.conv._run`):
-    two axes, one as two (`as_2d`), three at stride 1 (`numpy_volume`)."""
-    if spec.dims == 3:
-        from . import numpy_volume  # (it builds on this module)
-
-        return numpy_volume.applies(spec)
-    return as_2d(spec) is not None
+    two axes, one as two (`as_2d`), three at stride 1 and a long row as three (`as_3d`)."""
+    return as_3d(spec) is not None or as_2d(spec) is not None
 
 
 def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
@@ -323,23 +353,30 @@ def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray |
     `serves`."""
     if not serves(spec):
         raise ValueError(f"the numpy fast path does not run this layer: {spec}")
+    volume = as_3d(spec)
     if spec.dims == 3:
         from . import numpy_volume
 
         return numpy_volume.run(spec, x=x, w=w, b=b, gy=gy, want=want)
-    flat = as_2d(spec)
     if spec.dims == 2:
         return run_2d(spec, x=x, w=w, b=b, gy=gy, want=want)
-    # A Conv1d as a Conv2d of height 1: views in, views out.
-    got = run_2d(flat, x=_tall(x), w=_tall(w), b=b, gy=_tall(gy), want=want)
+    # A Conv1d as a Conv2d of height 1 or a Conv3d of depth and height 1: views in and out.
+    if volume is not None:
+        from . import numpy_volume
+
+        got = numpy_volume.run(volume, x=_tall(x, 2), w=_tall(w, 2), b=b, gy=_tall(gy, 2),
+                               want=want)
+    else:
+        got = run_2d(as_2d(spec), x=_tall(x, 1), w=_tall(w, 1), b=b, gy=_tall(gy, 1),
+                     want=want)
     shapes = {"output": spec.output_shape, "grad_input": spec.input_shape,
               "grad_weight": spec.weight_shape}
     return {name: a.reshape(shapes[name]) for name, a in got.items()}
 
 
-def _tall(a: np.ndarray | None) -> np.ndarray | None:
-    """A Conv1d tensor (..., L) as a view (..., 1, L)."""
-    return None if a is None else a[..., None, :]
+def _tall(a: np.ndarray | None, axes: int) -> np.ndarray | None:
+    """A Conv1d tensor (..., L) as a view (..., 1, L) or (..., 1, 1, L)."""
+    return None if a is None else a[(..., *[None] * axes, slice(None))]
 
 
 def run_2d(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,

@@ -13,8 +13,10 @@ alike.
 
 The batch runs in chunks, a chunk in *slabs* whose matrix fits `core.pipeline.CHUNK_BYTES`:
 whole planes of several output depths, or, where one depth's does not fit, bands of one
-depth's real rows (`slab_size`; a slab is (d0, d1, r0, r1)), on `numpy_fast.THREADS` workers
-(`numpy_fast.batch_pass`), each with a single-threaded BLAS.
+depth's real rows, or, where one row's does not fit, runs of one row's real columns
+(`slab_size`; a slab is (d0, d1, r0, r1, c0, c1)), on `numpy_fast.THREADS` workers
+(`numpy_fast.batch_pass`), each with a single-threaded BLAS. A long stride-1 Conv1d runs
+here too, as a Conv3d of depth and height 1 (`numpy_fast.as_3d`): its one row in runs.
 """
 
 from __future__ import annotations
@@ -48,24 +50,29 @@ class Volume:
         """P = Hp·Wp: the positions of one output depth in the wide layout."""
         return self.spec.padded_size[1] * self.spec.padded_size[2]
 
-    def rows(self, slab: tuple[int, int, int, int]) -> tuple[int, int]:
-        """(rows per depth, of them real) of ``slab`` = (d0, d1, r0, r1)."""
+    def rows(self, slab: tuple[int, ...]) -> tuple[int, int]:
+        """(rows per depth, of them real) of ``slab`` = (d0, d1, r0, r1, c0, c1)."""
         oh = self.spec.output_size[1]
         return slab[3] - slab[2], max(0, min(slab[3], oh) - slab[2])
 
-    def positions(self, slab: tuple[int, int, int, int]) -> int:
-        """The wide positions of ``slab``: its depths × rows × Wp."""
-        return (slab[1] - slab[0]) * (slab[3] - slab[2]) * self.spec.padded_size[2]
+    def columns(self, slab: tuple[int, ...]) -> slice:
+        """The real columns of ``slab``: all OW of a whole row, or its run's."""
+        return slice(slab[4], min(slab[5], self.spec.output_size[2]))
 
-    def shift(self, slab: tuple[int, int, int, int]) -> int:
+    def positions(self, slab: tuple[int, ...]) -> int:
+        """The wide positions of ``slab``: its depths × rows × columns (Wp for whole rows)."""
+        return (slab[1] - slab[0]) * (slab[3] - slab[2]) * (slab[5] - slab[4])
+
+    def shift(self, slab: tuple[int, ...]) -> int:
         """Where ``slab``'s first position lies in the flattened layout."""
-        return slab[0] * self.plane + slab[2] * self.spec.padded_size[2]
+        return slab[0] * self.plane + slab[2] * self.spec.padded_size[2] + slab[4]
 
-    def span(self, slab: tuple[int, int, int, int]) -> int:
+    def span(self, slab: tuple[int, ...]) -> int:
         """How far the positions of ``slab`` reach: its last real one + 1."""
-        ow, wp = self.spec.output_size[2], self.spec.padded_size[2]
+        wp = self.spec.padded_size[2]
         rows, real = self.rows(slab)
-        return (slab[1] - slab[0] - 1) * rows * wp + (real - 1) * wp + ow
+        last = self.columns(slab)
+        return (slab[1] - slab[0] - 1) * rows * wp + (real - 1) * wp + last.stop - last.start
 
     def starts(self) -> list[int]:
         """Per tap (a, i, j), row-major: where its run starts in the flattened padded input."""
@@ -102,11 +109,13 @@ class Volume:
             np.add(run, taps[:, :, t, :span], out=run)
 
     def real(self, wide: np.ndarray, slab: tuple) -> np.ndarray:
-        """View (..., depths, real rows, OW) of the output positions of ``wide``
+        """View (..., depths, real rows, real columns) of the output positions of ``wide``
         (..., positions) of ``slab``."""
-        wp, ow = self.spec.padded_size[2], self.spec.output_size[2]
         rows, real = self.rows(slab)
-        return wide.reshape(*wide.shape[:-1], slab[1] - slab[0], rows, wp)[..., :real, :ow]
+        last = self.columns(slab)
+        width = slab[5] - slab[4]
+        shape = (*wide.shape[:-1], slab[1] - slab[0], rows, width)
+        return wide.reshape(shape)[..., :real, :last.stop - last.start]
 
 
 def applies(spec: LayerSpec) -> bool:
@@ -119,34 +128,48 @@ def applies(spec: LayerSpec) -> bool:
     return hp * wp <= numpy_fast.WIDE_MAX_RATIO * oh * ow
 
 
-def slab_size(spec: LayerSpec, chunk_bytes: int) -> tuple[int, int]:
-    """(depths, rows) of a slab: whole planes (rows = Hp) of as many depths as fit
-    ``chunk_bytes``, or, where one depth's matrix does not fit, equal bands of one depth's
-    real rows that fit (at least one) — the products run ~25 % faster on matrices that
-    stay in cache than on a whole plane's (measured on the benchmark's 432 × 4356).
-    A slab gets `SLAB_CHUNKS` × ``chunk_bytes`` (the benchmark row at 1, 2, 4 MiB:
-    1.43, 1.25, 1.19× torch, near-quiet)."""
-    chunk_bytes *= SLAB_CHUNKS
-    od, oh = spec.output_size[:2]
+def slab_size(spec: LayerSpec, chunk_bytes: int, min_columns: int) -> tuple[int, int, int]:
+    """(depths, rows, columns) of a slab: whole planes (rows = Hp, columns = Wp) of as many
+    depths as fit ``chunk_bytes``; where one depth's matrix does not fit, equal bands of
+    one depth's real rows that fit (at least one); where one row's does not fit either,
+    equal runs of one row's real columns that fit, but at least ``min_columns``
+    (`numpy_fast.MIN_BAND`: below that numpy's per-call costs outweigh what the cache saves) — the products run ~25 % faster
+    on matrices that stay in cache than on a whole plane's (measured on the benchmark's
+    432 × 4356) and a long row's (the Conv1d benchmark's 576 × 4104: 66 → 83 GFLOP/s in
+    runs of 513). A slab gets `SLAB_CHUNKS` × ``chunk_bytes`` (the Conv3d benchmark row at
+    1, 2, 4 MiB: 1.43, 1.25, 1.19× torch, near-quiet)."""
+    chunk_bytes = int(chunk_bytes * SLAB_CHUNKS)
+    od, oh, ow = spec.output_size
     hp, wp = spec.padded_size[1:]
-    per_row = spec.in_channels * math.prod(spec.kernel_size) * wp * np.dtype(spec.dtype).itemsize
+    per_column = spec.in_channels * math.prod(spec.kernel_size) * np.dtype(spec.dtype).itemsize
+    per_row = per_column * wp
     if per_row * hp <= chunk_bytes:
         depths = chunk_bytes // (per_row * hp)
-        return -(-od // -(-od // depths)), hp
-    rows = max(1, chunk_bytes // per_row)
-    return 1, -(-oh // -(-oh // rows))
+        return _even(od, depths), hp, wp
+    if per_row <= chunk_bytes or ow < 2 * min_columns:
+        return 1, _even(oh, max(1, chunk_bytes // per_row)), wp
+    return 1, 1, _even(ow, max(min_columns, chunk_bytes // per_column))
+
+
+def _even(total: int, most: int) -> int:
+    """The size of the fewest equal parts of ``total`` of at most ``most`` each."""
+    return -(-total // -(-total // most))
 
 
 @lru_cache(maxsize=256)
 def plan(spec: LayerSpec, tuning: tuple) -> tuple:
     """The layout of `numpy_fast.FastPipeline`: (geometry, by taps, slabs, chunks)."""
     volume = Volume(spec)
-    od, oh = spec.output_size[:2]
-    depths, rows = slab_size(spec, tuning[0])
-    if rows == spec.padded_size[1]:  # whole planes: slabs of depths
-        slabs = tuple((d, min(d + depths, od), 0, rows) for d in range(0, od, depths))
-    else:
-        slabs = tuple((d, d + 1, r, min(r + rows, oh))
+    od, oh, ow = spec.output_size
+    depths, rows, columns = slab_size(spec, tuning[0], tuning[2])
+    wp = spec.padded_size[2]
+    if columns < wp:  # runs of one row's columns
+        slabs = tuple((d, d + 1, r, r + 1, c, min(c + columns, ow))
+                      for d in range(od) for r in range(oh) for c in range(0, ow, columns))
+    elif rows == spec.padded_size[1]:  # whole planes: slabs of depths
+        slabs = tuple((d, min(d + depths, od), 0, rows, 0, wp) for d in range(0, od, depths))
+    else:  # bands of rows
+        slabs = tuple((d, d + 1, r, min(r + rows, oh), 0, wp)
                       for d in range(od) for r in range(0, oh, rows))
     parts = pipeline.chunks(spec, od * volume.plane, tuning[0])
     return volume, False, slabs, parts
@@ -159,9 +182,13 @@ def scratch_elements(spec: LayerSpec, want: frozenset[str], tuning: tuple) -> in
     sum each."""
     volume = Volume(spec)
     parts = pipeline.chunks(spec, spec.output_size[0] * volume.plane, tuning[0])
-    depths, rows = slab_size(spec, tuning[0])
-    positions = depths * rows * spec.padded_size[2]
-    slabs = -(-spec.output_size[0] // depths) * -(-spec.padded_size[1] // rows)
+    depths, rows, columns = slab_size(spec, tuning[0], tuning[2])
+    positions = depths * rows * columns
+    od, oh, ow = spec.output_size
+    if columns < spec.padded_size[2]:
+        slabs = od * oh * -(-ow // columns)
+    else:
+        slabs = -(-od // depths) * -(-oh // rows)
     workers = max(1, min(tuning[1], len(parts)))
     if workers == 1 and slabs > 1 and "grad_input" not in want:
         workers = min(tuning[1], slabs)  # the workers share the slabs
@@ -193,19 +220,19 @@ class VolumePipeline(FastPipeline):
             d0, d1, r0 = slab[:3]
             positions = volume.positions(slab)
             shape = (m, g, self.per_group, positions)
-            real_rows = slice(r0, r0 + volume.rows(slab)[1])
+            real = (slice(d0, d1), slice(r0, r0 + volume.rows(slab)[1]), volume.columns(slab))
             dy = None
             if self.gy is not None:
                 dy = ops.scratch("grad_output", (m, spec.out_channels, positions), self.w)
                 dy.fill(0)
-                volume.real(dy, slab)[...] = self.gy[part, :, d0:d1, real_rows]
+                volume.real(dy, slab)[...] = self.gy[(part, slice(None), *real)]
             if self.need_cols:
                 cols = ops.scratch("cols", (m, self.per_group * g, positions), flat)
                 cols = volume.unfold(flat, cols, slab).reshape(shape)
                 if "output" in want:
                     wide = ops.scratch("output", (m, g, og, positions), self.w)
                     ops.matmul(self.w_mat, cols, out=wide)
-                    y = self.out["output"][part, :, d0:d1, real_rows]
+                    y = self.out["output"][(part, slice(None), *real)]
                     y[...] = volume.real(wide.reshape(m, spec.out_channels, positions), slab)
                     if self.bias is not None:
                         y += self.bias

@@ -1,17 +1,19 @@
 """The numpy fast path for one and three spatial axes against torch + autograd.
 
-A Conv1d runs as a Conv2d of height 1 (`numpy_fast.as_2d`), a stride-1 Conv3d in the wide
-layout of `numpy_volume` — each only where it applies and pays, so the random layers of
-`test_conv_nd` (tiny, to stay fast) mostly miss it. Here the settings are forced so that
-every layer it can take does: any ratio of unused columns, chunks of one sample, slabs and
-bands of one depth or row, three workers (BLAS limited per thread or not: the results are
-the same). Exact to torch as the textbook pipeline (float64 and complex128 to 1e-10, float32
+A Conv1d runs as a Conv2d of height 1 (`numpy_fast.as_2d`) or, a long one at stride 1, as a
+Conv3d of depth and height 1 (`numpy_fast.as_3d`); a stride-1 Conv3d in the wide layout of
+`numpy_volume` — each only where it applies and pays, so the random layers of `test_conv_nd`
+(tiny, to stay fast) mostly miss it. Here the settings are forced so that every layer it can
+take does: any ratio of unused columns, chunks of one sample, slabs of one depth, bands of
+one row or (``min_band``) runs of one column, three workers (BLAS limited per thread or not:
+the results are the same). Exact to torch as the textbook pipeline (float64 and complex128 to 1e-10, float32
 to 1e-5), also where an inf or nan reaches the unused positions.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
@@ -30,8 +32,10 @@ from core.backends import blas, numpy_fast, numpy_volume
 
 
 @contextmanager
-def forced() -> Iterator[list[int]]:
-    """Every layer the fast path can take goes there; yields its runs' dims."""
+def forced(min_band: int = 1) -> Iterator[list[int]]:
+    """Every layer the fast path can take goes there; yields its runs' dims. A row splits
+    into runs of columns where it has at least 2 × ``min_band`` (so a huge one keeps rows
+    whole and a Conv1d on the 2-D path)."""
     runs: list[int] = []
     run = numpy_fast.run
 
@@ -41,8 +45,8 @@ def forced() -> Iterator[list[int]]:
 
     with (
         mock.patch.object(core.pipeline, "CHUNK_BYTES", 64),
-        mock.patch.multiple(numpy_fast, WIDE_MAX_RATIO=1e9, MIN_BAND=1, MIN_BAND_TAPS=1,
-                            THREADS=3),
+        mock.patch.multiple(numpy_fast, WIDE_MAX_RATIO=1e9, MIN_BAND=min_band,
+                            MIN_BAND_TAPS=1, THREADS=3),
         mock.patch.object(blas, "available", lambda: True),
         mock.patch.object(numpy_fast, "run", counted),
     ):
@@ -58,21 +62,30 @@ def fast_case(case: Case) -> bool:
     return numpy_fast.serves(spec if small is None else small.spec)
 
 
+WHOLE_ROWS = 10**6  # a `min_band` that splits no row
+
+
 @settings(MANY, max_examples=120)
-@given(case=valid_cases(dims=1))
-def test_conv1d_on_the_fast_path_matches_torch(case: Case) -> None:
-    with forced() as runs:
+@given(case=valid_cases(dims=1), stride_one=st.booleans(),
+       min_band=st.sampled_from([1, WHOLE_ROWS]))
+def test_conv1d_on_the_fast_path_matches_torch(case: Case, stride_one: bool,
+                                               min_band: int) -> None:
+    if stride_one and not case.transposed:
+        case = dataclasses.replace(case, stride=1)
+    with forced(min_band) as runs:
         check_against_torch(case)
         if fast_case(case):
             assert 1 in runs
 
 
 @settings(MANY, max_examples=120)
-@given(case=valid_cases(dims=3), stride_one=st.booleans())
-def test_conv3d_on_the_fast_path_matches_torch(case: Case, stride_one: bool) -> None:
+@given(case=valid_cases(dims=3), stride_one=st.booleans(),
+       min_band=st.sampled_from([1, WHOLE_ROWS]))
+def test_conv3d_on_the_fast_path_matches_torch(case: Case, stride_one: bool,
+                                               min_band: int) -> None:
     if stride_one and not case.transposed:
         case = dataclasses.replace(case, stride=1)
-    with forced() as runs:
+    with forced(min_band) as runs:
         check_against_torch(case)
         if fast_case(case):
             assert 3 in runs
@@ -84,8 +97,12 @@ def test_the_fast_path_takes_the_benchmark_layers() -> None:
                                         dims=1, dtype="float32")
     conv3d = core.LayerSpec.from_arrays((2, 16, 16, 64, 64), (32, 16, 3, 3, 3), bias=False,
                                         padding=1, dims=3, dtype="float32")
-    assert numpy_fast.serves(conv1d) and numpy_fast.as_2d(conv1d).dims == 2
+    assert numpy_fast.serves(conv1d) and numpy_fast.as_3d(conv1d).dims == 3  # runs of a row
     assert numpy_fast.serves(conv3d) and numpy_volume.applies(conv3d)
+    short = dataclasses.replace(conv1d, input_size=(512,))  # its row fits: the 2-D path
+    assert numpy_fast.as_3d(short) is None and numpy_fast.as_2d(short).dims == 2
+    depthwise = dataclasses.replace(conv1d, groups=64)  # tap by tap on the 2-D path
+    assert numpy_fast.as_3d(depthwise) is None and numpy_fast.as_2d(depthwise).dims == 2
     causal = dataclasses.replace(conv1d, padding=0, causal=True)
     assert not numpy_fast.serves(causal)  # one-sided padding: the textbook pipeline
     strided = dataclasses.replace(conv3d, stride=2)
@@ -121,3 +138,20 @@ def test_an_inf_gives_torch_s_nans_on_the_fast_path(dims: int, where: str) -> No
         np.testing.assert_array_equal(np.isinf(mine), np.isinf(theirs))
         finite = np.isfinite(theirs)
         np.testing.assert_allclose(mine[finite], theirs[finite], rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_a_long_row_runs_in_runs_of_columns(dims: int) -> None:
+    """A row whose im2col matrix does not fit a slab splits into equal runs of its real
+    columns (the Conv1d benchmark's row of 4096 into three), here on a small layer with
+    reflect padding: the same numbers as torch, through every public function."""
+    size = (50,) if dims == 1 else (5, 6, 50)
+    case = Case(dims, False, 2, 3, (3,) * dims, 1, 1, 2, 1, True, "reflect", 0, False, size,
+                2, "float64")
+    with forced(min_band=8) as runs:
+        volume = numpy_fast.as_3d(case.spec())
+        slabs = numpy_volume.plan(volume, numpy_fast.tuning())[2]
+        od, oh, ow = volume.output_size  # ow = 50 - 2·dilation + 2·padding = 48
+        assert [(s[4], s[5]) for s in slabs] == [(c, c + 8) for c in range(0, 48, 8)] * od * oh
+        check_against_torch(case)
+    assert set(runs) == {dims}
