@@ -29,9 +29,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QStyle,
     QTableView,
     QVBoxLayout,
@@ -66,6 +68,10 @@ MAX_SHARE = 0.25
 #: room to print their numbers with an entry selected.
 SHORT_WINDOW = 900
 SHORT_SHARE = 0.19
+#: Pixels between the formula and its value when the value shares the formula's line.
+_INLINE_GAP = 24
+#: The widest number `fmt` prints (4 significant digits, an exponent), for room to keep.
+_WIDEST_NUMBER = "−8.888e+88"
 
 
 class TermsModel(QAbstractListModel):
@@ -142,8 +148,8 @@ class EquationPanel(QWidget):
         self._keep_timer = QTimer(self, singleShot=True, interval=0)
         self._keep_timer.timeout.connect(self._on_keep_timer_timeout)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
+        layout.setContentsMargins(8, 3, 8, 2)  # (every pixel here is a term row's)
+        layout.setSpacing(2)
         # TextLines, not QLabels: they change every step without re-laying out the window
         self.formula = TextLine(objectName="equationFormula")
         self.note = QLabel("", objectName="equationNote")
@@ -177,7 +183,14 @@ class EquationPanel(QWidget):
         # arrows and slider) kept the dock some 25 px taller than `SHORT_SHARE` allows
         self.list.setMinimumHeight(2 * self.list.verticalHeader().defaultSectionSize()
                                    + 2 * self.list.frameWidth())
-        for w in (self.formula, self.note, self.value, self.current):
+        # the value shares the formula's line when both fit (`_place_value`): a short window
+        # gives the Sum a fifth of its height, and a line of its own was a term row less
+        self._head = QHBoxLayout()
+        self._head.setSpacing(_INLINE_GAP)
+        self._head.addWidget(self.formula)
+        self._inline = False
+        layout.addLayout(self._head)
+        for w in (self.note, self.value, self.current):
             layout.addWidget(w)
         layout.addWidget(self.list, 1)
         layout.addStretch(0)  # keeps the lines at the top while the list is hidden
@@ -211,6 +224,7 @@ class EquationPanel(QWidget):
             self.note.setVisible(bool(note))
             self.list.setVisible(True)
             self.list.scrollToTop()  # a new sum starts at term 0
+            self._place_value()
             self._announce_height()
         elif step == self._step:
             return
@@ -227,6 +241,7 @@ class EquationPanel(QWidget):
         self.note.setText(HINT)
         self.note.setVisible(True)
         self.list.setVisible(False)
+        self._place_value()
         self._announce_height()
 
     def wanted_height(self) -> int:
@@ -269,23 +284,62 @@ class EquationPanel(QWidget):
             return 0
         return sums[-1 if self._step is None else self._step]
 
+    @property
+    def value_inline(self) -> bool:
+        """Whether the value line sits on the formula's line (both fit the panel's width)."""
+        return self._inline
+
     # -- drawing -------------------------------------------------------------------------
-    def _show_step(self) -> None:
-        terms, step = self._terms, self._step
-        total = terms.sum() if terms.value is not None else None
-        entry = entry_text(terms.target, terms.entry)
+    def _value_text(self, step: int | None, running: str, inline: bool) -> str:
+        """The value line: the entry's value and, at a step, the running sum ``running``;
+        ``inline`` (on the formula's line) it starts at '=': the formula names the entry."""
+        terms = self._terms
+        total = fmt(terms.sum() if terms.value is not None else None)
+        head = "=" if inline else f"{entry_text(terms.target, terms.entry)} ="
         n = len(terms)
         if n == 0:
-            self.value.setText(f"{entry} = {fmt(total)}    (no terms: {empty_reason(terms)})")
-            self.current.setVisible(False)
-        elif step is None:
-            self.value.setText(f"{entry} = {fmt(total)}    ({n} term{'' if n == 1 else 's'})")
+            return f"{head} {total}    (no terms: {empty_reason(terms)})"
+        if step is None:
+            return f"{head} {total}    ({n} term{'' if n == 1 else 's'})"
+        return f"{head} {total}    running sum, terms 0..{step} of {n}: {running}"
+
+    def _place_value(self) -> None:
+        """The value on the formula's line when both fit beside each other at any step (the
+        widest running sum `fmt` prints), else on a line of its own under the formula."""
+        inline, formula_w = False, 0
+        if self._terms is not None:
+            margins = self.layout().contentsMargins()
+            room = self.width() - margins.left() - margins.right()
+            last = len(self._terms) - 1 if len(self._terms) else None
+            value = self._value_text(last, _WIDEST_NUMBER, inline=True)
+            formula_w = self.formula.fontMetrics().horizontalAdvance(self.formula.text()) + 6
+            value_w = self.value.fontMetrics().horizontalAdvance(value) + 6
+            inline = formula_w + _INLINE_GAP + value_w <= room
+        if inline:  # (a TextLine's width policy is Ignored: the box layout would give it none)
+            self.formula.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            self.formula.setFixedWidth(formula_w)
+        if inline != self._inline:
+            self._inline = inline
+            layout = self.layout()
+            if inline:
+                layout.removeWidget(self.value)
+                self._head.addWidget(self.value, 1)
+            else:
+                self._head.removeWidget(self.value)
+                layout.insertWidget(layout.indexOf(self.note) + 1, self.value)
+                self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                self.formula.setMinimumWidth(0)
+                self.formula.setMaximumWidth(16777215)
+        if self._terms is not None and self._terms is self.model.terms:
+            self.value.setText(self._value_text(self._step, fmt(self.running_sum()), inline))
+
+    def _show_step(self) -> None:
+        terms, step = self._terms, self._step
+        n = len(terms)
+        self.value.setText(self._value_text(step, fmt(self.running_sum()), self._inline))
+        if n == 0 or step is None:
             self.current.setVisible(False)
         else:
-            self.value.setText(
-                f"{entry} = {fmt(total)}    running sum, terms 0..{step} of {n}: "
-                f"{fmt(self.running_sum())}"
-            )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
             # the list shows the current term marked, in context: the line (kept for exports
             # and a list someone hides) would only repeat it, in room the grids need
@@ -309,6 +363,8 @@ class EquationPanel(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._place_value()
         self._keep_current_in_view()  # the dock was resized: the current term stays in view
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

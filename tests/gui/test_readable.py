@@ -352,3 +352,37 @@ def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot
         assert window.equation.step == step and _current_row_visible(window.equation)
     finally:
         app.setStyleSheet("")
+
+
+@pytest.mark.parametrize(("preset", "target", "entry"), [
+    ("conv3d_basic", "grad_weight", (0, 1, 1, 0, 1)),  # a long 3D formula
+    ("causal_conv1d", "grad_input", (0, 1, 5)),  # a padding note under the formula
+])
+def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry):
+    """A student follows the terms in context: at 1280×800 (the styled window, an entry
+    selected) the list shows five whole term rows, the value shares the formula's line, and
+    the grids still print their numbers (the dock is no taller: the room came from the
+    dock's title, down its side, and the value's own line)."""
+    from gui import resources
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance()
+    app.setStyleSheet(resources.style_sheet())
+    try:
+        window = MainWindow(load_preset(preset), synchronous=True)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        window.selection.set_selection(Selection(target, entry, step=2))
+        _settle(qtbot, window)
+        panel = window.equation
+        assert window.sum_dock.height() <= round(0.19 * 800) + 4
+        rows = panel.list.viewport().height() / panel.list.verticalHeader().defaultSectionSize()
+        assert rows >= 5, f"{rows:.1f} term rows"
+        assert panel.value_inline and panel.value.text().startswith("= ")
+        assert panel.formula.width() >= panel.formula.fontMetrics().horizontalAdvance(
+            panel.formula.text())
+        assert _current_row_visible(panel)
+        assert _assert_small_grids_print(window, f"{preset} {target}{entry}") >= 6
+    finally:
+        app.setStyleSheet("")
