@@ -169,7 +169,8 @@ class EquationPanel(QWidget):
         self.list.setWordWrap(False)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # whole rows: the top one is never cut through its text (`_whole_rows` the bottom)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
         self.list.setMouseTracking(True)  # 'entered' for hovering a term
         for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
                               (self.current, 10.5, False), (self.list, 10.0, False)):
@@ -225,6 +226,7 @@ class EquationPanel(QWidget):
             self.list.setVisible(True)
             self.list.scrollToTop()  # a new sum starts at term 0
             self._place_value()
+            self._whole_rows()
             self._announce_height()
         elif step == self._step:
             return
@@ -246,20 +248,35 @@ class EquationPanel(QWidget):
 
     def wanted_height(self) -> int:
         """Pixels the content needs: its lines, and up to `LIST_ROWS` term rows."""
-        margins = self.layout().contentsMargins()
-        spacing = self.layout().spacing()
-        shown = [w for w in (self.formula, self.note, self.value, self.current)
-                 if not w.isHidden()]
-        height = margins.top() + margins.bottom()
-        width = max(self.width() - margins.left() - margins.right(), 200)
-        for w in shown:
-            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
-            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        height = self._lines_height()
         if self._terms is not None:
             rows = min(max(len(self._terms), 1), LIST_ROWS)
             frame = 2 * self.list.frameWidth()
             height += rows * self.list.verticalHeader().defaultSectionSize() + frame
         return height
+
+    def _lines_height(self) -> int:
+        """Pixels the margins and the lines above the list take (the value on the
+        formula's line counts once)."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        shown = [w for w in (self.formula, self.note, self.value, self.current)
+                 if not w.isHidden() and not (w is self.value and self._inline)]
+        height = margins.top() + margins.bottom()
+        width = max(self.width() - margins.left() - margins.right(), 200)
+        for w in shown:
+            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
+            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        return height
+
+    def _whole_rows(self) -> None:
+        """Hold the list to a whole number of term rows (the pixels left over go below it):
+        a row cut through its text, above or below the current one, read as broken."""
+        row = self.list.verticalHeader().defaultSectionSize()
+        frame = 2 * self.list.frameWidth()
+        rows = max((self.height() - self._lines_height() - frame) // row, 2)
+        if self.list.maximumHeight() != rows * row + frame:
+            self.list.setMaximumHeight(rows * row + frame)
 
     def _announce_height(self) -> None:
         """Say the height the content wants (every new sum: the dock may have been dragged)."""
@@ -357,14 +374,19 @@ class EquationPanel(QWidget):
     def _scroll_to_current(self) -> None:
         if self._step is None:
             return
-        row = self.model.index(self._step)
-        if not self.list.viewport().rect().contains(self.list.visualRect(row)):
-            self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+        # the current term and one term of context each side (the ones a student compares)
+        first, last = max(self._step - 1, 0), min(self._step + 1, self.model.rowCount() - 1)
+        shown = self.list.viewport().rect()
+        if not all(shown.contains(self.list.visualRect(self.model.index(i)))
+                   for i in (first, self._step, last)):
+            self.list.scrollTo(self.model.index(self._step),
+                               QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
             self._place_value()
+        self._whole_rows()
         self._keep_current_in_view()  # the dock was resized: the current term stays in view
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -360,7 +360,7 @@ def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot
 ])
 def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry):
     """A student follows the terms in context: at 1280×800 (the styled window, an entry
-    selected) the list shows five whole term rows, the value shares the formula's line, and
+    selected) the list shows five whole term rows (the current one's neighbours among them), the value shares the formula's line, and
     the grids still print their numbers (the dock is no taller: the room came from the
     dock's title, down its side, and the value's own line)."""
     from gui import resources
@@ -379,6 +379,12 @@ def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry)
         assert window.sum_dock.height() <= round(0.19 * 800) + 4
         rows = panel.list.viewport().height() / panel.list.verticalHeader().defaultSectionSize()
         assert rows >= 5, f"{rows:.1f} term rows"
+        # whole rows only: none cut through its text at the top or the bottom
+        row_h = panel.list.verticalHeader().defaultSectionSize()
+        assert panel.list.viewport().height() % row_h == 0
+        top = panel.list.indexAt(panel.list.viewport().rect().topLeft())
+        assert panel.list.visualRect(top).top() == 0
+        assert panel.list.visualRect(panel.model.index(1)).top() >= 0  # the term before
         assert panel.value_inline and panel.value.text().startswith("= ")
         assert panel.formula.width() >= panel.formula.fontMetrics().horizontalAdvance(
             panel.formula.text())
