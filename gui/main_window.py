@@ -169,10 +169,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
         self.sum_dock = QDockWidget("Sum", self, objectName="sumDock")
-        # its title down the left edge: across the top it took a term row of the list's
-        # room (a 1280×800 window gives the whole dock a fifth of its height)
-        self.sum_dock.setFeatures(self.sum_dock.features()
-                                  | QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar)
         self.sum_dock.setWidget(self.equation)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sum_dock)
         self.sum_fitter = DockFitter(self, self.sum_dock, self.equation)

@@ -358,7 +358,7 @@ class DepthStrip(QWidget):
         self._grid.selectionRequested.emit(Selection(self._grid.name, index))
 
     def hovered(self, index: tuple[int, ...] | None, text: str) -> None:
-        self._grid.readout.setText(text or " ")
+        self._grid.footer.set_text(text)
         self._grid.hoverRequested.emit(NOTHING if index is None
                                        else Selection(self._grid.name, index))
 

@@ -424,16 +424,28 @@ class DockFitter(QObject):
         window.installEventFilter(self)
         self._on_panel_heightWanted(panel.wanted_height())
 
+    def _title_down_the_side(self, side: bool) -> None:
+        """The dock's title down its left edge while a sum is shown: across the top it took
+        a term row of the list's room (a 1280×800 window gives the dock a fifth of its
+        height); across the top with nothing selected, where the dock is one line high."""
+        flag = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+        features = self._dock.features()
+        if bool(features & flag) != side:
+            self._dock.setFeatures(features | flag if side else features & ~flag)
+
     def _chrome(self) -> int:
-        """Pixels the dock adds around its panel (the title bar)."""
+        """Pixels the dock adds around its panel (the title bar, when across the top)."""
+        if self._dock.features() & QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar:
+            return 0
         extra = self._dock.height() - self._panel.height()
-        if self._dock.isVisible() and self._panel.isVisible() and 0 < extra < 80:
+        if self._dock.isVisible() and self._panel.isVisible() and 12 < extra < 80:
             return extra
         style = self._dock.style()
         margin = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetTitleMargin)
         return self._dock.fontMetrics().height() + 2 * margin + 4
 
     def _on_panel_heightWanted(self, wanted: int) -> None:
+        self._title_down_the_side(self._panel.terms is not None)
         tall = self._window.height()
         share = MAX_SHARE if tall >= SHORT_WINDOW else SHORT_SHARE
         height = min(wanted + self._chrome(), round(share * tall))

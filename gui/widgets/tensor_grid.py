@@ -33,13 +33,15 @@ from ..selection import NOTHING, Selection, fits
 from .colour_scale import ColourScale
 from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
+from .grid_footer import GridFooter
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
 from .plane_axes import fit_lead, lead_names, shape_text
 from .slice_plane import SlicePlane, same_data
-from .slice_selector import SliceSelector
 from .tensor_info import COMPLEX_VIEWS, to_view
-from .text_line import TextLine
+
+#: A value as wide as the readout's usually are (`slice_plane.format_value`: six digits).
+WIDE_VALUE = "−0.123456"
 
 
 def _unbroken(title: str) -> str:
@@ -112,17 +114,11 @@ class TensorGrid(QWidget):
         self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
         self._stack.addWidget(self.depths)
         layout.addWidget(self._stack, 1)
-        footer = QHBoxLayout()
-        footer.setSpacing(4)
-        # a TextLine, not a QLabel: a new text (every hover, every animation step) must not
-        # re-lay out the whole window (half the cost of an 'Animate all' frame)
-        self.readout = TextLine(" ", objectName="gridReadout")
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        footer.addWidget(self.readout, 1)
-        self.selector = SliceSelector(self.info.lead_axes)
+        self.footer = GridFooter(self.info.lead_axes)
+        self.footer.set_title_row(header, self._title)
+        self.readout, self.selector = self.footer.readout, self.footer.selector
         self.selector.leadChanged.connect(self._on_selector_leadChanged)
-        footer.addWidget(self.selector)
-        layout.addLayout(footer)
+        layout.addWidget(self.footer)
 
         self.editor = GridEditor(self)
         self.marks = GridMarks(self.vb)
@@ -214,6 +210,8 @@ class TensorGrid(QWidget):
             self._shape_label.setText("— no bias (bias=False)")
         else:
             self._shape_label.setText(shape_text(spec, self.name, array.shape))
+            last = ", ".join(str(max(n - 1, 0)) for n in array.shape)
+            self.footer.set_widest(f"{self.info.symbol}[{last}] = {WIDE_VALUE}")
         if array is None or array.shape != old_shape:
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
@@ -440,5 +438,5 @@ class TensorGrid(QWidget):
         else:
             cell = self._slice().cursor(self.current_selection())[0]
             text = "" if cell is None else self.describe(*cell)
-        self.readout.setText(text or " ")
+        self.footer.set_text(text)
 

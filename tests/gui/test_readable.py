@@ -392,3 +392,36 @@ def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry)
         assert _assert_small_grids_print(window, f"{preset} {target}{entry}") >= 6
     finally:
         app.setStyleSheet("")
+
+
+def _readout_whole(grid) -> bool:
+    readout = grid.readout
+    text = readout.text()
+    return readout.isVisible() and readout.width() >= readout.fontMetrics().horizontalAdvance(
+        text) + 4
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize(("preset", "entry"), [("conv3d_basic", (0, 0, 0, 1, 1)),
+                                               ("conv_transpose3d", (0, 0, 1, 2, 3))])
+def test_3d_readouts_are_whole_beside_three_selectors(qtbot, make_window, size, preset, entry):
+    """A Conv3d grid's n, c and d boxes left its readout no room (review F4: 'y[0, 0, 1, …'
+    or nothing): the selected entry's readout, and a hovered cell's in every grid, now reads
+    whole (in the title row or on a line of its own), and the grids still print."""
+    window = make_window(load_preset(preset))
+    _settle(qtbot, window, size)
+    window.selection.set_selection(Selection("output", entry))
+    _settle(qtbot, window)
+    out = window.grids.grids["output"]
+    assert out.readout.text().startswith(f"y[{', '.join(map(str, entry))}] = ")
+    assert _readout_whole(out), (out.footer.where, out.readout.width(), out.readout.text())
+    for name, grid in window.grids.grids.items():
+        if grid.array is None or grid.showing_depths():
+            continue
+        grid.vb.hovered.emit(QPointF(0.5, 0.5))
+        _settle(qtbot, window)
+        assert grid.readout.text().split(" = ")[0].endswith("]"), grid.readout.text()
+        assert _readout_whole(grid), (name, grid.footer.where, grid.readout.text())
+        grid.vb.hovered.emit(None)
+    _settle(qtbot, window)
+    assert _assert_small_grids_print(window, f"{preset} at {size}") >= 6
