@@ -360,9 +360,10 @@ def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot
 ])
 def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry):
     """A student follows the terms in context: at 1280×800 (the styled window, an entry
-    selected) the list shows five whole term rows (the current one's neighbours among them), the value shares the formula's line, and
-    the grids still print their numbers (the dock is no taller: the room came from the
-    dock's title, down its side, and the value's own line)."""
+    selected) the list shows five whole term rows (the current one's neighbours among
+    them), the value shares the formula's line, and the grids still print their numbers
+    (the dock is no taller: the room came from the dock's title, down its side, and the
+    value's own line)."""
     from gui import resources
     from gui.main_window import MainWindow
 
