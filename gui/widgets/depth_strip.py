@@ -13,6 +13,12 @@ A Conv1d's strips do the same along their last lead axis: a grad_input entry rea
 output channel's kernel (the weight's strips 'o = 0', 'o = 1', … side by side), a
 grad_weight entry every sample's input and grad_output ('n = 0', 'n = 1', …).
 
+The strip has its own colour bar (the grid's, with its plane, is hidden), fitted to every
+slice shown. When some slice shows only the current term's kernel window (the sum reads
+nothing there), every label says why its slice is shown ('d = 0 · window only'); a note
+under the slices names a crop of the planes and numbers rounded coarser than they can print
+(`strip_caption`). The slices are laid out for the most precise numbers the room allows.
+
 The strip draws; the grid decides when it shows (`TensorGrid`). A click on a mini plane
 selects that cell through the grid (and the strip gives way to the single plane), a hover
 shows what the cell feeds, as on the plane itself.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -30,10 +37,12 @@ from core.padding import source_index
 
 from ..selection import NOTHING, Selection
 from .cell_text import IndexLabelsItem
+from .grid_items import ColorBar, colormap
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import MAX_ASPECT, HeatmapView
 from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
+from .strip_caption import rounding_step, slice_label, slice_tip, strip_note
 from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
@@ -41,6 +50,7 @@ SPANNING = ("read", "window")
 _LABEL_H = 15  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
+_BAR_W = 46  # pixels of the strip's colour bar (a compact one: bar, axis and margins)
 
 
 def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
@@ -73,6 +83,7 @@ class _Mini(QWidget):
         self.marks = GridMarks(self.view.vb)
         self.plane: SlicePlane | None = None
         self.depth = 0  # in the grid's lead coordinates (padded for the input)
+        self.real = self.source = 0  # its depth in the tensor, and the slice drawn there
         self.shape: tuple[int, int] = (1, 1)
         self.where: Placement | None = None  # the slice's place, for the grid's marks
         self.view.vb.sigResized.connect(self._on_vb_sigResized)
@@ -82,6 +93,7 @@ class _Mini(QWidget):
 
     def _on_vb_sigResized(self, _vb) -> None:
         self.fit()
+        self._strip.say_rounding()  # (the digits that print at the size the layout gave)
 
     def fit(self) -> None:
         self.view.fit(self.shape, True, self._strip.region)
@@ -120,7 +132,18 @@ class DepthStrip(QWidget):
         self.note = QLabel("", objectName="depthNote", wordWrap=True)
         self.note.setVisible(False)
         self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
+        # the strip's colour scale: the grid's bar went with its plane
+        self.bar_view = pg.GraphicsLayoutWidget(self)
+        self.bar_view.setBackground("#ffffff")
+        self.bar_view.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
+        self.colorbar.set_compact(True)
+        self.colorbar.set_note("strip", "one colour scale for the slices shown, fitted to them")
+        self.bar_view.addItem(self.colorbar)
+        self.bar_view.setFixedWidth(_BAR_W)
+        self.bar_view.setVisible(False)
         self.minis: list[_Mini] = []
+        self._zeros: list[int] = []
         self._shown = 0
         self._across = 0
         self._key: tuple | None = None  # what the planes were last drawn for
@@ -141,13 +164,15 @@ class DepthStrip(QWidget):
             self._key = None
             return False
         g = self._grid
-        levels, cmap_name = scale.levels(g.array)
+        leads = [(*g.lead[:-1], max(self._source(d), 0)) for d in depths]
+        levels, cmap_name = scale.levels_over(g.array, leads)
         key = (tuple(depths), tuple(zeros), g.lead, levels, cmap_name, scale.mode)
         if key != self._key:
             self._key = key
             self.show_depths(depths, zeros, levels, cmap_name, scale.mode)
         else:
             self.redraw_marks(changed)
+        self._say_why()
         return True
 
     def shows_values(self) -> bool:
@@ -212,21 +237,17 @@ class DepthStrip(QWidget):
         spec, array, lead = g.spec, g.array, g.lead
         padded = self._padded()
         front = depth_pads(spec)[0] if padded else 0
-        self.note.setVisible(bool(zeros))
-        if zeros:
-            listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
-            self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
-                              "which adds nothing")
         self.depths = list(depths)
+        self._zeros = [d - front for d in zeros]
+        if self.colorbar.colorMap().name != cmap_name:
+            self.colorbar.setColorMap(colormap(cmap_name))
+        self.colorbar.setLevels(levels)
         while len(self.minis) < len(depths):
             self.minis.append(_Mini(self))
         size = array.shape[-3]
         current = self.current_depth()
         for mini, depth in zip(self.minis, depths, strict=False):
-            real = depth - front
-            source = real
-            if padded and not 0 <= real < size:
-                source = int(source_index(np.array(depth), size, front, spec.padding_mode))
+            real, source = depth - front, self._source(depth)
             plane = SlicePlane(g.name, array, spec, (*lead[:-1], max(source, 0)))
             values = to_view(plane.values(), mode)
             real_shape, offset = plane.real_shape(), plane.offset
@@ -237,20 +258,64 @@ class DepthStrip(QWidget):
             mini.depth, mini.shape = depth, plane.shape()
             pads = plane.pads if any(plane.pads) else None
             mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
-            mini.label.setText(self._label(self._axis, real, source, size, depth == current))
+            mini.real, mini.source = real, source
             mini.label.setProperty("current", depth == current)
             mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
+        self._say_why()
         self._zoom(len(depths))
         self._arrange(len(depths))
+        self.say_rounding()
+
+    def _source(self, depth: int) -> int:
+        """The real slice a strip depth (padded coordinates for the input) shows: itself,
+        or the one the padding mode copies there (−1: zero padding)."""
+        g = self._grid
+        front = depth_pads(g.spec)[0] if self._padded() else 0
+        size, real = g.array.shape[-3], depth - front
+        if 0 <= real < size or not self._padded():
+            return real
+        return int(source_index(np.array(depth), size, front, g.spec.padding_mode))
+
+    def _say_why(self) -> None:
+        """Each slice's label: its depth, and why it is shown when some slice shows only
+        the current term's kernel window (the sum reads nothing there)."""
+        g = self._grid
+        read = g.marks.cells_array("read")
+        reads = set() if read.ndim != 2 or read.shape[1] != g.array.ndim else {
+            int(d) for d in np.unique(read[:, -3])}
+        some_window_only = any(d not in reads for d in self.depths)
+        current, size = self.current_depth(), g.array.shape[-3]
+        for mini, depth in zip(self.minis, self.depths, strict=False):
+            why = "" if not some_window_only else "read" if depth in reads else "window only"
+            text = slice_label(self._axis, mini.real, mini.source, size, depth == current,
+                               why)
+            if text != mini.label.text():
+                mini.label.setText(text)
+                mini.label.setToolTip(slice_tip(self._axis, mini.real, why,
+                                                painted=g.name != "input"))
+
+    def say_rounding(self) -> None:
+        """The note under the slices: zero padding the window covers, the crop of the
+        planes, numbers rounded coarser than they can print."""
+        if not self._shown:
+            return
+        steps = [rounding_step(m.view.printed_format(), m.view.labels.finest_format())
+                 for m in self.minis[: self._shown]]
+        steps = [st for st in steps if st]
+        text = strip_note(self._axis, self._zeros, self.region, self.minis[0].shape,
+                          min(steps, key=len) if steps else None)
+        if text != self.note.text():
+            self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def _zoom(self, count: int) -> None:
         """Whole planes when their numbers print so (every column in view); else the part
         the sum reads (`_region`), for the room its numbers need."""
         self.region = None
-        if count and max(self._room(count, n) for n in range(1, count + 1)) < 1.0:
+        if count and max(self._room(count, n, finest=True) for n in range(1, count + 1)) < 1.0:
             self.region = self._region(self.depths)
         for mini in self.minis[:count]:
             mini.fit()
@@ -302,48 +367,51 @@ class DepthStrip(QWidget):
             return lead_names(g.spec, g.name)[-1]
         return DEPTH_LABEL[g.info.layout]
 
-    @staticmethod
-    def _label(axis: str, real: int, source: int, size: int, current: bool) -> str:
-        """'▶ d = 2' (the grid's depth), 'd = −1 (padding: zeros)'."""
-        mark = "▶ " if current else ""
-        text = f"{mark}{axis} = {real}".replace("-", "−")
-        if 0 <= real < size:
-            return text
-        if source < 0:
-            return f"{text} (padding: zeros)"
-        return f"{text} (padding: copies d = {source})"
-
     def _arrange(self, count: int) -> None:
         """Lay ``count`` minis out in the columns whose cells come closest to printing
         their numbers (cells may grow up to `MAX_ASPECT` times wider than tall)."""
         if not count:
             return
-        across = max(range(1, count + 1), key=lambda n: (self._room(count, n), -n))
+        # the numbers as precise as they print anywhere, else as large as they come
+        across = max(range(1, count + 1), key=lambda n: (
+            min(self._room(count, n, finest=True), 1.0), self._room(count, n), -n))
         if (count, across) == (self._shown, self._across):
             return
         for mini in self.minis:
             self._layout.removeWidget(mini)
             mini.setVisible(False)
+        self._layout.removeWidget(self.bar_view)
         self._shown, self._across = count, across
         for i, mini in enumerate(self.minis[:count]):
             self._layout.addWidget(mini, i // across, i % across)
             mini.setVisible(True)
+        down = math.ceil(count / across)
+        if count < down * across:  # the last row's free place
+            self._layout.addWidget(self.bar_view, down - 1, across - 1)
+        else:  # a column of its own
+            self._layout.addWidget(self.bar_view, 0, across, down, 1)
+        self.bar_view.setVisible(True)
 
-    def _room(self, count: int, across: int) -> float:
-        """How much of what its numbers need (1: just enough) a cell gets with ``count``
-        minis ``across`` a row."""
+    def _cell_px(self, count: int, across: int) -> tuple[float, float]:
+        """(width, height) in pixels of a cell with ``count`` minis ``across`` a row."""
         rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
         m = IndexLabelsItem.margin_for(rows, cols)
         note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
         down = math.ceil(count / across)
         spacing = self._layout.spacing()
-        w = (self.width() - (across - 1) * spacing) / across - _CHROME
+        bar = 0 if count < down * across else _BAR_W + spacing  # (its own column)
+        w = (self.width() - bar - (across - 1) * spacing) / across - _CHROME
         h = (self.height() - note - (down - 1) * spacing) / down - _LABEL_H - _CHROME
         most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
         cell_h = min(most_h, most_w)
-        cell_w = min(most_w, MAX_ASPECT * cell_h)
+        return min(most_w, MAX_ASPECT * cell_h), cell_h
+
+    def _room(self, count: int, across: int, finest: bool = False) -> float:
+        """How much of what its numbers need (1: just enough) a cell gets with ``count``
+        minis ``across`` a row; ``finest``: in their most precise format."""
+        cell_w, cell_h = self._cell_px(count, across)
         labels = [mini.view.labels for mini in self.minis[:count]]
-        need_w = max(max(lb.min_width() for lb in labels), 1.0)
+        need_w = max(max(lb.min_width(finest) for lb in labels), 1.0)
         need_h = max(max(lb.min_height() for lb in labels), 1.0)
         return min(cell_w / need_w, cell_h / need_h)
 
@@ -352,6 +420,7 @@ class DepthStrip(QWidget):
         if self._shown:
             self._zoom(self._shown)
             self._arrange(self._shown)
+            self.say_rounding()
 
     # -- what the minis report -------------------------------------------------------------
     def picked(self, index: tuple[int, ...]) -> None:

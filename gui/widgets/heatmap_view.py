@@ -49,7 +49,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.vb.addItem(self.image)
         self.border = BorderItem()
-        self.labels = CellTextItem()
+        self.labels = CellTextItem(view_rect=self.vb.viewRect)
         self.labels.setZValue(15)
         self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
         self.block = block_item()
@@ -115,6 +115,15 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             return False
         return self.labels.fits_at(w / shown.width(), h / shown.height())
 
+    def printed_format(self) -> str | None:
+        """The format the cells' values print in now ('{:.2f}'…), None when they do not."""
+        shown, w, h = self.vb.viewRect(), self.vb.width(), self.vb.height()
+        if shown.width() <= 0 or shown.height() <= 0 or w <= 0 or h <= 0:
+            return None
+        if not self.labels.fits_at(w / shown.width(), h / shown.height()):
+            return None
+        return self.labels.printed_format(w / shown.width(), h / shown.height())
+
     def fit(self, shape: tuple[int, int], showing: bool,
             region: tuple[int, int, int, int] | None = None) -> None:
         """Zoom to show a whole plane of ``shape``, cells as wide as their numbers need (up
@@ -142,8 +151,13 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
         if sh < self.labels.min_height() or sw <= sh:
             return 1.0  # no number fits however wide, or cells are wider than tall already
-        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
-        if sh >= need:
-            return 1.0
-        ratio = need / sh
-        return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0
+        # the most precise numbers the room allows (a strip's narrow slices printed '−2.4'
+        # where the Sum panel says −2.43), else the coarsest that print at all
+        for finest in (True, False):
+            need = self.labels.min_width(finest)  # (formats every value: cells that may fit)
+            if sh >= need:
+                return 1.0
+            ratio = need / sh
+            if ratio <= min(sw / sh, MAX_ASPECT):
+                return ratio
+        return 1.0
