@@ -258,6 +258,17 @@ class IndexLabelsItem(QGraphicsItem):
         """Cells of room to keep above and left: big cells need less of one to fit a number."""
         return 0.45 if max(rows, cols) <= 8 else 0.8
 
+    def band_px(self, rows: int, cols: int) -> tuple[float, float]:
+        """(height, width) in pixels of the column numbers' band and the row numbers'."""
+        metrics = QFontMetricsF(self._font)
+        return metrics.height() + 2.0, metrics.horizontalAdvance(str(max(rows - 1, 0))) + 6.0
+
+    def set_margin(self, margin: float) -> None:
+        """Cells of room above and left that the view keeps for the numbers."""
+        if margin != self.margin:
+            self.prepareGeometryChange()
+            self.margin = margin
+
     def set_shape(self, rows: int, cols: int, offset: tuple[int, int]) -> None:
         """``rows`` × ``cols`` real cells, starting at image cell ``offset`` (padding)."""
         self.prepareGeometryChange()
@@ -294,10 +305,17 @@ class IndexLabelsItem(QGraphicsItem):
             painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
         painter.setPen(QColor(120, 120, 120))
         centre = Qt.AlignmentFlag.AlignCenter
+        # the numbers of whole cells only: a cut one's number sat in the corner of the bands
+        lo_x, hi_x = (-math.inf, math.inf) if shown.isNull() else (shown.left() - 0.5,
+                                                                     shown.right() + 0.5)
+        lo_y, hi_y = (-math.inf, math.inf) if shown.isNull() else (shown.top() - 0.5,
+                                                                     shown.bottom() + 0.5)
         for c in range(self._cols):
             cell = t.mapRect(QRectF(left + c, 0, 1, 1))
-            painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
+            if lo_x <= cell.left() and cell.right() <= hi_x:
+                painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
         for r in range(self._rows):
             cell = t.mapRect(QRectF(0, top + r, 1, 1))
-            painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
+            if lo_y <= cell.top() and cell.bottom() <= hi_y:
+                painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
         painter.restore()

@@ -71,6 +71,7 @@ class _Mini(QWidget):
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setFixedHeight(_LABEL_H)
         self.view = HeatmapView(scrub_wheel=False)
+        self.view.small = True
         # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
         # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
         self.view.colorbar.setVisible(False)
@@ -305,18 +306,36 @@ class DepthStrip(QWidget):
         steps = [rounding_step(m.view.printed_format(), m.view.labels.finest_format())
                  for m in self.minis[: self._shown]]
         steps = [st for st in steps if st]
-        text = strip_note(self._axis, self._zeros, self.region, self.minis[0].shape,
+        text = strip_note(self._axis, self._zeros, *self._crop(),
                           min(steps, key=len) if steps else None)
         if text != self.note.text():
             self.note.setText(text)
         self.note.setVisible(bool(text))
 
+    def _crop(self) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:
+        """(top, left, rows, cols) of the real cells wholly on screen when the slices zoom
+        to a region (None: whole planes), numbered as their labels are; the real plane's
+        (rows, cols)."""
+        mini = self.minis[0]
+        real = mini.plane.real_shape() if mini.plane is not None else mini.shape
+        if self.region is None or mini.where is None:
+            return None, real
+        shown, (dr, dc) = mini.view.vb.viewRect(), mini.where.offset
+        r0 = max(math.ceil(shown.top() - 0.02) - dr, 0)
+        c0 = max(math.ceil(shown.left() - 0.02) - dc, 0)
+        r1 = min(math.floor(shown.bottom() + 0.02) - dr, real[0])
+        c1 = min(math.floor(shown.right() + 0.02) - dc, real[1])
+        return (r0, c0, max(r1 - r0, 0), max(c1 - c0, 0)), real
+
     def _zoom(self, count: int) -> None:
         """Whole planes when their numbers print so (every column in view); else the part
         the sum reads (`_region`), for the room its numbers need."""
         self.region = None
-        if count and max(self._room(count, n, finest=True) for n in range(1, count + 1)) < 1.0:
-            self.region = self._region(self.depths)
+        for context in (1, 0):  # a cell around the reads, unless only the reads then print
+            if not count or max(self._room(count, n, finest=True)
+                                for n in range(1, count + 1)) >= 1.0:
+                break
+            self.region = self._region(self.depths, context) or self.region
         for mini in self.minis[:count]:
             mini.fit()
 
@@ -326,7 +345,8 @@ class DepthStrip(QWidget):
         for mini in self.minis[: self._shown]:
             self._copy_marks(mini, style)
 
-    def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
+    def _region(self, depths: list[int], context: int = 1
+                ) -> tuple[int, int, int, int] | None:
         """The part of the planes the spanning reads lie in, with a cell of context each
         side, when that is clearly less than a whole plane (more room for each number)."""
         rows, cols = self.minis[0].shape
@@ -340,8 +360,10 @@ class DepthStrip(QWidget):
         if not boxes:
             return None
         b = np.array(boxes)
-        top, left = max(int(b[:, 0].min()) - 1, 0), max(int(b[:, 1].min()) - 1, 0)
-        bottom, right = min(int(b[:, 2].max()) + 2, rows), min(int(b[:, 3].max()) + 2, cols)
+        top = max(int(b[:, 0].min()) - context, 0)
+        left = max(int(b[:, 1].min()) - context, 0)
+        bottom = min(int(b[:, 2].max()) + 1 + context, rows)
+        right = min(int(b[:, 3].max()) + 1 + context, cols)
         if (bottom - top) * (right - left) > 0.6 * rows * cols:
             return None
         return top, left, bottom - top, right - left

@@ -44,6 +44,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.setBackground(_BACKGROUND)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.small = False  # a depth strip's slice: row and column numbers get their band
         self.vb = CellViewBox(scrub_wheel=scrub_wheel)
         self.addItem(self.vb, row=0, col=0)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -133,13 +134,30 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         stick to the edges)."""
         top, left = (0, 0) if region is None else region[:2]
         rows, cols = shape if region is None else region[2:]
-        m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
+        m = self._margin(shape, rows)
+        self.indices.set_margin(m)
         self.vb.setAspectLocked(True, self._cell_aspect((rows, cols), m, showing))
         self.vb.setRange(QRectF(left - m, top - m, cols + m, rows + m), padding=_RANGE_PAD)
+        if region is not None:  # the crop's corner at the view's: the room to spare (the
+            # cells are square or wider) goes right and down, not into the labels' margin
+            shown = self.vb.viewRect()
+            self.vb.translateBy(x=left - m - shown.left(), y=top - m - shown.top())
+
+    def _margin(self, shape: tuple[int, int], rows: int) -> float:
+        """Cells of room above and left of ``rows`` rows of a ``shape`` plane for the row
+        and column numbers: at least their band's, or small cells put the numbers over the
+        first row (and a crop the cells before it under them, review F8)."""
+        m = IndexLabelsItem.margin_for(*shape)
+        band_h = self.indices.band_px(*shape)[0]
+        h = self.vb.height() / (1 + 2 * _RANGE_PAD)
+        # (a grid's own plane keeps its margin: its cells, larger, need their every pixel)
+        if self.small and h > band_h and (h - band_h) / rows >= IndexLabelsItem.MIN_CELL_PX:
+            m = min(max(m, band_h * rows / (h - band_h)), 1.5)
+        return m
 
     def aspect_is_stale(self, shape: tuple[int, int], showing: bool) -> bool:
         """Whether the values now need other cell widths than the view has."""
-        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape), showing)
+        wanted = self._cell_aspect(shape, self._margin(shape, shape[0]), showing)
         return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
 
     def _cell_aspect(self, shape: tuple[int, int], margin: float, showing: bool) -> float:

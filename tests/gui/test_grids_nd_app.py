@@ -289,3 +289,33 @@ def test_a_depth_strip_says_why_each_slice_is_shown_and_has_its_colour_scale(mak
     window.selection.set_selection(Selection("output", (0, 0, 0, 1, 1), step=3))
     qtbot.wait(10)
     assert [m.label.text() for m in strip.minis[: len(strip.depths)]] == ["▶ d = 0", "d = 1"]
+
+
+def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(make_window,
+                                                                                 qtbot):
+    """Review F8: the default scene switched to 3D (16 × 16 slices, padding 1) and
+    output[0,1,1,5,7] selected at 1600×1000: the input's slices zoom to the cells the sum
+    reads. The crop's corner is the view's (the numbers' margin before it, not a cut row and
+    column under them), the note names the rows and columns on screen as the labels number
+    them, and the weight's column numbers have their whole band."""
+    window = make_window()
+    window.resize(1600, 1000)
+    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
+    qtbot.wait(20)
+    strip = window.grids.grids["input"].depths
+    assert strip.region is not None
+    top, left = strip.region[:2]
+    for mini in strip.minis[: len(strip.depths)]:
+        shown, m = mini.view.vb.viewRect(), mini.view.indices.margin
+        assert shown.left() == pytest.approx(left - m, abs=1e-6)
+        assert shown.top() == pytest.approx(top - m, abs=1e-6)
+    (r0, c0, rows, cols), plane = strip._crop()
+    assert plane == (16, 16) and (r0, c0) == (top - 1, left - 1)  # padded → as labelled
+    assert f"rows {r0}–{r0 + rows - 1}, columns {c0}–{c0 + cols - 1} of 16 × 16" in \
+        strip.note.text()
+    weight = window.grids.grids["weight"].depths.minis[0].view
+    cell_h = weight.vb.height() / weight.vb.viewRect().height()
+    band = weight.indices.band_px(3, 3)[0]
+    assert weight.indices.margin * cell_h >= band - 0.5  # the column numbers whole
