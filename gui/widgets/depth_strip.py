@@ -30,16 +30,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.padding import source_index
 
 from ..selection import NOTHING, Selection
 from .cell_text import IndexLabelsItem
+from .depth_slice import LABEL_H, DepthSlice
 from .grid_items import ColorBar, colormap
-from .grid_marks import GridMarks, Placement
-from .heatmap_view import MAX_ASPECT, HeatmapView
+from .grid_marks import Placement
+from .heatmap_view import MAX_ASPECT
 from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
 from .strip_caption import rounding_step, slice_label, slice_tip, strip_note
@@ -47,7 +47,6 @@ from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
-_LABEL_H = 15  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
 _BAR_W = 46  # pixels of the strip's colour bar (a compact one: bar, axis and margins)
@@ -57,67 +56,6 @@ def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
     """``cells`` when they index a tensor of ``ndim`` axes, else none (marks of another
     layer, given before its results replaced them)."""
     return cells if cells.ndim == 2 and cells.shape[1] == ndim else np.zeros((0, ndim), np.int64)
-
-
-class _Mini(QWidget):
-    """One depth slice: its label and a small heatmap with its own highlight layers."""
-
-    def __init__(self, strip: DepthStrip) -> None:
-        super().__init__(strip)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        self.label = QLabel("", objectName="depthLabel")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.label.setFixedHeight(_LABEL_H)
-        self.view = HeatmapView(scrub_wheel=False)
-        self.view.small = True
-        # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
-        # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
-        self.view.colorbar.setVisible(False)
-        self.view.colorbar.setMaximumWidth(0)
-        self.view.ci.layout.setColumnMaximumWidth(1, 0)
-        self.view.ci.layout.setContentsMargins(0, 0, 0, 0)  # every pixel to the cells
-        self.view.ci.layout.setHorizontalSpacing(0)
-        box.addWidget(self.label)
-        box.addWidget(self.view, 1)
-        self.marks = GridMarks(self.view.vb)
-        self.plane: SlicePlane | None = None
-        self.depth = 0  # in the grid's lead coordinates (padded for the input)
-        self.real = self.source = 0  # its depth in the tensor, and the slice drawn there
-        self.shape: tuple[int, int] = (1, 1)
-        self.where: Placement | None = None  # the slice's place, for the grid's marks
-        self.view.vb.sigResized.connect(self._on_vb_sigResized)
-        self.view.vb.clicked.connect(self._on_vb_clicked)
-        self.view.vb.hovered.connect(self._on_vb_hovered)
-        self._strip = strip
-
-    def _on_vb_sigResized(self, _vb) -> None:
-        self.fit()
-        self._strip.say_rounding()  # (the digits that print at the size the layout gave)
-
-    def fit(self) -> None:
-        self.view.fit(self.shape, True, self._strip.region)
-
-    def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
-        if pos is None or self.plane is None:
-            return None
-        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
-        if not (0 <= r < self.shape[0] and 0 <= c < self.shape[1]):
-            return None
-        return self.plane.real_index(r, c)
-
-    def _on_vb_clicked(self, pos: QPointF, _modifiers, _double: bool) -> None:
-        index = self._cell(pos)
-        if index is not None:
-            self._strip.picked(index)
-
-    def _on_vb_hovered(self, pos: QPointF | None) -> None:
-        text = ""
-        if pos is not None and self.plane is not None:
-            text = self.plane.describe(int(np.floor(pos.y())), int(np.floor(pos.x())),
-                                       self._strip.symbol)
-        self._strip.hovered(self._cell(pos), text)
 
 
 class DepthStrip(QWidget):
@@ -143,7 +81,7 @@ class DepthStrip(QWidget):
         self.bar_view.addItem(self.colorbar)
         self.bar_view.setFixedWidth(_BAR_W)
         self.bar_view.setVisible(False)
-        self.minis: list[_Mini] = []
+        self.minis: list[DepthSlice] = []
         self._zeros: list[int] = []
         self._shown = 0
         self._across = 0
@@ -244,7 +182,7 @@ class DepthStrip(QWidget):
             self.colorbar.setColorMap(colormap(cmap_name))
         self.colorbar.setLevels(levels)
         while len(self.minis) < len(depths):
-            self.minis.append(_Mini(self))
+            self.minis.append(DepthSlice(self))
         size = array.shape[-3]
         current = self.current_depth()
         for mini, depth in zip(self.minis, depths, strict=False):
@@ -368,7 +306,7 @@ class DepthStrip(QWidget):
             return None
         return top, left, bottom - top, right - left
 
-    def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
+    def _copy_marks(self, mini: DepthSlice, only: str | None = None) -> None:
         """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
         ``mini``'s slice, and the copy arrows of its padded border."""
         marks, ndim = self._grid.marks, mini.where.ndim
@@ -423,7 +361,7 @@ class DepthStrip(QWidget):
         spacing = self._layout.spacing()
         bar = 0 if count < down * across else _BAR_W + spacing  # (its own column)
         w = (self.width() - bar - (across - 1) * spacing) / across - _CHROME
-        h = (self.height() - note - (down - 1) * spacing) / down - _LABEL_H - _CHROME
+        h = (self.height() - note - (down - 1) * spacing) / down - LABEL_H - _CHROME
         most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
         cell_h = min(most_h, most_w)
         return min(most_w, MAX_ASPECT * cell_h), cell_h
