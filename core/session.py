@@ -96,31 +96,6 @@ def kind_switch_note(old: Session, new: Session) -> str:
     return "; ".join(said)
 
 
-def _per_axis(value: tuple[int, ...], dims: int) -> tuple[int, ...]:
-    # the last axes stay (a width stays a length); an added axis copies the first
-    return value[-dims:] if dims <= len(value) else (value[0],) * (dims - len(value)) + value
-
-
-def spec_with_dims(spec: LayerSpec, dims: int) -> LayerSpec:
-    """``spec`` with ``dims`` spatial axes: every per-axis field keeps its last axes (a 2D
-    (H, W) becomes a 1D (W,)), or gains copies of its first (a 3D (H, H, W)); padding
-    'same'/'valid' stays; causal goes unless the layer stays 1D. The same spec when its dims
-    already are ``dims``.
-
-    Raises
-    ------
-    SpecError
-        When the layer with ``dims`` axes is invalid (e.g. output_padding no longer fits).
-    """
-    if spec.dims == dims:
-        return spec
-    changes = {name: _per_axis(getattr(spec, name), dims)
-               for name in ("kernel_size", "stride", "dilation", "input_size", "output_padding")}
-    if not isinstance(spec.padding, str):
-        changes["padding"] = _per_axis(spec.padding, dims)
-    return spec.replace(dims=dims, causal=spec.causal and dims == 1, **changes)
-
-
 def with_spatial_rank(a: np.ndarray, old_dims: int, new_dims: int) -> np.ndarray:
     """``a`` (spatial axes last, ``old_dims`` of them) with ``new_dims``: dropped leading
     spatial axes keep their index 0; added ones have length 1 (a 2D map is a 3D slab)."""

@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from .. import budget
-from ..session import Session, spec_with_dims
+from ..session import Session
 from ..spec_args import AXES
+from ..spec_dims import spec_with_dims
 from ..torch_layer import kind_name, layer_class
 
 NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode are not "
@@ -320,7 +321,7 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
     or a Conv's; None: as the session's own kind. The spatial axes (the weight's rank − 2:
     Conv1d, 2d or 3d), in/out channels, kernel size and ``groups`` come from its shape, then
     the weight and the bias (``bias=False`` without one). Another number of axes than the
-    session's changes the per-axis fields as `core.session.spec_with_dims` does.
+    session's changes the per-axis fields as `core.spec_dims.spec_with_dims` does.
     Stride, padding, dilation, padding_mode, batch, input size and dtype are the session's,
     and output_padding when it stays transposed (a Conv2d has none: `kind_note` says so); the
     input keeps its values where the shapes overlap.

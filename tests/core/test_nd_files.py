@@ -29,8 +29,9 @@ from core.io.session_io import (
     session_arrays,
 )
 from core.io.tensor_import import fitting_spec, import_npy
-from core.session import Session, compute_session, spec_with_dims, with_spatial_rank
+from core.session import Session, compute_session, with_spatial_rank
 from core.spec import LayerSpec, SpecError
+from core.spec_dims import spec_with_dims
 from gui.cli.session_arg import open_session_arg
 
 DATA = Path(__file__).parent / "data"
