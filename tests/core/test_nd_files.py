@@ -17,7 +17,8 @@ from nd_reference import EVERY_KIND, of_session, random_session
 from session_checks import assert_same_session
 from torch import nn
 
-from core.io.checkpoint_import import conv_weights, open_checkpoint, session_with_layer
+from core.io.checkpoint_formats import open_checkpoint
+from core.io.checkpoint_import import conv_weights, session_with_layer
 from core.io.export import export_npy, export_spec
 from core.io.module_import import session_from_module
 from core.io.presets import load_preset
