@@ -80,10 +80,15 @@ def kind_switch_note(old: Session, new: Session) -> str:
             and getattr(old, n) is not None and getattr(old, n).shape == getattr(new, n).shape]
     if kept:
         said.append(f"{' and '.join(kept)} kept")
-    said.append(
-        f"weight regrouped {old.spec.weight_shape} → {new.spec.weight_shape} (each value still "
-        "links the same input and output channel)"
-    )
+    old_w, new_w = old.spec.weight_shape, new.spec.weight_shape
+    if old_w[:2] == (old.spec.groups, 1):  # one channel in and out per group: the identity
+        said.append("weight kept (one input and one output channel per group)")
+    elif old_w == new_w:  # the same shape, yet the channel axes swap: not a no-op
+        said.append(f"weight regrouped in its shape {new_w} (each value still links the same "
+                    "input and output channel)")
+    else:
+        said.append(f"weight regrouped {old_w} → {new_w} (each value still links the same "
+                    "input and output channel)")
     old_out, new_out = old.spec.output_shape, new.spec.output_shape
     if old_out == new_out:
         said.append("grad_output kept")
@@ -93,6 +98,8 @@ def kind_switch_note(old: Session, new: Session) -> str:
     if any(old.spec.output_padding) and not new.spec.transposed:
         said.append(f"output_padding {old.spec.output_padding} dropped: a "
                     f"{layer_class(new.spec)} has none")
+    if old.spec.causal and not new.spec.causal:
+        said.append(f"causal dropped: a {layer_class(new.spec)} has no causal form")
     return "; ".join(said)
 
 
