@@ -39,7 +39,9 @@ def pairs(*columns: np.ndarray) -> np.ndarray:
 def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group: int,
                channels: str) -> str:
     """The caption of a layer with 1 or 3 spatial axes: L and K with their factors, and how
-    rows and columns are labelled (conv: ``channels`` 'C/G'; transposed: 'O/G')."""
+    rows and columns are labelled (conv: ``channels`` 'C/G'; transposed: 'O/G'); 1D: the
+    lengths the images' titles name apart from L (L_in, L_out: a transposed layer's L is
+    its input positions, a conv's its output ones)."""
     up, low = [a.upper() for a in LETTERS[spec.dims]], LETTERS[spec.dims]
     taps = per_group * math.prod(spec.kernel_size)
     return (
@@ -51,7 +53,9 @@ def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group
         f"{'·'.join(map(str, spec.kernel_size))} = {taps} taps per group (columns labelled "
         f"{channels[0].lower()};{','.join('k' + a for a in low)});  G = {spec.groups}"
         + (";  images: each depth slice below the one before (rows labelled d,h)"
-           if spec.dims == 3 else ";  images: a row per channel")
+           if spec.dims == 3 else
+           f";  images: a row per channel, L_in = {spec.input_size[0]} and "
+           f"L_out = {spec.output_size[0]} long")
     )
 
 
@@ -68,7 +72,7 @@ def flat(positions: np.ndarray | tuple, size: tuple[int, ...]) -> np.ndarray:
 
 
 def image(a: np.ndarray, dims: int) -> np.ndarray:
-    """(C, *spatial) as the view draws it: 1D (C × L) whole, 2D (C, H, W) one channel at a
+    """(C, *spatial) as the view draws it: 1D (C × its length) whole, 2D (C, H, W) one channel at a
     time, 3D (C, D·H, W): each channel's depth slices one below the other."""
     if dims == 3:
         c, d, h, w = a.shape

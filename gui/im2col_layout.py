@@ -12,7 +12,7 @@ weight; cells outside the blocks are NaN, drawn blank):
 L = OH·OW output positions (row l = oi·OW + oj), K = (C/G)·kh·kw taps per group (column
 g·K + k, k = c'·kh·kw + i·kw + j). For d spatial axes, L = prod(output size) and
 K = (C/G)·prod(kernel_size), both row-major over the axes (`flat`); an image (C, *spatial)
-is drawn as `image` makes it: 1D all channels at once (C × L), 2D one channel, 3D one
+is drawn as `image` makes it: 1D all channels at once (C × length), 2D one channel, 3D one
 channel's depth slices stacked (D·H × W). Rows and columns are labelled with what they
 index (`axis_labels`): "d,h,w" output positions, "c;kd,kh,kw" taps.
 """
@@ -106,8 +106,8 @@ IMAGES = Images(
     per_group=lambda spec: spec.in_per_group,
     flat_titles=TITLES,
     line_titles={"output": "output  (O × L, a row per channel)",
-                 "grad_padded": "col2im(dcols)  (C × padded L)",
-                 "grad_input": "pad adjoint → grad_input  (C × L)"},
+                 "grad_padded": "col2im(dcols)  (C × padded L_in)",
+                 "grad_input": "pad adjoint → grad_input  (C × L_in)"},
     stacked_titles={"output": "output o  (D·H × W: depth slices stacked)"},
     kinds={"cols": ("L", "K"), "weight_t": ("K", ""), "product": ("L", ""),
            "output": ("image", ""), "grad_output_t": ("", "L"), "grad_weight": ("", "K"),

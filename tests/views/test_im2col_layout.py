@@ -69,3 +69,27 @@ def test_every_matrix_has_a_title_and_labels_and_each_3d_image_its_slices(dims, 
         assert all("(D·H × W" in titles[name] for name in images)
         assert slices == {name: size[1] for name, size in images.items()}
     assert all(titles[name] == lay.TITLES[name] for name in shown - set(images))
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_1d_images_title_names_the_length_it_is_drawn_with(transposed):
+    """Review r12 F3: "output y (O × L)" over 9 columns when the caption's L is 4 input
+    positions; each 1D image's title names its own length, and the caption gives it."""
+    import re
+
+    from core.spec import LayerSpec
+    from gui import im2col_layout, im2col_transposed
+
+    lay = im2col_transposed if transposed else im2col_layout
+    spec = LayerSpec(2, 3, 3, stride=2, padding=1, dims=1, transposed=transposed, input_size=9)
+    positions = (spec.as_conv() if transposed else spec).output_size[0]
+    (n_in,), (n_out,), (padded,) = spec.input_size, spec.output_size, spec.padded_size
+    assert n_in != n_out  # a layer that tells them apart
+    lengths = {"L": positions, "L_in": n_in, "L_out": n_out, "padded L_in": padded,
+               "L_out + 2·padding": padded}
+    titles, caption = lay.titles(spec), lay.caption(spec)
+    for name, (size,) in lay.IMAGES.sizes(spec).items():
+        symbol = re.search(r"\(\w × ([^,)]+)", titles[name]).group(1)
+        assert lengths[symbol] == size, (name, titles[name])
+    assert f"L = {positions} " in caption
+    assert f"L_in = {n_in} and L_out = {n_out} long" in caption
