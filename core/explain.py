@@ -14,8 +14,9 @@ bias or grad_output entry, with the entries they add to.
 
 The terms come back as `Terms`, a sequence backed by int64 columns and value arrays, so
 that tens of thousands of terms cost numpy time; a `Term` object is made only when one is
-indexed. The N-d form (`core.explain_terms`): ``n, o, c`` per term, ``out_spatial``,
-``taps``, ``padded_spatial``, ``spatial`` (d, T) per axis and term; ``cells(name)`` the
+indexed (what each sum multiplies: `core.explain_sums`). The N-d form
+(`core.explain_terms`): ``n, o, c`` per term, ``out_spatial``, ``taps``,
+``padded_spatial``, ``spatial`` (d, T) per axis and term; ``cells(name)`` the
 full-rank index into each tensor, ``padded_cells()`` into the padded grid. A 2D layer keeps
 its names (``oi, oj, kh, kw, ph, pw, h, w``; `Window`'s ``padded_rows``, ``rows``, ...).
 Complex gradients follow autograd: ``grad_input = Σ conj(w)·gy``,
@@ -37,7 +38,8 @@ import numpy as np
 
 from . import explain_links as links
 from . import explain_transposed
-from .explain_terms import LAYOUT, SOURCES, TARGETS, Term, Terms
+from .explain_sums import LAYOUT, SOURCES, TARGETS, Term
+from .explain_terms import Terms
 from .spec import DTYPES, LayerSpec, SpecError
 from .spec_args import _is_int
 

@@ -3,6 +3,8 @@
 `core.explain` finds the terms; this module holds them. Each row of a `Terms` is one link
 of the convolution (see `core.explain_links`) seen from its `target`: the factors it reads,
 the value it adds, and where it sits (output position, kernel tap, padded cell, pixel).
+What each sum multiplies, the single `Term` and the reading of the factors' values are
+`core.explain_sums`'.
 
 The N-d form, for a layer of d spatial axes (``spec.dims``): the lead columns ``n, o, c``
 have shape (T,), the spatial ones ``out_spatial``, ``taps``, ``padded_spatial`` and
@@ -16,79 +18,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import explain_links as links
-from .spec import LayerSpec, SpecError
-from .tensors import EDITABLE, RESULTS, tensor
-
-TARGETS = RESULTS
-SOURCES = EDITABLE
-
-# The tensor whose index layout (and link table) an entry of each target shares: its twin.
-LAYOUT = {target: tensor(target).twin for target in TARGETS}
-# The factors each target's terms multiply (bias is added, on its own term), and the
-# conjugated ones (autograd's convention for complex gradients).
-FACTORS = {
-    "output": ("input", "weight"),
-    "grad_input": ("weight", "grad_output"),
-    "grad_weight": ("grad_output", "input"),
-    "grad_bias": ("grad_output",),
-}
-CONJUGATED = {"output": (), "grad_input": ("weight",), "grad_weight": ("input",), "grad_bias": ()}
-
-Scalar = float | complex
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term of a sum: what it reads, what it adds, and where to draw it.
-
-    Attributes
-    ----------
-    target : str
-        The tensor whose entry this term adds to.
-    entry : tuple of int
-        That entry's full index (2 + d numbers for an unbatched output or grad_input).
-    reads : mapping str -> tuple of int
-        Full index into each tensor the term reads (``input``, ``weight``, ``bias``,
-        ``grad_output``), unbatched tensors without the sample.
-    factors : mapping str -> scalar
-        The value read from each tensor, before any conjugation; empty without tensors.
-    value : scalar or None
-        The contribution: the product of the factors, those in `conjugated` conjugated
-        (the bias term: the bias). None when the terms were found without tensors.
-    conjugated : tuple of str
-        The factors that enter `value` conjugated: ``('weight',)`` for grad_input,
-        ``('input',)`` for grad_weight.
-    out : tuple of d ints
-        The output position the term belongs to ((oi, oj) in 2D).
-    tap : tuple of d ints, or None
-        The kernel tap ((kh, kw) in 2D); None for the bias term and grad_bias terms.
-    padded : tuple of d ints, or None
-        The cell of the padded input the input read comes from (for grad_input: the cell
-        the contribution lands on before the padding adjoint folds it onto `pixel`).
-    pixel : tuple of d ints, or None
-        The real input pixel that padded cell copies.
-
-    For a transposed layer (`core.explain_transposed`) `padded` is the cell of the output
-    before padding crops it that the term's kernel copy lands on (``out`` plus the padding
-    before each axis), and `pixel` the input pixel that paints the copy.
-    """
-
-    target: str
-    entry: tuple[int, ...]
-    reads: Mapping[str, tuple[int, ...]]
-    factors: Mapping[str, Scalar]
-    value: Scalar | None
-    conjugated: tuple[str, ...]
-    out: tuple[int, ...]
-    tap: tuple[int, ...] | None
-    padded: tuple[int, ...] | None
-    pixel: tuple[int, ...] | None
+from . import explain_sums as sums
+from .explain_sums import CONJUGATED, FACTORS, SOURCES, Term
+from .spec import LayerSpec
 
 
 def _row_2d(name: str) -> property:
@@ -328,19 +265,7 @@ class Terms(Sequence[Term]):
         return np.concatenate(parts).T
 
     def _index_columns(self, name: str, *, with_sample: bool = False) -> list[np.ndarray]:
-        col, spec = self._columns, self.spec
-        layout = LAYOUT.get(name, name)
-        if layout == "weight" and spec.transposed:  # (in, out/groups, *k)
-            return [col["c"], col["o"] % spec.out_per_group, *col["tap"]]
-        if layout == "weight":
-            return [col["o"], col["c"] % spec.in_per_group, *col["tap"]]
-        if layout == "bias":
-            return [col["o"]]
-        if layout == "input":
-            index = [col["n"], col["c"], *col["pixel"]]
-        else:
-            index = [col["n"], col["o"], *col["out"]]
-        return index if with_sample or spec.batched else index[1:]
+        return sums.index_columns(self.spec, self._columns, name, with_sample=with_sample)
 
     def _term(self, i: int) -> Term:
         col = self._columns
@@ -365,38 +290,8 @@ class Terms(Sequence[Term]):
 
     def _evaluated(self, tensors: Mapping[str, np.ndarray]) -> Terms:
         """These terms with their factors and values read from ``tensors`` (the layer's)."""
-        needed = FACTORS[self.target]
-        if self.target == "output" and self.spec.bias:
-            needed = (*needed, "bias")
-        missing = [name for name in needed if name not in tensors]
-        if len(missing) == len(needed):
+        read = sums.read_values(self.target, self.spec, self._columns, self.reading, tensors)
+        if read is None:
             return self  # geometry only
-        if missing:
-            raise SpecError(
-                f"the values of {self.target} terms need {', '.join(needed)}; "
-                f"missing: {', '.join(missing)}",
-                missing,
-            )
-        factors = {}
-        for name in needed:
-            a = tensors[name]
-            if name in ("input", "grad_output") and not self.spec.batched:
-                a = a[None]
-            index = self._index_columns(name, with_sample=True)
-            mask = self.reading(name)
-            if mask.all():
-                factors[name] = a[tuple(index)]
-            else:
-                factors[name] = np.zeros(len(self), dtype=a.dtype)
-                factors[name][mask] = a[tuple(i[mask] for i in index)]
-        parts = [
-            np.conj(factors[n])
-            if n in self.conjugated and np.iscomplexobj(factors[n])
-            else factors[n]
-            for n in FACTORS[self.target]
-        ]
-        with np.errstate(all="ignore"):  # 0·inf is nan, quietly, as in torch
-            value = parts[0] * parts[1] if len(parts) == 2 else parts[0]
-            if "bias" in factors:
-                value = value + factors["bias"]
+        factors, value = read
         return Terms(self.target, self.spec, self._columns, factors, value, self.entry)

@@ -80,10 +80,15 @@ def kind_switch_note(old: Session, new: Session) -> str:
             and getattr(old, n) is not None and getattr(old, n).shape == getattr(new, n).shape]
     if kept:
         said.append(f"{' and '.join(kept)} kept")
-    said.append(
-        f"weight regrouped {old.spec.weight_shape} → {new.spec.weight_shape} (each value still "
-        "links the same input and output channel)"
-    )
+    old_w, new_w = old.spec.weight_shape, new.spec.weight_shape
+    if old_w[:2] == (old.spec.groups, 1):  # one channel in and out per group: the identity
+        said.append("weight kept (one input and one output channel per group)")
+    elif old_w == new_w:  # the same shape, yet the channel axes swap: not a no-op
+        said.append(f"weight regrouped in its shape {new_w} (each value still links the same "
+                    "input and output channel)")
+    else:
+        said.append(f"weight regrouped {old_w} → {new_w} (each value still links the same "
+                    "input and output channel)")
     old_out, new_out = old.spec.output_shape, new.spec.output_shape
     if old_out == new_out:
         said.append("grad_output kept")
@@ -93,32 +98,9 @@ def kind_switch_note(old: Session, new: Session) -> str:
     if any(old.spec.output_padding) and not new.spec.transposed:
         said.append(f"output_padding {old.spec.output_padding} dropped: a "
                     f"{layer_class(new.spec)} has none")
+    if old.spec.causal and not new.spec.causal:
+        said.append(f"causal dropped: a {layer_class(new.spec)} has no causal form")
     return "; ".join(said)
-
-
-def _per_axis(value: tuple[int, ...], dims: int) -> tuple[int, ...]:
-    # the last axes stay (a width stays a length); an added axis copies the first
-    return value[-dims:] if dims <= len(value) else (value[0],) * (dims - len(value)) + value
-
-
-def spec_with_dims(spec: LayerSpec, dims: int) -> LayerSpec:
-    """``spec`` with ``dims`` spatial axes: every per-axis field keeps its last axes (a 2D
-    (H, W) becomes a 1D (W,)), or gains copies of its first (a 3D (H, H, W)); padding
-    'same'/'valid' stays; causal goes unless the layer stays 1D. The same spec when its dims
-    already are ``dims``.
-
-    Raises
-    ------
-    SpecError
-        When the layer with ``dims`` axes is invalid (e.g. output_padding no longer fits).
-    """
-    if spec.dims == dims:
-        return spec
-    changes = {name: _per_axis(getattr(spec, name), dims)
-               for name in ("kernel_size", "stride", "dilation", "input_size", "output_padding")}
-    if not isinstance(spec.padding, str):
-        changes["padding"] = _per_axis(spec.padding, dims)
-    return spec.replace(dims=dims, causal=spec.causal and dims == 1, **changes)
 
 
 def with_spatial_rank(a: np.ndarray, old_dims: int, new_dims: int) -> np.ndarray:

@@ -167,7 +167,7 @@ def normalised_padding(spec: LayerSpec) -> tuple[int, ...] | str:
             )
         if spec.padding == "same" and any(s != 1 for s in spec.stride):
             raise SpecError(
-                f"padding 'same' is not supported for stride {spec.stride}: "
+                f"padding 'same' is not supported for stride {per_axis(spec.stride)}: "
                 "torch needs stride 1",
                 ("padding", "stride"), stride=spec.stride,
             )
@@ -189,6 +189,12 @@ def normalised_padding(spec: LayerSpec) -> tuple[int, ...] | str:
             ("padding", "padding_mode"), padding=sizes,
         )
     return sizes
+
+
+def per_axis(values: tuple[int, ...]) -> str:
+    """A size as a message names it: the int of one axis (``2``, not ``(2,)``), else the
+    tuple."""
+    return str(values[0]) if len(values) == 1 else str(values)
 
 
 def resolved_pads(spec: LayerSpec) -> tuple[int, ...]:
@@ -252,23 +258,26 @@ def check_causal(spec: LayerSpec) -> None:
             "causal is for a Conv1d (dims 1, not transposed): the left padding of a "
             "TCN-style causal convolution", ("causal", "dims", "transposed"),
         )
-    wrong = [] if spec.padding in ((0,), "valid") else [f"padding 0, not {spec.padding!r}"]
+    wrong = {}
+    if spec.padding not in ((0,), "valid"):
+        shown = per_axis(spec.padding) if isinstance(spec.padding, tuple) else repr(spec.padding)
+        wrong["padding"] = f"padding 0, not {shown}"
     if spec.padding_mode != "zeros":
-        wrong.append(f"padding_mode 'zeros', not {spec.padding_mode!r}")
-    if wrong:  # name only what is wrong (a causal layer's padding (0,) read as a culprit)
+        wrong["padding_mode"] = f"padding_mode 'zeros', not {spec.padding_mode!r}"
+    if wrong:  # name and mark only what is wrong (a causal layer's padding (0,) is not)
         raise SpecError(
             "a causal layer pads (k-1)*dilation on the left itself (F.pad, with zeros): its "
-            f"Conv1d needs {' and '.join(wrong)}", ("causal", "padding", "padding_mode"),
+            f"Conv1d needs {' and '.join(wrong.values())}", ("causal", *wrong),
         )
 
 
 def check_output_size(spec: LayerSpec) -> None:
     formulas = spec.output_size_formula()
-    for axis, size, formula in zip(AXES[spec.dims], spec.output_size, formulas,
-                                   strict=True):
+    for axis, size, padding, formula in zip(AXES[spec.dims], spec.output_size, spec.padding,
+                                            formulas, strict=True):
         if size < 1:
             raise SpecError(
-                f"output {axis} would be {size}: padding {spec.padding} crops more than "
+                f"output {axis} would be {size}: padding {padding} crops more than "
                 f"the transposed convolution makes ({formula})",
                 ("padding", "input_size", "kernel_size"), size=size,
             )

@@ -1,13 +1,14 @@
 """The im2col view's N-d arithmetic of positions, none of the values: flat row/column indices
 over d spatial axes, images (C, *spatial) as drawn, the cells a sum marks on them, labels
-for what a row or column indexes, and the caption of a layer with 1 or 3 axes. Shared by
+for what a row or column indexes, the caption of a layer with 1 or 3 axes, and what a page
+set's images make of its titles, labels and depth slices (`Images`). Shared by
 `gui.im2col_layout` (convolution) and `gui.im2col_transposed`."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,7 +39,9 @@ def pairs(*columns: np.ndarray) -> np.ndarray:
 def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group: int,
                channels: str) -> str:
     """The caption of a layer with 1 or 3 spatial axes: L and K with their factors, and how
-    rows and columns are labelled (conv: ``channels`` 'C/G'; transposed: 'O/G')."""
+    rows and columns are labelled (conv: ``channels`` 'C/G'; transposed: 'O/G'); 1D: the
+    lengths the images' titles name apart from L (L_in, L_out: a transposed layer's L is
+    its input positions, a conv's its output ones)."""
     up, low = [a.upper() for a in LETTERS[spec.dims]], LETTERS[spec.dims]
     taps = per_group * math.prod(spec.kernel_size)
     return (
@@ -50,7 +53,9 @@ def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group
         f"{'·'.join(map(str, spec.kernel_size))} = {taps} taps per group (columns labelled "
         f"{channels[0].lower()};{','.join('k' + a for a in low)});  G = {spec.groups}"
         + (";  images: each depth slice below the one before (rows labelled d,h)"
-           if spec.dims == 3 else ";  images: a row per channel")
+           if spec.dims == 3 else
+           f";  images: a row per channel, L_in = {spec.input_size[0]} and "
+           f"L_out = {spec.output_size[0]} long")
     )
 
 
@@ -67,7 +72,7 @@ def flat(positions: np.ndarray | tuple, size: tuple[int, ...]) -> np.ndarray:
 
 
 def image(a: np.ndarray, dims: int) -> np.ndarray:
-    """(C, *spatial) as the view draws it: 1D (C × L) whole, 2D (C, H, W) one channel at a
+    """(C, *spatial) as the view draws it: 1D (C × its length) whole, 2D (C, H, W) one channel at a
     time, 3D (C, D·H, W): each channel's depth slices one below the other."""
     if dims == 3:
         c, d, h, w = a.shape
@@ -134,9 +139,66 @@ def _position(i: int, size: tuple[int, ...]) -> str:
     return ",".join(map(str, reversed(out)))
 
 
-
-
-def slice_rows(spec: LayerSpec, sizes: dict[str, tuple[int, ...]]) -> dict[str, int]:
+def slice_rows(spec: LayerSpec, sizes: Mapping[str, tuple[int, ...]]) -> dict[str, int]:
     """Rows per depth slice of each image drawn stacked (3D: its height), by name, from
     each image's spatial ``sizes``; none for 1D and 2D."""
     return {name: size[1] for name, size in sizes.items()} if spec.dims == 3 else {}
+
+
+#: What a 3D layer's image adds to its 2D title: each channel's depth slices stacked.
+STACKED = "  (D·H × W)"
+
+
+@dataclass(frozen=True, eq=False)
+class Images:
+    """The images among a page set's matrices, and what the view's titles, row and column
+    labels and depth slices follow from (`titles`, `labels`, `slices`: a page module's).
+
+    Attributes
+    ----------
+    sizes : callable, spec -> {name: spatial size}
+        Each image's spatial size (its `LETTERS` axes).
+    positions : callable, spec -> tuple of int
+        The spatial size an "L" row or column numbers.
+    per_group : callable, spec -> int
+        The channels per group of a "K" column.
+    flat_titles : mapping
+        Every matrix's title for a 2D layer; a 3D layer's image adds `STACKED`.
+    line_titles : mapping
+        The images' titles for a 1D layer (all channels at once).
+    kinds : mapping
+        What each matrix's rows and columns index (`axis_labels`' kinds).
+    stacked_titles : mapping
+        3D titles that are not the 2D one with `STACKED`.
+    """
+
+    sizes: Callable[[LayerSpec], dict[str, tuple[int, ...]]]
+    positions: Callable[[LayerSpec], tuple[int, ...]]
+    per_group: Callable[[LayerSpec], int]
+    flat_titles: Mapping[str, str]
+    line_titles: Mapping[str, str]
+    kinds: Mapping[str, tuple[str, str]]
+    stacked_titles: Mapping[str, str] = field(default_factory=dict)
+
+    def titles(self, spec: LayerSpec) -> dict[str, str]:
+        """Each matrix's title for ``spec`` (the images' per number of axes)."""
+        if spec.dims == 1:
+            return {**self.flat_titles, **self.line_titles}
+        if spec.dims == 3:
+            stacked = {name: self.flat_titles[name] + STACKED for name in self.sizes(spec)}
+            return {**self.flat_titles, **stacked, **self.stacked_titles}
+        return dict(self.flat_titles)
+
+    def slices(self, spec: LayerSpec) -> dict[str, int]:
+        """Rows per depth slice of the images a 3D layer stacks (`slice_rows`)."""
+        return slice_rows(spec, self.sizes(spec))
+
+    def labels(self, spec: LayerSpec) -> dict[str, tuple]:
+        """Each matrix's (row, column) labellers (`axis_labels`; None: plain numbers)."""
+        images, positions, per_group = self.sizes(spec), self.positions(spec), \
+            self.per_group(spec)
+        sizes = {"L": positions, "K": (), "": ()}
+        return {name: tuple(axis_labels(spec, k, per_group,
+                                        images[name] if k == "image" else sizes[k])
+                            for k in kinds)
+                for name, kinds in self.kinds.items()}

@@ -12,7 +12,7 @@ weight; cells outside the blocks are NaN, drawn blank):
 L = OH·OW output positions (row l = oi·OW + oj), K = (C/G)·kh·kw taps per group (column
 g·K + k, k = c'·kh·kw + i·kw + j). For d spatial axes, L = prod(output size) and
 K = (C/G)·prod(kernel_size), both row-major over the axes (`flat`); an image (C, *spatial)
-is drawn as `image` makes it: 1D all channels at once (C × L), 2D one channel, 3D one
+is drawn as `image` makes it: 1D all channels at once (C × length), 2D one channel, 3D one
 channel's depth slices stacked (D·H × W). Rows and columns are labelled with what they
 index (`axis_labels`): "d,h,w" output positions, "c;kd,kh,kw" taps.
 """
@@ -30,15 +30,14 @@ from core.im2col_steps import Im2colSteps
 from core.spec import LayerSpec
 
 from .im2col_axes import (
+    Images,
     Marks,
-    axis_labels,
     flat,
     image,
     image_mark,
     nd_caption,
     padded_fits,
     pairs,
-    slice_rows,
 )
 from .padded_frame import frame
 
@@ -97,45 +96,25 @@ def caption(spec: LayerSpec) -> str:
 
 NOT_DRAWN = ";  col2im's padded grid is not drawn (blank): a huge padding makes it too large"
 
-#: What the rows and columns of each matrix index (for `axis_labels`): "L" positions, "K"
-#: taps, "image" an image's rows (columns: plain), "" channels (plain numbers).
-LABELS = {
-    "cols": ("L", "K"), "weight_t": ("K", ""), "product": ("L", ""), "output": ("image", ""),
-    "grad_output_t": ("", "L"), "grad_weight": ("", "K"), "grad_output": ("L", ""),
-    "weight": ("", "K"), "grad_cols": ("L", "K"), "grad_padded": ("image", ""),
-    "grad_input": ("image", ""),
-}
-#: Titles of the images for 1 and 3 spatial axes (2D: `TITLES`).
-ND_TITLES = {
-    1: {"output": "output  (O × L, a row per channel)",
-        "grad_padded": "col2im(dcols)  (C × padded L)",
-        "grad_input": "pad adjoint → grad_input  (C × L)"},
-    3: {"output": "output o  (D·H × W: depth slices stacked)",
-        "grad_padded": "col2im(dcols), channel c  (D·H × W)",
-        "grad_input": "pad adjoint → grad_input c  (D·H × W)"},
-}
-
-
-def titles(spec: LayerSpec) -> dict[str, str]:
-    """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
-    return {**TITLES, **ND_TITLES.get(spec.dims, {})}
-
-
-def slices(spec: LayerSpec) -> dict[str, int]:
-    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
-    return slice_rows(spec, {"output": spec.output_size, "grad_padded": spec.padded_size,
-                             "grad_input": spec.input_size})
-
-
-def labels(spec: LayerSpec) -> dict[str, tuple]:
-    """Each matrix's (row, column) labellers (`axis_labels`; None: plain numbers)."""
-    sizes = {"L": spec.output_size, "K": (), "image": spec.output_size, "": ()}
-    out = {}
-    for name, kinds in LABELS.items():
-        size = {"grad_padded": spec.padded_size, "grad_input": spec.input_size}.get(name)
-        out[name] = tuple(axis_labels(spec, k, spec.in_per_group, size or sizes[k])
-                          for k in kinds)
-    return out
+#: The images among the matrices (output, col2im's padded grid, grad_input): their titles for
+#: 1 and 3 spatial axes, and what each matrix's rows and columns index ("L" positions, "K"
+#: taps, "image" an image's rows, "" plain numbers).
+IMAGES = Images(
+    sizes=lambda spec: {"output": spec.output_size, "grad_padded": spec.padded_size,
+                        "grad_input": spec.input_size},
+    positions=lambda spec: spec.output_size,
+    per_group=lambda spec: spec.in_per_group,
+    flat_titles=TITLES,
+    line_titles={"output": "output  (O × L, a row per channel)",
+                 "grad_padded": "col2im(dcols)  (C × padded L_in)",
+                 "grad_input": "pad adjoint → grad_input  (C × L_in)"},
+    stacked_titles={"output": "output o  (D·H × W: depth slices stacked)"},
+    kinds={"cols": ("L", "K"), "weight_t": ("K", ""), "product": ("L", ""),
+           "output": ("image", ""), "grad_output_t": ("", "L"), "grad_weight": ("", "K"),
+           "grad_output": ("L", ""), "weight": ("", "K"), "grad_cols": ("L", "K"),
+           "grad_padded": ("image", ""), "grad_input": ("image", "")},
+)
+titles, labels, slices = IMAGES.titles, IMAGES.labels, IMAGES.slices
 
 
 def boxes(spec: LayerSpec) -> dict[str, tuple[int, int, int, int]]:

@@ -27,14 +27,13 @@ from core.spec import LayerSpec
 from core.transposed_steps import TransposedSteps
 
 from .im2col_axes import (
+    Images,
     Marks,
-    axis_labels,
     flat,
     image,
     image_mark,
     nd_caption,
     pairs,
-    slice_rows,
 )
 from .im2col_layout import PageMarks, block_diagonal, kept_terms, side_by_side
 
@@ -162,46 +161,27 @@ def marks(terms: Terms, sample: int, step: int | None = None) -> PageMarks:
     return PageMarks(page, out)
 
 
-#: What the rows and columns of each matrix index (`gui.im2col_axes.axis_labels`).
-LABELS = {
-    "weight_matrix": ("", "K"), "input_matrix": ("L", ""), "cols": ("L", "K"),
-    "full_output": ("image", ""), "output": ("image", ""), "grad_output_cols": ("L", "K"),
-    "input_matrix_t": ("", "L"), "grad_weight_matrix": ("", "K"), "grad_output": ("image", ""),
-    "weight_matrix_t": ("K", ""), "grad_input_matrix": ("L", ""), "grad_input": ("image", ""),
-}
-#: Titles of the images for 1 and 3 spatial axes (2D: `TITLES`).
-ND_TITLES = {
-    1: {"full_output": "fold(cols): full output  (O × padded L)",
-        "output": "crop (+ b) → output y  (O × L)",
-        "grad_output": "grad_output gy  (O × L)",
-        "grad_input": "reshape → grad_input  (C × L)"},
-    3: {"full_output": "fold(cols): full output, channel o  (D·H × W)",
-        "output": "crop (+ b) → output y, channel o  (D·H × W)",
-        "grad_output": "grad_output gy, channel o  (D·H × W)",
-        "grad_input": "reshape → grad_input, channel c  (D·H × W)"},
-}
-
-
-def titles(spec: LayerSpec) -> dict[str, str]:
-    """Each matrix's title for ``spec`` (`TITLES`, the images' per number of axes)."""
-    return {**TITLES, **ND_TITLES.get(spec.dims, {})}
-
-
-def slices(spec: LayerSpec) -> dict[str, int]:
-    """Rows per depth slice of the images a 3D layer stacks (`gui.im2col_axes.slice_rows`)."""
-    return slice_rows(spec, {"full_output": spec.padded_size, "output": spec.output_size,
-                             "grad_output": spec.output_size, "grad_input": spec.input_size})
-
-
-def labels(spec: LayerSpec) -> dict[str, tuple]:
-    """Each matrix's (row, column) labellers (`gui.im2col_axes.axis_labels`)."""
-    size = {"full_output": spec.padded_size, "grad_input": spec.input_size}
-    out = {}
-    for name, kinds in LABELS.items():
-        rows = size.get(name, spec.output_size if kinds[0] == "image" else
-                        spec.as_conv().output_size)
-        out[name] = tuple(axis_labels(spec, k, spec.out_per_group, rows) for k in kinds)
-    return out
+#: The images among the matrices (the full output, output, grad_output, grad_input): their
+#: titles for 1 and 3 spatial axes, and what each matrix's rows and columns index
+#: (`gui.im2col_axes.axis_labels`).
+IMAGES = Images(
+    sizes=lambda spec: {"full_output": spec.padded_size, "output": spec.output_size,
+                        "grad_output": spec.output_size, "grad_input": spec.input_size},
+    positions=lambda spec: spec.as_conv().output_size,
+    per_group=lambda spec: spec.out_per_group,
+    flat_titles=TITLES,
+    line_titles={"full_output": "fold(cols): full output  (O × L_out + 2·padding)",
+                 "output": "crop (+ b) → output y  (O × L_out)",
+                 "grad_output": "grad_output gy  (O × L_out)",
+                 "grad_input": "reshape → grad_input  (C × L_in)"},
+    kinds={"weight_matrix": ("", "K"), "input_matrix": ("L", ""), "cols": ("L", "K"),
+           "full_output": ("image", ""), "output": ("image", ""),
+           "grad_output_cols": ("L", "K"), "input_matrix_t": ("", "L"),
+           "grad_weight_matrix": ("", "K"), "grad_output": ("image", ""),
+           "weight_matrix_t": ("K", ""), "grad_input_matrix": ("L", ""),
+           "grad_input": ("image", "")},
+)
+titles, labels, slices = IMAGES.titles, IMAGES.labels, IMAGES.slices
 
 
 def caption(spec: LayerSpec) -> str:

@@ -19,15 +19,13 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
+from core.io.checkpoint_formats import Checkpoint, CheckpointError, open_checkpoint
 from core.io.checkpoint_import import (
     NOT_IN_STATE_DICT,
-    Checkpoint,
-    CheckpointError,
     ConvWeight,
     conv_weights,
     describe_layer,
     kind_note,
-    open_checkpoint,
     session_with_layer,
 )
 from core.io.image_import import (

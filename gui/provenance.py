@@ -34,7 +34,7 @@ import numpy as np
 
 from core.explain import SOURCES, Terms, window
 from core.explain_links import source
-from core.explain_terms import LAYOUT
+from core.explain_sums import LAYOUT
 from core.spec import LayerSpec
 from core.tensors import NAMES, TENSORS
 

@@ -1,16 +1,8 @@
 """Layers from checkpoints: list a file's convolution weights and import one into the session.
 
-Two formats:
-
-* PyTorch ``.pt`` / ``.pth`` (a ``state_dict``, or a dict holding one, nested at any depth):
-  read with ``torch.load(path, weights_only=True, map_location="cpu")`` only, so no pickle
-  can run code; a file that needs a full unpickle (a whole ``nn.Module``, a custom class)
-  is refused with torch's reason. torch is imported here, inside the function, not before.
-* ``.safetensors``: read here without torch (an 8-byte little-endian header length, a JSON
-  header naming each tensor's dtype, shape and byte range, then the raw little-endian data),
-  with the header's size and every byte range checked against the file before reading.
-
-Then ``conv_weights(ckpt)`` lists the 3-D to 5-D float tensors (Conv1d/2d/3d weights: the
+The file is read by `core.io.checkpoint_formats` (``.pt``/``.pth`` with
+``torch.load(weights_only=True)`` only, or ``.safetensors`` without torch). Then
+``conv_weights(ckpt)`` lists the 3-D to 5-D float tensors (Conv1d/2d/3d weights: the
 rank gives the spatial axes) with their ``….bias``, and ``session_with_layer(session, ckpt,
 key, groups, transposed)`` sets axes, channels, kernel size, groups and the tensors. Stride,
 padding and dilation are not in a state_dict: the session's stay. Nor is the layer's class:
@@ -20,21 +12,15 @@ so the caller says which (the session's kind by default) and `describe_layer` na
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import struct
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from .. import budget
-from ..session import Session, spec_with_dims
+from ..session import Session
 from ..spec_args import AXES
+from ..spec_dims import spec_with_dims
 from ..torch_layer import kind_name, layer_class
+from .checkpoint_formats import Checkpoint, CheckpointError, Entry
 
 NOT_IN_STATE_DICT = ("stride, padding, output_padding, dilation and padding_mode are not "
                      "stored in a state_dict: the layer keeps its own; set them to the "
@@ -50,34 +36,6 @@ def weight_layout(transposed: bool, dims: int = 2) -> str:
     if transposed:
         return f"in_channels, out_channels/groups, {kernel}"
     return f"out_channels, in_channels/groups, {kernel}"
-
-
-SAFETENSORS_SUFFIX = ".safetensors"
-MAX_HEADER_BYTES = 100 * 2**20  # the safetensors library's own limit
-_SAFETENSORS_DTYPES = {
-    "F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "F16": np.dtype("<f2"),
-    "BF16": np.dtype("<u2"),  # widened to float32 below
-    "I64": np.dtype("<i8"), "I32": np.dtype("<i4"), "I16": np.dtype("<i2"), "I8": np.dtype("i1"),
-    "U8": np.dtype("u1"), "BOOL": np.dtype("?"),
-}
-
-
-class CheckpointError(ValueError):
-    """A checkpoint or a tensor in it that cannot be imported; the message says why."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One tensor of a checkpoint: its key, shape and dtype name (torch's or safetensors')."""
-
-    key: str
-    shape: tuple[int, ...]
-    dtype: str
-
-    @property
-    def is_float(self) -> bool:
-        # torch's names (float32, bfloat16) or safetensors' (F32, BF16)
-        return self.dtype.startswith(("float", "bfloat", "F", "BF"))
 
 
 @dataclass(frozen=True)
@@ -107,162 +65,6 @@ class ConvWeight:
         return (first, per_group * groups) if transposed else (per_group * groups, first)
 
 
-class Checkpoint:
-    """The tensors of one checkpoint file: ``entries`` (key, shape, dtype) and `array`."""
-
-    def __init__(self, path: Path, entries: list[Entry], reader) -> None:
-        self.path, self.entries, self._reader = path, entries, reader
-        self._by_key = {e.key: e for e in entries}
-
-    def entry(self, key: str) -> Entry:
-        if key not in self._by_key:
-            near = [e.key for e in self.entries if e.key.endswith(".weight")][:8]
-            hint = f"; weights here: {', '.join(near)}" if near else ""
-            raise CheckpointError(f"{self.path.name} has no tensor {key!r}{hint}")
-        return self._by_key[key]
-
-    def array(self, key: str) -> np.ndarray:
-        """Tensor ``key`` as a float32/float64 numpy array (half precision widened)."""
-        entry = self.entry(key)
-        if not entry.is_float:
-            raise CheckpointError(f"tensor {key!r} has dtype {entry.dtype}; a layer's weight "
-                                  "is a float tensor")
-        return self._reader(key)
-
-
-def _flatten(obj: Any, prefix: str, out: dict[str, Any], torch: Any, depth: int = 0) -> None:
-    """Every tensor in nested dicts and lists, under dotted keys ('model.0.weight')."""
-    if isinstance(obj, torch.Tensor):
-        out[prefix] = obj
-    elif depth < 8 and isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out, torch, depth + 1)
-    elif depth < 8 and isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            _flatten(v, f"{prefix}.{i}" if prefix else str(i), out, torch, depth + 1)
-
-
-def _unwrap(flat: dict[str, Any]) -> dict[str, Any]:
-    """Keys without a common wrapper ('state_dict.', 'model.'), when every key has it."""
-    for wrapper in ("state_dict.", "model_state_dict.", "model.", "module."):
-        if flat and all(k.startswith(wrapper) for k in flat):
-            flat = {k[len(wrapper):]: v for k, v in flat.items()}
-    return flat
-
-
-def _refusal(path: Path, exc: Exception) -> str:
-    text = str(exc)
-    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
-    if found:  # a pickle that wants to build an object: weights_only stopped it
-        return (f"{path.name} holds Python objects besides tensors and plain containers (it "
-                f"refers to {found.group(1)}); ConvViz loads checkpoints with "
-                "torch.load(weights_only=True) only and never runs a full unpickle. Save "
-                "model.state_dict() instead")
-    detail = re.search(r"WeightsUnpickler error:\s*(.+)", text)
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    reason = detail.group(1).strip() if detail else (lines[0] if lines else type(exc).__name__)
-    return (f"cannot read {path.name} as a PyTorch checkpoint: not written by torch.save, or "
-            f"damaged (torch says: {reason.split('. ')[0]})")
-
-
-def _load_torch(path: Path) -> Checkpoint:
-    import torch
-
-    try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # torch raises many types (UnpicklingError, RuntimeError, EOF…)
-        raise CheckpointError(_refusal(path, e)) from None
-    flat: dict[str, Any] = {}
-    _flatten(obj, "", flat, torch)
-    flat = _unwrap(flat)
-    entries = [Entry(k, tuple(t.shape), str(t.dtype).removeprefix("torch.")) for k, t in
-               flat.items()]
-
-    def read(key: str) -> np.ndarray:
-        t = flat[key].detach()
-        if t.dtype not in (torch.float32, torch.float64):
-            t = t.float()  # float16 / bfloat16: numpy has no bfloat16
-        return np.array(t.numpy(), copy=True)
-
-    return Checkpoint(path, entries, read)
-
-
-def _load_safetensors(path: Path) -> Checkpoint:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if len(head) < 8:
-                raise CheckpointError(f"cannot read {path.name}: shorter than a safetensors "
-                                      "header (8 bytes)")
-            (n,) = struct.unpack("<Q", head)
-            if n > min(MAX_HEADER_BYTES, size - 8):
-                raise CheckpointError(
-                    f"cannot read {path.name}: its header claims {n:,} bytes but the file has "
-                    f"{size - 8:,} after the length (truncated, or not a safetensors file)")
-            header = json.loads(f.read(n).decode("utf-8"))
-    except OSError as e:
-        raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"cannot read {path.name}: its header is not JSON ({e})") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(f"cannot read {path.name}: its header is not a JSON object")
-    data_start, data_size = 8 + n, size - 8 - n
-    entries, layout = [], {}
-    for key, info in header.items():
-        if key == "__metadata__":
-            continue
-        try:
-            dtype, shape = info["dtype"], tuple(int(s) for s in info["shape"])
-            begin, end = (int(v) for v in info["data_offsets"])
-        except (TypeError, KeyError, ValueError):
-            raise CheckpointError(f"cannot read {path.name}: tensor {key!r} has no valid "
-                                  "dtype, shape and data_offsets") from None
-        if dtype not in _SAFETENSORS_DTYPES or min(shape, default=0) < 0:
-            raise CheckpointError(f"cannot read {path.name}: tensor {key!r} has dtype {dtype!r}"
-                                  f" and shape {shape}, which ConvViz does not read")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * _SAFETENSORS_DTYPES[dtype].itemsize
-        if not (0 <= begin <= end <= data_size) or end - begin != nbytes:
-            raise CheckpointError(
-                f"cannot read {path.name}: tensor {key!r} ({dtype}, shape {shape}) claims bytes "
-                f"{begin}…{end} but needs {nbytes} and the data holds {data_size} (truncated?)")
-        entries.append(Entry(key, shape, dtype))
-        layout[key] = (dtype, shape, data_start + begin, nbytes)
-
-    def read(key: str) -> np.ndarray:
-        dtype, shape, offset, nbytes = layout[key]
-        with open(path, "rb") as f:
-            f.seek(offset)
-            raw = f.read(nbytes)
-        if len(raw) != nbytes:
-            raise CheckpointError(f"cannot read {path.name}: tensor {key!r} is cut short")
-        a = np.frombuffer(raw, dtype=_SAFETENSORS_DTYPES[dtype]).reshape(shape)
-        if dtype == "BF16":
-            return (a.astype(np.uint32) << 16).view(np.float32)
-        if dtype == "F16":
-            return a.astype(np.float32)
-        return a.astype(a.dtype.newbyteorder("="))
-
-    return Checkpoint(path, entries, read)
-
-
-def open_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """The tensors of a ``.pt``/``.pth`` (weights_only) or ``.safetensors`` file.
-
-    Raises
-    ------
-    CheckpointError
-        For a missing, truncated or malformed file, or a pickle that ``weights_only``
-        refuses (the message says that nothing was run).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"cannot read {path}: no such file")
-    if path.suffix.lower() == SAFETENSORS_SUFFIX:
-        return _load_safetensors(path)
-    return _load_torch(path)
-
-
 def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
     """Every 3-D, 4-D or 5-D float tensor with no zero dimension (a Conv1d, Conv2d or Conv3d
     weight, or a transposed one's), and its ``….bias`` (1-D float).
@@ -276,7 +78,7 @@ def conv_weights(ckpt: Checkpoint) -> list[ConvWeight]:
     for e in ckpt.entries:
         if len(e.shape) in WEIGHT_RANKS and e.is_float and 0 not in e.shape:
             bias_key = e.key[: -len("weight")] + "bias" if e.key.endswith("weight") else None
-            bias = ckpt._by_key.get(bias_key) if bias_key else None
+            bias = ckpt.get(bias_key) if bias_key else None
             ok = bias is not None and len(bias.shape) == 1 and bias.is_float
             found.append(ConvWeight(e.key, e.shape, bias_key if ok else None,
                                     bias.shape if ok else None))
@@ -320,7 +122,7 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
     or a Conv's; None: as the session's own kind. The spatial axes (the weight's rank − 2:
     Conv1d, 2d or 3d), in/out channels, kernel size and ``groups`` come from its shape, then
     the weight and the bias (``bias=False`` without one). Another number of axes than the
-    session's changes the per-axis fields as `core.session.spec_with_dims` does.
+    session's changes the per-axis fields as `core.spec_dims.spec_with_dims` does.
     Stride, padding, dilation, padding_mode, batch, input size and dtype are the session's,
     and output_padding when it stays transposed (a Conv2d has none: `kind_note` says so); the
     input keeps its values where the shapes overlap.

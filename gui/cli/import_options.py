@@ -12,12 +12,8 @@ import argparse
 from typing import TextIO
 
 from core.io import image_import as images
-from core.io.checkpoint_import import (
-    NOT_IN_STATE_DICT,
-    describe_layer,
-    kind_note,
-    open_checkpoint,
-)
+from core.io.checkpoint_formats import open_checkpoint
+from core.io.checkpoint_import import NOT_IN_STATE_DICT, describe_layer, kind_note
 from core.io.checkpoint_import import session_with_layer as with_layer
 from core.io.presets import default_session
 from core.session import Session

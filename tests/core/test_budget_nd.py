@@ -26,6 +26,8 @@ SHAPES = [
     LayerSpec(8, 8, 5, padding=2, padding_mode="reflect", input_size=4096, batch=2, dims=1,
               dtype="float32"),
     LayerSpec(8, 8, 3, dilation=4, causal=True, input_size=4096, batch=2, dims=1),
+    # its row's im2col matrix (18 MiB) runs in slabs of columns (`numpy_fast.as_3d`)
+    LayerSpec(32, 16, 9, padding=4, input_size=16384, batch=2, dims=1, dtype="float32"),
     LayerSpec(16, 16, 3, stride=50, padding=3000, input_size=8192, batch=4, dims=1),  # compact
     LayerSpec(4, 8, 3, padding=1, input_size=(12, 16, 16), batch=2, dims=3),
     LayerSpec(4, 4, 3, padding=1, padding_mode="circular", input_size=(8, 12, 12), batch=2,

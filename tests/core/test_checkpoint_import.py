@@ -18,13 +18,12 @@ from checkpoint_files import Evil, as_numpy, small_model, write_safetensors
 from torch import nn
 
 from core import budget
+from core.io.checkpoint_formats import CheckpointError, open_checkpoint
 from core.io.checkpoint_import import (
-    CheckpointError,
     conv_weights,
     describe_layer,
     group_choices,
     kind_note,
-    open_checkpoint,
     session_with_layer,
 )
 from core.io.module_import import session_from_module
@@ -94,7 +93,8 @@ def test_imported_layer_matches_the_module_and_autograd(ckpt_path, model, index,
 
 def test_safetensors_are_read_without_torch(model, tmp_path):
     ckpt_path = write_safetensors(tmp_path / "m.safetensors", dict(model.state_dict()))
-    code = ("import sys; from core.io.checkpoint_import import open_checkpoint, conv_weights; "
+    code = ("import sys; from core.io.checkpoint_formats import open_checkpoint; "
+            "from core.io.checkpoint_import import conv_weights; "
             f"c = open_checkpoint({str(ckpt_path)!r}); c.array('0.weight'); "
             "print(len(conv_weights(c)), 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -17,7 +17,8 @@ from nd_reference import EVERY_KIND, of_session, random_session
 from session_checks import assert_same_session
 from torch import nn
 
-from core.io.checkpoint_import import conv_weights, open_checkpoint, session_with_layer
+from core.io.checkpoint_formats import open_checkpoint
+from core.io.checkpoint_import import conv_weights, session_with_layer
 from core.io.export import export_npy, export_spec
 from core.io.module_import import session_from_module
 from core.io.presets import load_preset
@@ -29,8 +30,9 @@ from core.io.session_io import (
     session_arrays,
 )
 from core.io.tensor_import import fitting_spec, import_npy
-from core.session import Session, compute_session, spec_with_dims, with_spatial_rank
+from core.session import Session, compute_session, with_spatial_rank
 from core.spec import LayerSpec, SpecError
+from core.spec_dims import spec_with_dims
 from gui.cli.session_arg import open_session_arg
 
 DATA = Path(__file__).parent / "data"

@@ -87,3 +87,30 @@ def test_empty_batch_can_become_unbatched() -> None:
     single = s.with_spec(s.spec.replace(batch=None))
     assert single.input.shape == (2, 3, 3) and np.all(single.input == 0)
     assert np.all(single.grad_output == 1)
+
+
+@pytest.mark.parametrize(
+    "spec, weight",
+    [
+        (LayerSpec(3, 4, 3, padding=1, input_size=(6, 6)),
+         "weight regrouped (4, 3, 3, 3) → (3, 4, 3, 3) (each value"),
+        # the same shape, but the values move: [o, c] → [c, o]
+        (LayerSpec(2, 2, 3, dims=1, causal=True, input_size=8),
+         "weight regrouped in its shape (2, 2, 3) (each value"),
+        # one channel in and out per group: nothing moves
+        (LayerSpec(4, 4, 3, groups=4, dims=1, input_size=8),
+         "weight kept (one input and one output channel per group)"),
+    ],
+)
+def test_a_kind_switch_says_what_the_weight_became_and_that_causal_went(spec, weight) -> None:
+    """Review r12 F6: "weight regrouped (2, 2, 3) → (2, 2, 3)" read as a no-op, and a causal
+    layer's switch did not say causal went."""
+    from core.session import kind_switch_note, regroup_weight
+
+    before = Session.default(spec)
+    after = before.with_spec(spec.replace(transposed=True, causal=False))
+    note = kind_switch_note(before, after)
+    assert weight in note
+    moved = not np.array_equal(regroup_weight(before.weight, spec.groups), before.weight)
+    assert moved == ("regrouped" in note)
+    assert ("causal dropped: a ConvTranspose1d has no causal form" in note) == spec.causal

@@ -368,3 +368,15 @@ def test_a_one_tuple_dilation_with_same_under_another_mode_is_refused_as_torch_m
     assert set(caught.value.fields) == {"dilation", "padding", "padding_mode"}
     assert LayerSpec(1, 1, (1, 1, 2), padding="same", dilation=(2,), input_size=(3, 3, 4),
                      dims=3).output_size == (3, 3, 4)  # 'zeros': torch expands it
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [
+    ({"padding": "same", "stride": 2, "input_size": 10}, "stride 2:"),
+    ({"padding": 6, "input_size": 4, "transposed": True}, "padding 6 crops"),
+])
+def test_a_conv1d_refusal_names_its_sizes_as_ints_not_one_tuples(kwargs, named) -> None:
+    """A 1D layer's sizes are one per axis internally; its messages print the number."""
+    with pytest.raises(SpecError) as caught:
+        LayerSpec(2, 2, 3, dims=1, **kwargs)
+    assert named in str(caught.value) and "(2,)" not in str(caught.value)
+    assert "(6,)" not in str(caught.value)

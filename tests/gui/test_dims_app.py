@@ -10,7 +10,7 @@ from gui_checks import marked_rows
 
 from core.session_delta import same_bits
 from core.spec import LayerSpec, SpecError
-from gui.dims_switch import DEPTH, switch_dims
+from core.spec_dims import DEPTH, switch_dims, switched_session
 
 
 def set_combo(combo, data) -> None:
@@ -26,40 +26,12 @@ def assert_same_session(a, b) -> None:
             assert same_bits(x, y), name
 
 
-# -- the mapping, without Qt ---------------------------------------------------------------
-BASE = LayerSpec(3, 4, (3, 5), stride=(1, 2), padding=(1, 2), dilation=(1, 2), groups=1,
-                 input_size=(9, 16), batch=2, dtype="float32", padding_mode="replicate")
+# -- the mapping is core's (tests/core/test_spec_dims.py) --------------------------------
+def test_the_panel_and_the_document_switch_with_cores_rule():
+    import gui.dims_switch
 
-
-def test_fewer_axes_keep_the_last_ones_and_everything_else():
-    one = switch_dims(BASE, 1)
-    assert one == BASE.replace(dims=1, kernel_size=5, stride=2, padding=2, dilation=2,
-                               input_size=16, output_padding=0)
-    three = switch_dims(BASE, 3)
-    assert three.input_size == (DEPTH, 9, 16) and three.kernel_size == (3, 3, 5)
-    assert (three.stride, three.padding, three.dilation) == ((1, 1, 2), (1, 1, 2), (1, 1, 2))
-    assert switch_dims(three, 2) == BASE  # back: the added depth goes again
-    assert switch_dims(one, 2).input_size == (16, 16)  # 1D → 2D: a square
-    assert switch_dims(one, 3).input_size == (DEPTH, 16, 16)
-    for spec in (one, three):
-        assert (spec.in_channels, spec.out_channels, spec.groups, spec.bias, spec.batch,
-                spec.dtype, spec.padding_mode) == (3, 4, 1, True, 2, "float32", "replicate")
-
-
-def test_an_added_axis_that_does_not_fit_takes_a_plain_one():
-    big = BASE.replace(kernel_size=(7, 3), padding=0, stride=1, dilation=1,
-                       padding_mode="zeros")  # a depth-7 kernel does not fit a depth of 3
-    three = switch_dims(big, 3)
-    assert three.kernel_size == (1, 7, 3) and three.input_size == (DEPTH, 9, 16)
-    assert three.padding == (0, 0, 0) and three.stride == (1, 1, 1)
-
-
-def test_causal_goes_and_a_transposed_layer_stays_transposed():
-    causal = LayerSpec(2, 2, 3, dims=1, causal=True, dilation=2, input_size=10)
-    two = switch_dims(causal, 2)
-    assert not two.causal and two.padding == (0, 0) and two.dilation == (2, 2)
-    t = LayerSpec(2, 4, (3, 3), stride=2, output_padding=1, transposed=True, input_size=5)
-    assert switch_dims(t, 3).transposed and switch_dims(t, 1).output_padding == (1,)
+    assert gui.dims_switch.switch_dims is switch_dims
+    assert gui.dims_switch.switched_session is switched_session
 
 
 @pytest.fixture

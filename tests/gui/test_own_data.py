@@ -14,7 +14,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from core import budget
-from core.io.checkpoint_import import conv_weights, open_checkpoint
+from core.io.checkpoint_formats import open_checkpoint
+from core.io.checkpoint_import import conv_weights
 from core.io.image_import import ImageOptions, default_size, load_image
 from gui.import_dialogs import ImageImportDialog, LayerImportDialog
 from tests.core.checkpoint_files import Evil, small_model
