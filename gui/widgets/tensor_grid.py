@@ -190,6 +190,10 @@ class TensorGrid(GridQueries, QWidget):
         old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
+        # a Conv1d strip: cropped to the sum, captioned (F10; the view's on r12-strips)
+        set_strip = getattr(self.view, "set_strip", None)
+        if set_strip is not None:
+            set_strip(spec is not None and spec.dims == 1)
         self.selector.set_axes(lead_names(spec, self.name))
         self._title.setText(_unbroken(tensor_title(self.name, spec)))
         if array is None:
