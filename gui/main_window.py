@@ -161,8 +161,10 @@ class MainWindow(QMainWindow):
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self._fit_panel()
         self.panel.fieldsResized.connect(self._fit_panel)
-        self._refit = QTimer(self, singleShot=True, interval=0)  # once shown (showEvent)
+        # once shown (showEvent), and once the panel's rows have laid out their new boxes
+        self._refit = QTimer(self, singleShot=True, interval=0)
         self._refit.timeout.connect(self._fit_panel)
+        self.panel.fieldsResized.connect(self._refit.start)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
@@ -305,9 +307,15 @@ class MainWindow(QMainWindow):
         """As wide as the fields need (a Conv3d's three boxes a row more than a Conv2d's two),
         whatever other docks come and go: never clipped."""
         scroll = self.panel_dock.widget()
-        scroll.setMinimumWidth(self.panel.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth())
+        old = scroll.minimumWidth()
+        need = (self.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint()
+                .width() + 2 * scroll.frameWidth())
+        scroll.setMinimumWidth(need)
+        if need < old and scroll.width() <= old + 2:  # held at the old least width, not dragged
+            # wider: narrower fields (a Conv3d's three boxes gone) give the grids their room
+            # back (review F12: 60 px of cells at 1280×800)
+            self.resizeDocks([self.panel_dock], [self.panel_dock.width() - (old - need)],
+                             Qt.Orientation.Horizontal)
 
     def _on_torch_probe_probed(self, status: TorchStatus) -> None:
         if status.loaded:  # a torch that failed to load leaves CUDA "checking" (no answer)

@@ -426,3 +426,21 @@ def test_3d_readouts_are_whole_beside_three_selectors(qtbot, make_window, size, 
         grid.vb.hovered.emit(None)
     _settle(qtbot, window)
     assert _assert_small_grids_print(window, f"{preset} at {size}") >= 6
+
+
+def test_the_layer_panel_narrows_again_after_a_3d_layer(qtbot, make_window):
+    """Review F12: a Conv3d's three boxes a row widen the Layer panel; a 1D or 2D layer
+    after it gives the grids that width back (unless the user dragged the panel wider)."""
+    window = make_window()
+    _settle(qtbot, window, (1280, 800))
+    before = window.panel_dock.width()
+    window.document.replace_session(load_preset("conv3d_basic"))
+    _settle(qtbot, window)
+    wide = window.panel_dock.width()
+    assert wide > before + 20
+    for preset in ("conv1d_basic", "default"):
+        window.document.replace_session(load_preset(preset))
+        _settle(qtbot, window)
+        dock = window.panel_dock
+        assert dock.width() <= dock.widget().minimumWidth() + 4 < wide - 20, preset
+    assert abs(window.panel_dock.width() - before) <= 4  # the 2D layer's width again
