@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .grid_marks import GridMarks, Placement
 from .heatmap_view import HeatmapView
@@ -29,6 +29,11 @@ class DepthSlice(QWidget):
         self.label.setFixedHeight(LABEL_H)
         self.view = HeatmapView(scrub_wheel=False)
         self.view.small = True
+        # neither the plot's least size nor a long label ('d = 0 · window only') may hold the
+        # strip wider than its grid (four slices in a row widened the window past 1280 px)
+        self.view.setMinimumSize(1, 1)
+        self.label.setMinimumWidth(1)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
         # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
         self.view.colorbar.setVisible(False)

@@ -42,7 +42,7 @@ from .grid_marks import Placement
 from .heatmap_view import MAX_ASPECT
 from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
-from .strip_caption import rounding_step, slice_label, slice_tip, strip_note
+from .strip_caption import rounding_step, slice_label, slice_tip, strip_note, whole_cells
 from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
@@ -83,6 +83,7 @@ class DepthStrip(QWidget):
         self.bar_view.setVisible(False)
         self.minis: list[DepthSlice] = []
         self._zeros: list[int] = []
+        self._bar = True  # the colour bar is shown (else the note gives the scale)
         self._shown = 0
         self._across = 0
         self._key: tuple | None = None  # what the planes were last drawn for
@@ -245,7 +246,8 @@ class DepthStrip(QWidget):
                  for m in self.minis[: self._shown]]
         steps = [st for st in steps if st]
         text = strip_note(self._axis, self._zeros, *self._crop(),
-                          min(steps, key=len) if steps else None)
+                          min(steps, key=len) if steps else None,
+                          None if self.bar_view.isVisibleTo(self) else self.colorbar.levels())
         if text != self.note.text():
             self.note.setText(text)
         self.note.setVisible(bool(text))
@@ -258,12 +260,9 @@ class DepthStrip(QWidget):
         real = mini.plane.real_shape() if mini.plane is not None else mini.shape
         if self.region is None or mini.where is None:
             return None, real
-        shown, (dr, dc) = mini.view.vb.viewRect(), mini.where.offset
-        r0 = max(math.ceil(shown.top() - 0.02) - dr, 0)
-        c0 = max(math.ceil(shown.left() - 0.02) - dc, 0)
-        r1 = min(math.floor(shown.bottom() + 0.02) - dr, real[0])
-        c1 = min(math.floor(shown.right() + 0.02) - dc, real[1])
-        return (r0, c0, max(r1 - r0, 0), max(c1 - c0, 0)), real
+        shown = mini.view.vb.viewRect()
+        return whole_cells((shown.top(), shown.left(), shown.bottom(), shown.right()),
+                           mini.where.offset, real), real
 
     def _zoom(self, count: int) -> None:
         """Whole planes when their numbers print so (every column in view); else the part
@@ -332,11 +331,18 @@ class DepthStrip(QWidget):
         their numbers (cells may grow up to `MAX_ASPECT` times wider than tall)."""
         if not count:
             return
-        # the numbers as precise as they print anywhere, else as large as they come
-        across = max(range(1, count + 1), key=lambda n: (
-            min(self._room(count, n, finest=True), 1.0), self._room(count, n), -n))
-        if (count, across) == (self._shown, self._across):
+        # the numbers as precise as they print anywhere, else as large as they come; the
+        # colour bar unless it alone keeps them from printing (the note then gives the scale)
+        def best(bar: bool) -> tuple[tuple, int]:
+            return max(((min(self._room(count, n, True, bar), 1.0),
+                         min(self._room(count, n, False, bar), 1.0), -n), n)
+                       for n in range(1, count + 1))
+        (with_bar, across), (without, plain) = best(True), best(False)
+        bar = with_bar[:2] >= without[:2] or max(without[:2]) < 1.0
+        across = across if bar else plain
+        if (count, across, bar) == (self._shown, self._across, self._bar):
             return
+        self._bar = bar
         for mini in self.minis:
             self._layout.removeWidget(mini)
             mini.setVisible(False)
@@ -348,28 +354,29 @@ class DepthStrip(QWidget):
         down = math.ceil(count / across)
         if count < down * across:  # the last row's free place
             self._layout.addWidget(self.bar_view, down - 1, across - 1)
-        else:  # a column of its own
+        elif bar:  # a column of its own
             self._layout.addWidget(self.bar_view, 0, across, down, 1)
-        self.bar_view.setVisible(True)
+        self.bar_view.setVisible(bar or count < down * across)
 
-    def _cell_px(self, count: int, across: int) -> tuple[float, float]:
-        """(width, height) in pixels of a cell with ``count`` minis ``across`` a row."""
+    def _cell_px(self, count: int, across: int, bar: bool = True) -> tuple[float, float]:
+        """(width, height) in pixels of a cell with ``count`` minis ``across`` a row (and
+        the colour ``bar``)."""
         rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
         m = IndexLabelsItem.margin_for(rows, cols)
         note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
         down = math.ceil(count / across)
         spacing = self._layout.spacing()
-        bar = 0 if count < down * across else _BAR_W + spacing  # (its own column)
+        bar = 0 if count < down * across or not bar else _BAR_W + spacing  # (a column)
         w = (self.width() - bar - (across - 1) * spacing) / across - _CHROME
         h = (self.height() - note - (down - 1) * spacing) / down - LABEL_H - _CHROME
         most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
         cell_h = min(most_h, most_w)
         return min(most_w, MAX_ASPECT * cell_h), cell_h
 
-    def _room(self, count: int, across: int, finest: bool = False) -> float:
+    def _room(self, count: int, across: int, finest: bool = False, bar: bool = True) -> float:
         """How much of what its numbers need (1: just enough) a cell gets with ``count``
         minis ``across`` a row; ``finest``: in their most precise format."""
-        cell_w, cell_h = self._cell_px(count, across)
+        cell_w, cell_h = self._cell_px(count, across, bar)
         labels = [mini.view.labels for mini in self.minis[:count]]
         need_w = max(max(lb.min_width(finest) for lb in labels), 1.0)
         need_h = max(max(lb.min_height() for lb in labels), 1.0)

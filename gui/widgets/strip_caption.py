@@ -10,6 +10,8 @@ nothing is read there: when both kinds are shown, every label says which ('d = 1
 
 from __future__ import annotations
 
+import math
+
 from ..equation import MINUS
 
 #: What the dashed outline on a window-only slice is, by whether the grid is a transposed
@@ -42,12 +44,16 @@ def slice_tip(axis: str, real: int, why: str, painted: bool) -> str:
 
 
 def strip_note(axis: str, zeros: list[int], crop: tuple[int, int, int, int] | None,
-               plane: tuple[int, int], rounded: str | None) -> str:
+               plane: tuple[int, int], rounded: str | None,
+               levels: tuple[float, float] | None = None) -> str:
     """The note: ``zeros`` the window's depths in zero padding (not drawn); ``crop``
     (top, left, rows, cols) of the ``plane`` (rows, cols) the slices zoom to; ``rounded``
-    the step the numbers are rounded to when coarser than they can be ('0.1'), else None.
-    Empty when there is nothing to say."""
+    the step the numbers are rounded to when coarser than they can be ('0.1'), else None;
+    ``levels`` the colour scale's ends when no colour bar shows them. Empty when there is
+    nothing to say."""
     parts = []
+    if levels is not None:
+        parts.append(f"colours {levels[0]:g} to {levels[1]:g}".replace("-", MINUS))
     if zeros:
         parts.append(f"the window also covers {listed(axis, zeros)}: zero padding, which "
                      "adds nothing")
@@ -69,3 +75,15 @@ def rounding_step(fmt: str | None, finest: str) -> str | None:
     if fmt.endswith("e}"):
         return f"{digits + 1} significant digits"
     return "1" if digits == 0 else f"0.{'0' * (digits - 1)}1"
+
+
+def whole_cells(shown: tuple[float, float, float, float], offset: tuple[int, int],
+                real: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, left, rows, cols) of the real cells wholly inside the view's ``shown`` (top,
+    left, bottom, right) in plane coordinates, numbered as the labels number them (less
+    the plane's ``offset`` of padding), within the ``real`` (rows, cols)."""
+    top, left, bottom, right = shown
+    r0, c0 = max(math.ceil(top - 0.02) - offset[0], 0), max(math.ceil(left - 0.02) - offset[1], 0)
+    r1 = min(math.floor(bottom + 0.02) - offset[0], real[0])
+    c1 = min(math.floor(right + 0.02) - offset[1], real[1])
+    return r0, c0, max(r1 - r0, 0), max(c1 - c0, 0)

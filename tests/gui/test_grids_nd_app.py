@@ -319,3 +319,27 @@ def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(
     cell_h = weight.vb.height() / weight.vb.viewRect().height()
     band = weight.indices.band_px(3, 3)[0]
     assert weight.indices.margin * cell_h >= band - 0.5  # the column numbers whole
+
+
+def test_four_depth_slices_stay_inside_their_grid_at_1280x800(make_window, qtbot):
+    """Review F8b: grad_output's four slices (conv_transpose3d, grad_bias[0]) held the
+    strip wider than its grid: the last slice was cut at the window's edge (and the window
+    could not be 1280 px wide). Every slice and the colour bar lie inside the grid."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv_transpose3d"))
+    window.resize(1280, 800)
+    window.panel.bias.setChecked(True)
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("grad_bias", (0,), step=10))
+    qtbot.wait(20)
+    assert window.width() == 1280
+    grid = window.grids.grids["grad_output"]
+    strip = grid.depths
+    assert grid.showing_depths() and len(strip.depths) == 4
+    inside = grid.rect()
+    for part in [*strip.minis[:4], strip.bar_view]:
+        if part.isVisible():
+            for corner in (part.rect().topLeft(), part.rect().bottomRight()):
+                assert inside.contains(part.mapTo(grid, corner))
+    assert strip.bar_view.isVisible() or "colours" in strip.note.text()
