@@ -115,6 +115,15 @@ class DepthStrip(QWidget):
         self._say_why()
         return True
 
+    def elsewhere(self) -> list[int]:
+        """The depths (real coordinates) the grid's highlights lie at when the grid shows
+        none of them (a depth picked by hand): [] otherwise."""
+        depths, zeros = self.spanned()
+        if not depths or self.current_depth() in depths:
+            return []
+        front = depth_pads(self._grid.spec)[0] if self._padded() else 0
+        return [d - front for d in sorted(depths + zeros)]
+
     def shows_values(self) -> bool:
         """Whether every slice on screen prints its values."""
         minis = self.minis[: self._shown]
@@ -185,7 +194,6 @@ class DepthStrip(QWidget):
         while len(self.minis) < len(depths):
             self.minis.append(DepthSlice(self))
         size = array.shape[-3]
-        current = self.current_depth()
         for mini, depth in zip(self.minis, depths, strict=False):
             real, source = depth - front, self._source(depth)
             plane = SlicePlane(g.name, array, spec, (*lead[:-1], max(source, 0)))
@@ -199,8 +207,6 @@ class DepthStrip(QWidget):
             pads = plane.pads if any(plane.pads) else None
             mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
             mini.real, mini.source = real, source
-            mini.label.setProperty("current", depth == current)
-            mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
@@ -227,14 +233,19 @@ class DepthStrip(QWidget):
         reads = set() if read.ndim != 2 or read.shape[1] != g.array.ndim else {
             int(d) for d in np.unique(read[:, -3])}
         some_window_only = any(d not in reads for d in self.depths)
-        current, size = self.current_depth(), g.array.shape[-3]
+        # ▶ on the slice of the current term's cell (a padding slice's too), else the grid's
+        now = g.marks.cells_array("current")
+        marked = set() if now.ndim != 2 or now.shape[1] != g.array.ndim else {
+            int(d) for d in now[:, -3]}
+        marked = marked or {self.current_depth()}
+        size = g.array.shape[-3]
         for mini, depth in zip(self.minis, self.depths, strict=False):
             why = "" if not some_window_only else "read" if depth in reads else "window only"
-            text = slice_label(self._axis, mini.real, mini.source, size, depth == current,
-                               why)
+            text = slice_label(self.axis, mini.real, mini.source, size, depth in marked, why)
             if text != mini.label.text():
+                mini.label.setStyleSheet("font-weight: bold;" if depth in marked else "")
                 mini.label.setText(text)
-                mini.label.setToolTip(slice_tip(self._axis, mini.real, why,
+                mini.label.setToolTip(slice_tip(self.axis, mini.real, why,
                                                 painted=g.name != "input"))
 
     def say_rounding(self) -> None:
@@ -245,7 +256,7 @@ class DepthStrip(QWidget):
         steps = [rounding_step(m.view.printed_format(), m.view.labels.finest_format())
                  for m in self.minis[: self._shown]]
         steps = [st for st in steps if st]
-        text = strip_note(self._axis, self._zeros, *self._crop(),
+        text = strip_note(self.axis, self._zeros, *self._crop(),
                           min(steps, key=len) if steps else None,
                           None if self.bar_view.isVisibleTo(self) else self.colorbar.levels())
         if text != self.note.text():
@@ -318,7 +329,7 @@ class DepthStrip(QWidget):
                                      mini.where)
 
     @property
-    def _axis(self) -> str:
+    def axis(self) -> str:
         """The strip's axis: a Conv3d's depth ('d', the kernel's 'kd'), a Conv1d strip's
         last lead axis (the sample n, the weight's output channel o)."""
         g = self._grid

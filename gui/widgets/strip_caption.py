@@ -66,6 +66,12 @@ def strip_note(axis: str, zeros: list[int], crop: tuple[int, int, int, int] | No
     return " · ".join(parts)
 
 
+def elsewhere_hint(axis: str, depths: list[int], entry: str) -> str:
+    """The line under a grid at a slice the selected ``entry``'s sum does not touch: where
+    it does ('output[0,0,1,1,1] reads d = 1, 2, not this slice')."""
+    return f"{entry} reads {listed(axis, depths)}, not this slice"
+
+
 def rounding_step(fmt: str | None, finest: str) -> str | None:
     """'0.1' when cells print in ``fmt`` ('{:.1f}') coarser than ``finest`` ('{:.3f}'),
     the format with the digits the Sum panel's numbers have; None otherwise."""

@@ -30,6 +30,7 @@ from core.tensors import tensor
 from core.tensors import title as tensor_title
 
 from ..compute import ComputeResult
+from ..equation import entry_text
 from ..selection import NOTHING, Selection, fits
 from .colour_scale import ColourScale
 from .depth_strip import DepthStrip
@@ -40,6 +41,7 @@ from .grid_queries import GridQueries
 from .heatmap_view import HeatmapView
 from .plane_axes import fit_lead, lead_names, shape_text
 from .slice_plane import same_data
+from .strip_caption import elsewhere_hint
 from .tensor_info import COMPLEX_VIEWS, to_view
 
 #: A value as wide as the readout's usually are (`slice_plane.format_value`: six digits).
@@ -116,6 +118,10 @@ class TensorGrid(GridQueries, QWidget):
         self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
         self._stack.addWidget(self.depths)
         layout.addWidget(self._stack, 1)
+        # at a depth the selected sum does not touch (picked by hand): where it does
+        self.depth_hint = QLabel("", objectName="gridDepthHint", wordWrap=True)
+        self.depth_hint.setVisible(False)
+        layout.addWidget(self.depth_hint)
         self.footer = GridFooter(self.info.lead_axes)
         self.footer.set_title_row(header, self._title)
         self.readout, self.selector = self.footer.readout, self.footer.selector
@@ -350,6 +356,12 @@ class TensorGrid(GridQueries, QWidget):
         elif self.showing_depths():
             self._stack.setCurrentWidget(self.view)
             self.fit()
+        elsewhere = self.depths.elsewhere() if self._selection.index else []
+        hint = "" if not elsewhere else elsewhere_hint(
+            self.depths.axis, elsewhere, entry_text(self._selection.tensor, self._selection.index))
+        if hint != self.depth_hint.text():
+            self.depth_hint.setText(hint)
+            self.depth_hint.setVisible(bool(hint))
 
     def _draw_selection(self) -> None:
         self.view.draw_cursor(*self._slice().cursor(self.current_selection()))

@@ -343,3 +343,34 @@ def test_four_depth_slices_stay_inside_their_grid_at_1280x800(make_window, qtbot
             for corner in (part.rect().topLeft(), part.rect().bottomRight()):
                 assert inside.contains(part.mapTo(grid, corner))
     assert strip.bar_view.isVisible() or "colours" in strip.note.text()
+
+
+def test_the_marker_follows_the_term_and_an_unread_slice_says_where_the_sum_reads(make_window,
+                                                                                   qtbot):
+    """Review F14: ▶ marks the slice of the current term's cell — a depth padding slice
+    too — not the nearest real depth the grid moved to; and a depth picked by hand that the
+    sum does not read says which depths it reads."""
+    from core.io.presets import load_preset
+    from core.session import Session
+
+    spec = load_preset("conv3d_basic").spec.replace(padding=(1, 0, 0),
+                                                    padding_mode="replicate")
+    window = make_window(Session.default(spec))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 0, 0, 1, 1), step=1))
+    qtbot.wait(10)
+    strip = window.grids.grids["input"].depths
+    labels = [m.label.text() for m in strip.minis[: len(strip.depths)]]
+    assert labels[0].startswith("▶ d = −1 (padding: copies d = 0)"), labels
+    assert not any(label.startswith("▶") for label in labels[1:]), labels
+    window.document.replace_session(load_preset("conv3d_basic"))  # no depth padding
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 0, 1, 1, 1), step=0))
+    qtbot.wait(10)
+    x = window.grids.grids["input"]
+    assert x.depth_hint.isHidden()
+    x.selector.spins[-1].setValue(0)  # d = 0 by hand: the sum reads d = 1, 2
+    qtbot.wait(10)
+    assert not x.showing_depths()
+    assert x.depth_hint.isVisible()
+    assert x.depth_hint.text() == "output[0,0,1,1,1] reads d = 1, 2, not this slice"
