@@ -92,10 +92,15 @@ selection. <b>Ctrl+C / Ctrl+V</b> copy and paste blocks (tab-separated, or [[1, 
 <h3>Viewing</h3>
 <p>The selectors <b>below</b> each grid pick the batch sample <i>n</i> and the channel
 (<i>c</i> of the input, <i>o</i> of the output; <i>o</i> and <i>c</i> of the weight), and
-in 3D the depth <i>d</i> (a strip shows the depth slices a sum reads side by side).
+in 3D the depth <i>d</i> (the weight's depth tap <i>kd</i>). A 1D grid shows every channel
+at once, one row each, so it has no <i>c</i> selector. In 3D a strip shows the depth slices
+a sum reads side by side, with its own colour bar; &#9654; marks the slice of the current
+term, and <i>window only</i> a slice where only the current term's kernel window lies (the
+sum reads nothing there). The value of the cell under the pointer (or the selected one)
+reads under the grid, or beside its title when the selectors leave no room.
 <b>Ctrl+scroll</b> zooms, right-drag or middle-drag pans, <b>Ctrl+0</b> fits every grid.
-In a Conv2d's input, the hatched frame is the padding: hover a border cell to see which
-pixel it copies.</p>
+In the input (1D, 2D or 3D), the hatched frame is the padding: hover a border cell to see
+which pixel it copies.</p>
 <h3>Undo</h3><p><b>Ctrl+Z</b> undoes any edit or layer change, <b>Ctrl+Shift+Z</b> redoes;
 View &rsaquo; History lists them.</p>
 <h3>Figures</h3><p>File &rsaquo; Export figure &rsaquo; Diagram: only the tensors, the

@@ -111,6 +111,11 @@ def test_help_matches_the_window_and_teaches_the_main_loop():
     # the transposed layer is described as what it does, and where to see it
     for phrase in ("nn.ConvTranspose2d", "paints", "output_padding", "im2col", "Compare"):
         assert phrase in text, phrase
+    # 1D and 3D grids as they are (review F14): kd, no c in 1D, the strip's words, padding
+    for phrase in ("<i>kd</i>", "no <i>c</i> selector", "window only", "own colour bar",
+                   "In the input (1D, 2D or 3D), the hatched frame"):
+        assert phrase in text, phrase
+    assert "In a Conv2d's input" not in text
 
 
 # -- the Layer panel ------------------------------------------------------------------------
