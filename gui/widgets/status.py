@@ -34,6 +34,8 @@ class StatusBar(QStatusBar):
         for label in (self.backend, self.timing, self.check):
             self.addPermanentWidget(label)
         self._invalid = False
+        self._permanent_shown = True
+        self.messageChanged.connect(self._on_messageChanged)
 
     def set_result(self, result: ComputeResult) -> None:
         names = {"numpy": "numpy", "torch": "torch (CPU)", "cuda": "CUDA"}
@@ -71,6 +73,21 @@ class StatusBar(QStatusBar):
 
     def show_error(self, text: str) -> None:
         self.showMessage(f"Compute failed: {text}")
+
+    def _on_messageChanged(self, text: str) -> None:
+        """A note too long for the room left of the backend, timing and cross-check labels
+        takes the whole bar while it shows (review F6: 'grad_output resiz' was cut off,
+        and the part cut was what had been reset); the full text is the bar's tool tip."""
+        room = self.width() - sum(w.sizeHint().width() + 12 for w in self._permanent())
+        wide = bool(text) and self.fontMetrics().horizontalAdvance(text) + 24 > room
+        if wide == self._permanent_shown:
+            self._permanent_shown = not wide
+            for w in self._permanent():
+                w.setVisible(not wide)
+        self.setToolTip(text)
+
+    def _permanent(self) -> tuple[QLabel, ...]:
+        return (self.backend, self.timing, self.check)
 
     def _set_check(self, text: str, state: str) -> None:
         self.check.setText(text)

@@ -145,3 +145,30 @@ def test_code_preview_wraps_between_arguments_below_the_fields(window):
     assert "kernel_size=(3,&nbsp;2)" in panel.call.text()
     assert field.mapTo(panel, QPoint(0, 0)) == before  # the field did not move
     assert panel.call.mapTo(panel, QPoint(0, 0)).y() > panel.groups.mapTo(panel, QPoint(0, 0)).y()
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_a_long_status_note_takes_the_whole_bar_while_it_shows(qtbot, make_window, size):
+    """Review F6: a note longer than the room beside the backend, timing and cross-check
+    labels was cut off mid-word; it now takes the bar while it shows, then they return."""
+    window = make_window()
+    window.resize(*size)
+    qtbot.wait(10)
+    status = window.status
+    note = ("Switched to ConvTranspose1d; input and bias kept; weight regrouped (2, 2, 3) → "
+            "(2, 3, 3) (each value still links the same input and output channel); "
+            "grad_output resized to (1, 2, 14)")
+    beside = status.width() - sum(w.width() for w in (status.backend, status.timing,
+                                                      status.check))
+    assert status.fontMetrics().horizontalAdvance(note) > beside  # (it was cut off)
+    status.show_note(note)
+    qtbot.wait(10)
+    assert status.currentMessage() == note and status.toolTip() == note
+    assert not status.check.isVisible() and not status.timing.isVisible()
+    assert status.fontMetrics().horizontalAdvance(note) < status.width() - 24
+    status.show_note("Edited")
+    qtbot.wait(10)
+    assert status.check.isVisible() and status.timing.isVisible()
+    status.clearMessage()
+    qtbot.wait(10)
+    assert status.check.isVisible() and status.toolTip() == ""
