@@ -237,6 +237,30 @@ class Im2colView(QWidget):
                 plot.set_marks(mark)
             else:
                 plot.set_current(mark)
+        if "data" in dirty:
+            self._share_room()
+
+    def _share_room(self) -> None:
+        """Each row and column of a page as tall or wide as its matrices' cells count (review
+        F5: a 16 × 2 Wᵀ took as much room as the 18 × 16 cols beside it, which then printed no
+        numbers): a row's share is its tallest matrix's rows, a column's its widest one's
+        columns, with a floor for a matrix of one row or column and its title."""
+        for page, widget in self.pages.items():
+            rows: dict[int, int] = {}
+            cols: dict[int, int] = {}
+            for name in self.arrangement.PAGES[page]:
+                array = self.plots[page, name].array
+                if array is None or array.ndim != 2:
+                    continue
+                r, c = self.arrangement.PLACES[page][name]
+                rows[r] = max(rows.get(r, 0), array.shape[0])
+                cols[c] = max(cols.get(c, 0), array.shape[1])
+            grid = widget.ci.layout
+            for counts, stretch in ((rows, grid.setRowStretchFactor),
+                                    (cols, grid.setColumnStretchFactor)):
+                total = sum(counts.values()) or 1
+                for i, n in counts.items():
+                    stretch(i, 10 + round(90 * n / total))
 
     def _show_header(self, steps: Im2colSteps | TransposedSteps) -> None:
         spec, lay = steps.spec, self.arrangement

@@ -149,3 +149,21 @@ def test_a_huge_padding_leaves_col2im_s_grid_blank_and_says_so(make_window, qtbo
     steps = im2col_steps(s.spec, s.input, s.weight, s.bias, s.grad_output)
     np.testing.assert_array_equal(view.shown("grad_input"), steps.grad_input)
     window.tabs.setCurrentWidget(window.grids)
+
+
+def test_each_page_row_and_column_is_sized_by_its_matrices(make_window, qtbot):
+    """Review F5: in conv3d_basic's forward page the 16 × 2 Wᵀ took as much room as the
+    18 × 16 cols, which printed no numbers at 1600×1000; the page's columns now share the
+    width by their matrices' columns, and cols prints its values."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv3d_basic"))
+    window.resize(1600, 1000)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
+    view = show_im2col(window, qtbot)
+    qtbot.wait(20)
+    cols, weight_t = view.plots["forward", "cols"], view.plots["forward", "weight_t"]
+    assert cols.array.shape == (18, 16) and weight_t.array.shape == (16, 2)
+    grid = view.pages["forward"].ci.layout
+    assert grid.columnStretchFactor(0) > 3 * grid.columnStretchFactor(1)  # 16 columns vs 2
+    assert cols.shows_values()
