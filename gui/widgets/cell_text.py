@@ -228,6 +228,9 @@ class IndexLabelsItem(QGraphicsItem):
         self._view_rect = view_rect
         self._font = value_font(7.5)
         self._band = QColor(255, 255, 255, 215)
+        #: number only the columns wholly in view (a cropped strip: a cut column's number
+        #: would sit over the row numbers)
+        self.whole_columns = False
         self.setZValue(35)  # over the cells, the highlights and the cursor when sticking
 
     @staticmethod
@@ -240,6 +243,12 @@ class IndexLabelsItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._rows, self._cols, self._offset = rows, cols, offset
         self.margin = self.margin_for(rows + 2 * offset[0], cols + 2 * offset[1])
+
+    def row_band(self) -> float:
+        """Pixels the row numbers take when they stick to the left edge (zoomed, cropped)."""
+        metrics = QFontMetricsF(self._font)
+        return max(metrics.height() + 2.0,
+                   metrics.horizontalAdvance(str(max(self._rows - 1, 0))) + 6.0)
 
     def boundingRect(self) -> QRectF:
         top, left = self._offset
@@ -266,13 +275,16 @@ class IndexLabelsItem(QGraphicsItem):
             y0, col_h = shown.top(), band
             painter.fillRect(QRectF(shown.left(), y0, shown.width(), band), self._band)
         if stick_x:
-            x0, row_w = shown.left(), max(band, QFontMetricsF(self._font).horizontalAdvance(
-                str(max(self._rows - 1, 0))) + 6.0)
+            x0, row_w = shown.left(), self.row_band()
             painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
         painter.setPen(QColor(120, 120, 120))
         centre = Qt.AlignmentFlag.AlignCenter
+        clear = shown.left() + (row_w if stick_x else 0.0)  # left of it: cut, or under the band
         for c in range(self._cols):
             cell = t.mapRect(QRectF(left + c, 0, 1, 1))
+            if self.whole_columns and not shown.isNull() and (
+                    cell.left() < clear - 0.5 or cell.right() > shown.right() + 0.5):
+                continue
             painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
         for r in range(self._rows):
             cell = t.mapRect(QRectF(0, top + r, 1, 1))
