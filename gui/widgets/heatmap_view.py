@@ -94,6 +94,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.labels.set_values(np.zeros((0, 0)), np.zeros((0, 0), bool), None)
         self.border.setVisible(False)
         self.indices.set_shape(0, 0, (0, 0))
+        self.edges.set_plane(0, 0, 0, 0, (0.0, 0.0))
 
     def draw(self, values: np.ndarray, levels: tuple[float, float], cmap_name: str,
              real_shape: tuple[int, int], offset: tuple[int, int],

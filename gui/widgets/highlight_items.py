@@ -179,6 +179,8 @@ class LinksItem(QGraphicsItem):
 #: How far an arrow over a strip's row rises above the row's top edge, in cell heights, at
 #: most: under the row above's numbers (and the column numbers above row 0).
 LIFT = 0.16
+#: Its head, in cells: it lies along the edge, in the gap between two rows' numbers.
+EDGE_HEAD = 0.22
 
 
 def link_path(frm: tuple[int, int], to: tuple[int, int], over_rows: bool = False,
@@ -186,16 +188,19 @@ def link_path(frm: tuple[int, int], to: tuple[int, int], over_rows: bool = False
     """The arrow from cell ``frm`` (row, col) to cell ``to`` in view coordinates: its curve
     and its head. Between cell centres, bowed to one side; with ``over_rows`` (a Conv1d
     strip, whose border cell and source share a row) from the top edge of one cell to the
-    top edge of the other, arched over the row, so that the two numbers it says are equal
-    stay clear of it."""
+    top edge of the other, arched over the row and coming down at a slant, so that the two
+    numbers it says are equal stay clear of it and of its head."""
     (r0, c0), (r1, c1) = frm, to
     if over_rows and r0 == r1:
-        lift = min(LIFT, 0.06 + 0.025 * abs(c1 - c0)) / 0.75  # (a cubic peaks at ¾ of it)
-        a, tip = QPointF(c0 + 0.5, r0), QPointF(c1 + 0.5, r1 + 0.12)
-        ctrl1, ctrl2 = QPointF(c0 + 0.5, r0 - lift), QPointF(c1 + 0.5, r1 - lift)
+        dx = c1 - c0
+        rise = min(LIFT, 0.06 + 0.025 * abs(dx)) / 0.75  # (a cubic peaks at ¾ of it)
+        slant = (1 if dx > 0 else -1) * min(0.5, abs(dx) / 3)
+        a, tip = QPointF(c0 + 0.5, r0), QPointF(c1 + 0.5, r1)
+        ctrl1 = QPointF(a.x() + slant, r0 - rise)
+        ctrl2 = QPointF(tip.x() - slant, r1 - rise)
         path = QPainterPath(a)
         path.cubicTo(ctrl1, ctrl2, tip)
-        return path, arrow_head(ctrl2, tip, head)
+        return path, arrow_head(ctrl2, tip, min(head, EDGE_HEAD))
     a, b = QPointF(c0 + 0.5, r0 + 0.5), QPointF(c1 + 0.5, r1 + 0.5)
     line = QLineF(a, b)
     normal = line.normalVector().unitVector()
