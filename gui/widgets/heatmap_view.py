@@ -54,12 +54,13 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.setBackground(_BACKGROUND)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.small = False  # a depth strip's slice: row and column numbers get their band
         self.vb = CellViewBox(scrub_wheel=scrub_wheel)
         self.addItem(self.vb, row=0, col=0)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.vb.addItem(self.image)
         self.border = BorderItem()
-        self.labels = CellTextItem()
+        self.labels = CellTextItem(view_rect=self.vb.viewRect)
         self.labels.setZValue(15)
         self.indices = IndexLabelsItem(view_rect=self.vb.viewRect)
         self.block = block_item()
@@ -150,8 +151,16 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._strip = strip
         self._crop = None
         self.vb.strip = strip
-        self.indices.whole_columns = strip
         self.edges.setVisible(strip)
+
+    def printed_format(self) -> str | None:
+        """The format the cells' values print in now ('{:.2f}'…), None when they do not."""
+        shown, w, h = self.vb.viewRect(), self.vb.width(), self.vb.height()
+        if shown.width() <= 0 or shown.height() <= 0 or w <= 0 or h <= 0:
+            return None
+        if not self.labels.fits_at(w / shown.width(), h / shown.height()):
+            return None
+        return self.labels.printed_format(w / shown.width(), h / shown.height())
 
     def fit(self, shape: tuple[int, int], showing: bool,
             region: tuple[int, int, int, int] | None = None) -> None:
@@ -162,7 +171,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         stick to the edges). A strip whose numbers do not fit shows the part around the
         sum instead (`set_strip`)."""
         self._fitted = (shape, showing) if region is None else None
-        m = IndexLabelsItem.margin_for(*shape)  # room for the row and column numbers
+        top, left = (0, 0) if region is None else region[:2]
+        rows, cols = shape if region is None else region[2:]
+        m = self._margin(shape, rows)
+        self.indices.set_margin(m)
         crop = None if region is not None else self._strip_fit(shape, showing)
         self._crop = crop
         if crop is not None:
@@ -170,10 +182,24 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             self.vb.setRange(QRectF(crop.first - crop.left, -m, crop.count + crop.left,
                                     shape[0] + m + crop.caption), padding=_RANGE_PAD)
             return
-        top, left = (0, 0) if region is None else region[:2]
-        rows, cols = shape if region is None else region[2:]
         self.vb.setAspectLocked(True, self._cell_aspect((rows, cols), m, showing))
         self.vb.setRange(QRectF(left - m, top - m, cols + m, rows + m), padding=_RANGE_PAD)
+        if region is not None:  # the crop's corner at the view's: the room to spare (the
+            # cells are square or wider) goes right and down, not into the labels' margin
+            shown = self.vb.viewRect()
+            self.vb.translateBy(x=left - m - shown.left(), y=top - m - shown.top())
+
+    def _margin(self, shape: tuple[int, int], rows: int) -> float:
+        """Cells of room above and left of ``rows`` rows of a ``shape`` plane for the row
+        and column numbers: at least their band's, or small cells put the numbers over the
+        first row (and a crop the cells before it under them, review F8)."""
+        m = IndexLabelsItem.margin_for(*shape)
+        band_h = self.indices.band_px(*shape)[0]
+        h = self.vb.height() / (1 + 2 * _RANGE_PAD)
+        # (a grid's own plane keeps its margin: its cells, larger, need their every pixel)
+        if self.small and h > band_h and (h - band_h) / rows >= IndexLabelsItem.MIN_CELL_PX:
+            m = min(max(m, band_h * rows / (h - band_h)), 1.5)
+        return m
 
     def aspect_is_stale(self, shape: tuple[int, int], showing: bool) -> bool:
         """Whether the values now need other cell widths than the view has (or a strip
@@ -181,7 +207,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         crop = self._strip_fit(shape, showing)
         if crop is not None or self._crop is not None:
             return crop != self._crop
-        wanted = self._cell_aspect(shape, IndexLabelsItem.margin_for(*shape), showing)
+        wanted = self._cell_aspect(shape, self._margin(shape, shape[0]), showing)
         return abs(float(self.vb.state["aspectLocked"] or 0.0) - wanted) > 1e-6
 
     def caption(self) -> str:
@@ -204,9 +230,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             return None
         need = (self.labels.min_width(), self.labels.min_height())
         span, anchor = self._focus()
-        return strip_fit(shape, box, IndexLabelsItem.margin_for(*shape), need,
+        return strip_fit(shape, box, self._margin(shape, shape[0]), need,
                          self.indices.row_band() + 2.0, span, anchor,
-                         None if self._crop is None else self._crop.first)
+                         None if self._crop is None else self._crop.first,
+                         finer=self.labels.min_width(finest=True))
 
     def _focus(self) -> tuple[tuple[int, int] | None, int | None]:
         """The columns the sum reads and writes here, and the one to keep in view above all
@@ -242,8 +269,13 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         sw, sh = w / (shape[1] + margin), h / (shape[0] + margin)
         if sh < self.labels.min_height() or sw <= sh:
             return 1.0  # no number fits however wide, or cells are wider than tall already
-        need = self.labels.min_width()  # (formats every value: only for cells that may fit)
-        if sh >= need:
-            return 1.0
-        ratio = need / sh
-        return ratio if ratio <= min(sw / sh, MAX_ASPECT) else 1.0
+        # the most precise numbers the room allows (a strip's narrow slices printed '−2.4'
+        # where the Sum panel says −2.43), else the coarsest that print at all
+        for finest in (True, False):
+            need = self.labels.min_width(finest)  # (formats every value: cells that may fit)
+            if sh >= need:
+                return 1.0
+            ratio = need / sh
+            if ratio <= min(sw / sh, MAX_ASPECT):
+                return ratio
+        return 1.0

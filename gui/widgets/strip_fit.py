@@ -38,22 +38,32 @@ class StripFit:
 def strip_fit(shape: tuple[int, int], box: tuple[float, float], margin: float,
               need: tuple[float, float], labels_px: float = 0.0,
               span: tuple[int, int] | None = None, anchor: int | None = None,
-              previous: int | None = None) -> StripFit | None:
+              previous: int | None = None, finer: float | None = None) -> StripFit | None:
     """The crop of a strip of ``shape`` (rows, cols) in a ``box`` of (width, height) pixels
     whose numbers need cells of ``need`` (width, height) pixels, ``margin`` cells kept above
     and left for the row and column numbers (left: at least ``labels_px`` pixels, the row
     numbers' band); None when the whole strip prints (or no crop can print: too low a
-    panel, too few columns). ``span``, ``anchor``, ``previous``: see `window`."""
+    panel, too few columns). ``finer``: the cell width the values' most precise format
+    needs (the Sum panel's digits), taken while it costs at most a quarter of the columns.
+    ``span``, ``anchor``, ``previous``: see `window`."""
     rows, cols = shape
     (w, h), (need_w, need_h) = box, need
     if w <= 0 or h <= 0 or rows <= 0 or cols <= 0:
         return None
     if w / (cols + margin) >= need_w:
         return None  # the whole strip prints
-    left_px = max(margin * need_w, labels_px)
-    count = math.floor((w - left_px) / need_w)
+
+    def columns(width: float) -> tuple[int, float]:
+        left_px = max(margin * width, labels_px)
+        return math.floor((w - left_px) / width), left_px
+
+    count, left_px = columns(need_w)
     if count < MIN_SHOWN or count >= cols:
         return None
+    if finer is not None and finer > need_w:
+        fine = columns(finer)
+        if fine[0] >= max(MIN_SHOWN, 0.75 * count):
+            count, left_px = fine
     cell_w = (w - left_px) / count
     room = (h - CAPTION_PX) / (rows + margin)
     if room < need_h:
