@@ -48,6 +48,15 @@ def test_a_strip_whose_numbers_fit_or_cannot_fit_is_left_whole():
     assert strip_fit((3, 66), (100.0, 220.0), 0.8, NEED) is None  # fewer than MIN_SHOWN
 
 
+def test_the_sum_panels_digits_while_they_cost_at_most_a_quarter_of_the_steps():
+    coarse = strip_fit((3, 66), (440.0, 220.0), 0.8, NEED, labels_px=16.0)
+    finer = strip_fit((3, 66), (440.0, 220.0), 0.8, NEED, labels_px=16.0, finer=28.0)
+    dearer = strip_fit((3, 66), (440.0, 220.0), 0.8, NEED, labels_px=16.0, finer=40.0)
+    assert finer.count < coarse.count and finer.count >= 0.75 * coarse.count
+    assert 440.0 / (finer.count + finer.left) >= 28.0  # cells the finer numbers fit
+    assert dearer == coarse  # '−2.4312' would halve the steps shown: the coarse ones
+
+
 def test_the_window_keeps_still_while_the_sum_stays_in_it_and_follows_it_out():
     assert window(66, 17, (30, 32), 32, None) == 23  # centred on what the sum reads
     assert window(66, 17, (31, 33), 33, 23) == 23  # the next step: no scroll
@@ -197,6 +206,25 @@ def test_conv1d_of_a_long_input_prints_the_sum_it_explains(qtbot, make_window, s
     assert crop.first <= cell < crop.first + crop.count
     crop = y.view.cropped()
     assert crop.first <= entry[2] < crop.first + crop.count
+
+
+def test_the_crop_follows_the_player_through_a_sum_that_reads_the_whole_strip(
+        qtbot, make_window):
+    session = load_preset("conv1d_basic")
+    window = make_window(session)
+    window.document.set_spec(dataclasses.replace(session.spec, input_size=(64,)))
+    _settle(qtbot, window, (1280, 800))
+    _strips_on(window)
+    x, gy = window.grids.grids["input"], window.grids.grids["grad_output"]
+    for step in (0, 1, 30, 63):  # grad_weight[1, 0, 1] sums gy[0, 1, i] · xp[0, 0, i + 1]
+        window.selection.set_selection(Selection("grad_weight", (1, 0, 1), step=step))
+        _settle(qtbot, window)
+        for grid in (x, gy):
+            (cell,) = grid.marks.layers["current"].columns()
+            qtbot.waitUntil(lambda g=grid, c=cell: g.view.cropped() is not None and (
+                g.view.cropped().first <= c < g.view.cropped().first + g.view.cropped().count))
+            assert grid.shows_values()
+        assert gy.view.caption().startswith("steps ") and "of 64" in gy.view.caption()
 
 
 def test_a_reflect_padded_strip_routes_its_arrows_over_the_row(qtbot, make_window):
