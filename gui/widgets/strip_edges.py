@@ -57,7 +57,8 @@ class StripEdges(QGraphicsItem):
             return ""
         first, last = self.shown(px_per_col)
         lo, hi = first - self._left, last - self._left
-        return caption(max(lo, 0), min(hi, self._real - 1), self._real)
+        return caption(max(lo, 0), min(hi, self._real - 1), self._real,
+                       border_hidden=first > 0 or last < self._cols - 1)
 
     def boundingRect(self) -> QRectF:
         # the covers and the caption lie on the plane or within a few of its sizes of it

@@ -111,11 +111,12 @@ def shown_columns(left: float, right: float, cols: int, tol: float = 0.05) -> tu
     return first, last
 
 
-def caption(first: int, last: int, total: int, unit: str = "steps") -> str:
+def caption(first: int, last: int, total: int, unit: str = "steps",
+            border_hidden: bool = False) -> str:
     """'steps 20–40 of 64' for real columns ``first`` .. ``last`` of ``total`` shown; ''
-    when all of them are."""
+    when all of them are (and, ``border_hidden``, the padded border's cells too)."""
     if first <= 0 and last >= total - 1:
-        return ""
+        return f"all {total} {unit}; padding out of view" if border_hidden else ""
     if last < first:
         return f"no {unit} of {total} in view"
     one = unit[:-1] if unit.endswith("s") else unit

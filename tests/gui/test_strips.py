@@ -71,6 +71,7 @@ def test_the_caption_names_the_steps_shown_or_nothing_when_all_are():
     assert caption(20, 40, 64).startswith("steps 20–40 of 64")
     assert caption(7, 7, 64).startswith("step 7 of 64")
     assert caption(0, 63, 64) == ""
+    assert caption(0, 63, 64, border_hidden=True) == "all 64 steps; padding out of view"
 
 
 def _text_rect(cell: tuple[int, int], text: str, cell_px: tuple[float, float]) -> QRectF:
