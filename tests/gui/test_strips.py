@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from gui_checks import settle
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
@@ -177,25 +178,17 @@ def _strips_on(window) -> None:
         grid.fit()
 
 
-def _settle(qtbot, window, size=None) -> None:
-    if size is not None:
-        window.resize(*size)
-    for _ in range(3):
-        QApplication.processEvents()
-    qtbot.wait(10)
-
-
 @pytest.mark.parametrize("length", [64, 256])
 @pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)], ids=["1600", "1280"])
 def test_conv1d_of_a_long_input_prints_the_sum_it_explains(qtbot, make_window, size, length):
     session = load_preset("conv1d_basic")
     window = make_window(session)
     window.document.set_spec(dataclasses.replace(session.spec, input_size=(length,)))
-    _settle(qtbot, window, size)
+    settle(qtbot, window, size)
     _strips_on(window)
     entry = (0, 1, length // 2 - 2)
     window.selection.set_selection(Selection("output", entry, step=2))
-    _settle(qtbot, window)
+    settle(qtbot, window)
     x, y = window.grids.grids["input"], window.grids.grids["output"]
     qtbot.waitUntil(lambda: x.view.cropped() is not None and x.view.cropped().first > 0)
     for grid in (x, y):
@@ -214,12 +207,12 @@ def test_the_crop_follows_the_player_through_a_sum_that_reads_the_whole_strip(
     session = load_preset("conv1d_basic")
     window = make_window(session)
     window.document.set_spec(dataclasses.replace(session.spec, input_size=(64,)))
-    _settle(qtbot, window, (1280, 800))
+    settle(qtbot, window, (1280, 800))
     _strips_on(window)
     x, gy = window.grids.grids["input"], window.grids.grids["grad_output"]
     for step in (0, 1, 30, 63):  # grad_weight[1, 0, 1] sums gy[0, 1, i] · xp[0, 0, i + 1]
         window.selection.set_selection(Selection("grad_weight", (1, 0, 1), step=step))
-        _settle(qtbot, window)
+        settle(qtbot, window)
         for grid in (x, gy):
             (cell,) = grid.marks.layers["current"].columns()
             qtbot.waitUntil(lambda g=grid, c=cell: g.view.cropped() is not None and (
@@ -232,10 +225,10 @@ def test_a_reflect_padded_strip_routes_its_arrows_over_the_row(qtbot, make_windo
     session = load_preset("conv1d_basic")
     window = make_window(session)
     window.document.set_spec(dataclasses.replace(session.spec, padding_mode="reflect"))
-    _settle(qtbot, window)
+    settle(qtbot, window)
     _strips_on(window)
     window.selection.set_selection(Selection("output", (0, 0, 0), step=0))
-    _settle(qtbot, window)
+    settle(qtbot, window)
     x = window.grids.grids["input"]
     arrows = x.marks.link_items["current"]
     assert isinstance(arrows, LinksItem) and arrows.count == 1
