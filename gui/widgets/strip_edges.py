@@ -75,14 +75,16 @@ class StripEdges(QGraphicsItem):
         device = t.mapRect(shown)
         painter.save()
         painter.resetTransform()
+        # the rows' height and the padded border's line on either side of it
+        rows = t.mapRect(QRectF(0, 0, 1, self._rows)).adjusted(0, -2.0, 0, 2.0)
         if first > 0 and shown.left() < first:  # columns cut or under the row numbers
-            cut = t.mapRect(QRectF(first - 1, 0, 1, self._rows))
-            painter.fillRect(QRectF(device.left(), cut.top(), cut.right() - device.left() + 0.5,
-                                    cut.height()), white)
+            edge = t.map(QRectF(first, 0, 1, 1).topLeft()).x()
+            painter.fillRect(QRectF(device.left(), rows.top(), edge - device.left(),
+                                    rows.height()), white)
         if last < self._cols - 1 and shown.right() > last + 1:
-            cut = t.mapRect(QRectF(last + 1, 0, 1, self._rows))
-            painter.fillRect(QRectF(cut.left() - 0.5, cut.top(), device.right() - cut.left() + 1,
-                                    cut.height()), white)
+            edge = t.map(QRectF(last + 1, 0, 1, 1).topLeft()).x()
+            painter.fillRect(QRectF(edge, rows.top(), device.right() - edge + 1, rows.height()),
+                             white)
         text = self.text(abs(t.m11()))
         if text:
             metrics = QFontMetricsF(self._font)
