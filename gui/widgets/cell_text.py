@@ -275,6 +275,10 @@ class IndexLabelsItem(QGraphicsItem):
         self._rows, self._cols, self._offset = rows, cols, offset
         self.margin = self.margin_for(rows + 2 * offset[0], cols + 2 * offset[1])
 
+    def row_band(self) -> float:
+        """Pixels the row numbers take when they stick to the left edge (zoomed, cropped)."""
+        return max(self.band_px(self._rows, self._cols))
+
     def boundingRect(self) -> QRectF:
         top, left = self._offset
         m = self.margin
@@ -300,8 +304,7 @@ class IndexLabelsItem(QGraphicsItem):
             y0, col_h = shown.top(), band
             painter.fillRect(QRectF(shown.left(), y0, shown.width(), band), self._band)
         if stick_x:
-            x0, row_w = shown.left(), max(band, QFontMetricsF(self._font).horizontalAdvance(
-                str(max(self._rows - 1, 0))) + 6.0)
+            x0, row_w = shown.left(), self.row_band()
             painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
         painter.setPen(QColor(120, 120, 120))
         centre = Qt.AlignmentFlag.AlignCenter
@@ -310,6 +313,8 @@ class IndexLabelsItem(QGraphicsItem):
                                                                      shown.right() + 0.5)
         lo_y, hi_y = (-math.inf, math.inf) if shown.isNull() else (shown.top() - 0.5,
                                                                      shown.bottom() + 0.5)
+        if stick_x:  # nor of a whole cell under the row numbers (a crop's margin > a cell)
+            lo_x = shown.left() + row_w - 0.5
         for c in range(self._cols):
             cell = t.mapRect(QRectF(left + c, 0, 1, 1))
             if lo_x <= cell.left() and cell.right() <= hi_x:
