@@ -77,7 +77,9 @@ class CellAxis(pg.AxisItem):
         per_cell = size / max(maxVal - minVal, 1e-9)
         room = self.min_spacing(last)
         nice = (m * 10**e for e in range(12) for m in (1, 2, 5))  # 1, 2, 5, 10, 20, ...
-        step = next((k for k in nice if k * per_cell >= room), 10**12)
+        # a stacked 3D image (im2col_axes.SliceRows): a tick at each depth slice's first row
+        period = getattr(self.labeler, "period", 1)
+        step = period * next((k for k in nice if k * period * per_cell >= room), 10**12)
         start = -(-first // step) * step
         return [(float(step), [k + 0.5 for k in range(start, last + 1, step)])]
 
