@@ -59,7 +59,8 @@ class DepthSlice(QWidget):
         self._strip.say_rounding()  # (the digits that print at the size the layout gave)
 
     def fit(self) -> None:
-        self.view.fit(self.shape, True, self._strip.region)
+        # a Conv1d's strip crops itself around the sum (`HeatmapView.set_strip`)
+        self.view.fit(self.shape, True, None if self.view.vb.strip else self._strip.region)
 
     def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
         if pos is None or self.plane is None:

@@ -205,6 +205,7 @@ class DepthStrip(QWidget):
             mini.plane = plane if 0 <= real < size else None
             mini.depth, mini.shape = depth, plane.shape()
             pads = plane.pads if any(plane.pads) else None
+            mini.view.set_strip(spec.dims == 1)  # (a long Conv1d strip: cropped, captioned)
             mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
             mini.real, mini.source = real, source
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
@@ -279,7 +280,9 @@ class DepthStrip(QWidget):
         """Whole planes when their numbers print so (every column in view); else the part
         the sum reads (`_region`), for the room its numbers need."""
         self.region = None
-        for context in (1, 0):  # a cell around the reads, unless only the reads then print
+        # a cell around the reads, unless only the reads then print (a Conv1d strip crops
+        # itself: `HeatmapView.set_strip`)
+        for context in () if self._grid.spec.dims == 1 else (1, 0):
             if not count or max(self._room(count, n, finest=True)
                                 for n in range(1, count + 1)) >= 1.0:
                 break

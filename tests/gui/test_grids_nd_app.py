@@ -374,3 +374,23 @@ def test_the_marker_follows_the_term_and_an_unread_slice_says_where_the_sum_read
     assert not x.showing_depths()
     assert x.depth_hint.isVisible()
     assert x.depth_hint.text() == "output[0,0,1,1,1] reads d = 1, 2, not this slice"
+
+
+def test_a_long_conv1d_strips_slices_crop_themselves_and_print(make_window, qtbot):
+    """strips' note: conv1d_basic with batch 2 and length 64, grad_weight[1,0,1] at step
+    70: the input's and grad_output's 'n = 0' / 'n = 1' slices were hairlines; each now
+    crops itself around the sum, as the grid's own strip does, and prints its numbers."""
+    from core.io.presets import load_preset
+    from core.session import Session
+
+    spec = load_preset("conv1d_basic").spec.replace(batch=2, input_size=(64,))
+    window = make_window(Session.default(spec))
+    window.resize(1280, 800)
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("grad_weight", (1, 0, 1), step=70))
+    qtbot.wait(20)
+    for name in ("input", "grad_output"):
+        grid = window.grids.grids[name]
+        assert grid.showing_depths() and grid.depths.depths == [0, 1], name
+        assert grid.depths.region is None  # (the slices crop themselves)
+        assert grid.shows_values(), name
