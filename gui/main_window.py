@@ -39,13 +39,14 @@ from .selection import SelectionModel
 from .torch_probe import TorchProbe, TorchStatus
 from .undo_keys import UndoKeys
 from .widgets.complex_switch import ComplexSwitch
-from .widgets.equation_panel import DockFitter, EquationPanel
+from .widgets.equation_panel import EquationPanel
 from .widgets.grids_view import GridsView
 from .widgets.im2col_view import Im2colView
 from .widgets.layer_panel import LayerPanel
 from .widgets.player import PlayerBar
 from .widgets.presets_menu import PresetsMenu
 from .widgets.status import StatusBar
+from .widgets.sum_dock import DockFitter
 from .widgets.twin_view import TwinView
 
 # A script may make its own QApplication and open a window (see tests/gui/test_cli.py):

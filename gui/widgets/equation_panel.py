@@ -1,13 +1,14 @@
 """EquationPanel: one entry as its sum of terms, the current term marked, the running sum.
 
-    grad_weight[1,0,2,1] = Σ_{i,j} gy[0,1,i,j] · x[0,0,i+2,j+1]
-    = 5.34          running sum, terms 0..13 of 256: 2.71
-    ▶ term 13   gy[0,1,1,5] · x[0,0,3,6] = 1 · 0.42 = 0.42
+    grad_weight[1,0,2,1] = Σ_{i,j} gy[0,1,i,j] · x[0,0,i+2,j+1]   = 5.34   running sum, …
     ┌──────────────────────────────────────────────────────────┐
     │   12  gy[0,1,1,4] · x[0,0,3,5] = 1 · −0.3 = −0.3   Σ 2.29 │  (a virtual list:
     │ ▶ 13  gy[0,1,1,5] · x[0,0,3,6] = 1 · 0.42 = 0.42  Σ 2.71 │   tens of thousands
     │   14  …                                                   │   of terms cost nothing)
     └──────────────────────────────────────────────────────────┘
+
+The value shares the formula's line when both fit (else it has its own line, naming the
+entry again); the list shows whole term rows only. The dock around the panel: `sum_dock`.
 
 Passive: ``set_terms(terms, step)`` in; ``stepRequested(int)`` out when a term is clicked.
 """
@@ -28,13 +29,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QSizePolicy,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -61,13 +59,6 @@ _PENDING_FG = QColor("#9ca3af")
 _IndexLike = QModelIndex | QPersistentModelIndex
 #: Term rows the panel asks room for before the list scrolls (the user may drag it taller).
 LIST_ROWS = 5
-#: ... and never more than this share of the window's height: the grids come first.
-MAX_SHARE = 0.25
-#: A window shorter than this (a projector's 1280×800) gives the Sum `SHORT_SHARE`: the
-#: formula, the value and two or three term rows (the list scrolls), and the grids keep
-#: room to print their numbers with an entry selected.
-SHORT_WINDOW = 900
-SHORT_SHARE = 0.19
 #: Pixels between the formula and its value when the value shares the formula's line.
 _INLINE_GAP = 24
 #: The widest number `fmt` prints (4 significant digits, an exponent), for room to keep.
@@ -181,7 +172,7 @@ class EquationPanel(QWidget):
             w.setFont(font)
         self.list.verticalHeader().setDefaultSectionSize(self.list.fontMetrics().height() + 2)
         # at least two term rows, no more: a scroll area's own least height (its scroll bar's
-        # arrows and slider) kept the dock some 25 px taller than `SHORT_SHARE` allows
+        # arrows and slider) kept the dock some 25 px taller than `sum_dock.SHORT_SHARE` allows
         self.list.setMinimumHeight(2 * self.list.verticalHeader().defaultSectionSize()
                                    + 2 * self.list.frameWidth())
         # the value shares the formula's line when both fit (`_place_value`): a short window
@@ -405,66 +396,3 @@ class EquationPanel(QWidget):
     def _on_list_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
             self.stepRequested.emit(index.row())
-
-
-class DockFitter(QObject):
-    """Keeps the Sum dock as tall as its panel wants (one line with nothing selected, the
-    sum and a few terms with an entry), until the user drags the dock's edge: from then on an
-    entry's sum gets the user's height; nothing selected still collapses to one line."""
-
-    def __init__(self, window: QMainWindow, dock: QDockWidget, panel: EquationPanel) -> None:
-        super().__init__(window)
-        self._window, self._dock, self._panel = window, dock, panel
-        self._asked: int | None = None
-        self._slack = 0  # what the dock ends up taller than asked (the layout's spacing)
-        self.user_height: int | None = None  # the height the user dragged the dock to
-        self._pressed: int | None = None  # the dock's height when a separator drag began
-        panel.heightWanted.connect(self._on_panel_heightWanted)
-        dock.installEventFilter(self)
-        window.installEventFilter(self)
-        self._on_panel_heightWanted(panel.wanted_height())
-
-    def _title_down_the_side(self, side: bool) -> None:
-        """The dock's title down its left edge while a sum is shown: across the top it took
-        a term row of the list's room (a 1280×800 window gives the dock a fifth of its
-        height); across the top with nothing selected, where the dock is one line high."""
-        flag = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
-        features = self._dock.features()
-        if bool(features & flag) != side:
-            self._dock.setFeatures(features | flag if side else features & ~flag)
-
-    def _chrome(self) -> int:
-        """Pixels the dock adds around its panel (the title bar, when across the top)."""
-        if self._dock.features() & QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar:
-            return 0
-        extra = self._dock.height() - self._panel.height()
-        if self._dock.isVisible() and self._panel.isVisible() and 12 < extra < 80:
-            return extra
-        style = self._dock.style()
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetTitleMargin)
-        return self._dock.fontMetrics().height() + 2 * margin + 4
-
-    def _on_panel_heightWanted(self, wanted: int) -> None:
-        self._title_down_the_side(self._panel.terms is not None)
-        tall = self._window.height()
-        share = MAX_SHARE if tall >= SHORT_WINDOW else SHORT_SHARE
-        height = min(wanted + self._chrome(), round(share * tall))
-        if self._panel.terms is not None and self.user_height is not None:
-            height = self.user_height
-        self._asked = height
-        self._window.resizeDocks([self._dock], [height], Qt.Orientation.Vertical)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if watched is self._dock and kind == QEvent.Type.Resize and self._pressed is None:
-            height = event.size().height()
-            if self._asked is not None and abs(height - self._asked) < 12:
-                self._slack = height - self._asked
-        elif watched is self._window and kind == QEvent.Type.MouseButtonPress:
-            # a press the window itself gets is on a dock separator (or bare margin)
-            self._pressed = self._dock.height()
-        elif watched is self._window and kind == QEvent.Type.MouseButtonRelease:
-            pressed, self._pressed = self._pressed, None
-            if pressed is not None and self._dock.height() != pressed:
-                self.user_height = self._dock.height() - self._slack  # the user dragged it
-        return super().eventFilter(watched, event)
