@@ -42,7 +42,7 @@ from .grid_marks import Placement
 from .heatmap_view import MAX_ASPECT
 from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
-from .strip_caption import rounding_step, slice_label, slice_tip, strip_note, whole_cells
+from .strip_words import StripWords
 from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
@@ -58,7 +58,7 @@ def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
     return cells if cells.ndim == 2 and cells.shape[1] == ndim else np.zeros((0, ndim), np.int64)
 
 
-class DepthStrip(QWidget):
+class DepthStrip(StripWords, QWidget):
     """The small multiples of one grid (see the module docstring)."""
 
     def __init__(self, grid) -> None:
@@ -225,56 +225,6 @@ class DepthStrip(QWidget):
         if 0 <= real < size or not self._padded():
             return real
         return int(source_index(np.array(depth), size, front, g.spec.padding_mode))
-
-    def _say_why(self) -> None:
-        """Each slice's label: its depth, and why it is shown when some slice shows only
-        the current term's kernel window (the sum reads nothing there)."""
-        g = self._grid
-        read = g.marks.cells_array("read")
-        reads = set() if read.ndim != 2 or read.shape[1] != g.array.ndim else {
-            int(d) for d in np.unique(read[:, -3])}
-        some_window_only = any(d not in reads for d in self.depths)
-        # ▶ on the slice of the current term's cell (a padding slice's too), else the grid's
-        now = g.marks.cells_array("current")
-        marked = set() if now.ndim != 2 or now.shape[1] != g.array.ndim else {
-            int(d) for d in now[:, -3]}
-        marked = marked or {self.current_depth()}
-        size = g.array.shape[-3]
-        for mini, depth in zip(self.minis, self.depths, strict=False):
-            why = "" if not some_window_only else "read" if depth in reads else "window only"
-            text = slice_label(self.axis, mini.real, mini.source, size, depth in marked, why)
-            if text != mini.label.text():
-                mini.label.setStyleSheet("font-weight: bold;" if depth in marked else "")
-                mini.label.setText(text)
-                mini.label.setToolTip(slice_tip(self.axis, mini.real, why,
-                                                painted=g.name != "input"))
-
-    def say_rounding(self) -> None:
-        """The note under the slices: zero padding the window covers, the crop of the
-        planes, numbers rounded coarser than they can print."""
-        if not self._shown:
-            return
-        steps = [rounding_step(m.view.printed_format(), m.view.labels.finest_format())
-                 for m in self.minis[: self._shown]]
-        steps = [st for st in steps if st]
-        text = strip_note(self.axis, self._zeros, *self._crop(),
-                          min(steps, key=len) if steps else None,
-                          None if self.bar_view.isVisibleTo(self) else self.colorbar.levels())
-        if text != self.note.text():
-            self.note.setText(text)
-        self.note.setVisible(bool(text))
-
-    def _crop(self) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:
-        """(top, left, rows, cols) of the real cells wholly on screen when the slices zoom
-        to a region (None: whole planes), numbered as their labels are; the real plane's
-        (rows, cols)."""
-        mini = self.minis[0]
-        real = mini.plane.real_shape() if mini.plane is not None else mini.shape
-        if self.region is None or mini.where is None:
-            return None, real
-        shown = mini.view.vb.viewRect()
-        return whole_cells((shown.top(), shown.left(), shown.bottom(), shown.right()),
-                           mini.where.offset, real), real
 
     def _zoom(self, count: int) -> None:
         """Whole planes when their numbers print so (every column in view); else the part
