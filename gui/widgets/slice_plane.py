@@ -191,6 +191,9 @@ class SlicePlane:
             if padded is None:
                 return f"padding not drawn: {cut.describe_marker(r, c)}"
             where = f"border ({padded[0]}, {padded[1]})"
+            r, c = padded
+        if self.spec.dims == 1:  # a strip's (row, column) is (channel, padded step)
+            where = f"step {c - self.pads[2]} of channel {r}".replace("-", "−")
         src = self.border_source(r, c)
         if src is None:
             return f"{where} = 0 (zero padding)"

@@ -272,3 +272,20 @@ def test_strip_words_name_the_slices_the_crop_and_the_rounding():
     assert note == ("the window also covers d = −1: zero padding, which adds nothing · "
                     "rows 2–6, columns 3–9 of 16 × 16 · rounded to 0.1: hover a cell for "
                     "all digits")
+
+
+def test_a_conv1d_border_cell_reads_as_a_step_of_a_channel():
+    """Review F14: in a strip a border cell's (row, column) is (channel, padded step):
+    'border (0, 0)' read as a position; it says 'step −1 of channel 0' now."""
+    from core.io.presets import load_preset
+    from gui.widgets.slice_plane import SlicePlane
+
+    session = load_preset("conv1d_basic")
+    spec = session.spec.replace(padding_mode="circular")
+    x = np.arange(30, dtype=float).reshape(1, 3, 10)
+    plane = SlicePlane("input", x, spec, (0,))
+    assert plane.describe(0, 0, "x") == "step −1 of channel 0 copies x[0, 0, 9] = 9 (circular)"
+    assert plane.describe(2, 11, "x") == "step 10 of channel 2 copies x[0, 2, 0] = 20 (circular)"
+    zeros = SlicePlane("input", x, session.spec, (0,))
+    assert zeros.describe(1, 0, "x") == "step −1 of channel 1 = 0 (zero padding)"
+    assert zeros.describe(1, 1, "x") == "x[0, 1, 0] = 10"
