@@ -169,12 +169,23 @@ class FileController(QObject):
 
     def confirm_discard(self) -> bool:
         """True when unsaved work may go (saved now, discarded, or there was none)."""
-        if self.document.undo_stack.isClean():
+        if not self.unsaved_work():
             return True
         answer = self.prompts.unsaved_changes(self.display_name)
         if answer == SAVE:
             return self.save()
         return answer != CANCEL
+
+    def unsaved_work(self) -> bool:
+        """Whether closing this document would lose an edit: the steps since the saved (or
+        first) state are not all loads of a preset or New. An unedited preset is no work
+        to save (Open right after one asked to save "changes", review r12 F14); the window
+        still marks it unsaved, a document of no file."""
+        stack = self.document.undo_stack
+        clean, index = stack.cleanIndex(), stack.index()
+        if clean < 0 or clean > index:
+            return True
+        return not all(isinstance(stack.command(i), _LoadDocument) for i in range(clean, index))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
