@@ -303,7 +303,9 @@ class LayerPanel(CausalAside, FieldRows, QWidget):
         if [fields.show(dims) for fields in self.axes.values()][0]:
             self.fieldsResized.emit()
         label = self._forms["input_size"].labelForField(self._rows["input_size"])
-        label.setText("input " + " × ".join(LETTERS[dims]))
+        # a Conv3d's on two lines: on one the label column took 40 px from the three boxes,
+        # which then cut a four-digit size ("1000" showed "100") at the panel's narrowest
+        label.setText(("input\n" if dims == 3 else "input ") + " × ".join(LETTERS[dims]))
         transposed = bool(self.kind.currentData())
         self._forms["causal"].setRowVisible(self._rows["causal"], dims == 1)
         # causal is a Conv1d's alone: a ConvTranspose1d's box is unchecked and greyed out
