@@ -258,13 +258,16 @@ def check_causal(spec: LayerSpec) -> None:
             "causal is for a Conv1d (dims 1, not transposed): the left padding of a "
             "TCN-style causal convolution", ("causal", "dims", "transposed"),
         )
-    wrong = [] if spec.padding in ((0,), "valid") else [f"padding 0, not {spec.padding!r}"]
+    wrong = {}
+    if spec.padding not in ((0,), "valid"):
+        shown = per_axis(spec.padding) if isinstance(spec.padding, tuple) else repr(spec.padding)
+        wrong["padding"] = f"padding 0, not {shown}"
     if spec.padding_mode != "zeros":
-        wrong.append(f"padding_mode 'zeros', not {spec.padding_mode!r}")
-    if wrong:  # name only what is wrong (a causal layer's padding (0,) read as a culprit)
+        wrong["padding_mode"] = f"padding_mode 'zeros', not {spec.padding_mode!r}"
+    if wrong:  # name and mark only what is wrong (a causal layer's padding (0,) is not)
         raise SpecError(
             "a causal layer pads (k-1)*dilation on the left itself (F.pad, with zeros): its "
-            f"Conv1d needs {' and '.join(wrong)}", ("causal", "padding", "padding_mode"),
+            f"Conv1d needs {' and '.join(wrong.values())}", ("causal", *wrong),
         )
 
 

@@ -59,7 +59,8 @@ class CellTextItem(QGraphicsItem):
 
     The text is drawn in device pixels (not scaled with the view), in the most precise
     format that fits the current cell width, at 8 pt, or 7 pt where only that fits (a
-    projected small window: a number a step smaller beats a colour alone); border cells
+    projected small window: a number a step smaller beats a colour alone, and beats a
+    digit less); border cells
     (``muted``) in grey italics.
     ``blank_nan``: NaN cells print nothing (the im2col view's blank off-block cells).
     """
@@ -68,8 +69,10 @@ class CellTextItem(QGraphicsItem):
     POINT_SIZES = (8.0, 7.0)  # tried in turn: the first whose text fits the cell
     GAP = 3.0  # pixels a number leaves free across its cell (both sides together)
 
-    def __init__(self, parent: QGraphicsItem | None = None, blank_nan: bool = False) -> None:
+    def __init__(self, parent: QGraphicsItem | None = None, blank_nan: bool = False,
+                 view_rect=None) -> None:
         super().__init__(parent)
+        self._view_rect = view_rect  # what the view shows (None: every cell is whole)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
         self._values = np.zeros((0, 0))
         self._dark = np.zeros((0, 0), bool)
@@ -77,7 +80,7 @@ class CellTextItem(QGraphicsItem):
         self._blank_nan = blank_nan
         self._cache: dict[str, list[list[str]]] = {}
         self._fits: dict[tuple[int, int], tuple[int, list[list[str]]] | None] = {}
-        self._min_width: float | None = None
+        self._min_widths: dict[str, float] = {}  # format -> least cell width printing it
         self._widths: dict[str, float] = {}  # text -> advance in the smallest font
         self._memo: dict[str, dict[float, str]] = {}  # format -> value -> text
         self._fonts = [value_font(size) for size in self.POINT_SIZES]
@@ -93,7 +96,7 @@ class CellTextItem(QGraphicsItem):
         self._values, self._dark, self._muted = values, dark, muted
         self._cache.clear()
         self._fits.clear()
-        self._min_width = None
+        self._min_widths.clear()
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -111,13 +114,27 @@ class CellTextItem(QGraphicsItem):
         """The least cell side in pixels for font ``level`` (the smaller font: 2 less)."""
         return self.MIN_CELL_PX - 2.0 * level
 
-    def min_width(self) -> float:
-        """The least cell width in pixels at which every value prints (coarsest format)."""
-        if self._min_width is None:
-            texts = self._format_texts(self._formats()[-1])
+    def min_width(self, finest: bool = False) -> float:
+        """The least cell width in pixels at which every value prints (coarsest format;
+        ``finest``: in the most precise format, the digits the Sum panel's numbers have)."""
+        fmt = self._formats()[0 if finest else -1]
+        width = self._min_widths.get(fmt)
+        if width is None:
+            texts = self._format_texts(fmt)
             widest = max((self._width(t) for row in texts for t in row), default=0.0)
-            self._min_width = max(self._least(len(self._fonts) - 1), math.ceil(widest + self.GAP))
-        return self._min_width
+            width = max(self._least(len(self._fonts) - 1), math.ceil(widest + self.GAP))
+            self._min_widths[fmt] = width
+        return width
+
+    def printed_format(self, cell_w: float, cell_h: float) -> str | None:
+        """The format values print in at cells of ``cell_w`` × ``cell_h`` pixels (e.g.
+        '{:.1f}'); None when none prints."""
+        fitting = self._fitting_texts(cell_w, cell_h)
+        return None if fitting is None else fitting[2]
+
+    def finest_format(self) -> str:
+        """The most precise format these values can print in."""
+        return self._formats()[0]
 
     def _width(self, text: str) -> float:
         """``text``'s advance in the smallest font. Measured once per text: an edit changes
@@ -148,22 +165,23 @@ class CellTextItem(QGraphicsItem):
         return texts
 
     def _fitting_texts(self, cell_w: float, cell_h: float
-                       ) -> tuple[int, list[list[str]]] | None:
-        """(font level, texts) of the largest font, then the most precise format, whose
-        widest value fits a cell of ``cell_w`` × ``cell_h`` pixels; None when none does."""
+                       ) -> tuple[int, list[list[str]], str] | None:
+        """(font level, texts, format) of the most precise format, then the largest font,
+        whose widest value fits a cell of ``cell_w`` × ``cell_h`` pixels; None when none
+        does. Digits before size: a student matches these numbers to the Sum panel's, and
+        '−2.4' in a cell where the Sum says −2.43 reads as another number."""
         key = (round(cell_w), round(cell_h))
         if key not in self._fits:
             self._fits[key] = None
-            for level in range(len(self._fonts)):
-                if cell_h < self._min_height(level) or cell_w < self._least(level):
-                    continue
-                texts = self._fit(key[0], level)
-                if texts is not None:
-                    self._fits[key] = (level, texts)
-                    break
+            levels = [level for level in range(len(self._fonts))
+                      if cell_h >= self._min_height(level) and cell_w >= self._least(level)]
+            self._fits[key] = next(
+                ((level, self._format_texts(fmt), fmt) for fmt in self._formats()
+                 for level in levels if self._fits_in(fmt, key[0], level)), None)
         return self._fits[key]
 
-    def _fit(self, cell_px: float, level: int) -> list[list[str]] | None:
+    def _fits_in(self, fmt: str, cell_px: float, level: int) -> bool:
+        """Whether every value in ``fmt`` fits a cell ``cell_px`` wide in font ``level``."""
         values = self._values
         finite = values[np.isfinite(values)]
         top = float(np.max(np.abs(finite))) if finite.size else 0.0
@@ -172,17 +190,14 @@ class CellTextItem(QGraphicsItem):
         widest = -top if finite.size and float(finite.min()) < 0 else top
         room = cell_px - self.GAP
         advance = self._all_metrics[level].horizontalAdvance
-        for fmt in self._formats():
-            fits = advance(fmt.format(widest).replace("-", "−")) <= room
-            if not fits and advance(trimmed(fmt.format(widest))) > room:
-                continue  # even the largest value, trimmed, is too wide
-            if not fits:  # trimmed texts ('1.000' -> '1') may still fit: measure the longest
-                flat = [t for row in self._format_texts(fmt) for t in row]
-                longest = max(map(len, flat), default=0)
-                fits = all(advance(t) <= room for t in flat if len(t) == longest)
-            if fits:
-                return self._format_texts(fmt)
-        return None
+        if advance(fmt.format(widest).replace("-", "−")) <= room:
+            return True
+        if advance(trimmed(fmt.format(widest))) > room:
+            return False  # even the largest value, trimmed, is too wide
+        # trimmed texts ('1.000' -> '1') may still fit: measure the longest
+        flat = [t for row in self._format_texts(fmt) for t in row]
+        longest = max(map(len, flat), default=0)
+        return all(advance(t) <= room for t in flat if len(t) == longest)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rows, cols = self._values.shape
@@ -192,11 +207,19 @@ class CellTextItem(QGraphicsItem):
         cell_w, cell_h = abs(t.m11()), abs(t.m22())
         if not self.fits_at(cell_w, cell_h):
             return
-        level, texts = self._fitting_texts(cell_w, cell_h)
+        level, texts, _fmt = self._fitting_texts(cell_w, cell_h)
         font, italic = self._fonts[level], self._italics[level]
         exposed = option.exposedRect.intersected(self.boundingRect())
         r0, r1 = max(0, int(exposed.top())), min(rows, int(math.ceil(exposed.bottom())))
         c0, c1 = max(0, int(exposed.left())), min(cols, int(math.ceil(exposed.right())))
+        if self._view_rect is not None:  # only cells wholly in view: a cut cell's number
+            # read as another number ('−' of '−1.2'), and one under the sticky row and column
+            # numbers printed over them
+            shown, slack = self._view_rect(), 0.02
+            r0 = max(r0, math.ceil(shown.top() - slack))
+            c0 = max(c0, math.ceil(shown.left() - slack))
+            r1 = min(r1, math.floor(shown.bottom() + slack))
+            c1 = min(c1, math.floor(shown.right() + slack))
         painter.save()
         painter.resetTransform()
         light, dark, grey = QColor(20, 20, 20), QColor(255, 255, 255), QColor(90, 90, 90)
@@ -235,11 +258,26 @@ class IndexLabelsItem(QGraphicsItem):
         """Cells of room to keep above and left: big cells need less of one to fit a number."""
         return 0.45 if max(rows, cols) <= 8 else 0.8
 
+    def band_px(self, rows: int, cols: int) -> tuple[float, float]:
+        """(height, width) in pixels of the column numbers' band and the row numbers'."""
+        metrics = QFontMetricsF(self._font)
+        return metrics.height() + 2.0, metrics.horizontalAdvance(str(max(rows - 1, 0))) + 6.0
+
+    def set_margin(self, margin: float) -> None:
+        """Cells of room above and left that the view keeps for the numbers."""
+        if margin != self.margin:
+            self.prepareGeometryChange()
+            self.margin = margin
+
     def set_shape(self, rows: int, cols: int, offset: tuple[int, int]) -> None:
         """``rows`` × ``cols`` real cells, starting at image cell ``offset`` (padding)."""
         self.prepareGeometryChange()
         self._rows, self._cols, self._offset = rows, cols, offset
         self.margin = self.margin_for(rows + 2 * offset[0], cols + 2 * offset[1])
+
+    def row_band(self) -> float:
+        """Pixels the row numbers take when they stick to the left edge (zoomed, cropped)."""
+        return max(self.band_px(self._rows, self._cols))
 
     def boundingRect(self) -> QRectF:
         top, left = self._offset
@@ -266,15 +304,23 @@ class IndexLabelsItem(QGraphicsItem):
             y0, col_h = shown.top(), band
             painter.fillRect(QRectF(shown.left(), y0, shown.width(), band), self._band)
         if stick_x:
-            x0, row_w = shown.left(), max(band, QFontMetricsF(self._font).horizontalAdvance(
-                str(max(self._rows - 1, 0))) + 6.0)
+            x0, row_w = shown.left(), self.row_band()
             painter.fillRect(QRectF(x0, shown.top(), row_w, shown.height()), self._band)
         painter.setPen(QColor(120, 120, 120))
         centre = Qt.AlignmentFlag.AlignCenter
+        # the numbers of whole cells only: a cut one's number sat in the corner of the bands
+        lo_x, hi_x = (-math.inf, math.inf) if shown.isNull() else (shown.left() - 0.5,
+                                                                     shown.right() + 0.5)
+        lo_y, hi_y = (-math.inf, math.inf) if shown.isNull() else (shown.top() - 0.5,
+                                                                     shown.bottom() + 0.5)
+        if stick_x:  # nor of a whole cell under the row numbers (a crop's margin > a cell)
+            lo_x = shown.left() + row_w - 0.5
         for c in range(self._cols):
             cell = t.mapRect(QRectF(left + c, 0, 1, 1))
-            painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
+            if lo_x <= cell.left() and cell.right() <= hi_x:
+                painter.drawText(QRectF(cell.left(), y0, cell.width(), col_h), centre, str(c))
         for r in range(self._rows):
             cell = t.mapRect(QRectF(0, top + r, 1, 1))
-            painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
+            if lo_y <= cell.top() and cell.bottom() <= hi_y:
+                painter.drawText(QRectF(x0, cell.top(), row_w, cell.height()), centre, str(r))
         painter.restore()

@@ -19,10 +19,13 @@ class CellViewBox(pg.ViewBox):
     dragged = Signal(QPointF, QPointF, float, object, bool)  # start, now, dy px, mods, finish
     wheeled = Signal(QPointF, float, object)  # view pos, notches, modifiers
     hovered = Signal(object)  # QPointF in view coordinates, or None on leaving
+    marksChanged = Signal()  # a highlight layer on the box changed (`GridMarks`)
 
     def __init__(self, scrub_wheel: bool) -> None:
         super().__init__(invertY=True, lockAspect=True, enableMenu=False, defaultPadding=0.02)
         self.scrub_wheel = scrub_wheel
+        #: the cells are a Conv1d strip's (`HeatmapView.set_strip`): its marks route for it
+        self.strip = False
         self.setAcceptHoverEvents(True)
 
     def mouseClickEvent(self, ev) -> None:

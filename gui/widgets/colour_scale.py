@@ -92,6 +92,26 @@ class ColourScale(QObject):
             return self.range, "gray"
         return (-self.limit, self.limit), "diverging"
 
+    def levels_over(self, array: np.ndarray | None, leads: list[tuple[int, ...]]
+                    ) -> tuple[tuple[float, float], str]:
+        """(levels, colour map name) fitted to the slices ``leads`` together (a depth strip
+        shows several: fitted to one, the others' colours would clip unsaid); the shared
+        scale's when the scale is shared."""
+        if self.shared or array is None or array.ndim < 3 or not leads:
+            return self.levels(array)
+        complex_ = np.iscomplexobj(array)
+        if complex_ and self.mode == "phase":
+            return (-np.pi, np.pi), "cyclic"
+        v = np.concatenate([np.ravel(to_view(array[lead], self.mode)) for lead in leads])
+        finite = v[np.isfinite(v)]
+        if self.gray:
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            return ((lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)), "gray"
+        top = nice_limit(float(np.abs(finite).max()) if finite.size else 1.0)
+        if complex_ and self.mode == "abs":
+            return (0.0, top), "sequential"
+        return (-top, top), "diverging"
+
     def note(self, array: np.ndarray | None) -> tuple[str, str]:
         """(word, tool tip) under the colour bar: which scale is in force; none for a
         tensor of one slice."""

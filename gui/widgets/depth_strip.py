@@ -13,6 +13,12 @@ A Conv1d's strips do the same along their last lead axis: a grad_input entry rea
 output channel's kernel (the weight's strips 'o = 0', 'o = 1', … side by side), a
 grad_weight entry every sample's input and grad_output ('n = 0', 'n = 1', …).
 
+The strip has its own colour bar (the grid's, with its plane, is hidden), fitted to every
+slice shown. When some slice shows only the current term's kernel window (the sum reads
+nothing there), every label says why its slice is shown ('d = 0 · window only'); a note
+under the slices names a crop of the planes and numbers rounded coarser than they can print
+(`strip_caption`). The slices are laid out for the most precise numbers the room allows.
+
 The strip draws; the grid decides when it shows (`TensorGrid`). A click on a mini plane
 selects that cell through the grid (and the strip gives way to the single plane), a hover
 shows what the cell feeds, as on the plane itself.
@@ -23,88 +29,33 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.padding import source_index
 
 from ..selection import NOTHING, Selection
 from .cell_text import IndexLabelsItem
-from .grid_marks import GridMarks, Placement
-from .heatmap_view import MAX_ASPECT, HeatmapView
+from .depth_slice import LABEL_H, DepthSlice
+from .grid_items import ColorBar, colormap
+from .grid_marks import Placement
+from .heatmap_view import MAX_ASPECT
 from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
+from .strip_caption import rounding_step, slice_label, slice_tip, strip_note
 from .tensor_info import to_view
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
-_LABEL_H = 15  # pixels of a mini plane's depth label
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
+_BAR_W = 46  # pixels of the strip's colour bar (a compact one: bar, axis and margins)
 
 
 def _fitting(cells: np.ndarray, ndim: int) -> np.ndarray:
     """``cells`` when they index a tensor of ``ndim`` axes, else none (marks of another
     layer, given before its results replaced them)."""
     return cells if cells.ndim == 2 and cells.shape[1] == ndim else np.zeros((0, ndim), np.int64)
-
-
-class _Mini(QWidget):
-    """One depth slice: its label and a small heatmap with its own highlight layers."""
-
-    def __init__(self, strip: DepthStrip) -> None:
-        super().__init__(strip)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        self.label = QLabel("", objectName="depthLabel")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.label.setFixedHeight(_LABEL_H)
-        self.view = HeatmapView(scrub_wheel=False)
-        # one colour scale: the grid's, on its own plane. Hidden and squeezed, not removed
-        # (a removed bar, parentless, keeps a stray top-level widget alive after the grid)
-        self.view.colorbar.setVisible(False)
-        self.view.colorbar.setMaximumWidth(0)
-        self.view.ci.layout.setColumnMaximumWidth(1, 0)
-        self.view.ci.layout.setContentsMargins(0, 0, 0, 0)  # every pixel to the cells
-        self.view.ci.layout.setHorizontalSpacing(0)
-        box.addWidget(self.label)
-        box.addWidget(self.view, 1)
-        self.marks = GridMarks(self.view.vb)
-        self.plane: SlicePlane | None = None
-        self.depth = 0  # in the grid's lead coordinates (padded for the input)
-        self.shape: tuple[int, int] = (1, 1)
-        self.where: Placement | None = None  # the slice's place, for the grid's marks
-        self.view.vb.sigResized.connect(self._on_vb_sigResized)
-        self.view.vb.clicked.connect(self._on_vb_clicked)
-        self.view.vb.hovered.connect(self._on_vb_hovered)
-        self._strip = strip
-
-    def _on_vb_sigResized(self, _vb) -> None:
-        self.fit()
-
-    def fit(self) -> None:
-        self.view.fit(self.shape, True, self._strip.region)
-
-    def _cell(self, pos: QPointF | None) -> tuple[int, ...] | None:
-        if pos is None or self.plane is None:
-            return None
-        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
-        if not (0 <= r < self.shape[0] and 0 <= c < self.shape[1]):
-            return None
-        return self.plane.real_index(r, c)
-
-    def _on_vb_clicked(self, pos: QPointF, _modifiers, _double: bool) -> None:
-        index = self._cell(pos)
-        if index is not None:
-            self._strip.picked(index)
-
-    def _on_vb_hovered(self, pos: QPointF | None) -> None:
-        text = ""
-        if pos is not None and self.plane is not None:
-            text = self.plane.describe(int(np.floor(pos.y())), int(np.floor(pos.x())),
-                                       self._strip.symbol)
-        self._strip.hovered(self._cell(pos), text)
 
 
 class DepthStrip(QWidget):
@@ -120,7 +71,18 @@ class DepthStrip(QWidget):
         self.note = QLabel("", objectName="depthNote", wordWrap=True)
         self.note.setVisible(False)
         self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
-        self.minis: list[_Mini] = []
+        # the strip's colour scale: the grid's bar went with its plane
+        self.bar_view = pg.GraphicsLayoutWidget(self)
+        self.bar_view.setBackground("#ffffff")
+        self.bar_view.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.colorbar = ColorBar(colormap("diverging"), (-1.0, 1.0))
+        self.colorbar.set_compact(True)
+        self.colorbar.set_note("strip", "one colour scale for the slices shown, fitted to them")
+        self.bar_view.addItem(self.colorbar)
+        self.bar_view.setFixedWidth(_BAR_W)
+        self.bar_view.setVisible(False)
+        self.minis: list[DepthSlice] = []
+        self._zeros: list[int] = []
         self._shown = 0
         self._across = 0
         self._key: tuple | None = None  # what the planes were last drawn for
@@ -141,13 +103,15 @@ class DepthStrip(QWidget):
             self._key = None
             return False
         g = self._grid
-        levels, cmap_name = scale.levels(g.array)
+        leads = [(*g.lead[:-1], max(self._source(d), 0)) for d in depths]
+        levels, cmap_name = scale.levels_over(g.array, leads)
         key = (tuple(depths), tuple(zeros), g.lead, levels, cmap_name, scale.mode)
         if key != self._key:
             self._key = key
             self.show_depths(depths, zeros, levels, cmap_name, scale.mode)
         else:
             self.redraw_marks(changed)
+        self._say_why()
         return True
 
     def shows_values(self) -> bool:
@@ -212,21 +176,17 @@ class DepthStrip(QWidget):
         spec, array, lead = g.spec, g.array, g.lead
         padded = self._padded()
         front = depth_pads(spec)[0] if padded else 0
-        self.note.setVisible(bool(zeros))
-        if zeros:
-            listed = ", ".join(str(d - front) for d in zeros).replace("-", "−")
-            self.note.setText(f"the window also covers {self._axis} = {listed}: zero padding, "
-                              "which adds nothing")
         self.depths = list(depths)
+        self._zeros = [d - front for d in zeros]
+        if self.colorbar.colorMap().name != cmap_name:
+            self.colorbar.setColorMap(colormap(cmap_name))
+        self.colorbar.setLevels(levels)
         while len(self.minis) < len(depths):
-            self.minis.append(_Mini(self))
+            self.minis.append(DepthSlice(self))
         size = array.shape[-3]
         current = self.current_depth()
         for mini, depth in zip(self.minis, depths, strict=False):
-            real = depth - front
-            source = real
-            if padded and not 0 <= real < size:
-                source = int(source_index(np.array(depth), size, front, spec.padding_mode))
+            real, source = depth - front, self._source(depth)
             plane = SlicePlane(g.name, array, spec, (*lead[:-1], max(source, 0)))
             values = to_view(plane.values(), mode)
             real_shape, offset = plane.real_shape(), plane.offset
@@ -237,21 +197,83 @@ class DepthStrip(QWidget):
             mini.depth, mini.shape = depth, plane.shape()
             pads = plane.pads if any(plane.pads) else None
             mini.view.draw(values, levels, cmap_name, real_shape, offset, pads, plane.frame())
-            mini.label.setText(self._label(self._axis, real, source, size, depth == current))
+            mini.real, mini.source = real, source
             mini.label.setProperty("current", depth == current)
             mini.label.setStyleSheet("font-weight: bold;" if depth == current else "")
             mini.where = Placement(array.ndim, (*lead[:-1], real), offset, mini.shape,
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
+        self._say_why()
         self._zoom(len(depths))
         self._arrange(len(depths))
+        self.say_rounding()
+
+    def _source(self, depth: int) -> int:
+        """The real slice a strip depth (padded coordinates for the input) shows: itself,
+        or the one the padding mode copies there (−1: zero padding)."""
+        g = self._grid
+        front = depth_pads(g.spec)[0] if self._padded() else 0
+        size, real = g.array.shape[-3], depth - front
+        if 0 <= real < size or not self._padded():
+            return real
+        return int(source_index(np.array(depth), size, front, g.spec.padding_mode))
+
+    def _say_why(self) -> None:
+        """Each slice's label: its depth, and why it is shown when some slice shows only
+        the current term's kernel window (the sum reads nothing there)."""
+        g = self._grid
+        read = g.marks.cells_array("read")
+        reads = set() if read.ndim != 2 or read.shape[1] != g.array.ndim else {
+            int(d) for d in np.unique(read[:, -3])}
+        some_window_only = any(d not in reads for d in self.depths)
+        current, size = self.current_depth(), g.array.shape[-3]
+        for mini, depth in zip(self.minis, self.depths, strict=False):
+            why = "" if not some_window_only else "read" if depth in reads else "window only"
+            text = slice_label(self._axis, mini.real, mini.source, size, depth == current,
+                               why)
+            if text != mini.label.text():
+                mini.label.setText(text)
+                mini.label.setToolTip(slice_tip(self._axis, mini.real, why,
+                                                painted=g.name != "input"))
+
+    def say_rounding(self) -> None:
+        """The note under the slices: zero padding the window covers, the crop of the
+        planes, numbers rounded coarser than they can print."""
+        if not self._shown:
+            return
+        steps = [rounding_step(m.view.printed_format(), m.view.labels.finest_format())
+                 for m in self.minis[: self._shown]]
+        steps = [st for st in steps if st]
+        text = strip_note(self._axis, self._zeros, *self._crop(),
+                          min(steps, key=len) if steps else None)
+        if text != self.note.text():
+            self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def _crop(self) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:
+        """(top, left, rows, cols) of the real cells wholly on screen when the slices zoom
+        to a region (None: whole planes), numbered as their labels are; the real plane's
+        (rows, cols)."""
+        mini = self.minis[0]
+        real = mini.plane.real_shape() if mini.plane is not None else mini.shape
+        if self.region is None or mini.where is None:
+            return None, real
+        shown, (dr, dc) = mini.view.vb.viewRect(), mini.where.offset
+        r0 = max(math.ceil(shown.top() - 0.02) - dr, 0)
+        c0 = max(math.ceil(shown.left() - 0.02) - dc, 0)
+        r1 = min(math.floor(shown.bottom() + 0.02) - dr, real[0])
+        c1 = min(math.floor(shown.right() + 0.02) - dc, real[1])
+        return (r0, c0, max(r1 - r0, 0), max(c1 - c0, 0)), real
 
     def _zoom(self, count: int) -> None:
         """Whole planes when their numbers print so (every column in view); else the part
         the sum reads (`_region`), for the room its numbers need."""
         self.region = None
-        if count and max(self._room(count, n) for n in range(1, count + 1)) < 1.0:
-            self.region = self._region(self.depths)
+        for context in (1, 0):  # a cell around the reads, unless only the reads then print
+            if not count or max(self._room(count, n, finest=True)
+                                for n in range(1, count + 1)) >= 1.0:
+                break
+            self.region = self._region(self.depths, context) or self.region
         for mini in self.minis[:count]:
             mini.fit()
 
@@ -261,7 +283,8 @@ class DepthStrip(QWidget):
         for mini in self.minis[: self._shown]:
             self._copy_marks(mini, style)
 
-    def _region(self, depths: list[int]) -> tuple[int, int, int, int] | None:
+    def _region(self, depths: list[int], context: int = 1
+                ) -> tuple[int, int, int, int] | None:
         """The part of the planes the spanning reads lie in, with a cell of context each
         side, when that is clearly less than a whole plane (more room for each number)."""
         rows, cols = self.minis[0].shape
@@ -275,13 +298,15 @@ class DepthStrip(QWidget):
         if not boxes:
             return None
         b = np.array(boxes)
-        top, left = max(int(b[:, 0].min()) - 1, 0), max(int(b[:, 1].min()) - 1, 0)
-        bottom, right = min(int(b[:, 2].max()) + 2, rows), min(int(b[:, 3].max()) + 2, cols)
+        top = max(int(b[:, 0].min()) - context, 0)
+        left = max(int(b[:, 1].min()) - context, 0)
+        bottom = min(int(b[:, 2].max()) + 1 + context, rows)
+        right = min(int(b[:, 3].max()) + 1 + context, cols)
         if (bottom - top) * (right - left) > 0.6 * rows * cols:
             return None
         return top, left, bottom - top, right - left
 
-    def _copy_marks(self, mini: _Mini, only: str | None = None) -> None:
+    def _copy_marks(self, mini: DepthSlice, only: str | None = None) -> None:
         """The grid's marks (``only`` that style's, when given; 'links': the arrows) on
         ``mini``'s slice, and the copy arrows of its padded border."""
         marks, ndim = self._grid.marks, mini.where.ndim
@@ -302,48 +327,51 @@ class DepthStrip(QWidget):
             return lead_names(g.spec, g.name)[-1]
         return DEPTH_LABEL[g.info.layout]
 
-    @staticmethod
-    def _label(axis: str, real: int, source: int, size: int, current: bool) -> str:
-        """'▶ d = 2' (the grid's depth), 'd = −1 (padding: zeros)'."""
-        mark = "▶ " if current else ""
-        text = f"{mark}{axis} = {real}".replace("-", "−")
-        if 0 <= real < size:
-            return text
-        if source < 0:
-            return f"{text} (padding: zeros)"
-        return f"{text} (padding: copies d = {source})"
-
     def _arrange(self, count: int) -> None:
         """Lay ``count`` minis out in the columns whose cells come closest to printing
         their numbers (cells may grow up to `MAX_ASPECT` times wider than tall)."""
         if not count:
             return
-        across = max(range(1, count + 1), key=lambda n: (self._room(count, n), -n))
+        # the numbers as precise as they print anywhere, else as large as they come
+        across = max(range(1, count + 1), key=lambda n: (
+            min(self._room(count, n, finest=True), 1.0), self._room(count, n), -n))
         if (count, across) == (self._shown, self._across):
             return
         for mini in self.minis:
             self._layout.removeWidget(mini)
             mini.setVisible(False)
+        self._layout.removeWidget(self.bar_view)
         self._shown, self._across = count, across
         for i, mini in enumerate(self.minis[:count]):
             self._layout.addWidget(mini, i // across, i % across)
             mini.setVisible(True)
+        down = math.ceil(count / across)
+        if count < down * across:  # the last row's free place
+            self._layout.addWidget(self.bar_view, down - 1, across - 1)
+        else:  # a column of its own
+            self._layout.addWidget(self.bar_view, 0, across, down, 1)
+        self.bar_view.setVisible(True)
 
-    def _room(self, count: int, across: int) -> float:
-        """How much of what its numbers need (1: just enough) a cell gets with ``count``
-        minis ``across`` a row."""
+    def _cell_px(self, count: int, across: int) -> tuple[float, float]:
+        """(width, height) in pixels of a cell with ``count`` minis ``across`` a row."""
         rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
         m = IndexLabelsItem.margin_for(rows, cols)
         note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
         down = math.ceil(count / across)
         spacing = self._layout.spacing()
-        w = (self.width() - (across - 1) * spacing) / across - _CHROME
-        h = (self.height() - note - (down - 1) * spacing) / down - _LABEL_H - _CHROME
+        bar = 0 if count < down * across else _BAR_W + spacing  # (its own column)
+        w = (self.width() - bar - (across - 1) * spacing) / across - _CHROME
+        h = (self.height() - note - (down - 1) * spacing) / down - LABEL_H - _CHROME
         most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
         cell_h = min(most_h, most_w)
-        cell_w = min(most_w, MAX_ASPECT * cell_h)
+        return min(most_w, MAX_ASPECT * cell_h), cell_h
+
+    def _room(self, count: int, across: int, finest: bool = False) -> float:
+        """How much of what its numbers need (1: just enough) a cell gets with ``count``
+        minis ``across`` a row; ``finest``: in their most precise format."""
+        cell_w, cell_h = self._cell_px(count, across)
         labels = [mini.view.labels for mini in self.minis[:count]]
-        need_w = max(max(lb.min_width() for lb in labels), 1.0)
+        need_w = max(max(lb.min_width(finest) for lb in labels), 1.0)
         need_h = max(max(lb.min_height() for lb in labels), 1.0)
         return min(cell_w / need_w, cell_h / need_h)
 
@@ -352,13 +380,14 @@ class DepthStrip(QWidget):
         if self._shown:
             self._zoom(self._shown)
             self._arrange(self._shown)
+            self.say_rounding()
 
     # -- what the minis report -------------------------------------------------------------
     def picked(self, index: tuple[int, ...]) -> None:
         self._grid.selectionRequested.emit(Selection(self._grid.name, index))
 
     def hovered(self, index: tuple[int, ...] | None, text: str) -> None:
-        self._grid.readout.setText(text or " ")
+        self._grid.footer.set_text(text)
         self._grid.hoverRequested.emit(NOTHING if index is None
                                        else Selection(self._grid.name, index))
 

@@ -29,9 +29,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QStyle,
     QTableView,
     QVBoxLayout,
@@ -66,6 +68,10 @@ MAX_SHARE = 0.25
 #: room to print their numbers with an entry selected.
 SHORT_WINDOW = 900
 SHORT_SHARE = 0.19
+#: Pixels between the formula and its value when the value shares the formula's line.
+_INLINE_GAP = 24
+#: The widest number `fmt` prints (4 significant digits, an exponent), for room to keep.
+_WIDEST_NUMBER = "−8.888e+88"
 
 
 class TermsModel(QAbstractListModel):
@@ -142,8 +148,8 @@ class EquationPanel(QWidget):
         self._keep_timer = QTimer(self, singleShot=True, interval=0)
         self._keep_timer.timeout.connect(self._on_keep_timer_timeout)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
+        layout.setContentsMargins(8, 3, 8, 2)  # (every pixel here is a term row's)
+        layout.setSpacing(2)
         # TextLines, not QLabels: they change every step without re-laying out the window
         self.formula = TextLine(objectName="equationFormula")
         self.note = QLabel("", objectName="equationNote")
@@ -163,7 +169,8 @@ class EquationPanel(QWidget):
         self.list.setWordWrap(False)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # whole rows: the top one is never cut through its text (`_whole_rows` the bottom)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
         self.list.setMouseTracking(True)  # 'entered' for hovering a term
         for w, size, bold in ((self.formula, 12.0, True), (self.value, 11.0, True),
                               (self.current, 10.5, False), (self.list, 10.0, False)):
@@ -177,7 +184,14 @@ class EquationPanel(QWidget):
         # arrows and slider) kept the dock some 25 px taller than `SHORT_SHARE` allows
         self.list.setMinimumHeight(2 * self.list.verticalHeader().defaultSectionSize()
                                    + 2 * self.list.frameWidth())
-        for w in (self.formula, self.note, self.value, self.current):
+        # the value shares the formula's line when both fit (`_place_value`): a short window
+        # gives the Sum a fifth of its height, and a line of its own was a term row less
+        self._head = QHBoxLayout()
+        self._head.setSpacing(_INLINE_GAP)
+        self._head.addWidget(self.formula)
+        self._inline = False
+        layout.addLayout(self._head)
+        for w in (self.note, self.value, self.current):
             layout.addWidget(w)
         layout.addWidget(self.list, 1)
         layout.addStretch(0)  # keeps the lines at the top while the list is hidden
@@ -211,6 +225,8 @@ class EquationPanel(QWidget):
             self.note.setVisible(bool(note))
             self.list.setVisible(True)
             self.list.scrollToTop()  # a new sum starts at term 0
+            self._place_value()
+            self._whole_rows()
             self._announce_height()
         elif step == self._step:
             return
@@ -227,24 +243,40 @@ class EquationPanel(QWidget):
         self.note.setText(HINT)
         self.note.setVisible(True)
         self.list.setVisible(False)
+        self._place_value()
         self._announce_height()
 
     def wanted_height(self) -> int:
         """Pixels the content needs: its lines, and up to `LIST_ROWS` term rows."""
-        margins = self.layout().contentsMargins()
-        spacing = self.layout().spacing()
-        shown = [w for w in (self.formula, self.note, self.value, self.current)
-                 if not w.isHidden()]
-        height = margins.top() + margins.bottom()
-        width = max(self.width() - margins.left() - margins.right(), 200)
-        for w in shown:
-            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
-            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        height = self._lines_height()
         if self._terms is not None:
             rows = min(max(len(self._terms), 1), LIST_ROWS)
             frame = 2 * self.list.frameWidth()
             height += rows * self.list.verticalHeader().defaultSectionSize() + frame
         return height
+
+    def _lines_height(self) -> int:
+        """Pixels the margins and the lines above the list take (the value on the
+        formula's line counts once)."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        shown = [w for w in (self.formula, self.note, self.value, self.current)
+                 if not w.isHidden() and not (w is self.value and self._inline)]
+        height = margins.top() + margins.bottom()
+        width = max(self.width() - margins.left() - margins.right(), 200)
+        for w in shown:
+            hfw = w.heightForWidth(width) if w.hasHeightForWidth() else -1
+            height += (hfw if hfw > 0 else w.sizeHint().height()) + spacing
+        return height
+
+    def _whole_rows(self) -> None:
+        """Hold the list to a whole number of term rows (the pixels left over go below it):
+        a row cut through its text, above or below the current one, read as broken."""
+        row = self.list.verticalHeader().defaultSectionSize()
+        frame = 2 * self.list.frameWidth()
+        rows = max((self.height() - self._lines_height() - frame) // row, 2)
+        if self.list.maximumHeight() != rows * row + frame:
+            self.list.setMaximumHeight(rows * row + frame)
 
     def _announce_height(self) -> None:
         """Say the height the content wants (every new sum: the dock may have been dragged)."""
@@ -269,23 +301,62 @@ class EquationPanel(QWidget):
             return 0
         return sums[-1 if self._step is None else self._step]
 
+    @property
+    def value_inline(self) -> bool:
+        """Whether the value line sits on the formula's line (both fit the panel's width)."""
+        return self._inline
+
     # -- drawing -------------------------------------------------------------------------
-    def _show_step(self) -> None:
-        terms, step = self._terms, self._step
-        total = terms.sum() if terms.value is not None else None
-        entry = entry_text(terms.target, terms.entry)
+    def _value_text(self, step: int | None, running: str, inline: bool) -> str:
+        """The value line: the entry's value and, at a step, the running sum ``running``;
+        ``inline`` (on the formula's line) it starts at '=': the formula names the entry."""
+        terms = self._terms
+        total = fmt(terms.sum() if terms.value is not None else None)
+        head = "=" if inline else f"{entry_text(terms.target, terms.entry)} ="
         n = len(terms)
         if n == 0:
-            self.value.setText(f"{entry} = {fmt(total)}    (no terms: {empty_reason(terms)})")
-            self.current.setVisible(False)
-        elif step is None:
-            self.value.setText(f"{entry} = {fmt(total)}    ({n} term{'' if n == 1 else 's'})")
+            return f"{head} {total}    (no terms: {empty_reason(terms)})"
+        if step is None:
+            return f"{head} {total}    ({n} term{'' if n == 1 else 's'})"
+        return f"{head} {total}    running sum, terms 0..{step} of {n}: {running}"
+
+    def _place_value(self) -> None:
+        """The value on the formula's line when both fit beside each other at any step (the
+        widest running sum `fmt` prints), else on a line of its own under the formula."""
+        inline, formula_w = False, 0
+        if self._terms is not None:
+            margins = self.layout().contentsMargins()
+            room = self.width() - margins.left() - margins.right()
+            last = len(self._terms) - 1 if len(self._terms) else None
+            value = self._value_text(last, _WIDEST_NUMBER, inline=True)
+            formula_w = self.formula.fontMetrics().horizontalAdvance(self.formula.text()) + 6
+            value_w = self.value.fontMetrics().horizontalAdvance(value) + 6
+            inline = formula_w + _INLINE_GAP + value_w <= room
+        if inline:  # (a TextLine's width policy is Ignored: the box layout would give it none)
+            self.formula.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            self.formula.setFixedWidth(formula_w)
+        if inline != self._inline:
+            self._inline = inline
+            layout = self.layout()
+            if inline:
+                layout.removeWidget(self.value)
+                self._head.addWidget(self.value, 1)
+            else:
+                self._head.removeWidget(self.value)
+                layout.insertWidget(layout.indexOf(self.note) + 1, self.value)
+                self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                self.formula.setMinimumWidth(0)
+                self.formula.setMaximumWidth(16777215)
+        if self._terms is not None and self._terms is self.model.terms:
+            self.value.setText(self._value_text(self._step, fmt(self.running_sum()), inline))
+
+    def _show_step(self) -> None:
+        terms, step = self._terms, self._step
+        n = len(terms)
+        self.value.setText(self._value_text(step, fmt(self.running_sum()), self._inline))
+        if n == 0 or step is None:
             self.current.setVisible(False)
         else:
-            self.value.setText(
-                f"{entry} = {fmt(total)}    running sum, terms 0..{step} of {n}: "
-                f"{fmt(self.running_sum())}"
-            )
             self.current.setText(f"▶ term {step}   {term_text(terms, step)}")
             # the list shows the current term marked, in context: the line (kept for exports
             # and a list someone hides) would only repeat it, in room the grids need
@@ -303,12 +374,19 @@ class EquationPanel(QWidget):
     def _scroll_to_current(self) -> None:
         if self._step is None:
             return
-        row = self.model.index(self._step)
-        if not self.list.viewport().rect().contains(self.list.visualRect(row)):
-            self.list.scrollTo(row, QAbstractItemView.ScrollHint.PositionAtCenter)
+        # the current term and one term of context each side (the ones a student compares)
+        first, last = max(self._step - 1, 0), min(self._step + 1, self.model.rowCount() - 1)
+        shown = self.list.viewport().rect()
+        if not all(shown.contains(self.list.visualRect(self.model.index(i)))
+                   for i in (first, self._step, last)):
+            self.list.scrollTo(self.model.index(self._step),
+                               QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._place_value()
+        self._whole_rows()
         self._keep_current_in_view()  # the dock was resized: the current term stays in view
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -346,16 +424,28 @@ class DockFitter(QObject):
         window.installEventFilter(self)
         self._on_panel_heightWanted(panel.wanted_height())
 
+    def _title_down_the_side(self, side: bool) -> None:
+        """The dock's title down its left edge while a sum is shown: across the top it took
+        a term row of the list's room (a 1280×800 window gives the dock a fifth of its
+        height); across the top with nothing selected, where the dock is one line high."""
+        flag = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+        features = self._dock.features()
+        if bool(features & flag) != side:
+            self._dock.setFeatures(features | flag if side else features & ~flag)
+
     def _chrome(self) -> int:
-        """Pixels the dock adds around its panel (the title bar)."""
+        """Pixels the dock adds around its panel (the title bar, when across the top)."""
+        if self._dock.features() & QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar:
+            return 0
         extra = self._dock.height() - self._panel.height()
-        if self._dock.isVisible() and self._panel.isVisible() and 0 < extra < 80:
+        if self._dock.isVisible() and self._panel.isVisible() and 12 < extra < 80:
             return extra
         style = self._dock.style()
         margin = style.pixelMetric(QStyle.PixelMetric.PM_DockWidgetTitleMargin)
         return self._dock.fontMetrics().height() + 2 * margin + 4
 
     def _on_panel_heightWanted(self, wanted: int) -> None:
+        self._title_down_the_side(self._panel.terms is not None)
         tall = self._window.height()
         share = MAX_SHARE if tall >= SHORT_WINDOW else SHORT_SHARE
         height = min(wanted + self._chrome(), round(share * tall))

@@ -118,6 +118,9 @@ class GridMarks:
             else:
                 rc = where.drawn(rc)
         self.layers[style].set_cells(rc, where.shape)
+        marks_changed = getattr(self._vb, "marksChanged", None)
+        if marks_changed is not None:
+            marks_changed.emit()  # (a strip keeps the marked columns in view)
 
     def _draw_links(self, layer: str, where: Placement) -> None:
         frm, to = self._links[layer]
@@ -125,4 +128,5 @@ class GridMarks:
             frm = to = np.zeros((0, 2), np.int64)
         keep = self._in_slice(frm, where, padded=True)
         self.link_items[layer].set_links(where.drawn(frm[keep][:, -2:]),
-                                         where.drawn(to[keep][:, -2:]))
+                                         where.drawn(to[keep][:, -2:]),
+                                         over_rows=getattr(self._vb, "strip", False))

@@ -47,6 +47,7 @@ class CellsLayer(QGraphicsItem):
         self._image: QImage | None = None
         self._rect = QRectF()
         self._mask = np.zeros(0, bool)  # the cells shown, flat over the plane
+        self._columns = np.zeros(0, np.int64)
         self.count = 0
         self.setZValue(z)
 
@@ -54,6 +55,10 @@ class CellsLayer(QGraphicsItem):
         """The (row, col) of the plane cells this layer marks now."""
         cols = max(int(self._rect.width()), 1)
         return {(int(i) // cols, int(i) % cols) for i in np.flatnonzero(self._mask)}
+
+    def columns(self) -> np.ndarray:
+        """The plane columns of the cells this layer marks (one per cell)."""
+        return self._columns
 
     def set_cells(self, rc: np.ndarray, shape: tuple[int, int]) -> None:
         """Cells as an (k, 2) int array of (row, col) in a plane of ``shape`` (rows, cols).
@@ -63,6 +68,7 @@ class CellsLayer(QGraphicsItem):
         rows, cols = shape
         inside = (rc[:, 0] >= 0) & (rc[:, 0] < rows) & (rc[:, 1] >= 0) & (rc[:, 1] < cols)
         rc = rc[inside]
+        self._columns = rc[:, 1]
         mask = np.zeros(rows * cols, bool)  # a mask, not np.unique: no sort of 16k cells
         mask[rc[:, 0] * cols + rc[:, 1]] = True
         linear = np.flatnonzero(mask)
@@ -121,7 +127,7 @@ class CellsLayer(QGraphicsItem):
 
 class LinksItem(QGraphicsItem):
     """Arrows from border cells to the cells of the pixels they copy (curved, so that arrows
-    along one row or column do not hide each other)."""
+    along one row or column do not hide each other; over the row, in a strip: `link_path`)."""
 
     HEAD = 0.28  # arrowhead length, in cells
 
@@ -129,23 +135,24 @@ class LinksItem(QGraphicsItem):
         super().__init__(parent)
         self._color = css_color(LINK_COLORS[layer])
         self._pen = cosmetic_pen(LINK_COLORS[layer], 2.6 if layer == "current" else 1.6)
-        self._pairs: list[tuple[QPointF, QPointF]] = []
+        self._pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self._over_rows = False
         self._rect = QRectF()
         self.setZValue(27 if layer == "current" else 26)
 
-    def set_links(self, frm: np.ndarray, to: np.ndarray) -> None:
-        """``frm``, ``to``: (k, 2) (row, col) cells; one arrow from each to its partner."""
+    def set_links(self, frm: np.ndarray, to: np.ndarray, over_rows: bool = False) -> None:
+        """``frm``, ``to``: (k, 2) (row, col) cells; one arrow from each to its partner.
+        ``over_rows``: a strip's (`link_path`)."""
         self.prepareGeometryChange()
-        self._pairs = [
-            (QPointF(c0 + 0.5, r0 + 0.5), QPointF(c1 + 0.5, r1 + 0.5))
-            for (r0, c0), (r1, c1) in zip(frm.tolist(), to.tolist(), strict=True)
-            if (r0, c0) != (r1, c1)
-        ]
+        self._over_rows = over_rows
+        self._pairs = [((r0, c0), (r1, c1))
+                       for (r0, c0), (r1, c1) in zip(frm.tolist(), to.tolist(), strict=True)
+                       if (r0, c0) != (r1, c1)]
         if self._pairs:
-            xs = [p.x() for pair in self._pairs for p in pair]
-            ys = [p.y() for pair in self._pairs for p in pair]
-            self._rect = QRectF(min(xs) - 1, min(ys) - 1, max(xs) - min(xs) + 2,
-                                max(ys) - min(ys) + 2)
+            rows = [r for pair in self._pairs for r, _ in pair]
+            cols = [c for pair in self._pairs for _, c in pair]
+            self._rect = QRectF(min(cols) - 0.5, min(rows) - 0.5, max(cols) - min(cols) + 2,
+                                max(rows) - min(rows) + 2)
         else:
             self._rect = QRectF()
         self.update()
@@ -161,17 +168,47 @@ class LinksItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(self._pen)
         for a, b in self._pairs:
-            line = QLineF(a, b)
-            normal = line.normalVector().unitVector()
-            bend = QPointF(normal.dx(), normal.dy()) * min(0.35, 0.2 * line.length())
-            ctrl = line.center() + bend
-            path = QPainterPath(a)
-            path.quadTo(ctrl, b)
+            path, head = link_path(a, b, self._over_rows, self.HEAD)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             painter.setBrush(self._color)
-            painter.drawPolygon(arrow_head(ctrl, b, self.HEAD))
-            painter.drawEllipse(a, 0.08, 0.08)
+            painter.drawPolygon(head)
+            painter.drawEllipse(path.pointAtPercent(0.0), 0.08, 0.08)
+
+
+#: How far an arrow over a strip's row rises above the row's top edge, in cell heights, at
+#: most: under the row above's numbers (and the column numbers above row 0).
+LIFT = 0.16
+#: Its head, in cells: it lies along the edge, in the gap between two rows' numbers.
+EDGE_HEAD = 0.22
+
+
+def link_path(frm: tuple[int, int], to: tuple[int, int], over_rows: bool = False,
+              head: float = LinksItem.HEAD) -> tuple[QPainterPath, QPolygonF]:
+    """The arrow from cell ``frm`` (row, col) to cell ``to`` in view coordinates: its curve
+    and its head. Between cell centres, bowed to one side; with ``over_rows`` (a Conv1d
+    strip, whose border cell and source share a row) from the top edge of one cell to the
+    top edge of the other, arched over the row and coming down at a slant, so that the two
+    numbers it says are equal stay clear of it and of its head."""
+    (r0, c0), (r1, c1) = frm, to
+    if over_rows and r0 == r1:
+        dx = c1 - c0
+        rise = min(LIFT, 0.06 + 0.025 * abs(dx)) / 0.75  # (a cubic peaks at ¾ of it)
+        slant = (1 if dx > 0 else -1) * min(0.5, abs(dx) / 3)
+        a, tip = QPointF(c0 + 0.5, r0), QPointF(c1 + 0.5, r1)
+        ctrl1 = QPointF(a.x() + slant, r0 - rise)
+        ctrl2 = QPointF(tip.x() - slant, r1 - rise)
+        path = QPainterPath(a)
+        path.cubicTo(ctrl1, ctrl2, tip)
+        return path, arrow_head(ctrl2, tip, min(head, EDGE_HEAD))
+    a, b = QPointF(c0 + 0.5, r0 + 0.5), QPointF(c1 + 0.5, r1 + 0.5)
+    line = QLineF(a, b)
+    normal = line.normalVector().unitVector()
+    bend = QPointF(normal.dx(), normal.dy()) * min(0.35, 0.2 * line.length())
+    ctrl = line.center() + bend
+    path = QPainterPath(a)
+    path.quadTo(ctrl, b)
+    return path, arrow_head(ctrl, b, head)
 
 
 def arrow_head(ctrl: QPointF, tip: QPointF, size: float) -> QPolygonF:

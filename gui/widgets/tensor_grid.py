@@ -8,7 +8,8 @@ before them: `plane_axes`; a Conv1d tensor is a channels × positions strip, a C
 H × W slice at a depth); the input shows its padded border with the values the padding mode
 puts there. The parts: `SlicePlane` (the drawn plane's coordinates), `ColourScale`,
 `HeatmapView` (the picture), `GridEditor` (mouse, keys, menu), `GridMarks` (highlights and
-arrows), `DepthStrip` (a sum's slices side by side).
+arrows), `DepthStrip` (a sum's slices side by side), `GridFooter` (readout and selectors);
+what the grid answers without changing anything is `GridQueries`'.
 """
 
 from __future__ import annotations
@@ -33,13 +34,16 @@ from ..selection import NOTHING, Selection, fits
 from .colour_scale import ColourScale
 from .depth_strip import DepthStrip
 from .grid_editor import GridEditor
+from .grid_footer import GridFooter
 from .grid_marks import GridMarks, Placement
+from .grid_queries import GridQueries
 from .heatmap_view import HeatmapView
 from .plane_axes import fit_lead, lead_names, shape_text
-from .slice_plane import SlicePlane, same_data
-from .slice_selector import SliceSelector
+from .slice_plane import same_data
 from .tensor_info import COMPLEX_VIEWS, to_view
-from .text_line import TextLine
+
+#: A value as wide as the readout's usually are (`slice_plane.format_value`: six digits).
+WIDE_VALUE = "−0.123456"
 
 
 def _unbroken(title: str) -> str:
@@ -50,7 +54,7 @@ def _unbroken(title: str) -> str:
     return (name + space + formula.replace(" ", "\u00a0")).replace("/", "/\u2060")
 
 
-class TensorGrid(QWidget):
+class TensorGrid(GridQueries, QWidget):
     """One of the eight tensors; see the module docstring."""
 
     selectionRequested = Signal(object)  # Selection
@@ -112,17 +116,11 @@ class TensorGrid(QWidget):
         self.depths = DepthStrip(self)  # a Conv3d sum's depth slices side by side
         self._stack.addWidget(self.depths)
         layout.addWidget(self._stack, 1)
-        footer = QHBoxLayout()
-        footer.setSpacing(4)
-        # a TextLine, not a QLabel: a new text (every hover, every animation step) must not
-        # re-lay out the whole window (half the cost of an 'Animate all' frame)
-        self.readout = TextLine(" ", objectName="gridReadout")
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        footer.addWidget(self.readout, 1)
-        self.selector = SliceSelector(self.info.lead_axes)
+        self.footer = GridFooter(self.info.lead_axes)
+        self.footer.set_title_row(header, self._title)
+        self.readout, self.selector = self.footer.readout, self.footer.selector
         self.selector.leadChanged.connect(self._on_selector_leadChanged)
-        footer.addWidget(self.selector)
-        layout.addLayout(footer)
+        layout.addWidget(self.footer)
 
         self.editor = GridEditor(self)
         self.marks = GridMarks(self.vb)
@@ -156,22 +154,6 @@ class TensorGrid(QWidget):
         hover = NOTHING if copied is None else Selection(
             self.name, copied, padded=self._slice().padded_position(*cell))
         self.hoverRequested.emit(hover)
-
-    def plane_cell(self, pos: QPointF) -> tuple[int, int] | None:
-        """(row, col) of the image cell under view position ``pos`` (padded coordinates)."""
-        shape = self._slice().shape()
-        if shape is None:
-            return None
-        r, c = int(np.floor(pos.y())), int(np.floor(pos.x()))
-        return (r, c) if 0 <= r < shape[0] and 0 <= c < shape[1] else None
-
-    def _slice(self) -> SlicePlane:
-        """The plane on screen (its cells' indices, border sources and readout text)."""
-        return SlicePlane(self.name, self._array, self._spec, self._lead)
-
-    def real_index(self, r: int, c: int) -> tuple[int, ...] | None:
-        """Full tensor index of image cell (r, c), or None for a border cell."""
-        return self._slice().real_index(r, c)
 
     def fill_tensor(self, kind: str) -> None:
         """Fill the whole tensor with pattern ``kind`` (see `gui.fills.FILLS`)."""
@@ -208,12 +190,18 @@ class TensorGrid(QWidget):
         old_plane, old_spec = self._slice().shape(), self._spec
         old_shape = None if self._array is None else self._array.shape
         self._array, self._spec = array, spec
+        # a Conv1d strip: cropped to the sum, captioned (F10; the view's on r12-strips)
+        set_strip = getattr(self.view, "set_strip", None)
+        if set_strip is not None:
+            set_strip(spec is not None and spec.dims == 1)
         self.selector.set_axes(lead_names(spec, self.name))
         self._title.setText(_unbroken(tensor_title(self.name, spec)))
         if array is None:
             self._shape_label.setText("— no bias (bias=False)")
         else:
             self._shape_label.setText(shape_text(spec, self.name, array.shape))
+            last = ", ".join(str(max(n - 1, 0)) for n in array.shape)
+            self.footer.set_widest(f"{self.info.symbol}[{last}] = {WIDE_VALUE}")
         if array is None or array.shape != old_shape:
             self._update_selectors()
         self._update_limit(immediate=spec != old_spec or array is None or array.shape != old_shape)
@@ -305,60 +293,8 @@ class TensorGrid(QWidget):
         self.marks.set_links(layer, frm, to, self._placement())
         self._update_depths("links")
 
-    def highlighted(self, style: str = "read") -> list[tuple[int, ...]]:
-        """The cells last given for ``style`` (as index tuples)."""
-        return self.marks.cells(style)
-
-    def links(self, layer: str = "explain") -> int:
-        """How many arrows ``layer`` draws on the shown slice."""
-        return self.marks.link_count(layer)
-
     def _placement(self) -> Placement:
         return self._slice().placement()
-
-    # -- reading back (tests, explainer) -------------------------------------------------
-    @property
-    def array(self) -> np.ndarray | None:
-        return self._array
-
-    @property
-    def spec(self):
-        """The layer the grid's tensor belongs to (None before the first one)."""
-        return self._spec
-
-    @property
-    def lead(self) -> tuple[int, ...]:
-        return self._lead
-
-    @property
-    def offset(self) -> tuple[int, int]:
-        """(top, left): padded border rows and columns shown before the real cells."""
-        return self._slice().offset
-
-    @property
-    def limit(self) -> float:
-        """The colour scale's bound m (levels are (−m, m))."""
-        return self._scale.limit
-
-    def scale_values(self) -> np.ndarray:
-        """The values the colour scale is fitted to: the shown slice, or every slice when
-        the scale is shared (as viewed: Re, Im, |z| or arg of complex data)."""
-        return self._scale.values(self._array, self._lead)
-
-    def shows_values(self) -> bool:
-        """Whether the cells on screen are large enough to print their values (and do):
-        the plane's, or every slice's of the depth strip."""
-        if self._array is not None and self.showing_depths():
-            return self.depths.shows_values()
-        return self._array is not None and self._showing() and self.view.shows_values()
-
-    @property
-    def complex_view(self) -> str:
-        return self._scale.mode
-
-    def full_index(self, r: int, c: int) -> tuple[int, ...]:
-        """Full tensor index of real cell (r, c) of the shown slice."""
-        return self._slice().full_index(r, c)
 
     # -- drawing -------------------------------------------------------------------------
     def _update_selectors(self) -> None:
@@ -369,10 +305,6 @@ class TensorGrid(QWidget):
     def _update_limit(self, immediate: bool) -> None:
         self._scale.refit(self._array, self._lead, immediate)
         self.colorbar.set_note(*self._scale.note(self._array))
-
-    def real_shape(self) -> tuple[int, int] | None:
-        """Rows and columns of real (unpadded) cells in the shown slice."""
-        return self._slice().real_shape()
 
     def _redraw(self) -> None:
         shown = self._slice()
@@ -410,10 +342,6 @@ class TensorGrid(QWidget):
     def _showing(self) -> bool:
         return self._stack.currentWidget() is self.view
 
-    def showing_depths(self) -> bool:
-        """Whether the grid shows its depth strip (`DepthStrip`) instead of one plane."""
-        return self._stack.currentWidget() is self.depths
-
     def _update_depths(self, changed: str | None = None) -> None:
         """The depth strip instead of the plane while it has depths to show (`DepthStrip`);
         ``changed``: the one highlight style that changed."""
@@ -423,22 +351,15 @@ class TensorGrid(QWidget):
             self._stack.setCurrentWidget(self.view)
             self.fit()
 
-    def current_selection(self) -> Selection:
-        return self._selection if self._selection.tensor == self.name else NOTHING
-
     def _draw_selection(self) -> None:
         self.view.draw_cursor(*self._slice().cursor(self.current_selection()))
 
     # -- readout -------------------------------------------------------------------------
-    def describe(self, r: int, c: int) -> str:
-        """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c) of the image (padded coordinates)."""
-        return self._slice().describe(r, c, self.info.symbol)
-
     def _update_readout(self) -> None:
         if self._hover is not None:
             text = self.describe(*self._hover)
         else:
             cell = self._slice().cursor(self.current_selection())[0]
             text = "" if cell is None else self.describe(*cell)
-        self.readout.setText(text or " ")
+        self.footer.set_text(text)
 

@@ -54,3 +54,14 @@ def marked_rows(panel) -> set[str]:
         if bad:
             marked.add(row.objectName().removeprefix("row_"))
     return marked
+
+
+def settle(qtbot, window, size: tuple[int, int] | None = None) -> None:
+    """Resize ``window`` to ``size`` (if given) and let its layout and deferred fits run."""
+    from PySide6.QtWidgets import QApplication
+
+    if size is not None:
+        window.resize(*size)
+    for _ in range(3):
+        QApplication.processEvents()
+    qtbot.wait(10)

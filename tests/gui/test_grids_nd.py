@@ -254,3 +254,21 @@ def test_the_depth_strip_draws_the_copy_arrows_of_each_slice(qtbot):
     grid.set_links(frm, to, "explain")
     counts = {m.depth: m.marks.link_count("explain") for m in grid.depths.minis[:3]}
     assert counts == {0: 0, 1: 1, 2: 0}
+
+
+def test_strip_words_name_the_slices_the_crop_and_the_rounding():
+    from gui.widgets.strip_caption import rounding_step, slice_label, slice_tip, strip_note
+
+    assert slice_label("d", 0, 0, 3, False, "window only") == "d = 0 · window only"
+    assert slice_label("d", 1, 1, 3, True) == "▶ d = 1"
+    assert slice_label("d", -1, -1, 3, False, "read") == "d = −1 (padding: zeros) · read"
+    assert "reads nothing" in slice_tip("d", 0, "window only", painted=False)
+    assert "kernel copy" in slice_tip("d", 0, "window only", painted=True)
+    assert rounding_step("{:.1f}", "{:.3f}") == "0.1"
+    assert rounding_step("{:.2f}", "{:.3f}") == "0.01"
+    assert rounding_step("{:.3f}", "{:.3f}") is None and rounding_step(None, "{:.3f}") is None
+    assert strip_note("d", [], None, (4, 4), None) == ""
+    note = strip_note("d", [-1], (2, 3, 5, 7), (16, 16), "0.1")
+    assert note == ("the window also covers d = −1: zero padding, which adds nothing · "
+                    "rows 2–6, columns 3–9 of 16 × 16 · rounded to 0.1: hover a cell for "
+                    "all digits")

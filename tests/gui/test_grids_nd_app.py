@@ -251,3 +251,71 @@ def test_the_grad_output_note_is_whole_or_hidden_in_a_narrow_column(make_window,
         qtbot.wait(20)
         text = note.label.fontMetrics().horizontalAdvance(note.label.text())
         assert not note.label.isVisible() or note.label.width() >= text, size
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_a_depth_strip_says_why_each_slice_is_shown_and_has_its_colour_scale(make_window, qtbot,
+                                                                             size):
+    """grad_weight[0,1,1,0,1] of conv3d_basic reads x at d = 1, 2; term 2's kernel window
+    also covers d = 0, where nothing is read: each label names its depth and why. The strip
+    has a colour bar fitted to every slice shown, and its numbers have the Sum panel's
+    digits (or the note says to what they are rounded)."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv3d_basic"))
+    window.resize(*size)
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("grad_weight", (0, 1, 1, 0, 1), step=2))
+    qtbot.wait(10)
+    x = window.grids.grids["input"]
+    strip = x.depths
+    assert x.showing_depths() and strip.depths == [0, 1, 2]
+    labels = [m.label.text() for m in strip.minis[:3]]
+    assert labels == ["d = 0 · window only", "▶ d = 1 · read", "d = 2 · read"]
+    assert "reads nothing" in strip.minis[0].label.toolTip()
+    assert strip.bar_view.isVisible()
+    shown = x.array[0, 1, :3]  # the three depth slices of sample 0, channel 1
+    top = float(np.abs(shown).max())
+    lo, hi = strip.colorbar.levels()
+    assert lo == -hi and hi >= top  # no slice's colours clip
+    assert hi < 2 * top + 1
+    # the current term's x[0,1,1,0,3] prints as the Sum panel's term 2 says it: −2.43
+    finest = strip.minis[1].view.labels.finest_format()
+    assert [m.view.printed_format() for m in strip.minis[:3]] == [finest] * 3
+    assert strip.minis[1].view.labels._format_texts(finest)[0][3] == "−2.43"
+    assert "x[0,1,1,0,3] = 1 · −2.43" in window.equation.model.data(
+        window.equation.model.index(2))
+    assert strip.note.isHidden()  # nothing rounded, nothing cropped
+    window.selection.set_selection(Selection("output", (0, 0, 0, 1, 1), step=3))
+    qtbot.wait(10)
+    assert [m.label.text() for m in strip.minis[: len(strip.depths)]] == ["▶ d = 0", "d = 1"]
+
+
+def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(make_window,
+                                                                                 qtbot):
+    """Review F8: the default scene switched to 3D (16 × 16 slices, padding 1) and
+    output[0,1,1,5,7] selected at 1600×1000: the input's slices zoom to the cells the sum
+    reads. The crop's corner is the view's (the numbers' margin before it, not a cut row and
+    column under them), the note names the rows and columns on screen as the labels number
+    them, and the weight's column numbers have their whole band."""
+    window = make_window()
+    window.resize(1600, 1000)
+    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
+    qtbot.wait(20)
+    strip = window.grids.grids["input"].depths
+    assert strip.region is not None
+    top, left = strip.region[:2]
+    for mini in strip.minis[: len(strip.depths)]:
+        shown, m = mini.view.vb.viewRect(), mini.view.indices.margin
+        assert shown.left() == pytest.approx(left - m, abs=1e-6)
+        assert shown.top() == pytest.approx(top - m, abs=1e-6)
+    (r0, c0, rows, cols), plane = strip._crop()
+    assert plane == (16, 16) and (r0, c0) == (top - 1, left - 1)  # padded → as labelled
+    assert f"rows {r0}–{r0 + rows - 1}, columns {c0}–{c0 + cols - 1} of 16 × 16" in \
+        strip.note.text()
+    weight = window.grids.grids["weight"].depths.minis[0].view
+    cell_h = weight.vb.height() / weight.vb.viewRect().height()
+    band = weight.indices.band_px(3, 3)[0]
+    assert weight.indices.margin * cell_h >= band - 0.5  # the column numbers whole

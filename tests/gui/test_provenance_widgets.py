@@ -62,6 +62,32 @@ def test_the_current_term_is_marked_and_a_click_asks_for_its_step(qtbot, session
     assert panel.terms is None and not panel.list.isVisible()
 
 
+def test_the_value_shares_the_formula_line_only_when_both_fit(qtbot, session):
+    panel = EquationPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1400, 160)
+    panel.show()
+    terms = spec_terms(session, "grad_weight")
+    panel.set_terms(terms, 3)
+    qtbot.wait(1)
+    wide_value = panel.value.text()
+    assert panel.value_inline and wide_value.startswith("= ")
+    assert panel.value.y() < panel.formula.geometry().bottom()  # the same line
+    assert panel.value.x() >= panel.formula.x() + panel.formula.fontMetrics().horizontalAdvance(
+        panel.formula.text())  # after the whole formula, never over it
+    panel.resize(500, 160)  # too narrow for both: a line of its own, naming the entry again
+    qtbot.wait(1)
+    assert not panel.value_inline
+    assert panel.value.text().startswith("grad_weight[") and panel.value.text().endswith(
+        wide_value[1:])
+    assert panel.value.y() >= panel.formula.geometry().bottom()
+    panel.set_terms(terms, 4)
+    assert "terms 0..4" in panel.value.text() and panel.value.text().startswith("grad_weight[")
+    panel.resize(1400, 160)
+    qtbot.wait(1)
+    assert panel.value_inline and panel.value.text().startswith("= ")
+
+
 def test_tens_of_thousands_of_terms_do_not_freeze_the_panel(qtbot):
     spec = LayerSpec(in_channels=3, out_channels=16, kernel_size=(3, 3), padding=(1, 1),
                      input_size=(128, 128), padding_mode="reflect")

@@ -352,3 +352,77 @@ def test_a_step_chosen_with_the_selection_is_in_view_once_the_dock_settles(qtbot
         assert window.equation.step == step and _current_row_visible(window.equation)
     finally:
         app.setStyleSheet("")
+
+
+@pytest.mark.parametrize(("preset", "target", "entry"), [
+    ("conv3d_basic", "grad_weight", (0, 1, 1, 0, 1)),  # a long 3D formula
+    ("causal_conv1d", "grad_input", (0, 1, 5)),  # a padding note under the formula
+])
+def test_the_sum_list_shows_five_terms_at_1280x800(qtbot, preset, target, entry):
+    """A student follows the terms in context: at 1280×800 (the styled window, an entry
+    selected) the list shows five whole term rows (the current one's neighbours among
+    them), the value shares the formula's line, and the grids still print their numbers
+    (the dock is no taller: the room came from the dock's title, down its side, and the
+    value's own line)."""
+    from gui import resources
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance()
+    app.setStyleSheet(resources.style_sheet())
+    try:
+        window = MainWindow(load_preset(preset), synchronous=True)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        window.selection.set_selection(Selection(target, entry, step=2))
+        _settle(qtbot, window)
+        panel = window.equation
+        assert window.sum_dock.height() <= round(0.19 * 800) + 4
+        rows = panel.list.viewport().height() / panel.list.verticalHeader().defaultSectionSize()
+        assert rows >= 5, f"{rows:.1f} term rows"
+        # whole rows only: none cut through its text at the top or the bottom
+        row_h = panel.list.verticalHeader().defaultSectionSize()
+        assert panel.list.viewport().height() % row_h == 0
+        top = panel.list.indexAt(panel.list.viewport().rect().topLeft())
+        assert panel.list.visualRect(top).top() == 0
+        assert panel.list.visualRect(panel.model.index(1)).top() >= 0  # the term before
+        assert panel.value_inline and panel.value.text().startswith("= ")
+        assert panel.formula.width() >= panel.formula.fontMetrics().horizontalAdvance(
+            panel.formula.text())
+        assert _current_row_visible(panel)
+        assert _assert_small_grids_print(window, f"{preset} {target}{entry}") >= 6
+    finally:
+        app.setStyleSheet("")
+
+
+def _readout_whole(grid) -> bool:
+    readout = grid.readout
+    text = readout.text()
+    return readout.isVisible() and readout.width() >= readout.fontMetrics().horizontalAdvance(
+        text) + 4
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize(("preset", "entry"), [("conv3d_basic", (0, 0, 0, 1, 1)),
+                                               ("conv_transpose3d", (0, 0, 1, 2, 3))])
+def test_3d_readouts_are_whole_beside_three_selectors(qtbot, make_window, size, preset, entry):
+    """A Conv3d grid's n, c and d boxes left its readout no room (review F4: 'y[0, 0, 1, …'
+    or nothing): the selected entry's readout, and a hovered cell's in every grid, now reads
+    whole (in the title row or on a line of its own), and the grids still print."""
+    window = make_window(load_preset(preset))
+    _settle(qtbot, window, size)
+    window.selection.set_selection(Selection("output", entry))
+    _settle(qtbot, window)
+    out = window.grids.grids["output"]
+    assert out.readout.text().startswith(f"y[{', '.join(map(str, entry))}] = ")
+    assert _readout_whole(out), (out.footer.where, out.readout.width(), out.readout.text())
+    for name, grid in window.grids.grids.items():
+        if grid.array is None or grid.showing_depths():
+            continue
+        grid.vb.hovered.emit(QPointF(0.5, 0.5))
+        _settle(qtbot, window)
+        assert grid.readout.text().split(" = ")[0].endswith("]"), grid.readout.text()
+        assert _readout_whole(grid), (name, grid.footer.where, grid.readout.text())
+        grid.vb.hovered.emit(None)
+    _settle(qtbot, window)
+    assert _assert_small_grids_print(window, f"{preset} at {size}") >= 6

@@ -76,10 +76,28 @@ def test_clicking_another_grid_moves_the_selection(qtbot, window):
 
 def test_values_fit_their_cells(window):
     grid = window.grids.grids["weight"]  # 3×3 cells are large: every value is printed
-    level, texts = grid.labels._fitting_texts(80.0, 80.0)
+    level, texts, fmt = grid.labels._fitting_texts(80.0, 80.0)
     assert level == 0 and len(texts) == 3  # the larger font where it fits
+    assert fmt == grid.labels.finest_format()
     assert grid.labels._fitting_texts(5.0, 80.0) is None
     assert grid.labels._fitting_texts(80.0, 5.0) is None
+
+
+def test_digits_come_before_font_size(qtbot):
+    """A cell wide enough for '−2.43' in the smaller font but only '−2.4' in the larger
+    prints '−2.43' (the Sum panel's digits), in the smaller font."""
+    from gui.widgets.cell_text import CellTextItem
+
+    labels = CellTextItem()
+    values = np.array([[-2.43, 0.07], [1.51, -0.01]])
+    labels.set_values(values, np.zeros(values.shape, bool), None)
+    small, large = labels._all_metrics[1], labels._all_metrics[0]
+    width = small.horizontalAdvance("−2.43") + labels.GAP + 1
+    assert large.horizontalAdvance("−2.43") + labels.GAP > width  # the larger font: a digit less
+    level, texts, fmt = labels._fitting_texts(width, 30.0)
+    assert (level, texts[0][0], fmt) == (1, "−2.43", "{:.3f}")
+    assert labels.printed_format(width, 30.0) == labels.finest_format()
+    assert labels.min_width(finest=True) > labels.min_width()
 
 
 def test_empty_batch_shows_a_note(window):

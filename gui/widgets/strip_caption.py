@@ -1,0 +1,71 @@
+"""The words of a depth strip (`depth_strip`): each slice's label, which names its depth
+and why it is shown, and the note under the slices for what differs from the Sum panel's
+numbers (a crop of the planes, coarser rounding) and the window's depths in zero padding.
+
+A strip shows a slice because the sum reads cells there, or because the current term's
+kernel window (a transposed output: the kernel copy the term paints) lies there although
+nothing is read there: when both kinds are shown, every label says which ('d = 1 · read',
+'d = 0 · window only'). No Qt.
+"""
+
+from __future__ import annotations
+
+from ..equation import MINUS
+
+#: What the dashed outline on a window-only slice is, by whether the grid is a transposed
+#: layer's output (the window grid of a ConvTranspose) or an input.
+WINDOW_WORDS = {False: "the current term's kernel window", True: "the kernel copy the "
+                "current term paints"}
+
+
+def listed(axis: str, depths: list[int]) -> str:
+    """'d = 0, 2' (minus signs as U+2212)."""
+    return f"{axis} = {', '.join(str(d) for d in depths)}".replace("-", MINUS)
+
+
+def slice_label(axis: str, real: int, source: int, size: int, current: bool,
+                why: str = "") -> str:
+    """'▶ d = 2' (the grid's depth), 'd = 0 · window only', 'd = −1 (padding: zeros)'."""
+    text = f"{'▶ ' if current else ''}{axis} = {real}".replace("-", MINUS)
+    if not 0 <= real < size:
+        text += " (padding: zeros)" if source < 0 else f" (padding: copies d = {source})"
+    return f"{text} · {why}" if why else text
+
+
+def slice_tip(axis: str, real: int, why: str, painted: bool) -> str:
+    """The label's tool tip: why the slice is shown, in a sentence."""
+    at = listed(axis, [real])
+    if why == "window only":
+        return (f"{at} shows only {WINDOW_WORDS[painted]} (dashed): the sum reads nothing "
+                "here")
+    return f"the sum reads the outlined cells at {at}"
+
+
+def strip_note(axis: str, zeros: list[int], crop: tuple[int, int, int, int] | None,
+               plane: tuple[int, int], rounded: str | None) -> str:
+    """The note: ``zeros`` the window's depths in zero padding (not drawn); ``crop``
+    (top, left, rows, cols) of the ``plane`` (rows, cols) the slices zoom to; ``rounded``
+    the step the numbers are rounded to when coarser than they can be ('0.1'), else None.
+    Empty when there is nothing to say."""
+    parts = []
+    if zeros:
+        parts.append(f"the window also covers {listed(axis, zeros)}: zero padding, which "
+                     "adds nothing")
+    if crop is not None:
+        top, left, rows, cols = crop
+        parts.append(f"rows {top}–{top + rows - 1}, columns {left}–{left + cols - 1} of "
+                     f"{plane[0]} × {plane[1]}")
+    if rounded is not None:
+        parts.append(f"rounded to {rounded}: hover a cell for all digits")
+    return " · ".join(parts)
+
+
+def rounding_step(fmt: str | None, finest: str) -> str | None:
+    """'0.1' when cells print in ``fmt`` ('{:.1f}') coarser than ``finest`` ('{:.3f}'),
+    the format with the digits the Sum panel's numbers have; None otherwise."""
+    if fmt is None or fmt == finest:
+        return None
+    digits = int(fmt[3:-2])
+    if fmt.endswith("e}"):
+        return f"{digits + 1} significant digits"
+    return "1" if digits == 0 else f"0.{'0' * (digits - 1)}1"
