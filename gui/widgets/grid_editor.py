@@ -324,12 +324,15 @@ class GridEditor(GridEdits):
         if g.real_shape() is None:
             menu.addAction("(nothing to show)").setEnabled(False)
             return menu
-        self._add(menu, "Copy selection" if not sel.empty else "Copy slice", ("copy",),
-                  QKeySequence.StandardKey.Copy)
+        slice_title = _slice_title(g)
+        copy = "Copy selection" if not sel.empty else "Copy slice"
+        if sel.empty and g.spec is not None and g.spec.dims == 1:  # a strip: say which
+            copy = "Copy " + (slice_title.removeprefix("Fill ") if slice_title else
+                              f"all of {g.info.symbol}")
+        self._add(menu, copy, ("copy",), QKeySequence.StandardKey.Copy)
         if g.editable and g.array is not None and g.array.size:
             self._add(menu, "Paste", ("paste",), QKeySequence.StandardKey.Paste)
             menu.addSeparator()
-            slice_title = _slice_title(g)
             scopes = [("slice", slice_title), ("tensor", f"Fill all of {g.info.symbol}")]
             if not sel.empty:
                 scopes.insert(0, ("selection", "Fill selection"))

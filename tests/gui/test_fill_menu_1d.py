@@ -23,6 +23,7 @@ def _menu_titles(qtbot, name: str, spec: LayerSpec, lead: tuple[int, ...] = ()):
     if lead:
         grid.set_slice(lead)
     menu = grid.editor.build_menu()
+    grid.copy_title = next(a.text() for a in menu.actions() if a.text().startswith("Copy"))
     return grid, [a.text() for a in menu.actions() if a.menu()]
 
 
@@ -34,6 +35,7 @@ def _menu_titles(qtbot, name: str, spec: LayerSpec, lead: tuple[int, ...] = ()):
 def test_a_strip_says_which_sample_it_fills(qtbot, name, title):
     grid, titles = _menu_titles(qtbot, name, CONV1D, (1,))
     assert title in titles and "Fill this slice" not in titles
+    assert grid.copy_title == title.replace("Fill", "Copy")  # what Copy takes, too
     edits = []
     grid.cellsEdited.connect(edits.append)
     grid.editor.fill("zeros", "slice")
@@ -42,10 +44,10 @@ def test_a_strip_says_which_sample_it_fills(qtbot, name, title):
 
 
 def test_an_unbatched_strip_is_the_whole_tensor_and_has_no_slice_entry(qtbot):
-    _, titles = _menu_titles(qtbot, "input", CONV1D.replace(batch=None))
-    assert titles == ["Fill all of x"]
+    grid, titles = _menu_titles(qtbot, "input", CONV1D.replace(batch=None))
+    assert titles == ["Fill all of x"] and grid.copy_title == "Copy all of x"
 
 
 def test_a_conv2d_grid_keeps_fill_this_slice(qtbot):
-    _, titles = _menu_titles(qtbot, "input", LayerSpec(2, 2, 3, input_size=5, batch=1))
-    assert "Fill this slice" in titles
+    grid, titles = _menu_titles(qtbot, "input", LayerSpec(2, 2, 3, input_size=5, batch=1))
+    assert "Fill this slice" in titles and grid.copy_title == "Copy slice"
