@@ -358,7 +358,9 @@ class LayerPanel(CausalAside, FieldRows, QWidget):
                   self.groups: spec.groups}
         for field, fields in self.axes.items():
             given = getattr(spec, field)
-            if isinstance(given, tuple):  # a causal layer's padding: its Conv1d's (0)
+            if field == "padding" and spec.causal:  # its Conv1d's: 0, even spelt 'valid'
+                given = (0,) * spec.dims
+            if isinstance(given, tuple):
                 values.update(zip(fields.used(spec.dims), given, strict=True))
         if spec.batch is not None:
             values[self.batch] = spec.batch
@@ -372,7 +374,9 @@ class LayerPanel(CausalAside, FieldRows, QWidget):
                 spin.blockSignals(True)
                 spin.setValue(value)
                 spin.blockSignals(False)
-        kind = spec.padding if isinstance(spec.padding, str) else "numbers"
+        # (a causal layer's 'valid' shows as the 0 it is: "no padding" would read as none
+        # at all, beside the F.pad that pads the left)
+        kind = spec.padding if isinstance(spec.padding, str) and not spec.causal else "numbers"
         for combo, data in ((self.kind, spec.transposed), (self.dims, spec.dims),
                             (self.padding_kind, kind),
                             (self.padding_mode, spec.padding_mode), (self.dtype, spec.dtype)):

@@ -143,3 +143,12 @@ def test_same_is_set_aside_by_causal_and_comes_back(panel):
     assert panel.padding_kind.currentData() == "numbers" and padding_boxes(panel) == [0]
     panel.causal.setChecked(False)
     assert edited[-1].padding == "same" and panel.padding_note.isVisible()
+
+
+def test_a_causal_layer_spelt_valid_shows_its_conv1ds_zero(panel):
+    """A file may spell a causal layer's padding 'valid': the panel must not say "no
+    padding" beside the F.pad that pads the left."""
+    panel.set_spec(LayerSpec(3, 2, 3, padding="valid", dims=1, causal=True, input_size=10))
+    assert panel.padding_kind.currentData() == "numbers" and padding_boxes(panel) == [0]
+    assert not panel.padding_note.isVisible()
+    assert "pads (k−1)·dilation = 2 on the left" in panel.padding_w.toolTip()
