@@ -167,11 +167,12 @@ class FileController(QObject):
                                      "Restore the session autosaved before ConvViz last "
                                      "stopped?", detail)
 
-    def confirm_discard(self) -> bool:
-        """True when unsaved work may go (saved now, discarded, or there was none)."""
+    def confirm_discard(self, before: str = "closing") -> bool:
+        """True when unsaved work may go (saved now, discarded, or there was none) before
+        ``before`` ("closing", "opening s3d.npz": what the prompt names)."""
         if not self.unsaved_work():
             return True
-        answer = self.prompts.unsaved_changes(self.display_name)
+        answer = self.prompts.unsaved_changes(self.display_name, before)
         if answer == SAVE:
             return self.save()
         return answer != CANCEL
@@ -230,7 +231,7 @@ class FileController(QObject):
                                f"{path.name} was not opened; the current session is unchanged.",
                                str(e))
             return False
-        if not self.confirm_discard():
+        if not self.confirm_discard(f"opening {path.name}"):
             return False
         if not self.document.replace_session(session, f"Open {path.name}"):
             return False
