@@ -264,10 +264,12 @@ def check_causal(spec: LayerSpec) -> None:
         wrong["padding"] = f"padding 0, not {shown}"
     if spec.padding_mode != "zeros":
         wrong["padding_mode"] = f"padding_mode 'zeros', not {spec.padding_mode!r}"
+    pad = (spec.kernel_size[0] - 1) * spec.dilation[0]
     if wrong:  # name and mark only what is wrong (a causal layer's padding (0,) is not)
         raise SpecError(
-            "a causal layer pads (k-1)*dilation on the left itself (F.pad, with zeros): its "
-            f"Conv1d needs {' and '.join(wrong.values())}", ("causal", *wrong),
+            f"a causal layer pads (k−1)·dilation = {pad} zeros on the left itself (F.pad): "
+            f"its Conv1d needs {' and '.join(wrong.values())} — set "
+            f"{'them' if len(wrong) > 1 else 'it'} so, or uncheck causal", ("causal", *wrong),
         )
 
 

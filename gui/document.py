@@ -27,6 +27,7 @@ from core.session_delta import apply, compact, diff, freeze, same_bits
 from core.spec import LayerSpec
 from core.torch_layer import layer_class
 
+from .causal_note import causal_note
 from .dims_switch import switch_note, switched_session
 from .undo_notes import UndoNotes
 
@@ -146,6 +147,8 @@ class Document(QObject):
         self._push(SetSpec(self, old, new, field))
         if old.spec.transposed != spec.transposed:
             self.noted.emit(kind_switch_note(old, new))
+        elif (note := causal_note(old.spec, spec)) is not None:
+            self.noted.emit(note)
         return True
 
     def apply_edit(self, edit: CellEdit) -> None:

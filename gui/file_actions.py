@@ -167,14 +167,26 @@ class FileController(QObject):
                                      "Restore the session autosaved before ConvViz last "
                                      "stopped?", detail)
 
-    def confirm_discard(self) -> bool:
-        """True when unsaved work may go (saved now, discarded, or there was none)."""
-        if self.document.undo_stack.isClean():
+    def confirm_discard(self, before: str = "closing") -> bool:
+        """True when unsaved work may go (saved now, discarded, or there was none) before
+        ``before`` ("closing", "opening s3d.npz": what the prompt names)."""
+        if not self.unsaved_work():
             return True
-        answer = self.prompts.unsaved_changes(self.display_name)
+        answer = self.prompts.unsaved_changes(self.display_name, before)
         if answer == SAVE:
             return self.save()
         return answer != CANCEL
+
+    def unsaved_work(self) -> bool:
+        """Whether closing this document would lose an edit: the steps since the saved (or
+        first) state are not all loads of a preset or New. An unedited preset is no work
+        to save (Open right after one asked to save "changes", review r12 F14); the window
+        still marks it unsaved, a document of no file."""
+        stack = self.document.undo_stack
+        clean, index = stack.cleanIndex(), stack.index()
+        if clean < 0 or clean > index:
+            return True
+        return not all(isinstance(stack.command(i), _LoadDocument) for i in range(clean, index))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
@@ -219,7 +231,7 @@ class FileController(QObject):
                                f"{path.name} was not opened; the current session is unchanged.",
                                str(e))
             return False
-        if not self.confirm_discard():
+        if not self.confirm_discard(f"opening {path.name}"):
             return False
         if not self.document.replace_session(session, f"Open {path.name}"):
             return False

@@ -7,6 +7,7 @@ set's images make of its titles, labels and depth slices (`Images`). Shared by
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -36,27 +37,33 @@ def pairs(*columns: np.ndarray) -> np.ndarray:
         np.zeros((0, len(columns)), np.int64)
 
 
+def glue(formula: str) -> str:
+    """``formula`` ("K = O/G·kd·kh·kw = 1·2·2·2 = 8") unbreakable: no-break spaces, a word
+    joiner after each "/": a caption wraps between its clauses' words, never inside a
+    formula (it broke "K = O/ | G·kd·kh·kw" at 1280×800, review r12 F11)."""
+    return formula.replace(" ", "\u00a0").replace("/", "/\u2060")
+
+
 def nd_caption(spec: LayerSpec, what: str, positions: tuple[int, ...], per_group: int,
                channels: str) -> str:
     """The caption of a layer with 1 or 3 spatial axes: L and K with their factors, and how
     rows and columns are labelled (conv: ``channels`` 'C/G'; transposed: 'O/G'); 1D: the
     lengths the images' titles name apart from L (L_in, L_out: a transposed layer's L is
-    its input positions, a conv's its output ones)."""
+    its input positions, a conv's its output ones). Each formula is `glue`d."""
     up, low = [a.upper() for a in LETTERS[spec.dims]], LETTERS[spec.dims]
     taps = per_group * math.prod(spec.kernel_size)
-    return (
-        (f"L = {positions[0]} {what} (rows: l)" if spec.dims == 1 else
-         f"L = {'·'.join(up)} = {'·'.join(map(str, positions))} = {math.prod(positions)} "
-         f"{what} (rows labelled {','.join(low)})")
-        + f";  K = {channels}·"
-        f"{'·'.join('k' + a for a in low)} = {per_group}·"
-        f"{'·'.join(map(str, spec.kernel_size))} = {taps} taps per group (columns labelled "
-        f"{channels[0].lower()};{','.join('k' + a for a in low)});  G = {spec.groups}"
-        + (";  images: each depth slice below the one before (rows labelled d,h)"
-           if spec.dims == 3 else
-           f";  images: a row per channel, L_in = {spec.input_size[0]} and "
-           f"L_out = {spec.output_size[0]} long")
-    )
+    rows = (f"{glue(f'L = {positions[0]}')} {what} (rows: l)" if spec.dims == 1 else
+            glue(f"L = {'·'.join(up)} = {'·'.join(map(str, positions))} = "
+                 f"{math.prod(positions)}") + f" {what} (rows labelled {','.join(low)})")
+    k = glue(f"K = {channels}·{'·'.join('k' + a for a in low)} = {per_group}·"
+             f"{'·'.join(map(str, spec.kernel_size))} = {taps}")
+    images = ("images: each depth slice below the one before (rows labelled d,h)"
+              if spec.dims == 3 else
+              f"images: a row per channel, {glue(f'L_in = {spec.input_size[0]}')} and "
+              f"{glue(f'L_out = {spec.output_size[0]}')} long")
+    return (f"{rows};  {k} taps per group (columns labelled "
+            f"{channels[0].lower()};{','.join('k' + a for a in low)});  "
+            f"{glue(f'G = {spec.groups}')};  {images}")
 
 
 #: The spatial axes' letters per number of axes (as `core.spec_args.AXES` begins them).
@@ -101,6 +108,19 @@ def padded_fits(spec: LayerSpec) -> bool:
     return spec.in_channels * math.prod(spec.padded_size) <= PADDED_MAX_ENTRIES
 
 
+@dataclass(frozen=True)
+class SliceRows:
+    """The row labels "d,h" of an image drawn with its depth slices stacked (`image`),
+    ``period`` rows to a slice. An axis that reads ``period`` puts its ticks at the slices'
+    first rows ("0,0 1,0 2,0"): every fifth row of 4-row slices read "0,0 1,1 2,2 3,3", a
+    diagonal d = h (review r12 F11)."""
+
+    period: int
+
+    def __call__(self, i: int) -> str:
+        return f"{i // self.period},{i % self.period}"
+
+
 def axis_labels(spec: LayerSpec, kind: str, per_group: int, size: tuple[int, ...] = ()
                 ) -> Callable[[int], str] | None:
     """What row/column ``i`` of a matrix indexes, as a label, for a layer with 1 or 3 axes
@@ -110,10 +130,7 @@ def axis_labels(spec: LayerSpec, kind: str, per_group: int, size: tuple[int, ...
     if spec.dims == 2 or kind not in ("L", "K", "image"):
         return None
     if kind == "image":
-        if spec.dims == 1:
-            return None
-        h = size[1]
-        return lambda i: f"{i // h},{i % h}"
+        return None if spec.dims == 1 else SliceRows(size[1])
     if kind == "L":
         return None if len(size) == 1 else lambda i: _position(i, size)
     kernel = spec.kernel_size
@@ -144,6 +161,9 @@ def slice_rows(spec: LayerSpec, sizes: Mapping[str, tuple[int, ...]]) -> dict[st
     each image's spatial ``sizes``; none for 1D and 2D."""
     return {name: size[1] for name, size in sizes.items()} if spec.dims == 3 else {}
 
+
+#: Where an image's title names the channel drawn: "channel o", "channel c".
+_CHANNEL = re.compile(r"channel ([oc])\b")
 
 #: What a 3D layer's image adds to its 2D title: each channel's depth slices stacked.
 STACKED = "  (D·H × W)"
@@ -180,14 +200,21 @@ class Images:
     kinds: Mapping[str, tuple[str, str]]
     stacked_titles: Mapping[str, str] = field(default_factory=dict)
 
-    def titles(self, spec: LayerSpec) -> dict[str, str]:
-        """Each matrix's title for ``spec`` (the images' per number of axes)."""
+    def titles(self, spec: LayerSpec, channels: Mapping[str, int] | None = None
+               ) -> dict[str, str]:
+        """Each matrix's title for ``spec`` (the images' per number of axes); an image
+        drawn a channel at a time names the one in ``channels`` (by matrix name): "output,
+        channel o = 1" (review r12 F14: nothing on the tab said which o or c was drawn)."""
         if spec.dims == 1:
             return {**self.flat_titles, **self.line_titles}
         if spec.dims == 3:
             stacked = {name: self.flat_titles[name] + STACKED for name in self.sizes(spec)}
-            return {**self.flat_titles, **stacked, **self.stacked_titles}
-        return dict(self.flat_titles)
+            out = {**self.flat_titles, **stacked, **self.stacked_titles}
+        else:
+            out = dict(self.flat_titles)
+        for name, channel in (channels or {}).items():
+            out[name] = _CHANNEL.sub(rf"channel \1 = {channel}", out[name], count=1)
+        return out
 
     def slices(self, spec: LayerSpec) -> dict[str, int]:
         """Rows per depth slice of the images a 3D layer stacks (`slice_rows`)."""

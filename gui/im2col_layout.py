@@ -33,6 +33,7 @@ from .im2col_axes import (
     Images,
     Marks,
     flat,
+    glue,
     image,
     image_mark,
     nd_caption,
@@ -55,14 +56,14 @@ TITLES = {
     "cols": "cols  (L × G·K)",
     "weight_t": "Wᵀ  (G·K × O)",
     "product": "cols · Wᵀ  (L × O)",
-    "output": "output o  (OH × OW)",
+    "output": "output, channel o  (OH × OW)",
     "grad_output_t": "dYᵀ  (O × L)",
     "grad_weight": "dW = dYᵀ · conj(cols)  (O × G·K)",
     "grad_output": "dY  (L × O)",
     "weight": "W  (O × G·K)",
     "grad_cols": "dcols = dY · conj(W)  (L × G·K)",
     "grad_padded": "col2im(dcols), channel c",
-    "grad_input": "pad adjoint → grad_input c",
+    "grad_input": "pad adjoint → grad_input, channel c",
 }
 PAGE_TITLES = {
     "forward": "forward:  y = cols · Wᵀ (+ b), reshaped",
@@ -85,9 +86,9 @@ def caption(spec: LayerSpec) -> str:
                           "C/G") + ("" if padded_fits(spec) else NOT_DRAWN)
     (kh, kw), (oh, ow) = spec.kernel_size, spec.output_size
     return (
-        f"L = OH·OW = {oh}·{ow} = {oh * ow} output positions;  "
-        f"K = C/G·kh·kw = {spec.in_per_group}·{kh}·{kw} = {spec.in_per_group * kh * kw} "
-        f"taps per group;  G = {spec.groups}"
+        glue(f"L = OH·OW = {oh}·{ow} = {oh * ow}") + " output positions;  "
+        + glue(f"K = C/G·kh·kw = {spec.in_per_group}·{kh}·{kw} = {spec.in_per_group * kh * kw}")
+        + f" taps per group;  {glue(f'G = {spec.groups}')}"
         + ("" if frame(spec) is None else
            f";  col2im's padded grid ({spec.padded_size[0]}×{spec.padded_size[1]}) is "
            "not drawn: a huge padding")
@@ -108,7 +109,7 @@ IMAGES = Images(
     line_titles={"output": "output  (O × L, a row per channel)",
                  "grad_padded": "col2im(dcols)  (C × padded L_in)",
                  "grad_input": "pad adjoint → grad_input  (C × L_in)"},
-    stacked_titles={"output": "output o  (D·H × W: depth slices stacked)"},
+    stacked_titles={"output": "output, channel o  (D·H × W: depth slices stacked)"},
     kinds={"cols": ("L", "K"), "weight_t": ("K", ""), "product": ("L", ""),
            "output": ("image", ""), "grad_output_t": ("", "L"), "grad_weight": ("", "K"),
            "grad_output": ("L", ""), "weight": ("", "K"), "grad_cols": ("L", "K"),

@@ -30,6 +30,7 @@ from .im2col_axes import (
     Images,
     Marks,
     flat,
+    glue,
     image,
     image_mark,
     nd_caption,
@@ -199,9 +200,9 @@ def caption(spec: LayerSpec) -> str:
     extra = f" (the last {' and '.join(past)}: past the input, zeros that paint nothing)" \
         if past else ""
     return (
-        f"L = {lh}·{lw} = {lh * lw} input positions, a row each{extra};  "
-        f"K = O/G·kh·kw = {spec.out_per_group}·{kh}·{kw} = {spec.out_per_group * kh * kw} "
-        f"taps of each painted copy;  G = {spec.groups};  "
+        glue(f"L = {lh}·{lw} = {lh * lw}") + f" input positions, a row each{extra};  "
+        + glue(f"K = O/G·kh·kw = {spec.out_per_group}·{kh}·{kw} = {spec.out_per_group * kh * kw}")
+        + f" taps of each painted copy;  {glue(f'G = {spec.groups}')};  "
         + (f"padding crops the {hp}×{wp} full output to {oh}×{ow} (dashed, on the forward page)"
            if (hp, wp) != (oh, ow) else f"no padding: the {oh}×{ow} full output is the output")
     )

@@ -39,12 +39,13 @@ class Prompts:
         box.deleteLater()
         return answer == QMessageBox.StandardButton.Yes
 
-    def unsaved_changes(self, name: str) -> str:
-        """Save, discard or cancel before the changes to ``name`` are lost."""
+    def unsaved_changes(self, name: str, before: str = "closing") -> str:
+        """Save, discard or cancel before the changes to ``name`` are lost by ``before``
+        ("closing", "opening s3d.npz")."""
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                    | QMessageBox.StandardButton.Cancel)
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
-                          f"Save the changes to {name} before closing?", buttons, self.parent)
+                          f"Save the changes to {name} before {before}?", buttons, self.parent)
         box.setInformativeText("Without saving, your changes are lost.")
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()

@@ -13,6 +13,9 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -88,7 +91,10 @@ class FieldRows:
         ``fields``; an empty message clears both."""
         was_invalid = bool(self._message)
         fields = tuple(_ROW_OF.get(f, f) for f in fields)
-        marked = {f for f in fields if f in self._rows} if message else set()
+        # a row the user cannot change (a causal layer's padding: the panel filled it in)
+        # is not marked: red there reads as a culprit (review r12 F13)
+        marked = {f for f in fields if f in self._rows and _editable(self._rows[f])} \
+            if message else set()
         for name, row in self._rows.items():
             bad = name in marked
             if bool(row.property("invalid")) != bad:
@@ -136,3 +142,9 @@ class FieldRows:
             f"({spin.minimum()} to {spin.maximum()}); the layer keeps it until you change it"
         )
 
+
+def _editable(row: QWidget) -> bool:
+    """Whether ``row`` has a field the user can change now."""
+    return any(w.isEnabled() and not w.isHidden()
+               for kind in (QAbstractSpinBox, QComboBox, QAbstractButton)
+               for w in row.findChildren(kind))

@@ -324,15 +324,19 @@ class GridEditor(GridEdits):
         if g.real_shape() is None:
             menu.addAction("(nothing to show)").setEnabled(False)
             return menu
-        self._add(menu, "Copy selection" if not sel.empty else "Copy slice", ("copy",),
-                  QKeySequence.StandardKey.Copy)
+        slice_title = _slice_title(g)
+        copy = "Copy selection" if not sel.empty else "Copy slice"
+        if sel.empty and g.spec is not None and g.spec.dims == 1:  # a strip: say which
+            copy = "Copy " + (slice_title.removeprefix("Fill ") if slice_title else
+                              f"all of {g.info.symbol}")
+        self._add(menu, copy, ("copy",), QKeySequence.StandardKey.Copy)
         if g.editable and g.array is not None and g.array.size:
             self._add(menu, "Paste", ("paste",), QKeySequence.StandardKey.Paste)
             menu.addSeparator()
-            scopes = [("slice", "Fill this slice"), ("tensor", f"Fill all of {g.info.symbol}")]
+            scopes = [("slice", slice_title), ("tensor", f"Fill all of {g.info.symbol}")]
             if not sel.empty:
                 scopes.insert(0, ("selection", "Fill selection"))
-            if g.array.ndim == 1:
+            if g.array.ndim == 1 or not slice_title:
                 scopes = [s for s in scopes if s[0] != "slice"]
             for scope, title in scopes:
                 sub = menu.addMenu(title)
@@ -385,3 +389,20 @@ class GridEditor(GridEdits):
         if index is not None and index not in sel.cells():
             self._select(index)
         self.build_menu(pos).popup(screen)
+
+
+#: What one index of a leading axis picks, in a Conv1d strip's fill menu.
+_PICKS = {"n": "sample", "o": "filter"}
+
+
+def _slice_title(grid) -> str:
+    """The "Fill …" entry for the slice on screen. A Conv1d strip shows every channel of
+    one sample (one filter of the weight) at once: "this slice" read as one row (review r12
+    F14), so it says which; none when the strip is the whole tensor (unbatched)."""
+    spec, lead = grid.spec, grid.lead
+    if spec is None or spec.dims != 1:
+        return "Fill this slice"
+    if len(lead) != 1:
+        return ""
+    axis = grid.info.lead_axes[0]
+    return f"Fill {_PICKS.get(axis, axis)} {axis} = {lead[0]} (all channels)"

@@ -73,6 +73,29 @@ class _Spin(QSpinBox):
         return self._trim(super().minimumSizeHint())
 
 
+class WrappedNote(QLabel):
+    """A word-wrapped line under a field that is never cut: a form row inside a scrolled
+    panel laid it out for a wider width than it got (a four-line note drawn in three), so
+    it asks for the height its own width needs."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(objectName=name)
+        self.setWordWrap(True)
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def setText(self, text: str) -> None:  # noqa: N802  (as QLabel's)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+
 def spin_field(minimum: int, name: str, tip: str) -> QSpinBox:
     """A field from the spec's ``minimum`` up to what Qt can hold (the budget judges sizes)."""
     spin = _Spin(objectName=name)
@@ -103,7 +126,10 @@ def shapes_html(spec: LayerSpec) -> str:
     padded = "output before cropping" if spec.transposed else "padded input"
     rows = [(f"{name} {SYMBOLS[name]}", shape(spec.shape(name))) for name in FORWARD]
     rows.append((padded, shape(spec.padded_size)))
-    table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
+    # the names' column keeps a gap before the values: "padded input" is as wide as the
+    # column and its value touched it ("padded input(3, 4, 4)", review r12 F14)
+    table = "".join(f"<tr><td style='padding-right:8px'>{k}</td><td><b>{v}</b></td></tr>"
+                    for k, v in rows)
     formulas = "".join(
         f"<p style='margin:6px 0 0 0'><b>{axis}<sub>out</sub> = {size}</b><br>"
         f"<span style='font-family:sans-serif; color:#4b5563'>{line.rsplit(' = ', 1)[0]}"
@@ -112,6 +138,19 @@ def shapes_html(spec: LayerSpec) -> str:
                                     spec.output_size_formula(), strict=True)
     )
     return f"<table cellspacing='2'>{table}</table>{formulas}"
+
+
+def same_note(spec: LayerSpec) -> str:
+    """What padding 'same' pads along each axis of ``spec`` (core's pads), in words."""
+    before, after = spec.pads[::2], spec.pads[1::2]
+    if spec.dims == 1:
+        return (f"'same': padding {before[0]} before and {after[0]} after, so that the output "
+                "is as long as the input")
+    # no-break spaces: a line breaks between axes, never inside "D 0 + 1"
+    per_axis = ", ".join(f"{a} {b} + {e}".replace(" ", "\u00a0")
+                         for a, b, e in zip(LETTERS[spec.dims], before, after, strict=True))
+    return f"'same': padding (before + after) {per_axis}, so that the output is as large as " \
+        "the input"
 
 
 class AxisFields:

@@ -16,7 +16,10 @@ The kind (Conv / ConvTranspose) and the number of spatial axes (1D / 2D / 3D) si
 side; every size argument has a box per axis (`layer_fields.AxisFields`). Switching the axes
 proposes the layer `gui.dims_switch.switch_dims` maps (not what hidden boxes hold), which
 the document makes one undo step. A Conv1d can be causal: its padding is then F.pad's, and
-the padding fields are disabled, saying so.
+the padding fields are disabled, saying so, and show the Conv1d's own padding (0);
+the padding the layer had when the user checked causal is set aside and comes back when
+causal is unchecked (`gui.causal_note` says both in the status bar). With 'valid' or 'same'
+the padding numbers are hidden: a line in their place says what torch pads.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
 from core.torch_layer import layer_class
 
+from ..causal_note import padding_text
 from ..dims_switch import switch_dims
+from .causal_aside import CausalAside
 from .field_rows import FieldRows
 from .layer_fields import (
     CONV_FORMULA,
@@ -44,8 +49,10 @@ from .layer_fields import (
     SPIN_MAX,
     TRANSPOSED_FORMULA,
     AxisFields,
+    WrappedNote,
     call_html,
     combo_field,
+    same_note,
     shapes_html,
     spin_field,
 )
@@ -64,8 +71,13 @@ _CAUSAL_MODE = ("not with causal: the layer's F.pad pads with zeros and its Conv
                 "so padding_mode is 'zeros'")
 _CAUSAL_PADS = ("causal: the layer pads (k−1)·dilation = {n} on the left itself (F.pad) and its "
                 "Conv1d has padding 0; uncheck causal to set the padding")
+_ASIDE = "; padding {p} is set aside and comes back when you uncheck causal"
+_NO_NUMBERS = {
+    "valid": "'valid': no padding (the kernel stays inside the input)",
+    "same": "'same': padding so that the output is as large as the input (stride 1 only)",
+}
 
-class LayerPanel(FieldRows, QWidget):
+class LayerPanel(CausalAside, FieldRows, QWidget):
     """Edits the layer spec; see the module docstring."""
 
     specEdited = Signal(object, str)  # a valid LayerSpec, the field that changed
@@ -84,6 +96,10 @@ class LayerPanel(FieldRows, QWidget):
         self._errors: dict[str, QLabel] = {}
         self._notes: dict[str, str] = {}  # field -> why it shows another value than the layer's
         self._beyond: dict[QSpinBox, int] = {}  # values a spin box cannot hold, kept as they are
+        # the padding set aside when the user checked causal, and the causal layers it
+        # belongs to (an undo or redo of the toggle keeps it; any other layer drops it)
+        self._aside: tuple[int, ...] | str | None = None
+        self._aside_for: set[LayerSpec] = set()
         self._build()
 
     # -- construction --------------------------------------------------------------------
@@ -135,6 +151,10 @@ class LayerPanel(FieldRows, QWidget):
         self.padding_kind = combo_field(
             "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
             _PADDING_KIND)
+        # in the numbers' place while 'valid' or 'same' is chosen: what torch pads then
+        self.padding_note = WrappedNote("paddingNote")
+        self.padding_note.setContentsMargins(6, 0, 0, 0)  # clear of a refusal's red edge
+        self.padding_note.hide()
         self.causal = QCheckBox("causal", objectName="causal")
         self.causal.setToolTip(_CAUSAL)
         self.groups = spin_field(1, "groups", "groups: in and out channels split into this many")
@@ -154,7 +174,7 @@ class LayerPanel(FieldRows, QWidget):
         self._row(layer, "kernel_size", "kernel_size", axes["kernel_size"].widget)
         self._row(layer, "stride", "stride", axes["stride"].widget)
         self._row(layer, "padding", "padding", self.padding_kind, axes["padding"].widget,
-                  first_line=1)
+                  self.padding_note, first_line=1)
         self._row(layer, "causal", "", self.causal)
         # its name on two lines: on one it is the widest label, and would widen the panel
         # (taking the width from the grids) for the rows of every other layer too
@@ -242,6 +262,8 @@ class LayerPanel(FieldRows, QWidget):
         field = sender.property("field") or ""
         if self._beyond.pop(sender, None) is not None:  # the user replaced the kept value
             self._say_beyond(field)
+        if sender is self.causal:
+            self._toggle_aside(self.causal.isChecked())
         self._sync_enabled()
         try:
             spec = self.spec_from_fields()
@@ -250,6 +272,8 @@ class LayerPanel(FieldRows, QWidget):
             self._show_error(field, str(exc), getattr(exc, "fields", ()))
             return
         self._show_error("", "")
+        if spec.causal and self._aside is not None:
+            self._aside_for.add(spec)
         if spec != self._spec:
             self._spec = spec
             self._show_shapes(spec)
@@ -279,7 +303,9 @@ class LayerPanel(FieldRows, QWidget):
         if [fields.show(dims) for fields in self.axes.values()][0]:
             self.fieldsResized.emit()
         label = self._forms["input_size"].labelForField(self._rows["input_size"])
-        label.setText("input " + " × ".join(LETTERS[dims]))
+        # a Conv3d's on two lines: on one the label column took 40 px from the three boxes,
+        # which then cut a four-digit size ("1000" showed "100") at the panel's narrowest
+        label.setText(("input\n" if dims == 3 else "input ") + " × ".join(LETTERS[dims]))
         transposed = bool(self.kind.currentData())
         self._forms["causal"].setRowVisible(self._rows["causal"], dims == 1)
         # causal is a Conv1d's alone: a ConvTranspose1d's box is unchecked and greyed out
@@ -293,10 +319,17 @@ class LayerPanel(FieldRows, QWidget):
         numbers = self.padding_kind.currentData() == "numbers"
         self.padding_kind.setEnabled(not causal)
         self.axes["padding"].setEnabled(numbers and not causal)
+        # 'valid' and 'same' have no numbers: a line says what torch pads instead
+        self.axes["padding"].widget.setVisible(numbers)
+        self.padding_note.setVisible(not numbers)
+        if not numbers:
+            self.padding_note.setText(_NO_NUMBERS[self.padding_kind.currentData()])
         why = ""
         if causal:
             k, d = self._value(self.kernel_w), self._value(self.dilation_w)
             why = _CAUSAL_PADS.format(n=(k - 1) * d)
+            if self._aside is not None:
+                why += _ASIDE.format(p=padding_text(self._aside))
         self.padding_kind.setToolTip(why or _PADDING_KIND)
         self.axes["padding"].set_tip(why)
         self.batch.setEnabled(self.batched.isChecked())
@@ -318,12 +351,16 @@ class LayerPanel(FieldRows, QWidget):
     # -- data in -------------------------------------------------------------------------
     def set_spec(self, spec: LayerSpec) -> None:
         """Show ``spec`` (silently: no specEdited) and clear any error."""
+        if not self._keeps_aside(spec):
+            self._aside, self._aside_for = None, set()
         self._spec = spec
         values = {self.in_channels: spec.in_channels, self.out_channels: spec.out_channels,
                   self.groups: spec.groups}
         for field, fields in self.axes.items():
             given = getattr(spec, field)
-            if isinstance(given, tuple) and not (field == "padding" and spec.causal):
+            if field == "padding" and spec.causal:  # its Conv1d's: 0, even spelt 'valid'
+                given = (0,) * spec.dims
+            if isinstance(given, tuple):
                 values.update(zip(fields.used(spec.dims), given, strict=True))
         if spec.batch is not None:
             values[self.batch] = spec.batch
@@ -337,7 +374,9 @@ class LayerPanel(FieldRows, QWidget):
                 spin.blockSignals(True)
                 spin.setValue(value)
                 spin.blockSignals(False)
-        kind = spec.padding if isinstance(spec.padding, str) else "numbers"
+        # (a causal layer's 'valid' shows as the 0 it is: "no padding" would read as none
+        # at all, beside the F.pad that pads the left)
+        kind = spec.padding if isinstance(spec.padding, str) and not spec.causal else "numbers"
         for combo, data in ((self.kind, spec.transposed), (self.dims, spec.dims),
                             (self.padding_kind, kind),
                             (self.padding_mode, spec.padding_mode), (self.dtype, spec.dtype)):
@@ -380,3 +419,6 @@ class LayerPanel(FieldRows, QWidget):
         self.call.setText(call_html(spec))
         self.shapes.setToolTip(TRANSPOSED_FORMULA if spec.transposed else CONV_FORMULA)
         self.shapes.setText(shapes_html(spec))
+        if spec.padding == "same":
+            self.padding_note.setText(same_note(spec))
+

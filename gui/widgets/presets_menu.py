@@ -22,23 +22,45 @@ class PresetsMenu(QMenu):
         self.triggered.connect(self._on_triggered)
 
     def fill(self) -> None:
-        """Build the entries (once; core.io.presets is imported only now)."""
+        """Build the entries (once; core.io.presets is imported only now): the default
+        scene first, then one section per kind of layer (Conv1d, Conv2d, Conv3d, then the
+        transposed ones), each under a header: by id alone 1D, 2D, 3D and transposed
+        presets interleaved (review r12 F14)."""
         if self._filled:
             return
         self._filled = True
         try:
-            from core.io.presets import list_presets
+            from core.io.presets import list_presets, load_preset
 
             presets = list_presets()
         except Exception as exc:  # a broken presets folder must not break the menu bar
             self.addAction(f"(presets unavailable: {exc})").setEnabled(False)
             return
+        families: dict[str, list] = {}
         for info in presets:
-            action = self.addAction(info.title)
-            action.setData(info.name)
-            # the title says what it shows; the id is what the command line takes
-            action.setToolTip(f"{info.description}\n\nOn the command line: main.py {info.name}")
-            action.setStatusTip(info.description)
+            try:
+                spec = load_preset(info.name).spec
+                family = f"{'ConvTranspose' if spec.transposed else 'Conv'}{spec.dims}d"
+            except Exception:  # listed all the same: choosing it says what is wrong
+                family = "Other"
+            families.setdefault("" if info is presets[0] else family, []).append(info)
+        for family in sorted(families, key=_family_order):
+            if family:
+                self.addSeparator()
+                header = self.addAction(family)
+                header.setEnabled(False)  # a heading, not a choice
+                font = header.font()
+                font.setBold(True)
+                header.setFont(font)
+            for info in families[family]:
+                self._add_preset(info)
+
+    def _add_preset(self, info) -> None:
+        action = self.addAction(info.title)
+        action.setData(info.name)
+        # the title says what it shows; the id is what the command line takes
+        action.setToolTip(f"{info.description}\n\nOn the command line: main.py {info.name}")
+        action.setStatusTip(info.description)
 
     def names(self) -> list[str]:
         self.fill()
@@ -59,3 +81,12 @@ class PresetsMenu(QMenu):
     def _on_triggered(self, action: QAction) -> None:
         if action.data():
             self.load(action.data())
+
+
+def _family_order(family: str) -> tuple:
+    """The default scene (''), Conv1d…Conv3d, ConvTranspose1d…3d, then any other."""
+    if not family:
+        return (0,)
+    if family == "Other":
+        return (3,)
+    return (1 + family.startswith("ConvTranspose"), family)

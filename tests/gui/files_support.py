@@ -28,6 +28,7 @@ class FakePrompts:
         self.answers: list[bool] = []
         self.unsaved: list[str] = []
         self.unsaved_answers: list[str] = []
+        self.unsaved_before: list[str] = []  # what each unsaved-changes prompt named
 
     def error(self, title: str, text: str, detail: str = "") -> None:
         self.errors.append((title, text, detail))
@@ -36,8 +37,9 @@ class FakePrompts:
         self.questions.append((title, text, detail))
         return self.answers.pop(0) if self.answers else True
 
-    def unsaved_changes(self, name: str) -> str:
+    def unsaved_changes(self, name: str, before: str = "closing") -> str:
         self.unsaved.append(name)
+        self.unsaved_before.append(before)
         return self.unsaved_answers.pop(0) if self.unsaved_answers else DISCARD
 
     @property

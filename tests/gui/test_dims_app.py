@@ -182,7 +182,7 @@ def test_the_code_preview_names_the_torch_class(panel, transposed, dims):
         assert f"<b>{axis}<sub>out</sub> = 5</b>" in text
         assert line.rsplit(" = ", 1)[0] in text
     label = panel._forms["input_size"].labelForField(panel._rows["input_size"])
-    assert label.text() == "input " + " × ".join(letters)
+    assert label.text() == ("input\n" if dims == 3 else "input ") + " × ".join(letters)
 
 
 @pytest.mark.parametrize("dims", [1, 3])

@@ -216,6 +216,7 @@ def test_opening_over_unsaved_work_asks_first(window, files, tmp_path):
     files.prompts.unsaved_answers.append(CANCEL)
     assert not files.open_path(other)
     assert window.document.session is mine and files.prompts.unsaved == ["untitled"]
+    assert files.prompts.unsaved_before == [f"opening {other.name}"]  # the prompt names it
     files.prompts.unsaved_answers.append(DISCARD)
     assert files.open_path(other)
     assert window.document.session.spec == load_preset("sobel_edges").spec
@@ -227,6 +228,7 @@ def test_closing_with_unsaved_changes_asks(window, files, dialogs, tmp_path):
     files.prompts.unsaved_answers.append(CANCEL)
     assert not window.close()
     assert window.isVisible() and files.prompts.unsaved == ["untitled"]
+    assert files.prompts.unsaved_before == ["closing"]
     files.prompts.unsaved_answers.append(SAVE)
     dialogs.save.append(str(tmp_path / "on_close.npz"))
     assert window.close()

@@ -74,7 +74,7 @@ def test_the_tab_shows_core_steps(make_window, qtbot, dims, transposed):
     # what each matrix says for real values, and its caption
     titles = lay.titles(spec)
     assert view.caption.text() == lay.caption(spec)
-    assert "L = " in view.caption.text() and "taps per group" in view.caption.text()
+    assert "L\u00a0=\u00a0" in view.caption.text() and "taps per group" in view.caption.text()
     plot = view.plots["forward", "cols"]
     assert plot.title.text == titles["cols"]
     window.tabs.setCurrentWidget(window.grids)

@@ -87,7 +87,8 @@ def test_a_1d_images_title_names_the_length_it_is_drawn_with(transposed):
     assert n_in != n_out  # a layer that tells them apart
     lengths = {"L": positions, "L_in": n_in, "L_out": n_out, "padded L_in": padded,
                "L_out + 2·padding": padded}
-    titles, caption = lay.titles(spec), lay.caption(spec)
+    titles = lay.titles(spec)
+    caption = lay.caption(spec).replace("\u00a0", " ")  # formulas are glued (F11)
     for name, (size,) in lay.IMAGES.sizes(spec).items():
         symbol = re.search(r"\(\w × ([^,)]+)", titles[name]).group(1)
         assert lengths[symbol] == size, (name, titles[name])
