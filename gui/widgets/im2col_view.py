@@ -233,12 +233,21 @@ class Im2colView(QWidget):
             if "data" in dirty or channel != plot.channel:
                 plot.set_array(self._arrays[name], self._mode, channel)
                 plot.set_marks(mark)
+                self._name_channel(steps.spec, name, plot)
             elif "marks" in dirty:
                 plot.set_marks(mark)
             else:
                 plot.set_current(mark)
         if "data" in dirty:
             self._share_room()
+
+    def _name_channel(self, spec, name: str, plot) -> None:
+        """An image drawn a channel at a time names it in its title (review r12 F14)."""
+        if plot.array is None or self._arrays[name].ndim != 3:
+            return
+        title = self.arrangement.titles(spec, {name: plot.channel})[name]
+        plot.title.setText(dtype_title(title, spec.dtype.startswith("complex")),
+                           color="#4b5563")
 
     def _share_room(self) -> None:
         """Each row and column of a page as tall or wide as its matrices' cells count (review

@@ -167,3 +167,23 @@ def test_each_page_row_and_column_is_sized_by_its_matrices(make_window, qtbot):
     grid = view.pages["forward"].ci.layout
     assert grid.columnStretchFactor(0) > 3 * grid.columnStretchFactor(1)  # 16 columns vs 2
     assert cols.shows_values()
+
+
+def test_a_3d_image_names_its_channel_and_ticks_each_depth_slice(make_window, qtbot):
+    """Review F14 / F11: the im2col output image of conv3d_basic, drawn a channel at a
+    time, names that channel in its title, and its row ticks fall on each depth slice's
+    first row (multiples of the slice's rows)."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv3d_basic"))
+    window.resize(1600, 1000)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
+    view = show_im2col(window, qtbot)
+    qtbot.wait(20)
+    output = view.plots["forward", "output"]
+    assert "channel o = 1" in output.title.text
+    rows = output.slice_rows
+    assert rows == 3  # (H = 3 rows a depth slice)
+    left = output.axes[1]
+    [(_spacing, values)] = left.tickValues(-0.5, output.array.shape[0] - 0.5, 400)
+    assert values and all(round(v - 0.5) % rows == 0 for v in values), values
