@@ -19,7 +19,8 @@ the document makes one undo step. A Conv1d can be causal: its padding is then F.
 the padding fields are disabled, saying so, and show the Conv1d's own padding (0);
 the padding the layer had when the user checked causal is set aside and comes back when
 causal is unchecked (`gui.causal_note` says both in the status bar). With 'valid' or 'same'
-the padding numbers are hidden: a line in their place says what torch pads.
+the padding numbers are hidden: a line in their place says what torch pads. Which fields
+apply to the layer the fields describe (shown, enabled, choices greyed out): `field_rules`.
 """
 
 from __future__ import annotations
@@ -39,13 +40,12 @@ from core import budget
 from core.spec import DTYPES, PADDING_MODES, LayerSpec
 from core.torch_layer import layer_class
 
-from ..causal_note import padding_text
 from ..dims_switch import switch_dims
 from .causal_aside import CausalAside
 from .field_rows import FieldRows
+from .field_rules import CAUSAL_TIP, PADDING_KIND_TIP, FieldRules
 from .layer_fields import (
     CONV_FORMULA,
-    LETTERS,
     SPIN_MAX,
     TRANSPOSED_FORMULA,
     AxisFields,
@@ -60,24 +60,8 @@ from .layer_fields import (
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"
 _CUDA_MISSING = "CUDA is not available here: torch.cuda.is_available() is False"
-_NOT_TRANSPOSED = "not for a ConvTranspose: its padding is numbers, its padding_mode 'zeros'"
-_PADDING_KIND = ("padding: numbers per axis, 'valid' (none) or 'same' (output as large as "
-                 "input)")
-_CAUSAL = ("causal (Conv1d only): F.pad(x, ((k−1)·dilation, 0)) then an nn.Conv1d with no "
-           "padding, so that no output sees a later input (TCN, WaveNet)")
-_CAUSAL_TRANSPOSED = ("causal is for a Conv1d: a ConvTranspose1d has no causal form (switch the "
-                      "kind to Conv to make the layer causal)")
-_CAUSAL_MODE = ("not with causal: the layer's F.pad pads with zeros and its Conv1d pads nothing, "
-                "so padding_mode is 'zeros'")
-_CAUSAL_PADS = ("causal: the layer pads (k−1)·dilation = {n} on the left itself (F.pad) and its "
-                "Conv1d has padding 0; uncheck causal to set the padding")
-_ASIDE = "; padding {p} is set aside and comes back when you uncheck causal"
-_NO_NUMBERS = {
-    "valid": "'valid': no padding (the kernel stays inside the input)",
-    "same": "'same': padding so that the output is as large as the input (stride 1 only)",
-}
 
-class LayerPanel(CausalAside, FieldRows, QWidget):
+class LayerPanel(CausalAside, FieldRules, FieldRows, QWidget):
     """Edits the layer spec; see the module docstring."""
 
     specEdited = Signal(object, str)  # a valid LayerSpec, the field that changed
@@ -150,13 +134,13 @@ class LayerPanel(CausalAside, FieldRows, QWidget):
                 setattr(self, spin.objectName(), spin)
         self.padding_kind = combo_field(
             "padding_kind", (("numbers", "numbers"), ("valid", "'valid'"), ("same", "'same'")),
-            _PADDING_KIND)
+            PADDING_KIND_TIP)
         # in the numbers' place while 'valid' or 'same' is chosen: what torch pads then
         self.padding_note = WrappedNote("paddingNote")
         self.padding_note.setContentsMargins(6, 0, 0, 0)  # clear of a refusal's red edge
         self.padding_note.hide()
         self.causal = QCheckBox("causal", objectName="causal")
-        self.causal.setToolTip(_CAUSAL)
+        self.causal.setToolTip(CAUSAL_TIP)
         self.groups = spin_field(1, "groups", "groups: in and out channels split into this many")
         self.bias = QCheckBox("bias", objectName="bias")
         self.bias.setToolTip("add a learnable bias b to every output channel")
@@ -297,56 +281,6 @@ class LayerPanel(CausalAside, FieldRows, QWidget):
 
     def _on_backend_currentIndexChanged(self, _index: int) -> None:
         self.backendRequested.emit(self.backend.currentData())
-
-    def _sync_enabled(self) -> None:
-        dims = self.dims.currentData()
-        if [fields.show(dims) for fields in self.axes.values()][0]:
-            self.fieldsResized.emit()
-        label = self._forms["input_size"].labelForField(self._rows["input_size"])
-        # a Conv3d's on two lines: on one the label column took 40 px from the three boxes,
-        # which then cut a four-digit size ("1000" showed "100") at the panel's narrowest
-        label.setText(("input\n" if dims == 3 else "input ") + " × ".join(LETTERS[dims]))
-        transposed = bool(self.kind.currentData())
-        self._forms["causal"].setRowVisible(self._rows["causal"], dims == 1)
-        # causal is a Conv1d's alone: a ConvTranspose1d's box is unchecked and greyed out
-        if transposed and self.causal.isChecked():
-            self.causal.blockSignals(True)
-            self.causal.setChecked(False)
-            self.causal.blockSignals(False)
-        self.causal.setEnabled(not transposed)
-        self.causal.setToolTip(_CAUSAL_TRANSPOSED if transposed else _CAUSAL)
-        causal = dims == 1 and self.causal.isChecked()
-        numbers = self.padding_kind.currentData() == "numbers"
-        self.padding_kind.setEnabled(not causal)
-        self.axes["padding"].setEnabled(numbers and not causal)
-        # 'valid' and 'same' have no numbers: a line says what torch pads instead
-        self.axes["padding"].widget.setVisible(numbers)
-        self.padding_note.setVisible(not numbers)
-        if not numbers:
-            self.padding_note.setText(_NO_NUMBERS[self.padding_kind.currentData()])
-        why = ""
-        if causal:
-            k, d = self._value(self.kernel_w), self._value(self.dilation_w)
-            why = _CAUSAL_PADS.format(n=(k - 1) * d)
-            if self._aside is not None:
-                why += _ASIDE.format(p=padding_text(self._aside))
-        self.padding_kind.setToolTip(why or _PADDING_KIND)
-        self.axes["padding"].set_tip(why)
-        self.batch.setEnabled(self.batched.isChecked())
-        self._forms["output_padding"].setRowVisible(self._rows["output_padding"], transposed)
-        # a transposed layer takes numbers and 'zeros' only, a causal one 'zeros': the other
-        # choices are greyed out (one still selected is refused with core's message, and can
-        # be changed)
-        for combo, allowed in ((self.padding_kind, "numbers"), (self.padding_mode, "zeros")):
-            model = combo.model()
-            assert isinstance(model, QStandardItemModel)
-            off_causal = causal and combo is self.padding_mode
-            why = _NOT_TRANSPOSED if transposed else _CAUSAL_MODE if off_causal else ""
-            for i in range(combo.count()):
-                if combo.itemData(i) != allowed:
-                    item = model.item(i)
-                    item.setEnabled(not why)
-                    item.setToolTip(why)
 
     # -- data in -------------------------------------------------------------------------
     def set_spec(self, spec: LayerSpec) -> None:
