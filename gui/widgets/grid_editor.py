@@ -3,9 +3,9 @@
 Click selects a cell (Shift+click or Shift+drag: a block); typing a number, Enter, F2 or a
 double-click edits it in place; arrows move (Shift extends); dragging up/down or the wheel
 scrubs the value (one undo step per drag); Delete zeroes; Ctrl+C/Ctrl+V copy and paste
-blocks; the context menu fills the selection, the slice or the whole tensor. Every change
-leaves as a `CellEdit` on ``grid.cellsEdited`` (`gui.widgets.grid_edits.GridEdits`, which
-also holds copy, paste and fill); nothing here writes data. The menu's
+blocks; the context menu (`grid_menu`) fills the selection, the slice or the whole tensor.
+Every change leaves as a `CellEdit` on ``grid.cellsEdited`` (`gui.widgets.grid_edits.
+GridEdits`, which also holds copy, paste and fill); nothing here writes data. The menu's
 "Import from .npy…" / "Export as .npy…" leave as ``importRequested`` / ``exportRequested``
 (the tensor's name) for the file actions.
 """
@@ -16,14 +16,15 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLineEdit, QMenu
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit
 
 from ..document import new_merge_key
-from ..fills import FILLS, PLANAR, fill_axes, format_number, parse_number
+from ..fills import format_number, parse_number
 from ..selection import rc
 from .grid_edits import GridEdits
+from .grid_menu import GridMenu
 
 _NUMBER_START = set("0123456789-+.")
 _WHEEL_MERGE_SECONDS = 1.0
@@ -35,7 +36,7 @@ _MOVES = {
 }
 
 
-class GridEditor(GridEdits):
+class GridEditor(GridMenu, GridEdits):
     """Interaction for one grid (a child QObject of it)."""
 
     importRequested = Signal(str)  # tensor name: load it from a .npy file
@@ -310,99 +311,3 @@ class GridEditor(GridEdits):
             if not self.commit_edit():
                 self.cancel_edit()
         return False
-
-    # -- the context menu ----------------------------------------------------------------
-    def build_menu(self, pos: QPointF | None = None) -> QMenu:
-        """The grid's context menu (built fresh each time; tests trigger its actions)."""
-        g = self.grid
-        menu = QMenu(g)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if pos is not None and (cell := g.plane_cell(pos)) is not None:
-            menu.addAction(g.describe(*cell)).setEnabled(False)
-            menu.addSeparator()
-        sel = self._selection()
-        if g.real_shape() is None:
-            menu.addAction("(nothing to show)").setEnabled(False)
-            return menu
-        slice_title = _slice_title(g)
-        copy = "Copy selection" if not sel.empty else "Copy slice"
-        if sel.empty and g.spec is not None and g.spec.dims == 1:  # a strip: say which
-            copy = "Copy " + (slice_title.removeprefix("Fill ") if slice_title else
-                              f"all of {g.info.symbol}")
-        self._add(menu, copy, ("copy",), QKeySequence.StandardKey.Copy)
-        if g.editable and g.array is not None and g.array.size:
-            self._add(menu, "Paste", ("paste",), QKeySequence.StandardKey.Paste)
-            menu.addSeparator()
-            scopes = [("slice", slice_title), ("tensor", f"Fill all of {g.info.symbol}")]
-            if not sel.empty:
-                scopes.insert(0, ("selection", "Fill selection"))
-            if g.array.ndim == 1 or not slice_title:
-                scopes = [s for s in scopes if s[0] != "slice"]
-            for scope, title in scopes:
-                sub = menu.addMenu(title)
-                for item in FILLS:
-                    if item is None:
-                        sub.addSeparator()
-                        continue
-                    kind, label = item
-                    if kind in PLANAR and fill_axes(g.spec, scope) < 2:
-                        continue  # (no rows to take y along)
-                    if kind == "random":
-                        label = f"{label} (seed {self._seed + 1})"
-                    self._add(sub, label, ("fill", kind, scope))
-        menu.addSeparator()
-        if g.editable:
-            self._add(menu, f"Import {g.name} from .npy…", ("import",))
-        self._add(menu, f"Export {g.name} as .npy…", ("export",))
-        self._add(menu, "Zoom to fit", ("fit",))
-        menu.triggered.connect(self._on_menu_triggered)
-        return menu
-
-    @staticmethod
-    def _add(menu: QMenu, text: str, data: tuple, shortcut=None) -> QAction:
-        action = menu.addAction(text)
-        action.setData(data)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        return action
-
-    def _on_menu_triggered(self, action: QAction) -> None:
-        data = action.data()
-        if not data:
-            return
-        if data[0] == "copy":
-            self.copy()
-        elif data[0] == "paste":
-            self.paste()
-        elif data[0] == "fill":
-            self.fill(data[1], data[2])
-        elif data[0] == "fit":
-            self.grid.fit()
-        elif data[0] == "import":
-            self.importRequested.emit(self.grid.name)
-        elif data[0] == "export":
-            self.exportRequested.emit(self.grid.name)
-
-    def _on_vb_contextRequested(self, pos: QPointF, screen: QPoint) -> None:
-        index = self._index_at(pos)
-        sel = self._selection()
-        if index is not None and index not in sel.cells():
-            self._select(index)
-        self.build_menu(pos).popup(screen)
-
-
-#: What one index of a leading axis picks, in a Conv1d strip's fill menu.
-_PICKS = {"n": "sample", "o": "filter"}
-
-
-def _slice_title(grid) -> str:
-    """The "Fill …" entry for the slice on screen. A Conv1d strip shows every channel of
-    one sample (one filter of the weight) at once: "this slice" read as one row (review r12
-    F14), so it says which; none when the strip is the whole tensor (unbatched)."""
-    spec, lead = grid.spec, grid.lead
-    if spec is None or spec.dims != 1:
-        return "Fill this slice"
-    if len(lead) != 1:
-        return ""
-    axis = grid.info.lead_axes[0]
-    return f"Fill {_PICKS.get(axis, axis)} {axis} = {lead[0]} (all channels)"
