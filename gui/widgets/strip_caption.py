@@ -59,10 +59,10 @@ def strip_note(axis: str, zeros: list[int], crop: tuple[int, int, int, int] | No
                      "adds nothing")
     if crop is not None:
         top, left, rows, cols = crop
-        parts.append(f"rows {top}–{top + rows - 1}, columns {left}–{left + cols - 1} of "
-                     f"{plane[0]} × {plane[1]}")
+        parts.append(f"rows {top}–{top + rows - 1}, cols {left}–{left + cols - 1} of "
+                     f"{plane[0]}×{plane[1]}")
     if rounded is not None:
-        parts.append(f"rounded to {rounded}: hover a cell for all digits")
+        parts.append(f"rounded to {rounded} (hover: all digits)")
     return " · ".join(parts)
 
 

@@ -270,8 +270,7 @@ def test_strip_words_name_the_slices_the_crop_and_the_rounding():
     assert strip_note("d", [], None, (4, 4), None) == ""
     note = strip_note("d", [-1], (2, 3, 5, 7), (16, 16), "0.1")
     assert note == ("the window also covers d = −1: zero padding, which adds nothing · "
-                    "rows 2–6, columns 3–9 of 16 × 16 · rounded to 0.1: hover a cell for "
-                    "all digits")
+                    "rows 2–6, cols 3–9 of 16×16 · rounded to 0.1 (hover: all digits)")
 
 
 def test_a_conv1d_border_cell_reads_as_a_step_of_a_channel():

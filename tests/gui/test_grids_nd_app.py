@@ -313,7 +313,7 @@ def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(
         assert shown.top() == pytest.approx(top - m, abs=1e-6)
     (r0, c0, rows, cols), plane = strip._crop()
     assert plane == (16, 16) and (r0, c0) == (top - 1, left - 1)  # padded → as labelled
-    assert f"rows {r0}–{r0 + rows - 1}, columns {c0}–{c0 + cols - 1} of 16 × 16" in \
+    assert f"rows {r0}–{r0 + rows - 1}, cols {c0}–{c0 + cols - 1} of 16×16" in \
         strip.note.text()
     weight = window.grids.grids["weight"].depths.minis[0].view
     cell_h = weight.vb.height() / weight.vb.viewRect().height()
