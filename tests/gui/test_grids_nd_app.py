@@ -394,3 +394,21 @@ def test_a_long_conv1d_strips_slices_crop_themselves_and_print(make_window, qtbo
         assert grid.showing_depths() and grid.depths.depths == [0, 1], name
         assert grid.depths.region is None  # (the slices crop themselves)
         assert grid.shows_values(), name
+
+
+def test_the_default_scene_in_3d_prints_its_input_slices_at_1280x800(make_window, qtbot):
+    """Review F8 at 1280×800: the three input slices of the default scene switched to 3D
+    were bare colour; cropped to the cells read (no context cell when only that lets the
+    numbers print) they print, and the note says to what they are rounded, if coarser."""
+    window = make_window()
+    window.resize(1280, 800)
+    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
+    qtbot.wait(20)
+    x = window.grids.grids["input"]
+    assert x.showing_depths() and x.shows_values()
+    strip = x.depths
+    finest = strip.minis[0].view.labels.finest_format()
+    if any(m.view.printed_format() != finest for m in strip.minis[: len(strip.depths)]):
+        assert "rounded to" in strip.note.text()
