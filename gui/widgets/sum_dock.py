@@ -57,7 +57,9 @@ class DockFitter(QObject):
         return self._dock.fontMetrics().height() + 2 * margin + 4
 
     def _on_panel_heightWanted(self, wanted: int) -> None:
-        self._title_down_the_side(self._panel.terms is not None)
+        terms = self._panel.terms  # (a sum of a term or two: the dock is short, its title
+        # would not fit down its side)
+        self._title_down_the_side(terms is not None and len(terms) > 2)
         tall = self._window.height()
         share = MAX_SHARE if tall >= SHORT_WINDOW else SHORT_SHARE
         height = min(wanted + self._chrome(), round(share * tall))
