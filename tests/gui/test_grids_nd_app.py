@@ -291,6 +291,17 @@ def test_a_depth_strip_says_why_each_slice_is_shown_and_has_its_colour_scale(mak
     assert [m.label.text() for m in strip.minis[: len(strip.depths)]] == ["▶ d = 0", "d = 1"]
 
 
+def _default_scene_in_3d(make_window, qtbot, size):
+    """The default scene switched to 3D at ``size``, output[0,1,1,5,7] at step 4."""
+    window = make_window()
+    window.resize(*size)
+    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
+    qtbot.wait(20)
+    return window
+
+
 def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(make_window,
                                                                                  qtbot):
     """Review F8: the default scene switched to 3D (16 × 16 slices, padding 1) and
@@ -298,12 +309,7 @@ def test_a_cropped_depth_strip_starts_at_its_crop_and_says_which_cells_it_shows(
     reads. The crop's corner is the view's (the numbers' margin before it, not a cut row and
     column under them), the note names the rows and columns on screen as the labels number
     them, and the weight's column numbers have their whole band."""
-    window = make_window()
-    window.resize(1600, 1000)
-    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
-    qtbot.wait(10)
-    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
-    qtbot.wait(20)
+    window = _default_scene_in_3d(make_window, qtbot, (1600, 1000))
     strip = window.grids.grids["input"].depths
     assert strip.region is not None
     top, left = strip.region[:2]
@@ -400,12 +406,7 @@ def test_the_default_scene_in_3d_prints_its_input_slices_at_1280x800(make_window
     """Review F8 at 1280×800: the three input slices of the default scene switched to 3D
     were bare colour; cropped to the cells read (no context cell when only that lets the
     numbers print) they print, and the note says to what they are rounded, if coarser."""
-    window = make_window()
-    window.resize(1280, 800)
-    window.panel.dims.setCurrentIndex(window.panel.dims.findData(3))
-    qtbot.wait(10)
-    window.selection.set_selection(Selection("output", (0, 1, 1, 5, 7), step=4))
-    qtbot.wait(20)
+    window = _default_scene_in_3d(make_window, qtbot, (1280, 800))
     x = window.grids.grids["input"]
     assert x.showing_depths() and x.shows_values()
     strip = x.depths
