@@ -1,11 +1,12 @@
 """GridFooter: the row under a grid's cells, its readout and its slice selectors.
 
-The readout names a cell and its value ('y[0, 0, 1, 2, 3] = 0.0811'); the selectors pick
+The readout names a cell and its value ('y[0,0,1,2,3] = 0.0811'); the selectors pick
 the slice on screen. Side by side while the readout's text fits beside the selectors; a
 Conv3d's three boxes (n, c, d) leave a narrow grid's readout no room, and an elided readout
 loses exactly the index and the value a student reads it for. Then the readout moves to the
 grid's title row when the title leaves it the room (no pixel taken from the cells), else to
-a line of its own above the selectors. Decided from the widest text the grid expects (its
+a line of its own above the selectors. Where it stays beside them a little short, the
+index gives way in its middle, never the value ('y[0,…,1] = 7.7254'). Decided from the widest text the grid expects (its
 index at the tensor's last cell and a six-digit value: `set_widest`), and again for any text
 that turns out wider; a new width or a new shape decides anew.
 """
@@ -31,7 +32,7 @@ class GridFooter(QWidget):
         super().__init__(parent)
         # a TextLine, not a QLabel: a new text (every hover, every animation step) must not
         # re-lay out the whole window (half the cost of an 'Animate all' frame)
-        self.readout = TextLine(" ", objectName="gridReadout")
+        self.readout = TextLine(" ", objectName="gridReadout", keep=" = ")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.selector = SliceSelector(axes)
         self._grid = QGridLayout(self)

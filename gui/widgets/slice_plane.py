@@ -177,13 +177,14 @@ class SlicePlane:
         return None if sr < 0 or sc < 0 else self.full_index(int(sr), int(sc))
 
     def describe(self, r: int, c: int, symbol: str) -> str:
-        """'x[0, 1, 3, 4] = −0.53' for plane cell (r, c), the tensor written ``symbol``."""
+        """'x[0,1,3,4] = −0.53' for plane cell (r, c), the tensor written ``symbol`` (its index
+        as the Sum panel writes it: no spaces, so that the value fits beside the selectors)."""
         a, shape = self.array, self.shape()
         if a is None or shape is None or not (0 <= r < shape[0] and 0 <= c < shape[1]):
             return ""
         idx = self.real_index(r, c)
         if idx is not None:
-            return f"{symbol}[{', '.join(map(str, idx))}] = {format_value(a[idx])}"
+            return f"{symbol}[{','.join(map(str, idx))}] = {format_value(a[idx])}"
         where = f"border ({r}, {c})"  # short: the readout shares a row with the selectors
         cut = self.frame()
         if cut is not None:
@@ -198,7 +199,7 @@ class SlicePlane:
         if src is None:
             return f"{where} = 0 (zero padding)"
         mode = self.spec.padding_mode
-        return f"{where} copies x[{', '.join(map(str, src))}] = {format_value(a[src])} ({mode})"
+        return f"{where} copies x[{','.join(map(str, src))}] = {format_value(a[src])} ({mode})"
 
 
 def same_data(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -206,7 +206,7 @@ class TensorGrid(GridQueries, QWidget):
             self._shape_label.setText("— no bias (bias=False)")
         else:
             self._shape_label.setText(shape_text(spec, self.name, array.shape))
-            last = ", ".join(str(max(n - 1, 0)) for n in array.shape)
+            last = ",".join(str(max(n - 1, 0)) for n in array.shape)
             self.footer.set_widest(f"{self.info.symbol}[{last}] = {WIDE_VALUE}")
         if array is None or array.shape != old_shape:
             self._update_selectors()

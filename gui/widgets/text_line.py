@@ -3,8 +3,10 @@
 A QLabel asks its parent layouts to recompute on every ``setText`` (its size hint may have
 changed), and in a QMainWindow that repaints every widget. An animation that rewrites a
 line sixty times a second wants none of that: TextLine's size hint is one line of its font
-and ``setText`` only repaints the line. Longer text is elided on the right. Its colour and
-font come from the palette and font, so style sheets apply (``color``, ``font``).
+and ``setText`` only repaints the line. Longer text is elided on the right, or, given a
+``keep`` separator, in the middle of what comes before it, the rest kept whole (a readout's
+value: 'y[0,…,1] = 7.7254', not 'y[0,1,1,1] = 7…'). Its colour and font come from the
+palette and font, so style sheets apply (``color``, ``font``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ class TextLine(QWidget):
     """A label of fixed height whose text can change at any rate."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None, *,
-                 objectName: str = "") -> None:  # noqa: N803 (Qt's keyword)
+                 objectName: str = "", keep: str = "") -> None:  # noqa: N803 (Qt's keyword)
         super().__init__(parent)
+        self._keep = keep
         if objectName:
             self.setObjectName(objectName)
         self._text = text
@@ -32,6 +35,19 @@ class TextLine(QWidget):
         if text != self._text:
             self._text = text
             self.update()
+
+    def shown_text(self) -> str:
+        """The text as painted in the line's width (elided where it does not fit)."""
+        width = self.contentsRect().adjusted(2, 0, -2, 0).width()
+        metrics = self.fontMetrics()
+        cut = self._text.find(self._keep) if self._keep else -1
+        if cut <= 0 or metrics.horizontalAdvance(self._text) <= width:
+            return metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, width)
+        head, tail = self._text[:cut], self._text[cut:]
+        room = width - metrics.horizontalAdvance(tail)
+        if room < metrics.horizontalAdvance("x[…]"):
+            return metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, width)
+        return metrics.elidedText(head, Qt.TextElideMode.ElideMiddle, room) + tail
 
     def sizeHint(self) -> QSize:
         return QSize(200, self.fontMetrics().height() + 4)
@@ -48,7 +64,5 @@ class TextLine(QWidget):
         painter = QPainter(self)
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         rect = self.contentsRect().adjusted(2, 0, -2, 0)
-        text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
-                                             rect.width())
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         text)
+                         self.shown_text())

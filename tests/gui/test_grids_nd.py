@@ -67,7 +67,7 @@ def test_a_conv1d_input_is_a_strip_of_channels_with_its_padded_border(qtbot, spe
     if spec.padding_mode == "zeros":
         assert "zero padding" in text
     else:  # reflect: position -1 copies position 1
-        assert f"copies x[{', '.join(map(str, (*lead, 0, 1)))}]" in text
+        assert f"copies x[{','.join(map(str, (*lead, 0, 1)))}]" in text
 
 
 def test_causal_padding_is_drawn_on_the_left_only(qtbot):
@@ -283,8 +283,8 @@ def test_a_conv1d_border_cell_reads_as_a_step_of_a_channel():
     spec = session.spec.replace(padding_mode="circular")
     x = np.arange(30, dtype=float).reshape(1, 3, 10)
     plane = SlicePlane("input", x, spec, (0,))
-    assert plane.describe(0, 0, "x") == "step −1 of channel 0 copies x[0, 0, 9] = 9 (circular)"
-    assert plane.describe(2, 11, "x") == "step 10 of channel 2 copies x[0, 2, 0] = 20 (circular)"
+    assert plane.describe(0, 0, "x") == "step −1 of channel 0 copies x[0,0,9] = 9 (circular)"
+    assert plane.describe(2, 11, "x") == "step 10 of channel 2 copies x[0,2,0] = 20 (circular)"
     zeros = SlicePlane("input", x, session.spec, (0,))
     assert zeros.describe(1, 0, "x") == "step −1 of channel 1 = 0 (zero padding)"
-    assert zeros.describe(1, 1, "x") == "x[0, 1, 0] = 10"
+    assert zeros.describe(1, 1, "x") == "x[0,1,0] = 10"

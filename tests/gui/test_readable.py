@@ -19,6 +19,7 @@ from core.session import Session
 from core.spec import LayerSpec
 from gui.selection import NOTHING, Selection
 from gui.widgets.colour_scale import SHRINK_MS
+from gui.widgets.text_line import TextLine
 
 SIZES = [(1600, 1000), (1280, 800)]
 TWIN = {"grad_input": "input", "grad_weight": "weight", "grad_output": "output"}
@@ -414,7 +415,7 @@ def test_3d_readouts_are_whole_beside_three_selectors(qtbot, make_window, size, 
     window.selection.set_selection(Selection("output", entry))
     _settle(qtbot, window)
     out = window.grids.grids["output"]
-    assert out.readout.text().startswith(f"y[{', '.join(map(str, entry))}] = ")
+    assert out.readout.text().startswith(f"y[{','.join(map(str, entry))}] = ")
     assert _readout_whole(out), (out.footer.where, out.readout.width(), out.readout.text())
     for name, grid in window.grids.grids.items():
         if grid.array is None or grid.showing_depths():
@@ -444,3 +445,35 @@ def test_the_layer_panel_narrows_again_after_a_3d_layer(qtbot, make_window):
         dock = window.panel_dock
         assert dock.width() <= dock.widget().minimumWidth() + 4 < wide - 20, preset
     assert abs(window.panel_dock.width() - before) <= 4  # the 2D layer's width again
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize(("preset", "entry"), [("seed001_im2col_gradients", (0, 1, 1, 1)),
+                                               ("default", (0, 1, 5, 7))])
+def test_a_2d_readout_never_loses_its_value(qtbot, make_window, size, preset, entry):
+    """The README's figure read 'y[0, 1, 1, 1] = 7…' beside the output's two selectors: the
+    index is written as the Sum panel writes it (no spaces), and where the line is still
+    short the index gives way in its middle, never the value."""
+    window = make_window(load_preset(preset))
+    _settle(qtbot, window, size)
+    window.selection.set_selection(Selection("output", entry))
+    _settle(qtbot, window)
+    readout = window.grids.grids["output"].readout
+    text = readout.text()
+    assert text.startswith(f"y[{','.join(map(str, entry))}] = "), text
+    value = text.split(" = ")[1]
+    assert readout.isVisible() and readout.shown_text().endswith(f" = {value}"), (
+        readout.shown_text(), text)
+
+
+def test_a_readout_line_elides_the_index_and_keeps_the_value(qtbot) -> None:
+    line = TextLine("y[0,1,12,13] = -7.72541", keep=" = ")
+    qtbot.addWidget(line)
+    full = line.fontMetrics().horizontalAdvance(line.text())
+    line.resize(full + 10, 20)
+    assert line.shown_text() == line.text()
+    line.resize(full - 12, 20)
+    shown = line.shown_text()
+    assert shown.endswith(" = -7.72541") and "…" in shown and shown.startswith("y[")
+    line.resize(line.fontMetrics().horizontalAdvance(" = -7.72541"), 20)  # no room for an index
+    assert line.shown_text().endswith("…")

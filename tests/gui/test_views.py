@@ -52,7 +52,7 @@ def test_hover_goes_to_the_selection_model(qtbot, window):
     qtbot.mouseMove(grid.view.viewport(), cell_pos(grid, 1, 2))
     qtbot.waitUntil(lambda: bool(seen))
     assert seen[-1] == Selection("weight", (0, 0, 1, 2))
-    assert grid.readout.text().startswith("W[0, 0, 1, 2] = ")
+    assert grid.readout.text().startswith("W[0,0,1,2] = ")
 
 
 def test_selection_is_dropped_when_the_shape_no_longer_has_it(window):
