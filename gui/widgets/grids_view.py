@@ -41,6 +41,10 @@ _ROOMY_CELL = 17  # pixels a cell needs down to print its number with room to sp
 _COMPACT_CELL, _COMPACT_SAVES = 26, 14
 _PRINTABLE_ROWS = 16  # taller grids (with their margin) are not expected to print numbers
 _STRIP_MAX_W = 9  # planes wider than this (cells) are not counted once per depth slice
+#: A Conv1d strip longer than this is cropped around the sum where its numbers do not fit
+#: (`HeatmapView.set_strip`): counted as this many cells across, it leaves the weight's few
+#: taps the room to print theirs (a 64-step input took all but ~15 px a tap).
+_STRIP_CELLS = 20
 
 
 def _strip_planes(spec: LayerSpec, name: str, width: int) -> int:
@@ -173,6 +177,8 @@ class GridsView(QWidget):
                 cut = frame(spec) if padded_grid(spec, name) else None
                 if cut is not None:
                     h, w = cut.shape  # (a huge padding: the few border cells drawn)
+                if spec.dims == 1:
+                    w = min(w, _STRIP_CELLS)
                 m = IndexLabelsItem.margin_for(h, w)
                 cols[i] = max(cols[i], (w + m) * _strip_planes(spec, name, w))
                 rows[r] = max(rows[r], h + m)

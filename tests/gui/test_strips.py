@@ -194,6 +194,9 @@ def test_conv1d_of_a_long_input_prints_the_sum_it_explains(qtbot, make_window, s
     for grid in (x, y):
         assert grid.shows_values(), grid.name
         assert f"of {length}" in grid.view.caption()
+    # the weight's taps print theirs too (review r12 G1: the long strips took their room)
+    for name in ("weight", "grad_weight"):
+        assert window.grids.grids[name].shows_values(), name
     # the current term's x cell (padded column) and the selected output cell are in view
     (cell,) = x.marks.layers["current"].columns()
     crop = x.view.cropped()
