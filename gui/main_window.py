@@ -312,6 +312,9 @@ class MainWindow(QMainWindow):
     def _fit_panel(self) -> None:
         """As wide as the fields need (a Conv3d's three boxes a row more than a Conv2d's two),
         whatever other docks come and go: never clipped."""
+        # the boxes a 3D layer hid post their layouts' requests; measured before those ran,
+        # the panel still asked for the 3D width and kept it (review G6, timing-dependent)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         scroll = self.panel_dock.widget()
         old = scroll.minimumWidth()
         need = (self.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint()
