@@ -19,13 +19,15 @@ class StripWords:
     """Labels and note of a depth strip (see the module docstring)."""
 
     def _say_why(self) -> None:
-        """Each slice's label: its depth, and why it is shown when some slice shows only
-        the current term's kernel window (the sum reads nothing there)."""
+        """Each slice's label: its depth, and why it is shown when some slice of a tensor
+        the sum reads shows only the current term's kernel window (it reads nothing there).
+        The sum's target reads nothing anywhere: its slices, the selected entry's among
+        them, get no such word (review r12 G3: '▶ d = 1 · window only' on that entry)."""
         g = self._grid
         read = g.marks.cells_array("read")
         reads = set() if read.ndim != 2 or read.shape[1] != g.array.ndim else {
             int(d) for d in np.unique(read[:, -3])}
-        some_window_only = any(d not in reads for d in self.depths)
+        some_window_only = bool(reads) and any(d not in reads for d in self.depths)
         # ▶ on the slice of the current term's cell (a padding slice's too), else the grid's
         now = g.marks.cells_array("current")
         marked = set() if now.ndim != 2 or now.shape[1] != g.array.ndim else {

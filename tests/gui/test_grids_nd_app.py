@@ -291,6 +291,21 @@ def test_a_depth_strip_says_why_each_slice_is_shown_and_has_its_colour_scale(mak
     assert [m.label.text() for m in strip.minis[: len(strip.depths)]] == ["▶ d = 0", "d = 1"]
 
 
+def test_the_sums_target_strip_never_says_window_only(make_window, qtbot):
+    """Review r12 G3: ConvTranspose3d's output[0,0,1,2,3] is the sum's target, painted
+    with the kernel's copy over d = 0, 1; its slice read '▶ d = 1 · window only' although
+    it holds the selected entry (a read tensor's unread slice still says it: above)."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv_transpose3d"))
+    qtbot.wait(10)
+    window.selection.set_selection(Selection("output", (0, 0, 1, 2, 3), step=0))
+    qtbot.wait(10)
+    strip = window.grids.grids["output"].depths
+    labels = [m.label.text() for m in strip.minis[: len(strip.depths)]]
+    assert "▶ d = 1" in labels and not any("window only" in t for t in labels), labels
+
+
 def _default_scene_in_3d(make_window, qtbot, size):
     """The default scene switched to 3D at ``size``, output[0,1,1,5,7] at step 4."""
     window = make_window()
