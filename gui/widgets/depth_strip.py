@@ -49,6 +49,7 @@ from .tensor_info import to_view
 SPANNING = ("read", "window")
 _NOTE_ROW = 99  # the note's row in the layout: under every row of planes
 _CHROME = 6  # pixels of a mini plane's margins besides its cells (each way)
+_ROOMY = 2.0  # a cell this many times what its numbers need: more is no better
 _BAR_W = 46  # pixels of the strip's colour bar (a compact one: bar, axis and margins)
 
 
@@ -297,9 +298,12 @@ class DepthStrip(StripWords, QWidget):
             return
         # the numbers as precise as they print anywhere, else as large as they come; the
         # colour bar unless it alone keeps them from printing (the note then gives the scale)
+        # (and, where both print, cells up to twice as large as just enough over fewer
+        # columns: two 4×4 slices stacked in a wide column printed 6 px digits, review r12 G3)
         def best(bar: bool) -> tuple[tuple, int]:
             return max(((min(self._room(count, n, True, bar), 1.0),
-                         min(self._room(count, n, False, bar), 1.0), -n), n)
+                         min(self._room(count, n, False, bar), 1.0),
+                         min(self._room(count, n, True, bar), _ROOMY), -n), n)
                        for n in range(1, count + 1))
         (with_bar, across), (without, plain) = best(True), best(False)
         bar = with_bar[:2] >= without[:2] or max(without[:2]) < 1.0

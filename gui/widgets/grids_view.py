@@ -53,8 +53,10 @@ def _strip_planes(spec: LayerSpec, name: str, width: int) -> int:
     many as the kernel has taps in depth (up to 3: more go into rows, and the single plane
     shown without a selection must not get all the room) — when the planes are small
     enough for side-by-side slices to print their numbers at all (a wide input column
-    would only starve the others)."""
-    if spec.dims != 3 or name not in ("input", "weight") or width > _STRIP_MAX_W:
+    would only starve the others). A ConvTranspose3d paints its output with the kernel's
+    copies: the output (and grad_output) show those slices (review r12 G3: 10 px cells)."""
+    stripped = ("input", "weight") + (("output", "grad_output") if spec.transposed else ())
+    if spec.dims != 3 or name not in stripped or width > _STRIP_MAX_W:
         return 1
     return max(1, min(spec.kernel_size[0], 3))
 

@@ -298,12 +298,18 @@ def test_the_sums_target_strip_never_says_window_only(make_window, qtbot):
     from core.io.presets import load_preset
 
     window = make_window(load_preset("conv_transpose3d"))
+    window.resize(1280, 800)
     qtbot.wait(10)
     window.selection.set_selection(Selection("output", (0, 0, 1, 2, 3), step=0))
     qtbot.wait(10)
     strip = window.grids.grids["output"].depths
     labels = [m.label.text() for m in strip.minis[: len(strip.depths)]]
     assert "▶ d = 1" in labels and not any("window only" in t for t in labels), labels
+    qtbot.wait(50)
+    # its 4×4 slices get the room (the output's column counts them), side by side: they
+    # were stacked in 13 px cells beside the 2×2 input's 65 px ones
+    qtbot.wait(50)
+    assert strip._across == 2 and min(strip._cell_px(2, 2, strip._bar)) >= 20
 
 
 def _default_scene_in_3d(make_window, qtbot, size):
