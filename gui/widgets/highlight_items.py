@@ -181,6 +181,10 @@ class LinksItem(QGraphicsItem):
 LIFT = 0.16
 #: Its head, in cells: it lies along the edge, in the gap between two rows' numbers.
 EDGE_HEAD = 0.22
+#: A 2D arrow's tip stops this far (cells) outside the edge of the cell it points to.
+EDGE_GAP = 0.05
+#: Where an arrow between neighbouring cells ends, in cells from their centres.
+NEIGHBOUR_END = 0.3
 
 
 def link_path(frm: tuple[int, int], to: tuple[int, int], over_rows: bool = False,
@@ -201,7 +205,14 @@ def link_path(frm: tuple[int, int], to: tuple[int, int], over_rows: bool = False
         path = QPainterPath(a)
         path.cubicTo(ctrl1, ctrl2, tip)
         return path, arrow_head(ctrl2, tip, min(head, EDGE_HEAD))
+    # a 2D grid's: from the border cell's edge to just outside its source's, both facing
+    # the other cell, so that neither number is struck through nor under the head (review
+    # r12 G4); neighbours' (replicate padding) end inside the cells, beside a short
+    # number, for a line long enough for its head
     a, b = QPointF(c0 + 0.5, r0 + 0.5), QPointF(c1 + 0.5, r1 + 0.5)
+    apart = max(abs(c1 - c0), abs(r1 - r0))  # cells, along the longer axis
+    out_a, out_b = (0.5, 0.5 + EDGE_GAP) if apart > 1 else (NEIGHBOUR_END, NEIGHBOUR_END)
+    a, b = a + (b - a) * (out_a / apart), b + (a - b) * (out_b / apart)
     line = QLineF(a, b)
     normal = line.normalVector().unitVector()
     bend = QPointF(normal.dx(), normal.dy()) * min(0.35, 0.2 * line.length())

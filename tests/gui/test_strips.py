@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from gui_checks import settle
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFontMetricsF, QPainterPath
 from PySide6.QtWidgets import QApplication
 
 from core.io.presets import load_preset
@@ -97,8 +97,30 @@ def test_a_strips_copy_arrow_clears_the_numbers_it_links(qapp, frm, to):
     for cell_px in ((30.0, 24.0), (24.0, 30.0), (44.0, 20.0)):
         rects = [_text_rect(frm, "−0.82", cell_px), _text_rect(to, "−0.82", cell_px)]
         assert not _crosses(*link_path(frm, to, over_rows=True), rects), (frm, to, cell_px)
-    # the route between cell centres (a 2D grid's) runs through them: the test can fail
-    assert _crosses(*link_path(frm, to, over_rows=False), rects)
+    # a straight route between the cell centres runs through them: the test can fail
+    centres = QPainterPath(QPointF(frm[1] + 0.5, frm[0] + 0.5))
+    centres.lineTo(QPointF(to[1] + 0.5, to[0] + 0.5))
+    assert _crosses(centres, [centres.pointAtPercent(1.0)], rects)
+
+
+@pytest.mark.parametrize("frm,to", [((0, 0), (2, 2)), ((0, 0), (0, 2)), ((1, 0), (1, 3)),
+                                    ((4, 3), (0, 1)), ((0, 1), (3, 1)), ((0, 0), (1, 1)),
+                                    ((2, 0), (2, 1))])
+def test_a_2d_copy_arrow_clears_the_numbers_it_links(qapp, frm, to):
+    """Review r12 G4: in 2D reflect padding the arrow began on the border cell's '13' and
+    its head covered its source's '13'. It runs from edge to edge now, still from the
+    border cell to the pixel it copies."""
+    cases = [((30.0, 24.0), "13"), ((24.0, 24.0), "13")]
+    if max(abs(to[0] - frm[0]), abs(to[1] - frm[1])) > 1:  # (neighbours: short numbers)
+        cases.append(((40.0, 30.0), "−0.82"))
+    for cell_px, text in cases:
+        rects = [_text_rect(frm, text, cell_px), _text_rect(to, text, cell_px)]
+        path, head = link_path(frm, to, over_rows=False)
+        assert not _crosses(path, head, rects), (frm, to, cell_px)
+        # from the border cell's edge to its source's edge (the head points at it)
+        for point, (r, c) in ((path.pointAtPercent(0.0), frm), (head[0], to)):
+            off = max(abs(point.x() - c - 0.5), abs(point.y() - r - 0.5))
+            assert 0.2 <= off <= 0.56, (point, r, c)
 
 
 def test_an_arrow_over_the_row_stays_under_the_row_above(qapp):
