@@ -169,6 +169,26 @@ def test_each_page_row_and_column_is_sized_by_its_matrices(make_window, qtbot):
     assert cols.shows_values()
 
 
+def test_the_3d_output_image_leaves_the_width_to_cols(make_window, qtbot):
+    """Review r12 G5: at 1280×800 the 6 × 3 output image's one-line title made its column
+    ~350 px (115 px cells) while the 18 × 16 cols beside it got 15 px cells. The title
+    breaks before its size now; the three columns take less width than cols' sixteen."""
+    from core.io.presets import load_preset
+
+    from gui.widgets.im2col_view import plot_title
+
+    window = make_window(load_preset("conv3d_basic"))
+    window.resize(1280, 800)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
+    view = show_im2col(window, qtbot)
+    qtbot.wait(20)
+    output, cols = view.plots["forward", "output"], view.plots["forward", "cols"]
+    assert output.title.text.count("<br>") == 2 and "channel o = 1<br>" in output.title.text
+    assert output.view.width() < 0.6 * cols.view.width(), (output.view.width(),
+                                                            cols.view.width())
+    assert plot_title("cols  (L × G·K)") == "cols  (L × G·K)"  # short titles keep one line
+
+
 def test_a_3d_image_names_its_channel_and_ticks_each_depth_slice(make_window, qtbot):
     """Review F14 / F11: the im2col output image of conv3d_basic, drawn a channel at a
     time, names that channel in its title, and its row ticks fall on each depth slice's
