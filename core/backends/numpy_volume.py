@@ -137,7 +137,9 @@ def slab_size(spec: LayerSpec, chunk_bytes: int, min_columns: int) -> tuple[int,
     on matrices that stay in cache than on a whole plane's (measured on the benchmark's
     432 × 4356) and a long row's (the Conv1d benchmark's 576 × 4104: 66 → 83 GFLOP/s in
     runs of 513). A slab gets `SLAB_CHUNKS` × ``chunk_bytes`` (the Conv3d benchmark row at
-    1, 2, 4 MiB: 1.43, 1.25, 1.19× torch, near-quiet)."""
+    1, 2, 4 MiB: 1.43, 1.25, 1.19× torch, near-quiet, on an earlier VM; this round's, at 16,
+    32 rows: 1.67, 1.59× in one A/B run — ``benchmarks/bench_floor.py --slab-chunks 1,2,4``
+    compares them)."""
     chunk_bytes = int(chunk_bytes * SLAB_CHUNKS)
     od, oh, ow = spec.output_size
     hp, wp = spec.padded_size[1:]
