@@ -151,17 +151,23 @@ def test_a_huge_padding_leaves_col2im_s_grid_blank_and_says_so(make_window, qtbo
     window.tabs.setCurrentWidget(window.grids)
 
 
+def _conv3d_im2col(make_window, qtbot, size):
+    """conv3d_basic's im2col tab at ``size``, output[0,1,1,2,2] at step 2 selected."""
+    from core.io.presets import load_preset
+
+    window = make_window(load_preset("conv3d_basic"))
+    window.resize(*size)
+    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
+    view = show_im2col(window, qtbot)
+    qtbot.wait(20)
+    return view
+
+
 def test_each_page_row_and_column_is_sized_by_its_matrices(make_window, qtbot):
     """Review F5: in conv3d_basic's forward page the 16 × 2 Wᵀ took as much room as the
     18 × 16 cols, which printed no numbers at 1600×1000; the page's columns now share the
     width by their matrices' columns, and cols prints its values."""
-    from core.io.presets import load_preset
-
-    window = make_window(load_preset("conv3d_basic"))
-    window.resize(1600, 1000)
-    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
-    view = show_im2col(window, qtbot)
-    qtbot.wait(20)
+    view = _conv3d_im2col(make_window, qtbot, (1600, 1000))
     cols, weight_t = view.plots["forward", "cols"], view.plots["forward", "weight_t"]
     assert cols.array.shape == (18, 16) and weight_t.array.shape == (16, 2)
     grid = view.pages["forward"].ci.layout
@@ -173,15 +179,9 @@ def test_the_3d_output_image_leaves_the_width_to_cols(make_window, qtbot):
     """Review r12 G5: at 1280×800 the 6 × 3 output image's one-line title made its column
     ~350 px (115 px cells) while the 18 × 16 cols beside it got 15 px cells. The title
     breaks before its size now; the three columns take less width than cols' sixteen."""
-    from core.io.presets import load_preset
-
     from gui.widgets.im2col_view import plot_title
 
-    window = make_window(load_preset("conv3d_basic"))
-    window.resize(1280, 800)
-    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
-    view = show_im2col(window, qtbot)
-    qtbot.wait(20)
+    view = _conv3d_im2col(make_window, qtbot, (1280, 800))
     output, cols = view.plots["forward", "output"], view.plots["forward", "cols"]
     assert output.title.text.count("<br>") == 2 and "channel o = 1<br>" in output.title.text
     assert output.view.width() < 0.6 * cols.view.width(), (output.view.width(),
@@ -193,13 +193,7 @@ def test_a_3d_image_names_its_channel_and_ticks_each_depth_slice(make_window, qt
     """Review F14 / F11: the im2col output image of conv3d_basic, drawn a channel at a
     time, names that channel in its title, and its row ticks fall on each depth slice's
     first row (multiples of the slice's rows)."""
-    from core.io.presets import load_preset
-
-    window = make_window(load_preset("conv3d_basic"))
-    window.resize(1600, 1000)
-    window.selection.set_selection(Selection("output", (0, 1, 1, 2, 2), step=2))
-    view = show_im2col(window, qtbot)
-    qtbot.wait(20)
+    view = _conv3d_im2col(make_window, qtbot, (1600, 1000))
     output = view.plots["forward", "output"]
     assert "channel o = 1" in output.title.text
     rows = output.slice_rows
