@@ -44,7 +44,7 @@ _STRIP_MAX_W = 9  # planes wider than this (cells) are not counted once per dept
 #: A Conv1d strip longer than this is cropped around the sum where its numbers do not fit
 #: (`HeatmapView.set_strip`): counted as this many cells across, it leaves the weight's few
 #: taps the room to print theirs (a 64-step input took all but ~15 px a tap).
-_STRIP_CELLS = 20
+_STRIP_CELLS = 10
 
 
 def _strip_planes(spec: LayerSpec, name: str, width: int) -> int:
