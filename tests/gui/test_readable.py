@@ -482,3 +482,27 @@ def test_a_readout_line_elides_the_index_and_keeps_the_value(qtbot) -> None:
     assert shown.endswith(" = -7.72541") and "…" in shown and shown.startswith("y[")
     line.resize(line.fontMetrics().horizontalAdvance(" = -7.72541"), 20)  # no room for an index
     assert line.shown_text().endswith("…")
+
+
+@pytest.mark.parametrize("length", [64, 256])
+def test_a_long_conv1d_leaves_its_weights_room_to_print_as_the_app_is_styled(
+        qtbot, make_window, length):
+    """Review r12 G1: beside a long input strip (cropped around the sum anyway) the weight's
+    three taps and grad_weight printed nothing in the styled window at 1280×800."""
+    import dataclasses
+
+    from gui import resources
+
+    app = QApplication.instance()
+    app.setStyleSheet(resources.style_sheet())
+    try:
+        session = load_preset("conv1d_basic")
+        window = make_window(session)
+        window.document.set_spec(dataclasses.replace(session.spec, input_size=(length,)))
+        _settle(qtbot, window, (1280, 800))
+        window.selection.set_selection(Selection("output", (0, 1, length // 2)))
+        _settle(qtbot, window)
+        for name in ("weight", "grad_weight", "input", "output"):
+            assert window.grids.grids[name].shows_values(), (name, length)
+    finally:
+        app.setStyleSheet("")
