@@ -390,24 +390,43 @@ def time_pair(
     block: int = 5,
     pause: float = 0.2,
 ) -> tuple[float, float, int, float]:
-    """Medians of ours and torch's step, timed in alternating blocks; and the other load.
+    """Medians of ours and torch's step, timed in alternating blocks; and the other load
+    (`time_blocks`)."""
+    (t_ours, t_ref), reps, share = time_blocks(
+        [ours, ref], warmup=warmup, min_reps=min_reps, max_reps=max_reps, seconds=seconds,
+        sync=sync, block=block, pause=pause)
+    return t_ours, t_ref, reps, share
 
-    Each block starts after a pause and one untimed call, so that neither side is timed
-    while the other's idle threads still spin (OpenBLAS's spin for about 0.1 s after
+
+def time_blocks(
+    fns: list[Callable],
+    *,
+    warmup: int,
+    min_reps: int,
+    max_reps: int,
+    seconds: float,
+    sync: Callable[[], None],
+    block: int = 5,
+    pause: float = 0.2,
+) -> tuple[list[float], int, float]:
+    """Medians of each of ``fns``, timed in alternating blocks; the repetitions of each;
+    and the other load.
+
+    Each block starts after a pause and one untimed call, so that no function is timed
+    while another's idle threads still spin (OpenBLAS's spin for about 0.1 s after
     their work, measured: torch's step ran up to 4x slower right after a numpy one)
     or while its own are waking up.
     """
     for _ in range(warmup):
-        ours()
-        ref()
-    t_ours: list[float] = []
-    t_ref: list[float] = []
+        for f in fns:
+            f()
+    times: list[list[float]] = [[] for _ in fns]
     with OtherLoad() as load:
         start = time.perf_counter()
-        while len(t_ours) < max_reps and (
-            len(t_ours) < min_reps or time.perf_counter() - start < seconds
+        while len(times[0]) < max_reps and (
+            len(times[0]) < min_reps or time.perf_counter() - start < seconds
         ):
-            for f, into in ((ours, t_ours), (ref, t_ref)):
+            for f, into in zip(fns, times, strict=True):
                 time.sleep(pause)
                 f()
                 for _ in range(block):
@@ -416,7 +435,7 @@ def time_pair(
                     f()
                     sync()
                     into.append(time.perf_counter() - t0)
-    return statistics.median(t_ours), statistics.median(t_ref), len(t_ours), load.share
+    return [statistics.median(t) for t in times], len(times[0]), load.share
 
 
 # -- memory, one subprocess per (case, implementation) ------------------------------------

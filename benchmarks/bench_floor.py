@@ -24,22 +24,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-KEEP_MEMORY = str(2**30)  # as bench_core: freed memory stays with the process
-
+import bench_core  # noqa: E402
 import numpy as np  # noqa: E402
 
-import bench_core  # noqa: E402
 from core.backends import blas, numpy_fast, numpy_volume, workers  # noqa: E402
-from core.conv import compute  # noqa: E402
 
 
 def products(spec, threads: int):
@@ -47,16 +42,17 @@ def products(spec, threads: int):
     sample on its own worker, on matrices made once; and the flops of one call."""
     volume = numpy_fast.as_3d(spec)
     slabs = numpy_volume.plan(volume, numpy_fast.tuning())[2]
+    positions = [numpy_volume.Volume(volume).positions(s) for s in slabs]
     rng = np.random.default_rng(0)
     c, o = volume.in_channels, volume.out_channels
     taps = c * int(np.prod(volume.kernel_size))
     dtype = np.dtype(volume.dtype)
-    widest = max(numpy_volume.Volume(volume).positions(s) for s in slabs)
     w = rng.standard_normal((o, taps)).astype(dtype)
     w_adj = np.ascontiguousarray(w.T)
-    n = volume.batch or 1
+    samples = (volume.batch or 1) // threads
 
     def scratch():
+        widest = max(positions)
         return (rng.standard_normal((taps, widest)).astype(dtype),
                 rng.standard_normal((o, widest)).astype(dtype),
                 np.empty((o, widest), dtype), np.empty((taps, widest), dtype))
@@ -67,23 +63,44 @@ def products(spec, threads: int):
         cols_all, dy_all, y_all, dcols_all = buffers[k]
         with blas.single_threaded():
             grad_w = np.zeros((taps, o), dtype)
-            for _ in range(n // threads):
-                for slab in slabs:
-                    p = numpy_volume.Volume(volume).positions(slab)
+            for _ in range(samples):
+                for p in positions:
                     cols, dy = cols_all[:, :p], dy_all[:, :p]
                     np.matmul(w, cols, out=y_all[:, :p])
                     grad_w += cols @ dy.T
                     np.matmul(w_adj, dy, out=dcols_all[:, :p])
 
-    positions = sum(numpy_volume.Volume(volume).positions(s) for s in slabs)
-    flops = 3 * 2 * o * taps * positions * (n // threads) * threads
+    flops = 3 * 2 * o * taps * sum(positions) * samples * threads
     return (lambda: workers.share(sample, list(range(threads)))), flops
 
 
+def measure(case: bench_core.Case, slab_chunks: float, threads: int, rounds: int) -> str:
+    """One line: torch's step, ours, and the products alone of ``case``'s layer."""
+    numpy_volume.SLAB_CHUNKS = slab_chunks
+    numpy_volume.plan.cache_clear()
+    numpy_fast._as_3d.cache_clear()
+    spec = case.spec()
+    volume = numpy_fast.as_3d(spec)
+    if volume is None or (spec.batch or 1) % threads:
+        return f"{case.name}: not on numpy_volume's path with {threads} workers; skipped"
+    floor, flops = products(spec, threads)
+    (t_torch, t_ours, t_floor), _reps, _share = bench_core.time_blocks(
+        [bench_core.torch_step(case, "cpu"), bench_core.ours_step(case, "numpy"), floor],
+        warmup=1, min_reps=5 * rounds, max_reps=5 * rounds, seconds=0.0,
+        sync=lambda: None, pause=0.1)
+    rate = flops / t_floor / threads / 1e9
+    slab = numpy_volume.plan(volume, numpy_fast.tuning())[2][0]
+    return (f"{case.name}, slabs {numpy_volume.Volume(volume).positions(slab)} positions "
+            f"(SLAB_CHUNKS {slab_chunks:g}): torch {t_torch * 1e3:.1f} ms, ours "
+            f"{t_ours * 1e3:.1f} ms (x {t_ours / t_torch:.2f}), products alone "
+            f"{t_floor * 1e3:.1f} ms (x {t_floor / t_torch:.2f}; {rate:.0f} GFLOP/s per "
+            f"worker), the rest {(t_ours - t_floor) * 1e3:.1f} ms")
+
+
 def main() -> None:
-    if os.environ.get("MALLOC_MMAP_THRESHOLD_") != KEEP_MEMORY:
-        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_=KEEP_MEMORY,
-                   MALLOC_TRIM_THRESHOLD_=KEEP_MEMORY)
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") != bench_core.KEEP_MEMORY:
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_=bench_core.KEEP_MEMORY,
+                   MALLOC_TRIM_THRESHOLD_=bench_core.KEEP_MEMORY)
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", default="1D,3D", help="name prefixes of bench_core rows")
@@ -92,51 +109,14 @@ def main() -> None:
                         help="comma-separated values of numpy_volume.SLAB_CHUNKS to compare")
     args = parser.parse_args()
     import torch
-    import torch.nn.functional as F
 
     threads = numpy_fast.THREADS
     torch.set_num_threads(threads)
     print(f"torch {torch.__version__}, threads {threads}, load {os.getloadavg()[0]:.2f}")
-    for prefix, slab_chunks in [(p, float(s)) for p in args.cases.split(",")
-                                for s in args.slab_chunks.split(",")]:
-        numpy_volume.SLAB_CHUNKS = slab_chunks
-        numpy_volume.plan.cache_clear()
-        numpy_fast._as_3d.cache_clear()
+    for prefix in args.cases.split(","):
         case = next(c for c in bench_core.CASES if c.name.startswith(prefix))
-        spec, x, w, gy = case.tensors()
-        if numpy_fast.as_3d(spec) is None or (spec.batch or 1) % threads:
-            print(f"{case.name}: not on numpy_volume's path with {threads} workers; skipped")
-            continue
-        xt, wt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
-        gyt = torch.from_numpy(gy)
-        conv = getattr(F, f"conv{spec.dims}d")
-
-        def theirs():
-            xt.grad = wt.grad = None
-            conv(xt, wt, padding=spec.padding).backward(gyt)
-
-        floor, flops = products(spec, threads)
-        contenders = {"torch": theirs, "ours": lambda: compute(spec, x, w, None, gy),
-                      "products": floor}
-        times: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(args.rounds):
-            for name, run in contenders.items():
-                run()
-                time.sleep(0.1)
-                run()
-                for _ in range(5):
-                    start = time.perf_counter()
-                    run()
-                    times[name].append(time.perf_counter() - start)
-        medians = {name: statistics.median(t) for name, t in times.items()}
-        rate = flops / medians["products"] / threads / 1e9
-        slab = numpy_volume.plan(numpy_fast.as_3d(spec), numpy_fast.tuning())[2][0]
-        print(f"{case.name}, slabs {numpy_volume.Volume(spec).positions(slab)} positions "
-              f"(SLAB_CHUNKS {slab_chunks:g}): torch {medians['torch'] * 1e3:.1f} ms, ours "
-              f"{medians['ours'] * 1e3:.1f} ms (x {medians['ours'] / medians['torch']:.2f}), "
-              f"products alone {medians['products'] * 1e3:.1f} ms "
-              f"(x {medians['products'] / medians['torch']:.2f}; {rate:.0f} GFLOP/s per worker)"
-              f", the rest {(medians['ours'] - medians['products']) * 1e3:.1f} ms")
+        for slab_chunks in args.slab_chunks.split(","):
+            print(measure(case, float(slab_chunks), threads, args.rounds))
 
 
 if __name__ == "__main__":
