@@ -353,7 +353,6 @@ def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray |
     `serves`."""
     if not serves(spec):
         raise ValueError(f"the numpy fast path does not run this layer: {spec}")
-    volume = as_3d(spec)
     if spec.dims == 3:
         from . import numpy_volume
 
@@ -361,6 +360,7 @@ def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray |
     if spec.dims == 2:
         return run_2d(spec, x=x, w=w, b=b, gy=gy, want=want)
     # A Conv1d as a Conv2d of height 1 or a Conv3d of depth and height 1: views in and out.
+    volume = as_3d(spec)
     if volume is not None:
         from . import numpy_volume
 

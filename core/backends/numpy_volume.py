@@ -133,13 +133,13 @@ def slab_size(spec: LayerSpec, chunk_bytes: int, min_columns: int) -> tuple[int,
     depths as fit ``chunk_bytes``; where one depth's matrix does not fit, equal bands of
     one depth's real rows that fit (at least one); where one row's does not fit either,
     equal runs of one row's real columns that fit, but at least ``min_columns``
-    (`numpy_fast.MIN_BAND`: below that numpy's per-call costs outweigh what the cache saves) — the products run ~25 % faster
-    on matrices that stay in cache than on a whole plane's (measured on the benchmark's
-    432 × 4356) and a long row's (the Conv1d benchmark's 576 × 4104: 66 → 83 GFLOP/s in
-    runs of 513). A slab gets `SLAB_CHUNKS` × ``chunk_bytes`` (the Conv3d benchmark row at
-    1, 2, 4 MiB: 1.43, 1.25, 1.19× torch, near-quiet, on an earlier VM; this round's, at 16,
-    32 rows: 1.67, 1.59× in one A/B run — ``benchmarks/bench_floor.py --slab-chunks 1,2,4``
-    compares them)."""
+    (`numpy_fast.MIN_BAND`: below that numpy's per-call costs outweigh what the cache
+    saves) — the products run ~25 % faster on matrices that stay in cache than on a whole
+    plane's (measured on the benchmark's 432 × 4356) and a long row's (the Conv1d
+    benchmark's 576 × 4104: 66 → 83 GFLOP/s in runs of 513). A slab gets `SLAB_CHUNKS` ×
+    ``chunk_bytes`` (the Conv3d benchmark row at 1, 2, 4 MiB: 1.43, 1.25, 1.19× torch,
+    near-quiet, on an earlier VM; this round's, at 16, 32 rows: 1.67, 1.59× in one A/B run
+    — ``benchmarks/bench_floor.py --slab-chunks 1,2,4`` compares them)."""
     chunk_bytes = int(chunk_bytes * SLAB_CHUNKS)
     od, oh, ow = spec.output_size
     hp, wp = spec.padded_size[1:]

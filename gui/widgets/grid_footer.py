@@ -6,9 +6,10 @@ Conv3d's three boxes (n, c, d) leave a narrow grid's readout no room, and an eli
 loses exactly the index and the value a student reads it for. Then the readout moves to the
 grid's title row when the title leaves it the room (no pixel taken from the cells), else to
 a line of its own above the selectors. Where it stays beside them a little short, the
-index gives way in its middle, never the value ('y[0,…,1] = 7.7254'). Decided from the widest text the grid expects (its
-index at the tensor's last cell and a six-digit value: `set_widest`), and again for any text
-that turns out wider; a new width or a new shape decides anew.
+index gives way in its middle, never the value ('y[0,…,1] = 7.7254'). Decided from the
+widest text the grid expects (its index at the tensor's last cell and a six-digit value:
+`set_widest`), and again for any text that turns out wider; a new width or a new shape
+decides anew.
 """
 
 from __future__ import annotations

@@ -6,14 +6,13 @@ Conv3d of depth and height 1 (`numpy_fast.as_3d`); a stride-1 Conv3d in the wide
 (tiny, to stay fast) mostly miss it. Here the settings are forced so that every layer it can
 take does: any ratio of unused columns, chunks of one sample, slabs of one depth, bands of
 one row or (``min_band``) runs of one column, three workers (BLAS limited per thread or not:
-the results are the same). Exact to torch as the textbook pipeline (float64 and complex128 to 1e-10, float32
-to 1e-5), also where an inf or nan reaches the unused positions.
+the results are the same). Exact to torch as the textbook pipeline (float64 and complex128
+to 1e-10, float32 to 1e-5), also where an inf or nan reaches the unused positions.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
