@@ -10,9 +10,8 @@ nothing is read there: when both kinds are shown, every label says which ('d = 1
 
 from __future__ import annotations
 
-import math
-
 from ..equation import MINUS
+from .strip_fit import shown_columns
 
 #: What the dashed outline on a window-only slice is, by whether the grid is a transposed
 #: layer's output (the window grid of a ConvTranspose) or an input.
@@ -89,7 +88,6 @@ def whole_cells(shown: tuple[float, float, float, float], offset: tuple[int, int
     left, bottom, right) in plane coordinates, numbered as the labels number them (less
     the plane's ``offset`` of padding), within the ``real`` (rows, cols)."""
     top, left, bottom, right = shown
-    r0, c0 = max(math.ceil(top - 0.02) - offset[0], 0), max(math.ceil(left - 0.02) - offset[1], 0)
-    r1 = min(math.floor(bottom + 0.02) - offset[0], real[0])
-    c1 = min(math.floor(right + 0.02) - offset[1], real[1])
-    return r0, c0, max(r1 - r0, 0), max(c1 - c0, 0)
+    r0, r1 = shown_columns(top - offset[0], bottom - offset[0], real[0], tol=0.02)
+    c0, c1 = shown_columns(left - offset[1], right - offset[1], real[1], tol=0.02)
+    return r0, c0, max(r1 + 1 - r0, 0), max(c1 + 1 - c0, 0)
