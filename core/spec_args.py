@@ -191,10 +191,11 @@ def normalised_padding(spec: LayerSpec) -> tuple[int, ...] | str:
     return sizes
 
 
-def per_axis(values: tuple[int, ...]) -> str:
-    """A size as a message names it: the int of one axis (``2``, not ``(2,)``), else the
-    tuple."""
-    return str(values[0]) if len(values) == 1 else str(values)
+def per_axis(values) -> str:
+    """A size (or axis letters) as a text names it: the one axis' value (``2``, not
+    ``(2,)``), else the tuple ``(2, 1)``."""
+    items = [str(v) for v in values]
+    return items[0] if len(items) == 1 else f"({', '.join(items)})"
 
 
 def resolved_pads(spec: LayerSpec) -> tuple[int, ...]:

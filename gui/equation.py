@@ -18,6 +18,7 @@ import numpy as np
 
 from core.explain import Terms
 from core.spec import AXES, LayerSpec
+from core.spec_args import per_axis
 from core.tensors import SYMBOLS
 
 MINUS = "−"
@@ -234,12 +235,6 @@ def _sides(spec: LayerSpec) -> str:
                      zip(names, spec.pads[::2], spec.pads[1::2], strict=True))
 
 
-def _tuple(items) -> str:
-    """'l' for one item, '(d, h, w)' for several."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"({', '.join(items)})"
-
-
 def padding_note(spec: LayerSpec) -> str:
     """What ``xp`` means, when the sum uses it (for a transposed layer: the crop)."""
     if not any(spec.pads):
@@ -254,13 +249,13 @@ def padding_note(spec: LayerSpec) -> str:
                 f"oi is its row oi+{top})")
     if spec.transposed:
         size = "×".join(map(str, spec.padded_size))
-        extra = (f" with output_padding {_tuple(spec.output_padding)} at the end"
+        extra = (f" with output_padding {per_axis(spec.output_padding)} at the end"
                  if any(spec.output_padding) else "")
         letters = position_vars(spec.dims)
         shifted = [f"{v}+{b}" for v, b in zip(letters, spec.pads[::2], strict=True)]
         return (f"the full result is {size} cells (the kernel copies{extra}); padding crops "
-                f"{_sides(spec)} off it (output position {_tuple(letters)} is its "
-                f"{_tuple(shifted)})")
+                f"{_sides(spec)} off it (output position {per_axis(letters)} is its "
+                f"{per_axis(shifted)})")
     causal = " (causal: the past only)" if spec.causal else ""
     return f"xp = x padded by ({_sides(spec)}), {spec.padding_mode}{causal}"
 
