@@ -187,7 +187,10 @@ def _estimate(spec: LayerSpec, want: frozenset[str], everything: bool, tuning: t
         if volume is not None:
             from .backends import numpy_volume
 
-            scratch = max(scratch, numpy_volume.scratch_elements(volume, want, tuning))
+            fast = numpy_volume.scratch_elements(volume, want, tuning)
+            # the textbook's only where `numpy_volume.run` may redo a result by it
+            unused = numpy_volume.computes_unused(volume, tuning)
+            scratch = max(scratch, fast) if unused else fast
         return (total + scratch) * itemsize + OVERHEAD
     return (total + _scratch_elements(flat, want, itemsize, tuning)) * itemsize + OVERHEAD
 

@@ -153,6 +153,17 @@ def slab_size(spec: LayerSpec, chunk_bytes: int, min_columns: int) -> tuple[int,
     return 1, 1, _even(ow, max(min_columns, chunk_bytes // per_column))
 
 
+def computes_unused(spec: LayerSpec, tuning: tuple) -> bool:
+    """Whether `run`'s slabs of ``spec`` hold positions that are no output (a whole row's
+    Wp − OW columns, a whole plane's Hp − OH rows): their sums are computed and dropped,
+    which a non-finite weight or input can spoil (`run` then redoes the result by the
+    textbook pipeline). Runs of one row's real columns hold none."""
+    depths, rows, columns = slab_size(spec, tuning[0], tuning[2])
+    hp, wp = spec.padded_size[1:]
+    oh, ow = spec.output_size[1:]
+    return columns == wp and (wp > ow or (rows == hp and hp > oh))
+
+
 def _even(total: int, most: int) -> int:
     """The size of the fewest equal parts of ``total`` of at most ``most`` each."""
     return -(-total // -(-total // most))
@@ -252,12 +263,14 @@ class VolumePipeline(FastPipeline):
 def run(spec: LayerSpec, *, x: np.ndarray | None, w: np.ndarray, b: np.ndarray | None,
         gy: np.ndarray | None, want: frozenset[str]) -> dict[str, np.ndarray]:
     """`core.pipeline.run` on numpy for a layer that `applies`, fast."""
-    if "grad_input" in want and not np.isfinite(w).all():
+    tuning = numpy_fast.tuning()
+    unused = computes_unused(spec, tuning)
+    if unused and "grad_input" in want and not np.isfinite(w).all():
         # grad_input adds the unused positions too: exact only where they come out zero
         return pipeline.run(spec, NumpyBackend(), x=x, w=w, b=b, gy=gy, want=want)
-    pipe = VolumePipeline(spec, x, w, b, gy, want, plan(spec, numpy_fast.tuning()))
+    pipe = VolumePipeline(spec, x, w, b, gy, want, plan(spec, tuning))
     got = pipe.results(numpy_fast.batch_pass(pipe))
-    if "grad_weight" in got and not np.isfinite(got["grad_weight"]).all():
+    if unused and "grad_weight" in got and not np.isfinite(got["grad_weight"]).all():
         # Its sums ran over the unused positions too, where an inf or nan of the input
         # (0·inf) may have spoilt entries that torch keeps finite: redo it exactly.
         redo = frozenset({"grad_weight"})

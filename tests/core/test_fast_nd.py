@@ -109,11 +109,14 @@ def test_the_fast_path_takes_the_benchmark_layers() -> None:
     assert not numpy_fast.serves(strided)
 
 
-@pytest.mark.parametrize("dims", [1, 3])
+@pytest.mark.parametrize(("dims", "min_band"), [(1, 1), (3, 1), (3, WHOLE_ROWS)])
 @pytest.mark.parametrize("where", ["input", "weight"])
-def test_an_inf_gives_torch_s_nans_on_the_fast_path(dims: int, where: str) -> None:
-    """An inf in the input reaches the unused positions' sums (grad_weight is redone
-    exactly); one in the weight sends grad_input to the textbook pipeline."""
+def test_an_inf_gives_torch_s_nans_on_the_fast_path(dims: int, where: str,
+                                                    min_band: int) -> None:
+    """In whole rows, an inf in the input reaches the unused positions' sums (grad_weight
+    is redone exactly) and one in the weight sends grad_input to the textbook pipeline;
+    runs of real columns (``min_band=1``: a Conv1d's one row, a Conv3d's rows) have no
+    unused positions and keep their results."""
     size = (9,) if dims == 1 else (3, 4, 5)
     case = Case(dims, False, 2, 3, (3,) * dims, 1, 1, 1, 1, True, "zeros", 0, False, size, 2,
                 "float64")
@@ -129,9 +132,12 @@ def test_an_inf_gives_torch_s_nans_on_the_fast_path(dims: int, where: str) -> No
     y = conv(xt, wt, torch.from_numpy(b), padding=1)
     gy = rng.standard_normal(tuple(y.shape))
     y.backward(torch.from_numpy(gy))
-    with forced() as runs:
+    with forced(min_band) as runs:
+        volume = numpy_fast.as_3d(case.spec())
+        unused = volume is not None and numpy_volume.computes_unused(volume, numpy_fast.tuning())
         got = core.compute(case.spec(), x, w, b, gy)
     assert runs == [dims]
+    assert unused == (min_band == WHOLE_ROWS)
     for mine, theirs in ((got.output, y), (got.grad_input, xt.grad), (got.grad_weight, wt.grad)):
         theirs = theirs.detach().numpy()
         np.testing.assert_array_equal(np.isnan(mine), np.isnan(theirs))
