@@ -7,14 +7,11 @@ layer refuses one over the limit with both figures, before allocating.
 
 from __future__ import annotations
 
-import threading
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from unittest import mock
 
 import numpy as np
 import pytest
+from measured_peak import peak_of
 
 from core import (
     BudgetError,
@@ -26,7 +23,6 @@ from core import (
     conv2d_input,
     conv2d_weight,
 )
-from core.backends import numpy_fast
 from core.im2col_steps import im2col_steps
 
 
@@ -52,13 +48,7 @@ SHAPES = [
 def test_the_estimate_follows_the_measured_peak(spec: LayerSpec) -> None:
     """The layer's tensors are made inside the measurement: the estimate counts them too."""
     rng = np.random.default_rng(0)
-    compute(spec, *_tensors(spec, rng))  # warm-up: pools and caches are not the layer's
-    tracemalloc.start()
-    try:
-        compute(spec, *_tensors(spec, rng))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_of(lambda: compute(spec, *_tensors(spec, rng)))
     estimate = budget.estimate_bytes(spec)
     assert peak <= estimate <= 3 * peak, (peak, estimate)
 
@@ -75,43 +65,9 @@ def test_the_estimate_of_each_public_function_follows_its_peak(spec, function) -
         "conv2d_input": (lambda: conv2d_input(x.shape, w, gy, **layer), "grad_input"),
         "conv2d_weight": (lambda: conv2d_weight(x, w.shape, gy, **layer), "grad_weight"),
     }[function]
-    call()
-    with workers_together():
-        tracemalloc.start()
-        try:
-            call()
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+    peak = peak_of(call)
     estimate = budget.estimate_bytes(spec, {result})
     assert peak <= estimate <= 3 * peak, (peak, estimate)
-
-
-@contextmanager
-def workers_together() -> Iterator[None]:
-    """Each worker of a call, once its first chunk is done (its scratch made, and kept
-    until its run ends), waits for the others: their scratch is then alive at once, as the
-    estimate assumes. Otherwise the measured peak depends on how the threads happen to be
-    scheduled (a worker of a fast call can finish before the other one starts)."""
-    wide = numpy_fast.FastPipeline.chunk_wide
-    lock = threading.Lock()
-
-    def together(pipe, *args):
-        wide(pipe, *args)
-        with lock:
-            if not hasattr(pipe, "waited"):
-                pipe.waited = set()
-                jobs = len(pipe.parts)
-                if jobs == 1 and numpy_fast.split_bands(pipe):
-                    jobs = len(pipe.bands)
-                pipe.start = threading.Barrier(min(numpy_fast.THREADS, jobs), timeout=30)
-            first = threading.get_ident() not in pipe.waited
-            pipe.waited.add(threading.get_ident())
-        if first:
-            pipe.start.wait()
-
-    with mock.patch.object(numpy_fast.FastPipeline, "chunk_wide", together):
-        yield
 
 
 def _tensors(spec: LayerSpec, rng: np.random.Generator):

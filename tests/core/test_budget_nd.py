@@ -8,6 +8,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from measured_peak import peak_of
 
 import core
 from core import BudgetError, LayerSpec, budget, compute
@@ -49,22 +50,12 @@ def _tensors(spec: LayerSpec, rng: np.random.Generator):
     return make(spec.input_shape), make(spec.weight_shape), b, make(spec.output_shape)
 
 
-def _peak(call) -> int:
-    call()  # warm-up: caches are not the layer's
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize("spec", SHAPES, ids=repr)
 def test_the_estimate_follows_the_measured_peak(spec: LayerSpec) -> None:
     """compute with the layer's tensors made inside the measurement, as the estimate
     counts them."""
     rng = np.random.default_rng(0)
-    peak = _peak(lambda: compute(spec, *_tensors(spec, rng)))
+    peak = peak_of(lambda: compute(spec, *_tensors(spec, rng)))
     estimate = budget.estimate_bytes(spec)
     assert peak <= estimate <= 3 * peak, (peak, estimate)
 
@@ -86,7 +77,7 @@ def test_the_estimate_of_each_public_function_follows_its_peak(spec, function) -
         "_input": (lambda: f(x.shape, w, gy, *args), "grad_input"),
         "_weight": (lambda: f(x, w.shape, gy, *args), "grad_weight"),
     }[function]
-    peak = _peak(call)
+    peak = peak_of(call)
     estimate = budget.estimate_bytes(spec, {result})
     assert peak <= estimate <= 3 * peak, (peak, estimate)
 

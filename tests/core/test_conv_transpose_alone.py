@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_budget import _tensors, default_limit, workers_together  # noqa: F401 (a fixture)
+from measured_peak import peak_of
+from test_budget import _tensors, default_limit  # noqa: F401 (a fixture)
 from test_conv_transpose import Case, reference, valid_cases
 from test_conv_vs_torch import TOL
 from test_public_alone import small_chunks
@@ -132,19 +133,6 @@ SHAPES = [
     LayerSpec(8, 8, 3, stride=6, padding=1, input_size=(16, 16), batch=2, bias=False,
               transposed=True),  # copies far apart: the Conv2d runs compact
 ]
-
-
-def peak_of(call) -> int:
-    """Peak bytes traced during ``call()``, after a warm-up call (pools and caches are not
-    the layer's), with the workers' scratch alive at once as the estimate assumes."""
-    call()
-    with workers_together():
-        tracemalloc.start()
-        try:
-            call()
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
 
 
 @pytest.mark.parametrize("spec", SHAPES, ids=repr)
