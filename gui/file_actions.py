@@ -5,9 +5,9 @@ the status bar. Sessions are core's (`core.io.session_io`, `core.io.autosave`); 
 for paths, calls core and says clearly what went wrong: every failure is one message
 (`Prompts.error`) with what was not done and core's reason, and a session that cannot be
 opened leaves the current one untouched. The window title names the file and shows the
-modified mark (``[*]``, driven by ``QUndoStack.cleanChanged``). Everything else that
-leaves the app (results, figures, GIFs, code, one tensor) is its `ExportController`,
-``self.exports``, whose items share the File menu.
+modified mark (``[*]``: an edit since the file was opened or saved, `unsaved_work`).
+Everything else that leaves the app (results, figures, GIFs, code, one tensor) is its
+`ExportController`, ``self.exports``, whose items share the File menu.
 
 `start` (called by ``gui.app.run``) turns on autosave, the offer to restore one left by a
 crash, and the question before closing unsaved work; windows made in tests stay quiet.
@@ -67,7 +67,9 @@ class FileController(QObject):
         self.autosaver.message.connect(self.message)
         self.autosaver.restored.connect(self._on_autosaver_restored)
         self.exports.message.connect(self.message)
-        document.undo_stack.cleanChanged.connect(self._on_stack_cleanChanged)
+        # the mark follows what closing would ask about (`unsaved_work`), step by step
+        document.undo_stack.indexChanged.connect(self._on_stack_changed)
+        document.undo_stack.cleanChanged.connect(self._on_stack_changed)
         document.specChanged.connect(self._on_document_specChanged)  # the kind is in the title
         window.installEventFilter(self)
         self._update_title()
@@ -127,11 +129,11 @@ class FileController(QObject):
         """'file[*] — nn.ConvTranspose2d — ConvViz': the file and the layer on screen."""
         layer = layer_class(self.document.spec)
         self.window.setWindowTitle(f"{self.display_name}[*] — nn.{layer} — {APP}")
-        self.window.setWindowModified(not self.document.undo_stack.isClean())
+        self.window.setWindowModified(self.unsaved_work())
 
-    def _on_stack_cleanChanged(self, clean: bool) -> None:
+    def _on_stack_changed(self, *_args) -> None:
         if shiboken6.isValid(self.window):  # the stack clears itself as the window goes
-            self.window.setWindowModified(not clean)
+            self.window.setWindowModified(self.unsaved_work())
 
     def set_path(self, path: str | os.PathLike[str] | None, remember: bool = True) -> None:
         """The session now on screen is this file's, unmodified (after open or save);
@@ -180,8 +182,8 @@ class FileController(QObject):
     def unsaved_work(self) -> bool:
         """Whether closing this document would lose an edit: the steps since the saved (or
         first) state are not all loads of a preset or New. An unedited preset is no work
-        to save (Open right after one asked to save "changes", review r12 F14); the window
-        still marks it unsaved, a document of no file."""
+        to save (Open right after one asked to save "changes", review r12 F14), and the
+        title's modified mark says the same."""
         stack = self.document.undo_stack
         clean, index = stack.cleanIndex(), stack.index()
         if clean < 0 or clean > index:
