@@ -4,6 +4,7 @@ A preset file::
 
     {"format": 1,
      "name": "Sobel edges",                      shown in the Presets menu
+     "order": 220,                               optional: its place in a lesson
      "description": "...",                       one or two sentences
      "spec": {...},                              LayerSpec.to_dict() keys (torch's names)
      "seed": 0,                                  optional, for tensors not listed below
@@ -36,7 +37,9 @@ PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "presets"
 IMAGES_DIR = PRESETS_DIR.parent / "images"
 PRESET_FORMAT = 1
 DEFAULT_PRESET = "default"
-_KEYS = {"format", "name", "description", "spec", "seed", "tensors"}
+_KEYS = {"format", "name", "order", "description", "spec", "seed", "tensors"}
+#: Where a preset without an "order" goes: after those with one.
+LAST = 10**6
 _FILLS = ("zeros", "ones", "random")
 #: A preset's values are nested lists; beyond this a file is refused before it is read.
 MAX_PRESET_BYTES = 16 * 2**20
@@ -54,6 +57,7 @@ class PresetInfo:
     title: str
     description: str
     path: Path
+    order: int = LAST
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -74,11 +78,16 @@ def _read(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise PresetError(f"preset {path.name}: unknown key(s) {', '.join(unknown)}")
+    order = data.get("order", LAST)
+    if type(order) is not int:
+        raise PresetError(f"preset {path.name}: order must be an integer, got {order!r}")
     return data
 
 
 def list_presets(folder: str | os.PathLike[str] | None = None) -> list[PresetInfo]:
-    """The presets in ``folder`` (default: the shipped ones), ``default`` first, then by name.
+    """The presets in ``folder`` (default: the shipped ones), ``default`` first, then in
+    their "order" (the order a lesson takes them: kind by kind, the simplest first), then by
+    name.
 
     Raises
     ------
@@ -96,9 +105,10 @@ def list_presets(folder: str | os.PathLike[str] | None = None) -> list[PresetInf
                 title=str(data.get("name", path.stem)),
                 description=str(data.get("description", "")),
                 path=path,
+                order=data.get("order", LAST),
             )
         )
-    return sorted(infos, key=lambda p: (p.name != DEFAULT_PRESET, p.name))
+    return sorted(infos, key=lambda p: (p.name != DEFAULT_PRESET, p.order, p.name))
 
 
 def _image(name: str, value: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:

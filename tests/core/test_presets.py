@@ -185,6 +185,17 @@ def test_unknown_name_and_bad_files(tmp_path):
     (tmp_path / "v2.json").write_text(json.dumps(preset(colour="red")))
     with pytest.raises(PresetError, match="unknown key"):
         load_preset("v2", tmp_path)
+    (tmp_path / "v2.json").write_text(json.dumps(preset(order="1")))
+    with pytest.raises(PresetError, match="v2.json: order must be an integer, got '1'"):
+        load_preset("v2", tmp_path)
     (tmp_path / "v2.json").write_text("{")
     with pytest.raises(PresetError, match="cannot read it"):
         load_preset("v2", tmp_path)
+
+
+def test_presets_are_listed_in_their_order_then_by_name(tmp_path):
+    """A lesson's order, not the alphabet's: those without one last, by name."""
+    for name, order in (("a", None), ("b", 20), ("c", 10), ("d", 20), ("default", 99)):
+        extra = {} if order is None else {"order": order}
+        (tmp_path / f"{name}.json").write_text(json.dumps(preset(**extra)))
+    assert [p.name for p in list_presets(tmp_path)] == ["default", "c", "b", "d", "a"]

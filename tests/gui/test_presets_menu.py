@@ -1,5 +1,6 @@
 """The Presets menu groups the presets by kind of layer under headers (review r12 F14: by id
-alone Causal Conv1d came second and the ConvTranspose2d ones last, 1D/2D/3D interleaved)."""
+alone Causal Conv1d came second and the ConvTranspose2d ones last, 1D/2D/3D interleaved),
+each kind's in a lesson's order (the presets' "order")."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def test_presets_are_grouped_by_kind_of_layer(qtbot):
         for name in names:
             spec = load_preset(name).spec
             assert header == f"{'ConvTranspose' if spec.transposed else 'Conv'}{spec.dims}d"
-    assert "causal_conv1d" in dict(layout)["Conv1d"]
+    sections = dict(layout)
+    assert sections["Conv1d"] == ["conv1d_basic", "causal_conv1d"]
+    # a lesson's order: one multiply, a known filter, its picture, then the arguments
+    assert sections["Conv2d"][:4] == ["seed002_pointwise", "sobel_edges", "sobel_image",
+                                      "strided_dilated"]
+    assert sections["ConvTranspose2d"][0] == "transposed_unit_stride"
+    assert sections["ConvTranspose2d"][-1] == "transposed_vs_conv2d"
     assert sorted(menu.names()) == sorted(p.name for p in list_presets())
     menu.load("conv3d_basic")  # loading by id is unchanged
