@@ -141,7 +141,9 @@ class Im2colPage(QScrollArea):
     # -- the marked cells in view --------------------------------------------------------
     def reveal(self, current_only: bool = False) -> None:
         """Scroll the marked cells into view once the page is laid out: all of them where
-        they fit (a new sum), else the current term's (each step)."""
+        they fit (a new sum), else the current term's (each step); where those do not fit
+        together either, their lowest ones: the result's row (C of A·B = C is in the
+        bottom row of every page) and what lies in it."""
         self._current_only = current_only
         self._revealing = True
         self._reveal_timer.start()
@@ -166,9 +168,9 @@ class Im2colPage(QScrollArea):
             if area.isEmpty() or area.height() + 2 * _MARGIN > height and not current:
                 continue
             top = bar.value()
-            if area.top() - _MARGIN < top or area.height() + 2 * _MARGIN > height:
+            if area.height() + 2 * _MARGIN > height or area.bottom() + _MARGIN > top + height:
+                top = area.bottom() + _MARGIN - height  # (too tall: the product's row)
+            elif area.top() - _MARGIN < top:
                 top = area.top() - _MARGIN
-            elif area.bottom() + _MARGIN > top + height:
-                top = area.bottom() + _MARGIN - height
             bar.setValue(round(top))
             return
