@@ -5,7 +5,9 @@ gradient ``dYᵀ · cols`` and the input gradient ``dY · W`` folded back by col
 padding adjoint. A transposed layer has its own three (`gui.im2col_transposed`): each input
 pixel's painted copy ``x · W`` folded and cropped, ``conj(x)ᵀ · gcols`` and unfold(gy) times
 ``conj(W)ᵀ``. The selected entry's terms mark their cells (teal), the current term's cell is
-boxed (orange), and the entry's own row and column are banded.
+boxed (orange), and the entry's own row and column are banded. Each page scrolls where its
+cells would otherwise be too short to print their numbers (`gui.widgets.im2col_page`), and
+brings a sum's marked cells into view.
 
 Passive: ``set_steps(Im2colSteps | TransposedSteps)`` and ``set_terms(terms, step)`` in;
 ``sampleRequested(int)`` out. Hidden, it only keeps what it was given and draws when shown
@@ -18,7 +20,6 @@ import re
 from types import ModuleType
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,6 +37,7 @@ from core.transposed_steps import TransposedSteps
 
 from .. import im2col_layout, im2col_transposed
 from ..im2col_layout import PAGE_TITLES, TITLES, Marks  # noqa: F401  (the Conv2d titles)
+from .im2col_page import Im2colPage
 from .matrix_plot import CellAxis, MatrixPlot  # noqa: F401  (CellAxis: tests import it here)
 
 #: The layout of each layer kind, by ``spec.transposed``: modules with one interface (PAGES,
@@ -60,6 +62,8 @@ def plot_title(text: str) -> str:
     if len(text) <= _TITLE_CHARS or "  (" not in text:
         return text
     name, size = text.split("  (", 1)
+    if len(name) > _TITLE_CHARS:  # 'pad adjoint → grad_input, channel c = 0' on one line
+        name = name.replace(", channel", ",<br>channel", 1)  # left grad_cols 10 px cells
     return f"{name}<br>({size.replace(': ', ':<br>', 1)}"
 
 
@@ -83,7 +87,7 @@ class Im2colView(QWidget):
         self._transposed = False
         self._built: dict[bool, tuple[dict, dict]] = {}
         self.plots: dict[tuple[str, str], MatrixPlot] = {}  # (page, name)
-        self.pages: dict[str, pg.GraphicsLayoutWidget] = {}
+        self.pages: dict[str, Im2colPage] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -139,12 +143,10 @@ class Im2colView(QWidget):
             return
         lay, plots, pages = self.arrangement, {}, {}
         for page, names in lay.PAGES.items():
-            widget = pg.GraphicsLayoutWidget()
-            widget.setBackground("#ffffff")
+            widget = Im2colPage()
             for name in names:
-                row, col = lay.PLACES[page][name]
-                plots[page, name] = MatrixPlot(name, widget.addLayout(row=row, col=col),
-                                               lay.TITLES[name])
+                plots[page, name] = widget.add_plot(name, *lay.PLACES[page][name],
+                                                    lay.TITLES[name])
             pages[page] = widget
             self.stack.addWidget(widget)
         self._built[self._transposed] = plots, pages
@@ -252,6 +254,8 @@ class Im2colView(QWidget):
                 plot.set_current(mark)
         if "data" in dirty:
             self._share_room()
+        if found is not None:  # a new sum: its marked cells; each step: the current term's
+            self.pages[self.page].reveal(current_only=dirty == {"step"})
 
     def _name_channel(self, spec, name: str, plot) -> None:
         """An image drawn a channel at a time names it in its title (review r12 F14)."""
@@ -282,6 +286,7 @@ class Im2colView(QWidget):
                 total = sum(counts.values()) or 1
                 for i, n in counts.items():
                     stretch(i, 10 + round(90 * n / total))
+            widget.measure()
 
     def _show_header(self, steps: Im2colSteps | TransposedSteps) -> None:
         spec, lay = steps.spec, self.arrangement
@@ -305,4 +310,6 @@ class Im2colView(QWidget):
 
     def _on_page_box_currentIndexChanged(self, i: int) -> None:
         if self.pages:
-            self.stack.setCurrentWidget(self.pages[self.page_box.itemData(i)])
+            page = self.pages[self.page_box.itemData(i)]
+            self.stack.setCurrentWidget(page)
+            page.reveal()

@@ -20,6 +20,7 @@ from .tensor_info import to_view
 
 _BAND = QColor("#0f766e")
 _NO_CELLS = np.zeros((0, 2), np.int64)
+_PADDING = 0.02  # of the array's size, around it in its view (pyqtgraph's setRange padding)
 
 
 def _cosmetic(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
@@ -88,6 +89,17 @@ class CellAxis(pg.AxisItem):
         return [label(int(round(v - 0.5))) for v in values]
 
 
+class MatrixViewBox(pg.ViewBox):
+    """A matrix's view: Ctrl+wheel zooms it, as it does the tensor grids; a plain wheel is
+    left to the page around it, which scrolls (`gui.widgets.im2col_page`)."""
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+        else:
+            ev.ignore()
+
+
 class MatrixPlot:
     """One array: a heatmap with axes, a mask of read cells, bands and the current cell.
 
@@ -98,7 +110,7 @@ class MatrixPlot:
     def __init__(self, name: str, layout: pg.GraphicsLayout, title: str) -> None:
         self.name = name
         self.layout = layout
-        self.view = pg.ViewBox(invertY=True, enableMenu=False)
+        self.view = MatrixViewBox(invertY=True, enableMenu=False)
         self.title = layout.addLabel(title, row=0, col=1, color="#4b5563")
         self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
         layout.addItem(self.axes[0], row=1, col=1)
@@ -147,7 +159,7 @@ class MatrixPlot:
         self.set_slices(self.slice_rows)
         rows, cols = values.shape
         self.axes[1].fit_labels(rows)
-        self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=0.02)
+        self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=_PADDING)
 
     def set_box(self, box: tuple[int, int, int, int] | list | None) -> None:
         """Frame cells (top, left, rows, cols) with a dashed line (a list: several frames, a
@@ -183,6 +195,30 @@ class MatrixPlot:
         if self.array is None or shown.width() <= 0 or shown.height() <= 0:
             return False
         return self.texts.fits_at(w / shown.width(), h / shown.height())
+
+    def floors(self, finest: bool) -> tuple[float, float]:
+        """(width, height) in pixels the view needs for every cell to print its value (at
+        the smallest font; ``finest``: as wide as the most precise format needs, the digits
+        the Sum panel prints); (0, 0) with no array."""
+        if self.array is None:
+            return 0.0, 0.0
+        rows, cols = self.array.shape
+        grow = 1.0 + 2.0 * _PADDING
+        # half a pixel more a row: the texts remember what prints by the rounded cell size,
+        # and an 11.9 px row (no print) rounds as a 12.1 px one does
+        return (math.ceil(cols * grow * self.texts.min_width(finest)) + 1.0,
+                math.ceil(rows * grow * (self.texts.min_height() + 0.5)) + 1.0)
+
+    def marked_rect(self, current: bool) -> QRectF | None:
+        """The scene rectangle around the cells marked read (``current``: the current term's
+        cell), or None when none is."""
+        mask = self.current_mask if current else self.read_mask
+        cells = np.argwhere(mask)
+        if not cells.size:
+            return None
+        (top, left), (bottom, right) = cells.min(axis=0), cells.max(axis=0) + 1
+        area = QRectF(float(left), float(top), float(right - left), float(bottom - top))
+        return self.view.mapViewToScene(area).boundingRect()
 
     def clear(self) -> None:
         """Show nothing (the previous layer's matrices must not stay as if current)."""
