@@ -172,9 +172,12 @@ class CellTextItem(QGraphicsItem):
         '−2.4' in a cell where the Sum says −2.43 reads as another number."""
         key = (round(cell_w), round(cell_h))
         if key not in self._fits:
+            # decided by the key alone: by the exact size, an 11.9 px cell's "no" was kept
+            # for 12 and given back to a 12.1 px one
             self._fits[key] = None
+            w, h = key
             levels = [level for level in range(len(self._fonts))
-                      if cell_h >= self._min_height(level) and cell_w >= self._least(level)]
+                      if h >= self._min_height(level) and w >= self._least(level)]
             self._fits[key] = next(
                 ((level, self._format_texts(fmt), fmt) for fmt in self._formats()
                  for level in levels if self._fits_in(fmt, key[0], level)), None)

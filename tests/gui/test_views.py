@@ -123,3 +123,23 @@ def test_weight_selector_names_a_transposed_layers_axes(qtbot):
     conv = spec.replace(transposed=False)
     grid.set_tensor(np.zeros(conv.shape("weight")), conv)
     assert grid.selector.axes == ("o", "c")
+
+
+def test_whether_a_cell_prints_does_not_depend_on_the_size_asked_first(qtbot):
+    """The answer is kept per whole pixel: a cell just under the threshold asked first
+    must not keep one just over it from printing (the im2col page's 12 px rows did not)."""
+    from gui.widgets.cell_text import CellTextItem
+
+    def labels():
+        item = CellTextItem()
+        item.set_values(np.array([[-2.43, 0.07]]), np.zeros((1, 2), bool), None)
+        return item
+
+    threshold = labels()._min_height(1)  # the smaller font's least height
+    below, above = round(threshold) - 0.4, round(threshold) + 0.4
+    first_below = labels()
+    first_below.fits_at(80.0, below)
+    assert first_below.fits_at(80.0, above) == labels().fits_at(80.0, above)
+    first_above = labels()
+    first_above.fits_at(80.0, above)
+    assert first_above.fits_at(80.0, below) == labels().fits_at(80.0, below)
