@@ -9,7 +9,7 @@ with what torch computes for the same spec and tensors. torch is imported lazily
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,13 +26,19 @@ class CrossCheck:
     Attributes
     ----------
     deltas : dict of str to float
-        max |ours − torch| per result tensor (``grad_bias`` only when the layer has a bias).
+        max |ours − torch| per result tensor (``grad_bias`` only when the layer has a bias)
+        over the entries finite in both; inf where the two put nan, inf or −inf in
+        different places (`_delta`).
     tolerances : dict of str to float
         The largest difference accepted per tensor: float rounding of the longest sum it holds.
+    nonfinite : dict of str to int
+        Entries that are nan or ±inf per tensor, in ours and torch's alike (an inf or nan
+        typed into a tensor spreads through the sums in both).
     """
 
     deltas: dict[str, float]
     tolerances: dict[str, float]
+    nonfinite: dict[str, int] = field(default_factory=dict)
 
     @property
     def max_abs_delta(self) -> float:
@@ -51,9 +57,13 @@ class CrossCheck:
 
     def summary(self) -> str:
         """One line for a status bar, e.g. ``matches torch, max |Δ| = 2.2e-16``."""
+        count = sum(self.nonfinite.values())
         if self.ok:
-            return f"matches torch, max |Δ| = {self.max_abs_delta:.2g}"
+            same = f" ({count:,} nan/inf entries where torch has them)" if count else ""
+            return f"matches torch, max |Δ| = {self.max_abs_delta:.2g}{same}"
         worst = self.worst
+        if math.isinf(self.deltas[worst]):
+            return f"differs from torch: nan/inf in other places than torch's in {worst}"
         return f"differs from torch: max |Δ| = {self.deltas[worst]:.2g} in {worst}"
 
 
@@ -137,6 +147,7 @@ def crosscheck(
     lengths = _reduction_lengths(spec)
     deltas: dict[str, float] = {}
     tolerances: dict[str, float] = {}
+    nonfinite: dict[str, int] = {}
     for name in RESULTS:
         theirs = ref[name]
         ours = getattr(results, name)
@@ -144,10 +155,26 @@ def crosscheck(
             continue
         if ours.shape != theirs.shape:
             raise ValueError(f"{name}: our shape {ours.shape} differs from torch's {theirs.shape}")
-        if ours.size == 0:
-            deltas[name], tolerances[name] = 0.0, 0.0
-            continue
-        deltas[name] = float(np.max(np.abs(ours - theirs)))
-        scale = 1.0 + float(np.max(np.abs(theirs)))
+        finite = np.isfinite(theirs)
+        deltas[name] = _delta(ours, theirs, finite)
+        nonfinite[name] = int(finite.size - np.count_nonzero(finite))
+        scale = 1.0 + float(np.max(np.abs(theirs[finite]), initial=0.0))
         tolerances[name] = 8.0 * eps * lengths[name] * scale
-    return CrossCheck(deltas=deltas, tolerances=tolerances)
+    return CrossCheck(deltas=deltas, tolerances=tolerances, nonfinite=nonfinite)
+
+
+def _delta(ours: np.ndarray, theirs: np.ndarray, finite: np.ndarray) -> float:
+    """max |ours − theirs| over the entries where torch's are finite (0 for none), or inf
+    where the two differ in which entries are nan, +inf or −inf: inf − inf is nan, so
+    those are compared by place and sign, not subtracted. A complex entry only by place:
+    which of its parts ends up nan and which ±inf depends on the order of the operations
+    (torch's ConvTranspose1d gives nan+nanj where the textbook sum gives −inf+nanj)."""
+    if not np.array_equal(np.isfinite(ours), finite):
+        return math.inf
+    if not np.iscomplexobj(theirs):
+        inf = np.isinf(theirs)
+        if not (np.array_equal(np.isinf(ours), inf) and np.array_equal(ours[inf], theirs[inf])):
+            return math.inf
+    if not finite.any():
+        return 0.0
+    return float(np.max(np.abs(ours[finite] - theirs[finite])))

@@ -8,6 +8,7 @@ fed torch's own (so they run before the core computes N-d layers), then ours.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -176,6 +177,31 @@ def test_cross_check_of_every_kind_passes_on_our_results(name):
     assert check.ok, check.summary()
     assert set(check.deltas) == {"output", "grad_input", "grad_weight"} | (
         {"grad_bias"} if s.spec.bias else set())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+@pytest.mark.parametrize("name", ["conv2d", "conv_transpose1d"])
+def test_cross_check_compares_nan_and_inf_by_place(name, dtype):
+    """An inf and a nan typed into the weight spread through the sums in ours and torch's
+    alike: the check matches (inf − inf is nan, so they are compared by place and sign, not
+    subtracted) and says how many; moved to another entry, they differ, said in words."""
+    s = random_session(dataclasses.replace(EVERY_KIND[name], dtype=dtype), seed=3)
+    w = s.weight.copy()
+    w.flat[0], w.flat[1] = np.inf, np.nan
+    s = s.with_tensor("weight", w)
+    ours = compute_session(s)
+    with np.errstate(all="raise"):  # (no "invalid value in subtract" on stderr)
+        check = crosscheck(s.spec, s.input, s.weight, s.bias, s.grad_output, ours)
+    assert check.ok, check.summary()
+    assert check.nonfinite["output"] > 0
+    assert "nan/inf entries where torch has them" in check.summary()
+    moved = ours.output.copy()
+    bad = np.flatnonzero(~np.isfinite(moved))[0]
+    moved.flat[bad] = 0.0
+    check = crosscheck(s.spec, s.input, s.weight, s.bias, s.grad_output,
+                       dataclasses.replace(ours, output=moved))
+    assert not check.ok
+    assert check.summary() == "differs from torch: nan/inf in other places than torch's in output"
 
 
 def test_our_snippets_of_every_kind_pass():
