@@ -96,9 +96,24 @@ def imports(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
 WINDOW_ONLY = ("--screenshot", "--with-crosscheck", "--select", "--step", "--tab", "--scale")
 
 
+#: What an option names, for the refusal of an empty one.
+_NEEDS = {"--export": "a folder name", "--screenshot": "a file name",
+          "--import-image": "a file name", "--import-layer": "a file name and a key",
+          "--select": "an entry", "SESSION": "a file or a preset name"}
+
+
+def _check_empty(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An option given an empty string (a script's unset ``"$OUT"``) is refused, not taken
+    for one not given: ``--screenshot ""`` opened the interactive window, which a script
+    waits on for ever."""
+    for action in p._actions:
+        value = getattr(args, action.dest, None)
+        if "" in (value if isinstance(value, list) else [value]):
+            flag = action.option_strings[0] if action.option_strings else action.metavar
+            p.error(f"{flag} needs {_NEEDS.get(flag, 'a value')}, not an empty string")
+
+
 def _check_export_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.export == "":
-        p.error("--export needs a folder name, not an empty string")
     for flag in WINDOW_ONLY:
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None and value is not False:  # --step 0 is given
@@ -109,6 +124,7 @@ def _check_export_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    _check_empty(p, args)
     if args.export is not None:
         _check_export_args(p, args)
         return  # nothing below applies, and the export stays free of gui (Qt) imports

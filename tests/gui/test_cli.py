@@ -60,6 +60,11 @@ BAD_ARGUMENTS = [
     (["--export", "out", "--tab", "im2col"], "cannot be combined with --tab"),
     (["--tab", "matrices"], "invalid choice"),
     (["--screenshot", "shot.jpg"], "--screenshot writes a PNG image; give a name ending"),
+    # a script's unset "$OUT": refused, not the interactive window (which never exits)
+    (["--screenshot", ""], "--screenshot needs a file name, not an empty string"),
+    (["", "--screenshot", "x.png"], "SESSION needs a file or a preset name, not an empty"),
+    (["--select", "", "--screenshot", "x.png"], "--select needs an entry, not an empty"),
+    (["--import-layer", "m.pt", ""], "--import-layer needs a file name and a key, not an"),
 ]
 
 
