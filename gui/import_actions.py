@@ -199,7 +199,7 @@ class ImportController(QObject):
             return self._fail("Cannot import the layer", path, str(e))
         if not self.document.replace_session(new, f"Import layer {key}"):
             return False  # over the budget: the document said why through `refused`
-        said = describe_layer(ckpt, key, groups, new.spec.transposed)
+        said = describe_layer(ckpt, key, groups, new.spec.transposed, new.spec.dtype)
         switch = kind_note(old, new)
         self.message.emit(f"Imported {said}{'; ' + switch if switch else ''}. "
                           f"{NOT_IN_STATE_DICT}.")

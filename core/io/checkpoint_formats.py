@@ -57,20 +57,31 @@ class Entry:
 class Checkpoint:
     """The tensors of one checkpoint file: ``entries`` (key, shape, dtype) and `array`."""
 
-    def __init__(self, path: Path, entries: list[Entry], reader) -> None:
+    def __init__(self, path: Path, entries: list[Entry], reader, wrapper: str = "") -> None:
         self.path, self.entries, self._reader = path, entries, reader
+        self.wrapper = wrapper  # what every key of the file began with ('model.'), dropped
         self._by_key = {e.key: e for e in entries}
+
+    def _key(self, key: str) -> str:
+        """``key`` as listed: a key as the file spells it ('model.1.weight') loses the
+        wrapper every key shares."""
+        if key not in self._by_key and self.wrapper and key.startswith(self.wrapper):
+            return key[len(self.wrapper):]
+        return key
 
     def get(self, key: str) -> Entry | None:
         """Tensor ``key``'s entry, or None when the file has no such tensor."""
-        return self._by_key.get(key)
+        return self._by_key.get(self._key(key))
 
     def entry(self, key: str) -> Entry:
-        if key not in self._by_key:
+        found = self.get(key)
+        if found is None:
             near = [e.key for e in self.entries if e.key.endswith(".weight")][:8]
             hint = f"; weights here: {', '.join(near)}" if near else ""
+            if near and self.wrapper:
+                hint += f" (every key begins with {self.wrapper!r}, left out)"
             raise CheckpointError(f"{self.path.name} has no tensor {key!r}{hint}")
-        return self._by_key[key]
+        return found
 
     def array(self, key: str) -> np.ndarray:
         """Tensor ``key`` as a float32/float64 numpy array (half precision widened)."""
@@ -78,7 +89,7 @@ class Checkpoint:
         if not entry.is_float:
             raise CheckpointError(f"tensor {key!r} has dtype {entry.dtype}; a layer's weight "
                                   "is a float tensor")
-        return self._reader(key)
+        return self._reader(entry.key)
 
 
 def _flatten(obj: Any, prefix: str, out: dict[str, Any], torch: Any, depth: int = 0) -> None:
@@ -93,12 +104,15 @@ def _flatten(obj: Any, prefix: str, out: dict[str, Any], torch: Any, depth: int 
             _flatten(v, f"{prefix}.{i}" if prefix else str(i), out, torch, depth + 1)
 
 
-def _unwrap(flat: dict[str, Any]) -> dict[str, Any]:
-    """Keys without a common wrapper ('state_dict.', 'model.'), when every key has it."""
+def _unwrap(flat: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Keys without a common wrapper ('state_dict.', 'model.'), when every key has it, and
+    the wrappers dropped."""
+    dropped = ""
     for wrapper in ("state_dict.", "model_state_dict.", "model.", "module."):
         if flat and all(k.startswith(wrapper) for k in flat):
             flat = {k[len(wrapper):]: v for k, v in flat.items()}
-    return flat
+            dropped += wrapper
+    return flat, dropped
 
 
 def _refusal(path: Path, exc: Exception) -> str:
@@ -125,7 +139,7 @@ def _load_torch(path: Path) -> Checkpoint:
         raise CheckpointError(_refusal(path, e)) from None
     flat: dict[str, Any] = {}
     _flatten(obj, "", flat, torch)
-    flat = _unwrap(flat)
+    flat, wrapper = _unwrap(flat)
     entries = [Entry(k, tuple(t.shape), str(t.dtype).removeprefix("torch.")) for k, t in
                flat.items()]
 
@@ -135,7 +149,7 @@ def _load_torch(path: Path) -> Checkpoint:
             t = t.float()  # float16 / bfloat16: numpy has no bfloat16
         return np.array(t.numpy(), copy=True)
 
-    return Checkpoint(path, entries, read)
+    return Checkpoint(path, entries, read, wrapper)
 
 
 def _load_safetensors(path: Path) -> Checkpoint:

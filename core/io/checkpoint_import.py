@@ -147,7 +147,7 @@ def session_with_layer(session: Session, ckpt: Checkpoint, key: str, groups: int
         axis = "in_channels" if transposed else "out_channels"
         raise CheckpointError(f"groups {groups} does not divide {axis} {entry.shape[0]} of "
                               f"{key!r} read as {kind}")
-    match = next(c for c in weights if c.key == key)
+    match = next(c for c in weights if c.key == entry.key)  # (as listed: `Checkpoint.entry`)
     in_channels, out_channels = match.channels(transposed, groups)
     if match.bias_key is not None and match.bias_shape != (out_channels,):
         raise CheckpointError(_bias_problem(match, transposed, groups))
@@ -197,12 +197,22 @@ def kind_note(before: Session, after: Session) -> str:
     return note
 
 
-def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = False) -> str:
+#: safetensors' dtype names as torch's
+_DTYPES = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64"}
+
+
+def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = False,
+                   dtype: str | None = None) -> str:
     """'features.0.weight (64, 3, 7, 7) with bias from resnet.pt, read as Conv2d (out_channels,
-    in_channels/groups, kH, kW), groups 1' for messages."""
-    match = next((c for c in conv_weights(ckpt) if c.key == key), None)
+    in_channels/groups, kH, kW), groups 1' for messages; with the session's ``dtype``, how
+    the file's values were converted when it is another ('its float16 values as float64')."""
+    entry = ckpt.entry(key)
+    match = next((c for c in conv_weights(ckpt) if c.key == entry.key), None)
     bias = " with bias" if match and match.bias_key else " without bias"
-    shape = ckpt.entry(key).shape
+    shape = entry.shape
     dims = len(shape) - 2 if len(shape) in WEIGHT_RANKS else 2
+    held = _DTYPES.get(entry.dtype, entry.dtype)
+    converted = f", its {held} values as {dtype}" if dtype and held != dtype else ""
     return (f"{key} {shape}{bias} from {ckpt.path.name}, read as "
-            f"{kind_name(transposed, dims)} ({weight_layout(transposed, dims)}), groups {groups}")
+            f"{kind_name(transposed, dims)} ({weight_layout(transposed, dims)}), groups {groups}"
+            f"{converted}")

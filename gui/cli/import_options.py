@@ -122,7 +122,8 @@ def imported_session(args: argparse.Namespace, notes: TextIO) -> Session:
                              f"but {key!r} {ckpt.entry(key).shape} is {rank}-D")
         session = with_layer(session, ckpt, key, args.layer_groups,
                              None if kind is None else kind.transposed)
-        said = describe_layer(ckpt, key, args.layer_groups, session.spec.transposed)
+        said = describe_layer(ckpt, key, args.layer_groups, session.spec.transposed,
+                              session.spec.dtype)
         switch = kind_note(before, session)
         notes.write(f"convviz: note: imported {said}; {switch + '; ' if switch else ''}"
                     f"{NOT_IN_STATE_DICT}\n")

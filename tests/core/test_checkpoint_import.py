@@ -65,6 +65,21 @@ def test_lists_the_conv_weights_with_their_biases(ckpt_path):
     assert {"5.weight", "5.bias"} <= keys  # the Linear's tensors are there, not offered
 
 
+def test_a_key_as_the_file_spells_it_finds_the_listed_tensor(tmp_path, model):
+    """A training checkpoint lists its keys without the wrapper all of them share, and the
+    key as torch shows it (``ckpt["model"]["0.weight"]`` → 'model.0.weight') works too
+    (review r13 R11: it was refused, listing '0.weight')."""
+    torch.save({"epoch": 3, "model": model.state_dict()}, tmp_path / "train.pth")
+    ckpt = open_checkpoint(tmp_path / "train.pth")
+    assert ckpt.wrapper == "model." and ckpt.get("0.weight") is not None
+    assert ckpt.entry("model.0.weight") == ckpt.entry("0.weight")
+    np.testing.assert_array_equal(ckpt.array("model.0.weight"), as_numpy(model[0].weight))
+    s = session_with_layer(base_session(), ckpt, "model.0.weight")
+    np.testing.assert_array_equal(s.bias, as_numpy(model[0].bias))  # its bias found too
+    with pytest.raises(CheckpointError, match="has no tensor 'model.9.weight'"):
+        ckpt.entry("model.9.weight")
+
+
 @pytest.mark.parametrize("index, groups", [(0, 1), (2, 2)])
 def test_imported_layer_matches_the_module_and_autograd(ckpt_path, model, index, groups):
     module = model[index]
@@ -126,6 +141,12 @@ def test_float32_and_half_tensors_are_read(tmp_path):
     assert conv_weights(ckpt)[0].bias_key == "c.bias"
     np.testing.assert_array_equal(open_checkpoint(tmp_path / "b.pt").array("c.weight"),
                                   w.bfloat16().float().numpy())
+    # the note of an import says how the values were converted (review r13 R11)
+    said = describe_layer(ckpt, "c.weight", 1, dtype="float64")
+    assert said.endswith("groups 1, its float16 values as float64")
+    said = describe_layer(open_checkpoint(tmp_path / "b.pt"), "c.weight", 1, dtype="float32")
+    assert said.endswith(", its bfloat16 values as float32")
+    assert describe_layer(ckpt, "c.weight", 1, dtype="float16").endswith("groups 1")
 
 
 # -- hostile checkpoints ------------------------------------------------------------------
