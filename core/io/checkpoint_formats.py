@@ -20,6 +20,7 @@ import json
 import os
 import re
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,15 +127,28 @@ def _refusal(path: Path, exc: Exception) -> str:
     detail = re.search(r"WeightsUnpickler error:\s*(.+)", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     reason = detail.group(1).strip() if detail else (lines[0] if lines else type(exc).__name__)
-    return (f"cannot read {path.name} as a PyTorch checkpoint: not written by torch.save, or "
-            f"damaged (torch says: {reason.split('. ')[0]})")
+    what = "not written by torch.save, or damaged"
+    if _head(path).startswith(b"\x80"):  # torch.save writes a zip archive (PK…)
+        what = "a plain Python pickle (or a damaged old-style torch.save file)"
+    return (f"cannot read {path.name} as a PyTorch checkpoint: {what} (torch says: "
+            f"{reason.split('. ')[0]})")
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(2)
+    except OSError:
+        return b""
 
 
 def _load_torch(path: Path) -> Checkpoint:
     import torch
 
     try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # one line says why, not torch's "file an issue"
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            obj = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as e:  # torch raises many types (UnpicklingError, RuntimeError, EOF…)
         raise CheckpointError(_refusal(path, e)) from None
     flat: dict[str, Any] = {}

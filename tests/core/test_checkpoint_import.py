@@ -6,9 +6,11 @@ reason; a malicious pickle never runs."""
 from __future__ import annotations
 
 import json
+import pickle
 import struct
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +163,20 @@ def test_a_malicious_pickle_is_refused_and_never_runs(tmp_path):
     # the payload is real: a full unpickle does write the file
     torch.load(path, weights_only=False)
     assert marker.read_text() == "pwned"
+
+
+def test_a_plain_pickle_is_refused_in_words_and_silently_runs_nothing(tmp_path):
+    """Not torch.save's archive but pickle.dumps (protocol 4): one reason, no torch warning
+    ("please file an issue") on the way, and nothing unpickled (review r13 R9)."""
+    marker = tmp_path / "pwned.txt"
+    path = tmp_path / "evil2.pt"
+    path.write_bytes(pickle.dumps(Evil(str(marker)), protocol=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        with pytest.raises(CheckpointError, match="evil2.pt as a PyTorch checkpoint: a plain "
+                                                  "Python pickle"):
+            open_checkpoint(path)
+    assert not marker.exists()
 
 
 def test_a_whole_module_needs_a_full_unpickle_and_is_refused(tmp_path, model):
