@@ -31,6 +31,7 @@ from numpy.lib import format as npy_format
 from ..budget import BudgetError, check
 from ..session import EDITABLE, Session
 from ..spec import LayerSpec, SpecError
+from ..tensors import RESULTS
 from ..torch_layer import layer_class
 from . import untrusted
 from .atomic import atomic_write
@@ -136,7 +137,21 @@ def _data(npz: Any, name: str) -> np.ndarray:
 
 
 def _entries(npz: Any) -> set[str]:
-    return {n[: -len(".npy")] for n in npz.zip.namelist() if n.endswith(".npy")}
+    """The archive's entries, refusing any a session or an export does not hold (rather
+    than drop it without a word at the next Save), and results that hold pickled data."""
+    names = npz.zip.namelist()
+    entries = {n[: -len(".npy")] for n in names if n.endswith(".npy")}
+    other = sorted({n for n in names if not n.endswith(".npy")} | (entries - _KNOWN))
+    if other:
+        shown = ", ".join(repr(n) for n in other[:5]) + (", …" if len(other) > 5 else "")
+        raise SessionError(f"unknown entries {shown}: a ConvViz session holds format, spec, "
+                           "input, weight, bias and grad_output (an export also its results)")
+    for name in sorted(entries & set(RESULTS)):  # never read, but a pickle is refused
+        _header(npz, name)
+    return entries
+
+
+_KNOWN = {"format", "spec", *EDITABLE, *RESULTS}
 
 
 def _format_version(npz: Any, entries: set[str]) -> None:

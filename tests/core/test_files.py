@@ -125,6 +125,23 @@ def test_refuses_pickled_spec(tmp_path):
     assert "'spec' holds Python objects" in refused(path)
 
 
+def test_refuses_entries_no_session_holds_and_pickled_results(tmp_path):
+    """An extra entry was dropped at the next Save without a word, a pickled one too (never
+    loaded); an export's results are known entries, but a pickled one is refused (review r13
+    R10)."""
+    arrays = entries(default())
+    arrays["evil"] = np.array([object()], dtype=object)
+    path = write_npz(tmp_path / "extra.npz", arrays, allow_pickle=True)
+    assert "unknown entries 'evil': a ConvViz session holds format, spec" in refused(path)
+    arrays = entries(default())
+    arrays["output"] = np.array([object()], dtype=object)
+    path = write_npz(tmp_path / "result.npz", arrays, allow_pickle=True)
+    assert "'output' holds Python objects (pickled data)" in refused(path)
+    arrays = entries(default())
+    arrays["output"] = np.zeros(3)  # an export's result: read as the session it holds
+    assert load_session(write_npz(tmp_path / "export.npz", arrays)).spec == default().spec
+
+
 def test_refuses_a_pickle(tmp_path):
     path = tmp_path / "evil.npz"
     path.write_bytes(pickle.dumps({"input": [1.0]}))
