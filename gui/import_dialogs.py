@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,8 @@ from core.io.image_import import (
     default_size,
 )
 from core.spec import AXES, LayerSpec
+
+from .widgets.layer_fields import spin_field
 
 _COLOR_TITLES = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
 _FIT_TITLES = {"crop": "keep the aspect ratio, crop the centre", "stretch": "stretch"}
@@ -54,9 +55,12 @@ class ImageImportDialog(QDialog):
         self.color = _combo(_COLOR_TITLES, "rgb" if spec.in_channels == 3 else "gray")
         form.addRow("Channels:", self.color)
         h, w = default_size(spec)
-        self.height_box, self.width_box = QSpinBox(), QSpinBox()
+        # any number may be typed (Qt dropped the keys of one out of range: 5000 became
+        # 500); one that is not a side is said in the note and OK waits for a good one
+        self.height_box = spin_field(1, "imageHeight", "the input's height in pixels")
+        self.width_box = spin_field(1, "imageWidth", "the input's width in pixels")
         for box, value in ((self.height_box, h), (self.width_box, w)):
-            box.setRange(1, MAX_SIDE)
+            box.setKeyboardTracking(True)  # the note follows each key
             box.setValue(value)
         size = QHBoxLayout()
         size.addWidget(self.height_box)
@@ -75,6 +79,7 @@ class ImageImportDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
@@ -91,6 +96,14 @@ class ImageImportDialog(QDialog):
                             fit=self.fit.currentData(), scaling=self.scaling.currentData())
 
     def _update_note(self, *_args) -> None:
+        sides = (self.height_box.value(), self.width_box.value())
+        wrong = [f"The {axis} {side} is not a side of 1 to {MAX_SIDE} pixels."
+                 for axis, side in zip(("height", "width"), sides, strict=True)
+                 if not 1 <= side <= MAX_SIDE]
+        self.ok.setEnabled(not wrong)
+        if wrong:  # (ImageOptions refuses them: `options` is read after OK only)
+            self.note.setText("\n".join(wrong))
+            return
         o, spec = self.options(), self._spec
         lines = []
         if default_size(spec) != spec.input_size:

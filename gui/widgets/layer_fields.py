@@ -7,7 +7,14 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from core.spec import AXES, LayerSpec
 from core.tensors import FORWARD, SYMBOLS
@@ -55,9 +62,30 @@ _SIZED_FOR_THREE = "999"
 
 
 class _Spin(QSpinBox):
-    """A spin box as wide as a five-digit value needs (``sized_for``), whatever its range."""
+    """A spin box as wide as a five-digit value needs (``sized_for``), whatever its range,
+    that takes any integer typed but steps no lower than ``floor`` (the spec's least).
+
+    With the floor as its minimum, Qt dropped the keystrokes of a smaller value: "-5"
+    typed into in_channels became 5 and was applied, without a word. Typed, it now goes to
+    the spec, whose refusal names the field and the number ("in_channels must be >= 1, got
+    -5"); the arrows, wheel and keys still stop at the floor.
+    """
 
     sized_for = _SIZED_FOR
+    floor = -SPIN_MAX
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802  (Qt's name)
+        value = self.value()
+        if steps < 0 and value + steps < self.floor:
+            steps = min(0, self.floor - value)  # to the floor, or nowhere from below it
+        if steps:
+            super().stepBy(steps)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # noqa: N802
+        flags = super().stepEnabled()
+        if self.value() <= self.floor:
+            flags &= ~QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
 
     def _trim(self, hint: QSize) -> QSize:
         metrics = self.fontMetrics()
@@ -97,9 +125,11 @@ class WrappedNote(QLabel):
 
 
 def spin_field(minimum: int, name: str, tip: str) -> QSpinBox:
-    """A field from the spec's ``minimum`` up to what Qt can hold (the budget judges sizes)."""
+    """A field that steps from the spec's ``minimum`` up to what Qt can hold (the budget
+    judges sizes) and takes any integer typed (the spec judges it: `_Spin`)."""
     spin = _Spin(objectName=name)
-    spin.setRange(minimum, SPIN_MAX)
+    spin.setRange(-SPIN_MAX, SPIN_MAX)
+    spin.floor = minimum
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
     spin.setAccelerated(True)

@@ -331,6 +331,10 @@ def panel(qtbot):
          ("padding", "padding_mode", "input_size"), "padding"),
         ({"padding_kind": "same", "stride_w": 2}, ("padding", "stride"), "stride"),
         ({"padding_h": -1}, ("padding", "padding_mode"), "padding"),
+        # typed below the least: said, not the "-" dropped (review r13 R3: -5 became 5)
+        ({"in_channels": -5}, ("in_channels",), "in_channels"),
+        ({"kernel_w": 0}, ("kernel_size",), "kernel_size"),
+        ({"batch": -1}, ("batch",), "batch"),
         ([("padding_mode", "replicate"), ("padding_w", -1), ("padding_mode", "zeros")],
          ("padding", "padding_mode"), "padding_mode"),
         # over the memory budget (the limit: twice the scene's estimate)
@@ -371,6 +375,24 @@ def test_a_refusal_marks_exactly_the_fields_core_names(panel, qtbot, memory_limi
     assert panel.spec_from_fields() == (edited[-1] if edited else spec)
 
 
+def test_the_arrows_stop_at_the_least_a_field_takes(panel, qtbot):
+    """Typing goes below the spec's least (and is refused, saying so); the arrows, the
+    wheel and the keys stop there, as before."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    down = QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+    for spin, least in ((panel.in_channels, 1), (panel.batch, 0), (panel.dilation_w, 1)):
+        spin.setValue(least + 1)
+        spin.stepBy(-5)
+        assert spin.value() == least and not spin.stepEnabled() & down
+        qtbot.keyClick(spin, Qt.Key.Key_Down)
+        assert spin.value() == least
+    panel.padding_h.setValue(0)
+    panel.padding_h.stepBy(-1)  # negative padding is the spec's to judge (by mode)
+    assert panel.padding_h.value() == -1
+
+
 # -- ranges are LayerSpec's: nothing it accepts is clamped or rewritten ----------------------
 def _layer_with(spin, value: int, dims: int = 2):
     """A layer with ``dims`` spatial axes whose field behind ``spin`` is ``value`` and is
@@ -402,9 +424,9 @@ def _layer_with(spin, value: int, dims: int = 2):
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
 def test_every_range_is_what_layer_spec_accepts(panel, dims):
-    """Every spin box a layer with ``dims`` axes shows, against LayerSpec: its least value
-    is legal, one below is refused naming its field (unless Qt's least: a kept crop), and
-    anything above Qt's most is kept and said."""
+    """Every spin box a layer with ``dims`` axes shows, against LayerSpec: the least value
+    its arrows step to is legal, one below (which may be typed) is refused naming its field
+    (unless Qt's least: a kept crop), and anything above Qt's most is kept and said."""
     from PySide6.QtWidgets import QSpinBox
 
     from core.spec import SpecError
@@ -418,10 +440,11 @@ def test_every_range_is_what_layer_spec_accepts(panel, dims):
     assert len(spins) >= 4 + 5 * dims
     for spin in spins:
         name, field = spin.objectName(), spin.property("field")
-        assert _layer_with(spin, spin.minimum(), dims)  # the least value a field shows is legal
-        if spin.minimum() > -SPIN_MAX:  # and one below it is not: the spec's own minimum
+        assert spin.minimum() == -SPIN_MAX, name  # anything may be typed
+        assert _layer_with(spin, spin.floor, dims)  # the least value the arrows give is legal
+        if spin.floor > -SPIN_MAX:  # and one below it is not: the spec's own minimum
             with pytest.raises(SpecError) as info:
-                _layer_with(spin, spin.minimum() - 1, dims)
+                _layer_with(spin, spin.floor - 1, dims)
             assert field in info.value.fields, name
         else:  # below Qt's least (negative padding, a crop): legal, and kept as it is
             beyond = _layer_with(spin, spin.minimum() - 1, dims)

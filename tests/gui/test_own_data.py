@@ -170,6 +170,17 @@ def test_the_image_dialog_offers_the_current_size_and_the_layers_channels(qtbot)
     assert dialog.options() == ImageOptions("gray", (32, 300), "stretch", "imagenet")
     assert "in_channels changes 3 → 1" in dialog.note.text()
     assert "Sides over 128 make every edit slower" in dialog.note.text()
+    # typed beyond a side's range: kept and said, OK waits (review r13 R3: 5000 became 500)
+    from PySide6.QtCore import Qt
+
+    dialog.show()
+    qtbot.keyClick(dialog.height_box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.height_box, "5000")
+    assert dialog.height_box.value() == 5000
+    assert dialog.note.text() == "The height 5000 is not a side of 1 to 2048 pixels."
+    assert not dialog.ok.isEnabled()
+    dialog.height_box.setValue(32)
+    assert dialog.ok.isEnabled() and "Sides over 128" in dialog.note.text()
 
 
 # -- layers -------------------------------------------------------------------------------
