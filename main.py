@@ -32,6 +32,10 @@ from pathlib import Path
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
+        if message.endswith("expected one argument"):  # '--image-size -3x4': argparse
+            # took the value for an option; '=' hands it over, to be judged
+            flag = message.removeprefix("argument ").split(":")[0].split("/")[-1]
+            message += f" (if its value begins with '-', write {flag}=VALUE)"
         self.exit(2, f"convviz: {message} (see --help)\n")
 
 

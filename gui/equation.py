@@ -21,6 +21,8 @@ from core.spec import AXES, LayerSpec
 from core.spec_args import per_axis
 from core.tensors import SYMBOLS
 
+from .words import count
+
 MINUS = "−"
 #: The order the factors are written in, as in `symbolic`.
 ORDER = {
@@ -150,7 +152,8 @@ def symbolic(terms: Terms) -> str:
         gy = f"gy{index_text([*n, 'o', *back])}"
         wt = _conj(f"W{index_text(['o', c % spec.in_per_group, *taps])}", terms, "weight")
         copies = len(set(map(tuple, terms.padded_spatial.T.tolist())))
-        note = f"  (+ the {copies - 1} border cells that copy it)" if copies > 1 else ""
+        note = (f"  (+ the {count(copies - 1, 'border cell')} that "
+                f"{'copies' if copies == 2 else 'copy'} it)" if copies > 1 else "")
         return f"{lhs} = {_sub([o_range, *taps])} {gy} · {wt}{note}"
     if target == "grad_weight":
         o, c, *tap = entry
@@ -242,8 +245,8 @@ def padding_note(spec: LayerSpec) -> str:
     if spec.transposed and spec.dims == 2:
         top, bottom, left, right = spec.pads
         (ph, pw), (oph, opw) = spec.padded_size, spec.output_padding
-        extra = (f" with output_padding's {oph} row(s) and {opw} column(s) at the bottom/right"
-                 if oph or opw else "")
+        extra = (f" with output_padding's {count(oph, 'row')} and {count(opw, 'column')} at "
+                 "the bottom/right" if oph or opw else "")
         return (f"the full result is {ph}×{pw} cells (the kernel copies{extra}); padding crops "
                 f"top {top}, bottom {bottom}, left {left}, right {right} off it (output row "
                 f"oi is its row oi+{top})")

@@ -44,6 +44,7 @@ from core.torch_layer import layer_class
 from .document import Document
 from .export_actions import NPY_FILTER
 from .import_dialogs import ImageImportDialog, LayerImportDialog
+from .words import count
 
 IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)")
 CHECKPOINT_FILTER = "Checkpoints (*.pt *.pth *.safetensors);;All files (*)"
@@ -145,11 +146,13 @@ class ImportController(QObject):
         old = session.spec
         if spec.in_channels != old.in_channels and not self.prompts.question(
                 "Change in_channels?",
-                f"The {options.color} picture has {spec.in_channels} channel(s) but the layer "
-                f"has in_channels {old.in_channels}. Change the layer to in_channels "
+                f"The {options.color} picture has {count(spec.in_channels, 'channel')} but "
+                f"the layer has in_channels {old.in_channels}. Change the layer to in_channels "
                 f"{spec.in_channels}?",
-                "The weight keeps its values where the old and new shapes overlap; new "
-                "channels start at 0. Undo takes it all back."):
+                "The weight keeps its values where the old and new shapes overlap"
+                + ("; new channels start at 0" if spec.in_channels > old.in_channels else
+                   f"; its channels past {spec.in_channels} go")
+                + ". Undo takes it all back."):
             self.message.emit(f"{path.name} was not imported (in_channels kept)")
             return False
         try:

@@ -65,6 +65,10 @@ BAD_ARGUMENTS = [
     (["", "--screenshot", "x.png"], "SESSION needs a file or a preset name, not an empty"),
     (["--select", "", "--screenshot", "x.png"], "--select needs an entry, not an empty"),
     (["--import-layer", "m.pt", ""], "--import-layer needs a file name and a key, not an"),
+    (["--image-size", "-3x4"], "expected one argument (if its value begins with '-', "
+                               "write --image-size=VALUE)"),
+    (["--image-size=-3x4", "--import-image", "x.png", "--export", "out"],
+     "image size -3 × 4 is out of range"),  # then judged as a size
 ]
 
 

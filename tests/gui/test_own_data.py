@@ -100,7 +100,9 @@ def test_a_gray_picture_changes_in_channels_only_when_the_user_agrees(window, im
     imports.files.prompts.answers.append(False)
     assert not imports.import_image_from(path)
     question = imports.files.prompts.questions[-1]
-    assert "has 1 channel(s) but the layer has in_channels 3" in question[1]
+    assert "has 1 channel but the layer has in_channels 3" in question[1]
+    # fewer channels: none is new (review r13 R12)
+    assert "its channels past 1 go" in question[2] and "new channels" not in question[2]
     unchanged(window, before, depth)
     assert imports.import_image_from(path)  # yes
     s = window.document.session

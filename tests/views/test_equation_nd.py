@@ -190,3 +190,21 @@ def test_the_rule_in_letters_names_each_term_s_cells(name, target):
                 assert got[keep] == read[keep], (symbol, index, env, text)
                 if symbol != "W" and spec.batched:
                     assert got[0] == read[0]
+
+
+
+def test_counted_words_agree_with_their_numbers():
+    """'the 1 border cell that copies it', '1 row and 1 column' (review r13 R12: 'the 1
+    border cells', '1 row(s)')."""
+    from core.explain import explain_spec
+    from core.io.presets import load_preset
+    from gui.equation import padding_note, symbolic
+    from gui.words import count
+
+    assert (count(1, "row"), count(0, "row"), count(3, "copy", "copies")) == (
+        "1 row", "0 rows", "3 copies")
+    s = load_preset("reflect_padding")
+    terms = explain_spec(s.spec, "grad_input", (0, 0, 0, 1), **s.tensors())
+    assert symbolic(terms).endswith("(+ the 1 border cell that copies it)")
+    note = padding_note(load_preset("transposed_output_padding").spec)
+    assert "output_padding's 1 row and 1 column at the bottom/right" in note
