@@ -14,6 +14,8 @@ input is written ``x``. Complex gradients conjugate as autograd does (``conj(W)`
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from core.explain import Terms
@@ -44,17 +46,31 @@ def fmt(value, digits: int = 4) -> str:
         text = f"{float(value):.{digits}g}"
         if text == "-0":
             text = "0"
-    return text.replace("-", MINUS)
+    return _short_exponent(text).replace("-", MINUS)
 
 
 def trimmed(text: str) -> str:
     """A formatted number without trailing zeros: '0.500' -> '0.5', '256.000' -> '256',
-    '-0.000' -> '0'; the minus as U+2212."""
-    if "e" not in text and "." in text:
+    '-0.000' -> '0', '2.50e+05' -> '2.5e5'; the minus as U+2212."""
+    if "e" in text:
+        mantissa, _, exponent = text.partition("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        text = _short_exponent(f"{mantissa}e{exponent}")
+    elif "." in text:
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", "-0.0", ""):
         text = "0"
     return text.replace("-", MINUS)
+
+
+_EXPONENT = re.compile(r"e([+-])0*(\d)")
+
+
+def _short_exponent(text: str) -> str:
+    """'2.49e+05' -> '2.49e5', '1e-04' -> '1e-4': two characters a narrow cell spends on a
+    digit instead (review r13 R6: 249 001 printed '2e+05' where '2.5e5' fits)."""
+    return _EXPONENT.sub(lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
 
 
 def cell_number(value: float, form: str) -> str:

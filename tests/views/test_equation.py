@@ -35,4 +35,18 @@ def test_a_cell_never_prints_a_small_value_as_a_true_zero():
     assert cell_number(0.0168, "{:.1f}") == "≈0" and cell_number(-0.04, "{:.1f}") == "≈0"
     assert cell_number(0.0, "{:.1f}") == "0" and cell_number(-0.0, "{:.3f}") == "0"
     assert cell_number(-0.4619, "{:.1f}") == "−0.5" and cell_number(2.0, "{:.3f}") == "2"
-    assert cell_number(1e-7, "{:.1e}") == "1.0e−07"
+    assert cell_number(1e-7, "{:.1e}") == "1e−7"
+
+
+def test_exponents_spend_no_characters_on_plus_signs_and_zeros():
+    """Review r13 R6: 249 001 printed '2e+05' (20 % off as read) in a cell where '2.5e5',
+    as short, fits; the Sum panel writes them alike."""
+    from gui.equation import cell_number, fmt
+
+    assert cell_number(249001, "{:.1e}") == "2.5e5"
+    assert len(cell_number(249001, "{:.1e}")) == len("2e+05")
+    assert cell_number(-0.000123, "{:.2e}") == "−1.23e−4"
+    assert cell_number(1e-4, "{:.2e}") == "1e−4"  # the mantissa trimmed too
+    assert fmt(249001) == "2.49e5" and fmt(1e100) == "1e100"
+    assert fmt(complex(1.5e5, -2e5)) == "(1.5e5−2e5j)"
+    assert fmt(0.5) == "0.5" and cell_number(256.0, "{:.3f}") == "256"
