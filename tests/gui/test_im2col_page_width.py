@@ -53,6 +53,18 @@ def _in_view(page, plot) -> bool:
             and top <= area.top() and area.bottom() <= top + view.height())
 
 
+def _prints_in_view(view, page_name: str):
+    """The page on screen, ``page_name``, after checking that the matrices its sum reads
+    print their values and have their current cell in view."""
+    page = view.pages[page_name]
+    assert view.page == page_name and view.stack.currentWidget() is page
+    for name in READ[page_name]:
+        plot = view.plots[page_name, name]
+        assert plot.shows_values(), (name, plot.view.width(), plot.view.height())
+        assert _in_view(page, plot), name
+    return page
+
+
 def _column_x(plot, column: int) -> float:
     """The scene x of the left edge of ``plot``'s column ``column``."""
     return plot.view.mapViewToScene(QRectF(column, 0, 1, 1)).boundingRect().left()
@@ -63,13 +75,7 @@ def _column_x(plot, column: int) -> float:
 def test_seed001_pages_print_what_the_sum_reads(make_window, qtbot, size, page_name):
     window = make_window(load_preset(SEED))
     _show(window, qtbot, size, SEED_SUMS[page_name])
-    view = window.im2col
-    page = view.pages[page_name]
-    assert view.page == page_name and view.stack.currentWidget() is page
-    for name in READ[page_name]:
-        plot = view.plots[page_name, name]
-        assert plot.shows_values(), (name, plot.view.width(), plot.view.height())
-        assert _in_view(page, plot), name
+    page = _prints_in_view(window.im2col, page_name)
     # the page is as wide as its window: nothing to scroll to sideways
     assert page.horizontalScrollBar().maximum() == 0
 
@@ -102,22 +108,12 @@ def test_a_long_conv1d_prints_its_products_and_scrolls_sideways_only_for_them(
     # 1008 px beside dW; the page scrolls sideways a little, and the sum's cells are shown
     # (term 60: its cell of cols near the bottom, in one view with those of dYᵀ and dW)
     window, view = _conv1d_64(make_window, qtbot, ("grad_weight", (0, 0, 1), 60))
-    page = view.pages["grad_weight"]
-    assert view.page == "grad_weight"
-    for name in READ["grad_weight"]:
-        plot = view.plots["grad_weight", name]
-        assert plot.shows_values(), name
-        assert _in_view(page, plot), name
+    page = _prints_in_view(view, "grad_weight")
     assert 0 < page.horizontalScrollBar().maximum() < page.viewport().width()
     # forward: the (2 × 64) output image would need 1300 px: it stays an overview and the
     # page as wide as the window, while cols, Wᵀ and their product print
     window.selection.set_selection(Selection("output", (0, 1, 2), step=5))
     _settle(qtbot)
-    page = view.pages["forward"]
-    assert view.page == "forward"
-    for name in READ["forward"]:
-        plot = view.plots["forward", name]
-        assert plot.shows_values(), name
-        assert _in_view(page, plot), name
+    page = _prints_in_view(view, "forward")
     assert not view.plots["forward", "output"].shows_values()
     assert page.horizontalScrollBar().maximum() == 0
