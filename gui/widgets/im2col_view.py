@@ -59,8 +59,11 @@ def plot_title(text: str) -> str:
     its size under its name, the size's words under it ('output, channel o = 1 (D·H × W:
     depth slices stacked)' on one line made a 6 × 3 image's column 350 px wide, its cells
     115 px, while the 18 × 16 cols beside it printed no numbers: review r12 G5)."""
-    if len(text) <= _TITLE_CHARS or "  (" not in text:
+    if len(text) <= _TITLE_CHARS:
         return text
+    if "  (" not in text:  # a Conv2d's 'pad adjoint → grad_input, channel c = 2': 250 px
+        # over a 5 × 5 image's 105, dcols beside them 9 px a cell (review r13 R4)
+        return text.replace(" → ", "<br>→ ", 1).replace(", channel", ",<br>channel", 1)
     name, size = text.split("  (", 1)
     if len(name) > _TITLE_CHARS:  # 'pad adjoint → grad_input, channel c = 0' on one line
         name = name.replace(", channel", ",<br>channel", 1)  # left grad_cols 10 px cells
@@ -241,6 +244,7 @@ class Im2colView(QWidget):
         found = None
         if self._terms is not None and self._terms.spec == steps.spec:
             found = lay.marks(self._terms, steps.sample, self._step)
+        redrawn = "data" in dirty
         for (_, name), plot in self.plots.items():
             mark = None if found is None else found.marks.get(name)
             channel = plot.channel if mark is None or mark.channel is None else mark.channel
@@ -248,11 +252,12 @@ class Im2colView(QWidget):
                 plot.set_array(self._arrays[name], self._mode, channel)
                 plot.set_marks(mark)
                 self._name_channel(steps.spec, name, plot)
+                redrawn = True
             elif "marks" in dirty:
                 plot.set_marks(mark)
             else:
                 plot.set_current(mark)
-        if "data" in dirty:
+        if redrawn:  # (another channel's values and title need their own room)
             self._share_room()
         if found is not None:  # a new sum: its marked cells; each step: the current term's
             self.pages[self.page].reveal(current_only=dirty == {"step"})

@@ -110,6 +110,10 @@ class MatrixPlot:
     def __init__(self, name: str, layout: pg.GraphicsLayout, title: str) -> None:
         self.name = name
         self.layout = layout
+        # pyqtgraph's 9 px margins and 6 px spacing cost a page of five matrices 160 px
+        # across: a 27-column matrix's cells 6 px more each (seed001's dcols at 1280×800)
+        layout.setContentsMargins(3, 3, 3, 3)
+        layout.setSpacing(2)
         self.view = MatrixViewBox(invertY=True, enableMenu=False)
         self.title = layout.addLabel(title, row=0, col=1, color="#4b5563")
         self.axes = (CellAxis("top", linkView=self.view), CellAxis("left", linkView=self.view))
@@ -206,8 +210,21 @@ class MatrixPlot:
         grow = 1.0 + 2.0 * _PADDING
         # half a pixel more a row: the texts remember what prints by the rounded cell size,
         # and an 11.9 px row (no print) rounds as a 12.1 px one does
-        return (math.ceil(cols * grow * self.texts.min_width(finest)) + 1.0,
+        return (math.ceil(cols * grow * self._least_cell_width(finest)) + 1.0,
                 math.ceil(rows * grow * (self.texts.min_height() + 0.5)) + 1.0)
+
+    def _least_cell_width(self, finest: bool) -> float:
+        """The least whole-pixel cell width that prints (``finest``: in the Sum panel's
+        digits) by the test the texts paint with: `CellTextItem.min_width` measures the
+        texts, the paint the widest a value could be ('−12.4' where 12.43 and −4.47 are):
+        a 5 × 5 grad_padded at its floor printed nothing."""
+        texts, least = self.texts, self.texts.min_width(finest)
+        tall = 4.0 * texts.min_height()
+        for width in range(math.ceil(least), math.ceil(least) + 64):
+            fmt = texts.printed_format(width, tall)
+            if fmt is not None and (not finest or fmt == texts.finest_format()):
+                return float(width)
+        return least
 
     def marked_rect(self, current: bool) -> QRectF | None:
         """The scene rectangle around the cells marked read (``current``: the current term's
