@@ -14,7 +14,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem
 
-from ..equation import cell_number, trimmed
+from ..equation import cell_number
 
 _FORMATS = ("{:.3f}", "{:.2f}", "{:.1f}")
 _EXP_FORMATS = ("{:.2e}", "{:.1e}", "{:.0e}")
@@ -195,8 +195,11 @@ class CellTextItem(QGraphicsItem):
         advance = self._all_metrics[level].horizontalAdvance
         if advance(fmt.format(widest).replace("-", "−")) <= room:
             return True
-        if advance(trimmed(fmt.format(widest))) > room:
-            return False  # even the largest value, trimmed, is too wide
+        if finite.size and max(advance(cell_number(float(v), fmt))
+                               for v in (finite.max(), finite.min())) > room:
+            return False  # the largest or the most negative value, as printed, is too wide
+        # (not '−12.4' made of 12.43 and −4.47: a text no cell holds, which refused widths
+        # `min_width`, measuring the texts, gives)
         # trimmed texts ('1.000' -> '1') may still fit: measure the longest
         flat = [t for row in self._format_texts(fmt) for t in row]
         longest = max(map(len, flat), default=0)

@@ -215,9 +215,8 @@ class MatrixPlot:
 
     def _least_cell_width(self, finest: bool) -> float:
         """The least whole-pixel cell width that prints (``finest``: in the Sum panel's
-        digits) by the test the texts paint with: `CellTextItem.min_width` measures the
-        texts, the paint the widest a value could be ('−12.4' where 12.43 and −4.47 are):
-        a 5 × 5 grad_padded at its floor printed nothing."""
+        digits) by the test the texts paint with, from `CellTextItem.min_width` (which
+        measures every text; the paint measures the longest ones in each font)."""
         texts, least = self.texts, self.texts.min_width(finest)
         tall = 4.0 * texts.min_height()
         for width in range(math.ceil(least), math.ceil(least) + 64):

@@ -143,3 +143,19 @@ def test_whether_a_cell_prints_does_not_depend_on_the_size_asked_first(qtbot):
     first_above = labels()
     first_above.fits_at(80.0, above)
     assert first_above.fits_at(80.0, below) == labels().fits_at(80.0, below)
+
+
+def test_cells_as_wide_as_min_width_print(qtbot):
+    """`min_width` measures the texts; painting must agree: 12.43 and −4.47 have no
+    '−12.4' among them, which the paint test assumed and refused (found by the im2col2d
+    helper: a 5 × 5 image at its least width printed nothing)."""
+    from gui.widgets.cell_text import CellTextItem
+
+    labels = CellTextItem()
+    values = np.array([[12.43, -4.47, 0.5], [3.25, -1.0, 7.75]])
+    labels.set_values(values, np.zeros(values.shape, bool), None)
+    for finest in (False, True):
+        width = labels.min_width(finest)
+        assert labels.printed_format(width, 40.0) is not None
+        if finest:
+            assert labels.printed_format(width, 40.0) == labels.finest_format()
