@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.padding import source_index
@@ -93,6 +94,15 @@ class DepthStrip(StripWords, QWidget):
         #: a cell around them (None: whole planes)
         self.region: tuple[int, int, int, int] | None = None
         self.depths: list[int] = []  # in padded coordinates for the input
+        # what a resize changes is laid out after the layout pass that resized the strip or
+        # a slice: a widget shown or hidden inside that pass lays the strip out again within
+        # it, and the outer pass then placed the slices it had not reached yet by stale
+        # sizes — d = 0 and d = 1 640 px wide, off the strip's edge, until the next resize
+        # (review r13 R7)
+        self._settle_timer = QTimer(self, singleShot=True, interval=0)
+        self._settle_timer.timeout.connect(self._on_settle_timer_timeout)
+        self._words_timer = QTimer(self, singleShot=True, interval=0)
+        self._words_timer.timeout.connect(self.say_rounding)
 
     # -- what the grid asks ----------------------------------------------------------------
     def refresh(self, scale, empty: bool, changed: str | None = None) -> bool:
@@ -325,6 +335,11 @@ class DepthStrip(StripWords, QWidget):
         elif bar:  # a column of its own
             self._layout.addWidget(self.bar_view, 0, across, down, 1)
         self.bar_view.setVisible(bar or count < down * across)
+        # each slice shown above laid the strip out at once, before the next was placed;
+        # the last pass must see them all (Qt did not always ask for one: the bar kept its
+        # old place over d = 1 until the next resize)
+        self._layout.invalidate()
+        self._layout.activate()
 
     def _cell_px(self, count: int, across: int, bar: bool = True) -> tuple[float, float]:
         """(width, height) in pixels of a cell with ``count`` minis ``across`` a row (and
@@ -353,9 +368,17 @@ class DepthStrip(StripWords, QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._shown:
+            self._settle_timer.start()
+
+    def _on_settle_timer_timeout(self) -> None:
+        if self._shown:
             self._zoom(self._shown)
             self._arrange(self._shown)
             self.say_rounding()
+
+    def say_rounding_soon(self) -> None:
+        """`say_rounding` once the layout pass now running is over (a slice resized)."""
+        self._words_timer.start()
 
     # -- what the minis report -------------------------------------------------------------
     def picked(self, index: tuple[int, ...]) -> None:
