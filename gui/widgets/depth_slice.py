@@ -56,7 +56,7 @@ class DepthSlice(QWidget):
 
     def _on_vb_sigResized(self, _vb) -> None:
         self.fit()
-        self._strip.say_rounding()  # (the digits that print at the size the layout gave)
+        self._strip.say_rounding_soon()  # (the digits that print at the size the layout gave)
 
     def fit(self) -> None:
         # a Conv1d's strip crops itself around the sum (`HeatmapView.set_strip`)

@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.padding import source_index
@@ -93,6 +94,21 @@ class DepthStrip(StripWords, QWidget):
         #: a cell around them (None: whole planes)
         self.region: tuple[int, int, int, int] | None = None
         self.depths: list[int] = []  # in padded coordinates for the input
+        # what a resize changes is laid out after the layout pass that resized the strip or
+        # a slice: a widget shown or hidden inside that pass lays the strip out again within
+        # it, and the outer pass then placed the slices it had not reached yet by stale
+        # sizes — d = 0 and d = 1 640 px wide, off the strip's edge, until the next resize
+        # (review r13 R7)
+        self._settle_timer = QTimer(self, singleShot=True, interval=0)
+        self._settle_timer.timeout.connect(self._on_settle_timer_timeout)
+        self._words_timer = QTimer(self, singleShot=True, interval=0)
+        self._words_timer.timeout.connect(self.say_rounding)
+        # pixels of note the slices are laid out around: none when the strip is drawn or
+        # resized, then what the note the layout led to takes, should it take more, twice at
+        # most (the note a crop brings takes room the crop was chosen for; it only grows, so
+        # the layout settles)
+        self._planned_note = 0
+        self._replans = 0
 
     # -- what the grid asks ----------------------------------------------------------------
     def refresh(self, scale, empty: bool, changed: str | None = None) -> bool:
@@ -213,6 +229,7 @@ class DepthStrip(StripWords, QWidget):
                                    plane.frame(), (*lead[:-1], depth) if padded else None)
             self._copy_marks(mini)
         self._say_why()
+        self._planned_note = self._replans = 0
         self._zoom(len(depths))
         self._arrange(len(depths))
         self.say_rounding()
@@ -234,12 +251,25 @@ class DepthStrip(StripWords, QWidget):
         # a cell around the reads, unless only the reads then print (a Conv1d strip crops
         # itself: `HeatmapView.set_strip`)
         for context in () if self._grid.spec.dims == 1 else (1, 0):
-            if not count or max(self._room(count, n, finest=True)
-                                for n in range(1, count + 1)) >= 1.0:
+            if not count or self._prints(count, finest=True):
                 break
-            self.region = self._region(self.depths, context) or self.region
+            region, whole = self._region(self.depths, context), self.region
+            if region is None:
+                continue
+            self.region = region
+            # a crop clearly less than a plane; a little less only when its numbers then
+            # print (the 4×4 reads of a 5×5 'same'-padded plane: review r13 R8)
+            rows, cols = self.minis[0].shape
+            if region[2] * region[3] > 0.6 * rows * cols and not self._prints(count):
+                self.region = whole
         for mini in self.minis[:count]:
             mini.fit()
+
+    def _prints(self, count: int, finest: bool = False) -> bool:
+        """Whether ``count`` slices' numbers print in some arrangement, with the colour bar
+        or without (``finest``: in their most precise format)."""
+        return max(self._room(count, n, finest, bar) for n in range(1, count + 1)
+                   for bar in (True, False)) >= 1.0
 
     def redraw_marks(self, style: str | None = None) -> None:
         """The grid's highlights changed (same depths): place them (``style``'s alone, when
@@ -249,8 +279,8 @@ class DepthStrip(StripWords, QWidget):
 
     def _region(self, depths: list[int], context: int = 1
                 ) -> tuple[int, int, int, int] | None:
-        """The part of the planes the spanning reads lie in, with a cell of context each
-        side, when that is clearly less than a whole plane (more room for each number)."""
+        """The part of the planes the spanning reads lie in, with ``context`` cells each
+        side, when that is less than a whole plane (more room for each number)."""
         rows, cols = self.minis[0].shape
         boxes = []
         for mini in self.minis[: len(depths)]:
@@ -266,7 +296,7 @@ class DepthStrip(StripWords, QWidget):
         left = max(int(b[:, 1].min()) - context, 0)
         bottom = min(int(b[:, 2].max()) + 1 + context, rows)
         right = min(int(b[:, 3].max()) + 1 + context, cols)
-        if (bottom - top) * (right - left) > 0.6 * rows * cols:
+        if (bottom - top, right - left) == (rows, cols):
             return None
         return top, left, bottom - top, right - left
 
@@ -300,13 +330,16 @@ class DepthStrip(StripWords, QWidget):
         # colour bar unless it alone keeps them from printing (the note then gives the scale)
         # (and, where both print, cells up to twice as large as just enough over fewer
         # columns: two 4×4 slices stacked in a wide column printed 6 px digits, review r12 G3)
+        # (printing at all first: three 4×4 slices in two rows, closer to the precise
+        # digits but printing none, beat three in a row that print '−1.9', review r13 R8)
         def best(bar: bool) -> tuple[tuple, int]:
-            return max(((min(self._room(count, n, True, bar), 1.0),
-                         min(self._room(count, n, False, bar), 1.0),
-                         min(self._room(count, n, True, bar), _ROOMY), -n), n)
-                       for n in range(1, count + 1))
+            def rank(n: int) -> tuple:
+                fine, coarse = self._room(count, n, True, bar), self._room(count, n, False, bar)
+                prints = 2 if fine >= 1.0 else 1 if coarse >= 1.0 else 0
+                return prints, min(fine, 1.0), min(coarse, 1.0), min(fine, _ROOMY), -n
+            return max((rank(n), n) for n in range(1, count + 1))
         (with_bar, across), (without, plain) = best(True), best(False)
-        bar = with_bar[:2] >= without[:2] or max(without[:2]) < 1.0
+        bar = with_bar[:3] >= without[:3] or not without[0]
         across = across if bar else plain
         if (count, across, bar) == (self._shown, self._across, self._bar):
             return
@@ -325,21 +358,33 @@ class DepthStrip(StripWords, QWidget):
         elif bar:  # a column of its own
             self._layout.addWidget(self.bar_view, 0, across, down, 1)
         self.bar_view.setVisible(bar or count < down * across)
+        # each slice shown above laid the strip out at once, before the next was placed;
+        # the last pass must see them all (Qt did not always ask for one: the bar kept its
+        # old place over d = 1 until the next resize)
+        self._layout.invalidate()
+        self._layout.activate()
 
     def _cell_px(self, count: int, across: int, bar: bool = True) -> tuple[float, float]:
         """(width, height) in pixels of a cell with ``count`` minis ``across`` a row (and
         the colour ``bar``)."""
         rows, cols = self.minis[0].shape if self.region is None else self.region[2:]
         m = IndexLabelsItem.margin_for(rows, cols)
-        note = self.note.sizeHint().height() if self.note.isVisibleTo(self) else 0
-        down = math.ceil(count / across)
         spacing = self._layout.spacing()
+        note = self._planned_note
+        down = math.ceil(count / across)
         bar = 0 if count < down * across or not bar else _BAR_W + spacing  # (a column)
         w = (self.width() - bar - (across - 1) * spacing) / across - _CHROME
         h = (self.height() - note - (down - 1) * spacing) / down - LABEL_H - _CHROME
         most_w, most_h = w / (cols + m), h / (rows + m)  # cell sides if nothing held them
         cell_h = min(most_h, most_w)
         return min(most_w, MAX_ASPECT * cell_h), cell_h
+
+    def _note_px(self) -> int:
+        """Pixels the note takes under the slices: its lines at the strip's width (its size
+        hint is two lines, a word-wrapped label's) and the gap above it."""
+        if not self.note.isVisibleTo(self):
+            return 0
+        return self.note.heightForWidth(self.width()) + self._layout.spacing()
 
     def _room(self, count: int, across: int, finest: bool = False, bar: bool = True) -> float:
         """How much of what its numbers need (1: just enough) a cell gets with ``count``
@@ -353,9 +398,26 @@ class DepthStrip(StripWords, QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._shown:
+            self._planned_note = self._replans = 0
+            self._settle_timer.start()
+
+    def say_rounding(self) -> None:
+        super().say_rounding()
+        # the slices were laid out around less note than this: again, around this one
+        if self._shown and self._note_px() > self._planned_note and self._replans < 2:
+            self._planned_note = self._note_px()
+            self._replans += 1
+            self._settle_timer.start()
+
+    def _on_settle_timer_timeout(self) -> None:
+        if self._shown:
             self._zoom(self._shown)
             self._arrange(self._shown)
             self.say_rounding()
+
+    def say_rounding_soon(self) -> None:
+        """`say_rounding` once the layout pass now running is over (a slice resized)."""
+        self._words_timer.start()
 
     # -- what the minis report -------------------------------------------------------------
     def picked(self, index: tuple[int, ...]) -> None:
