@@ -46,6 +46,11 @@ class TextLine(QWidget):
         head, tail = self._text[:cut], self._text[cut:]
         room = width - metrics.horizontalAdvance(tail)
         if room < metrics.horizontalAdvance("x[…]"):
+            # no room for an index: the value, which the highlighted cell and the Sum
+            # panel's title name ('gW[1,2,1]…' hid the number, review r13 R12)
+            value = "…" + tail.strip()
+            if metrics.horizontalAdvance(value) <= width:
+                return value
             return metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, width)
         return metrics.elidedText(head, Qt.TextElideMode.ElideMiddle, room) + tail
 

@@ -370,6 +370,7 @@ def test_four_depth_slices_stay_inside_their_grid_at_1280x800(make_window, qtbot
             for corner in (part.rect().topLeft(), part.rect().bottomRight()):
                 assert inside.contains(part.mapTo(grid, corner))
     assert strip.bar_view.isVisible() or "colours" in strip.note.text()
+    assert strip.colorbar.note.text == "slices"  # (review r13 R12: "strip" said nothing)
 
 
 def test_the_marker_follows_the_term_and_an_unread_slice_says_where_the_sum_reads(make_window,

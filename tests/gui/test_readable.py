@@ -480,7 +480,9 @@ def test_a_readout_line_elides_the_index_and_keeps_the_value(qtbot) -> None:
     line.resize(full - 12, 20)
     shown = line.shown_text()
     assert shown.endswith(" = -7.72541") and "…" in shown and shown.startswith("y[")
-    line.resize(line.fontMetrics().horizontalAdvance(" = -7.72541"), 20)  # no room for an index
+    line.resize(line.fontMetrics().horizontalAdvance("…= -7.72541") + 6, 20)  # no room
+    assert line.shown_text() == "…= -7.72541"  # for an index: the value stays (r13 R12)
+    line.resize(line.fontMetrics().horizontalAdvance("y[0"), 20)  # not even for the value
     assert line.shown_text().endswith("…")
 
 
