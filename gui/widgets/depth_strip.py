@@ -251,10 +251,14 @@ class DepthStrip(StripWords, QWidget):
         self.region = None
         # a cell around the reads, unless only the reads then print (a Conv1d strip crops
         # itself: `HeatmapView.set_strip`)
-        for context in () if self._grid.spec.dims == 1 else (1, 0):
+        # (last, the reads alone: the current term's window may reach into a padded border
+        # no term reads, and a crop with it printed nothing where one without it prints —
+        # conv3d_basic 'same', grad_weight[0,1,0,0,0] at term 7, 1280×800)
+        tries = [(1, SPANNING), (0, SPANNING), (0, ("read",))]
+        for context, styles in [] if self._grid.spec.dims == 1 else tries:
             if not count or self._prints(count, finest=True):
                 break
-            region, whole = self._region(self.depths, context), self.region
+            region, whole = self._region(self.depths, context, styles), self.region
             if region is None:
                 continue
             self.region = region
@@ -278,14 +282,14 @@ class DepthStrip(StripWords, QWidget):
         for mini in self.minis[: self._shown]:
             self._copy_marks(mini, style)
 
-    def _region(self, depths: list[int], context: int = 1
+    def _region(self, depths: list[int], context: int = 1, styles=SPANNING
                 ) -> tuple[int, int, int, int] | None:
-        """The part of the planes the spanning reads lie in, with ``context`` cells each
-        side, when that is less than a whole plane (more room for each number)."""
+        """The part of the planes the marks of ``styles`` lie in, with ``context`` cells
+        each side, when that is less than a whole plane (more room for each number)."""
         rows, cols = self.minis[0].shape
         boxes = []
         for mini in self.minis[: len(depths)]:
-            for style in SPANNING:
+            for style in styles:
                 layer = mini.marks.layers.get(style)
                 if layer is not None and layer.count:
                     cells = np.array(sorted(layer.drawn()))
