@@ -111,9 +111,25 @@ class WrappedNote(QLabel):
         self.setWordWrap(True)
 
     def _fit(self) -> None:
-        need = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if self.width() <= 0:
+            return
+        need = self.natural_height(self.width())
         if need > 0 and need != self.minimumHeight():
             self.setMinimumHeight(need)
+
+    def natural_height(self, width: int) -> int:
+        """The height the text takes at ``width``. Not `heightForWidth` alone: Qt's is never
+        less than the minimum height, so a height fitted once at a narrow width (ten lines)
+        stayed when the note widened — four lines at the bottom of a 182 px box, under
+        'same' padding after a resize."""
+        kept = self.minimumHeight()
+        if not kept:
+            return self.heightForWidth(width)
+        self.setMinimumHeight(0)
+        try:
+            return self.heightForWidth(width)
+        finally:
+            self.setMinimumHeight(kept)
 
     def setText(self, text: str) -> None:  # noqa: N802  (as QLabel's)
         super().setText(text)

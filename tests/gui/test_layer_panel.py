@@ -534,3 +534,21 @@ def test_a_field_without_a_row_marks_nothing_and_the_message_still_shows(panel, 
     assert marked_rows(panel) == {"stride"} | ({"output_padding"} if has_row else set())
     assert panel.findChild(type(panel.shapes), "error_stride").isVisibleTo(panel)
     assert "output_padding 3" in panel.message
+
+
+def test_a_wrapped_note_shrinks_again_when_it_widens(qtbot):
+    """A note fitted once at a narrow width (many lines) kept that height when it widened:
+    Qt's heightForWidth is never less than the minimum height it had been given (four
+    lines at the bottom of a 182 px box under 'same' padding after a resize)."""
+    from gui.widgets.layer_fields import WrappedNote
+
+    note = WrappedNote("note")
+    qtbot.addWidget(note)
+    note.show()
+    note.setText("'same': padding (before + after) D 0 + 1, H 0 + 1, W 0 + 1, so that the "
+                 "output is as large as the input")
+    note.resize(60, 20)
+    narrow = note.minimumHeight()
+    note.resize(400, 20)
+    assert note.minimumHeight() < narrow / 2
+    assert note.minimumHeight() == note.natural_height(400) > 0
