@@ -16,8 +16,8 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect
-from PySide6.QtGui import QFont, QFontInfo, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt
+from PySide6.QtGui import QFont, QFontInfo, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -99,8 +99,9 @@ def portable(svg: bytes) -> bytes:
     """Qt's SVG as other renderers draw it too: librsvg and resvg ignore
     ``vector-effect="non-scaling-stroke"`` (a cosmetic pen) and would scale a 2 px outline
     in a grid's cell units into a solid block, so the width is divided by the group's scale
-    here; and a generic family such as "Sans Serif" is written as the font Qt resolved it to
-    (a renderer's own default may be a font this machine lacks: no text at all)."""
+    here; a heatmap's image is enlarged without smoothing (`_sharp_image`); and a generic
+    family such as "Sans Serif" is written as the font Qt resolved it to (a renderer's own
+    default may be a font this machine lacks: no text at all)."""
 
     def fix(m: re.Match) -> bytes:
         if b"non-scaling-stroke" not in m.group(5):
@@ -117,11 +118,36 @@ def portable(svg: bytes) -> bytes:
         return tag + m.group(5)
 
     svg = _GROUP.sub(fix, svg)
+    svg = _IMAGE.sub(_sharp_image, svg)
     for generic in set(re.findall(rb'font-family="([^"]*)"', svg)):
         real = QFontInfo(QFont(generic.decode())).family().encode()
         if real and real != generic:
             svg = svg.replace(b'font-family="%s"' % generic, b'font-family="%s"' % real)
     return svg
+
+
+_IMAGE = re.compile(rb'(<image [^>]*?xlink:href="data:image/png;base64,)([A-Za-z0-9+/=]+)(")')
+#: A heatmap embedded at one pixel a cell is enlarged to about this many pixels a side.
+SHARP_SIDE = 1024
+_HEATMAP_MOST = 256  # pixels a side: larger images are pictures, left as they are
+
+
+def _sharp_image(m: re.Match) -> bytes:
+    """A heatmap's image (one pixel a cell) enlarged without smoothing: renderers stretch an
+    embedded image smoothly whatever ``image-rendering`` says (librsvg 2.54 ignores it), and
+    a 3 × 3 weight came out as one blur, its colours across the cells' borders."""
+    image = QImage.fromData(QByteArray.fromBase64(m.group(2)), "PNG")
+    side = max(image.width(), image.height())
+    factor = SHARP_SIDE // side if not image.isNull() and 0 < side <= _HEATMAP_MOST else 0
+    if factor < 2:
+        return m.group(0)
+    big = image.scaled(image.width() * factor, image.height() * factor,
+                       Qt.AspectRatioMode.IgnoreAspectRatio,
+                       Qt.TransformationMode.FastTransformation)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    big.save(buffer, "PNG")
+    return m.group(1) + bytes(buffer.data().toBase64()) + m.group(3)
 
 
 def svg_bytes(widget: QWidget, title: str = "ConvViz") -> bytes:

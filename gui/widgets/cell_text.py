@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPaintEngine, QPainter
 from PySide6.QtWidgets import QGraphicsItem
 
 from ..equation import cell_number
@@ -229,14 +229,41 @@ class CellTextItem(QGraphicsItem):
         painter.save()
         painter.resetTransform()
         light, dark, grey = QColor(20, 20, 20), QColor(255, 255, 255), QColor(90, 90, 90)
+        # An SVG keeps the family and size but not the condensed stretch: a renderer set the
+        # numbers a quarter wider than the screen and they ran together ('−0.760.53'). There
+        # the plain face is drawn squeezed by the stretch, which every renderer applies.
+        squeeze = painter.paintEngine().type() == QPaintEngine.Type.SVG
+        if squeeze:
+            font, italic = _unstretched(font), _unstretched(italic)
         for r in range(r0, r1):
             for c in range(c0, c1):
                 muted = self._muted is not None and self._muted[r, c]
-                painter.setFont(italic if muted else font)
+                face = italic if muted else font
+                painter.setFont(face)
                 painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
                 rect = t.mapRect(QRectF(c, r, 1, 1))
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
+                if squeeze:
+                    _draw_squeezed(painter, rect, texts[r][c], self._fonts[level].stretch())
+                else:
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, texts[r][c])
         painter.restore()
+
+
+def _unstretched(font: QFont) -> QFont:
+    plain = QFont(font)
+    plain.setStretch(QFont.Stretch.Unstretched)
+    return plain
+
+
+def _draw_squeezed(painter: QPainter, rect: QRectF, text: str, stretch: int) -> None:
+    """``text`` centred in ``rect``, drawn ``stretch`` % as wide as the font sets it."""
+    k = stretch / 100.0 if stretch > 0 else 1.0
+    painter.save()
+    painter.translate(rect.center())
+    painter.scale(k, 1.0)
+    wide = QRectF(-rect.width() / (2 * k), -rect.height() / 2, rect.width() / k, rect.height())
+    painter.drawText(wide, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
 
 
 class IndexLabelsItem(QGraphicsItem):

@@ -151,6 +151,46 @@ def test_figures_as_png_and_svg(window, files, dialogs, tmp_path):
     assert files.prompts.errors == []
 
 
+def test_an_svg_heatmap_keeps_its_cells_sharp(window):
+    """Review r13 S4: a heatmap is embedded at one pixel a cell, and renderers stretch it
+    smoothly (librsvg ignores image-rendering): a 3 × 3 weight came out as one blur. Each
+    is now embedded enlarged without smoothing, its pixels blocks of one colour; and the
+    numbers keep the screen's width."""
+    import base64
+    import re
+
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from gui.figure_export import SHARP_SIDE, svg_bytes
+
+    weight = window.grids.grids["weight"]
+    svg = svg_bytes(weight)
+    images = re.findall(rb'<image ([^>]*?)xlink:href="data:image/png;base64,([^"]+)"', svg)
+    sizes = []
+    for attributes, data in images:
+        image = QImage.fromData(base64.b64decode(data), "PNG")
+        width = float(re.search(rb'width="([0-9.]+)"', attributes).group(1))
+        sizes.append((image.width(), width))
+    heatmap = [(px, w) for px, w in sizes if w == weight.array.shape[-1]]
+    assert heatmap, sizes  # the 3-wide weight slice, one unit a cell
+    for px, w in heatmap:
+        assert px >= SHARP_SIDE // 2 and px % w == 0  # whole blocks a cell
+    image = QImage.fromData(base64.b64decode(images[[s for s, _ in sizes].index(
+        heatmap[0][0])][1]), "PNG").convertToFormat(QImage.Format.Format_RGB32)
+    block = image.width() // int(heatmap[0][1])
+    pixels = np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)
+    assert len(np.unique(pixels[:block, :block])) == 1  # a cell is one colour throughout
+    # the cells' numbers: the plain face squeezed as the screen's condensed one (an SVG has
+    # no stretch: they ran together), each number drawn once
+    squeezed = re.findall(rb'transform="matrix\(0\.75,0,0,1,[^"]*"[^>]*>\s*<text[^>]*>([^<]*)<',
+                          svg)
+    numbers = [float(t.decode().replace("−", "-")) for t in squeezed]
+    values = window.document.session.weight[0, 0].ravel()  # the slice on screen, o = c = 0
+    assert len(numbers) == values.size
+    np.testing.assert_allclose(sorted(numbers), sorted(values), atol=0.006)
+
+
 def test_figure_into_a_missing_folder_says_why(window, files, dialogs, tmp_path):
     dialogs.save.append(str(tmp_path / "nope" / "x.png"))
     files.exports.export_figure()
