@@ -90,8 +90,7 @@ def show(layer: Any, input: Any, grad_output: Any = None, *, block: bool | None 
         configure(app)
     if block is None:
         block = not _loop_running(app)
-    window = MainWindow(session)
-    window.setWindowTitle(f"{type(layer).__name__}[*] — ConvViz")
+    window = MainWindow(session)  # titled as any window: 'untitled — nn.Conv1d — ConvViz'
     window.show()
     window.start_background()  # torch is loaded already: the cross-check starts at once
     if block:

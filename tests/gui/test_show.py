@@ -71,6 +71,9 @@ def test_show_opens_a_conv_transpose_and_the_crosscheck_agrees(qtbot, opened):
     opened.append(window)
     spec = window.document.session.spec
     assert spec.transposed and spec.output_padding == (1, 1)
+    # titled as any window (review r13 S9), not modified: nothing of the user's to save
+    assert window.windowTitle() == "untitled[*] — nn.ConvTranspose2d — ConvViz"
+    assert not window.isWindowModified()
     assert window.document.session.weight.shape == (2, 2, 3, 3)  # (in, out/groups, kH, kW)
     check = window.status.check
     qtbot.waitUntil(lambda: check.property("state") in ("ok", "bad"), timeout=60_000)
