@@ -203,8 +203,11 @@ def build_diagram(session: Session, results: ConvResults, tensor: str | None = N
         h = (provenance if provenance is not None else Provenance(terms)).at(step)
         for name, focus in h.focus.items():
             leads[name] = _followed(session.spec, name, focus, leads.get(name), h)
-        lines.append(symbolic(terms))
         sums = running_sums(terms)
+        # at a step the figure states the entry's value too, as the Sum panel does: a grid
+        # too dense to print it left it in no frame but the last (review r13 S8)
+        value = terms.sum() if step is not None and terms.value is not None else None
+        lines.append(symbolic(terms) + ("" if value is None else f"   = {_number(value)}"))
         if step is not None:
             lines.append(f"term {step} of 0–{len(terms) - 1}:  {term_text(terms, step)}")
             if sums is not None:

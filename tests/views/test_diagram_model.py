@@ -21,7 +21,11 @@ def test_an_output_entry_shows_what_its_sum_reads():
     assert [p.name for p in d.panels()] == ["input", "weight", "bias", "output"]
     assert d.rows[0][1] == ("⊛", "+", "=")
     terms = explain_spec(session.spec, "output", index, **session.tensors())
-    assert d.lines[0] == symbolic(terms)
+    # the entry's value stated at any step (review r13 S8), as the output holds it
+    assert d.lines[0].startswith(symbolic(terms) + "   = ")
+    stated = float(d.lines[0].rsplit("= ", 1)[1].replace("−", "-"))
+    assert abs(stated - results.output[0, 1, 2, 2]) <= 1e-5 * max(1.0, abs(stated))
+    assert build_diagram(session, results, "output", index).lines[0] == symbolic(terms)
     out = d.panel("output")
     assert out.marks["write"].tolist() == [[2, 2]]
     np.testing.assert_array_equal(out.values, results.output[0, 1])
