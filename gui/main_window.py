@@ -174,8 +174,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self.history_dock = QDockWidget("History", self, objectName="historyDock")
         self.history_dock.setWidget(QUndoView(self.document.undo_stack))
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        # a tab beside the Layer panel, as wide as it: on the right it took its width from
+        # the grids (68 px beside a Conv3d at 1280×800, 'Load sessi'), or pushed the window
+        # past the screen (review r13 S6)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        self.history_dock.toggleViewAction().toggled.connect(self._on_history_toggled)
         self.sum_dock = QDockWidget("Sum", self, objectName="sumDock")
         self.sum_dock.setWidget(self.equation)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sum_dock)
@@ -338,6 +342,15 @@ class MainWindow(QMainWindow):
     def _on_twin_action_triggered(self) -> None:
         if self.engine.latest is not None:
             self.twin_view.show_for(self.engine.latest)
+
+    def _on_history_toggled(self, shown: bool) -> None:
+        if shown:  # (tabified while shown: a hidden dock tabified was never placed)
+            if self.panel_dock.isVisible() and \
+                    self.history_dock not in self.tabifiedDockWidgets(self.panel_dock):
+                self.tabifyDockWidget(self.panel_dock, self.history_dock)
+            # its tab in front, where View › History asked for it (once the dock area has
+            # laid the new tab out: raised at once, it stayed behind the Layer tab)
+            QTimer.singleShot(0, self.history_dock.raise_)
 
     def _on_document_historyTrimmed(self, _note: str) -> None:
         self.history_dock.widget().setEmptyLabel("<older steps dropped to save memory>")

@@ -125,11 +125,18 @@ def test_layer_panel_keeps_its_width_and_never_clips(window, size):
     _settle()
     scroll = window.panel_dock.widget()
     width = window.panel_dock.width()
-    for _ in range(2):
+    for shown in (True, False):
         window.history_dock.toggleViewAction().trigger()
         _settle()
         assert scroll.viewport().width() >= window.panel.minimumSizeHint().width()
+        if shown:  # a tab beside the Layer panel, as wide, in front (review r13 S6)
+            assert window.history_dock in window.tabifiedDockWidgets(window.panel_dock)
+            assert not window.history_dock.visibleRegion().isEmpty()
+            assert window.panel_dock.visibleRegion().isEmpty()  # behind its tab
+            assert window.history_dock.width() == width
+            assert window.width() == size[0]  # the grids keep their room
     assert not window.history_dock.isVisible()
+    assert not window.panel_dock.visibleRegion().isEmpty()
     assert window.panel_dock.width() == width
 
 
