@@ -54,6 +54,7 @@ class Im2colPage(QScrollArea):
         self.setWidget(self.graphics)
         self.plots: list[MatrixPlot] = []
         self._columns: list[int] = []  # each plot's column in the page's grid
+        self._rows: list[int] = []  # and row (the result's, C of A·B = C, is the last)
         # (width, height) the page needs with each width tier (`measure`)
         self._needs: dict[str | None, tuple[float, float]] = {}
         self._widths: dict[str | None, dict[int, float]] = {}  # each grid column's, by tier
@@ -73,6 +74,7 @@ class Im2colPage(QScrollArea):
         plot = MatrixPlot(name, self.graphics.addLayout(row=row, col=col), title)
         self.plots.append(plot)
         self._columns.append(col)
+        self._rows.append(row)
         return plot
 
     # -- room for the numbers ------------------------------------------------------------
@@ -192,8 +194,10 @@ class Im2colPage(QScrollArea):
         its scroll ranges change (a scroll bar that appears takes from the other's room):
         all of them where they fit (a new sum), else the current term's (each step), else
         the current term's in the product's matrices (not the images beside C); where those
-        do not fit either, their last ones: the result's row and column (C of A·B = C is in
-        the bottom row of every page, right of A) and what lies in them."""
+        do not fit either, their last ones. A sum with no step (a clicked entry) has no
+        current term: then the entry's own cells in the result's row of the grid (C of
+        A·B = C is in the bottom row of every page, right of A): its row and cell in the
+        products, its cell in the images, else the products' alone, else the images'."""
         self._current_only = current_only
         self._reveal_timer.start()
 
@@ -210,20 +214,41 @@ class Im2colPage(QScrollArea):
         if all(bar.maximum() == 0 for bar in bars):
             return
         self.ci.layout.activate()  # (a layout's change is posted: cells where they will be)
-        tries = ((False, False), (True, False), (True, True))[self._current_only:]
-        for current, products in tries:
-            area = QRectF()
-            for plot, col in zip(self.plots, self._columns, strict=True):
-                rect = plot.marked_rect(current)
-                if rect is not None and not (products and col >= _IMAGES):
-                    area = area.united(QRectF(self.graphics.mapFromScene(rect).boundingRect()))
+        for kind, where, must_fit in _TRIES[self._current_only:]:
+            area = self._area(kind, where)
             fits = area.width() + 2 * _MARGIN <= room[0] and \
                 area.height() + 2 * _MARGIN <= room[1]
-            if area.isEmpty() or not fits and not products:
+            if area.isEmpty() or not fits and must_fit:
                 continue
             _scroll_to(bars[0], area.left(), area.right(), room[0])
             _scroll_to(bars[1], area.top(), area.bottom(), room[1])
             return
+
+    def _area(self, kind: str, where: str) -> QRectF:
+        """The page's rectangle around the ``kind`` cells ('read', 'current', 'entry': the
+        products' `MatrixPlot.band_rect`, the images' read cells) of the plots ``where``
+        ('all', 'products', 'images'; 'result…': those of the grid's last row only)."""
+        last = max(self._rows, default=0)
+        area = QRectF()
+        for plot, row, col in zip(self.plots, self._rows, self._columns, strict=True):
+            image = col >= _IMAGES
+            if where.startswith("result") and row != last or \
+                    where.endswith("products") and image or where.endswith("images") and not image:
+                continue
+            if kind == "entry":
+                rect = plot.marked_rect(False) if image else plot.band_rect()
+            else:
+                rect = plot.marked_rect(kind == "current")
+            if rect is not None:
+                area = area.united(QRectF(self.graphics.mapFromScene(rect).boundingRect()))
+        return area
+
+
+#: What `Im2colPage.reveal` scrolls into view, the first that is there (and fits, where
+#: asked): (cells, of which plots, must fit). A step skips the first.
+_TRIES = (("read", "all", True), ("current", "all", True), ("current", "products", False),
+          ("entry", "result", True), ("entry", "result products", False),
+          ("entry", "result images", False))
 
 
 def _scroll_to(bar, low: float, high: float, size: int) -> None:

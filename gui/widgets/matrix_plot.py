@@ -144,6 +144,7 @@ class MatrixPlot:
         self.channel = 0
         self.read_mask = np.zeros((0, 0), bool)  # what is marked, for tests
         self.current_mask = np.zeros((0, 0), bool)
+        self._bands: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # (rows, cols)
 
     def set_array(self, array: np.ndarray, mode: str, channel: int = 0) -> None:
         """Show a 2D array, or channel ``channel`` of a 3D image."""
@@ -233,6 +234,21 @@ class MatrixPlot:
         if not cells.size:
             return None
         (top, left), (bottom, right) = cells.min(axis=0), cells.max(axis=0) + 1
+        return self._scene_rect(top, left, bottom, right)
+
+    def band_rect(self) -> QRectF | None:
+        """The scene rectangle of the entry's own cells: where its banded row and column
+        cross (the product's cell the sum fills), else its banded rows or columns (cols'
+        row of the entry); None with no bands."""
+        rows, cols = self._bands
+        if self.array is None or not rows and not cols:
+            return None
+        height, width = self.array.shape
+        top, bottom = (min(rows), max(rows) + 1) if rows else (0, height)
+        left, right = (min(cols), max(cols) + 1) if cols else (0, width)
+        return self._scene_rect(top, left, bottom, right)
+
+    def _scene_rect(self, top, left, bottom, right) -> QRectF:
         area = QRectF(float(left), float(top), float(right - left), float(bottom - top))
         return self.view.mapViewToScene(area).boundingRect()
 
@@ -247,6 +263,7 @@ class MatrixPlot:
         """The read cells and the entry's bands (once per selection)."""
         shape = None if self.array is None else self.array.shape
         self.read_mask = np.zeros(shape or (0, 0), bool)
+        self._bands = ((), ()) if mark is None or shape is None else (mark.rows, mark.cols)
         if mark is None or shape is None:
             self.read.set_cells(_NO_CELLS, shape or (0, 0))
             self.bands.setPath(QPainterPath())
