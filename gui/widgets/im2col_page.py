@@ -63,6 +63,7 @@ class Im2colPage(QScrollArea):
         self._reveal_timer = QTimer(self, singleShot=True, interval=0)
         self._reveal_timer.timeout.connect(self._on_reveal_timer_timeout)
         self.verticalScrollBar().rangeChanged.connect(self._on_bar_rangeChanged)
+        self.verticalScrollBar().valueChanged.connect(self._on_vertical_valueChanged)
         self.horizontalScrollBar().rangeChanged.connect(self._on_bar_rangeChanged)
 
     @property
@@ -72,6 +73,7 @@ class Im2colPage(QScrollArea):
 
     def add_plot(self, name: str, row: int, col: int, title: str) -> MatrixPlot:
         plot = MatrixPlot(name, self.graphics.addLayout(row=row, col=col), title)
+        plot.framed = col >= _IMAGES
         self.plots.append(plot)
         self._columns.append(col)
         self._rows.append(row)
@@ -204,6 +206,18 @@ class Im2colPage(QScrollArea):
     def _on_bar_rangeChanged(self, low: int, high: int) -> None:
         self._reveal_timer.start()
 
+    def _on_vertical_valueChanged(self, value: int) -> None:
+        self._place_images()
+
+    def _place_images(self) -> None:
+        """Draw each image beside the product in the part of its box in view (a C × L image
+        in the 64-row cols' row stayed at the top while the page showed the sum's row 50)."""
+        top = self.verticalScrollBar().value()
+        for plot in self.plots:
+            if plot.framed:
+                box = self.graphics.mapFromScene(plot.view.sceneBoundingRect()).boundingRect()
+                plot.set_sink(top + _MARGIN - box.top())
+
     def _on_reveal_timer_timeout(self) -> None:
         bars = (self.horizontalScrollBar(), self.verticalScrollBar())
         least = (self.graphics.minimumWidth(), self.graphics.minimumHeight())
@@ -222,14 +236,15 @@ class Im2colPage(QScrollArea):
                 continue
             _scroll_to(bars[0], area.left(), area.right(), room[0])
             _scroll_to(bars[1], area.top(), area.bottom(), room[1])
-            return
+            break
+        self._place_images()
 
     def _area(self, kind: str, where: str) -> QRectF:
         """The page's rectangle around the ``kind`` cells ('read', 'current', 'entry': the
         products' `MatrixPlot.band_rect`, the images' read cells) of the plots ``where``
         ('all', 'products', 'images'; 'result…': those of the grid's last row only)."""
         last = max(self._rows, default=0)
-        area = QRectF()
+        area, images = QRectF(), QRectF()
         for plot, row, col in zip(self.plots, self._rows, self._columns, strict=True):
             image = col >= _IMAGES
             if where.startswith("result") and row != last or \
@@ -240,8 +255,16 @@ class Im2colPage(QScrollArea):
             else:
                 rect = plot.marked_rect(kind == "current")
             if rect is not None:
-                area = area.united(QRectF(self.graphics.mapFromScene(rect).boundingRect()))
-        return area
+                rect = QRectF(self.graphics.mapFromScene(rect).boundingRect())
+                if plot.framed:
+                    images = images.united(rect)
+                else:
+                    area = area.united(rect)
+        if area.isEmpty() or images.isEmpty():
+            return area if images.isEmpty() else images
+        # (an image is drawn in the part of its box in view, `_place_images`: at the top)
+        images.moveTop(area.top())
+        return area.united(images)
 
 
 #: What `Im2colPage.reveal` scrolls into view, the first that is there (and fits, where
