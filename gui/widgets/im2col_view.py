@@ -192,6 +192,12 @@ class Im2colView(QWidget):
             self._dirty.add("data")
             self._render()
 
+    def fit(self) -> None:
+        """Every matrix zoomed back to its fitted range (View › Zoom all grids to fit)."""
+        for plots, _ in self._built.values():
+            for plot in plots.values():
+                plot.fit()
+
     def show_page(self, page: str) -> None:
         i = list(self.arrangement.PAGES).index(page)
         if self.page_box.currentIndex() != i:

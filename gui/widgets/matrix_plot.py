@@ -179,15 +179,21 @@ class MatrixPlot:
         self.fit()
 
     def fit(self) -> None:
-        """Show the whole array, or as much of a `framed` image as prints (`_framed_area`)."""
+        """Show the whole array, or as much of a `framed` image as prints (`_framed_area`);
+        zooming out stops there (a matrix zoomed out with Ctrl+wheel was a small patch in
+        the middle of its box, review r13 S3); a framed image may still pan along."""
         if self.array is None:
             return
         rows, cols = self.array.shape
-        area = QRectF(0, 0, max(cols, 1), max(rows, 1))
-        if not self.framed:
-            self.view.setRange(area, padding=_PADDING)
-            return
-        self.view.setRange(self._framed_area(), padding=0.0)
+        grow = 1.0 + 2.0 * _PADDING
+        whole = QRectF(-_PADDING * cols, -_PADDING * rows, max(cols, 1) * grow,
+                       max(rows, 1) * grow)
+        area = self._framed_area() if self.framed else whole
+        reach = whole.united(area)
+        self.view.setLimits(xMin=reach.left(), xMax=reach.right(), yMin=reach.top(),
+                            yMax=reach.bottom(), maxXRange=area.width(),
+                            maxYRange=area.height())
+        self.view.setRange(area, padding=0.0)
 
     def _framed_area(self) -> QRectF:
         """An image's view: cells at most as tall as wide (or as a line of text), the image at
@@ -351,6 +357,11 @@ class MatrixPlot:
                 self._centre = (cells[:, 1].min() + cells[:, 1].max() + 1) / 2
         if self.framed:
             self.fit()
+        elif cells.size:  # a matrix zoomed in (Ctrl+wheel) pans to the player's cell
+            (top, left), (bottom, right) = cells.min(axis=0), cells.max(axis=0) + 1
+            shown = self.view.viewRect()
+            self.view.translateBy(x=_shift(shown.left(), shown.right(), left, right),
+                                  y=_shift(shown.top(), shown.bottom(), top, bottom))
 
     def _in_channel(self, cells: np.ndarray) -> np.ndarray:
         """(row, col) cells; an image's (channel, row, col) cells of the channel on screen."""
@@ -359,3 +370,9 @@ class MatrixPlot:
         return cells
 
 
+def _shift(low: float, high: float, first: float, last: float) -> float:
+    """How far to move a view showing ``low`` to ``high`` the least that shows ``first`` to
+    ``last`` (their start, where they are longer)."""
+    if first < low or last - first > high - low:
+        return first - low
+    return max(last - high, 0.0)
