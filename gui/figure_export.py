@@ -5,7 +5,10 @@ PNG is what the screen shows (``QWidget.grab``). SVG goes through pyqtgraph's ow
 otherwise, and whenever it fails (pyqtgraph 0.14's exporter cannot parse the closed paths
 Qt 6 writes, pyqtgraph#3495), Qt's ``QSvgGenerator`` records the widget's painting: text,
 lines and cells stay vectors, heatmaps are embedded as images. Files are written
-atomically; failures raise `core.io.atomic.WriteError`.
+atomically; failures raise `core.io.atomic.WriteError`. A panel not on screen (another tab
+showing) is refused: it would come out blank. A widget may name the parts a figure of it draws
+(``figure_parts``: the im2col view's header, then its page at full size, not the viewport it
+is scrolled in).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt
-from PySide6.QtGui import QFont, QFontInfo, QImage, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontInfo, QImage, QPainter, QPixmap, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -36,9 +39,37 @@ def figure_format(path: str | os.PathLike[str], chosen_filter: str = "") -> str:
     return ".svg" if "svg" in chosen_filter.lower() else ".png"
 
 
+def _parts(widget: QWidget) -> list[tuple[QWidget, QRect]]:
+    """What a figure of ``widget`` draws, top to bottom: (widget, its area) pairs."""
+    parts = getattr(widget, "figure_parts", None)
+    return parts() if parts is not None else [(widget, widget.rect())]
+
+
+def _size(parts: list[tuple[QWidget, QRect]]) -> QSize:
+    return QSize(max(rect.width() for _, rect in parts), sum(r.height() for _, r in parts))
+
+
+def _grab(widget: QWidget) -> QPixmap:
+    parts = _parts(widget)
+    if len(parts) == 1:
+        return parts[0][0].grab(parts[0][1])
+    pixmaps = [part.grab(rect) for part, rect in parts]
+    ratio = pixmaps[0].devicePixelRatio()
+    pixmap = QPixmap(_size(parts) * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.white)
+    painter = QPainter(pixmap)
+    top = 0
+    for (_, rect), part in zip(parts, pixmaps, strict=True):
+        painter.drawPixmap(QPoint(0, top), part)
+        top += rect.height()
+    painter.end()
+    return pixmap
+
+
 def png_bytes(widget: QWidget) -> bytes:
     """``widget`` as it looks on screen, PNG-encoded."""
-    pixmap = widget.grab()
+    pixmap = _grab(widget)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if pixmap.isNull() or not pixmap.save(buffer, "PNG"):
@@ -58,7 +89,7 @@ def _pyqtgraph_view(widget: QWidget):
 
 
 def _pyqtgraph_svg(widget: QWidget) -> bytes | None:
-    view = _pyqtgraph_view(widget)
+    view = _pyqtgraph_view(widget) if len(_parts(widget)) == 1 else None
     if view is None:
         return None
     from pyqtgraph.exporters import SVGExporter
@@ -74,21 +105,27 @@ def _pyqtgraph_svg(widget: QWidget) -> bytes | None:
 def _qt_svg(widget: QWidget, title: str) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    parts = _parts(widget)
+    size = _size(parts)
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
-    generator.setSize(widget.size())
+    generator.setSize(size)
     generator.setResolution(widget.logicalDpiY())  # point-size fonts as large as on screen
-    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setViewBox(QRect(QPoint(0, 0), size))
     generator.setTitle(title)
     generator.setDescription("Exported from ConvViz")
     painter = QPainter(generator)
     try:
-        widget.render(painter, QPoint(0, 0))
+        top = 0
+        for part, rect in parts:
+            # (QWidget's render: QGraphicsView's own one renders its scene, no frame)
+            QWidget.render(part, painter, QPoint(0, top), QRegion(rect))
+            top += rect.height()
     finally:
         painter.end()
     from .diagram_paint import pixel_size
 
-    return portable(pixel_size(bytes(buffer.data()), widget.size()))
+    return portable(pixel_size(bytes(buffer.data()), size))
 
 
 _GROUP = re.compile(rb'(<g [^>]*?stroke-width=")([0-9.eE+-]+)("[^>]*?'
@@ -99,9 +136,10 @@ def portable(svg: bytes) -> bytes:
     """Qt's SVG as other renderers draw it too: librsvg and resvg ignore
     ``vector-effect="non-scaling-stroke"`` (a cosmetic pen) and would scale a 2 px outline
     in a grid's cell units into a solid block, so the width is divided by the group's scale
-    here; a heatmap's image is enlarged without smoothing (`_sharp_image`); and a generic
+    here; a heatmap's image is enlarged without smoothing (`_sharp_image`); a generic
     family such as "Sans Serif" is written as the font Qt resolved it to (a renderer's own
-    default may be a font this machine lacks: no text at all)."""
+    default may be a font this machine lacks: no text at all); an empty path, which Qt
+    writes but cannot read back ("invalid path data"), is left out."""
 
     def fix(m: re.Match) -> bytes:
         if b"non-scaling-stroke" not in m.group(5):
@@ -119,6 +157,7 @@ def portable(svg: bytes) -> bytes:
 
     svg = _GROUP.sub(fix, svg)
     svg = _IMAGE.sub(_sharp_image, svg)
+    svg = re.sub(rb'<path [^>]*\bd=""[^>]*/>\n?', b"", svg)
     for generic in set(re.findall(rb'font-family="([^"]*)"', svg)):
         real = QFontInfo(QFont(generic.decode())).family().encode()
         if real and real != generic:
@@ -164,8 +203,12 @@ def export_figure(widget: QWidget, path: str | os.PathLike[str], fmt: str | None
     WriteError
         When the file cannot be written (nothing partial is left).
     ValueError
-        When the widget cannot be rendered (zero size).
+        When the widget cannot be rendered (zero size, or not on screen).
     """
+    if not widget.isVisible():  # (a hidden tab's panel renders blank: 640×480, empty)
+        name = widget.accessibleName() or "the panel"
+        raise ValueError(f"{name} is not on screen (another tab is showing): show its tab "
+                         "first")
     path = Path(path)
     fmt = fmt or figure_format(path)
     data = svg_bytes(widget, title) if fmt == ".svg" else png_bytes(widget)

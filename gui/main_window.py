@@ -281,6 +281,7 @@ class MainWindow(QMainWindow):
         engine.resultReady.connect(self.twin_view.set_result)
         self.twin_action.triggered.connect(self._on_twin_action_triggered)
         self.complex_switch.modeChanged.connect(self.im2col.set_complex_view)
+        self.fit_action.triggered.connect(self.im2col.fit)  # its matrices zoom too
         engine.busyChanged.connect(status.set_busy)
         engine.computeFailed.connect(status.show_error)
         doc.refused.connect(status.show_note)

@@ -54,6 +54,7 @@ class Im2colPage(QScrollArea):
         self.setWidget(self.graphics)
         self.plots: list[MatrixPlot] = []
         self._columns: list[int] = []  # each plot's column in the page's grid
+        self._rows: list[int] = []  # and row (the result's, C of A·B = C, is the last)
         # (width, height) the page needs with each width tier (`measure`)
         self._needs: dict[str | None, tuple[float, float]] = {}
         self._widths: dict[str | None, dict[int, float]] = {}  # each grid column's, by tier
@@ -62,6 +63,7 @@ class Im2colPage(QScrollArea):
         self._reveal_timer = QTimer(self, singleShot=True, interval=0)
         self._reveal_timer.timeout.connect(self._on_reveal_timer_timeout)
         self.verticalScrollBar().rangeChanged.connect(self._on_bar_rangeChanged)
+        self.verticalScrollBar().valueChanged.connect(self._on_vertical_valueChanged)
         self.horizontalScrollBar().rangeChanged.connect(self._on_bar_rangeChanged)
 
     @property
@@ -71,8 +73,10 @@ class Im2colPage(QScrollArea):
 
     def add_plot(self, name: str, row: int, col: int, title: str) -> MatrixPlot:
         plot = MatrixPlot(name, self.graphics.addLayout(row=row, col=col), title)
+        plot.framed = col >= _IMAGES
         self.plots.append(plot)
         self._columns.append(col)
+        self._rows.append(row)
         return plot
 
     # -- room for the numbers ------------------------------------------------------------
@@ -192,13 +196,27 @@ class Im2colPage(QScrollArea):
         its scroll ranges change (a scroll bar that appears takes from the other's room):
         all of them where they fit (a new sum), else the current term's (each step), else
         the current term's in the product's matrices (not the images beside C); where those
-        do not fit either, their last ones: the result's row and column (C of A·B = C is in
-        the bottom row of every page, right of A) and what lies in them."""
+        do not fit either, their last ones. A sum with no step (a clicked entry) has no
+        current term: then the entry's own cells in the result's row of the grid (C of
+        A·B = C is in the bottom row of every page, right of A): its row and cell in the
+        products, its cell in the images, else the products' alone, else the images'."""
         self._current_only = current_only
         self._reveal_timer.start()
 
     def _on_bar_rangeChanged(self, low: int, high: int) -> None:
         self._reveal_timer.start()
+
+    def _on_vertical_valueChanged(self, value: int) -> None:
+        self._place_images()
+
+    def _place_images(self) -> None:
+        """Draw each image beside the product in the part of its box in view (a C × L image
+        in the 64-row cols' row stayed at the top while the page showed the sum's row 50)."""
+        top = self.verticalScrollBar().value()
+        for plot in self.plots:
+            if plot.framed:
+                box = self.graphics.mapFromScene(plot.view.sceneBoundingRect()).boundingRect()
+                plot.set_sink(top + _MARGIN - box.top())
 
     def _on_reveal_timer_timeout(self) -> None:
         bars = (self.horizontalScrollBar(), self.verticalScrollBar())
@@ -210,20 +228,50 @@ class Im2colPage(QScrollArea):
         if all(bar.maximum() == 0 for bar in bars):
             return
         self.ci.layout.activate()  # (a layout's change is posted: cells where they will be)
-        tries = ((False, False), (True, False), (True, True))[self._current_only:]
-        for current, products in tries:
-            area = QRectF()
-            for plot, col in zip(self.plots, self._columns, strict=True):
-                rect = plot.marked_rect(current)
-                if rect is not None and not (products and col >= _IMAGES):
-                    area = area.united(QRectF(self.graphics.mapFromScene(rect).boundingRect()))
+        for kind, where, must_fit in _TRIES[self._current_only:]:
+            area = self._area(kind, where)
             fits = area.width() + 2 * _MARGIN <= room[0] and \
                 area.height() + 2 * _MARGIN <= room[1]
-            if area.isEmpty() or not fits and not products:
+            if area.isEmpty() or not fits and must_fit:
                 continue
             _scroll_to(bars[0], area.left(), area.right(), room[0])
             _scroll_to(bars[1], area.top(), area.bottom(), room[1])
-            return
+            break
+        self._place_images()
+
+    def _area(self, kind: str, where: str) -> QRectF:
+        """The page's rectangle around the ``kind`` cells ('read', 'current', 'entry': the
+        products' `MatrixPlot.band_rect`, the images' read cells) of the plots ``where``
+        ('all', 'products', 'images'; 'result…': those of the grid's last row only)."""
+        last = max(self._rows, default=0)
+        area, images = QRectF(), QRectF()
+        for plot, row, col in zip(self.plots, self._rows, self._columns, strict=True):
+            image = col >= _IMAGES
+            if where.startswith("result") and row != last or \
+                    where.endswith("products") and image or where.endswith("images") and not image:
+                continue
+            if kind == "entry":
+                rect = plot.marked_rect(False) if image else plot.band_rect()
+            else:
+                rect = plot.marked_rect(kind == "current")
+            if rect is not None:
+                rect = QRectF(self.graphics.mapFromScene(rect).boundingRect())
+                if plot.framed:
+                    images = images.united(rect)
+                else:
+                    area = area.united(rect)
+        if area.isEmpty() or images.isEmpty():
+            return area if images.isEmpty() else images
+        # (an image is drawn in the part of its box in view, `_place_images`: at the top)
+        images.moveTop(area.top())
+        return area.united(images)
+
+
+#: What `Im2colPage.reveal` scrolls into view, the first that is there (and fits, where
+#: asked): (cells, of which plots, must fit). A step skips the first.
+_TRIES = (("read", "all", True), ("current", "all", True), ("current", "products", False),
+          ("entry", "result", True), ("entry", "result products", False),
+          ("entry", "result images", False))
 
 
 def _scroll_to(bar, low: float, high: float, size: int) -> None:

@@ -20,7 +20,7 @@ import re
 from types import ModuleType
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QRect, QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -79,6 +79,7 @@ class Im2colView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("im2colView")
+        self.setAccessibleName("the im2col view")
         self._steps: Im2colSteps | TransposedSteps | None = None
         self._why_empty = "no result yet"
         self._terms: Terms | None = None
@@ -191,6 +192,21 @@ class Im2colView(QWidget):
             self._mode = mode
             self._dirty.add("data")
             self._render()
+
+    def figure_parts(self) -> list[tuple[QWidget, QRect]]:
+        """What a figure of the view draws (`gui.figure_export`): its header, then the page
+        on screen at its full size, not the viewport it is scrolled in (review r13 S5)."""
+        page = self.pages.get(self.page)
+        if page is None:
+            return [(self, self.rect())]
+        return [(self, QRect(0, 0, self.width(), self.stack.geometry().top())),
+                (page.graphics, page.graphics.rect())]
+
+    def fit(self) -> None:
+        """Every matrix zoomed back to its fitted range (View › Zoom all grids to fit)."""
+        for plots, _ in self._built.values():
+            for plot in plots.values():
+                plot.fit()
 
     def show_page(self, page: str) -> None:
         i = list(self.arrangement.PAGES).index(page)

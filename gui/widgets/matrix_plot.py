@@ -37,6 +37,8 @@ class CellAxis(pg.AxisItem):
     GAP = 8  # pixels between two labels of a top axis
     #: what row/column i indexes, as a label ("2;1,0,2"); None: the number i
     labeler: Callable[[int], str] | None = None
+    #: the rows/columns there are (a framed image's view reaches below its last row)
+    count: int | None = None
 
     def set_labeler(self, labeler: Callable[[int], str] | None) -> None:
         if labeler is not self.labeler:
@@ -73,6 +75,8 @@ class CellAxis(pg.AxisItem):
     def tickValues(self, minVal: float, maxVal: float, size: float):
         minVal, maxVal = sorted((minVal, maxVal))  # an inverted view gives them reversed
         first, last = max(int(np.ceil(minVal - 0.5)), 0), int(np.floor(maxVal - 0.5))
+        if self.count is not None:
+            last = min(last, self.count - 1)
         if last < first or size <= 0:
             return []
         per_cell = size / max(maxVal - minVal, 1e-9)
@@ -144,6 +148,13 @@ class MatrixPlot:
         self.channel = 0
         self.read_mask = np.zeros((0, 0), bool)  # what is marked, for tests
         self.current_mask = np.zeros((0, 0), bool)
+        self._bands: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # (rows, cols)
+        #: an image beside the product (`frame`); the column its crop is centred on
+        self.framed = False
+        self._centre: float | None = None
+        self._least_width = 0.0  # the least cell width that prints the array's values
+        self.sink = 0.0  # pixels below its box's top a framed image is drawn (`set_sink`)
+        self.view.sigResized.connect(self._on_view_sigResized)
 
     def set_array(self, array: np.ndarray, mode: str, channel: int = 0) -> None:
         """Show a 2D array, or channel ``channel`` of a 3D image."""
@@ -163,7 +174,59 @@ class MatrixPlot:
         self.set_slices(self.slice_rows)
         rows, cols = values.shape
         self.axes[1].fit_labels(rows)
-        self.view.setRange(QRectF(0, 0, max(cols, 1), max(rows, 1)), padding=_PADDING)
+        self.axes[1].count, self.axes[0].count = rows, cols
+        self._least_width = self._least_cell_width(False)
+        self.fit()
+
+    def fit(self) -> None:
+        """Show the whole array, or as much of a `framed` image as prints (`_framed_area`);
+        zooming out stops there (a matrix zoomed out with Ctrl+wheel was a small patch in
+        the middle of its box, review r13 S3); a framed image may still pan along."""
+        if self.array is None:
+            return
+        rows, cols = self.array.shape
+        grow = 1.0 + 2.0 * _PADDING
+        whole = QRectF(-_PADDING * cols, -_PADDING * rows, max(cols, 1) * grow,
+                       max(rows, 1) * grow)
+        area = self._framed_area() if self.framed else whole
+        reach = whole.united(area)
+        self.view.setLimits(xMin=reach.left(), xMax=reach.right(), yMin=reach.top(),
+                            yMax=reach.bottom(), maxXRange=area.width(),
+                            maxYRange=area.height())
+        self.view.setRange(area, padding=0.0)
+
+    def _framed_area(self) -> QRectF:
+        """An image's view: cells at most as tall as wide (or as a line of text), the image at
+        the top of its box (a Conv1d 64 long's 2 × 64 output took the 64-row cols' height
+        beside it: 8 × 394 px cells, review r13 S2); where its cells are too narrow to print,
+        the columns around the sum's (`_centre`) at the least width that prints, as the
+        Tensors tab's 1-D strips are cropped."""
+        rows, cols = self.array.shape
+        w, h = self.view.width(), self.view.height()
+        grow = 1.0 + 2.0 * _PADDING
+        left, across = -_PADDING * cols, cols * grow
+        if w <= 0 or h <= 0:
+            return QRectF(left, -_PADDING * rows, across, rows * grow)
+        if w / across < self._least_width and self._centre is not None:
+            across = max(w / self._least_width, 1.0)
+            left = min(max(self._centre - across / 2, 0.0), cols - across)
+        cap = max(w / across, self.texts.min_height() + 0.5)
+        down = max(rows * grow, h / cap)
+        room = max(h - rows * grow * cap, 0.0)  # pixels the image leaves empty in its box
+        top = -_PADDING * rows - min(self.sink, room) / cap
+        return QRectF(left, top, across, down)
+
+    def set_sink(self, pixels: float) -> None:
+        """Draw a framed image ``pixels`` below its box's top (as far as the box allows):
+        the page keeps it in the part of its tall box that is scrolled into view."""
+        pixels = max(round(pixels), 0)
+        if self.framed and pixels != self.sink:
+            self.sink = pixels
+            self.fit()
+
+    def _on_view_sigResized(self, view) -> None:
+        if self.framed:
+            self.fit()
 
     def set_box(self, box: tuple[int, int, int, int] | list | None) -> None:
         """Frame cells (top, left, rows, cols) with a dashed line (a list: several frames, a
@@ -233,6 +296,21 @@ class MatrixPlot:
         if not cells.size:
             return None
         (top, left), (bottom, right) = cells.min(axis=0), cells.max(axis=0) + 1
+        return self._scene_rect(top, left, bottom, right)
+
+    def band_rect(self) -> QRectF | None:
+        """The scene rectangle of the entry's own cells: where its banded row and column
+        cross (the product's cell the sum fills), else its banded rows or columns (cols'
+        row of the entry); None with no bands."""
+        rows, cols = self._bands
+        if self.array is None or not rows and not cols:
+            return None
+        height, width = self.array.shape
+        top, bottom = (min(rows), max(rows) + 1) if rows else (0, height)
+        left, right = (min(cols), max(cols) + 1) if cols else (0, width)
+        return self._scene_rect(top, left, bottom, right)
+
+    def _scene_rect(self, top, left, bottom, right) -> QRectF:
         area = QRectF(float(left), float(top), float(right - left), float(bottom - top))
         return self.view.mapViewToScene(area).boundingRect()
 
@@ -247,13 +325,16 @@ class MatrixPlot:
         """The read cells and the entry's bands (once per selection)."""
         shape = None if self.array is None else self.array.shape
         self.read_mask = np.zeros(shape or (0, 0), bool)
+        self._bands = ((), ()) if mark is None or shape is None else (mark.rows, mark.cols)
         if mark is None or shape is None:
+            self._centre = None
             self.read.set_cells(_NO_CELLS, shape or (0, 0))
             self.bands.setPath(QPainterPath())
             self.set_current(None)
             return
         read = self._in_channel(mark.read)
         self.read_mask[read[:, 0], read[:, 1]] = True
+        self._centre = (read[:, 1].min() + read[:, 1].max() + 1) / 2 if read.size else None
         self.read.set_cells(read, shape)
         band = QPainterPath()
         for r in mark.rows:
@@ -270,6 +351,17 @@ class MatrixPlot:
         cells = _NO_CELLS if mark is None else self._in_channel(mark.current)
         self.current_mask[cells[:, 0], cells[:, 1]] = True
         self.current.set_cells(cells, shape)
+        if self.framed and cells.size:  # a crop follows the current cell out of it
+            shown = self.view.viewRect()
+            if cells[:, 1].min() < shown.left() or cells[:, 1].max() + 1 > shown.right():
+                self._centre = (cells[:, 1].min() + cells[:, 1].max() + 1) / 2
+        if self.framed:
+            self.fit()
+        elif cells.size:  # a matrix zoomed in (Ctrl+wheel) pans to the player's cell
+            (top, left), (bottom, right) = cells.min(axis=0), cells.max(axis=0) + 1
+            shown = self.view.viewRect()
+            self.view.translateBy(x=_shift(shown.left(), shown.right(), left, right),
+                                  y=_shift(shown.top(), shown.bottom(), top, bottom))
 
     def _in_channel(self, cells: np.ndarray) -> np.ndarray:
         """(row, col) cells; an image's (channel, row, col) cells of the channel on screen."""
@@ -278,3 +370,9 @@ class MatrixPlot:
         return cells
 
 
+def _shift(low: float, high: float, first: float, last: float) -> float:
+    """How far to move a view showing ``low`` to ``high`` the least that shows ``first`` to
+    ``last`` (their start, where they are longer)."""
+    if first < low or last - first > high - low:
+        return first - low
+    return max(last - high, 0.0)

@@ -78,8 +78,8 @@ def test_each_step_keeps_its_cells_in_view(make_window, qtbot):
     page = view.pages["forward"]
     bar = page.verticalScrollBar()
     weight_t = view.plots["forward", "weight_t"]
-    seen = set()
     for step in (15, 7, 0):
+        bar.setValue(0)  # each step scrolls from the top to its cells
         window.selection.set_selection(Selection("output", FORWARD.index, step=step))
         _settle(qtbot)
         for name in ("cols", "product"):
@@ -89,8 +89,7 @@ def test_each_step_keeps_its_cells_in_view(make_window, qtbot):
         cells = (weight_t.marked_rect(True) | view.plots["forward", "cols"].marked_rect(True))
         if cells.height() + 12 <= page.viewport().height():
             assert _in_viewport(page, weight_t, current=True), step
-        seen.add(bar.value())
-    assert len(seen) > 1  # it scrolled to follow Wᵀ's current row
+        assert bar.value() > 0, step
 
 
 def test_other_pages_of_conv3d_print_at_1280x800(make_window, qtbot):

@@ -110,10 +110,12 @@ def test_a_long_conv1d_prints_its_products_and_scrolls_sideways_only_for_them(
     window, view = _conv1d_64(make_window, qtbot, ("grad_weight", (0, 0, 1), 60))
     page = _prints_in_view(view, "grad_weight")
     assert 0 < page.horizontalScrollBar().maximum() < page.viewport().width()
-    # forward: the (2 × 64) output image would need 1300 px: it stays an overview and the
-    # page as wide as the window, while cols, Wᵀ and their product print
+    # forward: the (2 × 64) output image would need 1300 px: the page stays as wide as the
+    # window, cols, Wᵀ and their product print, and the image shows the columns around the
+    # sum's, printed (review r13 S2: an overview of 8 px cells before)
     window.selection.set_selection(Selection("output", (0, 1, 2), step=5))
     _settle(qtbot)
     page = _prints_in_view(view, "forward")
-    assert not view.plots["forward", "output"].shows_values()
+    output = view.plots["forward", "output"]
+    assert output.shows_values() and output.view.viewRect().width() < 64
     assert page.horizontalScrollBar().maximum() == 0
