@@ -65,3 +65,17 @@ def settle(qtbot, window, size: tuple[int, int] | None = None) -> None:
     for _ in range(3):
         QApplication.processEvents()
     qtbot.wait(10)
+
+
+def marks_in_view(page, plot, current: bool, slack: float = 0.0) -> bool:
+    """Whether ``plot``'s marked (``current``: the current term's) cells lie wholly in the
+    scrolled viewport of its im2col page (both ways), give or take ``slack`` pixels."""
+    from PySide6.QtCore import QRectF
+
+    rect = plot.marked_rect(current)
+    assert rect is not None, plot.name
+    area = QRectF(page.graphics.mapFromScene(rect).boundingRect())
+    left, top = page.horizontalScrollBar().value(), page.verticalScrollBar().value()
+    view = page.viewport()
+    return (left - slack <= area.left() and area.right() <= left + view.width() + slack
+            and top - slack <= area.top() and area.bottom() <= top + view.height() + slack)

@@ -7,7 +7,7 @@ the entry's own row and cell in the product, or the result's cell in its image."
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRectF
+from gui_checks import marks_in_view
 from PySide6.QtWidgets import QApplication
 
 from core.io.presets import load_preset
@@ -18,17 +18,6 @@ def _settle(qtbot) -> None:
     for _ in range(3):
         QApplication.processEvents()
     qtbot.wait(30)
-
-
-def _in_view(page, plot) -> bool:
-    """Whether ``plot``'s read cells lie wholly in the page's scrolled viewport."""
-    rect = plot.marked_rect(False)
-    assert rect is not None, plot.name
-    area = QRectF(page.graphics.mapFromScene(rect).boundingRect())
-    left, top = page.horizontalScrollBar().value(), page.verticalScrollBar().value()
-    view = page.viewport()
-    return (left - 0.5 <= area.left() and area.right() <= left + view.width() + 0.5
-            and top - 0.5 <= area.top() and area.bottom() <= top + view.height() + 0.5)
 
 
 def _long_conv1d(window) -> None:
@@ -64,4 +53,4 @@ def test_an_entry_with_no_step_is_scrolled_into_view(make_window, qtbot, preset,
     assert view.page == page_name and page.floored()
     assert page.verticalScrollBar().maximum() > 0
     for name in names:
-        assert _in_view(page, view.plots[page_name, name]), name
+        assert marks_in_view(page, view.plots[page_name, name], False, slack=0.5), name

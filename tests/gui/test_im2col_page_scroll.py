@@ -7,7 +7,8 @@ cols of the default preset), it is laid out as before."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from gui_checks import marks_in_view
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QGraphicsSceneWheelEvent
 
 from core.io.presets import load_preset
@@ -38,16 +39,6 @@ def _cell_px(plot) -> tuple[float, float]:
     return plot.view.width() / shown.width(), plot.view.height() / shown.height()
 
 
-def _in_viewport(page, plot, current: bool) -> bool:
-    """Whether ``plot``'s marked (``current``: current) cells lie wholly in the page's
-    scrolled viewport."""
-    rect = plot.marked_rect(current)
-    assert rect is not None, plot.name
-    area = QRectF(page.graphics.mapFromScene(rect).boundingRect())
-    top = page.verticalScrollBar().value()
-    return top <= area.top() and area.bottom() <= top + page.viewport().height()
-
-
 FORWARD = Selection("output", (0, 0, 1, 1, 1), step=5)
 
 
@@ -70,7 +61,7 @@ def test_conv3d_forward_prints_the_cells_the_sum_reads_at_1280x800(make_window, 
     # the product cell the sum fills are in view
     for name in ("cols", "weight_t", "product"):
         plot = view.plots["forward", name]
-        assert _in_viewport(page, plot, current=name != "product"), name
+        assert marks_in_view(page, plot, current=name != "product"), name
 
 
 def test_each_step_keeps_its_cells_in_view(make_window, qtbot):
@@ -83,12 +74,12 @@ def test_each_step_keeps_its_cells_in_view(make_window, qtbot):
         window.selection.set_selection(Selection("output", FORWARD.index, step=step))
         _settle(qtbot)
         for name in ("cols", "product"):
-            assert _in_viewport(page, view.plots["forward", name], current=True), (step, name)
+            assert marks_in_view(page, view.plots["forward", name], current=True), (step, name)
         # Wᵀ's current row too, where it fits in one view with cols' (at 1280×800 its
         # first rows are one screen above cols' marked row: those steps scroll to the sum)
         cells = (weight_t.marked_rect(True) | view.plots["forward", "cols"].marked_rect(True))
         if cells.height() + 12 <= page.viewport().height():
-            assert _in_viewport(page, weight_t, current=True), step
+            assert marks_in_view(page, weight_t, current=True), step
         assert bar.value() > 0, step
 
 

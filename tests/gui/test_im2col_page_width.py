@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from gui_checks import marks_in_view
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication
 
@@ -42,17 +43,6 @@ def _show(window, qtbot, size: tuple[int, int], sum_: tuple) -> None:
     _settle(qtbot)
 
 
-def _in_view(page, plot) -> bool:
-    """Whether ``plot``'s current cell lies wholly in the page's scrolled viewport."""
-    rect = plot.marked_rect(True)
-    assert rect is not None, plot.name
-    area = QRectF(page.graphics.mapFromScene(rect).boundingRect())
-    left, top = page.horizontalScrollBar().value(), page.verticalScrollBar().value()
-    view = page.viewport()
-    return (left <= area.left() and area.right() <= left + view.width()
-            and top <= area.top() and area.bottom() <= top + view.height())
-
-
 def _prints_in_view(view, page_name: str):
     """The page on screen, ``page_name``, after checking that the matrices its sum reads
     print their values and have their current cell in view."""
@@ -61,7 +51,7 @@ def _prints_in_view(view, page_name: str):
     for name in READ[page_name]:
         plot = view.plots[page_name, name]
         assert plot.shows_values(), (name, plot.view.width(), plot.view.height())
-        assert _in_view(page, plot), name
+        assert marks_in_view(page, plot, current=True), name
     return page
 
 
