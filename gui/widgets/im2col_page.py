@@ -250,8 +250,10 @@ class Im2colPage(QScrollArea):
             if where.startswith("result") and row != last or \
                     where.endswith("products") and image or where.endswith("images") and not image:
                 continue
-            if kind == "entry":
-                rect = plot.marked_rect(False) if image else plot.band_rect()
+            if kind == "entry":  # (a product with no band of the entry: its reads, as
+                # dcols' rows a grad_input entry folds, which stayed below the fold)
+                rect = plot.marked_rect(False) if image else \
+                    plot.band_rect() or plot.marked_rect(False)
             else:
                 rect = plot.marked_rect(kind == "current")
             if rect is not None:
