@@ -378,26 +378,6 @@ def wait_quiet(limit: float, threshold: float = 0.1) -> float:
             return load.share
 
 
-def time_pair(
-    ours: Callable,
-    ref: Callable,
-    *,
-    warmup: int,
-    min_reps: int,
-    max_reps: int,
-    seconds: float,
-    sync: Callable[[], None],
-    block: int = 5,
-    pause: float = 0.2,
-) -> tuple[float, float, int, float]:
-    """Medians of ours and torch's step, timed in alternating blocks; and the other load
-    (`time_blocks`)."""
-    (t_ours, t_ref), reps, share = time_blocks(
-        [ours, ref], warmup=warmup, min_reps=min_reps, max_reps=max_reps, seconds=seconds,
-        sync=sync, block=block, pause=pause)
-    return t_ours, t_ref, reps, share
-
-
 def time_blocks(
     fns: list[Callable],
     *,
@@ -590,9 +570,8 @@ def main(argv: list[str] | None = None) -> int:
             sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
             if args.wait_quiet:
                 wait_quiet(args.wait_quiet)
-            t_ours, t_ref, reps, others = time_pair(
-                ours,
-                ref,
+            (t_ours, t_ref), reps, others = time_blocks(
+                [ours, ref],
                 warmup=warmup,
                 min_reps=min_reps,
                 max_reps=max_reps,
@@ -637,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, function, ours, ref in pairs:
             if args.wait_quiet:
                 wait_quiet(args.wait_quiet)
-            t_ours, t_ref, _reps, others = time_pair(
-                ours, ref, warmup=warmup, min_reps=min_reps, max_reps=max_reps,
+            (t_ours, t_ref), _reps, others = time_blocks(
+                [ours, ref], warmup=warmup, min_reps=min_reps, max_reps=max_reps,
                 seconds=seconds, sync=lambda: None,
             )
             print(
