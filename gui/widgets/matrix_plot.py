@@ -152,7 +152,6 @@ class MatrixPlot:
         #: an image beside the product (`frame`); the column its crop is centred on
         self.framed = False
         self._centre: float | None = None
-        self._least_width = 0.0  # the least cell width that prints the array's values
         self.sink = 0.0  # pixels below its box's top a framed image is drawn (`set_sink`)
         self.view.sigResized.connect(self._on_view_sigResized)
 
@@ -175,7 +174,6 @@ class MatrixPlot:
         rows, cols = values.shape
         self.axes[1].fit_labels(rows)
         self.axes[1].count, self.axes[0].count = rows, cols
-        self._least_width = self._least_cell_width(False)
         self.fit()
 
     def fit(self) -> None:
@@ -207,8 +205,9 @@ class MatrixPlot:
         left, across = -_PADDING * cols, cols * grow
         if w <= 0 or h <= 0:
             return QRectF(left, -_PADDING * rows, across, rows * grow)
-        if w / across < self._least_width and self._centre is not None:
-            across = max(w / self._least_width, 1.0)
+        least = self.texts.min_width()  # (the least cell width that prints the values)
+        if w / across < least and self._centre is not None:
+            across = max(w / least, 1.0)
             left = min(max(self._centre - across / 2, 0.0), cols - across)
         cap = max(w / across, self.texts.min_height() + 0.5)
         down = max(rows * grow, h / cap)
@@ -271,22 +270,10 @@ class MatrixPlot:
             return 0.0, 0.0
         rows, cols = self.array.shape
         grow = 1.0 + 2.0 * _PADDING
-        # half a pixel more a row: the texts remember what prints by the rounded cell size,
-        # and an 11.9 px row (no print) rounds as a 12.1 px one does
-        return (math.ceil(cols * grow * self._least_cell_width(finest)) + 1.0,
+        # half a pixel more a row: the texts decide by the cell size rounded to a pixel, and
+        # a row laid out a hair short of the least height must not round below it
+        return (math.ceil(cols * grow * self.texts.min_width(finest)) + 1.0,
                 math.ceil(rows * grow * (self.texts.min_height() + 0.5)) + 1.0)
-
-    def _least_cell_width(self, finest: bool) -> float:
-        """The least whole-pixel cell width that prints (``finest``: in the Sum panel's
-        digits) by the test the texts paint with, from `CellTextItem.min_width` (which
-        measures every text; the paint measures the longest ones in each font)."""
-        texts, least = self.texts, self.texts.min_width(finest)
-        tall = 4.0 * texts.min_height()
-        for width in range(math.ceil(least), math.ceil(least) + 64):
-            fmt = texts.printed_format(width, tall)
-            if fmt is not None and (not finest or fmt == texts.finest_format()):
-                return float(width)
-        return least
 
     def marked_rect(self, current: bool) -> QRectF | None:
         """The scene rectangle around the cells marked read (``current``: the current term's
