@@ -185,7 +185,7 @@ class Im2colPage(QScrollArea):
         and the grid's least size that follows."""
         for plot, col in zip(self.plots, self._columns, strict=True):
             width, height = plot.floors(tier == "finest")
-            wide = tier in ("finest", "least") or tier == "products" and col < _IMAGES
+            wide = tier in ("finest", "least") or tier == "products" and not plot.framed
             plot.view.setMinimumSize(width if tall and wide else 0, height if tall else 0)
             self.ci.layout.setColumnMinimumWidth(col, 0)  # (`_share_width`'s, if any)
         return self._least_size()
@@ -245,20 +245,21 @@ class Im2colPage(QScrollArea):
         ('all', 'products', 'images'; 'result…': those of the grid's last row only)."""
         last = max(self._rows, default=0)
         area, images = QRectF(), QRectF()
-        for plot, row, col in zip(self.plots, self._rows, self._columns, strict=True):
-            image = col >= _IMAGES
+        for plot, row in zip(self.plots, self._rows, strict=True):
+            image = plot.framed
             if where.startswith("result") and row != last or \
                     where.endswith("products") and image or where.endswith("images") and not image:
                 continue
-            if kind == "entry":  # (a product with no band of the entry: its reads, as
-                # dcols' rows a grad_input entry folds, which stayed below the fold)
-                rect = plot.marked_rect(False) if image else \
-                    plot.band_rect() or plot.marked_rect(False)
-            else:
+            if kind != "entry":
                 rect = plot.marked_rect(kind == "current")
+            else:  # an image's read cell; a product's band of the entry, else its reads
+                # (dcols' rows a grad_input entry folds: no band of it)
+                rect = None if image else plot.band_rect()
+                if rect is None:
+                    rect = plot.marked_rect(False)
             if rect is not None:
                 rect = QRectF(self.graphics.mapFromScene(rect).boundingRect())
-                if plot.framed:
+                if image:
                     images = images.united(rect)
                 else:
                     area = area.united(rect)
