@@ -31,7 +31,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from core.padding import source_index
 
@@ -45,6 +45,7 @@ from .plane_axes import DEPTH_LABEL, depth_pads, lead_names
 from .slice_plane import SlicePlane
 from .strip_words import StripWords
 from .tensor_info import to_view
+from .wrapped_note import WrappedNote
 
 #: The highlight styles whose cells decide which depths the strip shows.
 SPANNING = ("read", "window")
@@ -70,7 +71,7 @@ class DepthStrip(StripWords, QWidget):
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(3)
-        self.note = QLabel("", objectName="depthNote", wordWrap=True)
+        self.note = WrappedNote("depthNote")  # as tall as its lines, however many
         self.note.setVisible(False)
         self._layout.addWidget(self.note, _NOTE_ROW, 0, 1, -1)
         # the strip's colour scale: the grid's bar went with its plane
@@ -389,7 +390,7 @@ class DepthStrip(StripWords, QWidget):
         hint is two lines, a word-wrapped label's) and the gap above it."""
         if not self.note.isVisibleTo(self):
             return 0
-        return self.note.heightForWidth(self.width()) + self._layout.spacing()
+        return self.note.natural_height(self.width()) + self._layout.spacing()
 
     def _room(self, count: int, across: int, finest: bool = False, bar: bool = True) -> float:
         """How much of what its numbers need (1: just enough) a cell gets with ``count``

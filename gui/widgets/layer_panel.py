@@ -49,13 +49,13 @@ from .layer_fields import (
     SPIN_MAX,
     TRANSPOSED_FORMULA,
     AxisFields,
-    WrappedNote,
     call_html,
     combo_field,
     same_note,
     shapes_html,
     spin_field,
 )
+from .wrapped_note import WrappedNote
 
 BACKENDS = (("numpy", "numpy"), ("torch", "torch (CPU)"), ("cuda", "CUDA"))
 _CUDA_CHECKING = "Checking whether CUDA is available (torch loads in the background)…"

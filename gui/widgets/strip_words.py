@@ -55,11 +55,7 @@ class StripWords:
                           min(steps, key=len) if steps else None,
                           None if self.bar_view.isVisibleTo(self) else self.colorbar.levels())
         if text != self.note.text():
-            self.note.setText(text)
-        # all its lines: the slices, which want every pixel, squeezed a two-line note to one
-        lines = self.note.heightForWidth(self.width()) if text else 0
-        if lines != self.note.minimumHeight():
-            self.note.setMinimumHeight(lines)
+            self.note.setText(text)  # (a `WrappedNote`: as tall as its lines)
         self.note.setVisible(bool(text))
 
     def _crop(self) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:

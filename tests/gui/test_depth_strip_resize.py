@@ -28,6 +28,18 @@ def styled():
     app.setStyleSheet("")
 
 
+def _lines_px(note) -> int:
+    """The height ``note``'s text takes at its width, measured on a fresh label."""
+    from PySide6.QtWidgets import QLabel
+
+    fresh = QLabel(note.text())
+    fresh.setWordWrap(True)
+    fresh.setFont(note.font())
+    fresh.setStyleSheet(note.styleSheet())
+    fresh.ensurePolished()
+    return fresh.heightForWidth(note.width())
+
+
 def test_a_strip_refits_when_the_window_is_resized(make_window, qtbot, styled):
     window = make_window(load_preset("conv3d_basic"))
     window.resize(1600, 1000)
@@ -36,10 +48,13 @@ def test_a_strip_refits_when_the_window_is_resized(make_window, qtbot, styled):
     window.selection.set_selection(Selection("grad_weight", (0, 1, 0, 0, 0), step=7))
     strip = window.grids.grids["input"].depths
     qtbot.waitUntil(strip.shows_values, timeout=2000)
-    for size in ((1280, 800), (1600, 1000), (1280, 800)):
+    for size in ((1280, 800), (1600, 1000), (1280, 800), (1400, 800)):
         window.resize(*size)
         qtbot.waitUntil(strip.shows_values, timeout=2000)
         assert_laid_out(strip)
+        if strip.note.isVisible():  # as tall as its lines now: at 1400 px one, not the two
+            # of 1280 px it kept (Qt's heightForWidth never goes below a minimum height)
+            assert strip.note.minimumHeight() == _lines_px(strip.note), size
 
 
 def test_a_strip_shown_again_after_a_new_session_fits_the_new_size(make_window, qtbot,

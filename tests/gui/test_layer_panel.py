@@ -540,7 +540,7 @@ def test_a_wrapped_note_shrinks_again_when_it_widens(qtbot):
     """A note fitted once at a narrow width (many lines) kept that height when it widened:
     Qt's heightForWidth is never less than the minimum height it had been given (four
     lines at the bottom of a 182 px box under 'same' padding after a resize)."""
-    from gui.widgets.layer_fields import WrappedNote
+    from gui.widgets.wrapped_note import WrappedNote
 
     note = WrappedNote("note")
     qtbot.addWidget(note)
