@@ -37,6 +37,10 @@ _SAFETENSORS_DTYPES = {
 }
 
 
+#: safetensors' float dtype names as torch's
+_TORCH_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
+
+
 class CheckpointError(ValueError):
     """A checkpoint or a tensor in it that cannot be imported; the message says why."""
 
@@ -53,6 +57,11 @@ class Entry:
     def is_float(self) -> bool:
         # torch's names (float32, bfloat16) or safetensors' (F32, BF16)
         return self.dtype.startswith(("float", "bfloat", "F", "BF"))
+
+    @property
+    def torch_dtype(self) -> str:
+        """Its dtype in torch's words ('float16' for safetensors' 'F16')."""
+        return _TORCH_NAMES.get(self.dtype, self.dtype)
 
 
 class Checkpoint:

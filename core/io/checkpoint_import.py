@@ -197,10 +197,6 @@ def kind_note(before: Session, after: Session) -> str:
     return note
 
 
-#: safetensors' dtype names as torch's
-_DTYPES = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64"}
-
-
 def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = False,
                    dtype: str | None = None) -> str:
     """'features.0.weight (64, 3, 7, 7) with bias from resnet.pt, read as Conv2d (out_channels,
@@ -211,7 +207,7 @@ def describe_layer(ckpt: Checkpoint, key: str, groups: int, transposed: bool = F
     bias = " with bias" if match and match.bias_key else " without bias"
     shape = entry.shape
     dims = len(shape) - 2 if len(shape) in WEIGHT_RANKS else 2
-    held = _DTYPES.get(entry.dtype, entry.dtype)
+    held = entry.torch_dtype
     converted = f", its {held} values as {dtype}" if dtype and held != dtype else ""
     return (f"{key} {shape}{bias} from {ckpt.path.name}, read as "
             f"{kind_name(transposed, dims)} ({weight_layout(transposed, dims)}), groups {groups}"
