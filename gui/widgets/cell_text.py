@@ -238,8 +238,7 @@ class CellTextItem(QGraphicsItem):
         for r in range(r0, r1):
             for c in range(c0, c1):
                 muted = self._muted is not None and self._muted[r, c]
-                face = italic if muted else font
-                painter.setFont(face)
+                painter.setFont(italic if muted else font)
                 painter.setPen(dark if self._dark[r, c] else (grey if muted else light))
                 rect = t.mapRect(QRectF(c, r, 1, 1))
                 if squeeze:
